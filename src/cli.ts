@@ -1,0 +1,37 @@
+import { Command, CommanderError } from "commander";
+import { addListOptions, runList } from "./commands/list.js";
+import { EXIT, TcpstatError } from "./errors.js";
+import { writeError } from "./io.js";
+import { version } from "../package.json";
+
+/** Registers commands only; each command parses its options and calls library code. */
+function buildProgram(): Command {
+  const program = new Command("tcpstat")
+    .description("Which sockets exist, who talks to whom, in which TCP state, owned by which process.")
+    .version(version, "-V, --version")
+    .exitOverride()
+    .configureOutput({ writeErr: () => {} })
+    .showSuggestionAfterError(true);
+  addListOptions(program).action((flags) => runList(flags));
+  return program;
+}
+
+/** The one top-level handler: one line on stderr, the right exit code, never a stack trace. */
+function fail(error: unknown): never {
+  if (error instanceof CommanderError) {
+    if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help")
+      process.exit(EXIT.ok);
+    const message = error.message.replace(/^error: /, "").replace(/\n+/g, " ").trim();
+    writeError(`tcpstat: ${message} (see tcpstat --help)`);
+    process.exit(EXIT.usage);
+  }
+  if (error instanceof TcpstatError) {
+    writeError(`tcpstat: ${error.message}${error.hint ? `; ${error.hint}` : ""}`);
+    process.exit(error.exitCode);
+  }
+  const e = error as NodeJS.ErrnoException;
+  writeError(`tcpstat: ${e?.message ?? String(error)}${e?.code ? ` (${e.code})` : ""}`);
+  process.exit(EXIT.failure);
+}
+
+buildProgram().parseAsync(process.argv).catch(fail);

@@ -1,0 +1,64 @@
+import { Option, type Command } from "commander";
+import { usageError } from "../errors.js";
+import { parsePids, parsePorts, parseStates, type SocketFilter } from "../lib/filter.js";
+import type { Family, Proto } from "../model/socket.js";
+
+/** Options as commander hands them over. */
+export interface FilterFlags {
+  tcp?: boolean;
+  udp?: boolean;
+  listening?: boolean;
+  ipv4?: boolean;
+  ipv6?: boolean;
+  state?: string[];
+  port?: string[];
+  localPort?: string[];
+  remotePort?: string[];
+  pid?: string[];
+  process?: string;
+  owners?: boolean;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** The selection flags netstat and ss users type, shared by every command that lists sockets. */
+export function addFilterOptions(cmd: Command): Command {
+  return cmd
+    .option("-t, --tcp", "TCP sockets (the default)")
+    .option("-u, --udp", "UDP sockets (-tu: both)")
+    .option("-l, --listening", "listening sockets only (TCP LISTEN, unconnected UDP)")
+    .option("-4, --ipv4", "IPv4 only")
+    .option("-6, --ipv6", "IPv6 only (IPv4-mapped addresses count as IPv6)")
+    .option("-a, --all", "all sockets (accepted for netstat habit; the default)")
+    .option("-n, --numeric", "numeric addresses (accepted; always numeric, never waits on DNS)")
+    .option("-p, --programs", "owning processes (accepted; shown by default)")
+    .option("--no-owners", "skip resolving owning processes (faster on big machines)")
+    .option("--state <states>", "states, comma-separated or repeated, any spelling or ss group (connected, synchronized, bucket, big)", collect)
+    .option("--port <ports>", "local or remote port: 443, 80,443, 8000-8100", collect)
+    .option("--local-port <ports>", "local port, list or range", collect)
+    .option("--remote-port <ports>", "remote port, list or range", collect)
+    .option("--pid <pids>", "owning process id(s)", collect)
+    .addOption(new Option("--process <name>", "owning process name (case-insensitive substring)"));
+}
+
+export function toSocketFilter(flags: FilterFlags): SocketFilter {
+  const protos: Proto[] = [];
+  if (flags.tcp || !flags.udp) protos.push("tcp");
+  if (flags.udp) protos.push("udp");
+  const families: Family[] = [];
+  if (flags.ipv4 || !flags.ipv6) families.push("ipv4");
+  if (flags.ipv6 || !flags.ipv4) families.push("ipv6");
+  if (flags.process !== undefined && flags.process.trim() === "")
+    throw usageError("empty name for --process", "give part of a process name, e.g. --process nginx");
+  return {
+    protos,
+    families,
+    listening: flags.listening,
+    states: flags.state ? parseStates(flags.state) : undefined,
+    ports: flags.port ? parsePorts(flags.port, "--port") : undefined,
+    localPorts: flags.localPort ? parsePorts(flags.localPort, "--local-port") : undefined,
+    remotePorts: flags.remotePort ? parsePorts(flags.remotePort, "--remote-port") : undefined,
+    pids: flags.pid ? parsePids(flags.pid) : undefined,
+    process: flags.process,
+  };
+}

@@ -1,0 +1,19 @@
+/** Exit codes, documented in the README. */
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+
+/**
+ * The one error type: a message that names the problem, a hint that names the fix,
+ * and the exit code. The top-level handler prints it as one line.
+ */
+export class TcpstatError extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+    readonly exitCode: number = EXIT.failure,
+  ) {
+    super(message);
+    this.name = "TcpstatError";
+  }
+}
+
+export const usageError = (message: string, hint?: string) => new TcpstatError(message, hint, EXIT.usage);

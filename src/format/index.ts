@@ -1,0 +1,23 @@
+import type { ChalkInstance } from "chalk";
+import type { SocketRecord } from "../model/socket.js";
+import { renderJson } from "./json.js";
+import { renderNdjson } from "./ndjson.js";
+import { renderTable } from "./table.js";
+
+export interface RenderContext {
+  chalk: ChalkInstance;
+  timers: boolean;
+}
+
+export interface ListFormat {
+  name: string;
+  description: string;
+  render(records: SocketRecord[], ctx: RenderContext): Iterable<string>;
+}
+
+/** The registry behind --format and the help text: one line a format. */
+export const LIST_FORMATS: Readonly<Record<string, ListFormat>> = {
+  table: { name: "table", description: "netstat-like table, coloured on a terminal", render: (r, ctx) => renderTable(r, ctx) },
+  json: { name: "json", description: "one JSON array of socket records", render: (r) => renderJson(r) },
+  ndjson: { name: "ndjson", description: "one JSON socket record a line", render: (r) => renderNdjson(r) },
+};

@@ -1,0 +1,78 @@
+import { Chalk, type ChalkInstance } from "chalk";
+
+/**
+ * The one module that writes to stdout and stderr. It decides colour once,
+ * batches output, and ends the run quietly when the reader of a pipe goes away.
+ */
+
+export type ColorChoice = boolean | undefined;
+
+/** Colour level: --color/--no-color, then FORCE_COLOR, then NO_COLOR, then "is stdout a terminal". */
+export function colorLevel(
+  isTTY: boolean,
+  env: NodeJS.ProcessEnv = process.env,
+  choice: ColorChoice = undefined,
+): 0 | 1 | 2 | 3 {
+  if (choice === false) return 0;
+  const force = env.FORCE_COLOR;
+  if (choice === true) return force === "2" || force === "3" ? (Number(force) as 2 | 3) : Math.max(1, ttyDepth(env)) as 1 | 2 | 3;
+  if (force !== undefined) {
+    if (force === "0" || force === "false") return 0;
+    if (force === "2" || force === "3") return Number(force) as 2 | 3;
+    return 1;
+  }
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return 0;
+  if (!isTTY || env.TERM === "dumb") return 0;
+  return ttyDepth(env);
+}
+
+function ttyDepth(env: NodeJS.ProcessEnv): 1 | 2 | 3 {
+  if (env.COLORTERM === "truecolor" || env.COLORTERM === "24bit") return 3;
+  if (env.TERM?.includes("256")) return 2;
+  return 1;
+}
+
+export function makeChalk(level: 0 | 1 | 2 | 3): ChalkInstance {
+  return new Chalk({ level });
+}
+
+let pipeClosed = false;
+
+/** Quiet exit when stdout's reader is gone (`tcpstat | head -1`). */
+function onStdoutError(error: NodeJS.ErrnoException): void {
+  if (error.code === "EPIPE" || error.code === "ERR_STREAM_DESTROYED") {
+    pipeClosed = true;
+    process.exit(0);
+  }
+  throw error;
+}
+process.stdout.on("error", onStdoutError);
+
+const FLUSH_AT = 1 << 16;
+
+/** Writes chunks to stdout in batches of about 64 KiB; stops once the pipe is closed. */
+export async function writeChunks(chunks: Iterable<string>): Promise<void> {
+  let buffer = "";
+  for (const chunk of chunks) {
+    buffer += chunk;
+    if (buffer.length >= FLUSH_AT) {
+      if (!(await write(buffer))) return;
+      buffer = "";
+    }
+  }
+  if (buffer !== "") await write(buffer);
+}
+
+function write(text: string): Promise<boolean> {
+  if (pipeClosed || process.stdout.destroyed) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const ok = process.stdout.write(text);
+    if (ok) resolve(!pipeClosed);
+    else process.stdout.once("drain", () => resolve(!pipeClosed));
+  });
+}
+
+/** A notice or an error line on stderr. */
+export function writeError(line: string): void {
+  process.stderr.write(`${line}\n`);
+}

@@ -1,0 +1,55 @@
+/**
+ * Address text in RFC 5952 form, from the bytes every source eventually yields.
+ *
+ *   formatIpv6([0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1])            -> "::1"
+ *   formatIpv6([0,0,0,0,0,0,0,0,0,0,0xff,0xff,127,0,0,1])    -> "::ffff:127.0.0.1"
+ */
+
+export function formatIpv4(b: ArrayLike<number>, at = 0): string {
+  return `${b[at]}.${b[at + 1]}.${b[at + 2]}.${b[at + 3]}`;
+}
+
+/** RFC 5952: lower case, no leading zeros, the longest run (>= 2) of zero groups as "::", leftmost on a tie. */
+export function formatIpv6(b: ArrayLike<number>): string {
+  let mapped = true;
+  for (let i = 0; i < 10; i++) if (b[i] !== 0) mapped = false;
+  if (mapped && b[10] === 0xff && b[11] === 0xff) return `::ffff:${formatIpv4(b, 12)}`;
+
+  const groups = new Array<number>(8);
+  for (let i = 0; i < 8; i++) groups[i] = ((b[2 * i] as number) << 8) | (b[2 * i + 1] as number);
+
+  let bestStart = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = (from: number, to: number) =>
+    groups
+      .slice(from, to)
+      .map((g) => g.toString(16))
+      .join(":");
+  if (bestStart < 0) return hex(0, 8);
+  return `${hex(0, bestStart)}::${hex(bestStart + bestLen, 8)}`;
+}
+
+/** True for the wildcard addresses 0.0.0.0 and ::. */
+export function isUnspecified(address: string): boolean {
+  return address === "0.0.0.0" || address === "::";
+}
+
+/** "a.b.c.d:port" or "[v6]:port", as ss prints endpoints; a missing port shows as "*". */
+export function formatEndpoint(address: string | null, port: number | null, family: "ipv4" | "ipv6"): string {
+  const host = address ?? (family === "ipv6" ? "::" : "0.0.0.0");
+  const p = port === null ? "*" : String(port);
+  return family === "ipv6" ? `[${host}]:${p}` : `${host}:${p}`;
+}

@@ -1,0 +1,123 @@
+import { usageError } from "../errors.js";
+import type { Family, Proto, SocketRecord } from "../model/socket.js";
+import { STATE_GROUPS, TCP_STATES, canonicalState, type TcpState } from "../model/state.js";
+import { nearest } from "./suggest.js";
+
+/** Inclusive port ranges; a single port is a range of one. */
+export type PortRanges = ReadonlyArray<readonly [number, number]>;
+
+export interface SocketFilter {
+  protos: readonly Proto[];
+  families: readonly Family[];
+  /** Listening sockets only: TCP LISTEN and unconnected UDP, as `ss -l` shows them. */
+  listening?: boolean;
+  states?: ReadonlySet<TcpState>;
+  ports?: PortRanges;
+  localPorts?: PortRanges;
+  remotePorts?: PortRanges;
+  pids?: ReadonlySet<number>;
+  /** Case-insensitive substring of the process name. */
+  process?: string;
+}
+
+const STATE_CHOICES = [...TCP_STATES, ...Object.keys(STATE_GROUPS)];
+
+/**
+ * "LISTEN,time-wait", "connected", "SYN_RCVD" -> canonical states.
+ * Throws a usage error naming the valid choices and the nearest one.
+ */
+export function parseStates(values: readonly string[]): Set<TcpState> {
+  const states = new Set<TcpState>();
+  for (const value of values) {
+    for (const raw of value.split(",")) {
+      const word = raw.trim();
+      if (word === "") continue;
+      const group = STATE_GROUPS[word.toLowerCase()];
+      const state = canonicalState(word);
+      if (group) group.forEach((s) => states.add(s));
+      else if (state) states.add(state);
+      else {
+        const guess = nearest(word.toUpperCase().replace(/-/g, "_"), STATE_CHOICES);
+        throw usageError(
+          `unknown state '${word}'${guess ? ` (did you mean ${guess}?)` : ""}`,
+          `valid states: ${STATE_CHOICES.join(", ")}`,
+        );
+      }
+    }
+  }
+  return states;
+}
+
+/** "443", "80,443", "8000-8100" -> port ranges; anything else is a usage error. */
+export function parsePorts(values: readonly string[], flag = "--port"): PortRanges {
+  const ranges: Array<readonly [number, number]> = [];
+  const bad = (part: string) =>
+    usageError(`bad port '${part}' for ${flag}`, "use a port 0-65535, a list (80,443) or a range (8000-8100)");
+  const toPort = (s: string, part: string) => {
+    if (!/^\d{1,5}$/.test(s)) throw bad(part);
+    const n = Number(s);
+    if (n > 65535) throw bad(part);
+    return n;
+  };
+  for (const value of values) {
+    for (const raw of value.split(",")) {
+      const part = raw.trim();
+      if (part === "") throw bad(value);
+      const dash = part.indexOf("-");
+      if (dash < 0) {
+        const p = toPort(part, part);
+        ranges.push([p, p]);
+      } else {
+        const lo = toPort(part.slice(0, dash), part);
+        const hi = toPort(part.slice(dash + 1), part);
+        if (lo > hi) throw bad(part);
+        ranges.push([lo, hi]);
+      }
+    }
+  }
+  return ranges;
+}
+
+/** "123", "1,2" -> pids. */
+export function parsePids(values: readonly string[]): Set<number> {
+  const pids = new Set<number>();
+  for (const value of values) {
+    for (const raw of value.split(",")) {
+      const part = raw.trim();
+      if (!/^\d+$/.test(part) || Number(part) === 0)
+        throw usageError(`bad pid '${part}' for --pid`, "give a positive process id, or a list like 101,202");
+      pids.add(Number(part));
+    }
+  }
+  return pids;
+}
+
+const inRanges = (port: number | null, ranges: PortRanges) =>
+  port !== null && ranges.some(([lo, hi]) => port >= lo && port <= hi);
+
+/**
+ * The kernel's state of a socket for filtering: UDP has no TCP state in the record,
+ * but ss filters UDP by its pseudo-state (connected = ESTABLISHED, else CLOSE), and so do we.
+ */
+function filterState(r: SocketRecord): TcpState {
+  return r.state ?? (r.remotePort === null ? "CLOSE" : "ESTABLISHED");
+}
+
+/** A predicate for the filter, cheap enough for the hot path. */
+export function makePredicate(filter: SocketFilter): (r: SocketRecord) => boolean {
+  const processNeedle = filter.process?.toLowerCase();
+  return (r) => {
+    if (!filter.protos.includes(r.proto) || !filter.families.includes(r.family)) return false;
+    if (filter.listening && !(r.proto === "tcp" ? r.state === "LISTEN" : r.remotePort === null)) return false;
+    if (filter.states && !filter.states.has(filterState(r))) return false;
+    if (filter.ports && !inRanges(r.localPort, filter.ports) && !inRanges(r.remotePort, filter.ports)) return false;
+    if (filter.localPorts && !inRanges(r.localPort, filter.localPorts)) return false;
+    if (filter.remotePorts && !inRanges(r.remotePort, filter.remotePorts)) return false;
+    if (filter.pids && (r.pid === null || !filter.pids.has(r.pid))) return false;
+    if (processNeedle !== undefined && !(r.process ?? "").toLowerCase().includes(processNeedle)) return false;
+    return true;
+  };
+}
+
+/** True when the filter needs owning processes resolved. */
+export const filterNeedsOwners = (filter: SocketFilter) => filter.pids !== undefined || filter.process !== undefined;

@@ -1,0 +1,56 @@
+import { z } from "zod";
+import { TcpStateSchema } from "./state.js";
+
+export const ProtoSchema = z.enum(["tcp", "udp"]);
+export const FamilySchema = z.enum(["ipv4", "ipv6"]);
+
+export const TimerSchema = z
+  .object({
+    kind: z.enum(["retransmit", "keepalive", "timewait", "probe"]),
+    expiresInMs: z.number().int().nonnegative().describe("Milliseconds until the timer fires"),
+    retransmits: z.number().int().nonnegative().describe("Retransmissions (or unanswered probes) so far"),
+  })
+  .describe("A pending kernel timer, as netstat -o and ss -o show it");
+
+const port = z.number().int().min(0).max(65535);
+
+/** One socket, whatever system or capture it came from. The JSON output is exactly this. */
+export const SocketRecordSchema = z
+  .object({
+    proto: ProtoSchema,
+    family: FamilySchema,
+    localAddress: z.string().describe("RFC 5952 text; IPv4-mapped IPv6 stays ::ffff:a.b.c.d"),
+    localPort: port,
+    remoteAddress: z.string().nullable().describe("null when there is no peer (listeners, unconnected UDP)"),
+    remotePort: port.nullable(),
+    state: TcpStateSchema.nullable().describe("Canonical TCP state; null for UDP"),
+    recvQ: z.number().int().nonnegative().nullable(),
+    sendQ: z.number().int().nonnegative().nullable(),
+    pid: z.number().int().positive().nullable().describe("Owning process; null when unknown or none (TIME_WAIT, orphans)"),
+    process: z.string().nullable(),
+    uid: z.number().int().nonnegative().nullable(),
+    user: z.string().nullable(),
+    inode: z.number().int().nonnegative().nullable(),
+    timer: TimerSchema.nullable(),
+  })
+  .strict();
+
+export type SocketRecord = z.infer<typeof SocketRecordSchema>;
+export type Proto = z.infer<typeof ProtoSchema>;
+export type Family = z.infer<typeof FamilySchema>;
+export type Timer = z.infer<typeof TimerSchema>;
+
+/** A line a parser could not read: counted and reported, never fatal. */
+export const ProblemSchema = z.object({
+  source: z.string(),
+  line: z.number().int().nonnegative(),
+  text: z.string(),
+  reason: z.string(),
+});
+export type Problem = z.infer<typeof ProblemSchema>;
+
+/** What a parser returns: the records it read and the lines it could not. */
+export interface ParseResult {
+  records: SocketRecord[];
+  problems: Problem[];
+}
