@@ -10,7 +10,8 @@ export default defineConfig({
   platform: "node",
   // tsup sets baseUrl, which TypeScript 6 deprecates.
   dts: { entry: { index: "src/index.ts" }, compilerOptions: { ignoreDeprecations: "6.0" } },
-  clean: true,
+  // Not cleaned: parallel builds and test runs must never see an empty dist/ (prepack cleans).
+  clean: false,
   splitting: true,
   sourcemap: false,
   // commander and cli-table3 are CommonJS and require() node built-ins: give the ESM bundle a require.
