@@ -13,6 +13,8 @@ function buildProgram(): Command {
     .configureOutput({ writeErr: () => {} })
     .showSuggestionAfterError(true);
   addListOptions(program).action((flags) => runList(flags));
+  // Subcommands: one line each, `registerX(program)` from src/commands/x.ts.
+
   return program;
 }
 

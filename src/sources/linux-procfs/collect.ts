@@ -74,7 +74,7 @@ export function collectLinux(options: LinuxCollectOptions): CollectResult {
     }
     if (denied > 0 && owners.size < wanted.size) {
       notices.push(
-        `Not all processes could be identified: ${denied} process(es) hide their sockets from this user; run as root to see every owner.`,
+        `not all processes could be identified: ${denied} process(es) hide their sockets from this user; run as root to see every owner.`,
       );
     }
   }
