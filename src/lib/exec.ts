@@ -1,0 +1,69 @@
+import { execFile } from "node:child_process";
+import { TcpstatError } from "../errors.js";
+
+/**
+ * Runs a system command the safe way: a fixed argument list (never a shell), a time limit
+ * and an output cap. Collectors take an `ExecRunner` so tests hand them a fake:
+ *
+ *   const out = await exec("netstat", ["-anv", "-p", "tcp"], { timeoutMs: 10_000 });
+ *   collectMacos({ exec: async () => Buffer.from(fixtureText) })
+ *
+ * Output comes back as raw bytes: the caller decides the encoding (Windows netstat
+ * writes in the console's OEM code page, not UTF-8).
+ */
+
+export interface ExecOptions {
+  /** Kill the command after this many milliseconds (default 15 s). */
+  timeoutMs?: number;
+  /** Largest stdout accepted, in bytes (default 64 MiB). */
+  maxBytes?: number;
+  /** Exit codes that still count as success (lsof exits 1 when one of several selections matched nothing). */
+  okExitCodes?: readonly number[];
+}
+
+export type ExecRunner = (cmd: string, args: readonly string[], options?: ExecOptions) => Promise<Buffer>;
+
+/** What to install when a command is missing, by command name. */
+const INSTALL_HINTS: Readonly<Record<string, string>> = {
+  netstat: "install net-tools (Linux) or use the system netstat",
+  ss: "install iproute2",
+  lsof: "install lsof (apt-get install lsof, brew install lsof, pkg install lsof)",
+  sockstat: "sockstat ships with FreeBSD base; on other systems choose another --source",
+  tasklist: "tasklist ships with Windows; choose another --source elsewhere",
+  powershell: "install PowerShell, or use --source windows-netstat",
+  chcp: "chcp ships with Windows",
+};
+
+const DEFAULT_TIMEOUT_MS = 15_000;
+const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+
+export const exec: ExecRunner = (cmd, args, options = {}) => {
+  const { timeoutMs = DEFAULT_TIMEOUT_MS, maxBytes = DEFAULT_MAX_BYTES, okExitCodes = [0] } = options;
+  return new Promise((resolve, reject) => {
+    execFile(
+      cmd,
+      [...args],
+      { encoding: "buffer", timeout: timeoutMs, maxBuffer: maxBytes, windowsHide: true, shell: false },
+      (error, stdout, stderr) => {
+        if (!error) return resolve(stdout);
+        const e = error as NodeJS.ErrnoException & { killed?: boolean; signal?: string | null; code?: string | number };
+        const shown = `${cmd} ${args.join(" ")}`.trim();
+        if (e.code === "ENOENT")
+          return reject(new TcpstatError(`'${cmd}' was not found`, INSTALL_HINTS[cmd] ?? `install ${cmd} or choose another --source`));
+        if (e.code === "EACCES") return reject(new TcpstatError(`'${cmd}' is not executable by this user`, "check its permissions or choose another --source"));
+        if (e.code === "ERR_CHILD_PROCESS_STDIO_MAXBUFFER")
+          return reject(new TcpstatError(`'${shown}' printed more than ${maxBytes} bytes`, "narrow the selection or replay a capture with --input"));
+        if (e.killed || e.signal === "SIGTERM")
+          return reject(new TcpstatError(`'${shown}' did not finish within ${timeoutMs} ms`, "the system may be overloaded; retry or choose another --source"));
+        if (typeof e.code === "number" && okExitCodes.includes(e.code)) return resolve(stdout);
+        const said = Buffer.isBuffer(stderr) ? stderr.toString("utf8").trim().split("\n")[0] : "";
+        reject(
+          new TcpstatError(
+            `'${shown}' failed${typeof e.code === "number" ? ` with exit code ${e.code}` : ""}${said ? `: ${said}` : ""}`,
+            "run it by hand to see why, or choose another --source",
+          ),
+        );
+      },
+    );
+  });
+};
