@@ -14,6 +14,15 @@ export const TimerSchema = z
 
 const port = z.number().int().min(0).max(65535);
 
+/** A Linux network namespace, as `ls -l /proc/<pid>/ns/net` (net:[inode]) and `ip netns` name it. */
+export const NetnsSchema = z
+  .object({
+    inode: z.number().int().positive().describe("Namespace inode: /proc/<pid>/ns/net links to net:[inode]"),
+    name: z.string().nullable().describe("Name under /run/netns (ip netns add NAME); null when it has none"),
+  })
+  .strict()
+  .describe("The network namespace a socket lives in");
+
 /** One socket, whatever system or capture it came from. The JSON output is exactly this. */
 export const SocketRecordSchema = z
   .object({
@@ -32,6 +41,7 @@ export const SocketRecordSchema = z
     user: z.string().nullable(),
     inode: z.number().int().nonnegative().nullable(),
     timer: TimerSchema.nullable(),
+    netns: NetnsSchema.optional().describe("Network namespace of the socket; present only when --netns chose one or all"),
   })
   .strict();
 
@@ -39,6 +49,7 @@ export type SocketRecord = z.infer<typeof SocketRecordSchema>;
 export type Proto = z.infer<typeof ProtoSchema>;
 export type Family = z.infer<typeof FamilySchema>;
 export type Timer = z.infer<typeof TimerSchema>;
+export type NetnsTag = z.infer<typeof NetnsSchema>;
 
 /** A line a parser could not read: counted and reported, never fatal. */
 export const ProblemSchema = z.object({
