@@ -14,6 +14,8 @@ export interface LinuxCollectOptions {
   /** Seams for tests: where /proc and /etc live. */
   procRoot?: string;
   etcRoot?: string;
+  /** Directory holding tcp, tcp6, udp, udp6: default <procRoot>/net; /proc/<pid>/net reads another namespace's tables. */
+  netRoot?: string;
 }
 
 export interface CollectResult {
@@ -48,7 +50,7 @@ export function collectLinux(options: LinuxCollectOptions): CollectResult {
 
   for (const table of TABLES) {
     if (!options.protos.includes(table.proto)) continue;
-    const path = join(procRoot, "net", table.file);
+    const path = join(options.netRoot ?? join(procRoot, "net"), table.file);
     const text = readOptional(path);
     if (text === null) continue;
     const parsed = parseProcNet(text, { proto: table.proto, byteOrder, source: path });
