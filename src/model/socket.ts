@@ -42,6 +42,10 @@ export const SocketRecordSchema = z
     inode: z.number().int().nonnegative().nullable(),
     timer: TimerSchema.nullable(),
     netns: NetnsSchema.optional().describe("Network namespace of the socket; present only when --netns chose one or all"),
+    createdAt: z
+      .string()
+      .optional()
+      .describe("When the socket was created (ISO 8601); present only where the source says so (Windows PowerShell CreationTime)"),
   })
   .strict();
 
