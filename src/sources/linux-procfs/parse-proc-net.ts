@@ -35,6 +35,9 @@ const TIMER_KINDS: Readonly<Record<number, Timer["kind"]>> = {
   4: "probe",
 };
 
+// tm->when beyond this would overflow milliseconds as a safe integer: the line is corrupt.
+const MAX_TICKS = 2 ** 45;
+
 const SPACE = 0x20;
 const TAB = 0x09;
 
@@ -51,7 +54,7 @@ function hexValue(s: string, from: number, to: number): number {
     else return -1;
     v = v * 16 + d;
   }
-  return v;
+  return v <= Number.MAX_SAFE_INTEGER ? v : -1; // a huge number is unreadable, not a rounded guess
 }
 
 /** Value of the decimal digits in s[from, to), or -1. */
@@ -63,7 +66,7 @@ function decValue(s: string, from: number, to: number): number {
     if (c < 0 || c > 9) return -1;
     v = v * 10 + c;
   }
-  return v;
+  return v <= Number.MAX_SAFE_INTEGER ? v : -1;
 }
 
 /** Decodes "HEX:PORT" at [from, to) into address bytes, or returns null. */
@@ -170,7 +173,7 @@ export function parseProcNet(text: string, options: ProcNetOptions): ParseResult
     const uid = decValue(text, ...f(7));
     const probes = decValue(text, ...f(8));
     const inode = decValue(text, ...f(9));
-    if (tx < 0 || rx < 0 || tr < 0 || when < 0 || retrans < 0 || uid < 0 || probes < 0 || inode < 0) {
+    if (tx < 0 || rx < 0 || tr < 0 || when < 0 || when > MAX_TICKS || retrans < 0 || uid < 0 || probes < 0 || inode < 0) {
       fail("unreadable queue, timer, uid or inode field");
       continue;
     }
