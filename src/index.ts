@@ -32,6 +32,8 @@ export interface ListOptions {
   owners?: boolean;
   source?: string;
   procRoot?: string;
+  /** Network namespace(s) to read, like `ss -N`: a name under /run/netns, a pid, a path, or "all". */
+  netns?: string;
 }
 
 export interface SocketReport {
@@ -70,6 +72,7 @@ export async function collectReport(options: ListOptions = {}, filter = toFilter
     owners,
     source: options.source,
     procRoot: options.procRoot,
+    netns: options.netns,
   });
   const keep = makePredicate(filter);
   return { ...collected, records: collected.records.filter(keep) };

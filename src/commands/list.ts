@@ -9,6 +9,7 @@ import { addFilterOptions, toSocketFilter, type FilterFlags } from "./options.js
 /** Flags of every command that reads sockets: selection, source and notices. */
 export interface SourceFlags extends FilterFlags {
   source?: string;
+  netns?: string;
   quiet?: boolean;
 }
 
@@ -24,6 +25,7 @@ interface ListFlags extends SourceFlags {
 export function addSourceOptions(cmd: Command): Command {
   return addFilterOptions(cmd)
     .option("--source <name>", "force a socket source instead of the platform's default")
+    .option("-N, --netns <ns>", "network namespace(s): a name (ip netns), a pid, a namespace file, or all")
     .option("-q, --quiet", "no notices on stderr");
 }
 
@@ -53,7 +55,7 @@ export function chooseFormat(flags: Pick<ListFlags, "json" | "ndjson" | "format"
 export async function loadReport(flags: SourceFlags, options: { owners?: boolean } = {}): Promise<SocketReport> {
   const filter = toSocketFilter(flags);
   const owners = options.owners ?? flags.owners;
-  const report = await collectReport({ owners, source: flags.source }, filter);
+  const report = await collectReport({ owners, source: flags.source, netns: flags.netns }, filter);
   if (!flags.quiet) {
     for (const notice of report.notices) writeError(`tcpstat: ${notice}`);
     reportProblems(report.problems);

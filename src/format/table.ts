@@ -48,6 +48,9 @@ export function* renderTable(records: readonly SocketRecord[], options: TableOpt
   const { chalk, timers = false } = options;
   const head = ["Proto", "Recv-Q", "Send-Q", "Local Address", "Foreign Address", "State", "PID/Program"];
   if (timers) head.push("Timer");
+  // --netns: which namespace each socket lives in (its ip-netns name, else net:[inode]).
+  const netns = records.some((r) => r.netns);
+  if (netns) head.unshift("Netns");
   const table = new Table({
     head: head.map((h) => paintHeader(chalk, h)),
     chars: BORDERLESS,
@@ -66,6 +69,7 @@ export function* renderTable(records: readonly SocketRecord[], options: TableOpt
       owner,
     ];
     if (timers) row.push(formatTimer(r.timer));
+    if (netns) row.unshift(r.netns ? escapeControl(r.netns.name ?? `net:[${r.netns.inode}]`) : "-");
     table.push(row);
   }
   yield `${table.toString()}\n`;

@@ -9,6 +9,8 @@ export interface CollectOptions {
   /** Force a source by name instead of the platform's default. */
   source?: string;
   procRoot?: string;
+  /** -N, --netns: NAME, PID, PATH or "all" (sources with `namespaces` only). */
+  netns?: string;
 }
 
 export interface Collected {
@@ -21,6 +23,8 @@ export interface Collected {
 export interface Source {
   name: string;
   description: string;
+  /** Reads other network namespaces (--netns). */
+  namespaces?: boolean;
   collect(options: CollectOptions): Promise<Omit<Collected, "source">>;
 }
 
@@ -28,7 +32,11 @@ export const SOURCES: Readonly<Record<string, Source>> = {
   procfs: {
     name: "procfs",
     description: "Linux /proc/net/{tcp,tcp6,udp,udp6} and /proc/<pid>/fd",
-    collect: async (o) => collectLinux({ protos: o.protos, families: o.families, owners: o.owners, procRoot: o.procRoot }),
+    namespaces: true,
+    collect: async (o) =>
+      o.netns === undefined
+        ? collectLinux({ protos: o.protos, families: o.families, owners: o.owners, procRoot: o.procRoot })
+        : (await import("./linux-procfs/netns.js")).collectNetns(o.netns, o),
   },
 };
 
@@ -55,6 +63,8 @@ export async function collectSockets(options: CollectOptions): Promise<Collected
       `replay a capture with --input FILE, or choose --source from: ${Object.keys(SOURCES).join(", ")}`,
     );
   }
+  if (options.netns !== undefined && !source.namespaces)
+    throw new TcpstatError(`--netns needs a source that reads network namespaces; '${source.name}' does not`, "use --source procfs on Linux", 2);
   const result = await source.collect(options);
   return { source: source.name, ...result };
 }
