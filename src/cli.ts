@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { addListOptions, runList } from "./commands/list.js";
+import { registerSummary } from "./commands/summary.js";
 import { EXIT, TcpstatError } from "./errors.js";
 import { writeError } from "./io.js";
 import { version } from "../package.json";
@@ -11,9 +12,12 @@ function buildProgram(): Command {
     .version(version, "-V, --version")
     .exitOverride()
     .configureOutput({ writeErr: () => {} })
-    .showSuggestionAfterError(true);
+    .showSuggestionAfterError(true)
+    // Subcommands reuse the list flags (-t, -u, --state ...): they must reach the subcommand.
+    .enablePositionalOptions();
   addListOptions(program).action((flags) => runList(flags));
   // Subcommands: one line each, `registerX(program)` from src/commands/x.ts.
+  registerSummary(program);
 
   return program;
 }

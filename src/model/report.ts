@@ -139,7 +139,15 @@ export const WatchSocketSchema = z.object({
 
 /** `--watch --ndjson`: one event a line. `seenMs` is how long tcpstat has seen the socket. */
 export const WatchEventSchema = z.discriminatedUnion("event", [
-  z.object({ event: z.literal("opened"), time: z.string(), socket: WatchSocketSchema, state: TcpStateSchema.nullable() }).strict(),
+  z
+    .object({
+      event: z.literal("opened"),
+      time: z.string(),
+      initial: z.boolean().describe("True for sockets already open at the first reading"),
+      socket: WatchSocketSchema,
+      state: TcpStateSchema.nullable(),
+    })
+    .strict(),
   z
     .object({
       event: z.literal("closed"),

@@ -1,0 +1,81 @@
+import { Command } from "commander";
+import { z } from "zod";
+import { usageError } from "../errors.js";
+import { colorLevel, makeChalk, writeChunks } from "../io.js";
+import { summarize } from "../lib/summarize.js";
+import { GROUP_KEYS, type GroupKey, type Summary } from "../model/report.js";
+import { renderSummary, renderSummaryOneline } from "../format/summary.js";
+import { addSourceOptions, loadReport, type SourceFlags } from "./list.js";
+import { addWatchOptions, runFrames, watchPlan, type WatchFlags } from "./watch.js";
+
+interface SummaryFlags extends SourceFlags, WatchFlags {
+  by?: string;
+  top?: string;
+  json?: boolean;
+  oneline?: boolean;
+  color?: boolean;
+}
+
+const Top = z.coerce.number().int().min(1).max(100_000);
+
+export function registerSummary(program: Command): void {
+  const cmd = new Command("summary")
+    .description("count sockets per state (like ss -s), or per port, process, remote or local address")
+    .option("--by <key>", `break down by ${GROUP_KEYS.join(", ")}`)
+    .option("--top <n>", "with --by: groups shown by name, the rest summed (default 10)")
+    .option("--json", "one JSON object")
+    .option("--oneline", "one key=value line, for monitoring and logs")
+    .option("--color", "force colour")
+    .option("--no-color", "never colour");
+  addWatchOptions(addSourceOptions(cmd)).action((flags: SummaryFlags) => runSummary(flags));
+  program.addCommand(cmd);
+}
+
+function checkFlags(flags: SummaryFlags): { by?: GroupKey; top: number } {
+  if (flags.json && flags.oneline) throw usageError("conflicting formats: --json and --oneline", "choose one");
+  let by: GroupKey | undefined;
+  if (flags.by !== undefined) {
+    const key = flags.by.toLowerCase();
+    if (!(GROUP_KEYS as readonly string[]).includes(key))
+      throw usageError(`unknown grouping '${flags.by}' for --by`, `choose one of: ${GROUP_KEYS.join(", ")}`);
+    by = key as GroupKey;
+  }
+  if (flags.top !== undefined && !by) throw usageError("--top needs --by", "add --by port (or process, remote, local)");
+  const top = flags.top === undefined ? Top.parse(10) : Top.safeParse(flags.top);
+  if (typeof top === "object" && !top.success) throw usageError(`bad number '${flags.top}' for --top`, "give a whole number, 1 or more");
+  return { by, top: typeof top === "number" ? top : top.data };
+}
+
+export async function runSummary(flags: SummaryFlags): Promise<void> {
+  const { by, top } = checkFlags(flags);
+  const plan = watchPlan(flags);
+  const chalk = makeChalk(colorLevel(Boolean(process.stdout.isTTY), process.env, flags.color));
+  let readings = 0;
+  // Owners cost a scan of every process: only when the breakdown shows them (a pid or
+  // process filter turns them on by itself in collectReport).
+  const read = async (): Promise<Summary> => {
+    const report = await loadReport({ ...flags, quiet: flags.quiet || readings++ > 0 }, { owners: by === "process" && flags.owners !== false });
+    return summarize(report.records, { by, top, source: report.source, problems: report.problems.length });
+  };
+  const render = (summary: Summary, previous?: Summary): string[] => {
+    if (flags.json) return [`${JSON.stringify(summary, null, plan ? undefined : 2)}\n`];
+    if (flags.oneline) return [renderSummaryOneline(summary)];
+    return [...renderSummary(summary, { chalk, previous, udp: flags.udp })];
+  };
+  if (!plan) {
+    await writeChunks(render(await read()));
+    return;
+  }
+  let previous: Summary | undefined;
+  const tty = Boolean(process.stdout.isTTY) && !flags.json && !flags.oneline;
+  await runFrames(
+    plan,
+    async () => {
+      const summary = await read();
+      const out = render(summary, previous);
+      previous = summary;
+      return out;
+    },
+    { tty, header: flags.json || flags.oneline ? undefined : (time) => `--- ${time.toISOString()} ---\n` },
+  );
+}

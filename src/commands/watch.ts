@@ -1,0 +1,135 @@
+import type { ChalkInstance } from "chalk";
+import type { Command } from "commander";
+import { z } from "zod";
+import { usageError } from "../errors.js";
+import { writeChunks } from "../io.js";
+import { SocketTracker, diffEvents } from "../lib/watch-diff.js";
+import { renderWatchTable } from "../format/watch.js";
+
+/**
+ * `--watch [SECONDS]` for the list and for summary: redraw in place on a terminal,
+ * append one frame per interval otherwise, or stream events with --ndjson.
+ */
+
+export interface WatchFlags {
+  watch?: string | boolean;
+  count?: string;
+}
+
+export interface WatchPlan {
+  intervalMs: number;
+  /** Frames to show before stopping; undefined = until interrupted. */
+  count?: number;
+}
+
+export const DEFAULT_WATCH_SECONDS = 2;
+
+/** The two options, for every command that can watch. */
+export function addWatchOptions(cmd: Command): Command {
+  return cmd
+    .option("-w, --watch [seconds]", `refresh every SECONDS (default ${DEFAULT_WATCH_SECONDS}), marking what changed`)
+    .option("--count <n>", "with --watch: stop after N frames");
+}
+
+const Seconds = z.coerce.number().finite().min(0.1).max(86_400);
+const Count = z.coerce.number().int().min(1);
+
+/** Validated watch settings, or null when --watch was not given. */
+export function watchPlan(flags: WatchFlags): WatchPlan | null {
+  if (flags.watch === undefined || flags.watch === false) {
+    if (flags.count !== undefined) throw usageError("--count needs --watch", "add --watch [SECONDS], e.g. --watch 1 --count 5");
+    return null;
+  }
+  const seconds = flags.watch === true ? DEFAULT_WATCH_SECONDS : Seconds.safeParse(flags.watch);
+  if (typeof seconds !== "number" && !seconds.success)
+    throw usageError(`bad interval '${String(flags.watch)}' for --watch`, "give seconds between 0.1 and 86400, e.g. --watch 2");
+  let count: number | undefined;
+  if (flags.count !== undefined) {
+    const parsed = Count.safeParse(flags.count);
+    if (!parsed.success) throw usageError(`bad frame count '${flags.count}' for --count`, "give a whole number of frames, 1 or more");
+    count = parsed.data;
+  }
+  return { intervalMs: (typeof seconds === "number" ? seconds : seconds.data) * 1000, count };
+}
+
+// Terminal control (ECMA-48 / xterm): alternate screen, cursor, home, erase.
+const ENTER = "\x1b[?1049h\x1b[?25l";
+const LEAVE = "\x1b[?25h\x1b[?1049l";
+const HOME = "\x1b[H";
+const ERASE_LINE_END = "\x1b[K";
+const ERASE_BELOW = "\x1b[J";
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+/**
+ * Runs frames on a schedule (no drift: frame i is due at start + i * interval).
+ * On a terminal the frames replace each other on the alternate screen; Ctrl-C or the
+ * last frame restores the screen and the cursor, and the last frame stays visible.
+ * Elsewhere each frame is appended, preceded by `header(time)` when given.
+ */
+export async function runFrames(
+  plan: WatchPlan,
+  frame: () => Promise<string[]>,
+  options: { tty: boolean; header?: (time: Date) => string },
+): Promise<void> {
+  let last: string[] = [];
+  let restored = !options.tty;
+  const restore = async () => {
+    if (restored) return;
+    restored = true;
+    await writeChunks([LEAVE]);
+  };
+  const interrupt = (code: number) => () => {
+    void restore().then(() => process.exit(code));
+  };
+  const onInt = interrupt(130);
+  const onTerm = interrupt(143);
+  if (options.tty) {
+    process.once("SIGINT", onInt);
+    process.once("SIGTERM", onTerm);
+    await writeChunks([ENTER]);
+  }
+  try {
+    const start = Date.now();
+    for (let i = 0; plan.count === undefined || i < plan.count; i++) {
+      if (i > 0) await sleep(start + i * plan.intervalMs - Date.now());
+      const chunks = await frame();
+      last = chunks;
+      if (options.tty) {
+        const head = options.header ? options.header(new Date()) : "";
+        const text = (head + chunks.join("")).replace(/\n/g, `${ERASE_LINE_END}\n`);
+        await writeChunks([HOME, text, ERASE_BELOW]);
+      } else {
+        await writeChunks(options.header ? [options.header(new Date()), ...chunks] : chunks);
+      }
+    }
+  } finally {
+    if (options.tty) {
+      process.off("SIGINT", onInt);
+      process.off("SIGTERM", onTerm);
+      await restore();
+      await writeChunks(last);
+    }
+  }
+}
+
+/** The list under --watch: a marked table per frame, or NDJSON events with --ndjson. */
+export async function watchList(
+  plan: WatchPlan,
+  read: () => Promise<import("../model/socket.js").SocketRecord[]>,
+  options: { ndjson: boolean; chalk: ChalkInstance; timers: boolean; tty: boolean },
+): Promise<void> {
+  const tracker = new SocketTracker();
+  if (options.ndjson) {
+    await runFrames(
+      plan,
+      async () => diffEvents(tracker.update(await read())).map((e) => `${JSON.stringify(e)}\n`),
+      { tty: false },
+    );
+    return;
+  }
+  await runFrames(plan, async () => [...renderWatchTable(tracker.update(await read()), options)], {
+    tty: options.tty,
+    header: (time) => `--- ${time.toISOString()} ---\n`,
+  });
+}

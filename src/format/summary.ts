@@ -1,0 +1,109 @@
+import Table from "cli-table3";
+import type { ChalkInstance } from "chalk";
+import { statesInUse } from "../lib/summarize.js";
+import { escapeControl } from "../lib/safe-text.js";
+import type { Summary } from "../model/report.js";
+import { TCP_STATES } from "../model/state.js";
+import { STATE_MEANING, paint, paintHeader } from "./style.js";
+
+export interface SummaryRenderContext {
+  chalk: ChalkInstance;
+  /** The previous frame of --watch: counts show their change since then. */
+  previous?: Summary;
+  /** UDP was asked for (-u): show its line even when zero. */
+  udp?: boolean;
+}
+
+const BORDERLESS = {
+  top: "", "top-mid": "", "top-left": "", "top-right": "",
+  bottom: "", "bottom-mid": "", "bottom-left": "", "bottom-right": "",
+  left: "", "left-mid": "", mid: "", "mid-mid": "", right: "", "right-mid": "",
+  middle: "  ",
+};
+
+const plainTable = (head: string[], chalk: ChalkInstance, align?: Array<"left" | "right">) =>
+  new Table({
+    head: head.map((h) => paintHeader(chalk, h)),
+    chars: BORDERLESS,
+    colAligns: align,
+    style: { head: [], border: [], "padding-left": 0, "padding-right": 0 },
+  });
+
+/** "+3" in yellow for a rise, "-2" in cyan for a fall, "" when unchanged or with no previous frame. */
+function delta(chalk: ChalkInstance, now: number, before: number | undefined): string {
+  if (before === undefined || before === now) return "";
+  const d = now - before;
+  return d > 0 ? chalk.yellow(`+${d}`) : chalk.cyan(String(d));
+}
+
+/**
+ * The summary table:
+ *
+ *   Total: 14 sockets (TCP 12, UDP 2; IPv4 10, IPv6 4)
+ *
+ *   State        Count
+ *   ESTABLISHED      4
+ *   TIME_WAIT        6
+ *   ...
+ *   UDP              2  (connected 1, unconnected 1)
+ */
+export function* renderSummary(summary: Summary, ctx: SummaryRenderContext): Iterable<string> {
+  const { chalk, previous } = ctx;
+  yield `Total: ${summary.total} sockets (TCP ${summary.tcp.total}, UDP ${summary.udp.total}; IPv4 ${summary.families.ipv4}, IPv6 ${summary.families.ipv6})` +
+    (previous ? ` ${delta(chalk, summary.total, previous.total)}` : "") +
+    "\n\n";
+  const withDelta = previous !== undefined;
+  const table = plainTable(withDelta ? ["State", "Count", "Change"] : ["State", "Count"], chalk, ["left", "right", "right"]);
+  for (const state of TCP_STATES) {
+    const n = summary.tcp.states[state];
+    const label = n === 0 ? chalk.dim(state) : paint(chalk, STATE_MEANING[state], state);
+    const row = [label, n === 0 ? chalk.dim("0") : String(n)];
+    if (withDelta) row.push(delta(chalk, n, previous.tcp.states[state]));
+    table.push(row);
+  }
+  const showUdp = ctx.udp || summary.udp.total > 0;
+  if (showUdp) {
+    const udpRow = ["UDP", String(summary.udp.total)];
+    if (withDelta) udpRow.push(delta(chalk, summary.udp.total, previous.udp.total));
+    table.push(udpRow);
+  }
+  yield `${table.toString()}\n`;
+  if (showUdp) yield `UDP: ${summary.udp.connected} connected, ${summary.udp.unconnected} unconnected\n`;
+
+  const by = summary.by;
+  if (!by) return;
+  const columns = statesInUse(by.top);
+  const hasUdp = by.top.some((g) => g.udp > 0);
+  const head = [by.key === "process" ? "PID/Program" : by.key[0]!.toUpperCase() + by.key.slice(1), "Total", ...columns];
+  if (hasUdp) head.push("UDP");
+  const groups = plainTable(head, chalk, ["left", ...head.slice(1).map(() => "right" as const)]);
+  const before = new Map(previous?.by?.top.map((g) => [g.key, g.count]));
+  for (const g of by.top) {
+    const total = `${g.count}${previous ? ` ${delta(chalk, g.count, before.get(g.key) ?? 0)}` : ""}`.trimEnd();
+    const row = [escapeControl(g.key), total, ...columns.map((s) => String(g.states[s] ?? 0))];
+    if (hasUdp) row.push(String(g.udp));
+    groups.push(row);
+  }
+  yield `\nBy ${by.key} (top ${by.top.length} of ${by.top.length + by.rest.groups})\n`;
+  yield `${groups.toString()}\n`;
+  if (by.rest.groups > 0) yield `... and ${by.rest.groups} more group(s) with ${by.rest.count} socket(s)\n`;
+}
+
+/**
+ * One line for monitoring scripts and logs, key=value, every state always present:
+ *
+ *   2026-11-21T10:00:00.000Z total=14 tcp=12 ESTABLISHED=4 SYN_SENT=0 ... CLOSING=0 udp=2
+ *
+ * With --by, the groups follow: `by=port 22=5 443=3 rest=4`.
+ */
+export function renderSummaryOneline(summary: Summary): string {
+  const parts = [summary.time, `total=${summary.total}`, `tcp=${summary.tcp.total}`];
+  for (const s of TCP_STATES) parts.push(`${s}=${summary.tcp.states[s]}`);
+  parts.push(`udp=${summary.udp.total}`);
+  if (summary.by) {
+    parts.push(`by=${summary.by.key}`);
+    for (const g of summary.by.top) parts.push(`${escapeControl(g.key).replace(/\s/g, "_")}=${g.count}`);
+    parts.push(`rest=${summary.by.rest.count}`);
+  }
+  return `${parts.join(" ")}\n`;
+}

@@ -1,0 +1,106 @@
+import type { SocketRecord } from "../model/socket.js";
+import { TCP_STATES, type TcpState } from "../model/state.js";
+import type { GroupKey, StateCounts, Summary, SummaryGroup } from "../model/report.js";
+import { formatEndpoint } from "./endpoint.js";
+
+/**
+ * Counts sockets per state, like `ss -s` or `netstat -an | awk '{print $6}' | sort | uniq -c`,
+ * and optionally per port, process, remote or local address (top N, the rest summed).
+ *
+ *   summarize([estab :22 <- 10.0.0.5, listen :22], { by: "port", top: 5 })
+ *   -> tcp.states.ESTABLISHED 1, LISTEN 1; by.top [{ key: "22", count: 2, ... }]
+ */
+
+export interface SummarizeOptions {
+  by?: GroupKey;
+  /** Groups shown by name; the rest are summed. Default 10. */
+  top?: number;
+  source: string;
+  problems?: number;
+  now?: Date;
+}
+
+export const emptyStateCounts = (): StateCounts =>
+  Object.fromEntries(TCP_STATES.map((s) => [s, 0])) as StateCounts;
+
+/** The label a socket is grouped under for `--by`. Sockets with no such thing group under "-". */
+export type GroupLabeler = (r: SocketRecord) => string;
+
+/**
+ * `--by port` groups by the service port: the local port when something listens on it
+ * (the server side of a connection), otherwise the remote port (our outgoing connections),
+ * so a client's ephemeral ports do not scatter one service over thousands of rows.
+ */
+export function groupLabeler(by: GroupKey, records: readonly SocketRecord[]): GroupLabeler {
+  switch (by) {
+    case "port": {
+      const listening = new Set<string>();
+      for (const r of records)
+        if (r.state === "LISTEN" || (r.proto === "udp" && r.remotePort === null)) listening.add(`${r.proto}/${r.localPort}`);
+      return (r) =>
+        r.remotePort === null || listening.has(`${r.proto}/${r.localPort}`) ? String(r.localPort) : String(r.remotePort);
+    }
+    case "process":
+      return (r) => (r.pid === null ? "-" : `${r.pid}/${r.process ?? "?"}`);
+    case "remote":
+      return (r) => r.remoteAddress ?? "-";
+    case "local":
+      return (r) => formatEndpoint(r.localAddress, r.localPort, r.family);
+  }
+}
+
+export function summarize(records: readonly SocketRecord[], options: SummarizeOptions): Summary {
+  const states = emptyStateCounts();
+  let tcp = 0;
+  let udpConnected = 0;
+  let udpUnconnected = 0;
+  let ipv4 = 0;
+  let ipv6 = 0;
+  for (const r of records) {
+    if (r.family === "ipv4") ipv4++;
+    else ipv6++;
+    if (r.proto === "tcp" && r.state) {
+      tcp++;
+      states[r.state]++;
+    } else if (r.remotePort === null) udpUnconnected++;
+    else udpConnected++;
+  }
+  return {
+    time: (options.now ?? new Date()).toISOString(),
+    source: options.source,
+    total: records.length,
+    tcp: { total: tcp, states },
+    udp: { total: udpConnected + udpUnconnected, connected: udpConnected, unconnected: udpUnconnected },
+    families: { ipv4, ipv6 },
+    by: options.by ? groupBy(records, options.by, options.top ?? 10) : null,
+    problems: options.problems ?? 0,
+  };
+}
+
+function groupBy(records: readonly SocketRecord[], by: GroupKey, top: number): NonNullable<Summary["by"]> {
+  const label = groupLabeler(by, records);
+  const groups = new Map<string, SummaryGroup>();
+  for (const r of records) {
+    const key = label(r);
+    let g = groups.get(key);
+    if (!g) {
+      g = { key, count: 0, states: {}, udp: 0 };
+      groups.set(key, g);
+    }
+    g.count++;
+    if (r.state) g.states[r.state] = (g.states[r.state] ?? 0) + 1;
+    else g.udp++;
+  }
+  // Most sockets first; ties in a stable, readable order (numeric ports ascending).
+  const sorted = [...groups.values()].sort(
+    (a, b) => b.count - a.count || Number(a.key) - Number(b.key) || a.key.localeCompare(b.key),
+  );
+  const shown = sorted.slice(0, top);
+  const rest = sorted.slice(top);
+  return { key: by, top: shown, rest: { groups: rest.length, count: rest.reduce((n, g) => n + g.count, 0) } };
+}
+
+/** States with a non-zero count in any group, in canonical order: the columns of a --by table. */
+export function statesInUse(groups: readonly SummaryGroup[]): TcpState[] {
+  return TCP_STATES.filter((s) => groups.some((g) => (g.states[s] ?? 0) > 0));
+}

@@ -1,0 +1,115 @@
+import type { SocketRecord } from "../model/socket.js";
+import type { TcpState } from "../model/state.js";
+import type { WatchEvent } from "../model/report.js";
+
+/**
+ * Follows sockets from one reading to the next, the way TCPView highlights rows:
+ * which appeared, which vanished, which moved to another state, and for how long each was seen.
+ *
+ * A socket is known by its protocol and both endpoints. The inode is left out on purpose:
+ * a connection that enters TIME_WAIT becomes a kernel "timewait" socket with inode 0, and
+ * that is a change of state, not a close and a new socket.
+ */
+
+export interface Tracked {
+  record: SocketRecord;
+  firstSeen: number;
+  /** Owner last known: TIME_WAIT sockets lose theirs, events keep the one seen before. */
+  pid: number | null;
+  process: string | null;
+}
+
+export interface Changed {
+  tracked: Tracked;
+  from: TcpState | null;
+}
+
+export interface FrameDiff {
+  /** True for the first reading: everything in it existed before the watch began. */
+  initial: boolean;
+  time: number;
+  opened: Tracked[];
+  closed: Tracked[];
+  changed: Changed[];
+  /** Every socket of this reading, by key. */
+  current: Map<string, Tracked>;
+}
+
+function baseKey(r: SocketRecord): string {
+  const netns = (r as { netns?: unknown }).netns;
+  return `${r.proto}|${r.family}|${r.localAddress}|${r.localPort}|${r.remoteAddress ?? ""}|${r.remotePort ?? ""}${netns === undefined ? "" : `|${JSON.stringify(netns)}`}`;
+}
+
+/** Keys for a reading; sockets sharing endpoints (SO_REUSEPORT listeners) get "#2", "#3", ... in inode order. */
+export function keyRecords(records: readonly SocketRecord[]): Map<string, SocketRecord> {
+  const sorted = [...records].sort((a, b) => (a.inode ?? 0) - (b.inode ?? 0));
+  const out = new Map<string, SocketRecord>();
+  for (const r of sorted) {
+    const base = baseKey(r);
+    let key = base;
+    for (let n = 2; out.has(key); n++) key = `${base}#${n}`;
+    out.set(key, r);
+  }
+  return out;
+}
+
+export class SocketTracker {
+  private known = new Map<string, Tracked>();
+  private readings = 0;
+
+  update(records: readonly SocketRecord[], time = Date.now()): FrameDiff {
+    const initial = this.readings++ === 0;
+    const current = new Map<string, Tracked>();
+    const opened: Tracked[] = [];
+    const changed: Changed[] = [];
+    for (const [key, record] of keyRecords(records)) {
+      const before = this.known.get(key);
+      if (!before) {
+        const t: Tracked = { record, firstSeen: time, pid: record.pid, process: record.process };
+        current.set(key, t);
+        opened.push(t);
+        continue;
+      }
+      const t: Tracked = {
+        record,
+        firstSeen: before.firstSeen,
+        pid: record.pid ?? before.pid,
+        process: record.pid === null ? before.process : record.process,
+      };
+      current.set(key, t);
+      if (before.record.state !== record.state) changed.push({ tracked: t, from: before.record.state });
+    }
+    const closed = [...this.known].filter(([key]) => !current.has(key)).map(([, t]) => t);
+    this.known = current;
+    return { initial, time, opened, closed, changed, current };
+  }
+}
+
+const socketOf = (t: Tracked) => ({
+  proto: t.record.proto,
+  family: t.record.family,
+  localAddress: t.record.localAddress,
+  localPort: t.record.localPort,
+  remoteAddress: t.record.remoteAddress,
+  remotePort: t.record.remotePort,
+  pid: t.pid,
+  process: t.process,
+});
+
+/**
+ * The events of one reading, for `--watch --ndjson`. The first reading reports every socket
+ * as opened with `initial: true` (it was open before the watch began).
+ */
+export function diffEvents(diff: FrameDiff): WatchEvent[] {
+  const time = new Date(diff.time).toISOString();
+  const seen = (t: Tracked) => Math.max(0, diff.time - t.firstSeen);
+  return [
+    ...diff.closed.map((t): WatchEvent => ({ event: "closed", time, socket: socketOf(t), state: t.record.state, seenMs: seen(t) })),
+    ...diff.changed.map(
+      (c): WatchEvent => ({ event: "state", time, socket: socketOf(c.tracked), from: c.from, to: c.tracked.record.state, seenMs: seen(c.tracked) }),
+    ),
+    ...diff.opened.map(
+      (t): WatchEvent => ({ event: "opened", time, initial: diff.initial, socket: socketOf(t), state: t.record.state }),
+    ),
+  ];
+}
