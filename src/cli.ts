@@ -1,6 +1,12 @@
 import { Command, CommanderError } from "commander";
 import { addListOptions, runList } from "./commands/list.js";
 import { registerSummary } from "./commands/summary.js";
+import { registerStats } from "./commands/stats.js";
+import { registerMetrics } from "./commands/metrics.js";
+import { registerServe } from "./commands/serve.js";
+import { registerCompletion } from "./commands/completion.js";
+import { registerHelp } from "./commands/help.js";
+import { registerSchema } from "./commands/schema.js";
 import { EXIT, TcpstatError } from "./errors.js";
 import { writeError } from "./io.js";
 import { version } from "../package.json";
@@ -17,7 +23,13 @@ function buildProgram(): Command {
     .enablePositionalOptions();
   addListOptions(program).action((flags) => runList(flags));
   // Subcommands: one line each, `registerX(program)` from src/commands/x.ts.
+  registerHelp(program);
+  registerSchema(program);
+  registerCompletion(program);
+  registerMetrics(program);
+  registerServe(program);
   registerSummary(program);
+  registerStats(program);
 
   return program;
 }

@@ -1,0 +1,59 @@
+import { Command } from "commander";
+import { z } from "zod";
+import { usageError } from "../errors.js";
+import { colorLevel, makeChalk, writeChunks } from "../io.js";
+import { reportProblems } from "./problems.js";
+
+interface StatsFlags {
+  interval?: string;
+  rate?: boolean;
+  all?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+  color?: boolean;
+}
+
+const Seconds = z.coerce.number().finite().min(0.1).max(3600);
+
+export function registerStats(program: Command): void {
+  program.addCommand(
+    new Command("stats")
+      .description("kernel TCP/UDP counters from /proc/net/snmp and /proc/net/netstat, like netstat -s and nstat")
+      .option("-i, --interval <seconds>", "read twice, SECONDS apart, and show rates per second")
+      .option("--rate", "rates per second over one second (--interval 1)")
+      .option("-a, --all", "every counter the kernel has, by nstat name (like nstat -az)")
+      .option("--json", "one JSON object")
+      .option("-q, --quiet", "no notices on stderr")
+      .option("--color", "force colour")
+      .option("--no-color", "never colour")
+      .action((flags: StatsFlags) => runStats(flags)),
+  );
+}
+
+export async function runStats(flags: StatsFlags): Promise<void> {
+  let seconds: number | null = null;
+  if (flags.interval !== undefined) {
+    const parsed = Seconds.safeParse(flags.interval);
+    if (!parsed.success)
+      throw usageError(`bad interval '${flags.interval}' for --interval`, "give seconds between 0.1 and 3600, e.g. --interval 5");
+    seconds = parsed.data;
+  } else if (flags.rate) seconds = 1;
+
+  const { readKernelCounters } = await import("../sources/linux-procfs/read-counters.js");
+  const { buildStats } = await import("../lib/counter-stats.js");
+  const { renderStats } = await import("../format/stats.js");
+  const first = readKernelCounters();
+  let second = first;
+  if (seconds !== null) {
+    await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+    second = readKernelCounters();
+  }
+  if (!flags.quiet) reportProblems(second.problems);
+  const stats = buildStats(first, seconds === null ? null : second, { all: Boolean(flags.all) });
+  if (flags.json) {
+    await writeChunks([`${JSON.stringify(stats, null, 2)}\n`]);
+    return;
+  }
+  const chalk = makeChalk(colorLevel(Boolean(process.stdout.isTTY), process.env, flags.color));
+  await writeChunks(renderStats(stats, chalk));
+}
