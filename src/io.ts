@@ -1,4 +1,5 @@
 import { Chalk, type ChalkInstance } from "chalk";
+import { escapeControl } from "./lib/safe-text.js";
 
 /**
  * The one module that writes to stdout and stderr. It decides colour once,
@@ -50,29 +51,60 @@ process.stdout.on("error", onStdoutError);
 
 const FLUSH_AT = 1 << 16;
 
+/** Exit status after SIGTERM: 128 + 15, as a shell reports a terminated command. */
+export const EXIT_TERMINATED = 143;
+let writing = 0;
+let terminated = false;
+
+/**
+ * SIGTERM while output is being written: the batch in flight (whole lines: renderers yield
+ * whole records) is finished first, then the run ends with 143, so `--ndjson` never leaves
+ * half a record behind. Commands that must clean up on the way out use process.on("exit").
+ */
+function onTerminate(): void {
+  terminated = true;
+  if (writing === 0) process.exit(EXIT_TERMINATED);
+}
+
 /** Writes chunks to stdout in batches of about 64 KiB; stops once the pipe is closed. */
 export async function writeChunks(chunks: Iterable<string>): Promise<void> {
-  let buffer = "";
-  for (const chunk of chunks) {
-    buffer += chunk;
-    if (buffer.length >= FLUSH_AT) {
-      if (!(await write(buffer))) return;
-      buffer = "";
+  process.on("SIGTERM", onTerminate);
+  try {
+    let buffer = "";
+    for (const chunk of chunks) {
+      buffer += chunk;
+      if (buffer.length >= FLUSH_AT) {
+        if (!(await write(buffer))) return;
+        buffer = "";
+        // Let pending signals run between batches, never inside one.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     }
+    if (buffer !== "") await write(buffer);
+  } finally {
+    process.off("SIGTERM", onTerminate);
   }
-  if (buffer !== "") await write(buffer);
 }
 
 function write(text: string): Promise<boolean> {
   if (pipeClosed || process.stdout.destroyed) return Promise.resolve(false);
+  writing++;
   return new Promise((resolve) => {
-    const ok = process.stdout.write(text);
-    if (ok) resolve(!pipeClosed);
-    else process.stdout.once("drain", () => resolve(!pipeClosed));
+    const done = () => {
+      writing--;
+      if (terminated) process.exit(EXIT_TERMINATED);
+      resolve(!pipeClosed);
+    };
+    if (process.stdout.write(text)) done();
+    else process.stdout.once("drain", done);
   });
 }
 
-/** A notice or an error line on stderr. */
+/**
+ * A notice or an error line on stderr. Control characters are escaped here, once for every
+ * message, because messages quote input (a bad --state value, a process name, a line of a
+ * capture): none of that may move the cursor or recolour the terminal, or break the one line.
+ */
 export function writeError(line: string): void {
-  process.stderr.write(`${line}\n`);
+  process.stderr.write(`${escapeControl(line)}\n`);
 }

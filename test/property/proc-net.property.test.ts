@@ -48,9 +48,9 @@ const v4Bytes = fc.oneof(
 interface Row {
   proto: "tcp" | "udp";
   v6: boolean;
-  local: number[];
+  local: readonly number[];
   localPort: number;
-  remote: number[];
+  remote: readonly number[];
   remotePort: number;
   stateCode: number;
   tx: number;
@@ -113,7 +113,7 @@ const rowArb: fc.Arbitrary<Row> = fc
 
 function writeRow(r: Row, order: ByteOrder): string {
   const sl = r.proto === "udp" ? String(r.sl).padStart(5) : String(r.sl).padStart(4);
-  const ep = (bytes: number[], port: number) => `${addressHex(bytes, order)}:${hex(port, 4)}`;
+  const ep = (bytes: readonly number[], port: number) => `${addressHex(bytes, order)}:${hex(port, 4)}`;
   const head = `${sl}: ${ep(r.local, r.localPort)} ${ep(r.remote, r.remotePort)} ${hex(r.stateCode, 2)} ${hex(r.tx, 8)}:${hex(r.rx, 8)} ${hex(r.tr, 2)}:${hex(r.when, 8)} ${hex(r.retrans, 8)} ${String(r.uid).padStart(5)} ${String(r.probes).padStart(8)} ${r.inode}`;
   return r.proto === "tcp" ? `${head} 1 0000000000000000 20 4 30 10 -1` : `${head} 2 0000000000000000 0`;
 }
