@@ -1,0 +1,127 @@
+import type { Command } from "commander";
+import { z } from "zod";
+import { usageError } from "../errors.js";
+import { DEFAULT_TOP, renderPrometheus, type KernelCounterSet, type MetricsInput } from "../format/prometheus.js";
+import { collectReport } from "../index.js";
+import { writeChunks, writeError } from "../io.js";
+import type { NetnsTag, Problem } from "../model/socket.js";
+import { addSourceOptions, type SourceFlags } from "./list.js";
+import { toSocketFilter } from "./options.js";
+import { reportProblems } from "./problems.js";
+
+export interface MetricsFlags extends SourceFlags {
+  top?: string;
+  detailed?: boolean;
+  output?: string;
+}
+
+/** What one collection gives the exposition renderer, plus what to tell the user on stderr. */
+export interface GatheredMetrics {
+  input: MetricsInput;
+  notices: string[];
+  problems: Problem[];
+}
+
+const TopSchema = z.coerce.number().int().min(0).max(10_000);
+
+export function parseTop(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_TOP;
+  const parsed = TopSchema.safeParse(value.trim() === "" ? NaN : value);
+  if (!parsed.success) throw usageError(`bad --top '${value}'`, "give how many processes get their own series, 0-10000 (default 10)");
+  return parsed.data;
+}
+
+/** Metrics count TCP and UDP unless -t or -u narrows them: an exporter shows the whole host. */
+const withDefaultProtos = (flags: MetricsFlags): MetricsFlags => (flags.tcp || flags.udp ? flags : { ...flags, tcp: true, udp: true });
+
+/**
+ * One collection: sockets (through the same filter and sources as every command), kernel
+ * counters of each namespace read, and the time it all took. Prints nothing.
+ */
+export async function gatherMetrics(flags: MetricsFlags, top = parseTop(flags.top)): Promise<GatheredMetrics> {
+  const started = performance.now();
+  const chosen = withDefaultProtos(flags);
+  const filter = toSocketFilter(chosen);
+  const report = await collectReport({ owners: chosen.owners, source: chosen.source, netns: chosen.netns }, filter);
+  const notices = [...report.notices];
+  const problems = [...report.problems];
+  const { counters, namespaces } = await readCounters(chosen.netns, notices, problems);
+  const input: MetricsInput = {
+    records: report.records,
+    protos: filter.protos,
+    families: filter.families,
+    states: filter.states,
+    namespaces,
+    counters,
+    problems: problems.length,
+    top,
+    owners: chosen.owners !== false,
+    detailed: Boolean(flags.detailed),
+  };
+  input.durationSeconds = (performance.now() - started) / 1000;
+  return { input, notices, problems };
+}
+
+/** Kernel counters of tcpstat's namespace, or of each namespace --netns names. */
+async function readCounters(
+  netns: string | undefined,
+  notices: string[],
+  problems: Problem[],
+): Promise<{ counters: KernelCounterSet[]; namespaces?: NetnsTag[] }> {
+  const { readKernelCounters } = await import("../sources/linux-procfs/read-counters.js");
+  const counters: KernelCounterSet[] = [];
+  const read = (pidDir?: string) => {
+    const reading = readKernelCounters(pidDir);
+    problems.push(...reading.problems);
+    return reading.counters;
+  };
+  try {
+    if (netns === undefined) {
+      counters.push({ netns: null, counters: read() });
+      return { counters };
+    }
+    const { resolveNetns, readInNamespace, netnsTag } = await import("../sources/linux-procfs/netns.js");
+    const namespaces = resolveNetns(netns);
+    for (const ns of namespaces) {
+      const values = await readInNamespace(ns, "/proc", read);
+      if (values !== null) counters.push({ netns: netnsTag(ns), counters: values });
+    }
+    return { counters, namespaces: namespaces.map(netnsTag) };
+  } catch (error) {
+    notices.push(`kernel counters left out: ${(error as Error).message}`);
+    return { counters };
+  }
+}
+
+export function printNotices(gathered: Pick<GatheredMetrics, "notices" | "problems">): void {
+  for (const notice of gathered.notices) writeError(`tcpstat: ${notice}`);
+  reportProblems(gathered.problems);
+}
+
+export async function runMetrics(flags: MetricsFlags): Promise<void> {
+  const top = parseTop(flags.top);
+  const gathered = await gatherMetrics(flags, top);
+  if (!flags.quiet) printNotices(gathered);
+  const chunks = renderPrometheus(gathered.input);
+  if (flags.output === undefined) return writeChunks(chunks);
+  if (flags.output.trim() === "") throw usageError("empty --output", "give a file, e.g. /var/lib/node_exporter/textfile/tcpstat.prom");
+  const { writeFileAtomic } = await import("../lib/atomic-write.js");
+  await writeFileAtomic(flags.output, chunks);
+}
+
+/** Options metrics and serve share. */
+export function addMetricsOptions(cmd: Command): Command {
+  return addSourceOptions(cmd)
+    .option("--top <n>", `processes with their own series; the rest are summed as process="other" (default ${DEFAULT_TOP})`)
+    .option("--detailed", "also one series per socket (high cardinality)");
+}
+
+export function registerMetrics(program: Command): void {
+  addMetricsOptions(
+    program
+      .command("metrics")
+      .description("Prometheus text metrics: sockets by state, listeners, owners, kernel counters (TCP and UDP unless -t/-u)"),
+  )
+    .option("--output <file>", "write to FILE atomically (temp file + rename), e.g. for node_exporter's textfile collector")
+    .action((flags: MetricsFlags) => runMetrics(flags));
+}

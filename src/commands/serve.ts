@@ -1,0 +1,125 @@
+import type { Command } from "commander";
+import { isIP } from "node:net";
+import { z } from "zod";
+import { TcpstatError, usageError } from "../errors.js";
+import { renderPrometheus } from "../format/prometheus.js";
+import { writeError } from "../io.js";
+import { gatherMetrics, addMetricsOptions, parseTop, printNotices, type GatheredMetrics, type MetricsFlags } from "./metrics.js";
+import { toSocketFilter } from "./options.js";
+
+interface ServeFlags extends MetricsFlags {
+  listen: string;
+  timeout?: string;
+  maxConnections?: string;
+}
+
+/** Not registered with Prometheus' port list: a free default nothing common uses. */
+export const DEFAULT_LISTEN = "127.0.0.1:9717";
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+const LISTEN_HINT = `give HOST:PORT with an IP address, e.g. ${DEFAULT_LISTEN}, [::1]:9717, 0.0.0.0:9717 (all interfaces), or a port alone for loopback`;
+
+/** "127.0.0.1:9717", "[::1]:9717", "localhost:9717", "9717" (loopback) -> host and port. */
+export function parseListen(value: string): ListenAddress {
+  const bad = (why: string) => usageError(`bad --listen '${value}': ${why}`, LISTEN_HINT);
+  const text = value.trim();
+  let host: string;
+  let portText: string;
+  if (/^\d+$/.test(text)) [host, portText] = ["127.0.0.1", text];
+  else {
+    const match = /^\[([^\]]+)\]:(\d*)$/.exec(text) ?? /^([^:[\]]*):(\d*)$/.exec(text);
+    if (!match) throw bad(text.includes(":") && !text.startsWith("[") ? "put an IPv6 address in brackets" : "expected HOST:PORT");
+    [host, portText] = [match[1]!, match[2]!];
+  }
+  if (portText === "") throw bad("no port");
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port > 65535) throw bad("port must be 0-65535");
+  if (host === "") throw bad("no host (tcpstat does not bind to every interface unless told 0.0.0.0 or [::])");
+  if (host !== "localhost" && isIP(host) === 0) throw bad(`'${host}' is not an IP address`);
+  return { host, port };
+}
+
+const isLoopback = (host: string) => host === "localhost" || host === "::1" || /^127\./.test(host);
+
+const PositiveInt = (flag: string, max: number, hint: string) => (value: string | undefined, fallback: number) => {
+  if (value === undefined) return fallback;
+  const parsed = z.coerce.number().int().min(1).max(max).safeParse(value.trim() === "" ? NaN : value);
+  if (!parsed.success) throw usageError(`bad ${flag} '${value}'`, hint);
+  return parsed.data;
+};
+const parseTimeout = PositiveInt("--timeout", 3600, "give seconds a client may take, 1-3600 (default 10)");
+const parseMaxConnections = PositiveInt("--max-connections", 10_000, "give how many clients may be connected at once (default 32)");
+
+function listenError(error: NodeJS.ErrnoException, where: string): TcpstatError | Error {
+  switch (error.code) {
+    case "EADDRINUSE":
+      return new TcpstatError(`cannot listen on ${where}: address already in use`, "choose another port with --listen");
+    case "EADDRNOTAVAIL":
+      return new TcpstatError(`cannot listen on ${where}: no such address on this host`, "use an address of one of this host's interfaces");
+    case "EACCES":
+      return new TcpstatError(`cannot listen on ${where}: permission denied`, "ports below 1024 need root; choose a higher port");
+    default:
+      return error;
+  }
+}
+
+export async function runServe(flags: ServeFlags): Promise<void> {
+  // Every option is checked before the port opens.
+  const address = parseListen(flags.listen);
+  const top = parseTop(flags.top);
+  toSocketFilter(flags);
+  const timeoutMs = parseTimeout(flags.timeout, 10) * 1000;
+  const maxConnections = parseMaxConnections(flags.maxConnections, 32);
+
+  // A first collection at start-up: a bad --netns or source fails now, and notices are said once.
+  let last = await gatherMetrics(flags, top);
+  if (!flags.quiet) printNotices(last);
+  const said = (g: GatheredMetrics) => [...g.notices, `${g.problems.length}`].join("\n");
+
+  const collect = async () => {
+    const gathered = await gatherMetrics(flags, top);
+    // Tell stderr only what changed since the last scrape, not the same notice every 15 s.
+    if (!flags.quiet && said(gathered) !== said(last)) printNotices(gathered);
+    last = gathered;
+    return [...renderPrometheus(gathered.input)].join("");
+  };
+
+  const { createMetricsServer } = await import("../lib/metrics-server.js");
+  const { server, close } = createMetricsServer({ collect, log: writeError, timeoutMs, maxConnections });
+  const where = address.host.includes(":") ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (error) => reject(listenError(error, where)));
+    server.listen(address.port, address.host, () => resolve());
+  });
+  const bound = server.address();
+  const port = bound && typeof bound === "object" ? bound.port : address.port;
+  const url = `http://${address.host.includes(":") ? `[${address.host}]` : address.host}:${port}/metrics`;
+  writeError(`tcpstat: serving ${flags.detailed ? "per-socket" : "aggregate"} metrics on ${url}`);
+  if (!isLoopback(address.host))
+    writeError(`tcpstat: warning: ${address.host} is not loopback; whoever reaches this port sees this host's sockets.`);
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      writeError(`tcpstat: ${signal}: shutting down`);
+      close().then(resolve, resolve);
+    };
+    process.once("SIGTERM", stop);
+    process.once("SIGINT", stop);
+  });
+}
+
+export function registerServe(program: Command): void {
+  addMetricsOptions(
+    program
+      .command("serve")
+      .description("HTTP endpoint for Prometheus: GET /metrics (aggregate counts unless --detailed) and /healthz"),
+  )
+    .option("--listen <host:port>", "address to listen on (loopback unless told otherwise)", DEFAULT_LISTEN)
+    .option("--timeout <seconds>", "time a client gets to send its request; also the idle limit (default 10)")
+    .option("--max-connections <n>", "clients connected at once; more are refused (default 32)")
+    .action((flags: ServeFlags) => runServe(flags));
+}
