@@ -64,7 +64,10 @@ export async function loadReport(flags: SourceFlags, options: { owners?: boolean
 }
 
 export async function runList(flags: ListFlags): Promise<void> {
-  const format = LIST_FORMATS[chooseFormat(flags)]!;
+  const name = chooseFormat(flags);
+  // Metrics also carry kernel counters and the collection time: `tcpstat metrics` makes them.
+  if (name === "prometheus") return (await import("./metrics.js")).runMetrics(flags);
+  const format = LIST_FORMATS[name]!;
   const report = await loadReport(flags);
   const chalk = makeChalk(colorLevel(Boolean(process.stdout.isTTY), process.env, flags.color));
   await writeChunks(format.render(report.records, { chalk, timers: Boolean(flags.timers) }));
