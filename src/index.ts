@@ -10,6 +10,8 @@ import { collectSockets } from "./sources/index.js";
 
 export * from "./model/socket.js";
 export * from "./model/state.js";
+export * from "./model/report.js";
+export * from "./model/schemas.js";
 export { TcpstatError, EXIT } from "./errors.js";
 export { parseProcNet } from "./sources/linux-procfs/parse-proc-net.js";
 export { makePredicate, parsePorts, parseStates, type SocketFilter } from "./lib/filter.js";
@@ -34,6 +36,14 @@ export interface ListOptions {
   procRoot?: string;
   /** Network namespace(s) to read, like `ss -N`: a name under /run/netns, a pid, a path, or "all". */
   netns?: string;
+  /** Replay captured output (netstat, ss, lsof, sockstat, /proc/net dumps) instead of reading this machine. */
+  input?: string | Uint8Array;
+  /** Name of the capture in messages: a file name, or "stdin". */
+  inputName?: string;
+  /** Skip detection: one of the replay format names (see replayFormats()). */
+  inputFormat?: string;
+  /** Byte order of a /proc/net dump's writer; detected from the addresses when absent. */
+  byteOrder?: "le" | "be";
 }
 
 export interface SocketReport {
@@ -41,6 +51,8 @@ export interface SocketReport {
   records: SocketRecord[];
   problems: Problem[];
   notices: string[];
+  /** What --verbose prints: e.g. the input format that was detected. */
+  details?: string[];
 }
 
 const strings = (values: Array<number | string> | undefined) => values?.map(String);
@@ -65,6 +77,7 @@ export function toFilter(options: ListOptions = {}): SocketFilter {
 
 /** Collects the sockets of this machine that match the options, with problems and notices. */
 export async function collectReport(options: ListOptions = {}, filter = toFilter(options)): Promise<SocketReport> {
+  if (options.input !== undefined) return replayReport(options, filter);
   const owners = options.owners !== false || filterNeedsOwners(filter);
   const collected = await collectSockets({
     protos: filter.protos,
@@ -76,6 +89,16 @@ export async function collectReport(options: ListOptions = {}, filter = toFilter
   });
   const keep = makePredicate(filter);
   return { ...collected, records: collected.records.filter(keep) };
+}
+
+/** Replays captured output through the parser its first lines name (or `inputFormat`), then filters. */
+async function replayReport(options: ListOptions, filter: SocketFilter): Promise<SocketReport> {
+  const { decodeCapture, replayCapture } = await import("./sources/replay.js");
+  const text = typeof options.input === "string" ? options.input : decodeCapture(Buffer.from(options.input as Uint8Array));
+  const byteOrder = options.byteOrder === undefined ? undefined : options.byteOrder === "be" ? "BE" : "LE";
+  const r = replayCapture(text, { source: options.inputName ?? "input", format: options.inputFormat, byteOrder });
+  const keep = makePredicate(filter);
+  return { source: `input:${r.format}`, records: r.records.filter(keep), problems: r.problems, notices: r.notices ?? [], details: [r.verbose] };
 }
 
 /** The sockets of this machine that match the options. */

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
-import { usageError } from "../errors.js";
+import { TcpstatError, usageError } from "../errors.js";
 import { LIST_FORMATS } from "../format/index.js";
-import { collectReport, type SocketReport } from "../index.js";
+import { collectReport, type ListOptions, type SocketReport } from "../index.js";
 import { colorLevel, makeChalk, writeChunks, writeError } from "../io.js";
 import { reportProblems } from "./problems.js";
 import { addFilterOptions, toSocketFilter, type FilterFlags } from "./options.js";
@@ -11,6 +11,10 @@ export interface SourceFlags extends FilterFlags {
   source?: string;
   netns?: string;
   quiet?: boolean;
+  input?: string;
+  inputFormat?: string;
+  byteOrder?: string;
+  verbose?: boolean;
 }
 
 interface ListFlags extends SourceFlags {
@@ -26,7 +30,11 @@ export function addSourceOptions(cmd: Command): Command {
   return addFilterOptions(cmd)
     .option("--source <name>", "force a socket source instead of the platform's default")
     .option("-N, --netns <ns>", "network namespace(s): a name (ip netns), a pid, a namespace file, or all")
-    .option("-q, --quiet", "no notices on stderr");
+    .option("-q, --quiet", "no notices on stderr")
+    .option("--input <file>", "replay captured output (netstat, ss, lsof, sockstat, /proc/net/*; - for stdin) instead of reading this machine")
+    .option("--input-format <name>", "the format of --input, instead of detecting it")
+    .option("--byte-order <order>", "byte order of a replayed /proc/net dump: le or be (default: detected)")
+    .option("-v, --verbose", "say on stderr where the sockets came from (source, detected input format)");
 }
 
 export function addListOptions(cmd: Command): Command {
@@ -55,12 +63,39 @@ export function chooseFormat(flags: Pick<ListFlags, "json" | "ndjson" | "format"
 export async function loadReport(flags: SourceFlags, options: { owners?: boolean } = {}): Promise<SocketReport> {
   const filter = toSocketFilter(flags);
   const owners = options.owners ?? flags.owners;
-  const report = await collectReport({ owners, source: flags.source, netns: flags.netns }, filter);
+  if (flags.input === undefined && (flags.inputFormat !== undefined || flags.byteOrder !== undefined))
+    throw usageError(`${flags.inputFormat !== undefined ? "--input-format" : "--byte-order"} applies only to replayed captures`, "add --input FILE (or - for stdin)");
+  const input = flags.input === undefined ? undefined : await readInput(flags);
+  const report = await collectReport({ owners, source: flags.source, netns: flags.netns, ...input }, filter);
+  if (flags.verbose) for (const line of report.details ?? [`source: ${report.source}`]) writeError(`tcpstat: ${line}`);
   if (!flags.quiet) {
     for (const notice of report.notices) writeError(`tcpstat: ${notice}`);
     reportProblems(report.problems);
   }
   return report;
+}
+
+/** --input and its companions, checked; the capture's bytes read from the file or stdin. */
+async function readInput(flags: SourceFlags): Promise<Pick<ListOptions, "input" | "inputName" | "inputFormat" | "byteOrder">> {
+  const file = flags.input as string;
+  if (flags.source !== undefined) throw usageError("--input and --source both choose where sockets come from", "give one of them");
+  if (flags.netns !== undefined) throw usageError("--netns reads this machine's namespaces; it cannot apply to --input", "drop --netns");
+  const order = flags.byteOrder?.toLowerCase();
+  if (order !== undefined && order !== "le" && order !== "be") throw usageError(`bad byte order '${flags.byteOrder}'`, "use --byte-order le or --byte-order be");
+  const { readFile } = await import("node:fs/promises");
+  let bytes: Uint8Array;
+  try {
+    if (file === "-") {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      bytes = Buffer.concat(chunks);
+    } else bytes = await readFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : code === "EACCES" ? "permission denied" : (error as Error).message;
+    throw new TcpstatError(`cannot read --input ${file}: ${why}`, "give the path of a captured netstat, ss, lsof, sockstat or /proc/net output, or - for stdin");
+  }
+  return { input: bytes, inputName: file === "-" ? "stdin" : file, inputFormat: flags.inputFormat, byteOrder: order as "le" | "be" | undefined };
 }
 
 export async function runList(flags: ListFlags): Promise<void> {

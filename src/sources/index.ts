@@ -38,6 +38,38 @@ export const SOURCES: Readonly<Record<string, Source>> = {
         ? collectLinux({ protos: o.protos, families: o.families, owners: o.owners, procRoot: o.procRoot })
         : (await import("./linux-procfs/netns.js")).collectNetns(o.netns, o),
   },
+  // Command-running sources load their module only when used (start-up stays lazy).
+  "linux-ss": {
+    name: "linux-ss",
+    description: "Linux ss -tuanpe (iproute2)",
+    collect: async (o) => (await import("./linux-ss/collect.js")).collectSs(o),
+  },
+  "linux-netstat": {
+    name: "linux-netstat",
+    description: "Linux netstat -tuanpe (net-tools)",
+    collect: async (o) => (await import("./linux-netstat/collect.js")).collectLinuxNetstat(o),
+  },
+  "macos-netstat": {
+    name: "macos-netstat",
+    description: "macOS netstat -anv -p tcp|udp, with lsof -F for owners netstat does not name",
+    collect: async (o) => (await import("./macos-netstat/collect.js")).collectMacos(o),
+  },
+  freebsd: {
+    name: "freebsd",
+    description: "FreeBSD netstat -an with sockstat -46 for owners",
+    collect: async (o) => (await import("./freebsd/collect.js")).collectFreebsd(o),
+  },
+  lsof: {
+    name: "lsof",
+    description: "lsof -nP -iTCP -iUDP -F pcnPtTf (any Unix with lsof)",
+    collect: async (o) => (await import("./lsof/collect.js")).collectLsof(o),
+  },
+  // Windows sources (windows-netstat, powershell) are registered here by src/sources/windows-netstat.
+  systeminformation: {
+    name: "systeminformation",
+    description: "the systeminformation package's networkConnections() (fallback for other systems)",
+    collect: async (o) => (await import("./systeminformation/collect.js")).collectSystemInformation(o),
+  },
 };
 
 /** The one place that looks at the platform: the source chain for this system. */
@@ -46,25 +78,50 @@ export function defaultSourceChain(platform: NodeJS.Platform = process.platform)
     case "linux":
     case "android":
       return ["procfs"];
+    case "darwin":
+      return ["macos-netstat", "lsof", "systeminformation"];
+    case "freebsd":
+      return ["freebsd", "lsof", "systeminformation"];
+    case "openbsd":
+    case "netbsd":
+    case "sunos":
+    case "aix":
+      return ["lsof", "systeminformation"];
+    // case "win32": the windows sources, then "systeminformation".
     default:
-      return [];
+      return ["systeminformation"];
   }
 }
 
+/**
+ * Collects from the forced source, or from the platform's chain: when a source fails with a
+ * runtime error (a command missing or refused), the next one in the chain is tried and a
+ * notice says so; when all fail, the first error is thrown.
+ */
 export async function collectSockets(options: CollectOptions): Promise<Collected> {
   const names = options.source ? [options.source] : defaultSourceChain();
-  const name = names[0];
-  const source = name === undefined ? undefined : SOURCES[name];
-  if (!source) {
-    if (options.source)
-      throw new TcpstatError(`unknown source '${options.source}'`, `choose one of: ${Object.keys(SOURCES).join(", ")}`, 2);
+  if (options.source && !SOURCES[options.source])
+    throw new TcpstatError(`unknown source '${options.source}'`, `choose one of: ${Object.keys(SOURCES).join(", ")}`, 2);
+  const chain = names.map((n) => SOURCES[n]).filter((s): s is Source => s !== undefined);
+  if (chain.length === 0)
     throw new TcpstatError(
       `no socket source for platform '${process.platform}'`,
       `replay a capture with --input FILE, or choose --source from: ${Object.keys(SOURCES).join(", ")}`,
     );
+  if (options.netns !== undefined && !chain[0]!.namespaces)
+    throw new TcpstatError(`--netns needs a source that reads network namespaces; '${chain[0]!.name}' does not`, "use --source procfs on Linux", 2);
+  const failures: string[] = [];
+  let firstError: unknown;
+  for (const source of chain) {
+    try {
+      const result = await source.collect(options);
+      const notices = failures.length > 0 ? [`${failures.join("; ")}; used ${source.name}`, ...result.notices] : result.notices;
+      return { source: source.name, ...result, notices };
+    } catch (error) {
+      if (!(error instanceof TcpstatError) || error.exitCode !== 1 || chain.length === 1) throw error;
+      firstError ??= error;
+      failures.push(`source ${source.name} failed: ${error.message}`);
+    }
   }
-  if (options.netns !== undefined && !source.namespaces)
-    throw new TcpstatError(`--netns needs a source that reads network namespaces; '${source.name}' does not`, "use --source procfs on Linux", 2);
-  const result = await source.collect(options);
-  return { source: source.name, ...result };
+  throw firstError;
 }

@@ -1,0 +1,36 @@
+import { exec as realExec } from "../../lib/exec.js";
+import { TcpstatError } from "../../errors.js";
+import { fillOwners, select, type CommandCollectOptions, type CommandCollectResult } from "../collect-options.js";
+import { parseFreebsdNetstat } from "./parse-netstat-an.js";
+import { parseSockstat } from "./parse-sockstat.js";
+
+/**
+ * FreeBSD: `netstat -an -p tcp|udp` gives every socket with its state and queues;
+ * `sockstat -46` names the owners (user, command, pid), matched by endpoints.
+ */
+export async function collectFreebsd(o: CommandCollectOptions): Promise<CommandCollectResult> {
+  const run = o.exec ?? realExec;
+  const records = [];
+  const problems = [];
+  const notices: string[] = [];
+  for (const proto of o.protos) {
+    const out = await run("netstat", ["-an", "-p", proto]);
+    const parsed = parseFreebsdNetstat(out.toString("utf8"), { source: `netstat -an -p ${proto}` });
+    records.push(...select(parsed.records, o));
+    problems.push(...parsed.problems);
+    notices.push(...parsed.notices);
+  }
+  if (o.owners) {
+    try {
+      const out = await run("sockstat", ["-46"]);
+      const owners = parseSockstat(out.toString("utf8"), { source: "sockstat -46" });
+      problems.push(...owners.problems);
+      const missing = fillOwners(records, owners.records);
+      if (missing > 0) notices.push(`${missing} socket(s) have no known owner in sockstat (run as root to see every process)`);
+    } catch (error) {
+      if (!(error instanceof TcpstatError)) throw error;
+      notices.push(`owners unknown: ${error.message}`);
+    }
+  }
+  return { records, problems, notices };
+}

@@ -1,0 +1,109 @@
+import type { Family, ParseResult, Problem, Proto, SocketRecord, Timer } from "../../model/socket.js";
+import { canonicalState } from "../../model/state.js";
+import { emptyRecord, numberedLines, problem, readEndpoints, splitColon } from "../text-endpoint.js";
+
+/**
+ * Linux net-tools `netstat -tuanp` (also -l, -o, -e):
+ *
+ *   Proto Recv-Q Send-Q Local Address    Foreign Address  State   PID/Program name     Timer
+ *   tcp        0      0 0.0.0.0:22       0.0.0.0:*        LISTEN  600/sshd: /usr/sbin  off (0.00/0/0)
+ *   udp        0      0 0.0.0.0:68       0.0.0.0:*                535/dhclient
+ *   -> tcp ipv4 0.0.0.0:22 LISTEN pid 600 "sshd: /usr/sbin";  udp ipv4 0.0.0.0:68 pid 535
+ *
+ * UDP rows leave State blank (or say ESTABLISHED when connected). The program name is cut to
+ * fit and may contain spaces; `-` means the owner is hidden from an unprivileged user.
+ * `-e` adds User and Inode before PID/Program; `-o` adds a Timer like `keepalive (7032.81/0/0)`
+ * (seconds left / retransmits / keepalive probes), netstat.c's tcp_do_one.
+ */
+
+export interface LinuxNetstatOptions {
+  source?: string;
+}
+
+const PROTO = /^(tcp|udp)(6)?$/;
+const OTHER = /^(raw|raw6|udpl|udpl6|unix|sctp|mptcp)$/;
+const TIMER = /\s+(off|on|keepalive|timewait|probe|unkn-\d+)\s+\((\d+(?:\.\d+)?)\/(\d+)\/(\d+)\)\s*$/;
+const TIMER_KINDS: Readonly<Record<string, Timer["kind"]>> = { on: "retransmit", keepalive: "keepalive", timewait: "timewait", probe: "probe" };
+
+export function parseLinuxNetstat(text: string, options: LinuxNetstatOptions = {}): ParseResult {
+  const source = options.source ?? "netstat";
+  const records: SocketRecord[] = [];
+  const problems: Problem[] = [];
+  let extended = false; // -e: User and Inode columns
+  let section = true;
+  for (const [n, line] of numberedLines(text)) {
+    const trimmed = line.trim();
+    if (trimmed === "") continue;
+    if (/^Active Internet/.test(trimmed)) {
+      section = true;
+      continue;
+    }
+    if (/^Active (UNIX|Bluetooth|X\.25|IPX|AX\.25|NET\/ROM)/.test(trimmed)) {
+      section = false;
+      continue;
+    }
+    if (!section) continue;
+    if (/^Proto\s+Recv-Q/.test(trimmed)) {
+      extended = /\bUser\s+Inode\b/.test(trimmed);
+      continue;
+    }
+    // The unprivileged preamble: "(Not all processes could be identified, ...)"
+    if (/^\(?(Not all processes|will not be shown|Only processes owned)/.test(trimmed) || /you would have to be root/.test(trimmed)) continue;
+
+    let rest = trimmed;
+    let timer: Timer | null = null;
+    const t = TIMER.exec(rest);
+    if (t) {
+      rest = rest.slice(0, t.index);
+      const kind = TIMER_KINDS[t[1] as string];
+      if (kind) timer = { kind, expiresInMs: Math.round(Number(t[2]) * 1000), retransmits: Number(kind === "keepalive" || kind === "probe" ? t[4] : t[3]) };
+    }
+    const tokens = rest.split(/\s+/);
+    const protoWord = tokens[0] as string;
+    if (OTHER.test(protoWord)) continue; // raw, unix: not TCP/UDP sockets
+    const [, rq, sq, localText, remoteText] = tokens;
+    const local = localText ? splitColon(localText) : null;
+    const remote = remoteText ? splitColon(remoteText) : null;
+    if (!PROTO.test(protoWord) || !/^\d+$/.test(rq ?? "") || !/^\d+$/.test(sq ?? "") || !local || !remote) {
+      problems.push(problem(source, n, line, "expected Proto Recv-Q Send-Q Local Foreign"));
+      continue;
+    }
+    const proto = protoWord.slice(0, 3) as Proto;
+    const family: Family = protoWord.endsWith("6") ? "ipv6" : "ipv4";
+    const ends = readEndpoints(local, remote, family);
+    if (typeof ends === "string") {
+      problems.push(problem(source, n, line, ends));
+      continue;
+    }
+    let after = tokens.slice(5);
+    let stateWord: string | undefined;
+    if (after[0] !== undefined && canonicalState(after[0]) !== undefined) stateWord = after.shift();
+    else if (after[0] !== undefined && /^(UNKNOWN|CLOSE)$/.test(after[0])) stateWord = after.shift();
+    if (proto === "tcp" && stateWord === undefined) {
+      problems.push(problem(source, n, line, `unknown TCP state '${after[0] ?? ""}'`));
+      continue;
+    }
+    const r = emptyRecord({ proto, family, localAddress: ends.localAddress, localPort: ends.localPort });
+    r.remoteAddress = ends.remoteAddress;
+    r.remotePort = ends.remotePort;
+    r.state = proto === "tcp" ? (canonicalState(stateWord as string) ?? null) : null;
+    r.recvQ = Number(rq);
+    r.sendQ = Number(sq);
+    r.timer = timer;
+    if (extended && after.length >= 2) {
+      const [userText, inodeText] = after;
+      after = after.slice(2);
+      if (/^\d+$/.test(userText as string)) r.uid = r.state === "TIME_WAIT" ? null : Number(userText);
+      else r.user = userText as string;
+      if (/^\d+$/.test(inodeText as string)) r.inode = Number(inodeText) || null;
+    }
+    const owner = after.join(" ");
+    const slash = owner.indexOf("/");
+    if (slash > 0 && /^\d+$/.test(owner.slice(0, slash))) {
+      r.pid = Number(owner.slice(0, slash)) || null;
+      r.process = owner.slice(slash + 1).trim() || null;
+    }
+    records.push(r);
+  }
+  return { records, problems };
+}

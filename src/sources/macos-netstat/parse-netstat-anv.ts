@@ -1,0 +1,166 @@
+import type { Family, ParseResult, Proto, SocketRecord } from "../../model/socket.js";
+import { canonicalState } from "../../model/state.js";
+import { emptyRecord, numberedLines, problem, readEndpoints, splitDotted } from "../text-endpoint.js";
+
+/**
+ * BSD netstat's internet section, as macOS and FreeBSD print it (`netstat -an`, `-anv`, `-An`, `-AanP`).
+ * Columns are found by the header, never by position; the layouts Apple shipped:
+ *
+ *   Mojave  Proto Recv-Q Send-Q  Local Address  Foreign Address  (state)  rhiwat shiwat    pid   epid  state    options
+ *   12-15   ... (state)  rhiwat  shiwat    pid   epid state  options  gencnt  flags  flags1 usscnt rtncnt fltrs
+ *   Tahoe   ... (state)  rxbytes  txbytes  rhiwat  shiwat  process:pid  state  options  gencnt ...
+ *   -A      Socket  Flowhash  Proto ...       (FreeBSD: Tcpcb Proto ... (state) Log ID)
+ *
+ *   tcp4  0  0  192.168.1.5.443  17.1.2.3.52100  ESTABLISHED ...  curl:53171 ...
+ *   -> tcp ipv4 192.168.1.5:443 <-> 17.1.2.3:52100 ESTABLISHED pid 53171 "curl"
+ *
+ * Tahoe's `process:pid` holds a right-aligned name cut to 16 characters that may contain
+ * spaces (`Code Helper (Plu:21891`): the columns after it are matched from the right, so the
+ * name takes whatever tokens are left and a byte count is never read as a pid.
+ * UDP rows leave (state) blank. Rows of other protocols (icm4, raw) and the UNIX-domain,
+ * kernel-event and kernel-control sections make no records.
+ *
+ * netstat cuts addresses that do not fit the column (`fe80::87e6:73b7:.1024`, or with -A the
+ * whole `192.168.1.221.5486`): such rows keep the text as printed and are counted in a notice.
+ *
+ * BSD state words come from sys/netinet/tcp_fsm.h (tcpstates[]): CLOSED, LISTEN, SYN_SENT,
+ * SYN_RCVD, ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, CLOSING, LAST_ACK, FIN_WAIT_2, TIME_WAIT;
+ * they map through the one alias table (canonicalState).
+ */
+
+export interface BsdNetstatOptions {
+  /** Name used in problem reports. */
+  source?: string;
+}
+
+export interface BsdNetstatResult extends ParseResult {
+  notices: string[];
+}
+
+const PROTO = /^(tcp|udp)(4|6|46)?$/;
+const OTHER_PROTO = /^(icm|raw|div|ip|sctp|rip|igmp|pim|carp|ipx|ddp)\w*$/;
+
+interface Layout {
+  /** Column names after the address columns, "(state)" first. */
+  tail: string[];
+  /** Index of the process/pid column in `tail`, or -1. */
+  ownerAt: number;
+  /** Width of the Local Address column in the header (for spotting cut-off text). */
+  addressWidth: number;
+}
+
+function readHeader(line: string): Layout | null {
+  const local = line.indexOf("Local Address");
+  const foreign = line.indexOf("Foreign Address");
+  if (!/^\s*(Socket|Tcpcb|Proto)\b/.test(line) || local < 0 || foreign < 0) return null;
+  const after = line.slice(foreign + "Foreign Address".length).trim();
+  // "Log ID" is one FreeBSD column spelled with a space.
+  const tail = after === "" ? [] : after.replace(/Log ID/, "Log_ID").split(/\s+/);
+  const ownerAt = tail.findIndex((c) => c === "pid" || c === "process:pid");
+  return { tail, ownerAt, addressWidth: foreign - local - 1 };
+}
+
+const DEFAULT_LAYOUT: Layout = { tail: ["(state)"], ownerAt: -1, addressWidth: 0 };
+
+function familyOf(proto: string): Family {
+  return proto.endsWith("4") ? "ipv4" : "ipv6";
+}
+
+/** `name:pid` (Tahoe) or a bare pid (older -v layouts). */
+function readOwner(text: string): { pid: number | null; process: string | null } | null {
+  const colon = text.lastIndexOf(":");
+  const pidText = colon < 0 ? text : text.slice(colon + 1);
+  if (!/^\d+$/.test(pidText)) return null;
+  const pid = Number(pidText);
+  const name = colon < 0 ? null : text.slice(0, colon).trim();
+  return { pid: pid > 0 ? pid : null, process: name === "" ? null : name };
+}
+
+export function parseBsdNetstat(text: string, options: BsdNetstatOptions = {}): BsdNetstatResult {
+  const source = options.source ?? "netstat";
+  const records: SocketRecord[] = [];
+  const problems = [];
+  let cut = 0;
+  let layout: Layout = DEFAULT_LAYOUT;
+  let inInternet = true;
+
+  for (const [n, line] of numberedLines(text)) {
+    const trimmed = line.trim();
+    if (trimmed === "") continue;
+    if (/^Active Internet/i.test(trimmed)) {
+      inInternet = true;
+      continue;
+    }
+    if (/^(Active|Registered)\b/.test(trimmed)) {
+      inInternet = false; // UNIX domain, kernel event/control sections
+      continue;
+    }
+    if (!inInternet) continue;
+    const header = readHeader(line);
+    if (header) {
+      layout = header;
+      continue;
+    }
+    const tokens = trimmed.split(/\s+/);
+    const at = tokens.findIndex((t) => PROTO.test(t) || OTHER_PROTO.test(t));
+    if (at < 0 || at > 2) {
+      problems.push(problem(source, n, line, "not a netstat socket row"));
+      continue;
+    }
+    const protoWord = tokens[at] as string;
+    if (!PROTO.test(protoWord)) continue; // icm4, raw: not TCP/UDP sockets
+    const proto = protoWord.slice(0, 3) as Proto;
+    const family = familyOf(protoWord);
+    const [rq, sq, localText, remoteText] = tokens.slice(at + 1, at + 5);
+    const local = localText ? splitDotted(localText) : null;
+    const remote = remoteText ? splitDotted(remoteText) : null;
+    if (!/^\d+$/.test(rq ?? "") || !/^\d+$/.test(sq ?? "") || !local || !remote) {
+      problems.push(problem(source, n, line, "expected Proto Recv-Q Send-Q Local Foreign"));
+      continue;
+    }
+    const ends = readEndpoints(local, remote, family);
+    if (typeof ends === "string") {
+      problems.push(problem(source, n, line, ends));
+      continue;
+    }
+    const rest = tokens.slice(at + 5);
+    // UDP leaves (state) blank: put a placeholder so the tail lines up with the header.
+    let stateWord: string | null = null;
+    if (proto === "tcp") stateWord = rest.shift() ?? null;
+    else if (rest[0] !== undefined && canonicalState(rest[0]) === undefined) stateWord = null;
+    else if (rest[0] !== undefined) rest.shift();
+    const state = stateWord === null ? null : canonicalState(stateWord);
+    if (proto === "tcp" && (state === undefined || stateWord === null)) {
+      problems.push(problem(source, n, line, `unknown TCP state '${stateWord ?? ""}'`));
+      continue;
+    }
+    const record = emptyRecord({ proto, family, localAddress: ends.localAddress, localPort: ends.localPort });
+    record.remoteAddress = ends.remoteAddress;
+    record.remotePort = ends.remotePort;
+    record.state = proto === "tcp" ? (state ?? null) : null;
+    record.recvQ = Number(rq);
+    record.sendQ = Number(sq);
+
+    if (layout.ownerAt > 0) {
+      const columns = layout.tail.slice(1);
+      const ownerIdx = layout.ownerAt - 1;
+      const after = columns.length - ownerIdx - 1;
+      const ownerTokens = rest.slice(ownerIdx, rest.length - after);
+      const owner = ownerTokens.length > 0 ? readOwner(ownerTokens.join(" ")) : null;
+      if (rest.length < columns.length || !owner) {
+        problems.push(problem(source, n, line, "unreadable pid column"));
+        continue;
+      }
+      record.pid = owner.pid;
+      record.process = owner.process;
+    }
+    const width = layout.addressWidth;
+    if (ends.cutOff || (width > 0 && (localText!.length >= width || remoteText!.length >= width))) cut++;
+    records.push(record);
+  }
+  const notices =
+    cut > 0
+      ? [`${cut} row(s) fill netstat's address column, so their addresses or ports may be cut off; they are shown as printed (run netstat -anv without -A, or with -W, for full addresses)`]
+      : [];
+  return { records, problems, notices };
+}
