@@ -1,8 +1,11 @@
 import { defineConfig } from "tsup";
 
 // Two entries: the library API (with its type declarations) and the CLI.
-// Runtime libraries are bundled so `npx tcpstat` starts fast and fetches little;
-// systeminformation stays external and is loaded only when its source is used.
+// Every runtime library is bundled, so installing the package fetches nothing else
+// (package.json lists them as devDependencies). systeminformation is bundled too: code
+// that reaches it through `await import("systeminformation")` gets it in a chunk of its own,
+// loaded only when used (a bundled CommonJS module: take `mod.default ?? mod`).
+// After each build, scripts/build-assets.mjs writes schema/*.json and tcpstat.1 from it.
 export default defineConfig({
   entry: { index: "src/index.ts", cli: "src/cli.ts" },
   format: ["esm"],
@@ -16,6 +19,7 @@ export default defineConfig({
   sourcemap: false,
   // commander and cli-table3 are CommonJS and require() node built-ins: give the ESM bundle a require.
   banner: { js: 'import { createRequire as __tcpstatCreateRequire } from "node:module"; const require = __tcpstatCreateRequire(import.meta.url);' },
-  noExternal: ["commander", "chalk", "cli-table3", "zod"],
-  external: ["systeminformation"],
+  // zod is an optional peer (for the types of the library API) and would be left external otherwise.
+  noExternal: ["commander", "chalk", "cli-table3", "zod", "iconv-lite", "systeminformation"],
+  onSuccess: "node scripts/build-assets.mjs",
 });

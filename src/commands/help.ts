@@ -1,0 +1,93 @@
+import { Command } from "commander";
+import { writeChunks } from "../io.js";
+import { FALLBACK_EXAMPLES, ROOT_EXAMPLES } from "./help-examples.js";
+
+/**
+ * Help that teaches: every command's help ends with examples that put the netstat and ss
+ * commands people know beside the tcpstat way, and the root help ends with the exit codes.
+ * The man page (tcpstat.1) is rendered from the same commander tree and the same examples.
+ */
+
+export interface Example {
+  /** What the example is for, in a few words. */
+  what: string;
+  netstat?: string;
+  ss?: string;
+  tcpstat: string;
+}
+
+const ownExamples = new WeakMap<Command, readonly Example[]>();
+
+/** Gives a command its examples, shown at the end of its --help and in the man page. */
+export function addExamples(cmd: Command, rows: readonly Example[]): Command {
+  ownExamples.set(cmd, [...(ownExamples.get(cmd) ?? []), ...rows]);
+  return cmd;
+}
+
+/** A command's examples: its own, else the shared table's (by command name). */
+export function examplesOf(cmd: Command): readonly Example[] {
+  return ownExamples.get(cmd) ?? (cmd.parent ? FALLBACK_EXAMPLES[cmd.name()] : undefined) ?? [];
+}
+
+/** Exit codes: the same list in --help, the man page and the README. */
+export const EXIT_CODES: ReadonlyArray<readonly [number, string]> = [
+  [0, "success (doctor: nothing found)"],
+  [1, "runtime failure: a source or file could not be read, a command failed"],
+  [2, "usage error: unknown flag, bad value, conflicting options"],
+  [3, "tcpstat doctor found at least one problem"],
+];
+
+export const ENVIRONMENT: ReadonlyArray<readonly [string, string]> = [
+  ["NO_COLOR", "set and not empty: no colour (https://no-color.org)"],
+  ["FORCE_COLOR", "0: never colour; 1, 2, 3: colour even into a pipe (wins over NO_COLOR)"],
+];
+
+/**
+ * Examples as aligned columns; a column no row uses is left out.
+ *
+ *   Examples:
+ *     # listening TCP sockets and their programs
+ *     netstat -tlnp   ss -tlnp   tcpstat -l
+ */
+export function formatExamples(rows: readonly Example[]): string {
+  if (rows.length === 0) return "";
+  const columns = (["netstat", "ss", "tcpstat"] as const).filter((c) => rows.some((r) => r[c] !== undefined));
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => (r[c] ?? "-").length)));
+  const line = (cells: string[]) =>
+    `  ${cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]! + 3))).join("")}`.trimEnd();
+  const out = ["Examples:"];
+  if (columns.length > 1) out.push(line([...columns]));
+  for (const row of rows) {
+    out.push(`  # ${row.what}`);
+    out.push(line(columns.map((c) => row[c] ?? "-")));
+  }
+  return `\n${out.join("\n")}\n`;
+}
+
+export function formatExitCodes(): string {
+  const codes = EXIT_CODES.map(([code, meaning]) => `  ${code}  ${meaning}`);
+  const env = ENVIRONMENT.map(([name, meaning]) => `  ${name.padEnd(13)}${meaning}`);
+  return `\nExit status:\n${codes.join("\n")}\n\nEnvironment (--color and --no-color win over both):\n${env.join("\n")}\n`;
+}
+
+/**
+ * Hooks the examples into every command's help (whenever the command was registered),
+ * puts the exit codes under the root help, and adds the hidden `manpage` command the build
+ * uses to write tcpstat.1.
+ */
+export function registerHelp(program: Command): void {
+  addExamples(program, ROOT_EXAMPLES);
+  program.addHelpText("afterAll", ({ command }) => {
+    const examples = formatExamples(examplesOf(command));
+    return command === program ? `${examples}${formatExitCodes()}` : examples;
+  });
+  program.addCommand(
+    new Command("manpage")
+      .description("print the tcpstat(1) man page (roff), e.g. tcpstat manpage | man -l -")
+      .action(async () => {
+        const { renderManPage } = await import("./help-man.js");
+        await writeChunks([renderManPage(program)]);
+      }),
+    { hidden: true },
+  );
+}
