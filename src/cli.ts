@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { addListOptions, runList } from "./commands/list.js";
 import { registerSummary } from "./commands/summary.js";
 import { registerStats } from "./commands/stats.js";
+import { registerExplain } from "./commands/explain.js";
 import { registerMetrics } from "./commands/metrics.js";
 import { registerServe } from "./commands/serve.js";
 import { registerCompletion } from "./commands/completion.js";
@@ -30,6 +31,7 @@ function buildProgram(): Command {
   registerServe(program);
   registerSummary(program);
   registerStats(program);
+  registerExplain(program);
 
   return program;
 }
