@@ -46,7 +46,8 @@ export function parseLsofColumns(text: string, options: LsofColumnOptions = {}):
       name: name as string,
       stateWord: proto === "TCP" ? state : undefined,
       pid: Number(pidText) || null,
-      process: (command as string).trim(),
+      // lsof escapes unprintable bytes and spaces in COMMAND: "web\x20se" is "web se".
+      process: (command as string).trim().replace(/\\x([0-9a-fA-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))),
       user: /^\d+$/.test(user as string) ? null : (user as string),
       uid: /^\d+$/.test(user as string) ? Number(user) : null,
     });
