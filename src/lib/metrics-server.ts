@@ -36,9 +36,11 @@ const INDEX = "tcpstat exporter\n\n/metrics  Prometheus metrics\n/healthz  liven
 export function createMetricsServer(options: MetricsServerOptions): MetricsServer {
   const { collect, log, timeoutMs = 10_000, maxConnections = 32 } = options;
   let inFlight: Promise<string> | null = null;
+  let closing = false;
   const scrape = (): Promise<string> => (inFlight ??= collect().finally(() => (inFlight = null)));
 
   const send = (req: IncomingMessage, res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}) => {
+    if (closing) headers = { ...headers, Connection: "close" }; // shutting down: no keep-alive
     res.writeHead(status, { "Content-Type": type, "Content-Length": String(Buffer.byteLength(body)), ...headers });
     res.end(req.method === "HEAD" ? undefined : body);
   };
@@ -76,7 +78,9 @@ export function createMetricsServer(options: MetricsServerOptions): MetricsServe
   });
   server.maxConnections = maxConnections;
   server.keepAliveTimeout = 5000;
-  server.timeout = timeoutMs; // idle sockets, including clients too slow to read the answer
+  // Idle sockets, including clients too slow to read the answer; a little longer than the
+  // request timeout so a slow sender gets its 408 (checked every 500 ms) before the socket goes.
+  server.timeout = timeoutMs + 1000;
   server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
     const status = error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "408 Request Timeout" : "400 Bad Request";
     if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
@@ -85,6 +89,7 @@ export function createMetricsServer(options: MetricsServerOptions): MetricsServe
 
   const close = (graceMs = 5000) =>
     new Promise<void>((resolve) => {
+      closing = true;
       const force = setTimeout(() => server.closeAllConnections(), graceMs);
       force.unref();
       server.close(() => {
