@@ -31,11 +31,11 @@ export function parseSockstat(text: string, options: SockstatOptions = {}): Pars
     // COMMAND may contain spaces: PROTO is the first protocol word after USER COMMAND PID FD.
     const p = tokens.findIndex((t, i) => i >= 4 && KIND.test(t));
     const protoWord = tokens[p];
+    if (protoWord !== undefined && !PROTO.test(protoWord)) continue; // UNIX, SCTP, divert: not TCP/UDP sockets
     if (p < 0 || protoWord === undefined || tokens.length < p + 3) {
       problems.push(problem(source, n, line, "expected USER COMMAND PID FD PROTO LOCAL FOREIGN"));
       continue;
     }
-    if (!PROTO.test(protoWord)) continue; // UNIX, SCTP, divert: not TCP/UDP sockets
     const [pidText, , , localText, remoteText, ...rest] = tokens.slice(p - 2);
     const user = tokens[0] as string;
     const command = tokens.slice(1, p - 2).join(" ");

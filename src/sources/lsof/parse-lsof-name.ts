@@ -54,9 +54,10 @@ export function readLsofSocket(s: LsofSocket): NameResult | string {
   const family: Family =
     s.type === "IPv6" ? "ipv6" : s.type === "IPv4" ? "ipv4" : (familyOf(local.host) ?? (remote && familyOf(remote.host)) ?? "ipv4");
   const lp = readPortText(local.port);
-  if (!lp || lp.port === null) return `unreadable local port '${local.port}'`;
+  // `*:*` is an unbound socket: the kernel holds port 0 for it.
+  if (!lp || (lp.port === null && local.host !== "*")) return `unreadable local port '${local.port}'`;
   const lh = readHost(local.host, family);
-  const record = emptyRecord({ proto: s.proto, family, localAddress: lh.address, localPort: lp.port });
+  const record = emptyRecord({ proto: s.proto, family, localAddress: lh.address, localPort: lp.port ?? 0 });
   let named = lp.named || lh.named;
   if (remote && !(remote.host === "*" && remote.port === "*")) {
     const rp = readPortText(remote.port);
