@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { TcpstatError, usageError } from "../errors.js";
 import { LIST_FORMATS } from "../format/index.js";
+import { nearest } from "../lib/suggest.js";
 import { collectReport, type ListOptions, type SocketReport } from "../index.js";
 import { colorLevel, makeChalk, writeChunks, writeError } from "../io.js";
 import { reportProblems } from "./problems.js";
@@ -51,7 +52,10 @@ export function chooseFormat(flags: Pick<ListFlags, "json" | "ndjson" | "format"
   const chosen = [flags.json && "json", flags.ndjson && "ndjson", flags.format].filter(Boolean) as string[];
   if (new Set(chosen).size > 1) throw usageError(`conflicting formats: ${chosen.join(", ")}`, "choose one of --json, --ndjson, --format");
   const name = chosen[0] ?? "table";
-  if (!LIST_FORMATS[name]) throw usageError(`unknown format '${name}'`, `choose one of: ${Object.keys(LIST_FORMATS).join(", ")}`);
+  if (!LIST_FORMATS[name]) {
+    const guess = nearest(name, Object.keys(LIST_FORMATS));
+    throw usageError(`unknown format '${name}'${guess ? ` (did you mean ${guess}?)` : ""}`, `choose one of: ${Object.keys(LIST_FORMATS).join(", ")}`);
+  }
   return name;
 }
 
