@@ -3,6 +3,7 @@ import { addListOptions, runList } from "./commands/list.js";
 import { registerSummary } from "./commands/summary.js";
 import { registerStats } from "./commands/stats.js";
 import { registerExplain } from "./commands/explain.js";
+import { registerDoctor } from "./commands/doctor.js";
 import { registerMetrics } from "./commands/metrics.js";
 import { registerServe } from "./commands/serve.js";
 import { registerCompletion } from "./commands/completion.js";
@@ -32,6 +33,7 @@ function buildProgram(): Command {
   registerSummary(program);
   registerStats(program);
   registerExplain(program);
+  registerDoctor(program);
 
   return program;
 }

@@ -1,0 +1,98 @@
+import { Command } from "commander";
+import { z } from "zod";
+import { TcpstatError, usageError } from "../errors.js";
+import { colorLevel, makeChalk, writeChunks } from "../io.js";
+import type { DoctorReport } from "../model/report.js";
+import { THRESHOLDS, parseThresholds } from "../knowledge/thresholds.js";
+import { reportProblems } from "./problems.js";
+import { addSourceOptions, loadReport, type SourceFlags } from "./list.js";
+
+/** Exit code when doctor finds something: distinct from usage (2) and failure (1). */
+export const EXIT_FINDINGS = 3;
+
+interface DoctorFlags extends SourceFlags {
+  interval?: string;
+  threshold?: string[];
+  json?: boolean;
+  color?: boolean;
+}
+
+const Seconds = z.coerce.number().finite().min(0).max(300);
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function registerDoctor(program: Command): void {
+  const cmd = new Command("doctor")
+    .description(`look for socket trouble (CLOSE_WAIT leaks, TIME_WAIT churn, SYN floods, full accept queues, ...); exit ${EXIT_FINDINGS} when something is found`)
+    .option("-i, --interval <seconds>", "seconds between the two readings of the kernel counters (default 1; 0 skips rising-counter checks)")
+    .option("--threshold <name=value>", "change a threshold, e.g. close-wait=50 (repeatable; see `tcpstat doctor --help`)", collect)
+    .option("--json", "findings as one JSON object")
+    .option("--color", "force colour")
+    .option("--no-color", "never colour");
+  addSourceOptions(cmd)
+    .addHelpText("after", thresholdHelp)
+    .action((flags: DoctorFlags) => runDoctor(flags));
+  program.addCommand(cmd);
+}
+
+function thresholdHelp(): string {
+  const rows = Object.entries(THRESHOLDS).map(([name, t]) => `  ${`${name}=${t.value}`.padEnd(22)}${t.help}`);
+  return `\nThresholds (--threshold NAME=VALUE), with their defaults:\n${rows.join("\n")}\n\nExit status: 0 no problems, ${EXIT_FINDINGS} problems found, 1 failure, 2 usage error.\n`;
+}
+
+export async function runDoctor(flags: DoctorFlags): Promise<void> {
+  const thresholds = parseThresholds(flags.threshold);
+  const parsed = Seconds.safeParse(flags.interval ?? 1);
+  if (!parsed.success) throw usageError(`bad interval '${flags.interval}' for --interval`, "give seconds between 0 and 300, e.g. --interval 2");
+  const seconds = parsed.data;
+  const { readKernelCounters, readNetSysctls } = await import("../sources/linux-procfs/read-counters.js");
+  const { diagnose } = await import("../knowledge/diagnose.js");
+
+  const notes: string[] = [];
+  const readCounters = () => {
+    try {
+      const reading = readKernelCounters();
+      if (!flags.quiet) reportProblems(reading.problems);
+      return reading;
+    } catch (error) {
+      notes.push(`kernel counter checks skipped: ${(error as Error).message}`);
+      return null;
+    }
+  };
+  const before = readCounters();
+  const started = Date.now();
+  const report = await loadReport({ ...flags, tcp: true, udp: false }, { owners: flags.owners !== false });
+  let after = before;
+  if (before && seconds > 0) {
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + seconds * 1000 - Date.now())));
+    after = readCounters();
+  } else if (before) notes.push("--interval 0: counters read once, rising-counter checks skipped");
+  if (!before || !after) after = null;
+  const interval = before && after ? Math.round((after.readAt - before.readAt) / 100) / 10 : 0;
+  if (report.records.length === 0 && report.problems.length > 0)
+    throw new TcpstatError("no socket could be read", "see the unreadable lines reported above");
+
+  const findings = diagnose({
+    records: report.records,
+    before: before?.counters ?? null,
+    after: after?.counters ?? null,
+    intervalSeconds: interval,
+    sysctls: readNetSysctls(),
+    thresholds,
+  });
+  const doctor: DoctorReport = {
+    time: new Date().toISOString(),
+    healthy: findings.length === 0,
+    sockets: report.records.length,
+    intervalSeconds: interval,
+    thresholds,
+    findings,
+    notes,
+  };
+  if (flags.json) await writeChunks([`${JSON.stringify(doctor, null, 2)}\n`]);
+  else {
+    const { renderDoctor } = await import("../format/doctor.js");
+    const chalk = makeChalk(colorLevel(Boolean(process.stdout.isTTY), process.env, flags.color));
+    await writeChunks([renderDoctor(doctor, chalk)]);
+  }
+  if (findings.length > 0) process.exitCode = EXIT_FINDINGS;
+}
