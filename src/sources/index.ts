@@ -77,7 +77,8 @@ export function defaultSourceChain(platform: NodeJS.Platform = process.platform)
   switch (platform) {
     case "linux":
     case "android":
-      return ["procfs"];
+      // ss asks the kernel over netlink: it still works where /proc is not mounted.
+      return ["procfs", "linux-ss"];
     case "darwin":
       return ["macos-netstat", "lsof", "systeminformation"];
     case "freebsd":

@@ -125,7 +125,7 @@ describe("systeminformation source", () => {
 
 describe("source registry", () => {
   it("names a chain for each platform, each entry a registered source", () => {
-    expect(defaultSourceChain("linux")).toEqual(["procfs"]);
+    expect(defaultSourceChain("linux")).toEqual(["procfs", "linux-ss"]);
     expect(defaultSourceChain("darwin")).toEqual(["macos-netstat", "lsof", "systeminformation"]);
     expect(defaultSourceChain("freebsd")).toEqual(["freebsd", "lsof", "systeminformation"]);
     expect(defaultSourceChain("openbsd")).toEqual(["lsof", "systeminformation"]);

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { endianness } from "node:os";
 import { join } from "node:path";
+import { TcpstatError } from "../../errors.js";
 import type { Family, Problem, Proto, SocketRecord } from "../../model/socket.js";
 import { scanInodeOwners } from "./inode-owners.js";
 import { parsePasswd } from "./parse-passwd.js";
@@ -48,16 +49,27 @@ export function collectLinux(options: LinuxCollectOptions): CollectResult {
   const notices: string[] = [];
   const byteOrder = endianness();
 
+  const netDir = options.netRoot ?? join(procRoot, "net");
+  let tablesRead = 0;
   for (const table of TABLES) {
     if (!options.protos.includes(table.proto)) continue;
-    const path = join(options.netRoot ?? join(procRoot, "net"), table.file);
+    const path = join(netDir, table.file);
     const text = readOptional(path);
     if (text === null) continue;
+    tablesRead++;
     const parsed = parseProcNet(text, { proto: table.proto, byteOrder, source: path });
     // tcp6 also holds IPv4-mapped sockets: those stay family ipv6, like ss shows them.
     for (const r of parsed.records) if (options.families.includes(r.family)) records.push(r);
     problems.push(...parsed.problems);
   }
+
+  // IPv6 may be off, but tcp and udp always exist where /proc is mounted: none at all means
+  // no /proc (a bare container, a chroot), and an empty list would be a lie.
+  if (tablesRead === 0)
+    throw new TcpstatError(
+      `no socket tables in ${netDir} (is /proc mounted?)`,
+      "mount proc, run `ss -tuan` or `--source linux-ss`, or replay a capture with --input FILE",
+    );
 
   const passwd = readOptional(join(etcRoot, "passwd"));
   const users = passwd === null ? new Map<number, string>() : parsePasswd(passwd);
