@@ -6,6 +6,7 @@ import { collectReport, type ListOptions, type SocketReport } from "../index.js"
 import { colorLevel, makeChalk, writeChunks, writeError } from "../io.js";
 import { reportProblems } from "./problems.js";
 import { addFilterOptions, toSocketFilter, type FilterFlags } from "./options.js";
+import { addWatchOptions, type WatchFlags } from "./watch.js";
 
 /** Flags of every command that reads sockets: selection, source and notices. */
 export interface SourceFlags extends FilterFlags {
@@ -18,7 +19,7 @@ export interface SourceFlags extends FilterFlags {
   verbose?: boolean;
 }
 
-interface ListFlags extends SourceFlags {
+interface ListFlags extends SourceFlags, WatchFlags {
   json?: boolean;
   ndjson?: boolean;
   format?: string;
@@ -39,7 +40,7 @@ export function addSourceOptions(cmd: Command): Command {
 }
 
 export function addListOptions(cmd: Command): Command {
-  return addSourceOptions(cmd)
+  return addWatchOptions(addSourceOptions(cmd))
     .option("-o, --timers", "show the timer column, like netstat -o")
     .option("--json", "one JSON array of records")
     .option("--ndjson", "one JSON record a line")
@@ -106,6 +107,8 @@ export async function runList(flags: ListFlags): Promise<void> {
   const name = chooseFormat(flags);
   // Metrics also carry kernel counters and the collection time: `tcpstat metrics` makes them.
   if (name === "prometheus") return (await import("./metrics.js")).runMetrics(flags);
+  if (flags.watch !== undefined || flags.count !== undefined)
+    return (await import("./watch.js")).runListWatch(flags, name, (frame) => loadReport({ ...flags, quiet: flags.quiet || frame > 0 }));
   const format = LIST_FORMATS[name]!;
   const report = await loadReport(flags);
   const chalk = makeChalk(colorLevel(Boolean(process.stdout.isTTY), process.env, flags.color));

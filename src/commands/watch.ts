@@ -2,7 +2,8 @@ import type { ChalkInstance } from "chalk";
 import type { Command } from "commander";
 import { z } from "zod";
 import { usageError } from "../errors.js";
-import { writeChunks } from "../io.js";
+import { colorLevel, makeChalk, writeChunks } from "../io.js";
+import type { SocketRecord } from "../model/socket.js";
 import { SocketTracker, diffEvents } from "../lib/watch-diff.js";
 import { renderWatchTable } from "../format/watch.js";
 
@@ -113,10 +114,34 @@ export async function runFrames(
   }
 }
 
+/**
+ * `tcpstat --watch`: checks the flags that matter, then watches. `read(frame)` collects the
+ * sockets (the caller's loadReport, quiet after the first frame so notices are said once).
+ */
+export async function runListWatch(
+  flags: WatchFlags & { ndjson?: boolean; timers?: boolean; color?: boolean; input?: string },
+  format: string,
+  read: (frame: number) => Promise<{ records: SocketRecord[] }>,
+): Promise<void> {
+  const plan = watchPlan(flags);
+  if (!plan) return;
+  if (format !== "table" && format !== "ndjson")
+    throw usageError(`--watch shows a table or streams events; it cannot repeat --format ${format}`, "use --watch alone, or --watch --ndjson for events");
+  if (flags.input === "-") throw usageError("--watch cannot re-read standard input", "give --input a file, or watch this machine");
+  let frame = 0;
+  const chalk = makeChalk(colorLevel(Boolean(process.stdout.isTTY), process.env, flags.color));
+  await watchList(plan, async () => (await read(frame++)).records, {
+    ndjson: format === "ndjson",
+    chalk,
+    timers: Boolean(flags.timers),
+    tty: Boolean(process.stdout.isTTY),
+  });
+}
+
 /** The list under --watch: a marked table per frame, or NDJSON events with --ndjson. */
 export async function watchList(
   plan: WatchPlan,
-  read: () => Promise<import("../model/socket.js").SocketRecord[]>,
+  read: () => Promise<SocketRecord[]>,
   options: { ndjson: boolean; chalk: ChalkInstance; timers: boolean; tty: boolean },
 ): Promise<void> {
   const tracker = new SocketTracker();
