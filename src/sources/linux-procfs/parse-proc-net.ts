@@ -1,6 +1,6 @@
 import { formatIpv4, formatIpv6 } from "../../lib/endpoint.js";
 import type { ParseResult, Problem, Proto, SocketRecord, Timer } from "../../model/socket.js";
-import { LINUX_TCP_STATES } from "../../model/state.js";
+import { LINUX_TCP_STATES, type TcpState } from "../../model/state.js";
 
 /**
  * Parser for the kernel's socket tables /proc/net/{tcp,tcp6,udp,udp6}.
@@ -12,6 +12,10 @@ import { LINUX_TCP_STATES } from "../../model/state.js";
  * -> tcp ipv4 127.0.0.1:8080, no peer, LISTEN, inode 31337.
  * Addresses are 32-bit words printed in the host's byte order; ports, state, queues,
  * timer and retransmits are hex; uid, probes ("timeout") and inode are decimal.
+ *
+ * It reads the bytes as the kernel wrote them (a server's table is 100k rows): fields are
+ * located by offsets and decoded in place, with no string made per field, and each distinct
+ * address is turned into text once.
  */
 
 export type ByteOrder = "LE" | "BE";
@@ -28,25 +32,24 @@ export interface ProcNetOptions {
 
 // tr column, include/net/inet_connection_sock.h: 1 retransmit (also loss probe and
 // reordering timers), 2 keepalive (sk_timer), 3 TIME_WAIT, 4 zero-window probe.
-const TIMER_KINDS: Readonly<Record<number, Timer["kind"]>> = {
-  1: "retransmit",
-  2: "keepalive",
-  3: "timewait",
-  4: "probe",
-};
+const TIMER_KINDS: ReadonlyArray<Timer["kind"] | undefined> = [undefined, "retransmit", "keepalive", "timewait", "probe"];
 
 // tm->when beyond this would overflow milliseconds as a safe integer: the line is corrupt.
 const MAX_TICKS = 2 ** 45;
 
 const SPACE = 0x20;
 const TAB = 0x09;
+const COLON = 0x3a;
+const LF = 0x0a;
+const CR = 0x0d;
+const FIELDS = 10;
 
-/** Value of the hex digits in s[from, to), or -1 if any character is not a hex digit. */
-function hexValue(s: string, from: number, to: number): number {
+/** Value of the hex digits in b[from, to), or -1 if any byte is not a hex digit. */
+function hexValue(b: Uint8Array, from: number, to: number): number {
   if (to <= from) return -1;
   let v = 0;
   for (let i = from; i < to; i++) {
-    const c = s.charCodeAt(i);
+    const c = b[i] as number;
     let d: number;
     if (c >= 0x30 && c <= 0x39) d = c - 0x30;
     else if (c >= 0x41 && c <= 0x46) d = c - 0x37;
@@ -57,147 +60,192 @@ function hexValue(s: string, from: number, to: number): number {
   return v <= Number.MAX_SAFE_INTEGER ? v : -1; // a huge number is unreadable, not a rounded guess
 }
 
-/** Value of the decimal digits in s[from, to), or -1. */
-function decValue(s: string, from: number, to: number): number {
+/** Value of the decimal digits in b[from, to), or -1. */
+function decValue(b: Uint8Array, from: number, to: number): number {
   if (to <= from) return -1;
   let v = 0;
   for (let i = from; i < to; i++) {
-    const c = s.charCodeAt(i) - 0x30;
+    const c = (b[i] as number) - 0x30;
     if (c < 0 || c > 9) return -1;
     v = v * 10 + c;
   }
   return v <= Number.MAX_SAFE_INTEGER ? v : -1;
 }
 
-/** Decodes "HEX:PORT" at [from, to) into address bytes, or returns null. */
-function decodeEndpoint(
-  s: string,
-  from: number,
-  to: number,
-  bytes: Uint8Array,
-  byteOrder: ByteOrder,
-): { family: "ipv4" | "ipv6"; port: number } | null {
-  const colon = s.indexOf(":", from);
-  if (colon < 0 || colon >= to) return null;
-  const hexLen = colon - from;
-  if (hexLen !== 8 && hexLen !== 32) return null;
-  if (to - colon - 1 !== 4) return null;
-  const port = hexValue(s, colon + 1, to);
-  if (port < 0) return null;
-  for (let word = 0; word < hexLen / 8; word++) {
-    for (let k = 0; k < 4; k++) {
-      const at = from + word * 8 + k * 2;
-      const v = hexValue(s, at, at + 2);
-      if (v < 0) return null;
-      // The word was printed as a number: its first printed byte is the most significant.
-      bytes[word * 4 + (byteOrder === "LE" ? 3 - k : k)] = v;
+/** Index of the first `byte` in b[from, to), or -1. */
+function indexIn(b: Uint8Array, byte: number, from: number, to: number): number {
+  for (let i = from; i < to; i++) if (b[i] === byte) return i;
+  return -1;
+}
+
+/**
+ * Address text of the hex in "HEX:PORT" fields, made once per distinct address: a server's
+ * table repeats a few local addresses (and often the peers) thousands of times.
+ * The hex is read as 32-bit words, which key the cache (a hash of the four for IPv6).
+ */
+class AddressDecoder {
+  private readonly v4 = new Map<number, string>();
+  private readonly v6 = new Map<number, { words: number[]; text: string }>();
+  private readonly words = [0, 0, 0, 0];
+  private readonly bytes = new Uint8Array(16);
+  constructor(
+    private readonly source: Uint8Array,
+    private readonly byteOrder: ByteOrder,
+  ) {}
+
+  /** Text of the address printed in [from, from + hexLen), or null if it is not hex. */
+  text(from: number, hexLen: 8 | 32): string | null {
+    const count = hexLen / 8;
+    const w = this.words;
+    for (let k = 0; k < count; k++) {
+      const word = hexValue(this.source, from + 8 * k, from + 8 * k + 8);
+      if (word < 0) return null;
+      w[k] = word;
     }
+    if (count === 1) {
+      let text = this.v4.get(w[0]!);
+      if (text === undefined) {
+        text = formatIpv4(this.toBytes(1));
+        this.v4.set(w[0]!, text);
+      }
+      return text;
+    }
+    const hash = Math.imul(Math.imul(Math.imul(w[0]!, 31) ^ w[1]!, 31) ^ w[2]!, 31) ^ w[3]!;
+    const known = this.v6.get(hash);
+    if (known && known.words[0] === w[0] && known.words[1] === w[1] && known.words[2] === w[2] && known.words[3] === w[3])
+      return known.text;
+    const text = formatIpv6(this.toBytes(4));
+    if (!known) this.v6.set(hash, { words: [...w], text });
+    return text;
   }
-  return { family: hexLen === 8 ? "ipv4" : "ipv6", port };
+
+  /** The words as address bytes: each was printed as a number, most significant byte first. */
+  private toBytes(count: number): Uint8Array {
+    const b = this.bytes;
+    for (let k = 0; k < count; k++) {
+      const word = this.words[k]!;
+      for (let i = 0; i < 4; i++) {
+        const byte = (word >>> (8 * (3 - i))) & 0xff; // the i-th printed byte
+        b[k * 4 + (this.byteOrder === "LE" ? 3 - i : i)] = byte;
+      }
+    }
+    return b;
+  }
 }
 
-function isZero(bytes: Uint8Array, length: number): boolean {
-  for (let i = 0; i < length; i++) if (bytes[i] !== 0) return false;
-  return true;
+/** "0.0.0.0" and "::", the kernel's "no peer" address. */
+const isUnspecifiedText = (text: string) => text === "0.0.0.0" || text === "::";
+
+const latin1 = (b: Uint8Array, from: number, to: number): string =>
+  Buffer.from(b.buffer, b.byteOffset + from, to - from).toString("latin1");
+
+/**
+ * Bytes of text, one per UTF-16 unit so offsets match the string's. A unit above 0xFF
+ * can be part of no field: it becomes 0xFF, which no decoder accepts.
+ */
+function textBytes(text: string): Uint8Array {
+  const bytes = Buffer.from(text, "latin1");
+  if (/[^\u0000-\u00ff]/.test(text)) for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0xff) bytes[i] = 0xff;
+  return bytes;
 }
 
-export function parseProcNet(text: string, options: ProcNetOptions): ParseResult {
+/** Parses a table given as text (replays, tests) or as the bytes read from /proc (the live path). */
+export function parseProcNet(input: string | Uint8Array, options: ProcNetOptions): ParseResult {
   const { proto, byteOrder = "LE", source = `/proc/net/${proto}`, userHz = 100 } = options;
   const msPerTick = 1000 / userHz;
+  const b = typeof input === "string" ? textBytes(input) : input;
+  // Problems quote the line as given: from the string when there is one.
+  const quote = typeof input === "string" ? (from: number, to: number) => input.slice(from, to) : (from: number, to: number) => latin1(b, from, to);
+  const addresses = new AddressDecoder(b, byteOrder);
   const records: SocketRecord[] = [];
   const problems: Problem[] = [];
-  const local = new Uint8Array(16);
-  const remote = new Uint8Array(16);
-  const starts: number[] = new Array(10);
-  const ends: number[] = new Array(10);
+  const starts = new Int32Array(FIELDS);
+  const ends = new Int32Array(FIELDS);
+  const problem = (line: number, from: number, to: number, reason: string) =>
+    problems.push({ source, line, text: quote(from, to), reason });
 
   let lineNo = 0;
   let pos = 0;
-  const length = text.length;
+  const length = b.length;
   while (pos < length) {
-    let eol = text.indexOf("\n", pos);
+    let eol = b.indexOf(LF, pos);
     if (eol < 0) eol = length;
     lineNo++;
     const lineStart = pos;
     let lineEnd = eol;
-    if (lineEnd > lineStart && text.charCodeAt(lineEnd - 1) === 0x0d) lineEnd--;
+    if (lineEnd > lineStart && b[lineEnd - 1] === CR) lineEnd--;
     pos = eol + 1;
 
-    // Split into the first ten whitespace-separated fields.
+    // Locate the first ten whitespace-separated fields.
     let n = 0;
     let i = lineStart;
-    while (n < 10) {
-      while (i < lineEnd && (text.charCodeAt(i) === SPACE || text.charCodeAt(i) === TAB)) i++;
+    while (n < FIELDS) {
+      while (i < lineEnd && (b[i] === SPACE || b[i] === TAB)) i++;
       if (i >= lineEnd) break;
       starts[n] = i;
-      while (i < lineEnd && text.charCodeAt(i) !== SPACE && text.charCodeAt(i) !== TAB) i++;
+      while (i < lineEnd && b[i] !== SPACE && b[i] !== TAB) i++;
       ends[n] = i;
       n++;
     }
     if (n === 0) continue; // blank line
-    if (text.startsWith("sl", starts[0] as number)) continue; // header
-
-    const fail = (reason: string) => {
-      problems.push({ source, line: lineNo, text: text.slice(lineStart, lineEnd), reason });
-    };
-    if (n < 10) {
-      fail(`expected at least 10 fields, found ${n}`);
+    if (b[starts[0]!] === 0x73 && b[starts[0]! + 1] === 0x6c) continue; // header: "sl ..."
+    if (n < FIELDS) {
+      problem(lineNo, lineStart, lineEnd, `expected at least 10 fields, found ${n}`);
       continue;
     }
-    const f = (k: number) => [starts[k] as number, ends[k] as number] as const;
 
-    const [ls, le] = f(1);
-    const [rs, re] = f(2);
-    const l = decodeEndpoint(text, ls, le, local, byteOrder);
-    const r = decodeEndpoint(text, rs, re, remote, byteOrder);
-    if (!l || !r || l.family !== r.family) {
-      fail("unreadable address (expected HEX:PORT with 8 or 32 hex digits)");
+    // local_address and rem_address: HEX:PORT with 8 (IPv4) or 32 (IPv6) hex digits.
+    const lColon = indexIn(b, COLON, starts[1]!, ends[1]!);
+    const rColon = indexIn(b, COLON, starts[2]!, ends[2]!);
+    const hexLen = lColon - starts[1]!;
+    const localPort = ends[1]! - lColon === 5 ? hexValue(b, lColon + 1, ends[1]!) : -1;
+    const remotePort = ends[2]! - rColon === 5 ? hexValue(b, rColon + 1, ends[2]!) : -1;
+    const sameFamily = lColon >= 0 && rColon >= 0 && rColon - starts[2]! === hexLen;
+    const localAddress = sameFamily && (hexLen === 8 || hexLen === 32) ? addresses.text(starts[1]!, hexLen) : null;
+    const remoteAddress = localAddress === null ? null : addresses.text(starts[2]!, hexLen as 8 | 32);
+    if (localAddress === null || remoteAddress === null || localPort < 0 || remotePort < 0) {
+      problem(lineNo, lineStart, lineEnd, "unreadable address (expected HEX:PORT with 8 or 32 hex digits)");
       continue;
     }
-    const [ss, se] = f(3);
-    const st = hexValue(text, ss, se);
-    const state = proto === "tcp" ? LINUX_TCP_STATES[st] : null;
+
+    const st = hexValue(b, starts[3]!, ends[3]!);
+    const state: TcpState | null | undefined = proto === "tcp" ? LINUX_TCP_STATES[st] : null;
     if (st < 0 || state === undefined) {
-      fail(`unknown state code ${text.slice(ss, se)}`);
+      problem(lineNo, lineStart, lineEnd, `unknown state code ${quote(starts[3]!, ends[3]!)}`);
       continue;
     }
-    const [qs, qe] = f(4);
-    const qColon = text.indexOf(":", qs);
-    const tx = qColon > 0 && qColon < qe ? hexValue(text, qs, qColon) : -1;
-    const rx = qColon > 0 && qColon < qe ? hexValue(text, qColon + 1, qe) : -1;
-    const [ts, te] = f(5);
-    const tColon = text.indexOf(":", ts);
-    const tr = tColon > 0 && tColon < te ? hexValue(text, ts, tColon) : -1;
-    const when = tColon > 0 && tColon < te ? hexValue(text, tColon + 1, te) : -1;
-    const retrans = hexValue(text, ...f(6));
-    const uid = decValue(text, ...f(7));
-    const probes = decValue(text, ...f(8));
-    const inode = decValue(text, ...f(9));
+    // tx_queue:rx_queue and tr:tm->when.
+    const qColon = indexIn(b, COLON, starts[4]!, ends[4]!);
+    const tx = qColon > 0 ? hexValue(b, starts[4]!, qColon) : -1;
+    const rx = qColon > 0 ? hexValue(b, qColon + 1, ends[4]!) : -1;
+    const tColon = indexIn(b, COLON, starts[5]!, ends[5]!);
+    const tr = tColon > 0 ? hexValue(b, starts[5]!, tColon) : -1;
+    const when = tColon > 0 ? hexValue(b, tColon + 1, ends[5]!) : -1;
+    const retrans = hexValue(b, starts[6]!, ends[6]!);
+    const uid = decValue(b, starts[7]!, ends[7]!);
+    const probes = decValue(b, starts[8]!, ends[8]!);
+    const inode = decValue(b, starts[9]!, ends[9]!);
     if (tx < 0 || rx < 0 || tr < 0 || when < 0 || when > MAX_TICKS || retrans < 0 || uid < 0 || probes < 0 || inode < 0) {
-      fail("unreadable queue, timer, uid or inode field");
+      problem(lineNo, lineStart, lineEnd, "unreadable queue, timer, uid or inode field");
       continue;
     }
 
-    const family = l.family;
-    const addrLen = family === "ipv4" ? 4 : 16;
-    const fmt = family === "ipv4" ? formatIpv4 : formatIpv6;
-    const noPeer = r.port === 0 && isZero(remote, addrLen);
-    const timeWait = state === "TIME_WAIT";
+    const noPeer = remotePort === 0 && isUnspecifiedText(remoteAddress);
     const kind = TIMER_KINDS[tr];
     records.push({
       proto,
-      family,
-      localAddress: fmt(local),
-      localPort: l.port,
-      remoteAddress: noPeer ? null : fmt(remote),
-      remotePort: noPeer ? null : r.port,
+      family: hexLen === 8 ? "ipv4" : "ipv6",
+      localAddress,
+      localPort,
+      remoteAddress: noPeer ? null : remoteAddress,
+      remotePort: noPeer ? null : remotePort,
       state,
       recvQ: rx,
       sendQ: tx,
       pid: null,
       process: null,
       // A TIME_WAIT row has no socket behind it: the kernel prints uid 0 and inode 0.
-      uid: timeWait ? null : uid,
+      uid: state === "TIME_WAIT" ? null : uid,
       user: null,
       inode: inode === 0 ? null : inode,
       timer: kind
