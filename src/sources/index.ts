@@ -64,7 +64,16 @@ export const SOURCES: Readonly<Record<string, Source>> = {
     description: "lsof -nP -iTCP -iUDP -F pcnPtTf (any Unix with lsof)",
     collect: async (o) => (await import("./lsof/collect.js")).collectLsof(o),
   },
-  // Windows sources (windows-netstat, powershell) are registered here by src/sources/windows-netstat.
+  "windows-netstat": {
+    name: "windows-netstat",
+    description: "Windows netstat -ano decoded in the console code page (chcp), tasklist for process names",
+    collect: async (o) => (await import("./windows-netstat/collect.js")).collectWindowsNetstat(o),
+  },
+  powershell: {
+    name: "powershell",
+    description: "Windows PowerShell Get-NetTCPConnection/Get-NetUDPEndpoint as JSON: any language, creation times",
+    collect: async (o) => (await import("./windows-powershell/collect.js")).collectPowershell(o),
+  },
   systeminformation: {
     name: "systeminformation",
     description: "the systeminformation package's networkConnections() (fallback for other systems)",
@@ -88,7 +97,8 @@ export function defaultSourceChain(platform: NodeJS.Platform = process.platform)
     case "sunos":
     case "aix":
       return ["lsof", "systeminformation"];
-    // case "win32": the windows sources, then "systeminformation".
+    case "win32":
+      return ["windows-netstat", "powershell", "systeminformation"];
     default:
       return ["systeminformation"];
   }
