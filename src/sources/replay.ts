@@ -9,6 +9,8 @@ import { parseLsofColumns } from "./lsof/parse-lsof-columns.js";
 import { parseLsofFields } from "./lsof/parse-lsof-fields.js";
 import { parseBsdNetstat } from "./macos-netstat/parse-netstat-anv.js";
 import { looksLikeProcNet, replayProcNet } from "./replay-proc-net.js";
+import { parseNetstatAno } from "./windows-netstat/parse-netstat-ano.js";
+import { parsePowershell } from "./windows-powershell/parse-powershell.js";
 
 /**
  * `--input FILE`: captured output replayed through the same parsers the live sources use.
@@ -53,7 +55,19 @@ const LSOF_ROW = /^\S.*?\s\d+\s.*\s(IPv4|IPv6)\s+\S+\s+\S+\s+(TCP|UDP)\s/;
  * their entries to WINDOWS_REPLAY_FORMATS below, ahead of the Unix ones.
  */
 export const WINDOWS_REPLAY_FORMATS: ReplayFormat[] = [
-  // windows-netstat entries go here
+  {
+    name: "windows-netstat",
+    description: "Windows netstat -ano, -an, -anob or plain netstat, any language or code page",
+    // TCP/UDP in capitals followed by two colon endpoints; Linux netstat has Recv-Q numbers there.
+    detect: (lines) => any(lines, /^\s*(TCP|UDP)(v6)?\s+(\[[^\]\s]*\]|[^\s[\]]+):\S+\s+(\S+:\S+|\*:\*)(\s|$)/),
+    parse: (text, o) => parseNetstatAno(text, { source: o.source }),
+  },
+  {
+    name: "powershell",
+    description: "Get-NetTCPConnection / Get-NetUDPEndpoint | ConvertTo-Json",
+    detect: (lines) => /^\s*[[{]/.test(lines[0] ?? "") && any(lines.slice(0, 5), /"LocalAddress"\s*:/),
+    parse: (text, o) => parsePowershell(text, o.source),
+  },
 ];
 
 export const UNIX_REPLAY_FORMATS: ReplayFormat[] = [
