@@ -4,6 +4,8 @@ import { TcpstatError, usageError } from "../errors.js";
 import { colorLevel, makeChalk, writeChunks } from "../io.js";
 import type { DoctorReport } from "../model/report.js";
 import { THRESHOLDS, parseThresholds } from "../knowledge/thresholds.js";
+import type { SocketReport } from "../index.js";
+import { collectSockets } from "../sources/index.js";
 import { reportProblems } from "./problems.js";
 import { addSourceOptions, loadReport, type SourceFlags } from "./list.js";
 
@@ -39,6 +41,25 @@ function thresholdHelp(): string {
   return `\nThresholds (--threshold NAME=VALUE), with their defaults:\n${rows.join("\n")}\n\nExit status: 0 no problems, ${EXIT_FINDINGS} problems found, 1 failure, 2 usage error.\n`;
 }
 
+/**
+ * /proc/net/tcp shows 0 as a listener's Send-Q; ss reads the real backlog over netlink.
+ * Asked only when some listener has connections waiting, and only from the live procfs source.
+ */
+async function listenBacklogs(report: SocketReport, notes: string[]): Promise<Map<string, number> | undefined> {
+  const waiting = report.records.some((r) => r.state === "LISTEN" && (r.recvQ ?? 0) > 0 && (r.sendQ ?? 0) === 0);
+  if (!waiting || report.source !== "procfs") return undefined;
+  const { backlogKey } = await import("../knowledge/diagnose.js");
+  try {
+    const ss = await collectSockets({ source: "linux-ss", protos: ["tcp"], families: ["ipv4", "ipv6"], owners: false });
+    const map = new Map<string, number>();
+    for (const r of ss.records) if (r.state === "LISTEN" && r.sendQ !== null) map.set(backlogKey(r.localAddress, r.localPort), r.sendQ);
+    return map;
+  } catch (error) {
+    notes.push(`listen backlogs unknown (${(error as Error).message}); full accept queues judged by waiting connections and overflows`);
+    return undefined;
+  }
+}
+
 export async function runDoctor(flags: DoctorFlags): Promise<void> {
   const thresholds = parseThresholds(flags.threshold);
   const parsed = Seconds.safeParse(flags.interval ?? 1);
@@ -71,7 +92,9 @@ export async function runDoctor(flags: DoctorFlags): Promise<void> {
   if (report.records.length === 0 && report.problems.length > 0)
     throw new TcpstatError("no socket could be read", "see the unreadable lines reported above");
 
+  const backlogs = await listenBacklogs(report, notes);
   const findings = diagnose({
+    backlogs,
     records: report.records,
     before: before?.counters ?? null,
     after: after?.counters ?? null,

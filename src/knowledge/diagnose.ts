@@ -19,7 +19,18 @@ export interface DiagnoseInput {
   intervalSeconds: number;
   sysctls: NetSysctls;
   thresholds: Thresholds;
+  /**
+   * Listen backlogs by "address|port" when the socket source does not carry them:
+   * /proc/net/tcp prints 0 as a listener's Send-Q, only ss (netlink) reports the backlog.
+   */
+  backlogs?: ReadonlyMap<string, number>;
 }
+
+export const backlogKey = (address: string, port: number) => `${address}|${port}`;
+
+/** A listener's backlog from its record, else from `backlogs`; null when unknown. */
+const backlogOf = (input: DiagnoseInput, l: SocketRecord): number | null =>
+  (l.sendQ ?? 0) > 0 ? l.sendQ : (input.backlogs?.get(backlogKey(l.localAddress, l.localPort)) ?? null);
 
 const owner = (pid: number | null, process: string | null) => (pid === null ? "no process (orphaned or kernel-held)" : `${process ?? "?"} (pid ${pid})`);
 const endpoint = (r: SocketRecord, side: "local" | "remote") =>
@@ -122,7 +133,6 @@ function closeWait(input: DiagnoseInput): Finding[] {
         `${list.length} sockets in CLOSE_WAIT owned by ${owner(pid, first.process)} (threshold close-wait=${limit})`,
         `local ports: ${top(list.map((r) => String(r.localPort)))}`,
         `peers: ${top(list.map((r) => r.remoteAddress ?? "-"))}`,
-        `receive queues: ${list.filter((r) => (r.recvQ ?? 0) > 0).length} with unread data`,
         ...(timers.line ? [timers.line] : ["no timers running: the kernel will never close them by itself"]),
       ],
       cause: "The peers closed these connections, but the program never called close() on its side: a leak, usually on an error or timeout path, or threads stuck before they read the end of the stream.",
@@ -228,7 +238,7 @@ function synRecv(input: DiagnoseInput): Finding[] {
       evidence: [
         `${list.length} sockets in SYN_RECV on local port ${port} (threshold syn-recv=${limit})`,
         `sources: ${top(list.map((r) => r.remoteAddress ?? "-"))} (${new Set(list.map((r) => r.remoteAddress)).size} distinct)`,
-        `listener: ${server ? `${owner(server.pid, server.process)}, accept queue ${server.recvQ ?? "?"} of backlog ${server.sendQ ?? "?"}` : "none found"}`,
+        `listener: ${server ? `${owner(server.pid, server.process)}, accept queue ${server.recvQ ?? "?"} of backlog ${backlogOf(input, server) ?? "unknown"}` : "none found"}`,
         `net.ipv4.tcp_max_syn_backlog=${input.sysctls.maxSynBacklog ?? "?"}, tcp_synack_retries=${input.sysctls.synackRetries ?? "?"}, tcp_syncookies=${input.sysctls.syncookies ?? "?"}`,
         ...(cookies !== null ? [`SYN cookies sent in ${input.intervalSeconds} s: ${cookies}; SYNs dropped on a full SYN queue: ${qfull ?? "?"}`] : []),
         ...(timers.line ? [timers.line] : []),
@@ -250,16 +260,17 @@ function acceptQueue(input: DiagnoseInput): Finding[] {
   const synSent = inState(input.records, "SYN_SENT");
   const flagged = new Set<number>();
   for (const l of input.records) {
-    if (l.proto !== "tcp" || l.state !== "LISTEN" || l.recvQ === null || l.sendQ === null) continue;
-    const backlog = l.sendQ;
-    const full = l.recvQ > 0 && l.recvQ >= Math.max(1, Math.ceil(backlog * ratio));
+    if (l.proto !== "tcp" || l.state !== "LISTEN" || l.recvQ === null || l.recvQ === 0) continue;
+    const waiting = synSent.filter((r) => r.remotePort === l.localPort);
+    const backlog = backlogOf(input, l);
+    // Without the backlog, a queue that holds connections while handshakes overflow or clients wait is full.
+    const full = backlog !== null ? l.recvQ >= Math.max(1, Math.ceil(backlog * ratio)) : rising || waiting.length > 0;
     if (!full) continue;
     flagged.add(l.localPort);
-    const waiting = synSent.filter((r) => r.remotePort === l.localPort);
     out.push({
       rule: "accept-queue",
-      severity: l.recvQ > backlog || rising ? "critical" : "warning",
-      title: `accept queue of ${owner(l.pid, l.process)} on port ${l.localPort} is full: ${l.recvQ} waiting, backlog ${backlog}`,
+      severity: (backlog !== null && l.recvQ > backlog) || rising ? "critical" : "warning",
+      title: `accept queue of ${owner(l.pid, l.process)} on port ${l.localPort} is full: ${l.recvQ} waiting, backlog ${backlog ?? "unknown"}`,
       state: "LISTEN",
       count: l.recvQ,
       threshold: ratio,
@@ -269,7 +280,7 @@ function acceptQueue(input: DiagnoseInput): Finding[] {
       peer: null,
       oldestTimerMs: timerFacts(waiting).longestMs,
       evidence: [
-        `LISTEN ${endpoint(l, "local")}: Recv-Q ${l.recvQ} (connections waiting for accept()), Send-Q ${backlog} (the backlog); threshold accept-queue=${ratio}`,
+        `LISTEN ${endpoint(l, "local")}: ${l.recvQ} connection(s) waiting for accept() (Recv-Q), backlog ${backlog ?? "unknown (install ss to read it)"}; threshold accept-queue=${ratio}`,
         overflows !== null
           ? `TcpExtListenOverflows rose by ${overflows} and TcpExtListenDrops by ${drops ?? "?"} in ${input.intervalSeconds} s${rising ? "" : " (not rising)"}`
           : "kernel counters not available",
@@ -343,12 +354,15 @@ function closingState(input: DiagnoseInput, state: "FIN_WAIT2" | "LAST_ACK"): Fi
   const rule = state === "FIN_WAIT2" ? "fin-wait2" : "last-ack";
   const limit = input.thresholds[rule];
   const out: Finding[] = [];
-  for (const [peer, list] of groupBy(inState(input.records, state), (r) => r.remoteAddress ?? "-")) {
+  const listeners = listenersByPort(input.records);
+  for (const [peer, list] of groupBy(inState(input.records, state), peerOf)) {
     if (list.length < limit) continue;
     const who = mainOwner(list);
     const timers = timerFacts(list);
     const orphans = list.filter((r) => r.pid === null).length;
-    const ports = [...new Set(list.map((r) => r.localPort))];
+    // The service port: ours when we are the server, else the peer's.
+    const local = mostCommonPort(list);
+    const port = listeners.has(local) ? local : list[0]!.remotePort;
     const finWait = state === "FIN_WAIT2";
     out.push({
       rule,
@@ -361,13 +375,13 @@ function closingState(input: DiagnoseInput, state: "FIN_WAIT2" | "LAST_ACK"): Fi
       threshold: limit,
       pid: who.pid,
       process: who.process,
-      port: ports.length === 1 ? ports[0]! : mostCommonPort(list),
+      port,
       peer,
       oldestTimerMs: timers.longestMs,
       evidence: [
         `${list.length} sockets in ${state} with peer ${peer} (threshold ${rule}=${limit})`,
         `owners: ${top(list.map((r) => owner(r.pid, r.process)))}; ${orphans} orphaned (already closed by their program)`,
-        `local ports: ${top(list.map((r) => String(r.localPort)))}; peer ports: ${top(list.map((r) => String(r.remotePort)))}`,
+        `local ports: ${top(list.map((r) => String(r.localPort)))}`,
         ...(finWait ? [`net.ipv4.tcp_fin_timeout=${input.sysctls.finTimeout ?? "?"} s applies to the ${orphans} orphan(s) only; sockets still held by a program wait without limit`] : []),
         ...(timers.line ? [timers.line] : []),
       ],

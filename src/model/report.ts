@@ -82,7 +82,7 @@ export const FindingSchema = z
     threshold: z.number().describe("The threshold it crossed (see --threshold)"),
     pid: z.number().int().positive().nullable(),
     process: z.string().nullable(),
-    port: z.number().int().min(0).max(65535).nullable().describe("The local port involved"),
+    port: z.number().int().min(0).max(65535).nullable().describe("The service port involved: a local listener's, or the peer's for outgoing connections"),
     peer: z.string().nullable().describe("The remote address (and port) involved"),
     oldestTimerMs: z.number().int().nonnegative().nullable().describe("The longest time left on a timer among those sockets"),
     evidence: z.array(z.string()).describe("What was measured, one fact a line"),
