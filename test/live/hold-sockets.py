@@ -29,9 +29,11 @@ to be killed (at most --hold seconds). With --capture DIR it copies
 /proc/net/{tcp,tcp6,udp,udp6} and the output of `ss -tuanpoeH` into DIR and exits.
 """
 import argparse
+import ctypes
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -91,7 +93,16 @@ def tcp_state(s):
 
 
 
+def die_with_parent():
+    # PR_SET_PDEATHSIG (prctl(2)): a crashed or killed test run takes these sockets with it.
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
 def main():
+    die_with_parent()
     ap = argparse.ArgumentParser()
     ap.add_argument("--capture")
     ap.add_argument("--hold", type=float, default=300)

@@ -75,13 +75,19 @@ export function parseSsDuration(text: string): { lowMs: number; highMs: number }
   return { lowMs: low, highMs: low + step };
 }
 
-export function parseSs(text: string): RefSocket[] {
+/**
+ * ss drops the Netid column when one protocol is asked for, and the State column when
+ * one state is: `defaults` supplies them then.
+ */
+export function parseSs(text: string, defaults: { proto?: "tcp" | "udp"; state?: string } = {}): RefSocket[] {
   const out: RefSocket[] = [];
   for (const line of text.split("\n")) {
     if (line.trim() === "") continue;
     const f = line.trim().split(/\s+/);
-    const [netid, state, recvQ, sendQ, local, peer] = f as [string, string, string, string, string, string];
-    if (netid !== "tcp" && netid !== "udp") throw new Error(`unexpected ss line: ${line}`);
+    const netid = f[0] === "tcp" || f[0] === "udp" ? (f.shift() as "tcp" | "udp") : defaults.proto;
+    const state = /^\d+$/.test(f[0] ?? "") ? defaults.state : f.shift();
+    if (netid === undefined || state === undefined) throw new Error(`ss line without netid or state: ${line}`);
+    const [recvQ, sendQ, local, peer] = f as [string, string, string, string];
     const l = splitEndpoint(local);
     const r = splitEndpoint(peer);
     // ss prints a dual-stack IPv6 wildcard ("::" with v6only off) as "*".
