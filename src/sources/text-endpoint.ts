@@ -115,8 +115,12 @@ export function familyOf(host: string): Family | undefined {
 
 /** A record with every optional field empty. */
 export function emptyRecord(base: Pick<SocketRecord, "proto" | "family" | "localAddress" | "localPort">): SocketRecord {
+  // Spelled out (no spread): every record gets the same shape, which keeps 100k-row replays fast.
   return {
-    ...base,
+    proto: base.proto,
+    family: base.family,
+    localAddress: base.localAddress,
+    localPort: base.localPort,
     remoteAddress: null,
     remotePort: null,
     state: null,
