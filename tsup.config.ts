@@ -7,7 +7,8 @@ import { defineConfig } from "tsup";
 // loaded only when used (a bundled CommonJS module: take `mod.default ?? mod`).
 // After each build, scripts/build-assets.mjs writes schema/*.json and tcpstat.1 from it.
 export default defineConfig({
-  entry: { index: "src/index.ts", cli: "src/cli.ts" },
+  // The owner scan's worker thread is an entry of its own, loaded by path (owner-scan.ts).
+  entry: { index: "src/index.ts", cli: "src/cli.ts", "owner-scan-worker": "src/sources/linux-procfs/owner-scan-worker.ts" },
   format: ["esm"],
   target: "node20",
   platform: "node",

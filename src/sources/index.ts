@@ -1,6 +1,6 @@
 import { TcpstatError } from "../errors.js";
 import type { Family, Problem, Proto, SocketRecord } from "../model/socket.js";
-import { collectLinux } from "./linux-procfs/collect.js";
+import { collectLinuxOverlapped } from "./linux-procfs/collect.js";
 
 export interface CollectOptions {
   protos: readonly Proto[];
@@ -35,7 +35,7 @@ export const SOURCES: Readonly<Record<string, Source>> = {
     namespaces: true,
     collect: async (o) =>
       o.netns === undefined
-        ? collectLinux({ protos: o.protos, families: o.families, owners: o.owners, procRoot: o.procRoot })
+        ? collectLinuxOverlapped({ protos: o.protos, families: o.families, owners: o.owners, procRoot: o.procRoot })
         : (await import("./linux-procfs/netns.js")).collectNetns(o.netns, o),
   },
   // Command-running sources load their module only when used (start-up stays lazy).

@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { endianness } from "node:os";
 import { join } from "node:path";
-import { TcpstatError } from "../../errors.js";
 import type { Family, Problem, Proto, SocketRecord } from "../../model/socket.js";
-import { scanInodeOwners } from "./inode-owners.js";
+import { netnsLink, scanInodeOwners, type OwnerScan } from "./inode-owners.js";
+import { startOwnerScan } from "./owner-scan.js";
 import { parsePasswd } from "./parse-passwd.js";
 import { parseProcNet } from "./parse-proc-net.js";
 
@@ -33,64 +33,80 @@ const TABLES: ReadonlyArray<{ proto: Proto; family: Family; file: string }> = [
   { proto: "udp", family: "ipv6", file: "udp6" },
 ];
 
-function readOptional(path: string): string | null {
+/** A file's bytes, or null when it does not exist (e.g. tcp6 with IPv6 disabled). */
+function readOptional(path: string): Buffer | null {
   try {
-    return readFileSync(path, "latin1");
+    return readFileSync(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null; // e.g. IPv6 disabled
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw error;
   }
 }
 
-export function collectLinux(options: LinuxCollectOptions): CollectResult {
+/** The socket tables and the users owning the sockets: everything but the owning processes. */
+function readTables(options: LinuxCollectOptions): CollectResult {
   const { procRoot = "/proc", etcRoot = "/etc" } = options;
   const records: SocketRecord[] = [];
   const problems: Problem[] = [];
-  const notices: string[] = [];
   const byteOrder = endianness();
 
-  const netDir = options.netRoot ?? join(procRoot, "net");
-  let tablesRead = 0;
   for (const table of TABLES) {
     if (!options.protos.includes(table.proto)) continue;
-    const path = join(netDir, table.file);
-    const text = readOptional(path);
-    if (text === null) continue;
-    tablesRead++;
-    const parsed = parseProcNet(text, { proto: table.proto, byteOrder, source: path });
+    const path = join(options.netRoot ?? join(procRoot, "net"), table.file);
+    const bytes = readOptional(path);
+    if (bytes === null) continue;
+    const parsed = parseProcNet(bytes, { proto: table.proto, byteOrder, source: path });
     // tcp6 also holds IPv4-mapped sockets: those stay family ipv6, like ss shows them.
     for (const r of parsed.records) if (options.families.includes(r.family)) records.push(r);
-    problems.push(...parsed.problems);
+    for (const p of parsed.problems) problems.push(p);
   }
-
-  // IPv6 may be off, but tcp and udp always exist where /proc is mounted: none at all means
-  // no /proc (a bare container, a chroot), and an empty list would be a lie.
-  if (tablesRead === 0)
-    throw new TcpstatError(
-      `no socket tables in ${netDir} (is /proc mounted?)`,
-      "mount proc, run `ss -tuan` or `--source linux-ss`, or replay a capture with --input FILE",
-    );
 
   const passwd = readOptional(join(etcRoot, "passwd"));
-  const users = passwd === null ? new Map<number, string>() : parsePasswd(passwd);
+  const users = passwd === null ? new Map<number, string>() : parsePasswd(passwd.toString("utf8"));
   for (const r of records) if (r.uid !== null) r.user = users.get(r.uid) ?? null;
+  return { records, problems, notices: [] };
+}
 
-  if (options.owners) {
-    const wanted = new Set<number>();
-    for (const r of records) if (r.inode !== null) wanted.add(r.inode);
-    const { owners, denied } = scanInodeOwners(procRoot, wanted);
-    for (const r of records) {
-      const owner = r.inode === null ? undefined : owners.get(r.inode);
-      if (owner) {
-        r.pid = owner.pid;
-        r.process = owner.process;
-      }
-    }
-    if (denied > 0 && owners.size < wanted.size) {
-      notices.push(
-        `not all processes could be identified: ${denied} process(es) hide their sockets from this user; run as root to see every owner.`,
-      );
+const inodesOf = (records: readonly SocketRecord[]) => {
+  const inodes = new Set<number>();
+  for (const r of records) if (r.inode !== null) inodes.add(r.inode);
+  return inodes;
+};
+
+/** Fills pid and process from the scan, and says so when some owners were hidden from us. */
+function attachOwners(result: CollectResult, wanted: number, { owners, denied }: OwnerScan): CollectResult {
+  for (const r of result.records) {
+    const owner = r.inode === null ? undefined : owners.get(r.inode);
+    if (owner) {
+      r.pid = owner.pid;
+      r.process = owner.process;
     }
   }
-  return { records, problems, notices };
+  if (denied > 0 && owners.size < wanted) {
+    result.notices.push(
+      `not all processes could be identified: ${denied} process(es) hide their sockets from this user; run as root to see every owner.`,
+    );
+  }
+  return result;
+}
+
+/** Reads the tables, then (when asked) scans for owners, all in this thread. */
+export function collectLinux(options: LinuxCollectOptions): CollectResult {
+  const result = readTables(options);
+  if (!options.owners) return result;
+  const { procRoot = "/proc" } = options;
+  const wanted = inodesOf(result.records);
+  return attachOwners(result, wanted.size, scanInodeOwners(procRoot, wanted, netnsLink(procRoot, "self")));
+}
+
+/**
+ * The live path of `tcpstat`: the same result as collectLinux, with the owner scan started
+ * first in a worker thread so that it runs while this thread reads and parses the tables.
+ */
+export async function collectLinuxOverlapped(options: LinuxCollectOptions): Promise<CollectResult> {
+  if (!options.owners) return readTables(options);
+  const scan = startOwnerScan(options.procRoot ?? "/proc");
+  const result = readTables(options);
+  const wanted = inodesOf(result.records);
+  return attachOwners(result, wanted.size, await scan.finish(wanted));
 }
