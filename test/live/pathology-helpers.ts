@@ -1,0 +1,111 @@
+import type { ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { createNetns, type Netns } from "../helpers/netns.js";
+
+const SCRIPT = fileURLToPath(new URL("./pathology-scenarios.py", import.meta.url));
+
+/** What pathology-scenarios.py prints once its sockets are in place. */
+export interface PathologyInfo {
+  pid: number;
+  port: number;
+  process?: string;
+  serverPid?: number;
+  clientPid?: number;
+}
+
+export interface Pathology {
+  ns: Netns;
+  info: PathologyInfo;
+  close(): void;
+}
+
+function readyLine(child: ChildProcess, what: string, timeoutMs = 60_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = "";
+    let err = "";
+    const timer = setTimeout(() => reject(new Error(`${what}: not ready after ${timeoutMs} ms; stderr: ${err}`)), timeoutMs);
+    child.stderr?.on("data", (d) => (err += d));
+    child.stdout?.on("data", (d) => {
+      out += d;
+      const m = /^READY (.*)$/m.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited with ${code}: ${err}`));
+    });
+  });
+}
+
+/**
+ * A fresh namespace running one scenario of pathology-scenarios.py.
+ * `setup` runs inside the namespace first (e.g. a sysctl). close() kills the scenario's
+ * whole process group (it forks servers and clients), then the namespace.
+ */
+export async function startPathology(name: string, count?: number, setup: string[][] = []): Promise<Pathology> {
+  const ns = createNetns();
+  let child: ChildProcess | undefined;
+  const close = () => {
+    if (child?.pid) {
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    ns.close();
+  };
+  try {
+    for (const [cmd, ...args] of setup) {
+      const r = ns.run(cmd!, args);
+      if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${r.stderr}`);
+    }
+    child = ns.spawn("python3", [SCRIPT, name, ...(count === undefined ? [] : [String(count)])]);
+    const info = JSON.parse(await readyLine(child, `scenario ${name}`)) as PathologyInfo;
+    return { ns, info, close };
+  } catch (error) {
+    close();
+    throw error;
+  }
+}
+
+/** ss state names (ss -tan) -> tcpstat's canonical names. */
+export const SS_STATES: Readonly<Record<string, string>> = {
+  ESTAB: "ESTABLISHED",
+  "SYN-SENT": "SYN_SENT",
+  "SYN-RECV": "SYN_RECV",
+  "FIN-WAIT-1": "FIN_WAIT1",
+  "FIN-WAIT-2": "FIN_WAIT2",
+  "TIME-WAIT": "TIME_WAIT",
+  "CLOSE-WAIT": "CLOSE_WAIT",
+  "LAST-ACK": "LAST_ACK",
+  LISTEN: "LISTEN",
+  CLOSING: "CLOSING",
+  UNCONN: "CLOSE",
+  CLOSED: "CLOSE",
+};
+
+/** Counts per canonical state from `ss -tanH [filter]` run in the namespace. */
+export function ssStateCounts(ns: Netns, filter: string[] = []): Record<string, number> {
+  const r = ns.run("ss", ["-tanH", ...filter]);
+  if (r.status !== 0) throw new Error(`ss failed: ${r.stderr}`);
+  const counts: Record<string, number> = {};
+  for (const line of r.stdout.split("\n")) {
+    const word = line.trim().split(/\s+/)[0];
+    if (!word) continue;
+    const state = SS_STATES[word];
+    if (!state) throw new Error(`unknown ss state '${word}'`);
+    counts[state] = (counts[state] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/** Number of sockets `ss -tanH ARGS` lists (with a `state` filter ss drops the state column). */
+export function ssCount(ns: Netns, args: string[]): number {
+  const r = ns.run("ss", ["-tanH", ...args]);
+  if (r.status !== 0) throw new Error(`ss ${args.join(" ")} failed: ${r.stderr}`);
+  return r.stdout.split("\n").filter((l) => l.trim() !== "").length;
+}
