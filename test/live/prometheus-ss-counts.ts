@@ -3,7 +3,7 @@ import type { Netns } from "../helpers/netns.js";
 /**
  * Socket counts by "proto/family/state" as ss reports them, one ss run per protocol and family
  * (`ss -Htan -4`: with one protocol, the first column is the state). The state words are
- * ss(8)'s, mapped by hand onto the labels tcpstat's metrics use; UDP keeps ss's UNCONN.
+ * ss(8)'s (`filter` is an ss filter expression, e.g. sport >= :11000), mapped by hand onto the labels tcpstat's metrics use; UDP keeps ss's UNCONN.
  */
 const TCP: Record<string, string> = {
   ESTAB: "ESTABLISHED",
@@ -20,11 +20,11 @@ const TCP: Record<string, string> = {
 };
 const UDP: Record<string, string> = { UNCONN: "UNCONN", ESTAB: "ESTABLISHED" };
 
-export function ssCounts(ns: Netns): Map<string, number> {
+export function ssCounts(ns: Netns, filter: readonly string[] = []): Map<string, number> {
   const counts = new Map<string, number>();
   for (const proto of ["tcp", "udp"] as const)
     for (const family of ["ipv4", "ipv6"] as const) {
-      const r = ns.run("ss", ["-Hna", proto === "tcp" ? "-t" : "-u", family === "ipv4" ? "-4" : "-6"]);
+      const r = ns.run("ss", ["-Hna", proto === "tcp" ? "-t" : "-u", family === "ipv4" ? "-4" : "-6", ...filter]);
       if (r.status !== 0) throw new Error(`ss failed: ${r.stderr}`);
       for (const line of r.stdout.split("\n")) {
         const word = line.trim().split(/\s+/)[0];
