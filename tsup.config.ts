@@ -21,6 +21,6 @@ export default defineConfig({
   // commander and cli-table3 are CommonJS and require() node built-ins: give the ESM bundle a require.
   banner: { js: 'import { createRequire as __tcpstatCreateRequire } from "node:module"; const require = __tcpstatCreateRequire(import.meta.url);' },
   // zod is an optional peer (for the types of the library API) and would be left external otherwise.
-  noExternal: ["commander", "chalk", "cli-table3", "zod", "iconv-lite", "systeminformation"],
+  noExternal: ["commander", "chalk", "cli-table3", "string-width", "zod", "iconv-lite", "systeminformation"],
   onSuccess: "node scripts/build-assets.mjs",
 });

@@ -1,6 +1,6 @@
-import Table from "cli-table3";
 import type { ChalkInstance } from "chalk";
-import { formatEndpoint } from "../lib/endpoint.js";
+import stringWidth from "string-width";
+import { compareAddressText, formatEndpoint } from "../lib/endpoint.js";
 import { escapeControl } from "../lib/safe-text.js";
 import type { SocketRecord, Timer } from "../model/socket.js";
 import { STATE_MEANING, paint, paintHeader } from "./style.js";
@@ -22,27 +22,27 @@ const proto = (r: SocketRecord) => (r.family === "ipv6" ? `${r.proto}6` : r.prot
 /** Listeners first, then by local port, local address and peer, as a person scans the list. */
 function compare(a: SocketRecord, b: SocketRecord): number {
   return (
-    a.proto.localeCompare(b.proto) ||
+    compareAddressText(a.proto, b.proto) ||
     Number(b.state === "LISTEN") - Number(a.state === "LISTEN") ||
     a.localPort - b.localPort ||
-    a.localAddress.localeCompare(b.localAddress) ||
+    compareAddressText(a.localAddress, b.localAddress) ||
     (a.remotePort ?? -1) - (b.remotePort ?? -1) ||
-    (a.remoteAddress ?? "").localeCompare(b.remoteAddress ?? "")
+    compareAddressText(a.remoteAddress ?? "", b.remoteAddress ?? "")
   );
 }
 
-const BORDERLESS = {
-  top: "", "top-mid": "", "top-left": "", "top-right": "",
-  bottom: "", "bottom-mid": "", "bottom-left": "", "bottom-right": "",
-  left: "", "left-mid": "", mid: "", "mid-mid": "", right: "", "right-mid": "",
-  middle: " ",
-};
+/** Columns on screen; text from the system (names) may hold wide characters. */
+const width = (text: string) => (/^[\x20-\x7e]*$/.test(text) ? text.length : stringWidth(text));
 
 /**
  * The netstat-like table:
  *
  *   Proto Recv-Q Send-Q Local Address   Foreign Address State  PID/Program
  *   tcp   0      0      127.0.0.1:5432  0.0.0.0:*       LISTEN 812/postgres
+ *
+ * Each column is as wide as its widest cell plus one space, columns are joined by a space,
+ * and only the state is coloured (by meaning). Aligned by hand: a general table library
+ * measured seconds for a few thousand rows, and a server lists a hundred thousand.
  */
 export function* renderTable(records: readonly SocketRecord[], options: TableOptions): Iterable<string> {
   const { chalk, timers = false } = options;
@@ -51,26 +51,39 @@ export function* renderTable(records: readonly SocketRecord[], options: TableOpt
   // --netns: which namespace each socket lives in (its ip-netns name, else net:[inode]).
   const netns = records.some((r) => r.netns);
   if (netns) head.unshift("Netns");
-  const table = new Table({
-    head: head.map((h) => paintHeader(chalk, h)),
-    chars: BORDERLESS,
-    style: { head: [], border: [], "padding-left": 0, "padding-right": 1 },
-  });
-  for (const r of [...records].sort(compare)) {
-    const state = r.state ? paint(chalk, STATE_MEANING[r.state], r.state) : "";
-    const owner = r.pid === null ? "-" : `${r.pid}/${escapeControl(r.process ?? "")}`;
+  const stateColumn = head.indexOf("State");
+
+  const sorted = [...records].sort(compare);
+  const rows = sorted.map((r) => {
     const row = [
       proto(r),
       String(r.recvQ ?? "-"),
       String(r.sendQ ?? "-"),
       formatEndpoint(r.localAddress, r.localPort, r.family),
       formatEndpoint(r.remoteAddress, r.remotePort, r.family),
-      state,
-      owner,
+      r.state ?? "",
+      r.pid === null ? "-" : `${r.pid}/${escapeControl(r.process ?? "")}`,
     ];
     if (timers) row.push(formatTimer(r.timer));
     if (netns) row.unshift(r.netns ? escapeControl(r.netns.name ?? `net:[${r.netns.inode}]`) : "-");
-    table.push(row);
+    return row;
+  });
+
+  const widths = head.map((h) => h.length);
+  for (const row of rows) for (let c = 0; c < row.length; c++) widths[c] = Math.max(widths[c]!, width(row[c]!));
+
+  // Colour goes around the text, padding after it, so escape codes never shift the columns.
+  const line = (cells: readonly string[], painted: (text: string, column: number) => string) => {
+    let out = "";
+    for (let c = 0; c < cells.length; c++) {
+      const text = cells[c]!;
+      out += `${c === 0 ? "" : " "}${painted(text, c)}${" ".repeat(widths[c]! - width(text) + 1)}`;
+    }
+    return `${out}\n`;
+  };
+  yield line(head, (h) => paintHeader(chalk, h));
+  for (let i = 0; i < rows.length; i++) {
+    const state = sorted[i]!.state;
+    yield line(rows[i]!, (text, c) => (c === stateColumn && state ? paint(chalk, STATE_MEANING[state], text) : text));
   }
-  yield `${table.toString()}\n`;
 }

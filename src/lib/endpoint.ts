@@ -53,3 +53,40 @@ export function formatEndpoint(address: string | null, port: number | null, fami
   const p = port === null ? "*" : String(port);
   return family === "ipv6" ? `[${host}]:${p}` : `${host}:${p}`;
 }
+
+// Rank of each character of address text in the order String#localeCompare gives them
+// (Unicode root collation: punctuation, then digits, then letters): ":" "." 0-9 a-f.
+const ADDRESS_RANK = new Int8Array(128).fill(-1);
+for (const [i, c] of [...":.0123456789abcdef"].entries()) ADDRESS_RANK[c.charCodeAt(0)] = i;
+
+/**
+ * The order a.localeCompare(b) gives, for a fraction of its cost on address text
+ * ("10.0.0.2", "fe80::1"): sorting 100k sockets compares a couple of million pairs.
+ * Text with any other character goes to localeCompare itself.
+ */
+export function compareAddressText(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const rx = x < 128 ? (ADDRESS_RANK[x] as number) : -1;
+    const ry = y < 128 ? (ADDRESS_RANK[y] as number) : -1;
+    if (rx < 0 || ry < 0) return a.localeCompare(b);
+    return rx - ry;
+  }
+  // One is a prefix of the other: the shorter comes first, unless the rest of the longer
+  // holds a character we cannot rank (it might weigh nothing in the collation).
+  const longer = a.length > b.length ? a : b;
+  if (hasUnranked(longer, n)) return a.localeCompare(b);
+  return a.length - b.length;
+}
+
+function hasUnranked(s: string, from: number): boolean {
+  for (let i = from; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || ADDRESS_RANK[c]! < 0) return true;
+  }
+  return false;
+}

@@ -1,0 +1,116 @@
+import Table from "cli-table3";
+import { Chalk } from "chalk";
+import { readFileSync } from "node:fs";
+import stringWidth from "string-width";
+import { describe, expect, it } from "vitest";
+import { renderTable } from "../../src/format/table.js";
+import { compareAddressText } from "../../src/lib/endpoint.js";
+import { parseProcNet } from "../../src/sources/linux-procfs/parse-proc-net.js";
+import type { SocketRecord } from "../../src/model/socket.js";
+
+/**
+ * The socket table is aligned by hand for speed; it must look exactly as it did when
+ * cli-table3 drew it (borderless, one space of padding on the right, columns joined by a
+ * space). cli-table3, drawn the old way, is the oracle here, on sockets captured on this
+ * machine plus owners with wide and hostile names.
+ */
+const fixture = (name: string) => readFileSync(new URL(`../../fixtures/linux-procfs/netns-states/${name}`, import.meta.url), "latin1");
+const captured: SocketRecord[] = [
+  ...parseProcNet(fixture("tcp"), { proto: "tcp" }).records,
+  ...parseProcNet(fixture("tcp6"), { proto: "tcp" }).records,
+  ...parseProcNet(fixture("udp"), { proto: "udp" }).records,
+];
+const NAMES = ["nginx", "日本語サーバ", "evil\u001b[2J", "e\u0301clair", "🚀rocket", "postgres"];
+const withOwners = captured.map((r, i) => (i % 3 === 0 ? r : { ...r, pid: 100 + i, process: NAMES[i % NAMES.length]! }));
+
+const BORDERLESS = {
+  top: "", "top-mid": "", "top-left": "", "top-right": "",
+  bottom: "", "bottom-mid": "", "bottom-left": "", "bottom-right": "",
+  left: "", "left-mid": "", mid: "", "mid-mid": "", right: "", "right-mid": "",
+  middle: " ",
+};
+
+/** What the cli-table3 version printed, given the cells it was handed. */
+function oracle(head: string[], rows: string[][]): string {
+  const table = new Table({ head, chars: BORDERLESS, style: { head: [], border: [], "padding-left": 0, "padding-right": 1 } });
+  for (const row of rows) table.push(row);
+  return `${table.toString()}\n`;
+}
+
+const render = (records: SocketRecord[], chalk = new Chalk({ level: 0 }), timers = false) =>
+  [...renderTable(records, { chalk, timers })].join("");
+
+describe("renderTable looks as cli-table3 drew it", () => {
+  it("on captured sockets, with owners (plain)", () => {
+    const out = render(withOwners);
+    const head = ["Proto", "Recv-Q", "Send-Q", "Local Address", "Foreign Address", "State", "PID/Program"];
+    expect(out).toBe(oracle(head, sortLikeBefore(withOwners).map(cellsOf)));
+    // Every cell is padded to its column, the last one too: on screen, all lines are equally
+    // wide, including those with a name whose characters take two columns each.
+    expect(out).toContain("日本語サーバ");
+    const widths = new Set(out.slice(0, -1).split("\n").map((l) => stringWidth(l)));
+    expect(widths.size).toBe(1);
+  });
+
+  it("with colour and the timer column", () => {
+    const chalk = new Chalk({ level: 1 });
+    const out = render(withOwners, chalk, true);
+    const head = ["Proto", "Recv-Q", "Send-Q", "Local Address", "Foreign Address", "State", "PID/Program", "Timer"].map((h) => chalk.bold(h));
+    const colours: Record<string, (s: string) => string> = {
+      LISTEN: chalk.cyan, ESTABLISHED: chalk.green, SYN_SENT: chalk.yellow, SYN_RECV: chalk.yellow,
+      CLOSE_WAIT: chalk.red.bold,
+    };
+    const rows = sortLikeBefore(withOwners).map((r) => {
+      const cells = cellsOf(r);
+      cells[5] = r.state ? (colours[r.state] ?? chalk.gray)(r.state) : "";
+      cells.push(r.timer ? `${r.timer.kind} (${(r.timer.expiresInMs / 1000).toFixed(2)}/${r.timer.retransmits})` : "off");
+      return cells;
+    });
+    expect(out).toBe(oracle(head, rows));
+    expect(out).toContain("\u001b[36mLISTEN\u001b[39m");
+  });
+
+  it("prints the header alone when there are no sockets", () => {
+    expect(render([])).toBe("Proto  Recv-Q  Send-Q  Local Address  Foreign Address  State  PID/Program \n");
+  });
+});
+
+describe("compareAddressText", () => {
+  it("orders address text exactly as localeCompare does", () => {
+    const samples = ["", "::", "::1", "0.0.0.0", "10.0.0.2", "127.0.0.1", "1::", "fe80::1", "::ffff:127.0.0.1", "2001:db8::1", "9.9.9.9", "a", "A", "*", "fe80::1%eth0", "ab:cd", "abc"];
+    for (const a of samples)
+      for (const b of samples) expect([a, b, Math.sign(compareAddressText(a, b))]).toEqual([a, b, Math.sign(a.localeCompare(b))]);
+  });
+});
+
+/** The old comparator, word for word, with localeCompare. */
+function sortLikeBefore(records: SocketRecord[]): SocketRecord[] {
+  return [...records].sort(
+    (a, b) =>
+      a.proto.localeCompare(b.proto) ||
+      Number(b.state === "LISTEN") - Number(a.state === "LISTEN") ||
+      a.localPort - b.localPort ||
+      a.localAddress.localeCompare(b.localAddress) ||
+      (a.remotePort ?? -1) - (b.remotePort ?? -1) ||
+      (a.remoteAddress ?? "").localeCompare(b.remoteAddress ?? ""),
+  );
+}
+
+/** Cells as a netstat user reads them: tcp6, queues, [v6]:port endpoints, pid/name with control characters escaped. */
+function cellsOf(r: SocketRecord): string[] {
+  const ep = (address: string | null, port: number | null) => {
+    const host = address ?? (r.family === "ipv6" ? "::" : "0.0.0.0");
+    const p = port === null ? "*" : String(port);
+    return r.family === "ipv6" ? `[${host}]:${p}` : `${host}:${p}`;
+  };
+  const name = (r.process ?? "").replace(/\u001b/g, "\\x1b");
+  return [
+    r.family === "ipv6" ? `${r.proto}6` : r.proto,
+    String(r.recvQ ?? "-"),
+    String(r.sendQ ?? "-"),
+    ep(r.localAddress, r.localPort),
+    ep(r.remoteAddress, r.remotePort),
+    r.state ?? "",
+    r.pid === null ? "-" : `${r.pid}/${name}`,
+  ];
+}
