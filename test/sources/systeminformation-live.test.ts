@@ -22,7 +22,7 @@ setTimeout(() => process.exit(0), 120000);
 const linux = process.platform === "linux";
 const key = (r: SocketRecord) => `${r.proto} ${r.family} ${r.localAddress}:${r.localPort} ${r.remoteAddress}:${r.remotePort} ${r.state} pid=${r.pid}`;
 
-describe.skipIf(!linux)("--source systeminformation on Linux (live, fresh namespace)", () => {
+describe.skipIf(!linux)("--source systeminformation (and linux-ss, linux-netstat, lsof) on Linux (live, fresh namespace)", () => {
   let ns: Netns;
   let pid: number;
   beforeAll(async () => {
@@ -52,6 +52,12 @@ describe.skipIf(!linux)("--source systeminformation on Linux (live, fresh namesp
     expect(siKeys.filter((k) => k.includes("ESTABLISHED"))).toHaveLength(6);
     expect(siKeys.some((k) => new RegExp(`^tcp ipv6 ::ffff:127\\.0\\.0\\.1:7200 ::ffff:127\\.0\\.0\\.1:\\d+ ESTABLISHED pid=${pid}$`).test(k))).toBe(true);
     expect(siKeys.some((k) => new RegExp(`^tcp ipv6 ::1:\\d+ ::1:7200 ESTABLISHED pid=${pid}$`).test(k))).toBe(true);
+    // The other command-running Linux sources agree too (lsof on our process: it sees every namespace's processes).
+    for (const args of [["--source", "linux-ss"], ["--source", "linux-netstat"], ["--source", "lsof", "--pid", String(pid)]]) {
+      const run = runTcpstat([...args, "--json"], { netns: ns });
+      expect(run.status, run.stderr).toBe(0);
+      expect((JSON.parse(run.stdout) as SocketRecord[]).map(key).sort(), args.join(" ")).toEqual(nativeKeys);
+    }
     // ss counts the same sockets.
     const ssLines = ns.run("ss", ["-Htan"]).stdout.trim().split("\n").filter((l) => l !== "");
     expect(siKeys).toHaveLength(ssLines.length);
