@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { ProtoSchema, FamilySchema } from "./socket.js";
-import { TCP_STATES, TcpStateSchema, type TcpState } from "./state.js";
+import { ProtoSchema, FamilySchema, TcpStateSchema } from "./socket.js";
+import { TCP_STATES, type TcpState } from "./state.js";
 
 /**
  * The JSON of summary, stats, doctor, explain and watch events. As with SocketRecord,

@@ -1,5 +1,7 @@
 import { z } from "zod";
-import { TcpStateSchema } from "./state.js";
+import { TCP_STATES } from "./state.js";
+
+export const TcpStateSchema = z.enum(TCP_STATES);
 
 export const ProtoSchema = z.enum(["tcp", "udp"]);
 export const FamilySchema = z.enum(["ipv4", "ipv6"]);

@@ -1,5 +1,3 @@
-import { z } from "zod";
-
 /**
  * Canonical TCP states, named as netstat prints them on Linux.
  * Every source maps its own codes or words onto this one enum.
@@ -18,8 +16,9 @@ export const TCP_STATES = [
   "CLOSING",
 ] as const;
 
-export const TcpStateSchema = z.enum(TCP_STATES);
-export type TcpState = z.infer<typeof TcpStateSchema>;
+// The zod enum of these states, TcpStateSchema, lives in socket.ts with the other schemas:
+// this module stays free of zod, so the listing path starts without loading it.
+export type TcpState = (typeof TCP_STATES)[number];
 
 /**
  * Linux kernel state numbers, from include/net/tcp_states.h.
