@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { usageError } from "../errors.js";
+import { EXIT, TcpstatError, usageError } from "../errors.js";
 import { colorLevel, makeChalk, writeChunks, writeError } from "../io.js";
 import { nearest } from "../lib/suggest.js";
 import type { StateCounts } from "../model/report.js";
@@ -38,6 +38,8 @@ async function liveCounts(flags: ExplainFlags): Promise<StateCounts | null> {
     const { summarize } = await import("../lib/summarize.js");
     return summarize(report.records, { source: report.source }).tcp.states;
   } catch (error) {
+    // A mistake in the flags is still a usage error; a source that cannot be read only costs the counts.
+    if (error instanceof TcpstatError && error.exitCode === EXIT.usage) throw error;
     if (!flags.quiet) writeError(`tcpstat: counts not shown: ${(error as Error).message}`);
     return null;
   }
