@@ -94,6 +94,7 @@ export async function collectReport(options: ListOptions = {}, filter = toFilter
 /** Replays captured output through the parser its first lines name (or `inputFormat`), then filters. */
 async function replayReport(options: ListOptions, filter: SocketFilter): Promise<SocketReport> {
   const { decodeCapture, replayCapture } = await import("./sources/replay.js");
+  if (typeof options.input !== "string") (await import("./lib/stream-input.js")).assertText(options.input as Uint8Array, options.inputName ?? "input");
   const text = typeof options.input === "string" ? options.input : decodeCapture(Buffer.from(options.input as Uint8Array));
   const byteOrder = options.byteOrder === undefined ? undefined : options.byteOrder === "be" ? "BE" : "LE";
   const r = replayCapture(text, { source: options.inputName ?? "input", format: options.inputFormat, byteOrder });

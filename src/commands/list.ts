@@ -110,6 +110,8 @@ export async function runList(flags: ListFlags): Promise<void> {
   if (flags.watch !== undefined || flags.count !== undefined)
     return (await import("./watch.js")).runListWatch(flags, name, (frame) => loadReport({ ...flags, quiet: flags.quiet || frame > 0 }));
   const format = LIST_FORMATS[name]!;
+  // A capture may hold a million sockets: NDJSON is written as it is read (bounded memory).
+  if (flags.input !== undefined && name === "ndjson") return (await import("./streamed.js")).runStreamedNdjson(flags);
   const report = await loadReport(flags);
   const chalk = makeChalk(colorLevel(Boolean(process.stdout.isTTY), process.env, flags.color));
   await writeChunks(format.render(report.records, { chalk, timers: Boolean(flags.timers) }));

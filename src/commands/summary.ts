@@ -54,6 +54,8 @@ export async function runSummary(flags: SummaryFlags): Promise<void> {
   // Owners cost a scan of every process: only when the breakdown shows them (a pid or
   // process filter turns them on by itself in collectReport).
   const read = async (): Promise<Summary> => {
+    // A capture is summarized as it is read (bounded memory); --by port needs it whole.
+    if (flags.input !== undefined && by !== "port") return (await import("./streamed.js")).summarizeStreamed({ ...flags, quiet: flags.quiet || readings++ > 0 }, { by, top });
     const report = await loadReport({ ...flags, quiet: flags.quiet || readings++ > 0 }, { owners: by === "process" && flags.owners !== false });
     return summarize(report.records, { by, top, source: report.source, problems: report.problems.length });
   };

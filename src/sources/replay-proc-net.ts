@@ -113,6 +113,16 @@ export function replayProcNet(text: string, options: ProcReplayOptions): ProcRep
 
   // Split into tables at each header, keeping absolute line numbers.
   const lines = text.split("\n");
+  // The kernel ends every row with a line break: a last row without one that has fewer fields
+  // than the row before was cut short (a full disk, an interrupted copy). Its numbers may be
+  // cut too (inode 31337 read as 313), so it is reported, not parsed.
+  const cut: Problem[] = [];
+  const last = lines[lines.length - 1]!;
+  const before = lines[lines.length - 2];
+  if (last.trim() !== "" && before !== undefined && ROW.test(before) && fieldCount(last) < fieldCount(before)) {
+    cut.push({ source: options.source, line: lines.length, text: last, reason: "row cut short: the capture ends in the middle of it" });
+    lines.pop();
+  }
   const tables: Array<{ start: number; header?: string; rows: string[] }> = [];
   let current: { start: number; header?: string; rows: string[] } | undefined;
   lines.forEach((line, i) => {
@@ -135,8 +145,12 @@ export function replayProcNet(text: string, options: ProcReplayOptions): ProcRep
     // Pad with blank lines so parseProcNet's line numbers are the file's.
     const body = "\n".repeat(table.start) + (table.header !== undefined ? `${table.header}\n` : "") + table.rows.join("\n");
     const parsed = parseProcNet(body, { proto, byteOrder, source: options.source });
-    records.push(...parsed.records);
-    problems.push(...parsed.problems);
+    // One at a time: spreading a million records into push() overflows the call stack.
+    for (const r of parsed.records) records.push(r);
+    for (const p of parsed.problems) problems.push(p);
   }
+  problems.push(...cut);
   return { records, problems, byteOrder, byteOrderReason };
 }
+
+const fieldCount = (line: string) => line.trim().split(/\s+/).length;

@@ -1,0 +1,130 @@
+import { TcpstatError } from "../errors.js";
+
+/**
+ * Reads a capture as text in chunks of whole lines, so a dump of a million sockets is parsed
+ * a few megabytes at a time instead of being held whole (bytes, then text, then records):
+ *
+ *   for await (const { text, firstLine } of readTextChunks(createReadStream(file), { source: file }))
+ *     parse(text)   // text ends at a line end (except the last chunk); firstLine is 1-based
+ *
+ * The encoding is chosen from the first block: a byte order mark (UTF-8, UTF-16LE as
+ * PowerShell's `>` writes, UTF-16BE), else UTF-8 when that block is valid UTF-8, else Latin-1
+ * so every byte survives as one character (Windows OEM code pages are decoded later, by the
+ * parser that knows them). A first block that is mostly control bytes is binary, not a capture.
+ */
+
+export interface TextChunk {
+  /** Whole lines; only the last chunk may end without a line break. */
+  text: string;
+  /** Line number (1-based) of the chunk's first line in the whole input. */
+  firstLine: number;
+}
+
+export interface ChunkOptions {
+  /** Name for messages: the file name, or "stdin". */
+  source: string;
+  /** About how many characters a chunk holds (default 4 Mi). */
+  chunkChars?: number;
+}
+
+const SNIFF_BYTES = 64 * 1024;
+const DEFAULT_CHUNK = 512 * 1024;
+
+interface Decoder {
+  decode(bytes: Uint8Array, stream: boolean): string;
+}
+
+function chooseDecoder(head: Uint8Array): Decoder {
+  const utf = (label: string, fatal = false) => {
+    const d = new TextDecoder(label, { fatal });
+    return { decode: (b: Uint8Array, stream: boolean) => d.decode(b, { stream }) };
+  };
+  if (head[0] === 0xff && head[1] === 0xfe) return utf("utf-16le");
+  if (head[0] === 0xfe && head[1] === 0xff) return utf("utf-16be");
+  try {
+    // stream: an incomplete sequence at the end of the block is not an error.
+    new TextDecoder("utf-8", { fatal: true }).decode(head, { stream: true });
+    return utf("utf-8"); // strips a UTF-8 byte order mark
+  } catch {
+    return { decode: (b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("latin1") };
+  }
+}
+
+/**
+ * True when the block cannot be captured command output: many control bytes that no text
+ * carries (tab, line breaks, ESC of coloured output and NUL of `lsof -F0` excepted),
+ * or mostly NUL.
+ */
+export function looksBinary(head: Uint8Array): boolean {
+  if (head.length === 0) return false;
+  if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) return false;
+  let control = 0;
+  let nul = 0;
+  for (const b of head) {
+    if (b === 0) nul++;
+    else if ((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x1b && b !== 0x0c) || b === 0x7f) control++;
+  }
+  return control > head.length * 0.02 || nul > head.length * 0.3;
+}
+
+/** Throws the one-line "binary data" error when the start of a capture is not text. */
+export function assertText(bytes: Uint8Array, source: string): void {
+  if (looksBinary(bytes.subarray(0, SNIFF_BYTES)))
+    throw new TcpstatError(
+      `${source} looks like binary data, not text captured from netstat, ss, lsof or /proc/net`,
+      "replay the text a command printed, e.g. `ss -tuanp > capture.txt`",
+    );
+}
+
+export async function* readTextChunks(input: AsyncIterable<Uint8Array | string>, options: ChunkOptions): AsyncGenerator<TextChunk> {
+  const chunkChars = options.chunkChars ?? DEFAULT_CHUNK;
+  let decoder: Decoder | undefined;
+  let head: Buffer[] = [];
+  let headBytes = 0;
+  let carry = "";
+  let line = 1;
+
+  const start = (bytes: Buffer) => {
+    assertText(bytes, options.source);
+    decoder = chooseDecoder(bytes.subarray(0, SNIFF_BYTES));
+    return decoder.decode(bytes, true);
+  };
+
+  function* cut(final: boolean): Generator<TextChunk> {
+    while (carry.length >= chunkChars || (final && carry !== "")) {
+      let end = carry.length;
+      if (!final || carry.length > chunkChars) {
+        const nl = carry.lastIndexOf("\n", chunkChars);
+        const at = nl >= 0 ? nl : carry.indexOf("\n", chunkChars);
+        if (at < 0) {
+          if (!final) return; // one enormous line: wait for its end
+        } else end = at + 1;
+      }
+      const text = carry.slice(0, end);
+      carry = carry.slice(end);
+      yield { text, firstLine: line };
+      line += countLines(text);
+    }
+  }
+
+  for await (const piece of input) {
+    const bytes = typeof piece === "string" ? Buffer.from(piece) : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+    if (!decoder) {
+      head.push(bytes);
+      headBytes += bytes.length;
+      if (headBytes < SNIFF_BYTES) continue;
+      carry += start(Buffer.concat(head));
+      head = [];
+    } else carry += decoder.decode(bytes, true);
+    yield* cut(false);
+  }
+  if (!decoder) carry += start(Buffer.concat(head));
+  carry += decoder!.decode(new Uint8Array(0), false);
+  yield* cut(true);
+}
+
+function countLines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) n++;
+  return n;
+}
