@@ -4,7 +4,7 @@ import { parseLsofFields } from "../../src/sources/lsof/parse-lsof-fields.js";
 
 describe("parseLsofFields", () => {
   it("reads any field set, one record per TCP/UDP file, state and queues from T fields", () => {
-    const text = ["p967", "crapportd", "u501", "f10", "tIPv6", "PTCP", "n*:56966", "TST=LISTEN", "f11", "tIPv4", "PUDP", "n*:*", "f12", "tREG", "n/tmp/x", "p21891", "cCode Helper (Plugin)", "f40", "PTCP", "n[::1]:60332"].join("\n");
+    const text = ["p967", "crapportd", "u501", "f10", "tIPv6", "PTCP", "n*:56966", "TST=LISTEN", "f11", "tIPv4", "PUDP", "n*:*", "f12", "tREG", "n/var/log/syslog", "p21891", "cCode Helper (Plugin)", "f40", "PTCP", "n[::1]:60332"].join("\n");
     const { records, problems } = parseLsofFields(text);
     expect(problems).toEqual([]);
     expect(records.map((r) => [r.proto, r.family, r.localAddress, r.localPort, r.state, r.pid, r.process, r.uid])).toEqual([
