@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { TcpstatError, usageError } from "../errors.js";
 import { LIST_FORMATS } from "../format/index.js";
 import { nearest } from "../lib/suggest.js";
-import { collectReport, type ListOptions, type SocketReport } from "../index.js";
+import { collectReport, type ListOptions, type SocketReport } from "../report.js";
 import { colorLevel, makeChalk, writeChunks, writeError } from "../io.js";
 import { reportProblems } from "./problems.js";
 import { addFilterOptions, toSocketFilter, type FilterFlags } from "./options.js";

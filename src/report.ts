@@ -1,0 +1,99 @@
+/**
+ * Collecting a report: the sockets that match a filter, with the problems and notices met on
+ * the way. The public API (index.ts) and every command call this. It loads no schema library,
+ * so a listing starts fast; index.ts adds the zod schemas for library users.
+ */
+import { makePredicate, parsePorts, parseStates, filterNeedsOwners, type SocketFilter } from "./lib/filter.js";
+import type { Family, Problem, Proto, SocketRecord } from "./model/socket.js";
+import { collectSockets } from "./sources/index.js";
+
+export interface ListOptions {
+  /** Default: ["tcp"]. */
+  protos?: Proto[];
+  /** Default: both. */
+  families?: Family[];
+  listening?: boolean;
+  /** Any spelling or ss group: "CLOSE_WAIT", "time-wait", "connected". */
+  states?: string[];
+  /** Ports on either side: 443, "80,443", "8000-8100". */
+  ports?: Array<number | string>;
+  localPorts?: Array<number | string>;
+  remotePorts?: Array<number | string>;
+  pids?: number[];
+  process?: string;
+  /** Resolve owning processes (default true). */
+  owners?: boolean;
+  source?: string;
+  procRoot?: string;
+  /** Network namespace(s) to read, like `ss -N`: a name under /run/netns, a pid, a path, or "all". */
+  netns?: string;
+  /** Replay captured output (netstat, ss, lsof, sockstat, /proc/net dumps) instead of reading this machine. */
+  input?: string | Uint8Array;
+  /** Name of the capture in messages: a file name, or "stdin". */
+  inputName?: string;
+  /** Skip detection: one of the replay format names (see replayFormats()). */
+  inputFormat?: string;
+  /** Byte order of a /proc/net dump's writer; detected from the addresses when absent. */
+  byteOrder?: "le" | "be";
+}
+
+export interface SocketReport {
+  source: string;
+  records: SocketRecord[];
+  problems: Problem[];
+  notices: string[];
+  /** What --verbose prints: e.g. the input format that was detected. */
+  details?: string[];
+}
+
+const strings = (values: Array<number | string> | undefined) => values?.map(String);
+
+/** Turns the loose API options into a checked filter (usage errors throw TcpstatError). */
+export function toFilter(options: ListOptions = {}): SocketFilter {
+  const ports = strings(options.ports);
+  const localPorts = strings(options.localPorts);
+  const remotePorts = strings(options.remotePorts);
+  return {
+    protos: options.protos ?? ["tcp"],
+    families: options.families ?? ["ipv4", "ipv6"],
+    listening: options.listening,
+    states: options.states ? parseStates(options.states) : undefined,
+    ports: ports ? parsePorts(ports) : undefined,
+    localPorts: localPorts ? parsePorts(localPorts, "--local-port") : undefined,
+    remotePorts: remotePorts ? parsePorts(remotePorts, "--remote-port") : undefined,
+    pids: options.pids ? new Set(options.pids) : undefined,
+    process: options.process,
+  };
+}
+
+/** Collects the sockets of this machine that match the options, with problems and notices. */
+export async function collectReport(options: ListOptions = {}, filter = toFilter(options)): Promise<SocketReport> {
+  if (options.input !== undefined) return replayReport(options, filter);
+  const owners = options.owners !== false || filterNeedsOwners(filter);
+  const collected = await collectSockets({
+    protos: filter.protos,
+    families: filter.families,
+    owners,
+    source: options.source,
+    procRoot: options.procRoot,
+    netns: options.netns,
+  });
+  const keep = makePredicate(filter);
+  return { ...collected, records: collected.records.filter(keep) };
+}
+
+/** Replays captured output through the parser its first lines name (or `inputFormat`), then filters. */
+async function replayReport(options: ListOptions, filter: SocketFilter): Promise<SocketReport> {
+  const { decodeCapture, replayCapture } = await import("./sources/replay.js");
+  if (typeof options.input !== "string") (await import("./lib/stream-input.js")).assertText(options.input as Uint8Array, options.inputName ?? "input");
+  const text = typeof options.input === "string" ? options.input : decodeCapture(Buffer.from(options.input as Uint8Array));
+  const byteOrder = options.byteOrder === undefined ? undefined : options.byteOrder === "be" ? "BE" : "LE";
+  const r = replayCapture(text, { source: options.inputName ?? "input", format: options.inputFormat, byteOrder });
+  const keep = makePredicate(filter);
+  return { source: `input:${r.format}`, records: r.records.filter(keep), problems: r.problems, notices: r.notices ?? [], details: [r.verbose] };
+}
+
+/** The sockets of this machine that match the options. */
+export async function listSockets(options: ListOptions = {}): Promise<SocketRecord[]> {
+  return (await collectReport(options)).records;
+}
