@@ -91,7 +91,8 @@ export function detectByteOrder(text: string): ByteOrder | undefined {
 
 /** tcp or udp, from a table's header and rows. */
 function detectProto(header: string | undefined, rows: readonly string[]): Proto {
-  if (header && /\bdrops\b/.test(header)) return "udp";
+  // The header decides: udp and udp6 end theirs in "ref pointer drops", tcp and tcp6 in "inode".
+  if (header) return /\bdrops\b/.test(header) ? "udp" : "tcp";
   for (const row of rows) {
     const fields = row.trim().split(/\s+/);
     if (fields.length >= 15) return "tcp";
@@ -113,13 +114,12 @@ export function replayProcNet(text: string, options: ProcReplayOptions): ProcRep
 
   // Split into tables at each header, keeping absolute line numbers.
   const lines = text.split("\n");
-  // The kernel ends every row with a line break: a last row without one that has fewer fields
-  // than the row before was cut short (a full disk, an interrupted copy). Its numbers may be
-  // cut too (inode 31337 read as 313), so it is reported, not parsed.
+  // The kernel ends every row with a line break: a last row without one was cut short (a full
+  // disk, an interrupted copy) if the cut fell within the ten fields read, where a number may be
+  // cut too (inode 31337 read as 313). It is reported, not parsed.
   const cut: Problem[] = [];
   const last = lines[lines.length - 1]!;
-  const before = lines[lines.length - 2];
-  if (last.trim() !== "" && before !== undefined && ROW.test(before) && fieldCount(last) < fieldCount(before)) {
+  if (last.trim() !== "" && !HEADER.test(last) && !firstFieldsWhole(last)) {
     cut.push({ source: options.source, line: lines.length, text: last, reason: "row cut short: the capture ends in the middle of it" });
     lines.pop();
   }
@@ -153,4 +153,8 @@ export function replayProcNet(text: string, options: ProcReplayOptions): ProcRep
   return { records, problems, byteOrder, byteOrderReason };
 }
 
-const fieldCount = (line: string) => line.trim().split(/\s+/).length;
+/** True when the ten fields parseProcNet reads are all there and each ends before the line does. */
+function firstFieldsWhole(line: string): boolean {
+  const fields = line.trimStart().split(/\s+/);
+  return fields.length > 10 || (fields.length === 10 && /\s$/.test(line));
+}
