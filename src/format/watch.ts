@@ -84,8 +84,8 @@ export function* renderWatchTable(diff: FrameDiff, ctx: { chalk: ChalkInstance; 
     // The state cell keeps its own colour; the rest of a marked row takes the mark's.
     table.push(cells.map((c, i) => (i === 6 ? c : paintRow(c))));
   }
-  const counts = diff.initial
-    ? `${diff.current.size} sockets`
-    : `${diff.current.size} sockets: ${diff.opened.length} new, ${diff.closed.length} gone, ${diff.changed.length} changed state`;
+  const n = diff.current.size;
+  const total = `${n} socket${n === 1 ? "" : "s"}`;
+  const counts = diff.initial ? total : `${total}: ${diff.opened.length} new, ${diff.closed.length} gone, ${diff.changed.length} changed state`;
   yield `${counts}\n${table.toString()}\n`;
 }

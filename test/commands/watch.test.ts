@@ -1,0 +1,194 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BIN, runTcpstat } from "../helpers/cli.js";
+import { createNetns, type Netns } from "../helpers/netns.js";
+import { WatchEventSchema, type WatchEvent } from "../../src/model/report.js";
+import type { SocketRecord } from "../../src/model/socket.js";
+import { SocketTracker, diffEvents } from "../../src/lib/watch-diff.js";
+
+/**
+ * --watch as a user sees it: a namespace with a node server on 7000, a client that
+ * connects while tcpstat watches and hangs up a little later.
+ */
+
+let ns: Netns;
+const SERVER = `require("net").createServer((s) => s.resume()).listen(7000, "127.0.0.1", () => console.log("up"));`;
+const CLIENT = `const c = require("net").connect(7000, "127.0.0.1", () => { console.log(process.pid); setTimeout(() => c.end(), 1500); }); c.resume(); c.on("close", () => setTimeout(() => process.exit(0), 200));`;
+
+beforeAll(async () => {
+  ns = createNetns();
+  const server = ns.spawn(process.execPath, ["-e", SERVER]);
+  track(server);
+  await waitFor(() => output.get(server)?.includes("up") ?? false, 20_000);
+});
+afterAll(() => ns?.close());
+
+const output = new Map<ChildProcess, string>();
+function track(child: ChildProcess): void {
+  output.set(child, "");
+  child.stdout?.on("data", (d) => output.set(child, output.get(child) + String(d)));
+}
+
+async function waitFor(ok: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const exited = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on("exit", (code) => resolve(code))));
+
+describe("--watch --ndjson", () => {
+  it("streams opened, state and closed events with timestamps and how long each socket was seen", async () => {
+    const watch = ns.spawn(process.execPath, [BIN, "--watch", "0.3", "--count", "20", "--ndjson"], { env: { ...process.env, NO_COLOR: "1" } });
+    track(watch);
+    const events = () =>
+      (output.get(watch) ?? "")
+        .split("\n")
+        .filter((l) => l !== "")
+        .map((l) => WatchEventSchema.parse(JSON.parse(l)));
+    // The first reading: the listener, already open before the watch began.
+    await waitFor(() => events().length > 0, 20_000);
+    expect(events()).toEqual([
+      expect.objectContaining({ event: "opened", initial: true, state: "LISTEN", socket: expect.objectContaining({ localPort: 7000 }) }),
+    ]);
+    const client = ns.spawn(process.execPath, ["-e", CLIENT]);
+    track(client);
+    await waitFor(() => /\d+/.test(output.get(client) ?? ""), 20_000);
+    const clientPid = Number(output.get(client));
+    expect(await exited(client)).toBe(0);
+    expect(await exited(watch)).toBe(0);
+
+    const all: WatchEvent[] = events();
+    const times = all.map((e) => Date.parse(e.time));
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
+    // The client's socket: new, then (after it hangs up) TIME_WAIT, its owner remembered.
+    const opened = all.find((e) => e.event === "opened" && !e.initial && e.socket.remotePort === 7000);
+    expect(opened).toMatchObject({ state: "ESTABLISHED", socket: { pid: clientPid, process: "node" } });
+    const moved = all.find((e) => e.event === "state" && e.socket.remotePort === 7000 && e.to === "TIME_WAIT");
+    expect(moved).toMatchObject({ from: expect.stringMatching(/ESTABLISHED|FIN_WAIT2/), socket: { pid: clientPid } });
+    // The server's side of that connection: accepted, then gone once both sides closed.
+    const serverSide = opened!.socket.localPort;
+    const gone = all.find((e) => e.event === "closed" && e.socket.localPort === 7000 && e.socket.remotePort === serverSide);
+    expect(gone).toBeDefined();
+    if (gone?.event !== "closed") throw new Error("unreachable");
+    // It lived about 1.5 s (the client's timer); frames are 0.3 s apart.
+    expect(gone.seenMs).toBeGreaterThanOrEqual(900);
+    expect(gone.seenMs).toBeLessThan(10_000);
+  });
+});
+
+describe("--watch without a terminal", () => {
+  it("appends one marked frame per interval", async () => {
+    const watch = ns.spawn(process.execPath, [BIN, "--watch", "0.4", "--count", "14"], { env: { ...process.env, NO_COLOR: "1" } });
+    track(watch);
+    await waitFor(() => (output.get(watch) ?? "").includes("--- "), 20_000);
+    const client = ns.spawn(process.execPath, ["-e", CLIENT]);
+    track(client);
+    expect(await exited(client)).toBe(0);
+    expect(await exited(watch)).toBe(0);
+    const frames = (output.get(watch) ?? "").split(/^--- /m).filter((f) => f !== "");
+    expect(frames).toHaveLength(14);
+    for (const f of frames) expect(f).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z ---\n/);
+    expect(frames[0]).toMatch(/\n\d+ sockets?\n/); // the listener, and TIME_WAIT left by the test before
+    const text = frames.join("");
+    expect(text).toMatch(/^\+ +tcp .*127\.0\.0\.1:7000 +ESTABLISHED +\d+\/node/m); // the client appears
+    expect(text).toMatch(/^~ +tcp .*127\.0\.0\.1:7000 +\S*>TIME_WAIT/m); // and moves to TIME_WAIT
+    expect(text).toMatch(/^- +tcp +\S+ +\S+ +127\.0\.0\.1:7000 /m); // the server's side goes
+    expect(text).toMatch(/\d+ sockets: 0 new, 0 gone, 0 changed state/);
+  });
+
+  it("summary --watch --oneline prints one line a frame; the table shows changes", () => {
+    const r = runTcpstat(["summary", "--watch", "0.2", "--count", "3", "--oneline"], { netns: ns });
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trim().split("\n");
+    expect(lines).toHaveLength(3);
+    for (const l of lines) expect(l).toMatch(/^\S+Z total=\d+ tcp=\d+ ESTABLISHED=\d+ .* LISTEN=1 CLOSING=0 udp=0$/);
+    const table = runTcpstat(["summary", "--watch", "0.2", "--count", "2"], { netns: ns });
+    const frames = table.stdout.split(/^--- /m).filter((f) => f !== "");
+    expect(frames).toHaveLength(2);
+    expect(frames[0]).toMatch(/^State +Count$/m);
+    expect(frames[1]).toMatch(/^State +Count +Change$/m);
+  });
+
+  it("rejects bad watch flags with one line and exit 2", () => {
+    const cases: Array<[string[], string]> = [
+      [["--count", "3"], "tcpstat: --count needs --watch; add --watch [SECONDS], e.g. --watch 1 --count 5\n"],
+      [["--watch", "soon"], "tcpstat: bad interval 'soon' for --watch; give seconds between 0.1 and 86400, e.g. --watch 2\n"],
+      [["--watch", "1", "--count", "0"], "tcpstat: bad frame count '0' for --count; give a whole number of frames, 1 or more\n"],
+      [["--watch", "--json"], "tcpstat: --watch shows a table or streams events; it cannot repeat --format json; use --watch alone, or --watch --ndjson for events\n"],
+      [["summary", "--count", "2"], "tcpstat: --count needs --watch; add --watch [SECONDS], e.g. --watch 1 --count 5\n"],
+    ];
+    for (const [args, message] of cases) {
+      const r = runTcpstat(args);
+      expect(r.status, args.join(" ")).toBe(2);
+      expect(r.stderr).toBe(message);
+    }
+  });
+});
+
+const hasScript = spawnSync("script", ["--version"]).status === 0;
+
+describe.skipIf(!hasScript)("--watch on a terminal (through script(1)'s pseudo-terminal)", () => {
+  const ENTER = "\x1b[?1049h\x1b[?25l";
+  const LEAVE = "\x1b[?25h\x1b[?1049l";
+
+  it("redraws in place on the alternate screen and restores the terminal at the end", () => {
+    const r = spawnSync("script", ["-qfec", `${process.execPath} ${BIN} --watch 0.2 --count 3`, "/dev/null"], {
+      encoding: "utf8",
+      env: { ...process.env, NO_COLOR: "1", TERM: "xterm" },
+      timeout: 60_000,
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout.startsWith(ENTER)).toBe(true);
+    expect(r.stdout.split("\x1b[H").length - 1).toBe(3); // three frames, each from the top
+    const after = r.stdout.slice(r.stdout.indexOf(LEAVE) + LEAVE.length);
+    expect(after).toMatch(/\d+ sockets?: 0 new/); // the last frame stays on the normal screen
+  });
+
+  it("Ctrl-C leaves the alternate screen and shows the cursor again", async () => {
+    const child = spawn("script", ["-qfec", `${process.execPath} ${BIN} summary --watch 0.2`, "/dev/null"], {
+      env: { ...process.env, NO_COLOR: "1", TERM: "xterm" },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (d) => (out += String(d)));
+    await waitFor(() => out.includes("ESTABLISHED"), 20_000);
+    child.stdin.write("\x03");
+    const code = await exited(child);
+    expect(code).toBe(130);
+    expect(out.endsWith(LEAVE)).toBe(true);
+  });
+});
+
+describe("SocketTracker", () => {
+  const rec = (over: Partial<SocketRecord>): SocketRecord => ({
+    proto: "tcp", family: "ipv4", localAddress: "127.0.0.1", localPort: 40000, remoteAddress: "127.0.0.1", remotePort: 80,
+    state: "ESTABLISHED", recvQ: 0, sendQ: 0, pid: 42, process: "curl", uid: 0, user: "root", inode: 1234, timer: null, ...over,
+  });
+
+  it("follows a connection into TIME_WAIT (inode 0, no owner) as a change of state, then its close", () => {
+    const t = new SocketTracker();
+    expect(diffEvents(t.update([], 1_000))).toEqual([]);
+    const open = diffEvents(t.update([rec({})], 2_000));
+    expect(open).toEqual([
+      { event: "opened", time: "1970-01-01T00:00:02.000Z", initial: false, state: "ESTABLISHED", socket: expect.objectContaining({ pid: 42 }) },
+    ]);
+    const tw = diffEvents(t.update([rec({ state: "TIME_WAIT", inode: 0, pid: null, process: null })], 3_500));
+    expect(tw).toEqual([
+      expect.objectContaining({ event: "state", from: "ESTABLISHED", to: "TIME_WAIT", seenMs: 1_500, socket: expect.objectContaining({ pid: 42, process: "curl" }) }),
+    ]);
+    const closed = diffEvents(t.update([], 60_000));
+    expect(closed).toEqual([expect.objectContaining({ event: "closed", state: "TIME_WAIT", seenMs: 58_000 })]);
+  });
+
+  it("keeps two listeners on one port (SO_REUSEPORT) apart", () => {
+    const t = new SocketTracker();
+    const a = rec({ state: "LISTEN", remoteAddress: null, remotePort: null, inode: 1 });
+    const b = { ...a, inode: 2, pid: 43 };
+    expect(diffEvents(t.update([a, b], 0))).toHaveLength(2);
+    expect(diffEvents(t.update([b, a], 1))).toEqual([]);
+  });
+});
