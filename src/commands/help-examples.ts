@@ -30,5 +30,35 @@ export const ROOT_EXAMPLES: readonly Example[] = [
  * command name. A command that calls addExamples(cmd, rows) itself replaces its entry here.
  */
 export const FALLBACK_EXAMPLES: Readonly<Record<string, readonly Example[]>> = {
-  // Filled in for every command that exists; see test/cli/help.test.ts, which fails on a command without examples.
+  summary: [
+    { what: "sockets per state", netstat: "netstat -tan | awk '{print $6}' | sort | uniq -c", ss: "ss -s", tcpstat: "tcpstat summary" },
+    { what: "connections per remote address", netstat: "netstat -tn | awk '{print $5}' | sort | uniq -c", tcpstat: "tcpstat summary --by remote" },
+    { what: "the ports with the most sockets", tcpstat: "tcpstat summary --by port --top 5" },
+    { what: "one key=value line for logs and monitoring", tcpstat: "tcpstat summary --oneline" },
+    { what: "live counts, changes marked", netstat: "watch -n 2 'netstat -tan | wc -l'", ss: "watch -n 2 ss -s", tcpstat: "tcpstat summary --watch 2" },
+  ],
+  stats: [
+    { what: "kernel TCP/UDP counters", netstat: "netstat -s", tcpstat: "tcpstat stats" },
+    { what: "every counter by its nstat name (like nstat -az)", tcpstat: "tcpstat stats -a" },
+    { what: "rates per second over 5 seconds (like nstat in a loop)", tcpstat: "tcpstat stats --interval 5" },
+    { what: "for scripts", tcpstat: "tcpstat stats --json" },
+  ],
+  explain: [
+    { what: "what CLOSE_WAIT means, why many pile up, what to do", tcpstat: "tcpstat explain close-wait" },
+    { what: "the state diagram with live counts", tcpstat: "tcpstat explain" },
+    { what: "in French (or zh)", tcpstat: "tcpstat explain time-wait --lang fr" },
+  ],
+  doctor: [
+    { what: "look for CLOSE_WAIT leaks, TIME_WAIT churn, SYN floods, full accept queues", tcpstat: "tcpstat doctor" },
+    { what: "a stricter CLOSE_WAIT threshold", tcpstat: "tcpstat doctor --threshold close-wait=3" },
+    { what: "in a cron job or health check: exit 3 when something is found", tcpstat: "tcpstat doctor -q --json > doctor.json" },
+  ],
+  metrics: [
+    { what: "Prometheus text: sockets by state, listeners, owners, counters", tcpstat: "tcpstat metrics" },
+    { what: "for node_exporter's textfile collector", tcpstat: "tcpstat metrics --output /var/lib/node_exporter/tcpstat.prom" },
+  ],
+  serve: [
+    { what: "a /metrics endpoint on 127.0.0.1:9717", tcpstat: "tcpstat serve" },
+    { what: "reachable by a Prometheus on another host", tcpstat: "tcpstat serve --listen 0.0.0.0:9717" },
+  ],
 };

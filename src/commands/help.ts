@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { writeChunks } from "../io.js";
+import { EXIT_FINDINGS } from "./doctor.js";
 import { FALLBACK_EXAMPLES, ROOT_EXAMPLES } from "./help-examples.js";
 
 /**
@@ -34,7 +35,7 @@ export const EXIT_CODES: ReadonlyArray<readonly [number, string]> = [
   [0, "success (doctor: nothing found)"],
   [1, "runtime failure: a source or file could not be read, a command failed"],
   [2, "usage error: unknown flag, bad value, conflicting options"],
-  [3, "tcpstat doctor found at least one problem"],
+  [EXIT_FINDINGS, "tcpstat doctor found at least one problem"],
 ];
 
 export const ENVIRONMENT: ReadonlyArray<readonly [string, string]> = [
@@ -77,6 +78,8 @@ export function formatExitCodes(): string {
  */
 export function registerHelp(program: Command): void {
   addExamples(program, ROOT_EXAMPLES);
+  // commander leaves out `help [command]` when the program has an action of its own (the socket list).
+  program.helpCommand(true);
   program.addHelpText("afterAll", ({ command }) => {
     const examples = formatExamples(examplesOf(command));
     return command === program ? `${examples}${formatExitCodes()}` : examples;
