@@ -355,41 +355,48 @@ function closingState(input: DiagnoseInput, state: "FIN_WAIT2" | "LAST_ACK"): Fi
   const limit = input.thresholds[rule];
   const out: Finding[] = [];
   const listeners = listenersByPort(input.records);
-  for (const [peer, list] of groupBy(inState(input.records, state), peerOf)) {
+  // Our server's connections group by its port (each client has its own address and port);
+  // our outgoing ones by the peer's endpoint.
+  const groups = groupBy(inState(input.records, state), (r) => (listeners.has(r.localPort) ? `port ${r.localPort}` : peerOf(r)));
+  for (const [key, list] of groups) {
     if (list.length < limit) continue;
-    const who = mainOwner(list);
+    const server = key.startsWith("port ") ? listeners.get(list[0]!.localPort) : undefined;
+    const peer = server ? `clients of port ${server.localPort} (${new Set(list.map((r) => r.remoteAddress)).size} address(es): ${top(list.map((r) => r.remoteAddress ?? "-"))})` : key;
+    const held = mainOwner(list);
+    // Orphaned sockets (closed by their program) have no owner: name the server behind the port.
+    const who = held.pid === null && server ? { pid: server.pid, process: server.process } : held;
     const timers = timerFacts(list);
     const orphans = list.filter((r) => r.pid === null).length;
-    // The service port: ours when we are the server, else the peer's.
-    const local = mostCommonPort(list);
-    const port = listeners.has(local) ? local : list[0]!.remotePort;
+    const port = server ? server.localPort : list[0]!.remotePort;
+    const peerText = server ? peer : `peer ${peer}`;
     const finWait = state === "FIN_WAIT2";
     out.push({
       rule,
       severity: severity(list.length, limit),
       title: finWait
-        ? `${list.length} FIN_WAIT2 sockets waiting on peer ${peer} to close${who.pid !== null ? ` (held by ${owner(who.pid, who.process)})` : ""}`
-        : `${list.length} LAST_ACK sockets waiting for the last ACK from ${peer}`,
+        ? `${list.length} FIN_WAIT2 sockets waiting on ${peerText} to close${who.pid !== null ? ` (${held.pid !== null ? "held by" : "server"} ${owner(who.pid, who.process)})` : ""}`
+        : `${list.length} LAST_ACK sockets waiting for the last ACK from ${peer}${who.pid !== null ? ` (${held.pid !== null ? "held by" : "server"} ${owner(who.pid, who.process)})` : ""}`,
       state,
       count: list.length,
       threshold: limit,
       pid: who.pid,
       process: who.process,
       port,
-      peer,
+      peer: server ? null : key,
       oldestTimerMs: timers.longestMs,
       evidence: [
-        `${list.length} sockets in ${state} with peer ${peer} (threshold ${rule}=${limit})`,
+        `${list.length} sockets in ${state} with ${peerText} (threshold ${rule}=${limit})`,
         `owners: ${top(list.map((r) => owner(r.pid, r.process)))}; ${orphans} orphaned (already closed by their program)`,
+        ...(server && held.pid === null ? [`listener on port ${server.localPort}: ${owner(server.pid, server.process)}`] : []),
         `local ports: ${top(list.map((r) => String(r.localPort)))}`,
         ...(finWait ? [`net.ipv4.tcp_fin_timeout=${input.sysctls.finTimeout ?? "?"} s applies to the ${orphans} orphan(s) only; sockets still held by a program wait without limit`] : []),
         ...(timers.line ? [timers.line] : []),
       ],
       cause: finWait
-        ? `This side closed (or half-closed with shutdown()) and the peer ${peer} acknowledged but never closed its own side: the remote program keeps these connections open (often leaking them in CLOSE_WAIT), or a firewall or NAT dropped the connection.`
-        : `The peer ${peer} closed first, this side answered with its FIN, and the final ACK never came back: the peer vanished (crash, expired NAT entry) or packets are lost.`,
+        ? `This side closed (or half-closed with shutdown()) and the ${peerText} acknowledged but never closed its own side: the remote program keeps these connections open (often leaking them in CLOSE_WAIT), or a firewall or NAT dropped the connection.`
+        : `The ${peerText} closed first, this side answered with its FIN, and the final ACK never came back: the peer vanished (crash, expired NAT entry) or packets are lost.`,
       fix: finWait
-        ? `Fix the program at ${peer} so it closes connections when it reads end-of-file; on this side call close() rather than only shutdown() when done, so tcp_fin_timeout can reclaim them. Details: tcpstat explain fin-wait2.`
+        ? `Fix the program at the ${peerText} so it closes connections when it reads end-of-file; on this side call close() rather than only shutdown() when done, so tcp_fin_timeout can reclaim them. Details: tcpstat explain fin-wait2.`
         : "Check loss and retransmissions on the path (tcpstat stats --interval 5); lowering net.ipv4.tcp_orphan_retries frees them sooner. Details: tcpstat explain last-ack.",
     });
   }
@@ -400,9 +407,13 @@ function retransmits(input: DiagnoseInput): Finding[] {
   const limit = input.thresholds.retransmits;
   const out: Finding[] = [];
   const struggling = input.records.filter((r) => r.proto === "tcp" && r.timer?.kind === "retransmit" && r.timer.retransmits >= 3);
+  const listeners = listenersByPort(input.records);
   for (const [peer, list] of groupBy(struggling, (r) => r.remoteAddress ?? "-")) {
     if (list.length < limit) continue;
-    const who = mainOwner(list);
+    const held = mainOwner(list);
+    const server = listeners.get(mostCommonPort(list));
+    // Orphans (already closed by their program) have no owner: name the server behind the port.
+    const who = held.pid === null && server ? { pid: server.pid, process: server.process } : held;
     const timers = timerFacts(list);
     out.push({
       rule: "retransmits",
@@ -419,6 +430,7 @@ function retransmits(input: DiagnoseInput): Finding[] {
       evidence: [
         `${list.length} sockets toward ${peer} have retransmitted 3 times or more (threshold retransmits=${limit})`,
         `states: ${top(list.map((r) => r.state ?? "-"))}; owners: ${top(list.map((r) => owner(r.pid, r.process)))}`,
+        ...(held.pid === null && server ? [`listener on port ${server.localPort}: ${owner(server.pid, server.process)}`] : []),
         ...(timers.line ? [timers.line] : []),
       ],
       cause: "Segments to this peer are not acknowledged: the peer is gone or overloaded, or the path loses packets.",

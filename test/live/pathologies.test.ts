@@ -125,6 +125,27 @@ describe("doctor on reproduced pathologies", () => {
     expect(leak.port).toBe(5050);
   });
 
+  it("finds LAST_ACK sockets whose peers vanished, and their retransmissions, naming the server", async () => {
+    const p = (current = await startPathology("last-ack", 60));
+    const { report, status } = doctor(p);
+    expect(status).toBe(3);
+    const f = finding(report, "last-ack");
+    expect(f.state).toBe("LAST_ACK");
+    expect(f.count).toBe(ssCount(p.ns, ["state", "last-ack", "sport", "= :2020"]));
+    expect(f.count).toBe(60);
+    expect(f.port).toBe(2020);
+    // LAST_ACK sockets are orphans (the server closed them): the listener's owner is named.
+    expect(f.pid).toBe(p.info.pid);
+    expect(f.process).toBe("lonely-server");
+    expect(f.title).toContain(`(server lonely-server (pid ${p.info.pid}))`);
+    expect(f.oldestTimerMs).toBeGreaterThan(0);
+    const r = finding(report, "retransmits");
+    expect(r.state).toBe("LAST_ACK");
+    expect(r.peer).toBe("127.0.0.1");
+    expect(r.count).toBe(60);
+    expect(r.pid).toBe(p.info.pid);
+  });
+
   it("finds ephemeral ports nearly used up toward one destination", async () => {
     const p = (current = await startPathology("ephemeral", 9, [["sysctl", "-qw", "net.ipv4.ip_local_port_range=40000 40009"]]));
     const { report, status } = doctor(p);

@@ -15,6 +15,8 @@ ports involved, then holds everything open until killed. Processes rename themse
                sending side; silent-server never closes, so neither side finishes.
   ephemeral    busy-client holds COUNT connections to pool-server on 4040 (the test narrows
                net.ipv4.ip_local_port_range first).
+  last-ack     lonely-server on 2020: COUNT clients half-close, the link goes dark (blackhole
+               qdisc on lo), the server closes: LAST_ACK sockets retransmitting their FINs.
   healthy      web-server on 3030 with two idle keep-alive clients.
   states       one namespace with LISTEN, ESTABLISHED, SYN_SENT (into a dummy link), SYN_RECV,
                FIN_WAIT1, FIN_WAIT2, TIME_WAIT and CLOSE_WAIT sockets.
@@ -25,6 +27,7 @@ import json
 import os
 import signal
 import socket
+import subprocess
 import sys
 import time
 
@@ -190,6 +193,43 @@ def ephemeral(count):
     return {"pid": client_pid, "serverPid": server_pid, "port": 4040, "process": "busy-client"}
 
 
+def last_ack(count):
+    """lonely-server on 2020: clients half-close, then every packet on lo is dropped
+    (a blackhole qdisc: the peers vanish) and the server closes: its FINs are never
+    acknowledged, so its sockets sit in LAST_ACK, retransmitting."""
+    r, w = os.pipe()
+
+    def serve():
+        server = listener(2020, backlog=1024)
+        pid = os.fork()
+        if pid == 0:
+            rename("lonely-server")
+            conns = []
+            for _ in range(count):
+                conn, _ = server.accept()
+                conns.append(conn)
+            os.read(r, 1)  # wait for the blackhole
+            for conn in conns:
+                conn.close()
+            while True:
+                time.sleep(3600)
+        held.append(pid)
+
+    server_pid = child("lonely-server", serve)
+
+    def clients():
+        for _ in range(count):
+            c = connect(2020)
+            c.shutdown(socket.SHUT_WR)
+
+    client_pid = child("gone-client", clients)
+    time.sleep(0.3)
+    subprocess.run(["tc", "qdisc", "add", "dev", "lo", "root", "blackhole"], check=True)
+    os.write(w, b"x")
+    time.sleep(3.5)  # retransmissions at about 0.2, 0.6, 1.4 and 3 s
+    return {"pid": server_pid, "clientPid": client_pid, "port": 2020, "process": "lonely-server"}
+
+
 def healthy(_count):
     def serve():
         server = listener(3030)
@@ -262,6 +302,7 @@ SCENARIOS = {
     "accept-queue": accept_queue,
     "fin-wait2": fin_wait2,
     "ephemeral": ephemeral,
+    "last-ack": last_ack,
     "healthy": healthy,
     "states": states,
 }
