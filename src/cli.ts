@@ -22,7 +22,9 @@ function buildProgram(): Command {
     .configureOutput({ writeErr: () => {} })
     .showSuggestionAfterError(true)
     // Subcommands reuse the list flags (-t, -u, --state ...): they must reach the subcommand.
-    .enablePositionalOptions();
+    .enablePositionalOptions()
+    // addCommand() does not pass these on: without them a subcommand's usage error exits 1 with commander's own text.
+    .hook("preSubcommand", (_root, sub) => void sub.exitOverride().configureOutput({ writeErr: () => {} }));
   addListOptions(program).action((flags) => runList(flags));
   // Subcommands: one line each, `registerX(program)` from src/commands/x.ts.
   registerHelp(program);
