@@ -1,20 +1,30 @@
 import { Command, CommanderError } from "commander";
 import { addListOptions, runList } from "./commands/list.js";
-import { registerSummary } from "./commands/summary.js";
-import { registerStats } from "./commands/stats.js";
-import { registerExplain } from "./commands/explain.js";
-import { registerDoctor } from "./commands/doctor.js";
-import { registerMetrics } from "./commands/metrics.js";
-import { registerServe } from "./commands/serve.js";
-import { registerCompletion } from "./commands/completion.js";
-import { registerHelp } from "./commands/help.js";
-import { registerSchema } from "./commands/schema.js";
 import { EXIT, TcpstatError } from "./errors.js";
 import { writeError } from "./io.js";
 import { version } from "../package.json";
 
-/** Registers commands only; each command parses its options and calls library code. */
-function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Subcommands: one line each, the command's name and its `registerX` from src/commands/x.ts.
+ * A module is loaded only when the command line needs it, so a plain `tcpstat` (the listing)
+ * or `tcpstat --version` starts without the code (and the zod schemas) of every other command.
+ */
+const SUBCOMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Register>]> = [
+  ["manpage", async () => (await import("./commands/help.js")).registerHelp],
+  ["schema", async () => (await import("./commands/schema.js")).registerSchema],
+  ["completion", async () => (await import("./commands/completion.js")).registerCompletion],
+  ["metrics", async () => (await import("./commands/metrics.js")).registerMetrics],
+  ["serve", async () => (await import("./commands/serve.js")).registerServe],
+  ["summary", async () => (await import("./commands/summary.js")).registerSummary],
+  ["stats", async () => (await import("./commands/stats.js")).registerStats],
+  ["explain", async () => (await import("./commands/explain.js")).registerExplain],
+  ["doctor", async () => (await import("./commands/doctor.js")).registerDoctor],
+];
+
+/** The root command: the socket listing, with its flags. */
+function rootProgram(): Command {
   const program = new Command("tcpstat")
     .description("Which sockets exist, who talks to whom, in which TCP state, owned by which process.")
     .version(version, "-V, --version")
@@ -25,18 +35,35 @@ function buildProgram(): Command {
     .enablePositionalOptions()
     // addCommand() does not pass these on: without them a subcommand's usage error exits 1 with commander's own text.
     .hook("preSubcommand", (_root, sub) => void sub.exitOverride().configureOutput({ writeErr: () => {} }));
-  addListOptions(program).action((flags) => runList(flags));
-  // Subcommands: one line each, `registerX(program)` from src/commands/x.ts.
-  registerHelp(program);
-  registerSchema(program);
-  registerCompletion(program);
-  registerMetrics(program);
-  registerServe(program);
-  registerSummary(program);
-  registerStats(program);
-  registerExplain(program);
-  registerDoctor(program);
+  return addListOptions(program).action((flags) => runList(flags));
+}
 
+/**
+ * Which subcommands this command line needs: none for the listing and --version, the one it
+ * names, or all of them for help, completion and anything commander must explain (a typo).
+ * A silent copy of the root command parses the flags, so option values are never mistaken for names.
+ */
+function subcommandsFor(args: readonly string[]): ReadonlyArray<(typeof SUBCOMMANDS)[number]> {
+  const all = SUBCOMMANDS;
+  if (args.includes("-h") || args.includes("--help")) return all;
+  let parsed: { operands: string[]; unknown: string[] };
+  try {
+    parsed = rootProgram().configureOutput({ writeOut: () => {}, writeErr: () => {} }).parseOptions([...args]);
+  } catch (error) {
+    return error instanceof CommanderError && error.code === "commander.version" ? [] : all;
+  }
+  const [name] = parsed.operands;
+  if (name === undefined) return parsed.unknown.length === 0 ? [] : all;
+  const named = SUBCOMMANDS.filter(([n]) => n === name && n !== "completion" && n !== "manpage");
+  return named.length > 0 ? named : all;
+}
+
+/** Registers commands only; each command parses its options and calls library code. */
+async function buildProgram(args: readonly string[]): Promise<Command> {
+  const program = rootProgram();
+  const needed = subcommandsFor(args);
+  const registers = await Promise.all(needed.map(([, load]) => load()));
+  for (const register of registers) register(program);
   return program;
 }
 
@@ -58,4 +85,6 @@ function fail(error: unknown): never {
   process.exit(EXIT.failure);
 }
 
-buildProgram().parseAsync(process.argv).catch(fail);
+buildProgram(process.argv.slice(2))
+  .then((program) => program.parseAsync(process.argv))
+  .catch(fail);

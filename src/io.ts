@@ -66,19 +66,27 @@ function onTerminate(): void {
   if (writing === 0) process.exit(EXIT_TERMINATED);
 }
 
-/** Writes chunks to stdout in batches of about 64 KiB; stops once the pipe is closed. */
-export async function writeChunks(chunks: Iterable<string>): Promise<void> {
+/**
+ * Writes chunks to stdout in batches of about 64 KiB; stops once the pipe is closed.
+ * Chunks may come from a generator, so a big listing is never one big string. A renderer
+ * that must load something first hands an async iterable (awaited per chunk, so its chunks
+ * should be batches of lines); a plain iterable is read without an await per chunk.
+ */
+export async function writeChunks(chunks: Iterable<string> | AsyncIterable<string>): Promise<void> {
   process.on("SIGTERM", onTerminate);
   try {
     let buffer = "";
-    for (const chunk of chunks) {
-      buffer += chunk;
-      if (buffer.length >= FLUSH_AT) {
-        if (!(await write(buffer))) return;
-        buffer = "";
-        // Let pending signals run between batches, never inside one.
-        await new Promise((resolve) => setImmediate(resolve));
-      }
+    const flush = async () => {
+      const open = await write(buffer);
+      buffer = "";
+      // Let pending signals run between batches, never inside one.
+      await new Promise((resolve) => setImmediate(resolve));
+      return open;
+    };
+    if (Symbol.asyncIterator in chunks) {
+      for await (const chunk of chunks) if ((buffer += chunk).length >= FLUSH_AT && !(await flush())) return;
+    } else {
+      for (const chunk of chunks) if ((buffer += chunk).length >= FLUSH_AT && !(await flush())) return;
     }
     if (buffer !== "") await write(buffer);
   } finally {

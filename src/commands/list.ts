@@ -6,7 +6,7 @@ import { collectReport, type ListOptions, type SocketReport } from "../report.js
 import { colorLevel, makeChalk, writeChunks, writeError } from "../io.js";
 import { reportProblems } from "./problems.js";
 import { addFilterOptions, toSocketFilter, type FilterFlags } from "./options.js";
-import { addWatchOptions, type WatchFlags } from "./watch.js";
+import { addWatchOptions, type WatchFlags } from "./watch-options.js";
 
 /** Flags of every command that reads sockets: selection, source and notices. */
 export interface SourceFlags extends FilterFlags {

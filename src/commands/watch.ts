@@ -6,16 +6,12 @@ import { colorLevel, makeChalk, writeChunks } from "../io.js";
 import type { SocketRecord } from "../model/socket.js";
 import { SocketTracker, diffEvents } from "../lib/watch-diff.js";
 import { renderWatchTable } from "../format/watch.js";
+import { DEFAULT_WATCH_SECONDS, type WatchFlags } from "./watch-options.js";
 
 /**
  * `--watch [SECONDS]` for the list and for summary: redraw in place on a terminal,
  * append one frame per interval otherwise, or stream events with --ndjson.
  */
-
-export interface WatchFlags {
-  watch?: string | boolean;
-  count?: string;
-}
 
 export interface WatchPlan {
   intervalMs: number;
@@ -23,14 +19,8 @@ export interface WatchPlan {
   count?: number;
 }
 
-export const DEFAULT_WATCH_SECONDS = 2;
-
-/** The two options, for every command that can watch. */
-export function addWatchOptions(cmd: Command): Command {
-  return cmd
-    .option("-w, --watch [seconds]", `refresh every SECONDS (default ${DEFAULT_WATCH_SECONDS}), marking what changed`)
-    .option("--count <n>", "with --watch: stop after N frames");
-}
+// The flags themselves live apart, so declaring them loads none of this module.
+export { addWatchOptions, DEFAULT_WATCH_SECONDS, type WatchFlags } from "./watch-options.js";
 
 const Seconds = z.coerce.number().finite().min(0.1).max(86_400);
 const Count = z.coerce.number().int().min(1);

@@ -13,7 +13,8 @@ export interface RenderContext {
 export interface ListFormat {
   name: string;
   description: string;
-  render(records: SocketRecord[], ctx: RenderContext): Iterable<string>;
+  /** Chunks of whole lines; async when the format loads something first (see writeChunks). */
+  render(records: SocketRecord[], ctx: RenderContext): Iterable<string> | AsyncIterable<string>;
 }
 
 /** The registry behind --format and the help text: one line a format. */

@@ -1,5 +1,4 @@
 import type { ChalkInstance } from "chalk";
-import stringWidth from "string-width";
 import { compareAddressText, formatEndpoint } from "../lib/endpoint.js";
 import { escapeControl } from "../lib/safe-text.js";
 import type { SocketRecord, Timer } from "../model/socket.js";
@@ -31,8 +30,20 @@ function compare(a: SocketRecord, b: SocketRecord): number {
   );
 }
 
-/** Columns on screen; text from the system (names) may hold wide characters. */
-const width = (text: string) => (/^[\x20-\x7e]*$/.test(text) ? text.length : stringWidth(text));
+const isPlainAscii = (text: string) => /^[\x20-\x7e]*$/.test(text);
+
+/**
+ * Columns on screen of a cell. Process and namespace names may hold wide or combining
+ * characters: only then is string-width loaded (its Unicode tables cost a start-up).
+ */
+async function widthFunction(rows: readonly string[][]): Promise<(text: string) => number> {
+  if (rows.every((row) => row.every(isPlainAscii))) return (text) => text.length;
+  const { default: stringWidth } = await import("string-width");
+  return (text) => (isPlainAscii(text) ? text.length : stringWidth(text));
+}
+
+/** Lines per chunk handed to the writer. */
+const BATCH = 512;
 
 /**
  * The netstat-like table:
@@ -44,7 +55,7 @@ const width = (text: string) => (/^[\x20-\x7e]*$/.test(text) ? text.length : str
  * and only the state is coloured (by meaning). Aligned by hand: a general table library
  * measured seconds for a few thousand rows, and a server lists a hundred thousand.
  */
-export function* renderTable(records: readonly SocketRecord[], options: TableOptions): Iterable<string> {
+export async function* renderTable(records: readonly SocketRecord[], options: TableOptions): AsyncIterable<string> {
   const { chalk, timers = false } = options;
   const head = ["Proto", "Recv-Q", "Send-Q", "Local Address", "Foreign Address", "State", "PID/Program"];
   if (timers) head.push("Timer");
@@ -69,6 +80,7 @@ export function* renderTable(records: readonly SocketRecord[], options: TableOpt
     return row;
   });
 
+  const width = await widthFunction(rows);
   const widths = head.map((h) => h.length);
   for (const row of rows) for (let c = 0; c < row.length; c++) widths[c] = Math.max(widths[c]!, width(row[c]!));
 
@@ -81,9 +93,14 @@ export function* renderTable(records: readonly SocketRecord[], options: TableOpt
     }
     return `${out}\n`;
   };
-  yield line(head, (h) => paintHeader(chalk, h));
+  let chunk = line(head, (h) => paintHeader(chalk, h));
   for (let i = 0; i < rows.length; i++) {
     const state = sorted[i]!.state;
-    yield line(rows[i]!, (text, c) => (c === stateColumn && state ? paint(chalk, STATE_MEANING[state], text) : text));
+    chunk += line(rows[i]!, (text, c) => (c === stateColumn && state ? paint(chalk, STATE_MEANING[state], text) : text));
+    if (i % BATCH === BATCH - 1) {
+      yield chunk;
+      chunk = "";
+    }
   }
+  if (chunk !== "") yield chunk;
 }

@@ -37,12 +37,15 @@ function oracle(head: string[], rows: string[][]): string {
   return `${table.toString()}\n`;
 }
 
-const render = (records: SocketRecord[], chalk = new Chalk({ level: 0 }), timers = false) =>
-  [...renderTable(records, { chalk, timers })].join("");
+async function render(records: SocketRecord[], chalk = new Chalk({ level: 0 }), timers = false): Promise<string> {
+  let out = "";
+  for await (const chunk of renderTable(records, { chalk, timers })) out += chunk;
+  return out;
+}
 
 describe("renderTable looks as cli-table3 drew it", () => {
-  it("on captured sockets, with owners (plain)", () => {
-    const out = render(withOwners);
+  it("on captured sockets, with owners (plain)", async () => {
+    const out = await render(withOwners);
     const head = ["Proto", "Recv-Q", "Send-Q", "Local Address", "Foreign Address", "State", "PID/Program"];
     expect(out).toBe(oracle(head, sortLikeBefore(withOwners).map(cellsOf)));
     // Every cell is padded to its column, the last one too: on screen, all lines are equally
@@ -52,9 +55,14 @@ describe("renderTable looks as cli-table3 drew it", () => {
     expect(widths.size).toBe(1);
   });
 
-  it("with colour and the timer column", () => {
+  it("on captured sockets without owners (plain ASCII: widths are string lengths)", async () => {
+    const head = ["Proto", "Recv-Q", "Send-Q", "Local Address", "Foreign Address", "State", "PID/Program"];
+    expect(await render(captured)).toBe(oracle(head, sortLikeBefore(captured).map(cellsOf)));
+  });
+
+  it("with colour and the timer column", async () => {
     const chalk = new Chalk({ level: 1 });
-    const out = render(withOwners, chalk, true);
+    const out = await render(withOwners, chalk, true);
     const head = ["Proto", "Recv-Q", "Send-Q", "Local Address", "Foreign Address", "State", "PID/Program", "Timer"].map((h) => chalk.bold(h));
     const colours: Record<string, (s: string) => string> = {
       LISTEN: chalk.cyan, ESTABLISHED: chalk.green, SYN_SENT: chalk.yellow, SYN_RECV: chalk.yellow,
@@ -70,8 +78,8 @@ describe("renderTable looks as cli-table3 drew it", () => {
     expect(out).toContain("\u001b[36mLISTEN\u001b[39m");
   });
 
-  it("prints the header alone when there are no sockets", () => {
-    expect(render([])).toBe("Proto  Recv-Q  Send-Q  Local Address  Foreign Address  State  PID/Program \n");
+  it("prints the header alone when there are no sockets", async () => {
+    expect(await render([])).toBe("Proto  Recv-Q  Send-Q  Local Address  Foreign Address  State  PID/Program \n");
   });
 });
 
