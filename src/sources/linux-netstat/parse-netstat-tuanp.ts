@@ -1,6 +1,7 @@
 import type { Family, ParseResult, Problem, Proto, SocketRecord, Timer } from "../../model/socket.js";
 import { canonicalState } from "../../model/state.js";
 import { emptyRecord, numberedLines, problem, readEndpoints, splitColon } from "../text-endpoint.js";
+import { outOfRange } from "../../lib/record-guard.js";
 
 /**
  * Linux net-tools `netstat -tuanp` (also -l, -o, -e):
@@ -102,6 +103,11 @@ export function parseLinuxNetstat(text: string, options: LinuxNetstatOptions = {
     if (slash > 0 && /^\d+$/.test(owner.slice(0, slash))) {
       r.pid = Number(owner.slice(0, slash)) || null;
       r.process = owner.slice(slash + 1).trim() || null;
+    }
+    const bad = outOfRange(r);
+    if (bad) {
+      problems.push(problem(source, n, line, bad));
+      continue;
     }
     records.push(r);
   }

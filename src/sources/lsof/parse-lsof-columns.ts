@@ -1,6 +1,7 @@
 import type { ParseResult, Problem, Proto, SocketRecord } from "../../model/socket.js";
 import { numberedLines, problem } from "../text-endpoint.js";
 import { NAMED_NOTICE, readLsofSocket } from "./parse-lsof-name.js";
+import { outOfRange } from "../../lib/record-guard.js";
 
 /**
  * lsof's column view, for replaying what people paste (`lsof -nP -iTCP`, `sudo lsof | grep IPv4`):
@@ -53,6 +54,11 @@ export function parseLsofColumns(text: string, options: LsofColumnOptions = {}):
     });
     if (typeof read === "string") {
       problems.push(problem(source, n, line, read));
+      continue;
+    }
+    const bad = outOfRange(read.record);
+    if (bad) {
+      problems.push(problem(source, n, line, bad));
       continue;
     }
     if (read.named) named++;

@@ -1,6 +1,7 @@
 import type { ParseResult, Problem, Proto, SocketRecord } from "../../model/socket.js";
 import { problem } from "../text-endpoint.js";
 import { NAMED_NOTICE, readLsofSocket, type LsofSocket } from "./parse-lsof-name.js";
+import { outOfRange } from "../../lib/record-guard.js";
 
 /**
  * lsof field output (`lsof -nP -iTCP -iUDP -F pcnPtTf`, any field set, also `-F0`):
@@ -72,6 +73,11 @@ export function parseLsofFields(text: string, options: LsofFieldOptions = {}): P
     }
     if (f.recvQ !== undefined) read.record.recvQ = f.recvQ;
     if (f.sendQ !== undefined) read.record.sendQ = f.sendQ;
+    const bad = outOfRange(read.record);
+    if (bad) {
+      problems.push(problem(source, f.line, f.text, bad));
+      return;
+    }
     if (read.named) named++;
     records.push(read.record);
   };

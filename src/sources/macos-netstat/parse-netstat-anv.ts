@@ -1,6 +1,7 @@
 import type { Family, ParseResult, Proto, SocketRecord } from "../../model/socket.js";
 import { canonicalState } from "../../model/state.js";
 import { emptyRecord, numberedLines, problem, readEndpoints, splitDotted } from "../text-endpoint.js";
+import { outOfRange } from "../../lib/record-guard.js";
 
 /**
  * BSD netstat's internet section, as macOS and FreeBSD print it (`netstat -an`, `-anv`, `-An`, `-AanP`).
@@ -91,7 +92,9 @@ export function parseBsdNetstat(text: string, options: BsdNetstatOptions = {}): 
       inInternet = true;
       continue;
     }
-    if (/^(Active|Registered)\b/.test(trimmed)) {
+    // Only the sections known to hold no TCP/UDP sockets are skipped: a banner that is damaged
+    // or new keeps its rows read (or reported), never silently dropped.
+    if (/^(Active\s+(UNIX|LOCAL|kernel|Multipath|Netgraph|Bluetooth|ATM)|Registered)\b/i.test(trimmed)) {
       inInternet = false; // UNIX domain, kernel event/control sections
       continue;
     }
@@ -155,6 +158,11 @@ export function parseBsdNetstat(text: string, options: BsdNetstatOptions = {}): 
       record.process = owner.process;
     }
     const width = layout.addressWidth;
+    const bad = outOfRange(record);
+    if (bad) {
+      problems.push(problem(source, n, line, bad));
+      continue;
+    }
     if (ends.cutOff || (width > 0 && (localText!.length >= width || remoteText!.length >= width))) cut++;
     records.push(record);
   }

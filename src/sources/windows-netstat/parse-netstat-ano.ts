@@ -3,6 +3,7 @@ import type { TcpState } from "../../model/state.js";
 import { canonicalAddress } from "./address.js";
 import { portNumber } from "./services.js";
 import { windowsState } from "./state-words.js";
+import { outOfRange } from "../../lib/record-guard.js";
 
 /**
  * Parser for Windows `netstat -ano`, `-an`, `-anob` and plain `netstat` (resolved names), in any
@@ -150,6 +151,12 @@ export function parseNetstatAno(text: string, options: NetstatAnoOptions = {}): 
       const row = readRow(tokens);
       if (typeof row === "string") {
         report(i + 1, lineText, row);
+        owner = null;
+        continue;
+      }
+      const bad = outOfRange(row.record);
+      if (bad) {
+        report(i + 1, lineText, bad);
         owner = null;
         continue;
       }
