@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runTcpstat } from "../helpers/cli.js";
 import { SocketRecordSchema, type SocketRecord } from "../../src/model/socket.js";
 import { parseNetstat, parseSs, socketKey, type NetstatRow, type RefSocket } from "./reference-tools.js";
-import { BASES, LISTEN_ADDRESS, NODE_PORT, SERVER_ADDRESS, startScenario, type Flavour, type Scenario } from "./scenario.js";
+import { BASES, LISTEN_ADDRESS, NODE_NAME, NODE_PORT, SERVER_ADDRESS, startScenario, type Flavour, type Scenario } from "./scenario.js";
 
 /**
  * The issue's "done when": with sockets held in every state over IPv4, IPv6 and
@@ -153,10 +153,10 @@ describe("tcpstat -tu --json against ss -tuanpoH in a namespace holding every st
     for (const r of timed.filter((t) => t.state === "TIME_WAIT")) expect(r.timer!.expiresInMs).toBeLessThanOrEqual(60_000);
   });
 
-  it("names the owners: python3 for the scenario, node for the extra listener, none for TIME_WAIT and SYN_RECV", () => {
+  it("names the owners: python3 for the scenario, 'node web 1' for the extra listener, none for TIME_WAIT and SYN_RECV", () => {
     for (const r of records) {
       if (r.state === "TIME_WAIT" || r.state === "SYN_RECV") expect(r.pid, socketKey(r)).toBeNull();
-      else if (r.localPort === NODE_PORT) expect([r.pid, r.process]).toEqual([scenario.nodePid, "node"]);
+      else if (r.localPort === NODE_PORT) expect([r.pid, r.process]).toEqual([scenario.nodePid, NODE_NAME]);
       else if (r.pid !== null) expect([r.pid, r.process]).toEqual([scenario.pythonPid, "python3"]);
     }
     expect(records.filter((r) => r.user === "root").length).toBeGreaterThan(0);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runTcpstat } from "../helpers/cli.js";
 import type { SocketRecord } from "../../src/model/socket.js";
 import { parseSs, socketKey, type RefSocket } from "./reference-tools.js";
-import { NODE_PORT, startScenario, type Scenario } from "./scenario.js";
+import { NODE_NAME, NODE_PORT, startScenario, type Scenario } from "./scenario.js";
 
 /**
  * Every selection flag returns exactly the sockets the matching ss filter returns,
@@ -148,8 +148,10 @@ describe("owner filters against ss -p", () => {
   it("--process matches the process name case-insensitively, like ss's users:((name)) field", () => {
     expect(tcpstat(["-tu", "--process", "python"], true)).toEqual(ss(["-tua"], (s) => s.process?.includes("python") ?? false));
     const node = tcpstat(["--process", "NODE"], true);
-    expect(node).toEqual(ss(["-ta"], (s) => s.process === "node"));
+    expect(node).toEqual(ss(["-ta"], (s) => s.process === NODE_NAME));
     expect(node).toEqual([`tcp 127.0.0.1:${NODE_PORT} -> *:* LISTEN`]);
+    // a name with a space, as comm allows
+    expect(tcpstat(["--process", "web 1"], true)).toEqual(node);
   });
 
   it("--pid of a process without sockets selects nothing", () => {

@@ -130,6 +130,12 @@ export interface NetstatRow {
   owner: string;
 }
 
+/** Index of netstat -o's timer word ("off", "on", "keepalive", "timewait", "probe"), followed by "(...)". */
+function timerAt(fields: string[]): number {
+  for (let i = fields.length - 2; i >= 0; i--) if (/^\(/.test(fields[i + 1] as string) && /^[a-z-]+\d*$/.test(fields[i] as string)) return i;
+  return fields.length;
+}
+
 /** `netstat -tuanpoW` rows (net-tools). UDP rows have an empty state column unless connected. */
 export function parseNetstat(text: string): NetstatRow[] {
   const out: NetstatRow[] = [];
@@ -154,7 +160,8 @@ export function parseNetstat(text: string): NetstatRow[] {
       state: proto.startsWith("udp") ? null : (hasState ? (f[5] as string) : null),
       recvQ: Number(f[1]),
       sendQ: Number(f[2]),
-      owner: (hasState ? f[6] : f[5]) as string,
+      // The program name may hold spaces: it runs up to the timer column ("off (0.00/0/0)").
+      owner: f.slice(hasState ? 6 : 5, timerAt(f)).join(" "),
     });
   }
   return out;

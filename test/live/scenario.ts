@@ -12,6 +12,8 @@ export const SERVER_ADDRESS: Record<Flavour, string> = { v4: "127.0.0.1", v6: ":
 export const LISTEN_ADDRESS: Record<Flavour, string> = { v4: "127.0.0.1", v6: "::1", mapped: "::" };
 /** The node process's listener, a second owner for --pid and --process. */
 export const NODE_PORT = 14000;
+/** Its process name (comm), with spaces as some daemons have them. */
+export const NODE_NAME = "node web 1";
 
 export interface Scenario {
   ns: Netns;
@@ -49,7 +51,7 @@ export async function startScenario(): Promise<Scenario> {
     const info = JSON.parse(await firstLine(python, "hold-sockets.py")) as { pid: number };
     const node = ns.spawn(process.execPath, [
       "-e",
-      `require("net").createServer().listen(${NODE_PORT}, "127.0.0.1", () => console.log(process.pid)); setTimeout(() => {}, 600000);`,
+      `process.title = ${JSON.stringify(NODE_NAME)}; require("net").createServer().listen(${NODE_PORT}, "127.0.0.1", () => console.log(process.pid)); setTimeout(() => {}, 600000);`,
     ]);
     const nodePid = Number(await firstLine(node, "node listener"));
     return { ns, pythonPid: info.pid, nodePid, close: () => ns.close() };
