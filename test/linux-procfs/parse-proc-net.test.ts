@@ -107,7 +107,7 @@ describe("parseProcNet on malformed lines", () => {
     expect(problems[5]?.reason).toMatch(/inode/);
   });
 
-  it("does not treat an unknown TCP state code as fatal for UDP, where st is not a TCP state", () => {
+  it("reads a UDP row: st 07 (unconnected) is not a TCP state, so state stays null", () => {
     const row = "  10: 0100007F:0035 00000000:0000 07 00000000:00000000 00:00000000 00000000   101        0 999 2 0000000000000000 0";
     const { records: udp, problems: none } = parseProcNet(row, { proto: "udp" });
     expect(none).toEqual([]);
