@@ -1,0 +1,132 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { SocketRecord } from "../../src/model/socket.js";
+import { parseLinuxNetstat } from "../../src/sources/linux-netstat/parse-netstat-tuanp.js";
+import { parseSs } from "../../src/sources/linux-ss/parse-ss.js";
+import { addressText } from "./address-oracle.js";
+import { runs } from "./harness.js";
+
+/**
+ * Round trips through the text of the Linux tools: a random socket written as `netstat -tuanp`
+ * (net-tools) and as `ss -tuanp` (iproute2) print it parses back to the same socket.
+ * The writers follow the tools' formats by hand (net-tools netstat.c: "%-4s  %6ld %6ld %-23s
+ * %-23s %-11s" then "pid/name"; ss: "Netid State Recv-Q Send-Q Local:Port Peer:Port Process",
+ * IPv6 in brackets, users:(("name",pid=N,fd=N))).
+ */
+
+const TCP_STATES = [
+  // canonical, netstat word, ss word
+  ["ESTABLISHED", "ESTABLISHED", "ESTAB"],
+  ["SYN_SENT", "SYN_SENT", "SYN-SENT"],
+  ["SYN_RECV", "SYN_RECV", "SYN-RECV"],
+  ["FIN_WAIT1", "FIN_WAIT1", "FIN-WAIT-1"],
+  ["FIN_WAIT2", "FIN_WAIT2", "FIN-WAIT-2"],
+  ["TIME_WAIT", "TIME_WAIT", "TIME-WAIT"],
+  ["CLOSE_WAIT", "CLOSE_WAIT", "CLOSE-WAIT"],
+  ["LAST_ACK", "LAST_ACK", "LAST-ACK"],
+  ["LISTEN", "LISTEN", "LISTEN"],
+  ["CLOSING", "CLOSING", "CLOSING"],
+] as const;
+
+const v4 = fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 4, maxLength: 4 }).filter((b) => b.some((x) => x !== 0));
+const v6 = fc.oneof(
+  fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 0xffff })), { minLength: 8, maxLength: 8 }).map((g) => g.flatMap((x) => [x >> 8, x & 0xff])),
+  v4.map((t) => [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, ...t]),
+).filter((b) => b.some((x) => x !== 0));
+const port = fc.integer({ min: 1, max: 65535 });
+const name = fc.stringMatching(/^[a-z][a-z0-9_.-]{0,14}$/);
+
+interface Sock {
+  record: SocketRecord;
+  stateIndex: number;
+}
+
+const sockArb: fc.Arbitrary<Sock> = fc
+  .record({
+    proto: fc.constantFrom("tcp" as const, "udp" as const),
+    v6: fc.boolean(),
+    local4: v4,
+    remote4: v4,
+    local6: v6,
+    remote6: v6,
+    localPort: port,
+    remotePort: port,
+    peerless: fc.boolean(),
+    stateIndex: fc.nat(TCP_STATES.length - 1),
+    recvQ: fc.nat(1_000_000),
+    sendQ: fc.nat(1_000_000),
+    owner: fc.option(fc.tuple(fc.integer({ min: 1, max: 4_194_304 }), name)),
+  })
+  .map((s) => {
+    const state = s.proto === "tcp" ? TCP_STATES[s.stateIndex]![0] : null;
+    // Listeners and unconnected UDP have no peer; everything else has one.
+    const peerless = state === "LISTEN" || (s.proto === "udp" && s.peerless);
+    const family = s.v6 ? "ipv6" : "ipv4";
+    return {
+      stateIndex: s.stateIndex,
+      record: {
+        proto: s.proto,
+        family,
+        localAddress: addressText(s.v6 ? s.local6 : s.local4),
+        localPort: s.localPort,
+        remoteAddress: peerless ? null : addressText(s.v6 ? s.remote6 : s.remote4),
+        remotePort: peerless ? null : s.remotePort,
+        state,
+        recvQ: s.recvQ,
+        sendQ: s.sendQ,
+        pid: s.owner ? s.owner[0] : null,
+        process: s.owner ? s.owner[1] : null,
+        uid: null,
+        user: null,
+        inode: null,
+        timer: null,
+      } satisfies SocketRecord,
+    };
+  });
+
+function netstatLine({ record: r, stateIndex }: Sock): string {
+  const wildcard = r.family === "ipv6" ? "::" : "0.0.0.0";
+  const local = `${r.localAddress}:${r.localPort}`;
+  const remote = `${r.remoteAddress ?? wildcard}:${r.remotePort ?? "*"}`;
+  const proto = r.family === "ipv6" ? `${r.proto}6` : r.proto;
+  const state = r.proto === "tcp" ? TCP_STATES[stateIndex]![1] : r.remoteAddress === null ? "" : "ESTABLISHED";
+  const owner = r.pid === null ? "-" : `${r.pid}/${r.process}`;
+  return `${proto.padEnd(4)}  ${String(r.recvQ).padStart(6)} ${String(r.sendQ).padStart(6)} ${local.padEnd(23)} ${remote.padEnd(23)} ${state.padEnd(11)} ${owner}`;
+}
+
+function ssLine({ record: r, stateIndex }: Sock): string {
+  const host = (a: string) => (r.family === "ipv6" ? `[${a}]` : a);
+  const local = `${host(r.localAddress)}:${r.localPort}`;
+  const remote = r.remoteAddress === null ? `${host(r.family === "ipv6" ? "::" : "0.0.0.0")}:*` : `${host(r.remoteAddress)}:${r.remotePort}`;
+  const state = r.proto === "tcp" ? TCP_STATES[stateIndex]![2] : r.remoteAddress === null ? "UNCONN" : "ESTAB";
+  const users = r.pid === null ? "" : ` users:(("${r.process}",pid=${r.pid},fd=3))`;
+  return `${r.proto.padEnd(5)} ${state.padEnd(10)} ${String(r.recvQ).padEnd(6)} ${String(r.sendQ).padEnd(6)} ${local.padStart(30)} ${remote.padStart(30)}${users}`;
+}
+
+describe("round trips through the Linux tools' text", () => {
+  it("netstat -tuanp: a socket written as netstat prints it parses back to itself", () => {
+    const header = "Proto Recv-Q Send-Q Local Address           Foreign Address         State       PID/Program name";
+    fc.assert(
+      fc.property(fc.array(sockArb, { minLength: 1, maxLength: 5 }), (socks) => {
+        const text = ["Active Internet connections (servers and established)", header, ...socks.map(netstatLine)].join("\n") + "\n";
+        const result = parseLinuxNetstat(text, { source: "netstat" });
+        expect(result.problems).toEqual([]);
+        expect(result.records).toEqual(socks.map((s) => s.record));
+      }),
+      runs(2000),
+    );
+  });
+
+  it("ss -tuanp: a socket written as ss prints it parses back to itself", () => {
+    const header = "Netid State      Recv-Q Send-Q                  Local Address:Port                   Peer Address:Port Process";
+    fc.assert(
+      fc.property(fc.array(sockArb, { minLength: 1, maxLength: 5 }), (socks) => {
+        const text = [header, ...socks.map(ssLine)].join("\n") + "\n";
+        const result = parseSs(text, { source: "ss" });
+        expect(result.problems).toEqual([]);
+        expect(result.records).toEqual(socks.map((s) => s.record));
+      }),
+      runs(2000),
+    );
+  });
+});
