@@ -130,6 +130,15 @@ describe("real output validates against the shipped schemas", () => {
       for (const line of lines) expect(validate(JSON.parse(line)), line).toBe(true);
     });
 
+    it("--watch --ndjson events match schema watch-event", () => {
+      const result = runTcpstat(["--watch", "0.2", "--count", "3", "--ndjson", "-tu"], { netns: scenario.ns });
+      expect(result.status, result.stderr).toBe(0);
+      const events = result.stdout.trimEnd().split("\n").map((line) => JSON.parse(line) as { event: string });
+      // the first frame reports every socket already open
+      expect(events.filter((e) => e.event === "opened").length).toBeGreaterThan(10);
+      for (const event of events) expectValid("watch-event", event);
+    });
+
     // Each command that prints JSON, with the schema it promises.
     const outputs: Array<[string, string[], number[]]> = [
       ["summary", ["summary", "--json", "-tu"], [0]],
