@@ -28,11 +28,12 @@ export const OUTPUT_SCHEMAS = {
     printedBy: "tcpstat --json",
     description: "The socket list: an array of socket records",
   },
-  summary: { schema: SummarySchema, printedBy: "tcpstat summary --json", description: "Counts by state, protocol and family, top groups" },
+  summary: { schema: SummarySchema, printedBy: "tcpstat summary --json (with --watch: one a line)", description: "Counts by state, protocol and family, top groups" },
   stats: { schema: StatsSchema, printedBy: "tcpstat stats --json", description: "Kernel TCP/UDP counters, with rates over --interval" },
   doctor: { schema: DoctorReportSchema, printedBy: "tcpstat doctor --json", description: "Health check: findings with evidence, cause and fix" },
   finding: { schema: FindingSchema, printedBy: "tcpstat doctor --json (findings[])", description: "One problem doctor found" },
   explanation: { schema: ExplanationSchema, printedBy: "tcpstat explain STATE --json", description: "What a TCP state means and what to do about many of them" },
+  explanations: { schema: z.array(ExplanationSchema), printedBy: "tcpstat explain --json", description: "Every TCP state explained, with live counts" },
   "watch-event": {
     schema: WatchEventSchema,
     printedBy: "tcpstat --watch --ndjson (one a line)",
