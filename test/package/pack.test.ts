@@ -152,14 +152,16 @@ describe("installed from the tarball, offline", () => {
 
   it("the library: import { listSockets } from 'tcpstat'", () => {
     const code = `import { listSockets, SocketRecordSchema, OUTPUT_SCHEMA_NAMES } from "tcpstat";
+      import schema from "tcpstat/schema/socket-record.json" with { type: "json" };
       const records = await listSockets({ protos: ["tcp", "udp"] });
       for (const r of records) SocketRecordSchema.parse(r);
-      console.log(JSON.stringify({ n: records.length, names: OUTPUT_SCHEMA_NAMES.length }));`;
+      console.log(JSON.stringify({ n: records.length, names: OUTPUT_SCHEMA_NAMES.length, title: schema.title }));`;
     const result = run(process.execPath, ["--input-type=module", "-e", code], app);
     expect(result.status, result.stderr).toBe(0);
-    const out = JSON.parse(result.stdout) as { n: number; names: number };
+    const out = JSON.parse(result.stdout) as { n: number; names: number; title: string };
     expect(out.n).toBeGreaterThan(0);
     expect(out.names).toBe(9);
+    expect(out.title).toBe("tcpstat socket-record");
   });
 
   it("the library's types are the zod schemas' types (dist/index.d.ts, checked by tsc)", () => {
