@@ -43,7 +43,8 @@ export const exec: ExecRunner = (cmd, args, options = {}) => {
     execFile(
       cmd,
       [...args],
-      { encoding: "buffer", timeout: timeoutMs, maxBuffer: maxBytes, windowsHide: true, shell: false },
+      // SIGKILL: a command stuck with SIGTERM ignored would otherwise outlive its time limit.
+      { encoding: "buffer", timeout: timeoutMs, maxBuffer: maxBytes, windowsHide: true, shell: false, killSignal: "SIGKILL" },
       (error, stdout, stderr) => {
         if (!error) return resolve(stdout);
         const e = error as NodeJS.ErrnoException & { killed?: boolean; signal?: string | null; code?: string | number };
@@ -53,7 +54,7 @@ export const exec: ExecRunner = (cmd, args, options = {}) => {
         if (e.code === "EACCES") return reject(new TcpstatError(`'${cmd}' is not executable by this user`, "check its permissions or choose another --source"));
         if (e.code === "ERR_CHILD_PROCESS_STDIO_MAXBUFFER")
           return reject(new TcpstatError(`'${shown}' printed more than ${maxBytes} bytes`, "narrow the selection or replay a capture with --input"));
-        if (e.killed || e.signal === "SIGTERM")
+        if (e.killed || e.signal === "SIGTERM" || e.signal === "SIGKILL")
           return reject(new TcpstatError(`'${shown}' did not finish within ${timeoutMs} ms`, "the system may be overloaded; retry or choose another --source"));
         if (typeof e.code === "number" && okExitCodes.includes(e.code)) return resolve(stdout);
         const said = Buffer.isBuffer(stderr) ? stderr.toString("utf8").trim().split("\n")[0] : "";
