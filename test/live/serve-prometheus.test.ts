@@ -67,7 +67,7 @@ const HELD: Record<string, number> = {
 let ns: Netns;
 let dir: string | undefined;
 const children: ChildProcess[] = [];
-const logs: Record<string, string> = { holder: "", serve: "", prometheus: "" };
+const logs = { holder: "", serve: "", prometheus: "" };
 
 interface Series {
   metric: Record<string, string>;
