@@ -59,9 +59,11 @@ let terminated = false;
 /**
  * SIGTERM while output is being written: the batch in flight (whole lines: renderers yield
  * whole records) is finished first, then the run ends with 143, so `--ndjson` never leaves
- * half a record behind. Commands that must clean up on the way out use process.on("exit").
+ * half a record behind. A command that handles SIGTERM itself (watch) is left to do so.
  */
 function onTerminate(): void {
+  // A command with its own SIGTERM handler (--watch restoring the terminal) owns the shutdown.
+  if (process.listenerCount("SIGTERM") > 1) return;
   terminated = true;
   if (writing === 0) process.exit(EXIT_TERMINATED);
 }

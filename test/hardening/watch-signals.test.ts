@@ -1,0 +1,48 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { BIN } from "../helpers/cli.js";
+
+/**
+ * `--watch` on a terminal (script(1)'s pseudo-terminal) ended by a signal instead of Ctrl-C:
+ * SIGTERM from a supervisor or `kill` also leaves the alternate screen and shows the cursor,
+ * and the exit status says it was terminated (143). The Ctrl-C case is in test/commands.
+ */
+
+const LEAVE = "\x1b[?25h\x1b[?1049l";
+const hasScript = spawnSync("script", ["--version"]).status === 0;
+
+const children = (pid: number): number[] => {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+};
+
+async function waitFor(test: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!test()) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe.skipIf(!hasScript)("--watch and SIGTERM on a terminal", () => {
+  it.each(["summary --watch 0.2", "--watch 0.2"])("tcpstat %s: restores the terminal, exit 143", async (args) => {
+    // `exec` makes tcpstat the direct child of script, so the signal reaches it alone.
+    const child: ChildProcess = spawn("script", ["-qfec", `exec ${process.execPath} ${BIN} ${args}`, "/dev/null"], {
+      env: { ...process.env, NO_COLOR: "1", TERM: "xterm" },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout!.on("data", (d) => (out += String(d)));
+    await waitFor(() => out.includes("\x1b[H") && out.includes("\n"), 20_000);
+    const [tcpstat] = children(child.pid!);
+    expect(tcpstat).toBeGreaterThan(0);
+    process.kill(tcpstat!, "SIGTERM");
+    const [code] = (await new Promise((resolve) => child.on("exit", (...a) => resolve(a)))) as [number | null];
+    expect(code).toBe(143);
+    expect(out.lastIndexOf(LEAVE)).toBeGreaterThan(out.lastIndexOf("\x1b[?1049h"));
+  });
+});
