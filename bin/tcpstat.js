@@ -1,2 +1,15 @@
 #!/usr/bin/env node
-import "../dist/cli.js";
+// A bare `tcpstat --version` (or -V) is answered before the CLI bundle loads: scripts and
+// package managers ask it often, and it should cost no more than starting node
+// (commander and chalk alone add a quarter to that; see BENCHMARKS.md).
+import { readFileSync, writeSync } from "node:fs";
+
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
+  const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+  try {
+    writeSync(1, `${version}\n`);
+  } catch {
+    // stdout closed (`tcpstat -V | true`): nothing to say, like any closed pipe.
+  }
+} else await import("../dist/cli.js");

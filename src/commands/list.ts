@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { TcpstatError, usageError } from "../errors.js";
 import { LIST_FORMATS } from "../format/index.js";
 import { nearest } from "../lib/suggest.js";
-import { collectReport, type ListOptions, type SocketReport } from "../report.js";
+import type { ListOptions, SocketReport } from "../report.js";
 import { colorLevel, makeChalk, writeChunks, writeError } from "../io.js";
 import { reportProblems } from "./problems.js";
 import { addFilterOptions, toSocketFilter, type FilterFlags } from "./options.js";
@@ -71,6 +71,8 @@ export async function loadReport(flags: SourceFlags, options: { owners?: boolean
   if (flags.input === undefined && (flags.inputFormat !== undefined || flags.byteOrder !== undefined))
     throw usageError(`${flags.inputFormat !== undefined ? "--input-format" : "--byte-order"} applies only to replayed captures`, "add --input FILE (or - for stdin)");
   const input = flags.input === undefined ? undefined : await readInput(flags);
+  // Loaded here, not at start-up: `tcpstat --version` and `--help` never read sockets.
+  const { collectReport } = await import("../report.js");
   const report = await collectReport({ owners, source: flags.source, netns: flags.netns, ...input }, filter);
   if (flags.verbose) for (const line of report.details ?? [`source: ${report.source}`]) writeError(`tcpstat: ${line}`);
   if (!flags.quiet) {

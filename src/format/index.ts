@@ -1,9 +1,5 @@
 import type { ChalkInstance } from "chalk";
 import type { SocketRecord } from "../model/socket.js";
-import { renderJson } from "./json.js";
-import { renderNdjson } from "./ndjson.js";
-import { renderPrometheus } from "./prometheus.js";
-import { renderTable } from "./table.js";
 
 export interface RenderContext {
   chalk: ChalkInstance;
@@ -17,10 +13,10 @@ export interface ListFormat {
   render(records: SocketRecord[], ctx: RenderContext): Iterable<string> | AsyncIterable<string>;
 }
 
-/** The registry behind --format and the help text: one line a format. */
+/** The registry behind --format and the help text: one line a format, its module loaded when used. */
 export const LIST_FORMATS: Readonly<Record<string, ListFormat>> = {
-  table: { name: "table", description: "netstat-like table, coloured on a terminal", render: (r, ctx) => renderTable(r, ctx) },
-  json: { name: "json", description: "one JSON array of socket records", render: (r) => renderJson(r) },
-  ndjson: { name: "ndjson", description: "one JSON socket record a line", render: (r) => renderNdjson(r) },
-  prometheus: { name: "prometheus", description: "Prometheus text metrics (as `tcpstat metrics`)", render: (r) => renderPrometheus({ records: r }) },
+  table: { name: "table", description: "netstat-like table, coloured on a terminal", render: async function* (r, ctx) { yield* (await import("./table.js")).renderTable(r, ctx); } },
+  json: { name: "json", description: "one JSON array of socket records", render: async function* (r) { yield* (await import("./json.js")).renderJson(r); } },
+  ndjson: { name: "ndjson", description: "one JSON socket record a line", render: async function* (r) { yield* (await import("./ndjson.js")).renderNdjson(r); } },
+  prometheus: { name: "prometheus", description: "Prometheus text metrics (as `tcpstat metrics`)", render: async function* (r) { yield* (await import("./prometheus.js")).renderPrometheus({ records: r }); } },
 };

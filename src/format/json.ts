@@ -1,12 +1,26 @@
 import type { SocketRecord } from "../model/socket.js";
 
-/** `--json`: one array, streamed record by record so 100k sockets never build one huge string. */
+/** Records per chunk: few enough chunks that handing them over costs nothing, each still small. */
+const BATCH = 256;
+
+/**
+ * `--json`: one array, one record a line, streamed in chunks of whole records so that
+ * 100k sockets never build one huge string:
+ *
+ *   [
+ *   {"proto":"tcp",...},
+ *   {"proto":"tcp",...}
+ *   ]
+ */
 export function* renderJson(records: Iterable<SocketRecord>): Iterable<string> {
-  let first = true;
+  let chunk = "[";
+  let n = 0;
   for (const r of records) {
-    yield first ? "[\n" : ",\n";
-    yield JSON.stringify(r);
-    first = false;
+    chunk += `${n === 0 ? "\n" : ",\n"}${JSON.stringify(r)}`;
+    if (++n % BATCH === 0) {
+      yield chunk;
+      chunk = "";
+    }
   }
-  yield first ? "[]\n" : "\n]\n";
+  yield n === 0 ? "[]\n" : `${chunk}\n]\n`;
 }

@@ -1,6 +1,18 @@
 import type { SocketRecord } from "../model/socket.js";
 
-/** `--ndjson`: one record a line, each line whole. */
+/** Records per chunk (chunks hold whole lines only). */
+const BATCH = 256;
+
+/** `--ndjson`: one record a line, each line whole, streamed in chunks of lines. */
 export function* renderNdjson(records: Iterable<SocketRecord>): Iterable<string> {
-  for (const r of records) yield `${JSON.stringify(r)}\n`;
+  let chunk = "";
+  let n = 0;
+  for (const r of records) {
+    chunk += `${JSON.stringify(r)}\n`;
+    if (++n % BATCH === 0) {
+      yield chunk;
+      chunk = "";
+    }
+  }
+  if (chunk !== "") yield chunk;
 }
