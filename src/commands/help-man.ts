@@ -94,7 +94,9 @@ function text(value: string): string {
     .join("\n");
 }
 
-/** Commands and flags: like text, with ASCII hyphens that survive copy and paste. */
+/** Commands and flags: like text, with ASCII hyphens that survive copy and paste, never hyphenated (\%). */
 function code(value: string): string {
-  return text(value).replace(/-/g, "\\-");
+  return text(value)
+    .replace(/-/g, "\\-")
+    .replace(/(^|\s)(?=\S)/g, "$1\\%");
 }
