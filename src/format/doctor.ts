@@ -32,8 +32,9 @@ export function renderDoctor(report: DoctorReport, chalk: ChalkInstance): string
     const tag = f.severity === "critical" ? chalk.red.bold("CRITICAL") : chalk.yellow.bold("WARNING ");
     out.push("", `${tag}  ${chalk.bold(escapeControl(f.title))}`, "  evidence:");
     for (const e of f.evidence) out.push(`    - ${escapeControl(e)}`);
-    out.push(`  likely cause: ${f.cause}`, `  fix: ${f.fix}`);
+    // The fix names the process too ("Fix <name> so ..."): escaped like the rest.
+    out.push(`  likely cause: ${escapeControl(f.cause)}`, `  fix: ${escapeControl(f.fix)}`);
   }
-  for (const note of report.notes) out.push("", chalk.dim(`note: ${note}`));
+  for (const note of report.notes) out.push("", chalk.dim(`note: ${escapeControl(note)}`));
   return `${out.join("\n")}\n`;
 }

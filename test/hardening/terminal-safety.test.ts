@@ -21,6 +21,10 @@ ctypes.CDLL(None).prctl(15, ctypes.c_char_p(name), 0, 0, 0)  # PR_SET_NAME
 s = socket.socket()
 s.bind(("127.0.0.1", 0))
 s.listen()
+# A CLOSE_WAIT it owns: the peer closes, this process never does.
+c = socket.create_connection(s.getsockname())
+a, _ = s.accept()
+a.close()
 print(s.getsockname()[1], flush=True)
 time.sleep(600)
 `;
@@ -114,6 +118,23 @@ describe("names with control characters", () => {
     // A machine format: the exposition format has no escape for ESC, so the label keeps the
     // exact name (as JSON does); only its own escapes (backslash, quote, LF) apply.
     expect(stdout).toContain(`process="${EVIL}"`);
+  });
+
+  it.each(["doctor --threshold close-wait=1", "explain CLOSE_WAIT", "explain"])("%s shows the names escaped", (line) => {
+    const args = line.split(" ");
+    const { stdout, status } = runTcpstat(args, { netns: ns, env: { FORCE_COLOR: "1", NO_COLOR: undefined } });
+    expect([0, 3]).toContain(status);
+    expect(nonColourEscapes(stdout)).toEqual([]);
+    expect(stdout).not.toContain(EVIL);
+    // doctor names the process in its finding (title, evidence and fix); explain shows counts only.
+    if (args[0] === "doctor") expect(stdout.match(/\\x1b\[2J\\x1b\[31mevil/g)?.length).toBe(3);
+  });
+
+  it("doctor --json keeps the exact name", () => {
+    const { stdout, status } = runTcpstat(["doctor", "--threshold", "close-wait=1", "--json"], { netns: ns });
+    expect(status).toBe(3);
+    expect(stdout).not.toContain("\x1b");
+    expect(stdout).toContain("\\u001b[2J\\u001b[31mevil");
   });
 
   it("error messages quoting input show control characters escaped, on one line", () => {
