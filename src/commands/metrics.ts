@@ -2,10 +2,9 @@ import type { Command } from "commander";
 import { z } from "zod";
 import { usageError } from "../errors.js";
 import { DEFAULT_TOP, renderPrometheus, type KernelCounterSet, type MetricsInput } from "../format/prometheus.js";
-import { collectReport } from "../index.js";
 import { writeChunks, writeError } from "../io.js";
 import type { NetnsTag, Problem } from "../model/socket.js";
-import { addSourceOptions, type SourceFlags } from "./list.js";
+import { addSourceOptions, loadReport, type SourceFlags } from "./list.js";
 import { toSocketFilter } from "./options.js";
 import { reportProblems } from "./problems.js";
 
@@ -42,10 +41,14 @@ export async function gatherMetrics(flags: MetricsFlags, top = parseTop(flags.to
   const started = performance.now();
   const chosen = withDefaultProtos(flags);
   const filter = toSocketFilter(chosen);
-  const report = await collectReport({ owners: chosen.owners, source: chosen.source, netns: chosen.netns }, filter);
+  // quiet: the caller says the notices (serve only when they change)
+  const report = await loadReport({ ...chosen, quiet: true });
   const notices = [...report.notices];
   const problems = [...report.problems];
-  const { counters, namespaces } = await readCounters(chosen.netns, notices, problems);
+  let kernel: Awaited<ReturnType<typeof readCounters>> = { counters: [] };
+  if (chosen.input === undefined) kernel = await readCounters(chosen.netns, notices, problems);
+  else notices.push("kernel counters left out: a replayed capture has none");
+  const { counters, namespaces } = kernel;
   const input: MetricsInput = {
     records: report.records,
     protos: filter.protos,
