@@ -1,10 +1,14 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runTcpstat } from "../helpers/cli.js";
 import { createNetns, type Netns } from "../helpers/netns.js";
-import { PROMTOOL, parseSamples, promtoolCheck, select } from "../format/prometheus-text.js";
+import { PROMTOOL, parseSamples, promtoolCheck, select, value } from "../format/prometheus-text.js";
+
+/** A /proc/net/tcp captured elsewhere (see ../shared/fixtures-real/PROVENANCE.md); never copied here. */
+const CAPTURE = fileURLToPath(new URL("../../../shared/fixtures-real/linux/proc-net-tcp-x86_64-jc.txt", import.meta.url));
 
 /** `tcpstat metrics` options: --output for node_exporter's textfile collector, selection, bad values. */
 
@@ -53,5 +57,18 @@ describe("tcpstat metrics", () => {
     const r = runTcpstat(["metrics", "--top", "ten"], { netns: ns });
     expect(r.status).toBe(2);
     expect(r.stderr).toBe("tcpstat: bad --top 'ten'; give how many processes get their own series, 0-10000 (default 10)\n");
+  });
+
+  it.skipIf(!existsSync(CAPTURE))(`--input replays a capture${existsSync(CAPTURE) ? "" : " (skipped: ../shared/fixtures-real is absent)"}`, () => {
+    const r = runTcpstat(["metrics", "--input", CAPTURE]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe("tcpstat: kernel counters left out: a replayed capture has none\n");
+    const samples = parseSamples(r.stdout);
+    // counted by hand from the capture's st column: 01 x1, 04 x6, 06 x15, 08 x1, 0A x4
+    const nonZero = select(samples, "tcpstat_sockets").filter((s) => s.value > 0).map((s) => `${s.labels.family}/${s.labels.state}=${s.value}`);
+    expect(nonZero).toEqual(["ipv4/ESTABLISHED=1", "ipv4/FIN_WAIT1=6", "ipv4/TIME_WAIT=15", "ipv4/CLOSE_WAIT=1", "ipv4/LISTEN=4"]);
+    // listeners 0035, 0277, 0016 and 89E7 in hex
+    expect(select(samples, "tcpstat_listening_sockets").map((s) => s.labels.port)).toEqual(["22", "53", "631", "35303"]);
+    expect(value(samples, "tcpstat_tcp_active_opens_total")).toBeUndefined();
   });
 });
