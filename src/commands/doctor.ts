@@ -60,6 +60,17 @@ async function listenBacklogs(report: SocketReport, notes: string[]): Promise<Ma
   }
 }
 
+const NO_SYSCTLS = {
+  localPortRange: null,
+  finTimeout: null,
+  somaxconn: null,
+  maxSynBacklog: null,
+  synackRetries: null,
+  syncookies: null,
+  maxTwBuckets: null,
+  twReuse: null,
+};
+
 export async function runDoctor(flags: DoctorFlags): Promise<void> {
   const thresholds = parseThresholds(flags.threshold);
   const parsed = Seconds.safeParse(flags.interval ?? 1);
@@ -69,7 +80,12 @@ export async function runDoctor(flags: DoctorFlags): Promise<void> {
   const { diagnose } = await import("../knowledge/diagnose.js");
 
   const notes: string[] = [];
+  // A capture (--input) or another namespace (--netns) is not where this process's /proc/net
+  // counters and sysctls come from: judge the sockets alone rather than mix two machines.
+  const elsewhere = flags.input !== undefined ? "--input" : flags.netns !== undefined ? "--netns" : null;
+  if (elsewhere) notes.push(`kernel counters and sysctls skipped with ${elsewhere}: they would describe this namespace, not the sockets read`);
   const readCounters = () => {
+    if (elsewhere) return null;
     try {
       const reading = readKernelCounters();
       if (!flags.quiet) reportProblems(reading.problems);
@@ -99,7 +115,7 @@ export async function runDoctor(flags: DoctorFlags): Promise<void> {
     before: before?.counters ?? null,
     after: after?.counters ?? null,
     intervalSeconds: interval,
-    sysctls: readNetSysctls(),
+    sysctls: elsewhere ? NO_SYSCTLS : readNetSysctls(),
     thresholds,
   });
   const doctor: DoctorReport = {

@@ -1,4 +1,6 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { runTcpstat } from "../helpers/cli.js";
 import { DoctorReportSchema, type DoctorReport, type Finding } from "../../src/model/report.js";
@@ -172,7 +174,7 @@ describe("doctor on reproduced pathologies", () => {
     expect(text.stdout).toMatch(/^tcpstat doctor: no problems found \(5 sockets checked/);
   });
 
-  it("honours --threshold, and rejects bad ones with a one-line usage error", async () => {
+  it("honours --threshold, works on a replayed capture, and rejects bad thresholds with a one-line usage error", async () => {
     const p = (current = await startPathology("close-wait", 20));
     const relaxed = doctor(p, ["--threshold", "close-wait=50", "--threshold", "fin-wait2=100"]);
     expect(relaxed.status).toBe(0);
@@ -180,6 +182,22 @@ describe("doctor on reproduced pathologies", () => {
     const bad = runTcpstat(["doctor", "--threshold", "close-wiat=5"], { netns: p.ns });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/^tcpstat: unknown threshold 'close-wiat'; choose one of: close-wait, .*\n$/);
+    // The same sockets replayed from an ss capture: the socket rules still apply; counters
+    // and sysctls of the machine running doctor are not mixed in.
+    const dir = mkdtempSync(join(tmpdir(), "tcpstat-doctor-"));
+    try {
+      const file = join(dir, "ss-tanp.txt");
+      writeFileSync(file, p.ns.run("ss", ["-tanp"]).stdout);
+      const replay = runTcpstat(["doctor", "--json", "--input", file]);
+      expect(replay.status, replay.stderr).toBe(3);
+      const report = DoctorReportSchema.parse(JSON.parse(replay.stdout));
+      expect(finding(report, "close-wait")).toMatchObject({ pid: p.info.pid, process: "leaky-server", port: 8080, count: 20 });
+      expect(report.notes).toEqual([
+        "kernel counters and sysctls skipped with --input: they would describe this namespace, not the sockets read",
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     const malformed = runTcpstat(["doctor", "--threshold", "close-wait"], { netns: p.ns });
     expect(malformed.status).toBe(2);
     expect(malformed.stderr).toContain("NAME=NUMBER");
