@@ -86,6 +86,28 @@ export function namedNamespaces(options: NetnsOptions = {}): Map<number, { name:
   return named;
 }
 
+/** Processes whose namespace link this user may not read (not root): their namespaces stay unseen. */
+export function countHiddenNamespaces(procRoot = "/proc"): number {
+  let hidden = 0;
+  for (const entry of safeReaddir(procRoot)) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      readlinkSync(join(procRoot, entry, "ns", "net"));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EACCES") hidden++;
+    }
+  }
+  return hidden;
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
 /** Every network namespace on the host: those with a process inside, and named ones without. */
 export function discoverNamespaces(options: NetnsOptions = {}): Namespace[] {
   const { procRoot = "/proc" } = options;
@@ -233,7 +255,7 @@ export async function collectNetns(spec: string, options: NetnsCollectOptions): 
       collectLinux({ protos: options.protos, families: options.families, owners: false, procRoot, netRoot: join(pidDir, "net") });
     const result = await readInNamespace(ns, procRoot, read);
     if (result === null) {
-      notices.push(`network namespace ${netnsLabel(netnsTag(ns))} ended while being read; its sockets are not listed.`);
+      notices.push(`network namespace ${netnsLabel(netnsTag(ns))} could not be read (its processes ended, or hide it from this user); its sockets are not listed.`);
       continue;
     }
     const tag = netnsTag(ns);
@@ -241,6 +263,11 @@ export async function collectNetns(spec: string, options: NetnsCollectOptions): 
     records.push(...result.records);
     problems.push(...result.problems);
     notices.push(...result.notices);
+  }
+  if (spec.trim() === "all") {
+    const hidden = countHiddenNamespaces(procRoot);
+    if (hidden > 0)
+      notices.push(`not every namespace could be seen: ${hidden} process(es) hide their network namespace from this user; run as root to see them all.`);
   }
   if (options.owners) notices.push(...attachOwners(records, procRoot));
   return { records, problems, notices };
