@@ -33,11 +33,13 @@ function compare(a: SocketRecord, b: SocketRecord): number {
 const isPlainAscii = (text: string) => /^[\x20-\x7e]*$/.test(text);
 
 /**
- * Columns on screen of a cell. Process and namespace names may hold wide or combining
- * characters: only then is string-width loaded (its Unicode tables cost a start-up).
+ * Columns on screen of a cell. Process and namespace names (the only text from the system)
+ * may hold wide or combining characters: only then is string-width loaded (its Unicode
+ * tables cost a start-up).
  */
-async function widthFunction(rows: readonly string[][]): Promise<(text: string) => number> {
-  if (rows.every((row) => row.every(isPlainAscii))) return (text) => text.length;
+async function widthFunction(records: readonly SocketRecord[]): Promise<(text: string) => number> {
+  const named = (r: SocketRecord) => isPlainAscii(r.process ?? "") && isPlainAscii(r.netns?.name ?? "");
+  if (records.every(named)) return (text) => text.length;
   const { default: stringWidth } = await import("string-width");
   return (text) => (isPlainAscii(text) ? text.length : stringWidth(text));
 }
@@ -65,7 +67,9 @@ export async function* renderTable(records: readonly SocketRecord[], options: Ta
   const stateColumn = head.indexOf("State");
 
   const sorted = [...records].sort(compare);
-  const rows = sorted.map((r) => {
+  // The cells of a row, made twice (to measure, then to print) rather than kept: 100k rows
+  // of kept cells would cost more memory than everything else in the run.
+  const cellsOf = (r: SocketRecord): string[] => {
     const row = [
       proto(r),
       String(r.recvQ ?? "-"),
@@ -78,11 +82,14 @@ export async function* renderTable(records: readonly SocketRecord[], options: Ta
     if (timers) row.push(formatTimer(r.timer));
     if (netns) row.unshift(r.netns ? escapeControl(r.netns.name ?? `net:[${r.netns.inode}]`) : "-");
     return row;
-  });
+  };
 
-  const width = await widthFunction(rows);
+  const width = await widthFunction(sorted);
   const widths = head.map((h) => h.length);
-  for (const row of rows) for (let c = 0; c < row.length; c++) widths[c] = Math.max(widths[c]!, width(row[c]!));
+  for (const r of sorted) {
+    const row = cellsOf(r);
+    for (let c = 0; c < row.length; c++) widths[c] = Math.max(widths[c]!, width(row[c]!));
+  }
 
   // Colour goes around the text, padding after it, so escape codes never shift the columns.
   const line = (cells: readonly string[], painted: (text: string, column: number) => string) => {
@@ -94,9 +101,9 @@ export async function* renderTable(records: readonly SocketRecord[], options: Ta
     return `${out}\n`;
   };
   let chunk = line(head, (h) => paintHeader(chalk, h));
-  for (let i = 0; i < rows.length; i++) {
+  for (let i = 0; i < sorted.length; i++) {
     const state = sorted[i]!.state;
-    chunk += line(rows[i]!, (text, c) => (c === stateColumn && state ? paint(chalk, STATE_MEANING[state], text) : text));
+    chunk += line(cellsOf(sorted[i]!), (text, c) => (c === stateColumn && state ? paint(chalk, STATE_MEANING[state], text) : text));
     if (i % BATCH === BATCH - 1) {
       yield chunk;
       chunk = "";

@@ -1,11 +1,11 @@
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { endianness } from "node:os";
 import { join } from "node:path";
 import type { Family, Problem, Proto, SocketRecord } from "../../model/socket.js";
-import { netnsLink, scanInodeOwners, type OwnerScan } from "./inode-owners.js";
+import { netnsLink, scanInodeOwners } from "./inode-owners.js";
 import { startOwnerScan } from "./owner-scan.js";
 import { parsePasswd } from "./parse-passwd.js";
-import { parseProcNet } from "./parse-proc-net.js";
+import { ProcNetParser } from "./parse-proc-net.js";
 
 export interface LinuxCollectOptions {
   protos: readonly Proto[];
@@ -43,19 +43,59 @@ function readOptional(path: string): Buffer | null {
   }
 }
 
+const CHUNK = 1 << 18;
+const LF = 0x0a;
+
+/**
+ * Feeds a file to the parser a chunk of whole lines at a time, through one buffer: /proc
+ * tables of 100k sockets are 15 MB, which a whole-file read would allocate (and copy)
+ * piece by piece. Returns false when the file does not exist (e.g. tcp6 with IPv6 disabled).
+ */
+function parseFile(path: string, parser: ProcNetParser, buffer: { bytes: Buffer }): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw error;
+  }
+  try {
+    let kept = 0; // the start of a line the last read cut short, moved to the front
+    for (;;) {
+      if (kept === buffer.bytes.length) buffer.bytes = Buffer.concat([buffer.bytes, Buffer.allocUnsafe(buffer.bytes.length)]);
+      const b = buffer.bytes;
+      const end = kept + readSync(fd, b, kept, b.length - kept, null);
+      if (end === kept) {
+        if (kept > 0) parser.push(b, kept); // a last line without its newline
+        return true;
+      }
+      const lastLine = b.lastIndexOf(LF, end - 1);
+      if (lastLine < 0) {
+        kept = end;
+        continue;
+      }
+      parser.push(b, lastLine + 1);
+      b.copyWithin(0, lastLine + 1, end);
+      kept = end - lastLine - 1;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** The socket tables and the users owning the sockets: everything but the owning processes. */
 function readTables(options: LinuxCollectOptions): CollectResult {
   const { procRoot = "/proc", etcRoot = "/etc" } = options;
   const records: SocketRecord[] = [];
   const problems: Problem[] = [];
   const byteOrder = endianness();
+  const buffer = { bytes: Buffer.allocUnsafe(CHUNK) };
 
   for (const table of TABLES) {
     if (!options.protos.includes(table.proto)) continue;
     const path = join(options.netRoot ?? join(procRoot, "net"), table.file);
-    const bytes = readOptional(path);
-    if (bytes === null) continue;
-    const parsed = parseProcNet(bytes, { proto: table.proto, byteOrder, source: path });
+    const parsed = new ProcNetParser({ proto: table.proto, byteOrder, source: path });
+    if (!parseFile(path, parsed, buffer)) continue;
     // tcp6 also holds IPv4-mapped sockets: those stay family ipv6, like ss shows them.
     for (const r of parsed.records) if (options.families.includes(r.family)) records.push(r);
     for (const p of parsed.problems) problems.push(p);
@@ -73,22 +113,8 @@ const inodesOf = (records: readonly SocketRecord[]) => {
   return inodes;
 };
 
-/** Fills pid and process from the scan, and says so when some owners were hidden from us. */
-function attachOwners(result: CollectResult, wanted: number, { owners, denied }: OwnerScan): CollectResult {
-  for (const r of result.records) {
-    const owner = r.inode === null ? undefined : owners.get(r.inode);
-    if (owner) {
-      r.pid = owner.pid;
-      r.process = owner.process;
-    }
-  }
-  if (denied > 0 && owners.size < wanted) {
-    result.notices.push(
-      `not all processes could be identified: ${denied} process(es) hide their sockets from this user; run as root to see every owner.`,
-    );
-  }
-  return result;
-}
+const notice = (denied: number) =>
+  `not all processes could be identified: ${denied} process(es) hide their sockets from this user; run as root to see every owner.`;
 
 /** Reads the tables, then (when asked) scans for owners, all in this thread. */
 export function collectLinux(options: LinuxCollectOptions): CollectResult {
@@ -96,7 +122,16 @@ export function collectLinux(options: LinuxCollectOptions): CollectResult {
   if (!options.owners) return result;
   const { procRoot = "/proc" } = options;
   const wanted = inodesOf(result.records);
-  return attachOwners(result, wanted.size, scanInodeOwners(procRoot, wanted, netnsLink(procRoot, "self")));
+  const { owners, denied } = scanInodeOwners(procRoot, wanted, netnsLink(procRoot, "self"));
+  for (const r of result.records) {
+    const owner = r.inode === null ? undefined : owners.get(r.inode);
+    if (owner) {
+      r.pid = owner.pid;
+      r.process = owner.process;
+    }
+  }
+  if (denied > 0 && owners.size < wanted.size) result.notices.push(notice(denied));
+  return result;
 }
 
 /**
@@ -107,6 +142,15 @@ export async function collectLinuxOverlapped(options: LinuxCollectOptions): Prom
   if (!options.owners) return readTables(options);
   const scan = startOwnerScan(options.procRoot ?? "/proc");
   const result = readTables(options);
-  const wanted = inodesOf(result.records);
-  return attachOwners(result, wanted.size, await scan.finish(wanted));
+  const sockets = result.records.filter((r) => r.inode !== null);
+  const { pids, names, denied } = await scan.finish(Float64Array.from(sockets, (r) => r.inode!));
+  let found = 0;
+  sockets.forEach((r, i) => {
+    if (pids[i] === 0) return;
+    r.pid = pids[i]!;
+    r.process = names.get(r.pid) ?? "";
+    found++;
+  });
+  if (denied > 0 && found < sockets.length) result.notices.push(notice(denied));
+  return result;
 }

@@ -127,15 +127,17 @@ export class FdScanner {
 export function ownersOf(procRoot: string, holders: Iterable<readonly [number, number]>): Map<number, Owner> {
   const byPid = new Map<number, Owner>();
   const owners = new Map<number, Owner>();
-  for (const [inode, pid] of holders) {
-    let owner = byPid.get(pid);
-    if (!owner) {
-      owner = { pid, process: readComm(procRoot, pid) };
-      byPid.set(pid, owner);
-    }
-    owners.set(inode, owner);
-  }
+  for (const [inode, pid] of holders) addOwner(procRoot, owners, byPid, inode, pid);
   return owners;
+}
+
+function addOwner(procRoot: string, owners: Map<number, Owner>, byPid: Map<number, Owner>, inode: number, pid: number): void {
+  let owner = byPid.get(pid);
+  if (!owner) {
+    owner = { pid, process: readComm(procRoot, pid) };
+    byPid.set(pid, owner);
+  }
+  owners.set(inode, owner);
 }
 
 /** Scans /proc/*\/fd in this thread until every wanted inode has an owner. */
@@ -150,7 +152,8 @@ export function scanInodeOwners(procRoot: string, wanted: ReadonlySet<number>, f
   return { owners: scanner.owners(), denied: scanner.denied };
 }
 
-function readComm(procRoot: string, pid: number): string {
+/** The process name of pid (its comm), or "" when it is gone. */
+export function readComm(procRoot: string, pid: number): string {
   try {
     return readFileSync(`${procRoot}/${pid}/comm`, "utf8").replace(/\n$/, "");
   } catch {

@@ -5,19 +5,23 @@
  *
  *   workerData: { procRoot, firstNetns, port }
  *   port <- the wanted inodes (Float64Array), whenever the main thread knows them
- *   parentPort -> { inodes: Float64Array, pids: Int32Array, denied }
+ *   parentPort -> { pids: Int32Array (pids[i] holds inodes[i], 0: not found), names: [pid, comm][], denied }
  */
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from "node:worker_threads";
-import { FdScanner, listPids } from "./inode-owners.js";
+import { FdScanner, listPids, readComm } from "./inode-owners.js";
 
 const { procRoot, firstNetns, port } = workerData as { procRoot: string; firstNetns: string | null; port: MessagePort };
 const scanner = new FdScanner(procRoot);
+let wanted: Float64Array | null = null;
 
-const takeWanted = (message: unknown) => scanner.want(new Set(message as Float64Array));
+const takeWanted = (message: unknown) => {
+  wanted = message as Float64Array;
+  scanner.want(new Set(wanted));
+};
 
 for (const pid of listPids(procRoot, firstNetns)) {
   // Between processes, pick up the wanted set if it has come: from then on the scan can stop early.
-  if (!scanner.wanting) {
+  if (!wanted) {
     const received = receiveMessageOnPort(port);
     if (received) takeWanted(received.message);
   }
@@ -25,17 +29,22 @@ for (const pid of listPids(procRoot, firstNetns)) {
   scanner.scanPid(pid);
 }
 
-const reply = () => {
-  const found = [...scanner.holders];
-  const inodes = Float64Array.from(found, ([inode]) => inode);
-  const pids = Int32Array.from(found, ([, pid]) => pid);
-  parentPort!.postMessage({ inodes, pids, denied: scanner.denied }, [inodes.buffer, pids.buffer]);
+const reply = (inodes: Float64Array) => {
+  const pids = new Int32Array(inodes.length);
+  const names = new Map<number, string>();
+  for (let i = 0; i < inodes.length; i++) {
+    const pid = scanner.holders.get(inodes[i]!);
+    if (pid === undefined) continue;
+    pids[i] = pid;
+    if (!names.has(pid)) names.set(pid, readComm(procRoot, pid));
+  }
+  parentPort!.postMessage({ pids, names: [...names], denied: scanner.denied }, [pids.buffer]);
   port.close();
 };
 
-if (scanner.wanting) reply();
+if (wanted) reply(wanted);
 else
   port.once("message", (message) => {
     takeWanted(message);
-    reply();
+    reply(message as Float64Array);
   });

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { MessageChannel, Worker } from "node:worker_threads";
-import { netnsLink, ownersOf, scanInodeOwners, type OwnerScan } from "./inode-owners.js";
+import { netnsLink, scanInodeOwners } from "./inode-owners.js";
 
 /**
  * The owner scan overlapped with reading /proc/net: a worker thread walks /proc/<pid>/fd
@@ -9,33 +9,56 @@ import { netnsLink, ownersOf, scanInodeOwners, type OwnerScan } from "./inode-ow
  * larger half of the work, and the two halves now share the machine's cores.
  *
  *   const scan = startOwnerScan("/proc");
- *   const records = readTables();                  // meanwhile, the worker scans
- *   const { owners } = await scan.finish(inodesOf(records));
+ *   const records = readTables();                   // meanwhile, the worker scans
+ *   const { pids, names } = await scan.finish(inodes);   // pids[i] holds inodes[i], 0: unknown
+ *
+ * Answers come as arrays parallel to the question, so no per-socket map is built here.
  */
+export interface OwnerAnswer {
+  /** pids[i] is the process holding inodes[i]; 0 when none was found. */
+  pids: Int32Array;
+  /** Process name (comm) of each pid in pids. */
+  names: Map<number, string>;
+  /** Processes whose fd table we were not allowed to read (not root). */
+  denied: number;
+}
+
 export interface PendingOwnerScan {
-  finish(wanted: ReadonlySet<number>): Promise<OwnerScan>;
+  finish(inodes: Float64Array): Promise<OwnerAnswer>;
 }
 
 // Built next to the bundle's chunks (tsup.config.ts). Run from the TypeScript sources
 // (tests), there is no such file and the scan runs in this thread instead.
 const WORKER_URL = new URL("./owner-scan-worker.js", import.meta.url);
 
-interface WorkerReply {
-  inodes: Float64Array;
-  pids: Int32Array;
-  denied: number;
+/** The same answer from a scan in this thread. */
+function scanHere(procRoot: string, firstNetns: string | null, inodes: Float64Array): OwnerAnswer {
+  const { owners, denied } = scanInodeOwners(procRoot, new Set(inodes), firstNetns);
+  const pids = new Int32Array(inodes.length);
+  const names = new Map<number, string>();
+  inodes.forEach((inode, i) => {
+    const owner = owners.get(inode);
+    if (!owner) return;
+    pids[i] = owner.pid;
+    names.set(owner.pid, owner.process);
+  });
+  return { pids, names, denied };
 }
 
 export function startOwnerScan(procRoot: string): PendingOwnerScan {
   // The processes of our own namespace hold our sockets: scanning them first lets the scan stop early.
   const firstNetns = netnsLink(procRoot, "self");
-  const inThisThread: PendingOwnerScan = { finish: async (wanted) => scanInodeOwners(procRoot, wanted, firstNetns) };
-  if (!existsSync(WORKER_URL)) return inThisThread;
+  if (!existsSync(WORKER_URL)) return { finish: async (inodes) => scanHere(procRoot, firstNetns, inodes) };
 
   const { port1, port2 } = new MessageChannel();
-  const worker = new Worker(WORKER_URL, { workerData: { procRoot, firstNetns, port: port2 }, transferList: [port2] });
+  const worker = new Worker(WORKER_URL, {
+    workerData: { procRoot, firstNetns, port: port2 },
+    transferList: [port2],
+    // Its garbage is one short string per descriptor: a small young generation keeps the RSS down.
+    resourceLimits: { maxYoungGenerationSizeMb: 4, stackSizeMb: 1 },
+  });
   worker.unref(); // never keeps the process alive by itself: finish() holds it while waiting
-  const reply = new Promise<WorkerReply>((resolve, reject) => {
+  const reply = new Promise<{ pids: Int32Array; names: Array<[number, string]>; denied: number }>((resolve, reject) => {
     worker.once("message", resolve);
     worker.once("error", reject);
     worker.once("exit", (code) => reject(new Error(`owner scan worker exited with ${code}`)));
@@ -43,19 +66,18 @@ export function startOwnerScan(procRoot: string): PendingOwnerScan {
   reply.catch(() => {}); // awaited (and handled) in finish()
 
   return {
-    async finish(wanted) {
-      if (wanted.size === 0) {
+    async finish(inodes) {
+      if (inodes.length === 0) {
         void worker.terminate();
-        return { owners: new Map(), denied: 0 };
+        return { pids: new Int32Array(0), names: new Map(), denied: 0 };
       }
       worker.ref();
-      port1.postMessage(Float64Array.from(wanted));
+      port1.postMessage(inodes);
       try {
-        const { inodes, pids, denied } = await reply;
-        const pairs = Array.from(inodes, (inode, i) => [inode, pids[i]!] as const);
-        return { owners: ownersOf(procRoot, pairs), denied };
+        const { pids, names, denied } = await reply;
+        return { pids, names: new Map(names), denied };
       } catch {
-        return inThisThread.finish(wanted); // the worker failed to start or died: scan here
+        return scanHere(procRoot, firstNetns, inodes); // the worker failed to start or died: scan here
       } finally {
         port1.close();
       }

@@ -88,17 +88,14 @@ class AddressDecoder {
   private readonly v6 = new Map<number, { words: number[]; text: string }>();
   private readonly words = [0, 0, 0, 0];
   private readonly bytes = new Uint8Array(16);
-  constructor(
-    private readonly source: Uint8Array,
-    private readonly byteOrder: ByteOrder,
-  ) {}
+  constructor(private readonly byteOrder: ByteOrder) {}
 
-  /** Text of the address printed in [from, from + hexLen), or null if it is not hex. */
-  text(from: number, hexLen: 8 | 32): string | null {
+  /** Text of the address printed in b[from, from + hexLen), or null if it is not hex. */
+  text(b: Uint8Array, from: number, hexLen: 8 | 32): string | null {
     const count = hexLen / 8;
     const w = this.words;
     for (let k = 0; k < count; k++) {
-      const word = hexValue(this.source, from + 8 * k, from + 8 * k + 8);
+      const word = hexValue(b, from + 8 * k, from + 8 * k + 8);
       if (word < 0) return null;
       w[k] = word;
     }
@@ -154,6 +151,10 @@ function textBytes(text: string): Uint8Array {
  * quickly, which matters because a CLI run is always a cold start.
  */
 class RowReader {
+  /** The bytes being read (the table, or the chunk of it at hand). */
+  b: Uint8Array = new Uint8Array(0);
+  /** The text of b[from, to) as given, for messages. */
+  quote: (from: number, to: number) => string = () => "";
   /** Offsets of the first ten whitespace-separated fields of the current row. */
   readonly starts = new Int32Array(FIELDS);
   readonly ends = new Int32Array(FIELDS);
@@ -161,14 +162,11 @@ class RowReader {
   private readonly msPerTick: number;
 
   constructor(
-    private readonly b: Uint8Array,
     private readonly proto: Proto,
     byteOrder: ByteOrder,
     userHz: number,
-    /** The text of [from, to) as given, for messages. */
-    private readonly quote: (from: number, to: number) => string,
   ) {
-    this.addresses = new AddressDecoder(b, byteOrder);
+    this.addresses = new AddressDecoder(byteOrder);
     this.msPerTick = 1000 / userHz;
   }
 
@@ -204,8 +202,8 @@ class RowReader {
     const localPort = ends[1]! - lColon === 5 ? hexValue(b, lColon + 1, ends[1]!) : -1;
     const remotePort = ends[2]! - rColon === 5 ? hexValue(b, rColon + 1, ends[2]!) : -1;
     const sameFamily = lColon >= 0 && rColon >= 0 && rColon - starts[2]! === hexLen;
-    const localAddress = sameFamily && (hexLen === 8 || hexLen === 32) ? this.addresses.text(starts[1]!, hexLen) : null;
-    const remoteAddress = localAddress === null ? null : this.addresses.text(starts[2]!, hexLen as 8 | 32);
+    const localAddress = sameFamily && (hexLen === 8 || hexLen === 32) ? this.addresses.text(b, starts[1]!, hexLen) : null;
+    const remoteAddress = localAddress === null ? null : this.addresses.text(b, starts[2]!, hexLen as 8 | 32);
     if (localAddress === null || remoteAddress === null || localPort < 0 || remotePort < 0)
       return "unreadable address (expected HEX:PORT with 8 or 32 hex digits)";
 
@@ -253,31 +251,59 @@ class RowReader {
   }
 }
 
-/** Parses a table given as text (replays, tests) or as the bytes read from /proc (the live path). */
-export function parseProcNet(input: string | Uint8Array, options: ProcNetOptions): ParseResult {
-  const { proto, byteOrder = "LE", source = `/proc/net/${proto}`, userHz = 100 } = options;
-  const b = typeof input === "string" ? textBytes(input) : input;
-  // Problems quote the line as given: from the string when there is one.
-  const quote = (from: number, to: number) => (typeof input === "string" ? input.slice(from, to) : latin1(b, from, to));
-  const reader = new RowReader(b, proto, byteOrder, userHz, quote);
-  const records: SocketRecord[] = [];
-  const problems: Problem[] = [];
+/**
+ * Parses a table fed in pieces of whole lines: the live path reads /proc/net/tcp a chunk at
+ * a time into one reused buffer, so a 15 MB table never sits in memory whole.
+ *
+ *   const parser = new ProcNetParser({ proto: "tcp" });
+ *   parser.push(chunk, length);          // any number of times, each ending on a line end
+ *   parser.records, parser.problems
+ */
+export class ProcNetParser implements ParseResult {
+  readonly records: SocketRecord[] = [];
+  readonly problems: Problem[] = [];
+  private readonly reader: RowReader;
+  private readonly source: string;
+  private lineNo = 0;
 
-  let lineNo = 0;
-  let pos = 0;
-  while (pos < b.length) {
-    let eol = b.indexOf(LF, pos);
-    if (eol < 0) eol = b.length;
-    lineNo++;
-    const lineStart = pos;
-    const lineEnd = eol > lineStart && b[eol - 1] === CR ? eol - 1 : eol;
-    pos = eol + 1;
-
-    const n = reader.split(lineStart, lineEnd);
-    if (n === 0 || reader.isHeader()) continue; // blank line, header
-    const row = n < FIELDS ? `expected at least 10 fields, found ${n}` : reader.record();
-    if (typeof row === "string") problems.push({ source, line: lineNo, text: quote(lineStart, lineEnd), reason: row });
-    else records.push(row);
+  constructor(options: ProcNetOptions) {
+    const { proto, byteOrder = "LE", source = `/proc/net/${proto}`, userHz = 100 } = options;
+    this.reader = new RowReader(proto, byteOrder, userHz);
+    this.source = source;
   }
-  return { records, problems };
+
+  /**
+   * Parses the lines in b[0, length). Only the last piece of the input may end without a
+   * newline. `quote` gives the text of a line for problems (default: the bytes as latin1).
+   */
+  push(b: Uint8Array, length = b.length, quote = (from: number, to: number) => latin1(b, from, to)): void {
+    const reader = this.reader;
+    reader.b = b;
+    reader.quote = quote;
+    let pos = 0;
+    while (pos < length) {
+      let eol = b.indexOf(LF, pos);
+      if (eol < 0 || eol > length) eol = length;
+      this.lineNo++;
+      const lineStart = pos;
+      const lineEnd = eol > lineStart && b[eol - 1] === CR ? eol - 1 : eol;
+      pos = eol + 1;
+
+      const n = reader.split(lineStart, lineEnd);
+      if (n === 0 || reader.isHeader()) continue; // blank line, header
+      const row = n < FIELDS ? `expected at least 10 fields, found ${n}` : reader.record();
+      if (typeof row === "string") this.problems.push({ source: this.source, line: this.lineNo, text: quote(lineStart, lineEnd), reason: row });
+      else this.records.push(row);
+    }
+  }
+}
+
+/** Parses a whole table given as text (replays, tests) or as bytes. */
+export function parseProcNet(input: string | Uint8Array, options: ProcNetOptions): ParseResult {
+  const parser = new ProcNetParser(options);
+  if (typeof input === "string") {
+    // Problems quote the line as given, from the string.
+    parser.push(textBytes(input), input.length, (from, to) => input.slice(from, to));
+  } else parser.push(input);
+  return { records: parser.records, problems: parser.problems };
 }

@@ -1,0 +1,43 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { collectLinux } from "../../src/sources/linux-procfs/collect.js";
+import { parseProcNet } from "../../src/sources/linux-procfs/parse-proc-net.js";
+
+/**
+ * The live path reads /proc/net/* in 256 KiB chunks and parses whole lines as they come.
+ * A table of 6000 rows (about 900 KiB) puts lines across every chunk boundary; the result
+ * must be what parsing the whole text at once gives, bad lines and line numbers included.
+ */
+const HEADER = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode";
+const row = (i: number) =>
+  `${String(i).padStart(5)}: 0100007F:${(1024 + i).toString(16).toUpperCase().padStart(4, "0")} 0100007F:1F90 01 00000000:00000000 00:00000000 00000000     0        0 ${100000 + i} 1 0000000000000000 20 4 30 10 -1                     `;
+
+const lines = [HEADER];
+for (let i = 0; i < 6000; i++) lines.push(i % 1000 === 999 ? `${String(i).padStart(5)}: broken` : row(i));
+const text = `${lines.join("\n")}\n${row(6000)}`; // the last line has no newline
+
+const root = mkdtempSync(join(tmpdir(), "tcpstat-chunks-"));
+mkdirSync(join(root, "net"));
+writeFileSync(join(root, "net", "tcp"), text);
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe("reading a big table in chunks", () => {
+  it("gives exactly what parsing the whole text gives", () => {
+    const whole = parseProcNet(text, { proto: "tcp", source: join(root, "net", "tcp") });
+    const chunked = collectLinux({ protos: ["tcp"], families: ["ipv4"], owners: false, procRoot: root, etcRoot: root });
+    expect(text.length).toBeGreaterThan(3 * (1 << 18));
+    expect(chunked.records).toHaveLength(6001 - 6);
+    expect(chunked.records).toEqual(whole.records);
+    expect(chunked.problems).toEqual(whole.problems);
+  });
+
+  it("counts the broken rows with their line numbers (the header is line 1)", () => {
+    const { problems, records } = collectLinux({ protos: ["tcp"], families: ["ipv4"], owners: false, procRoot: root, etcRoot: root });
+    expect(problems.map((p) => p.line)).toEqual([1001, 2001, 3001, 4001, 5001, 6001]);
+    expect(problems[0]!.text).toBe("  999: broken");
+    // The row after the last newline is read too: port 1024 + 6000.
+    expect(records.at(-1)).toMatchObject({ localPort: 7024, remotePort: 8080, state: "ESTABLISHED", inode: 106000 });
+  });
+});
