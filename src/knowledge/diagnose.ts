@@ -115,12 +115,14 @@ function closeWait(input: DiagnoseInput): Finding[] {
   for (const [pid, list] of groupBy(inState(input.records, "CLOSE_WAIT"), (r) => r.pid)) {
     if (list.length < limit) continue;
     const first = list[0]!;
+    // A CLOSE_WAIT socket is always held by a program; no pid means it could not be identified.
+    const holder = pid === null ? "an unidentified process (run as root to see every owner)" : owner(pid, first.process);
     const timers = timerFacts(list);
     const ports = [...new Set(list.map((r) => r.localPort))];
     out.push({
       rule: "close-wait",
       severity: severity(list.length, limit),
-      title: `${list.length} CLOSE_WAIT sockets piling up in ${owner(pid, first.process)}${ports.length === 1 ? ` on port ${ports[0]}` : ""}`,
+      title: `${list.length} CLOSE_WAIT sockets piling up in ${holder}${ports.length === 1 ? ` on port ${ports[0]}` : ""}`,
       state: "CLOSE_WAIT",
       count: list.length,
       threshold: limit,
@@ -130,7 +132,7 @@ function closeWait(input: DiagnoseInput): Finding[] {
       peer: commonest(list.map((r) => r.remoteAddress ?? "-")),
       oldestTimerMs: timers.longestMs,
       evidence: [
-        `${list.length} sockets in CLOSE_WAIT owned by ${owner(pid, first.process)} (threshold close-wait=${limit})`,
+        `${list.length} sockets in CLOSE_WAIT owned by ${holder} (threshold close-wait=${limit})`,
         `local ports: ${top(list.map((r) => String(r.localPort)))}`,
         `peers: ${top(list.map((r) => r.remoteAddress ?? "-"))}`,
         ...(timers.line ? [timers.line] : ["no timers running: the kernel will never close them by itself"]),
