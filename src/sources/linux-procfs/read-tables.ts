@@ -1,0 +1,61 @@
+import { readFileSync } from "node:fs";
+import { endianness } from "node:os";
+import { join } from "node:path";
+import type { Family, Problem, Proto, SocketRecord } from "../../model/socket.js";
+import type { CollectResult, LinuxCollectOptions } from "./collect.js";
+import { parsePasswd } from "./parse-passwd.js";
+import { ProcNetParser } from "./parse-proc-net.js";
+import { CHUNK, readLineChunks } from "./read-lines.js";
+
+/**
+ * The socket tables (/proc/net/{tcp,tcp6,udp,udp6}) and the users owning the sockets:
+ * everything a listing needs but the owning processes.
+ */
+
+const TABLES: ReadonlyArray<{ proto: Proto; family: Family; file: string }> = [
+  { proto: "tcp", family: "ipv4", file: "tcp" },
+  { proto: "tcp", family: "ipv6", file: "tcp6" },
+  { proto: "udp", family: "ipv4", file: "udp" },
+  { proto: "udp", family: "ipv6", file: "udp6" },
+];
+
+/** The tables asked for, each with its path and a parser. */
+function plan(options: LinuxCollectOptions) {
+  const { procRoot = "/proc" } = options;
+  const byteOrder = endianness();
+  return TABLES.filter((t) => options.protos.includes(t.proto)).map((t) => {
+    const path = join(options.netRoot ?? join(procRoot, "net"), t.file);
+    return { path, parser: new ProcNetParser({ proto: t.proto, byteOrder, source: path }) };
+  });
+}
+
+/** The parsed tables as one result: families filtered, user names filled in. */
+function assemble(options: LinuxCollectOptions, parsers: readonly ProcNetParser[]): CollectResult {
+  const records: SocketRecord[] = [];
+  const problems: Problem[] = [];
+  for (const parsed of parsers) {
+    // tcp6 also holds IPv4-mapped sockets: those stay family ipv6, like ss shows them.
+    for (const r of parsed.records) if (options.families.includes(r.family)) records.push(r);
+    for (const p of parsed.problems) problems.push(p);
+  }
+  const users = readUsers(options.etcRoot ?? "/etc");
+  for (const r of records) if (r.uid !== null) r.user = users.get(r.uid) ?? null;
+  return { records, problems, notices: [] };
+}
+
+function readUsers(etcRoot: string): Map<number, string> {
+  try {
+    return parsePasswd(readFileSync(join(etcRoot, "passwd"), "utf8"));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return new Map();
+    throw error;
+  }
+}
+
+/** Reads and parses the tables in this thread. */
+export function readTables(options: LinuxCollectOptions): CollectResult {
+  const tables = plan(options);
+  const buffer = { bytes: Buffer.allocUnsafe(CHUNK) };
+  for (const { path, parser } of tables) readLineChunks(path, buffer, (b, length) => parser.push(b, length));
+  return assemble(options, tables.map((t) => t.parser));
+}
