@@ -6,8 +6,9 @@
 // --v6: share of connections made over ::1 instead of 127.0.0.1.
 // --half: share whose client half-closes (shutdown(SHUT_WR)): the client sits in FIN_WAIT2
 //         and the server, which never answers the FIN, in CLOSE_WAIT: the leak people hunt.
-// The process ends by itself after --ttl seconds, when stdin closes (the bench went away),
+// The process ends by itself after --ttl seconds, when a piped stdin closes (the bench went away),
 // or on SIGTERM; it never outlives the network namespace it was started in anyway.
+import { fstatSync } from "node:fs";
 import net from "node:net";
 import { parseArgs } from "node:util";
 
@@ -26,9 +27,12 @@ const v6Share = Number(values.v6);
 const halfShare = Number(values.half);
 
 setTimeout(() => process.exit(0), Number(values.ttl) * 1000).unref();
-process.stdin.on("end", () => process.exit(0));
-process.stdin.on("error", () => process.exit(0));
-process.stdin.resume();
+// Started with a pipe on stdin (the bench), its closing means the bench is gone.
+if (fstatSync(0).isFIFO()) {
+  process.stdin.on("end", () => process.exit(0));
+  process.stdin.on("error", () => process.exit(0));
+  process.stdin.resume();
+}
 process.on("SIGTERM", () => process.exit(0));
 
 const fail = (message) => {

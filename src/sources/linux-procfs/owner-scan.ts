@@ -1,5 +1,4 @@
 import { existsSync } from "node:fs";
-import { MessageChannel, Worker } from "node:worker_threads";
 import { netnsLink, scanInodeOwners } from "./inode-owners.js";
 
 /**
@@ -8,7 +7,7 @@ import { netnsLink, scanInodeOwners } from "./inode-owners.js";
  * are parsed; it stops when all are found. On a server with 100k sockets the scan is the
  * larger half of the work, and the two halves now share the machine's cores.
  *
- *   const scan = startOwnerScan("/proc");
+ *   const scan = await startOwnerScan("/proc");
  *   const records = readTables();                   // meanwhile, the worker scans
  *   const { pids, names } = await scan.finish(inodes);   // pids[i] holds inodes[i], 0: unknown
  *
@@ -45,11 +44,12 @@ function scanHere(procRoot: string, firstNetns: string | null, inodes: Float64Ar
   return { pids, names, denied };
 }
 
-export function startOwnerScan(procRoot: string): PendingOwnerScan {
+export async function startOwnerScan(procRoot: string): Promise<PendingOwnerScan> {
   // The processes of our own namespace hold our sockets: scanning them first lets the scan stop early.
   const firstNetns = netnsLink(procRoot, "self");
   if (!existsSync(WORKER_URL)) return { finish: async (inodes) => scanHere(procRoot, firstNetns, inodes) };
 
+  const { MessageChannel, Worker } = await import("node:worker_threads"); // only big tables get here
   const { port1, port2 } = new MessageChannel();
   const worker = new Worker(WORKER_URL, {
     workerData: { procRoot, firstNetns, port: port2 },
