@@ -27,8 +27,9 @@ const v6Share = Number(values.v6);
 const halfShare = Number(values.half);
 
 setTimeout(() => process.exit(0), Number(values.ttl) * 1000).unref();
-// Started with a pipe on stdin (the bench), its closing means the bench is gone.
-if (fstatSync(0).isFIFO()) {
+// Started with a pipe on stdin (the bench: a socket pair), its closing means the bench is gone.
+const stdin = fstatSync(0);
+if (stdin.isFIFO() || stdin.isSocket()) {
   process.stdin.on("end", () => process.exit(0));
   process.stdin.on("error", () => process.exit(0));
   process.stdin.resume();

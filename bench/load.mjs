@@ -25,6 +25,9 @@ export function prepareNamespace() {
   writeFileSync("/proc/sys/net/ipv4/ip_local_port_range", "1024 65535\n");
   writeFileSync("/proc/sys/net/core/somaxconn", "4096\n");
   writeFileSync("/proc/sys/net/ipv4/tcp_max_syn_backlog", "8192\n");
+  // The listeners' ports: never handed out as a client's ephemeral port, which would make
+  // a later listener fail with EADDRINUSE.
+  writeFileSync("/proc/sys/net/ipv4/ip_local_reserved_ports", `${FIRST_PORT}-${FIRST_PORT + 999}\n`);
 }
 
 /** Descriptors one process may open here: its hard limit (the soft one is raised to it). */
