@@ -130,6 +130,15 @@ describe("names with control characters", () => {
     if (args[0] === "doctor") expect(stdout.match(/\\x1b\[2J\\x1b\[31mevil/g)?.length).toBe(3);
   });
 
+  it("--watch frames and summary --oneline show them escaped", () => {
+    for (const args of [["-l", "--watch", "0.1", "--count", "2"], ["summary", "--by", "process", "--oneline"]]) {
+      const { stdout, status } = runTcpstat(args, { netns: ns });
+      expect(status).toBe(0);
+      expect(stdout).not.toContain("\x1b");
+      expect(stdout).toContain("\\x1b[2J\\x1b[31mevil");
+    }
+  });
+
   it("doctor --json keeps the exact name", () => {
     const { stdout, status } = runTcpstat(["doctor", "--threshold", "close-wait=1", "--json"], { netns: ns });
     expect(status).toBe(3);

@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { BIN } from "../helpers/cli.js";
@@ -41,7 +42,7 @@ describe.skipIf(!hasScript)("--watch and SIGTERM on a terminal", () => {
     const [tcpstat] = children(child.pid!);
     expect(tcpstat).toBeGreaterThan(0);
     process.kill(tcpstat!, "SIGTERM");
-    const [code] = (await new Promise((resolve) => child.on("exit", (...a) => resolve(a)))) as [number | null];
+    const [code] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
     expect(code).toBe(143);
     expect(out.lastIndexOf(LEAVE)).toBeGreaterThan(out.lastIndexOf("\x1b[?1049h"));
   });

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { endianness } from "node:os";
 import { join } from "node:path";
+import { TcpstatError } from "../../errors.js";
 import type { Family, Problem, Proto, SocketRecord } from "../../model/socket.js";
 import type { CollectResult, LinuxCollectOptions } from "./collect.js";
 import { parsePasswd } from "./parse-passwd.js";
@@ -56,6 +57,16 @@ function readUsers(etcRoot: string): Map<number, string> {
 export function readTables(options: LinuxCollectOptions): CollectResult {
   const tables = plan(options);
   const buffer = { bytes: Buffer.allocUnsafe(CHUNK) };
-  for (const { path, parser } of tables) readLineChunks(path, buffer, (b, length) => parser.push(b, length));
+  let found = 0;
+  for (const { path, parser } of tables) if (readLineChunks(path, buffer, (b, length) => parser.push(b, length))) found++;
+  // IPv6 may be off, but tcp and udp exist wherever /proc is mounted: none at all means no
+  // /proc (a bare container, a chroot), and an empty list would be a lie.
+  if (found === 0) {
+    const dir = options.netRoot ?? join(options.procRoot ?? "/proc", "net");
+    throw new TcpstatError(
+      `no socket tables in ${dir} (is /proc mounted?)`,
+      "mount proc, run `ss -tuan` or `--source linux-ss`, or replay a capture with --input FILE",
+    );
+  }
   return assemble(options, tables.map((t) => t.parser));
 }
