@@ -23,12 +23,12 @@ export interface TextChunk {
 export interface ChunkOptions {
   /** Name for messages: the file name, or "stdin". */
   source: string;
-  /** About how many characters a chunk holds (default 4 Mi). */
+  /** About how many characters a chunk holds (default 256 Ki: small chunks keep the heap small). */
   chunkChars?: number;
 }
 
 const SNIFF_BYTES = 64 * 1024;
-const DEFAULT_CHUNK = 512 * 1024;
+const DEFAULT_CHUNK = 256 * 1024;
 
 interface Decoder {
   decode(bytes: Uint8Array, stream: boolean): string;

@@ -14,7 +14,7 @@ import { BIN, runTcpstat } from "../helpers/cli.js";
  */
 
 const ROWS = 1_000_000;
-const PEAK_RSS_KB = 256 * 1024;
+const PEAK_RSS_KB = 200 * 1024;
 // Kernel state codes (include/net/tcp_states.h) cycled through the rows: 250,000 each.
 const CYCLE = [
   ["01", "ESTABLISHED"],
