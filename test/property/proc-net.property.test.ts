@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { SocketRecord } from "../../src/model/socket.js";
-import { parseProcNet, type ByteOrder } from "../../src/sources/linux-procfs/parse-proc-net.js";
+import { parseProcNet, ProcNetParser, type ByteOrder } from "../../src/sources/linux-procfs/parse-proc-net.js";
 import { addressText } from "./address-oracle.js";
 import { anyText, document, expectSound, mutated, runs } from "./harness.js";
 
@@ -182,6 +182,25 @@ describe("parseProcNet properties", () => {
         expect(result.records.length + result.problems.length).toBe(lines.length);
       }),
       runs(2000),
+    );
+  });
+
+  it("bytes fed in pieces of whole lines (the live reader) parse as the whole table does", () => {
+    fc.assert(
+      fc.property(document(fc.oneof(validLine, mutated(validLine)), HEADER), fc.array(fc.nat(), { maxLength: 5 }), (text, cuts) => {
+        const bytes = Buffer.from(text, "latin1");
+        const ends = [...new Set(cuts.map((c) => bytes.indexOf(0x0a, c % (bytes.length + 1))).filter((e) => e >= 0))].sort((a, b) => a - b);
+        const parser = new ProcNetParser({ proto: "tcp", source: "t" });
+        let from = 0;
+        for (const end of [...ends, bytes.length - 1]) {
+          if (end + 1 <= from) continue;
+          parser.push(bytes.subarray(from, end + 1));
+          from = end + 1;
+        }
+        const whole = parseProcNet(bytes, { proto: "tcp", source: "t" });
+        expect({ records: parser.records, problems: parser.problems }).toEqual(whole);
+      }),
+      runs(1500),
     );
   });
 
