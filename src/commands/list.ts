@@ -89,15 +89,14 @@ async function readInput(flags: SourceFlags): Promise<Pick<ListOptions, "input" 
   if (flags.netns !== undefined) throw usageError("--netns reads this machine's namespaces; it cannot apply to --input", "drop --netns");
   const order = flags.byteOrder?.toLowerCase();
   if (order !== undefined && order !== "le" && order !== "be") throw usageError(`bad byte order '${flags.byteOrder}'`, "use --byte-order le or --byte-order be");
-  const { readFile } = await import("node:fs/promises");
+  const { createReadStream } = await import("node:fs");
+  const { readWhole } = await import("../lib/stream-input.js");
   let bytes: Uint8Array;
   try {
-    if (file === "-") {
-      const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-      bytes = Buffer.concat(chunks);
-    } else bytes = await readFile(file);
+    // Checked for binary data as it arrives: `--input /dev/zero` must not fill the memory.
+    bytes = await readWhole(file === "-" ? process.stdin : createReadStream(file), file === "-" ? "stdin" : file);
   } catch (error) {
+    if (error instanceof TcpstatError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : code === "EACCES" ? "permission denied" : (error as Error).message;
     throw new TcpstatError(`cannot read --input ${file}: ${why}`, "give the path of a captured netstat, ss, lsof, sockstat or /proc/net output, or - for stdin");

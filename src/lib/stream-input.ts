@@ -76,6 +76,28 @@ export function assertText(bytes: Uint8Array, source: string): void {
     );
 }
 
+/**
+ * Reads a whole capture (for the outputs that need every socket at once), refusing binary data
+ * as soon as its first block is in: `--input /dev/zero` ends with one line, not with memory full.
+ */
+export async function readWhole(input: AsyncIterable<Uint8Array | string>, source: string): Promise<Buffer> {
+  const pieces: Buffer[] = [];
+  let size = 0;
+  let checked = false;
+  for await (const piece of input) {
+    const bytes = typeof piece === "string" ? Buffer.from(piece) : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+    pieces.push(bytes);
+    size += bytes.length;
+    if (!checked && size >= SNIFF_BYTES) {
+      assertText(Buffer.concat(pieces), source);
+      checked = true;
+    }
+  }
+  const all = Buffer.concat(pieces);
+  if (!checked) assertText(all, source);
+  return all;
+}
+
 export async function* readTextChunks(input: AsyncIterable<Uint8Array | string>, options: ChunkOptions): AsyncGenerator<TextChunk> {
   const chunkChars = options.chunkChars ?? DEFAULT_CHUNK;
   let decoder: Decoder | undefined;

@@ -141,6 +141,14 @@ describe("broken input", () => {
     }
   });
 
+  it("an endless binary input (/dev/zero) is refused at once, in every output", () => {
+    for (const args of [[], ["--json"], ["--ndjson"], ["summary"], ["summary", "--by", "port"]]) {
+      const r = runTcpstat([...args, "--input", "/dev/zero"]);
+      expect(r.status).toBe(1);
+      expect(r.stderr.trim()).toMatch(/^tcpstat: \/dev\/zero looks like binary data/);
+    }
+  });
+
   it("an empty or blank input says so, exit 1", () => {
     const file = join(dir, "empty");
     for (const content of ["", "\n\n   \r\n"]) {
