@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN } from "../helpers/cli.js";
 import { createNetns, type Netns } from "../helpers/netns.js";
+import { holdConnections, type Load } from "./load.js";
 
 /**
  * tcpstat run by an unprivileged user (nobody, via setpriv) in a namespace where root and
@@ -101,5 +102,31 @@ describe("as an unprivileged user", () => {
     expect([0, 3]).toContain(status);
     expect(stderr).not.toMatch(/EACCES|EPERM|permission denied|Error:/i);
     expect(stderr.trim().split("\n").filter(Boolean).length).toBeLessThanOrEqual(1);
+  });
+});
+
+describe("as an unprivileged user on a busy machine (the threaded owner scan)", () => {
+  let busy: Netns;
+  let load: Load;
+
+  beforeAll(async () => {
+    busy = createNetns();
+    load = await holdConnections(busy, 1, 3500); // 7001 sockets: past the point where the scan runs in a worker
+  });
+
+  afterAll(() => {
+    load?.stop();
+    busy?.close();
+  });
+
+  it("lists them all, one notice, exit 0", () => {
+    const env = { ...process.env, NO_COLOR: "1", HOME: "/" };
+    const r = busy.run("setpriv", [...NOBODY, process.execPath, BIN, "--ndjson"], { env });
+    expect(r.status).toBe(0);
+    expect(r.stderr.trim()).toMatch(NOTICE);
+    const lines = r.stdout.trim().split("\n");
+    expect(lines).toHaveLength(load.sockets);
+    // root holds them all: no owner can be seen.
+    expect(lines.every((l) => JSON.parse(l).pid === null)).toBe(true);
   });
 });
