@@ -3,12 +3,13 @@ import { describe, expect, it } from "vitest";
 import type { SocketRecord } from "../../src/model/socket.js";
 import { parseLinuxNetstat } from "../../src/sources/linux-netstat/parse-netstat-tuanp.js";
 import { parseSs } from "../../src/sources/linux-ss/parse-ss.js";
+import { parseNetstatAno } from "../../src/sources/windows-netstat/parse-netstat-ano.js";
 import { addressText } from "./address-oracle.js";
 import { runs } from "./harness.js";
 
 /**
- * Round trips through the text of the Linux tools: a random socket written as `netstat -tuanp`
- * (net-tools) and as `ss -tuanp` (iproute2) print it parses back to the same socket.
+ * Round trips through the tools' text: a random socket written as `netstat -tuanp` (net-tools),
+ * `ss -tuanp` (iproute2) and Windows `netstat -ano` print it parses back to the same socket.
  * The writers follow the tools' formats by hand (net-tools netstat.c: "%-4s  %6ld %6ld %-23s
  * %-23s %-11s" then "pid/name"; ss: "Netid State Recv-Q Send-Q Local:Port Peer:Port Process",
  * IPv6 in brackets, users:(("name",pid=N,fd=N))).
@@ -103,13 +104,50 @@ function ssLine({ record: r, stateIndex }: Sock): string {
   return `${r.proto.padEnd(5)} ${state.padEnd(10)} ${String(r.recvQ).padEnd(6)} ${String(r.sendQ).padEnd(6)} ${local.padStart(30)} ${remote.padStart(30)}${users}`;
 }
 
-describe("round trips through the Linux tools' text", () => {
+// Windows netstat -ano state words (MIB_TCP_STATE names as netstat prints them, English).
+const WINDOWS_STATES: Readonly<Record<string, string>> = {
+  ESTABLISHED: "ESTABLISHED", SYN_SENT: "SYN_SENT", SYN_RECV: "SYN_RECEIVED", FIN_WAIT1: "FIN_WAIT_1",
+  FIN_WAIT2: "FIN_WAIT_2", TIME_WAIT: "TIME_WAIT", CLOSE_WAIT: "CLOSE_WAIT", LAST_ACK: "LAST_ACK",
+  LISTEN: "LISTENING", CLOSING: "CLOSING",
+};
+
+/** `netstat -ano` on Windows: two-space indent, IPv6 in brackets, "*:*" for UDP, PID last; no queues, no names. */
+function windowsLine({ record: r, stateIndex }: Sock): string {
+  const host = (a: string) => (r.family === "ipv6" ? `[${a}]` : a);
+  const local = `${host(r.localAddress)}:${r.localPort}`;
+  const remote = r.proto === "udp" ? "*:*" : r.remoteAddress === null ? `${host(r.family === "ipv6" ? "::" : "0.0.0.0")}:0` : `${host(r.remoteAddress)}:${r.remotePort}`;
+  const state = r.proto === "tcp" ? WINDOWS_STATES[TCP_STATES[stateIndex]![0]]! : "";
+  // Columns are padded, and a wider address still leaves one space (as in "[fe80::1%12]:49664 [::]:0").
+  return `  ${r.proto.toUpperCase().padEnd(7)}${local.padEnd(22)} ${remote.padEnd(22)} ${state.padEnd(16)}${r.pid ?? 0}`;
+}
+
+describe("round trips through the tools' text", () => {
   it("netstat -tuanp: a socket written as netstat prints it parses back to itself", () => {
     const header = "Proto Recv-Q Send-Q Local Address           Foreign Address         State       PID/Program name";
     fc.assert(
       fc.property(fc.array(sockArb, { minLength: 1, maxLength: 5 }), (socks) => {
         const text = ["Active Internet connections (servers and established)", header, ...socks.map(netstatLine)].join("\n") + "\n";
         const result = parseLinuxNetstat(text, { source: "netstat" });
+        expect(result.problems).toEqual([]);
+        expect(result.records).toEqual(socks.map((s) => s.record));
+      }),
+      runs(2000),
+    );
+  });
+
+  it("Windows netstat -ano: a socket written as Windows prints it parses back to itself", () => {
+    // Windows shows no queues and, with -ano, no names; UDP has no peer in its table at all.
+    const windows = sockArb.map(({ record, stateIndex }) => {
+      const udp = record.proto === "udp";
+      return {
+        stateIndex,
+        record: { ...record, remoteAddress: udp ? null : record.remoteAddress, remotePort: udp ? null : record.remotePort, recvQ: null, sendQ: null, process: null },
+      };
+    });
+    fc.assert(
+      fc.property(fc.array(windows, { minLength: 1, maxLength: 5 }), (socks) => {
+        const text = ["", "Active Connections", "", "  Proto  Local Address          Foreign Address        State           PID", ...socks.map(windowsLine)].join("\r\n") + "\r\n";
+        const result = parseNetstatAno(text, { source: "netstat" });
         expect(result.problems).toEqual([]);
         expect(result.records).toEqual(socks.map((s) => s.record));
       }),
