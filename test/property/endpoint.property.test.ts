@@ -1,9 +1,14 @@
 import { isIPv4, isIPv6 } from "node:net";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { TcpstatError } from "../../src/errors.js";
 import { formatEndpoint, formatIpv4, formatIpv6, isUnspecified } from "../../src/lib/endpoint.js";
+import { parsePids, parsePorts, parseStates } from "../../src/lib/filter.js";
+import { SocketRecordSchema } from "../../src/model/socket.js";
+import { normalizeSiConnection } from "../../src/sources/systeminformation/collect.js";
+import { normalizeAddress } from "../../src/sources/text-endpoint.js";
 import { addressText, ipv6Bytes } from "./address-oracle.js";
-import { runs } from "./harness.js";
+import { anyText, runs } from "./harness.js";
 
 // Groups biased towards zero so that runs of zeros, ties and edges come up often.
 const group = fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 2, arbitrary: fc.integer({ min: 0, max: 0xffff }) }, fc.constantFrom(1, 0xffff));
@@ -59,6 +64,93 @@ describe("address text properties", () => {
         const host = address ?? (family === "ipv4" ? "0.0.0.0" : "::");
         expect(text).toBe(family === "ipv4" ? `${host}:${port ?? "*"}` : `[${host}]:${port ?? "*"}`);
         expect(isUnspecified(host)).toBe(bytes.every((b) => b === 0) || peerless);
+      }),
+      runs(2000),
+    );
+  });
+});
+
+describe("address text from tools (normalizeAddress)", () => {
+  /** How tools print an address: upper case, leading zeros, no compression, brackets. */
+  const spelled = (bytes: number[], upper: boolean, zeros: boolean, brackets: boolean) => {
+    const groups: string[] = [];
+    for (let i = 0; i < 16; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16).padStart(zeros ? 4 : 1, "0"));
+    const text = upper ? groups.join(":").toUpperCase() : groups.join(":");
+    return brackets ? `[${text}]` : text;
+  };
+
+  it("any spelling of an IPv6 address normalizes to its RFC 5952 text", () => {
+    fc.assert(
+      fc.property(v6, fc.boolean(), fc.boolean(), fc.boolean(), (bytes, upper, zeros, brackets) => {
+        const linkLocalScoped = bytes[0] === 0xfe && (bytes[1]! & 0xc0) === 0x80 && (bytes[2] !== 0 || bytes[3] !== 0);
+        fc.pre(!linkLocalScoped); // KAME scope ids (fe80:b::1) are their own case
+        expect(normalizeAddress(spelled(bytes, upper, zeros, brackets), "ipv6")).toBe(addressText(bytes));
+      }),
+      runs(3000),
+    );
+  });
+
+  it("an IPv4 address on an IPv6 socket becomes IPv4-mapped; on IPv4 it stays as is", () => {
+    fc.assert(
+      fc.property(v4, (bytes) => {
+        const text = bytes.join(".");
+        expect(normalizeAddress(text, "ipv4")).toBe(text);
+        expect(normalizeAddress(text, "ipv6")).toBe(`::ffff:${text}`);
+      }),
+      runs(1000),
+    );
+  });
+
+  it("any text gives an address or null, never an exception", () => {
+    fc.assert(
+      fc.property(anyText, fc.constantFrom("ipv4" as const, "ipv6" as const), (text, family) => {
+        const out = normalizeAddress(text, family);
+        if (out !== null) expect(isIPv4(out) || isIPv6(out.replace(/%.*$/, ""))).toBe(true);
+      }),
+      runs(3000),
+    );
+  });
+});
+
+describe("systeminformation rows", () => {
+  // systeminformation builds its rows from other commands' text: strings, maybe empty or missing.
+  const field = fc.oneof(anyText, fc.constant(""), fc.constant(undefined), fc.constantFrom("tcp", "udp6", "LISTEN", "*", "0.0.0.0", "::1", "443", "99999999999999999999"));
+  it("any row gives a valid record or a reason, never an exception", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          protocol: fc.oneof({ weight: 4, arbitrary: fc.constantFrom("tcp", "tcp6", "udp", "udp4") }, field),
+          localAddress: fc.oneof({ weight: 4, arbitrary: fc.constantFrom("127.0.0.1", "::", "*", "fe80::1%eth0") }, field),
+          localPort: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 70000 }).map(String) }, field),
+          peerAddress: fc.oneof({ weight: 4, arbitrary: fc.constantFrom("10.0.0.1", "::1", "*", "0.0.0.0") }, field),
+          peerPort: fc.oneof({ weight: 4, arbitrary: fc.constantFrom("443", "*", "0") }, field),
+          state: fc.oneof({ weight: 4, arbitrary: fc.constantFrom("LISTEN", "ESTABLISHED", "TIME_WAIT", "close_wait") }, field),
+          pid: fc.oneof(field, fc.integer(), fc.double(), fc.constant(2 ** 60)),
+          process: field,
+        }),
+        (row) => {
+          const out = normalizeSiConnection(row as never);
+          if (typeof out === "string") expect(out.length).toBeGreaterThan(0);
+          else expect(SocketRecordSchema.safeParse(out).success).toBe(true);
+        },
+      ),
+      runs(3000),
+    );
+  });
+});
+
+describe("selection values typed by users", () => {
+  it("--port, --state and --pid accept or refuse with a usage error, never anything else", () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(anyText, fc.stringMatching(/^[0-9,-]{1,12}$/)), { minLength: 1, maxLength: 3 }), (values) => {
+        for (const parse of [() => parsePorts(values), () => parseStates(values), () => parsePids(values)]) {
+          try {
+            parse();
+          } catch (error) {
+            expect(error).toBeInstanceOf(TcpstatError);
+            expect((error as TcpstatError).exitCode).toBe(2);
+          }
+        }
       }),
       runs(2000),
     );

@@ -55,7 +55,7 @@ export function normalizeSiConnection(c: SiConnection): SocketRecord | string {
   if (!m) return `unknown protocol '${c.protocol}'`;
   const proto = (m[1] as string).toLowerCase() as Proto;
   const suffix = m[2];
-  const family: Family = suffix === "4" ? "ipv4" : suffix ? "ipv6" : (familyOf(c.localAddress) ?? familyOf(c.peerAddress) ?? "ipv4");
+  const family: Family = suffix === "4" ? "ipv4" : suffix ? "ipv6" : (familyOf(c.localAddress || "") ?? familyOf(c.peerAddress || "") ?? "ipv4");
   const localAddress = normalizeAddress(c.localAddress || "*", family);
   const localPort = readPort(String(c.localPort));
   if (localAddress === null || localPort === undefined || localPort === null) return `unreadable local endpoint '${c.localAddress}:${c.localPort}'`;
@@ -73,7 +73,7 @@ export function normalizeSiConnection(c: SiConnection): SocketRecord | string {
     if (!state) return `unknown TCP state '${c.state}'`;
     r.state = state;
   }
-  r.pid = typeof c.pid === "number" && c.pid > 0 ? c.pid : null;
+  r.pid = typeof c.pid === "number" && Number.isSafeInteger(c.pid) && c.pid > 0 ? c.pid : null;
   r.process = c.process ? c.process : null;
   return r;
 }
