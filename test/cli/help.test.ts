@@ -111,7 +111,7 @@ describe("the root examples do what their netstat and ss neighbours do", () => {
     }
     // the scenario holds listeners, CLOSE_WAIT, IPv6 UDP and timers: most rows select something
     expect(nonEmpty).toEqual(expect.arrayContaining(["tcpstat -l", "tcpstat -tu", "tcpstat --state close-wait", "tcpstat -6 -ul", "tcpstat -o"]));
-  });
+  }, 240_000); // two dozen commands, netstat -p scanning every process of the machine: slow on a busy one
   it("every command's example that runs and ends by itself succeeds", () => {
     const commands = listedCommands(runTcpstat(["--help"]).stdout).filter((name) => name !== "serve");
     let ran = 0;
@@ -127,7 +127,7 @@ describe("the root examples do what their netstat and ss neighbours do", () => {
       }
     }
     expect(ran).toBeGreaterThanOrEqual(10);
-  });
+  }, 240_000);
 });
 
 describe("the man page", () => {
