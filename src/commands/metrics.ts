@@ -7,6 +7,7 @@ import type { NetnsTag, Problem } from "../model/socket.js";
 import { addSourceOptions, loadReport, type SourceFlags } from "./list.js";
 import { toSocketFilter } from "./options.js";
 import { reportProblems } from "./problems.js";
+import { append } from "../lib/append.js";
 
 export interface MetricsFlags extends SourceFlags {
   top?: string;
@@ -75,7 +76,7 @@ async function readCounters(
   const counters: KernelCounterSet[] = [];
   const read = (pidDir?: string) => {
     const reading = readKernelCounters(pidDir);
-    problems.push(...reading.problems);
+    append(problems, reading.problems);
     return reading.counters;
   };
   try {

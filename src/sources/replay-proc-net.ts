@@ -1,5 +1,6 @@
 import type { Problem, Proto, SocketRecord } from "../model/socket.js";
 import { parseProcNet, type ByteOrder } from "./linux-procfs/parse-proc-net.js";
+import { append } from "../lib/append.js";
 
 /**
  * Replay of a `/proc/net/{tcp,tcp6,udp,udp6}` dump captured on some other machine, maybe several
@@ -149,7 +150,7 @@ export function replayProcNet(text: string, options: ProcReplayOptions): ProcRep
     for (const r of parsed.records) records.push(r);
     for (const p of parsed.problems) problems.push(p);
   }
-  problems.push(...cut);
+  append(problems, cut);
   return { records, problems, byteOrder, byteOrderReason };
 }
 

@@ -3,6 +3,8 @@ import { TcpstatError } from "../../errors.js";
 import { fillOwners, select, type CommandCollectOptions, type CommandCollectResult } from "../collect-options.js";
 import { parseFreebsdNetstat } from "./parse-netstat-an.js";
 import { parseSockstat } from "./parse-sockstat.js";
+import type { Problem, SocketRecord } from "../../model/socket.js";
+import { append } from "../../lib/append.js";
 
 /**
  * FreeBSD: `netstat -an -p tcp|udp` gives every socket with its state and queues;
@@ -10,21 +12,21 @@ import { parseSockstat } from "./parse-sockstat.js";
  */
 export async function collectFreebsd(o: CommandCollectOptions): Promise<CommandCollectResult> {
   const run = o.exec ?? realExec;
-  const records = [];
-  const problems = [];
+  const records: SocketRecord[] = [];
+  const problems: Problem[] = [];
   const notices: string[] = [];
   for (const proto of o.protos) {
     const out = await run("netstat", ["-an", "-p", proto]);
     const parsed = parseFreebsdNetstat(out.toString("utf8"), { source: `netstat -an -p ${proto}` });
-    records.push(...select(parsed.records, o));
-    problems.push(...parsed.problems);
+    append(records, select(parsed.records, o));
+    append(problems, parsed.problems);
     notices.push(...parsed.notices);
   }
   if (o.owners) {
     try {
       const out = await run("sockstat", ["-46"]);
       const owners = parseSockstat(out.toString("utf8"), { source: "sockstat -46" });
-      problems.push(...owners.problems);
+      append(problems, owners.problems);
       const missing = fillOwners(records, owners.records);
       if (missing > 0) notices.push(`${missing} socket(s) have no known owner in sockstat (run as root to see every process)`);
     } catch (error) {

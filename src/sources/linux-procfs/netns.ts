@@ -5,6 +5,7 @@ import { TcpstatError, usageError } from "../../errors.js";
 import type { Family, NetnsTag, Problem, Proto, SocketRecord } from "../../model/socket.js";
 import { collectLinux, type CollectResult } from "./collect.js";
 import { scanInodeOwners } from "./inode-owners.js";
+import { append } from "../../lib/append.js";
 
 /**
  * Network namespaces, the way `ss -N` and `ip netns` see them.
@@ -260,8 +261,8 @@ export async function collectNetns(spec: string, options: NetnsCollectOptions): 
     }
     const tag = netnsTag(ns);
     for (const r of result.records) r.netns = tag;
-    records.push(...result.records);
-    problems.push(...result.problems);
+    append(records, result.records);
+    append(problems, result.problems);
     notices.push(...result.notices);
   }
   if (spec.trim() === "all") {

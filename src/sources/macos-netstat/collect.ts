@@ -3,6 +3,8 @@ import { TcpstatError } from "../../errors.js";
 import { fillOwners, select, type CommandCollectOptions, type CommandCollectResult } from "../collect-options.js";
 import { collectLsof } from "../lsof/collect.js";
 import { parseBsdNetstat } from "./parse-netstat-anv.js";
+import type { Problem, SocketRecord } from "../../model/socket.js";
+import { append } from "../../lib/append.js";
 
 /**
  * macOS: `netstat -anv -p tcp` and `-p udp` (states, queues and, since Mojave, pids), then
@@ -10,14 +12,14 @@ import { parseBsdNetstat } from "./parse-netstat-anv.js";
  */
 export async function collectMacos(o: CommandCollectOptions): Promise<CommandCollectResult> {
   const run = o.exec ?? realExec;
-  const records = [];
-  const problems = [];
+  const records: SocketRecord[] = [];
+  const problems: Problem[] = [];
   const notices: string[] = [];
   for (const proto of o.protos) {
     const out = await run("netstat", ["-anv", "-p", proto]);
     const parsed = parseBsdNetstat(out.toString("utf8"), { source: `netstat -anv -p ${proto}` });
-    records.push(...select(parsed.records, o));
-    problems.push(...parsed.problems);
+    append(records, select(parsed.records, o));
+    append(problems, parsed.problems);
     notices.push(...parsed.notices);
   }
   if (o.owners && records.some((r) => r.pid === null && r.state !== "TIME_WAIT")) {

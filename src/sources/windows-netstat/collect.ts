@@ -4,6 +4,7 @@ import type { Family, Problem, Proto, SocketRecord } from "../../model/socket.js
 import { parseNetstatAno } from "./parse-netstat-ano.js";
 import { parseTasklist } from "./parse-tasklist.js";
 import { windowsState } from "./state-words.js";
+import { append } from "../../lib/append.js";
 
 /**
  * Live Windows sockets: `chcp` for the console code page, `netstat -ano` decoded in it, and one
@@ -61,7 +62,7 @@ export async function collectWindowsNetstat(options: WindowsCollectOptions): Pro
     try {
       const list = await exec("tasklist", ["/fo", "csv", "/nh"], LIMITS);
       const tasks = parseTasklist(await decodeConsoleBytes(list, { codePage }), "tasklist /fo csv /nh");
-      problems.push(...tasks.problems);
+      append(problems, tasks.problems);
       for (const r of records) if (r.pid !== null) r.process = tasks.names.get(r.pid) ?? r.process;
     } catch (error) {
       notices.push(`process names are missing: tasklist failed (${(error as Error).message})`);
