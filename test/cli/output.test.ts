@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, runTcpstat } from "../helpers/cli.js";
 import { SocketRecordSchema, type SocketRecord } from "../../src/model/socket.js";
 import { startFewSockets, type FewSockets } from "./few-sockets.js";
+import { nodeComm } from "../helpers/comm.js";
 
 let few: FewSockets;
 beforeAll(async () => {
@@ -59,7 +60,7 @@ describe("--json and --ndjson", () => {
     await few.freshTimeWait();
     const records = json(["-tu"]);
     const listener = records.find((r) => r.localPort === 7000 && r.state === "LISTEN");
-    expect(listener).toMatchObject({ pid: few.pid, process: "node", uid: 0, user: "root", timer: null, remoteAddress: null });
+    expect(listener).toMatchObject({ pid: few.pid, process: nodeComm(), uid: 0, user: "root", timer: null, remoteAddress: null });
     const tw = records.find((r) => r.state === "TIME_WAIT");
     expect(tw).toMatchObject({ pid: null, remotePort: 7002, timer: { kind: "timewait", retransmits: 0 } });
     expect(tw!.timer!.expiresInMs).toBeGreaterThan(0);

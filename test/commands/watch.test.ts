@@ -5,6 +5,7 @@ import { createNetns, type Netns } from "../helpers/netns.js";
 import { WatchEventSchema, type WatchEvent } from "../../src/model/report.js";
 import type { SocketRecord } from "../../src/model/socket.js";
 import { SocketTracker, diffEvents } from "../../src/lib/watch-diff.js";
+import { nodeComm } from "../helpers/comm.js";
 
 /**
  * --watch as a user sees it: a namespace with a node server on 7000, a client that
@@ -66,7 +67,7 @@ describe("--watch --ndjson", () => {
     expect([...times].sort((a, b) => a - b)).toEqual(times);
     // The client's socket: new, then (after it hangs up) TIME_WAIT, its owner remembered.
     const opened = all.find((e) => e.event === "opened" && !e.initial && e.socket.remotePort === 7000);
-    expect(opened).toMatchObject({ state: "ESTABLISHED", socket: { pid: clientPid, process: "node" } });
+    expect(opened).toMatchObject({ state: "ESTABLISHED", socket: { pid: clientPid, process: nodeComm() } });
     const moved = all.find((e) => e.event === "state" && e.socket.remotePort === 7000 && e.to === "TIME_WAIT");
     expect(moved).toMatchObject({ from: expect.stringMatching(/ESTABLISHED|FIN_WAIT2/), socket: { pid: clientPid } });
     // The server's side of that connection: accepted, then gone once both sides closed.

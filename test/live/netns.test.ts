@@ -5,6 +5,7 @@ import { runTcpstat } from "../helpers/cli.js";
 import { createNetns, type Netns } from "../helpers/netns.js";
 import { SocketRecordSchema, type SocketRecord } from "../../src/model/socket.js";
 import { PROMTOOL, PROMTOOL_MISSING, parseSamples, promtoolCheck, value } from "../format/prometheus-text.js";
+import { nodeComm } from "../helpers/comm.js";
 
 /**
  * -N, --netns from the host namespace: a listener held by a process in a namespace the test
@@ -63,7 +64,7 @@ describe("tcpstat --netns", () => {
     const records = json(["--netns", "all", "-l"]);
     const mine = records.filter((r) => r.localPort === PORT && r.netns?.inode === nsInode);
     expect(mine).toHaveLength(1);
-    expect(mine[0]).toMatchObject({ state: "LISTEN", localAddress: "127.0.0.1", pid: listenerPid, process: "node", netns: { inode: nsInode, name: null } });
+    expect(mine[0]).toMatchObject({ state: "LISTEN", localAddress: "127.0.0.1", pid: listenerPid, process: nodeComm(), netns: { inode: nsInode, name: null } });
     // every record says where it lives; tcpstat's own namespace is there too
     for (const r of records) expect(r.netns).toBeDefined();
     expect(records.some((r) => r.netns!.inode === inodeOf(readlinkSync("/proc/self/ns/net")))).toBe(true);
@@ -99,7 +100,7 @@ describe("tcpstat --netns", () => {
     expect(head).toMatch(/^Netns\s+Proto\s+Recv-Q/);
     expect(row).toMatch(new RegExp(`^${NAME}\\s+tcp\\s+0\\s+0\\s+127\\.0\\.0\\.1:\\d+\\s+127\\.0\\.0\\.1:${TW_PORT}\\s+TIME_WAIT`));
     const byInode = runTcpstat(["--netns", String(listenerPid), "-l"]).stdout.split("\n")[1];
-    expect(byInode).toMatch(new RegExp(`^net:\\[${nsInode}\\]\\s+tcp .*127\\.0\\.0\\.1:${PORT}.*LISTEN\\s+${listenerPid}/node`));
+    expect(byInode).toMatch(new RegExp(`^net:\\[${nsInode}\\]\\s+tcp .*127\\.0\\.0\\.1:${PORT}.*LISTEN\\s+${listenerPid}/${nodeComm()}`));
   });
 
   it("metrics: labels series by namespace and reads each namespace's counters", () => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runTcpstat } from "../helpers/cli.js";
 import { createNetns, type Netns } from "../helpers/netns.js";
 import type { SocketRecord } from "../../src/model/socket.js";
+import { nodeComm } from "../helpers/comm.js";
 
 /**
  * Past a few thousand sockets the owner scan runs in a worker thread, overlapped with
@@ -55,7 +56,7 @@ describe("owners of 8000 sockets (worker-thread scan)", () => {
       const remote = `${host(r.remoteAddress)}:${r.remotePort ?? "*"}`;
       const expected = ss.get(key(local, remote));
       if (expected === undefined) continue;
-      expect([local, remote, r.pid, r.process]).toEqual([local, remote, expected, "node"]);
+      expect([local, remote, r.pid, r.process]).toEqual([local, remote, expected, nodeComm()]);
       compared++;
     }
     // Every socket with an inode was found in ss's output and compared.
