@@ -127,9 +127,9 @@ describe("the table", () => {
     const timeWaits = lines.filter((l) => l.includes("TIME_WAIT")).length;
     expect(timeWaits).toBeGreaterThanOrEqual(1);
     expect(lines).toHaveLength(1 + 6 + timeWaits);
-    expect(lines[1]).toMatch(new RegExp(`^tcp\\s+0\\s+0\\s+127\\.0\\.0\\.1:7000\\s+0\\.0\\.0\\.0:\\*\\s+LISTEN\\s+${few.pid}/node\\s*$`));
+    expect(lines[1]).toMatch(new RegExp(`^tcp\\s+0\\s+0\\s+127\\.0\\.0\\.1:7000\\s+0\\.0\\.0\\.0:\\*\\s+LISTEN\\s+${few.pid}/${nodeComm()}\\s*$`));
     expect(lines.some((l) => /^tcp6\s+0\s+0\s+\[::1\]:7001\s+\[::\]:\*\s+LISTEN\s/.test(l))).toBe(true);
-    expect(lines.some((l) => /^udp\s+0\s+0\s+127\.0\.0\.1:7003\s+0\.0\.0\.0:\*\s+\d+\/node/.test(l))).toBe(true);
+    expect(lines.some((l) => new RegExp(`^udp\\s+0\\s+0\\s+127\\.0\\.0\\.1:7003\\s+0\\.0\\.0\\.0:\\*\\s+\\d+/${nodeComm()}`).test(l))).toBe(true);
     expect(lines.some((l) => /127\.0\.0\.1:7002\s+TIME_WAIT\s+-\s*$/.test(l))).toBe(true);
   });
 

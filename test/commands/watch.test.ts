@@ -95,7 +95,7 @@ describe("--watch without a terminal", () => {
     for (const f of frames) expect(f).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z ---\n/);
     expect(frames[0]).toMatch(/\n\d+ sockets?\n/); // the listener, and TIME_WAIT left by the test before
     const text = frames.join("");
-    expect(text).toMatch(/^\+ +tcp .*127\.0\.0\.1:7000 +ESTABLISHED +\d+\/node/m); // the client appears
+    expect(text).toMatch(new RegExp(`^\\+ +tcp .*127\\.0\\.0\\.1:7000 +ESTABLISHED +\\d+/${nodeComm()}`, "m")); // the client appears
     expect(text).toMatch(/^~ +tcp .*127\.0\.0\.1:7000 +\S*>TIME_WAIT/m); // and moves to TIME_WAIT
     expect(text).toMatch(/^- +tcp +\S+ +\S+ +127\.0\.0\.1:7000 /m); // the server's side goes
     expect(text).toMatch(/\d+ sockets: 0 new, 0 gone, 0 changed state/);
