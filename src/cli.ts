@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { addListOptions, runList } from "./commands/list.js";
-import { EXIT, TcpstatError } from "./errors.js";
+import { EXIT, TcpstatError, usageError } from "./errors.js";
+import { nearest } from "./lib/suggest.js";
 import { writeError } from "./io.js";
 import { version } from "../package.json";
 import { setFlagsFromString } from "node:v8";
@@ -59,6 +60,12 @@ function subcommandsFor(args: readonly string[]): ReadonlyArray<(typeof SUBCOMMA
   }
   const [name] = parsed.operands;
   if (name === undefined) return parsed.unknown.length === 0 ? [] : all;
+  if (name === "help") return all;
+  if (!SUBCOMMANDS.some(([n]) => n === name)) {
+    const names = SUBCOMMANDS.map(([n]) => n).filter((n) => n !== "manpage");
+    const guess = nearest(name, names);
+    throw usageError(`unknown command '${name}'${guess ? ` (did you mean ${guess}?)` : ""}`, `commands: ${names.join(", ")}; without one, tcpstat lists sockets`);
+  }
   const named = SUBCOMMANDS.filter(([n]) => n === name && n !== "completion" && n !== "manpage");
   return named.length > 0 ? named : all;
 }

@@ -67,8 +67,13 @@ describe("usage errors", () => {
     expect(usageFailure(["--source", "procfss"])).toMatch(/^tcpstat: unknown source 'procfss'.*; choose one of: .*procfs/);
   });
 
-  it("a stray argument is refused", () => {
-    expect(usageFailure(["established"])).toContain("too many arguments");
+  it("a stray argument is refused as an unknown command, with the commands listed", () => {
+    expect(usageFailure(["established"])).toMatch(/^tcpstat: unknown command 'established'; commands: .*summary.*doctor/);
+  });
+
+  it("a mistyped command suggests the nearest one", () => {
+    expect(usageFailure(["sumary"])).toContain("unknown command 'sumary' (did you mean summary?)");
+    expect(usageFailure(["-t", "doctr"])).toContain("unknown command 'doctr' (did you mean doctor?)");
   });
 });
 
