@@ -1,5 +1,5 @@
 import type { ChalkInstance } from "chalk";
-import { compareAddressText, formatEndpoint } from "../lib/endpoint.js";
+import { compareAddressText, endpointLength, formatEndpoint } from "../lib/endpoint.js";
 import { escapeControl } from "../lib/safe-text.js";
 import type { SocketRecord, Timer } from "../model/socket.js";
 import { STATE_MEANING, paint, paintHeader } from "./style.js";
@@ -32,16 +32,76 @@ function compare(a: SocketRecord, b: SocketRecord): number {
 
 const isPlainAscii = (text: string) => /^[\x20-\x7e]*$/.test(text);
 
+/** Columns on screen of text that may hold wide or combining characters (names from the system). */
+type Width = (text: string) => number;
+
 /**
- * Columns on screen of a cell. Process and namespace names (the only text from the system)
- * may hold wide or combining characters: only then is string-width loaded (its Unicode
- * tables cost a start-up).
+ * Process and namespace names are the only text from the system: only when one of them is
+ * not plain ASCII is string-width loaded (its Unicode tables cost a start-up).
  */
-async function widthFunction(records: readonly SocketRecord[]): Promise<(text: string) => number> {
-  const named = (r: SocketRecord) => isPlainAscii(r.process ?? "") && isPlainAscii(r.netns?.name ?? "");
-  if (records.every(named)) return (text) => text.length;
+async function widthFunction(records: readonly SocketRecord[]): Promise<Width> {
+  const plain = (r: SocketRecord) => isPlainAscii(r.process ?? "") && isPlainAscii(r.netns?.name ?? "");
+  if (records.every(plain)) return (text) => text.length;
   const { default: stringWidth } = await import("string-width");
   return (text) => (isPlainAscii(text) ? text.length : stringWidth(text));
+}
+
+/** Decimal digits of a whole number >= 0. */
+function digits(n: number): number {
+  let d = 1;
+  for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) d++;
+  return d;
+}
+
+/** A column: its heading, a cell's text, and that text's width without making it. */
+interface Column {
+  head: string;
+  text(r: SocketRecord): string;
+  width(r: SocketRecord): number;
+  paint?(r: SocketRecord, text: string): string;
+}
+
+function columnsFor(options: { chalk: ChalkInstance; timers: boolean; netns: boolean; width: Width }): Column[] {
+  const { chalk, width } = options;
+  // Names are escaped once per distinct name: thousands of sockets share a few processes.
+  const escaped = new Map<string, string>();
+  const name = (text: string) => {
+    let safe = escaped.get(text);
+    if (safe === undefined) escaped.set(text, (safe = escapeControl(text)));
+    return safe;
+  };
+  const queue = (q: number | null) => (q === null ? 1 : digits(q));
+  const columns: Column[] = [
+    { head: "Proto", text: proto, width: (r) => proto(r).length },
+    { head: "Recv-Q", text: (r) => String(r.recvQ ?? "-"), width: (r) => queue(r.recvQ) },
+    { head: "Send-Q", text: (r) => String(r.sendQ ?? "-"), width: (r) => queue(r.sendQ) },
+    {
+      head: "Local Address",
+      text: (r) => formatEndpoint(r.localAddress, r.localPort, r.family),
+      width: (r) => endpointLength(r.localAddress, r.localPort, r.family),
+    },
+    {
+      head: "Foreign Address",
+      text: (r) => formatEndpoint(r.remoteAddress, r.remotePort, r.family),
+      width: (r) => endpointLength(r.remoteAddress, r.remotePort, r.family),
+    },
+    {
+      head: "State",
+      text: (r) => r.state ?? "",
+      width: (r) => (r.state ?? "").length,
+      paint: (r, text) => (r.state ? paint(chalk, STATE_MEANING[r.state], text) : text),
+    },
+    {
+      head: "PID/Program",
+      text: (r) => (r.pid === null ? "-" : `${r.pid}/${name(r.process ?? "")}`),
+      width: (r) => (r.pid === null ? 1 : digits(r.pid) + 1 + width(name(r.process ?? ""))),
+    },
+  ];
+  if (options.timers) columns.push({ head: "Timer", text: (r) => formatTimer(r.timer), width: (r) => formatTimer(r.timer).length });
+  // --netns: which namespace each socket lives in (its ip-netns name, else net:[inode]).
+  const netnsText = (r: SocketRecord) => (r.netns ? name(r.netns.name ?? `net:[${r.netns.inode}]`) : "-");
+  if (options.netns) columns.unshift({ head: "Netns", text: netnsText, width: (r) => width(netnsText(r)) });
+  return columns;
 }
 
 /** Lines per chunk handed to the writer. */
@@ -55,55 +115,35 @@ const BATCH = 512;
  *
  * Each column is as wide as its widest cell plus one space, columns are joined by a space,
  * and only the state is coloured (by meaning). Aligned by hand: a general table library
- * measured seconds for a few thousand rows, and a server lists a hundred thousand.
+ * measured seconds for a few thousand rows, and a server lists a hundred thousand. Widths
+ * are measured first without making the cells, then each line is made once and written.
  */
 export async function* renderTable(records: readonly SocketRecord[], options: TableOptions): AsyncIterable<string> {
   const { chalk, timers = false } = options;
-  const head = ["Proto", "Recv-Q", "Send-Q", "Local Address", "Foreign Address", "State", "PID/Program"];
-  if (timers) head.push("Timer");
-  // --netns: which namespace each socket lives in (its ip-netns name, else net:[inode]).
-  const netns = records.some((r) => r.netns);
-  if (netns) head.unshift("Netns");
-  const stateColumn = head.indexOf("State");
-
   const sorted = [...records].sort(compare);
-  // The cells of a row, made twice (to measure, then to print) rather than kept: 100k rows
-  // of kept cells would cost more memory than everything else in the run.
-  const cellsOf = (r: SocketRecord): string[] => {
-    const row = [
-      proto(r),
-      String(r.recvQ ?? "-"),
-      String(r.sendQ ?? "-"),
-      formatEndpoint(r.localAddress, r.localPort, r.family),
-      formatEndpoint(r.remoteAddress, r.remotePort, r.family),
-      r.state ?? "",
-      r.pid === null ? "-" : `${r.pid}/${escapeControl(r.process ?? "")}`,
-    ];
-    if (timers) row.push(formatTimer(r.timer));
-    if (netns) row.unshift(r.netns ? escapeControl(r.netns.name ?? `net:[${r.netns.inode}]`) : "-");
-    return row;
-  };
-
   const width = await widthFunction(sorted);
-  const widths = head.map((h) => h.length);
+  const columns = columnsFor({ chalk, timers, width, netns: records.some((r) => r.netns) });
+
+  const widths = columns.map((c) => c.head.length);
   for (const r of sorted) {
-    const row = cellsOf(r);
-    for (let c = 0; c < row.length; c++) widths[c] = Math.max(widths[c]!, width(row[c]!));
+    for (let c = 0; c < columns.length; c++) {
+      const w = columns[c]!.width(r);
+      if (w > widths[c]!) widths[c] = w;
+    }
   }
 
   // Colour goes around the text, padding after it, so escape codes never shift the columns.
-  const line = (cells: readonly string[], painted: (text: string, column: number) => string) => {
-    let out = "";
-    for (let c = 0; c < cells.length; c++) {
-      const text = cells[c]!;
-      out += `${c === 0 ? "" : " "}${painted(text, c)}${" ".repeat(widths[c]! - width(text) + 1)}`;
-    }
-    return `${out}\n`;
-  };
-  let chunk = line(head, (h) => paintHeader(chalk, h));
+  const pad = (c: number, w: number) => " ".repeat(widths[c]! - w + 1);
+  let chunk = `${columns.map((col, c) => `${paintHeader(chalk, col.head)}${pad(c, col.head.length)}`).join(" ")}\n`;
   for (let i = 0; i < sorted.length; i++) {
-    const state = sorted[i]!.state;
-    chunk += line(cellsOf(sorted[i]!), (text, c) => (c === stateColumn && state ? paint(chalk, STATE_MEANING[state], text) : text));
+    const r = sorted[i]!;
+    let line = "";
+    for (let c = 0; c < columns.length; c++) {
+      const col = columns[c]!;
+      const text = col.text(r);
+      line += `${c === 0 ? "" : " "}${col.paint ? col.paint(r, text) : text}${pad(c, col.width(r))}`;
+    }
+    chunk += `${line}\n`;
     if (i % BATCH === BATCH - 1) {
       yield chunk;
       chunk = "";

@@ -55,7 +55,7 @@ export async function startOwnerScan(procRoot: string): Promise<PendingOwnerScan
     workerData: { procRoot, firstNetns, port: port2 },
     transferList: [port2],
     // Its garbage is one short string per descriptor: a small young generation keeps the RSS down.
-    resourceLimits: { maxYoungGenerationSizeMb: 4, stackSizeMb: 1 },
+    resourceLimits: { maxYoungGenerationSizeMb: 1, stackSizeMb: 1 },
   });
   worker.unref(); // never keeps the process alive by itself: finish() holds it while waiting
   const reply = new Promise<{ pids: Int32Array; names: Array<[number, string]>; denied: number }>((resolve, reject) => {
