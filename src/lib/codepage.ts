@@ -46,7 +46,7 @@ function isUtf8(bytes: Uint8Array): boolean {
 }
 
 /** How plausible a decoding is: letters beyond ASCII count for it, symbols and U+FFFD against. */
-function plausibility(text: string): number {
+export function plausibility(text: string): number {
   let score = 0;
   for (const ch of text) {
     if (ch.charCodeAt(0) < 0x80) continue;

@@ -10,6 +10,7 @@ import { parseLsofFields } from "./lsof/parse-lsof-fields.js";
 import { parseBsdNetstat } from "./macos-netstat/parse-netstat-anv.js";
 import { looksLikeProcNet, replayProcNet } from "./replay-proc-net.js";
 import { parseNetstatAno } from "./windows-netstat/parse-netstat-ano.js";
+import { recoverOemText } from "../lib/oem-text.js";
 import { parsePowershell } from "./windows-powershell/parse-powershell.js";
 
 /**
@@ -60,7 +61,8 @@ export const WINDOWS_REPLAY_FORMATS: ReplayFormat[] = [
     description: "Windows netstat -ano, -an, -anob or plain netstat, any language or code page",
     // TCP/UDP in capitals followed by two colon endpoints; Linux netstat has Recv-Q numbers there.
     detect: (lines) => any(lines, /^\s*(TCP|UDP)(v6)?\s+(\[[^\]\s]*\]|[^\s[\]]+):\S+\s+(\S+:\S+|\*:\*)(\s|$)/),
-    parse: (text, o) => parseNetstatAno(text, { source: o.source }),
+    // A capture in an OEM code page was read as latin1: decode its bytes in the right one first.
+    parse: (text, o) => parseNetstatAno(recoverOemText(text), { source: o.source }),
   },
   {
     name: "powershell",
