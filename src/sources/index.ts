@@ -122,7 +122,7 @@ export async function collectSockets(options: CollectOptions): Promise<Collected
   if (options.netns !== undefined && !chain[0]!.namespaces)
     throw new TcpstatError(`--netns needs a source that reads network namespaces; '${chain[0]!.name}' does not`, "use --source procfs on Linux", 2);
   const failures: string[] = [];
-  let firstError: unknown;
+  const errors: TcpstatError[] = [];
   for (const source of chain) {
     try {
       const result = await source.collect(options);
@@ -130,9 +130,12 @@ export async function collectSockets(options: CollectOptions): Promise<Collected
       return { source: source.name, ...result, notices };
     } catch (error) {
       if (!(error instanceof TcpstatError) || error.exitCode !== 1 || chain.length === 1) throw error;
-      firstError ??= error;
+      errors.push(error);
       failures.push(`source ${source.name} failed: ${error.message}`);
     }
   }
-  throw firstError;
+  // Every source failed: name each failure and each fix, so that the last resort's (no /proc,
+  // and no ss either: "install iproute2") is not hidden behind the first one's.
+  const hints = [...new Set(errors.map((e) => e.hint).filter((h): h is string => Boolean(h)))];
+  throw new TcpstatError(failures.join("; "), hints.join("; or "));
 }

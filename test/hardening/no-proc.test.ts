@@ -57,6 +57,17 @@ describe("no /proc", () => {
     expect(stderr.trim().split("\n")).toHaveLength(1);
   });
 
+  it("no /proc and no ss either: one line naming both failures and both fixes, exit 1", () => {
+    const { status, stdout, stderr } = withoutProc(`PATH=/nonexistent "${process.execPath}" "$BIN"`);
+    expect(status).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr.trim().split("\n")).toHaveLength(1);
+    expect(stderr.trim()).toBe(
+      "tcpstat: source procfs failed: no socket tables in /proc/net (is /proc mounted?); source linux-ss failed: 'ss' was not found; " +
+        "mount proc, run `ss -tuan` or `--source linux-ss`, or replay a capture with --input FILE; or install iproute2",
+    );
+  });
+
   it("the library rejects a procRoot without net/ tables instead of returning nothing", async () => {
     const error = await listSockets({ source: "procfs", procRoot: empty }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TcpstatError);
