@@ -78,7 +78,7 @@ function targets() {
         .filter(([name]) => name.startsWith("tcpstat -t") || name === "tcpstat summary")
         .map(([name, r]) => ({ name, kb: max(r.rssKb) }))
         .sort((a, b) => b.kb - a.kb)[0];
-      return { value: worst ? worst.kb / 1024 : NaN, limit: 120, shown: (v) => `${v.toFixed(0)} MB (${worst?.name})` };
+      return { value: worst ? worst.kb / 1024 : NaN, limit: 120, shown: (v) => `${v.toFixed(1)} MB (${worst?.name})` };
     },
   });
   list.push({ conns: 1_000, label: "`tcpstat --version` ≤ 1.3× `node -e 0`", check: ratio("tcpstat --version", "node -e 0", 1.3) });
