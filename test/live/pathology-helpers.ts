@@ -1,6 +1,7 @@
 import type { ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { createNetns, type Netns } from "../helpers/netns.js";
+import { SS_STATES } from "./reference-tools.js";
 
 const SCRIPT = fileURLToPath(new URL("./pathology-scenarios.py", import.meta.url));
 
@@ -72,21 +73,6 @@ export async function startPathology(name: string, count?: number, setup: string
   }
 }
 
-/** ss state names (ss -tan) -> tcpstat's canonical names. */
-export const SS_STATES: Readonly<Record<string, string>> = {
-  ESTAB: "ESTABLISHED",
-  "SYN-SENT": "SYN_SENT",
-  "SYN-RECV": "SYN_RECV",
-  "FIN-WAIT-1": "FIN_WAIT1",
-  "FIN-WAIT-2": "FIN_WAIT2",
-  "TIME-WAIT": "TIME_WAIT",
-  "CLOSE-WAIT": "CLOSE_WAIT",
-  "LAST-ACK": "LAST_ACK",
-  LISTEN: "LISTEN",
-  CLOSING: "CLOSING",
-  UNCONN: "CLOSE",
-  CLOSED: "CLOSE",
-};
 
 /** Counts per canonical state from `ss -tanH [filter]` run in the namespace. */
 export function ssStateCounts(ns: Netns, filter: string[] = []): Record<string, number> {

@@ -1,23 +1,12 @@
 import type { Netns } from "../helpers/netns.js";
+import { SS_STATES } from "./reference-tools.js";
 
 /**
  * Socket counts by "proto/family/state" as ss reports them, one ss run per protocol and family
  * (`ss -Htan -4`: with one protocol, the first column is the state). The state words are
  * ss(8)'s (`filter` is an ss filter expression, e.g. sport >= :11000), mapped by hand onto the labels tcpstat's metrics use; UDP keeps ss's UNCONN.
  */
-const TCP: Record<string, string> = {
-  ESTAB: "ESTABLISHED",
-  "SYN-SENT": "SYN_SENT",
-  "SYN-RECV": "SYN_RECV",
-  "FIN-WAIT-1": "FIN_WAIT1",
-  "FIN-WAIT-2": "FIN_WAIT2",
-  "TIME-WAIT": "TIME_WAIT",
-  UNCONN: "CLOSE",
-  "CLOSE-WAIT": "CLOSE_WAIT",
-  "LAST-ACK": "LAST_ACK",
-  LISTEN: "LISTEN",
-  CLOSING: "CLOSING",
-};
+const TCP = SS_STATES;
 const UDP: Record<string, string> = { UNCONN: "UNCONN", ESTAB: "ESTABLISHED" };
 
 export function ssCounts(ns: Netns, filter: readonly string[] = []): Map<string, number> {

@@ -35,7 +35,7 @@ export interface RefTimer {
 }
 
 /** ss's state words (ss(8)) onto the names netstat prints. Written out by hand. */
-const SS_STATES: Record<string, string> = {
+export const SS_STATES: Readonly<Record<string, string>> = {
   ESTAB: "ESTABLISHED",
   "SYN-SENT": "SYN_SENT",
   "SYN-RECV": "SYN_RECV",
@@ -47,6 +47,7 @@ const SS_STATES: Record<string, string> = {
   "LAST-ACK": "LAST_ACK",
   LISTEN: "LISTEN",
   CLOSING: "CLOSING",
+  CLOSED: "CLOSE",
 };
 
 const SS_TIMERS: Record<string, string> = { on: "retransmit", keepalive: "keepalive", timewait: "timewait", persist: "probe" };
