@@ -1,12 +1,14 @@
 import { Command } from "commander";
-import { z } from "zod";
 import { usageError } from "../errors.js";
 import { colorLevel, makeChalk, writeChunks } from "../io.js";
 import { summarize } from "../lib/summarize.js";
-import { GROUP_KEYS, type GroupKey, type Summary } from "../model/report.js";
+import { GROUP_KEYS } from "../model/group-keys.js";
+import type { GroupKey, Summary } from "../model/report.js";
 import { renderSummary, renderSummaryOneline } from "../format/summary.js";
 import { addSourceOptions, loadReport, type SourceFlags } from "./list.js";
-import { addWatchOptions, runFrames, watchPlan, type WatchFlags } from "./watch.js";
+// zod (for --top and the --watch flags) and the watch engine load only when those flags are given:
+// a plain `tcpstat summary` must cost little more than reading the tables.
+import { addWatchOptions, type WatchFlags } from "./watch-options.js";
 
 interface SummaryFlags extends SourceFlags, WatchFlags {
   by?: string;
@@ -16,7 +18,7 @@ interface SummaryFlags extends SourceFlags, WatchFlags {
   color?: boolean;
 }
 
-const Top = z.coerce.number().int().min(1).max(100_000);
+const DEFAULT_TOP = 10;
 
 export function registerSummary(program: Command): void {
   const cmd = new Command("summary")
@@ -31,7 +33,7 @@ export function registerSummary(program: Command): void {
   program.addCommand(cmd);
 }
 
-function checkFlags(flags: SummaryFlags): { by?: GroupKey; top: number } {
+async function checkFlags(flags: SummaryFlags): Promise<{ by?: GroupKey; top: number }> {
   if (flags.json && flags.oneline) throw usageError("conflicting formats: --json and --oneline", "choose one");
   let by: GroupKey | undefined;
   if (flags.by !== undefined) {
@@ -41,14 +43,17 @@ function checkFlags(flags: SummaryFlags): { by?: GroupKey; top: number } {
     by = key as GroupKey;
   }
   if (flags.top !== undefined && !by) throw usageError("--top needs --by", "add --by port (or process, remote, local)");
-  const top = flags.top === undefined ? Top.parse(10) : Top.safeParse(flags.top);
-  if (typeof top === "object" && !top.success) throw usageError(`bad number '${flags.top}' for --top`, "give a whole number, 1 or more");
-  return { by, top: typeof top === "number" ? top : top.data };
+  if (flags.top === undefined) return { by, top: DEFAULT_TOP };
+  const { z } = await import("zod");
+  const top = z.coerce.number().int().min(1).max(100_000).safeParse(flags.top);
+  if (!top.success) throw usageError(`bad number '${flags.top}' for --top`, "give a whole number, 1 or more");
+  return { by, top: top.data };
 }
 
 export async function runSummary(flags: SummaryFlags): Promise<void> {
-  const { by, top } = checkFlags(flags);
-  const plan = watchPlan(flags);
+  const { by, top } = await checkFlags(flags);
+  const watching = flags.watch !== undefined || flags.count !== undefined;
+  const plan = watching ? (await import("./watch.js")).watchPlan(flags) : null;
   const chalk = makeChalk(colorLevel(Boolean(process.stdout.isTTY), process.env, flags.color));
   let readings = 0;
   // Owners cost a scan of every process: only when the breakdown shows them (a pid or
@@ -70,6 +75,7 @@ export async function runSummary(flags: SummaryFlags): Promise<void> {
   }
   let previous: Summary | undefined;
   const tty = Boolean(process.stdout.isTTY) && !flags.json && !flags.oneline;
+  const { runFrames } = await import("./watch.js");
   await runFrames(
     plan,
     async () => {

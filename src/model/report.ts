@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ProtoSchema, FamilySchema, TcpStateSchema } from "./socket.js";
 import { TCP_STATES, type TcpState } from "./state.js";
+import { GROUP_KEYS } from "./group-keys.js";
 
 /**
  * The JSON of summary, stats, doctor, explain and watch events. As with SocketRecord,
@@ -15,7 +16,7 @@ export const StateCountsSchema = z.object(
 );
 export type StateCounts = z.infer<typeof StateCountsSchema>;
 
-export const GROUP_KEYS = ["port", "process", "remote", "local"] as const;
+export { GROUP_KEYS };
 export const GroupKeySchema = z.enum(GROUP_KEYS);
 export type GroupKey = z.infer<typeof GroupKeySchema>;
 
