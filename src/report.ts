@@ -35,6 +35,11 @@ export interface ListOptions {
   inputFormat?: string;
   /** Byte order of a /proc/net dump's writer; detected from the addresses when absent. */
   byteOrder?: "le" | "be";
+  /**
+   * Hand each matching record over as it is read instead of returning it (`records` comes
+   * back empty): `tcpstat summary` counts 100k sockets without holding them.
+   */
+  onRecord?: (record: SocketRecord) => void;
 }
 
 export interface SocketReport {
@@ -70,7 +75,10 @@ export function toFilter(options: ListOptions = {}): SocketFilter {
 export async function collectReport(options: ListOptions = {}, filter = toFilter(options)): Promise<SocketReport> {
   if (options.input !== undefined) return replayReport(options, filter);
   const owners = options.owners !== false || filterNeedsOwners(filter);
+  const keep = makePredicate(filter);
+  const { onRecord } = options;
   const collected = await collectSockets({
+    onRecord: onRecord && ((r) => void (keep(r) && onRecord(r))),
     protos: filter.protos,
     families: filter.families,
     owners,
@@ -78,7 +86,6 @@ export async function collectReport(options: ListOptions = {}, filter = toFilter
     procRoot: options.procRoot,
     netns: options.netns,
   });
-  const keep = makePredicate(filter);
   return { ...collected, records: collected.records.filter(keep) };
 }
 
@@ -90,7 +97,12 @@ async function replayReport(options: ListOptions, filter: SocketFilter): Promise
   const byteOrder = options.byteOrder === undefined ? undefined : options.byteOrder === "be" ? "BE" : "LE";
   const r = replayCapture(text, { source: options.inputName ?? "input", format: options.inputFormat, byteOrder });
   const keep = makePredicate(filter);
-  return { source: `input:${r.format}`, records: r.records.filter(keep), problems: r.problems, notices: r.notices ?? [], details: [r.verbose] };
+  const records = r.records.filter(keep);
+  if (options.onRecord) {
+    for (const record of records) options.onRecord(record);
+    records.length = 0;
+  }
+  return { source: `input:${r.format}`, records, problems: r.problems, notices: r.notices ?? [], details: [r.verbose] };
 }
 
 /** The sockets of this machine that match the options. */

@@ -65,7 +65,7 @@ export function chooseFormat(flags: Pick<ListFlags, "json" | "ndjson" | "format"
  * unreadable lines once on stderr (unless --quiet). Every command that reads sockets calls this.
  * `owners: false` skips resolving owning processes when nothing shown needs them.
  */
-export async function loadReport(flags: SourceFlags, options: { owners?: boolean } = {}): Promise<SocketReport> {
+export async function loadReport(flags: SourceFlags, options: Pick<ListOptions, "owners" | "onRecord"> = {}): Promise<SocketReport> {
   const filter = toSocketFilter(flags);
   const owners = options.owners ?? flags.owners;
   if (flags.input === undefined && (flags.inputFormat !== undefined || flags.byteOrder !== undefined))
@@ -73,7 +73,7 @@ export async function loadReport(flags: SourceFlags, options: { owners?: boolean
   const input = flags.input === undefined ? undefined : await readInput(flags);
   // Loaded here, not at start-up: `tcpstat --version` and `--help` never read sockets.
   const { collectReport } = await import("../report.js");
-  const report = await collectReport({ owners, source: flags.source, netns: flags.netns, ...input }, filter);
+  const report = await collectReport({ owners, source: flags.source, netns: flags.netns, onRecord: options.onRecord, ...input }, filter);
   if (flags.verbose) for (const line of report.details ?? [`source: ${report.source}`]) writeError(`tcpstat: ${line}`);
   if (!flags.quiet) {
     for (const notice of report.notices) writeError(`tcpstat: ${notice}`);

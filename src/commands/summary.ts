@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { usageError } from "../errors.js";
 import { colorLevel, makeChalk, writeChunks } from "../io.js";
-import { summarize } from "../lib/summarize.js";
+import { SummaryCounter, summarize } from "../lib/summarize.js";
 import { GROUP_KEYS } from "../model/group-keys.js";
 import type { GroupKey, Summary } from "../model/report.js";
 import { renderSummary, renderSummaryOneline } from "../format/summary.js";
@@ -61,7 +61,14 @@ export async function runSummary(flags: SummaryFlags): Promise<void> {
   const read = async (): Promise<Summary> => {
     // A capture is summarized as it is read (bounded memory); --by port needs it whole.
     if (flags.input !== undefined && by !== "port") return (await import("./streamed.js")).summarizeStreamed({ ...flags, quiet: flags.quiet || readings++ > 0 }, { by, top });
-    const report = await loadReport({ ...flags, quiet: flags.quiet || readings++ > 0 }, { owners: by === "process" && flags.owners !== false });
+    const quiet = flags.quiet || readings++ > 0;
+    if (!by) {
+      // Only counts: each socket is counted as it is read, never kept.
+      const counter = new SummaryCounter();
+      const report = await loadReport({ ...flags, quiet }, { owners: false, onRecord: (r) => counter.add(r) });
+      return counter.summary({ source: report.source, problems: report.problems.length });
+    }
+    const report = await loadReport({ ...flags, quiet }, { owners: by === "process" && flags.owners !== false });
     return summarize(report.records, { by, top, source: report.source, problems: report.problems.length });
   };
   const render = (summary: Summary, previous?: Summary): string[] => {

@@ -50,31 +50,52 @@ export function groupLabeler(by: GroupKey, records: readonly SocketRecord[]): Gr
 }
 
 export function summarize(records: readonly SocketRecord[], options: SummarizeOptions): Summary {
-  const states = emptyStateCounts();
-  let tcp = 0;
-  let udpConnected = 0;
-  let udpUnconnected = 0;
-  let ipv4 = 0;
-  let ipv6 = 0;
-  for (const r of records) {
-    if (r.family === "ipv4") ipv4++;
-    else ipv6++;
+  const counter = new SummaryCounter();
+  for (const r of records) counter.add(r);
+  return { ...counter.summary(options), by: options.by ? groupBy(records, options.by, options.top ?? 10) : null };
+}
+
+/**
+ * The counts of a summary without --by, taken one record at a time, so the records need not
+ * be kept (`tcpstat summary` on 100k sockets: see collectReport's onRecord).
+ *
+ *   const counter = new SummaryCounter();
+ *   counter.add(record); ...
+ *   counter.summary({ source: "procfs" })   // by: null
+ */
+export class SummaryCounter {
+  private readonly states = emptyStateCounts();
+  private total = 0;
+  private tcp = 0;
+  private udpConnected = 0;
+  private udpUnconnected = 0;
+  private ipv4 = 0;
+  private ipv6 = 0;
+
+  add(r: SocketRecord): void {
+    this.total++;
+    if (r.family === "ipv4") this.ipv4++;
+    else this.ipv6++;
     if (r.proto === "tcp" && r.state) {
-      tcp++;
-      states[r.state]++;
-    } else if (r.remotePort === null) udpUnconnected++;
-    else udpConnected++;
+      this.tcp++;
+      this.states[r.state]++;
+    } else if (r.remotePort === null) this.udpUnconnected++;
+    else this.udpConnected++;
   }
-  return {
-    time: (options.now ?? new Date()).toISOString(),
-    source: options.source,
-    total: records.length,
-    tcp: { total: tcp, states },
-    udp: { total: udpConnected + udpUnconnected, connected: udpConnected, unconnected: udpUnconnected },
-    families: { ipv4, ipv6 },
-    by: options.by ? groupBy(records, options.by, options.top ?? 10) : null,
-    problems: options.problems ?? 0,
-  };
+
+  summary(options: Omit<SummarizeOptions, "by" | "top">): Summary {
+    const { udpConnected, udpUnconnected } = this;
+    return {
+      time: (options.now ?? new Date()).toISOString(),
+      source: options.source,
+      total: this.total,
+      tcp: { total: this.tcp, states: { ...this.states } },
+      udp: { total: udpConnected + udpUnconnected, connected: udpConnected, unconnected: udpUnconnected },
+      families: { ipv4: this.ipv4, ipv6: this.ipv6 },
+      by: null,
+      problems: options.problems ?? 0,
+    };
+  }
 }
 
 function groupBy(records: readonly SocketRecord[], by: GroupKey, top: number): NonNullable<Summary["by"]> {

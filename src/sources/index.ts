@@ -11,6 +11,11 @@ export interface CollectOptions {
   procRoot?: string;
   /** -N, --netns: NAME, PID, PATH or "all" (sources with `namespaces` only). */
   netns?: string;
+  /**
+   * Hand every record over one by one instead of returning them (`records` comes back empty):
+   * a count needs no list. A source may call it as it reads; collectSockets feeds it the rest.
+   */
+  onRecord?: (record: SocketRecord) => void;
 }
 
 export interface Collected {
@@ -35,7 +40,7 @@ export const SOURCES: Readonly<Record<string, Source>> = {
     namespaces: true,
     collect: async (o) =>
       o.netns === undefined
-        ? collectLinuxOverlapped({ protos: o.protos, families: o.families, owners: o.owners, procRoot: o.procRoot })
+        ? collectLinuxOverlapped({ protos: o.protos, families: o.families, owners: o.owners, procRoot: o.procRoot, onRecord: o.onRecord })
         : (await import("./linux-procfs/netns.js")).collectNetns(o.netns, o),
   },
   // Command-running sources load their module only when used (start-up stays lazy).
@@ -126,6 +131,10 @@ export async function collectSockets(options: CollectOptions): Promise<Collected
   for (const source of chain) {
     try {
       const result = await source.collect(options);
+      if (options.onRecord) {
+        for (const r of result.records) options.onRecord(r);
+        result.records = [];
+      }
       const notices = failures.length > 0 ? [`${failures.join("; ")}; used ${source.name}`, ...result.notices] : result.notices;
       return { source: source.name, ...result, notices };
     } catch (error) {

@@ -15,6 +15,11 @@ export interface LinuxCollectOptions {
   etcRoot?: string;
   /** Directory holding tcp, tcp6, udp, udp6: default <procRoot>/net; /proc/<pid>/net reads another namespace's tables. */
   netRoot?: string;
+  /**
+   * Without owners only: each record is handed over as it is read instead of returned, so a
+   * count of 100k sockets never holds them all (`records` then comes back empty).
+   */
+  onRecord?: (record: SocketRecord) => void;
 }
 
 export interface CollectResult {
@@ -77,6 +82,8 @@ export function collectLinux(options: LinuxCollectOptions): CollectResult {
  */
 export async function collectLinuxOverlapped(options: LinuxCollectOptions): Promise<CollectResult> {
   if (!options.owners) return readTables(options);
+  // Owners are matched to records once all are read: those are returned whole.
+  options = { ...options, onRecord: undefined };
   const { procRoot = "/proc" } = options;
   // A thread takes some 20 ms to start: on a small table, scanning here is done sooner.
   if (tcpSocketCount(procRoot) < OVERLAP_FROM) return collectLinux(options);

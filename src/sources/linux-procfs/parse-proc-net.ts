@@ -28,6 +28,8 @@ export interface ProcNetOptions {
   source?: string;
   /** Clock ticks per second of tm->when: USER_HZ, 100 on every Linux ABI. */
   userHz?: number;
+  /** Hand each record over as it is read instead of keeping it in `records` (counting needs no list). */
+  onRecord?: (record: SocketRecord) => void;
 }
 
 // tr column, include/net/inet_connection_sock.h: 1 retransmit (also loss probe and
@@ -264,12 +266,14 @@ export class ProcNetParser implements ParseResult {
   readonly problems: Problem[] = [];
   private readonly reader: RowReader;
   private readonly source: string;
+  private readonly onRecord: ((record: SocketRecord) => void) | undefined;
   private lineNo = 0;
 
   constructor(options: ProcNetOptions) {
     const { proto, byteOrder = "LE", source = `/proc/net/${proto}`, userHz = 100 } = options;
     this.reader = new RowReader(proto, byteOrder, userHz);
     this.source = source;
+    this.onRecord = options.onRecord;
   }
 
   /**
@@ -293,6 +297,7 @@ export class ProcNetParser implements ParseResult {
       if (n === 0 || reader.isHeader()) continue; // blank line, header
       const row = n < FIELDS ? `expected at least 10 fields, found ${n}` : reader.record();
       if (typeof row === "string") this.problems.push({ source: this.source, line: this.lineNo, text: quote(lineStart, lineEnd), reason: row });
+      else if (this.onRecord) this.onRecord(row);
       else this.records.push(row);
     }
   }

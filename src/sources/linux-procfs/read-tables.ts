@@ -26,7 +26,11 @@ function plan(options: LinuxCollectOptions) {
   const byteOrder = endianness();
   return TABLES.filter((t) => options.protos.includes(t.proto)).map((t) => {
     const path = join(options.netRoot ?? join(procRoot, "net"), t.file);
-    return { path, parser: new ProcNetParser({ proto: t.proto, byteOrder, source: path }) };
+    // Handed over one by one: the family filter applies here (user names are left out: a
+    // count shows none).
+    const { onRecord, families } = options;
+    const sink = onRecord && ((r: SocketRecord) => void (families.includes(r.family) && onRecord(r)));
+    return { path, parser: new ProcNetParser({ proto: t.proto, byteOrder, source: path, onRecord: sink }) };
   });
 }
 
