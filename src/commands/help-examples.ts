@@ -15,8 +15,9 @@ export const ROOT_EXAMPLES: readonly Example[] = [
   },
   {
     what: "who talks to port 443 (either side)",
-    netstat: "netstat -tanp | grep :443",
-    ss: "ss -tanp | grep :443",
+    // The space after the port: a bare ":443" also matches port 44321.
+    netstat: "netstat -tanp | grep ':443 '",
+    ss: "ss -tanp '( sport = :443 or dport = :443 )'",
     tcpstat: "tcpstat --port 443",
   },
   { what: "sockets of one program", netstat: "netstat -tanp | grep nginx", ss: "ss -tanp | grep nginx", tcpstat: "tcpstat --process nginx" },
