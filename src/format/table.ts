@@ -89,7 +89,8 @@ function columnsFor(options: { chalk: ChalkInstance; timers: boolean; netns: boo
       head: "State",
       text: (r) => r.state ?? "",
       width: (r) => (r.state ?? "").length,
-      paint: (r, text) => (r.state ? paint(chalk, STATE_MEANING[r.state], text) : text),
+      // Without colour chalk gives the text back as it is: skip its per-call style objects.
+      paint: chalk.level === 0 ? undefined : (r, text) => (r.state ? paint(chalk, STATE_MEANING[r.state], text) : text),
     },
     {
       head: "PID/Program",
