@@ -1,4 +1,4 @@
-import type { SocketRecord } from "../model/socket.js";
+import type { ParseResult, Problem, SocketRecord } from "../model/socket.js";
 
 /**
  * The last check a parser makes before keeping a record: every number is a whole number in the
@@ -28,3 +28,13 @@ export function outOfRange(r: SocketRecord): string | undefined {
 }
 
 const isPort = (p: number) => Number.isInteger(p) && p >= 0 && p <= 65535;
+
+/**
+ * A parser's last step for a row: keep the record if outOfRange finds nothing wrong,
+ * else count the row as a problem, quoting it with its line number.
+ */
+export function keepChecked(r: SocketRecord, out: ParseResult, where: Omit<Problem, "reason">): void {
+  const bad = outOfRange(r);
+  if (bad) out.problems.push({ ...where, reason: bad });
+  else out.records.push(r);
+}

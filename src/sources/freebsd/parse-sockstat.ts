@@ -1,7 +1,7 @@
 import type { Family, ParseResult, Problem, Proto, SocketRecord } from "../../model/socket.js";
 import { canonicalState } from "../../model/state.js";
 import { emptyRecord, numberedLines, problem, readEndpoints, splitColon } from "../text-endpoint.js";
-import { outOfRange } from "../../lib/record-guard.js";
+import { keepChecked } from "../../lib/record-guard.js";
 
 /**
  * FreeBSD `sockstat -46` (optionally -s for a state column, -l/-c):
@@ -62,12 +62,7 @@ export function parseSockstat(text: string, options: SockstatOptions = {}): Pars
     r.pid = pidText !== undefined && /^\d+$/.test(pidText) ? Number(pidText) || null : null;
     r.process = command === "" || command === "?" ? null : command;
     r.user = user === "?" ? null : user;
-    const bad = outOfRange(r);
-    if (bad) {
-      problems.push(problem(source, n, line, bad));
-      continue;
-    }
-    records.push(r);
+    keepChecked(r, { records, problems }, { source, line: n, text: line });
   }
   return { records, problems };
 }

@@ -1,7 +1,7 @@
 import type { Family, ParseResult, Problem, Proto, SocketRecord, Timer } from "../../model/socket.js";
 import { canonicalState } from "../../model/state.js";
 import { emptyRecord, numberedLines, problem, readEndpoints, splitColon } from "../text-endpoint.js";
-import { outOfRange } from "../../lib/record-guard.js";
+import { keepChecked } from "../../lib/record-guard.js";
 
 /**
  * Linux net-tools `netstat -tuanp` (also -l, -o, -e):
@@ -104,12 +104,7 @@ export function parseLinuxNetstat(text: string, options: LinuxNetstatOptions = {
       r.pid = Number(owner.slice(0, slash)) || null;
       r.process = owner.slice(slash + 1).trim() || null;
     }
-    const bad = outOfRange(r);
-    if (bad) {
-      problems.push(problem(source, n, line, bad));
-      continue;
-    }
-    records.push(r);
+    keepChecked(r, { records, problems }, { source, line: n, text: line });
   }
   return { records, problems };
 }

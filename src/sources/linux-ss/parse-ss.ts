@@ -1,7 +1,7 @@
 import type { Family, ParseResult, Problem, Proto, SocketRecord, Timer } from "../../model/socket.js";
 import { canonicalState } from "../../model/state.js";
 import { emptyRecord, familyOf, numberedLines, problem, readEndpoints, splitColon } from "../text-endpoint.js";
-import { outOfRange } from "../../lib/record-guard.js";
+import { keepChecked } from "../../lib/record-guard.js";
 
 /**
  * iproute2 `ss -tuanp` (also -l, -e, -o, -i, -M, -H):
@@ -98,12 +98,7 @@ export function parseSs(text: string, options: SsOptions = {}): ParseResult {
     const kind = t ? TIMER_KINDS[t[1] as string] : undefined;
     const expires = t ? readDuration(t[2] as string) : undefined;
     if (t && kind && expires !== undefined) r.timer = { kind, expiresInMs: expires, retransmits: Number(t[3]) };
-    const bad = outOfRange(r);
-    if (bad) {
-      problems.push(problem(source, n, line, bad));
-      continue;
-    }
-    records.push(r);
+    keepChecked(r, { records, problems }, { source, line: n, text: line });
   }
   return { records, problems };
 }
