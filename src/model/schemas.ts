@@ -44,10 +44,6 @@ export const OUTPUT_SCHEMAS = {
 export type OutputSchemaName = keyof typeof OUTPUT_SCHEMAS;
 export const OUTPUT_SCHEMA_NAMES = Object.keys(OUTPUT_SCHEMAS) as OutputSchemaName[];
 
-export function isOutputSchemaName(name: string): name is OutputSchemaName {
-  return Object.hasOwn(OUTPUT_SCHEMAS, name);
-}
-
 /**
  * The JSON Schema (draft 2020-12) of one output, as shipped in schema/NAME.json.
  * Every object in it has `additionalProperties: false`: tcpstat prints no field it does not describe.

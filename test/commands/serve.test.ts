@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseListen } from "../../src/commands/serve.js";
 import { BIN, runTcpstat } from "../helpers/cli.js";
 import { createNetns, type Netns } from "../helpers/netns.js";
+import { untilServing } from "../helpers/serve.js";
 import { parseSamples, value } from "../format/prometheus-text.js";
 
 /** `tcpstat serve` as users run it: in a fresh namespace, fetched from inside it, stopped by signals. */
@@ -24,14 +25,7 @@ function nsFetch(url: string, method = "GET"): { status: number; body: string } 
 /** Starts serve in the namespace; resolves once it says where it listens. */
 async function serve(args: string[]) {
   const child = ns.spawn(process.execPath, [BIN, "serve", ...args], { env: { ...process.env, NO_COLOR: "1" } });
-  let stderr = "";
-  child.stderr!.on("data", (d) => (stderr += d));
-  const deadline = Date.now() + 30_000;
-  while (!stderr.includes("serving")) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`serve did not start: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { child, stderr: () => stderr };
+  return { child, stderr: await untilServing(child) };
 }
 
 describe("parseListen", () => {

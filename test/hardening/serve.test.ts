@@ -3,6 +3,7 @@ import { once } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN } from "../helpers/cli.js";
 import { createNetns, type Netns } from "../helpers/netns.js";
+import { untilServing } from "../helpers/serve.js";
 
 /**
  * `tcpstat serve` facing the network it exports: started with no --listen in a fresh namespace
@@ -51,15 +52,6 @@ const send = (raw) => new Promise((resolve) => {
 })();
 `;
 
-async function started(child: ChildProcess): Promise<void> {
-  let stderr = "";
-  child.stderr!.on("data", (d) => (stderr += d));
-  const deadline = Date.now() + 30_000;
-  while (!stderr.includes("serving")) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`serve did not start: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function fetchIn(url: string): string {
   const r = ns.run(process.execPath, ["-e", `fetch(${JSON.stringify(url)}).then((r) => r.text()).then((t) => process.stdout.write(t))`]);
@@ -72,7 +64,7 @@ beforeAll(async () => {
   const holder = ns.spawn("python3", ["-c", CONNECTION]);
   clientPort = Number(String((await once(holder.stdout!, "data"))[0]).trim());
   serve = ns.spawn(process.execPath, [BIN, "serve"], { env: { ...process.env, NO_COLOR: "1" } });
-  await started(serve);
+  await untilServing(serve);
 });
 
 afterAll(() => ns?.close());
@@ -103,7 +95,7 @@ describe("serve at its edges", () => {
 
   it("--detailed is what shows them", async () => {
     const detailed = ns.spawn(process.execPath, [BIN, "serve", "--listen", "127.0.0.1:9718", "--detailed"], { env: { ...process.env, NO_COLOR: "1" } });
-    await started(detailed);
+    await untilServing(detailed);
     const body = fetchIn("http://127.0.0.1:9718/metrics");
     expect(body).toContain("127.0.0.2");
     expect(body).toMatch(new RegExp(`"${clientPort}"`));

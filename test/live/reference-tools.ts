@@ -118,16 +118,8 @@ export function parseSs(text: string, defaults: { proto?: "tcp" | "udp"; state?:
   return out;
 }
 
-export interface NetstatRow {
-  proto: "tcp" | "udp";
-  family: "ipv4" | "ipv6";
-  localAddress: string;
-  localPort: number;
-  remoteAddress: string | null;
-  remotePort: number | null;
-  state: string | null;
-  recvQ: number;
-  sendQ: number;
+/** A netstat row: the same endpoints, state and queues as an ss row; the owner as netstat prints it ("pid/name" or "-"). */
+export interface NetstatRow extends Omit<RefSocket, "pid" | "process" | "timer"> {
   owner: string;
 }
 

@@ -21,15 +21,8 @@ export interface StateText {
   whatToDo: string;
 }
 
-/** Headings and short phrases around the texts. */
-export interface Labels {
-  meaning: string;
-  side: string;
-  enteredBy: string;
-  leftBy: string;
-  duration: string;
-  whenMany: string;
-  whatToDo: string;
+/** Headings and short phrases around the texts: one heading for each part of a StateText, and more. */
+export interface Labels extends Record<keyof StateText, string> {
   aliases: string;
   now: string;
   sockets: (n: number) => string;
