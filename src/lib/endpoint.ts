@@ -1,3 +1,5 @@
+import { isIPv6 } from "node:net";
+
 /**
  * Address text in RFC 5952 form, from the bytes every source eventually yields.
  *
@@ -96,4 +98,24 @@ function hasUnranked(s: string, from: number): boolean {
     if (c >= 128 || ADDRESS_RANK[c]! < 0) return true;
   }
   return false;
+}
+
+/** The 16 bytes of an IPv6 address text (no zone), or null: the inverse of formatIpv6. */
+export function ipv6Bytes(text: string): Uint8Array | null {
+  if (!isIPv6(text)) return null;
+  // A trailing dotted quad (::ffff:1.2.3.4) is two more hex groups.
+  const head = text.replace(/(\d+)\.(\d+)\.(\d+)\.(\d+)$/, (_m, a, b, c, d) =>
+    `${((+a << 8) | +b).toString(16)}:${((+c << 8) | +d).toString(16)}`,
+  );
+  const [left = "", right] = head.split("::");
+  const l = left === "" ? [] : left.split(":");
+  const r = right === undefined || right === "" ? [] : right.split(":");
+  const groups = [...l, ...new Array<string>(8 - l.length - r.length).fill("0"), ...r];
+  const bytes = new Uint8Array(16);
+  for (let i = 0; i < 8; i++) {
+    const g = parseInt(groups[i] ?? "0", 16);
+    bytes[2 * i] = g >> 8;
+    bytes[2 * i + 1] = g & 0xff;
+  }
+  return bytes;
 }

@@ -1,5 +1,5 @@
-import { isIPv4, isIPv6 } from "node:net";
-import { formatIpv6 } from "../lib/endpoint.js";
+import { isIPv4 } from "node:net";
+import { formatIpv6, ipv6Bytes } from "../lib/endpoint.js";
 import type { Family, Problem, SocketRecord } from "../model/socket.js";
 
 /**
@@ -59,25 +59,6 @@ export function isWildcardHost(host: string): boolean {
   return WILDCARD_HOSTS.has(host.replace(/%.*$/, ""));
 }
 
-/** Bytes of an IPv6 address text (no zone), or null. */
-export function ipv6Bytes(text: string): Uint8Array | null {
-  if (!isIPv6(text)) return null;
-  // A trailing dotted quad (::ffff:1.2.3.4) is two more hex groups.
-  const head = text.replace(/(\d+)\.(\d+)\.(\d+)\.(\d+)$/, (_m, a, b, c, d) =>
-    `${((+a << 8) | +b).toString(16)}:${((+c << 8) | +d).toString(16)}`,
-  );
-  const [left = "", right] = head.split("::");
-  const l = left === "" ? [] : left.split(":");
-  const r = right === undefined || right === "" ? [] : right.split(":");
-  const groups = [...l, ...new Array<string>(8 - l.length - r.length).fill("0"), ...r];
-  const bytes = new Uint8Array(16);
-  for (let i = 0; i < 8; i++) {
-    const g = parseInt(groups[i] ?? "0", 16);
-    bytes[2 * i] = g >> 8;
-    bytes[2 * i + 1] = g & 0xff;
-  }
-  return bytes;
-}
 
 /**
  * Normalizes an address as a tool printed it: RFC 5952 text, zone kept for link-local IPv6,
