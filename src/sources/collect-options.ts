@@ -1,5 +1,6 @@
 import type { ExecRunner } from "../lib/exec.js";
-import type { Family, Problem, Proto, SocketRecord } from "../model/socket.js";
+import type { Family, ParseResult, Problem, Proto, SocketRecord } from "../model/socket.js";
+import { append } from "../lib/append.js";
 
 /** What every command-running collector takes: the selection and the OS seam (an exec runner). */
 export interface CommandCollectOptions {
@@ -40,4 +41,25 @@ export function fillOwners(records: SocketRecord[], owners: readonly SocketRecor
     } else if (r.state !== "TIME_WAIT") missing++;
   }
   return missing;
+}
+
+/**
+ * BSD netstat lists one protocol a run (`netstat -an -p tcp`, then `-p udp`): runs it for each
+ * protocol asked for, with `flags` before `-p`, and gathers what the parser reads.
+ */
+export async function netstatByProto(
+  o: CommandCollectOptions,
+  run: ExecRunner,
+  flags: string,
+  parse: (text: string, options: { source: string }) => ParseResult & { notices: string[] },
+): Promise<CommandCollectResult> {
+  const result: CommandCollectResult = { records: [], problems: [], notices: [] };
+  for (const proto of o.protos) {
+    const out = await run("netstat", [flags, "-p", proto]);
+    const parsed = parse(out.toString("utf8"), { source: `netstat ${flags} -p ${proto}` });
+    append(result.records, select(parsed.records, o));
+    append(result.problems, parsed.problems);
+    result.notices.push(...parsed.notices);
+  }
+  return result;
 }

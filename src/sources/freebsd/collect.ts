@@ -1,9 +1,8 @@
 import { exec as realExec } from "../../lib/exec.js";
 import { TcpstatError } from "../../errors.js";
-import { fillOwners, select, type CommandCollectOptions, type CommandCollectResult } from "../collect-options.js";
+import { fillOwners, netstatByProto, type CommandCollectOptions, type CommandCollectResult } from "../collect-options.js";
 import { parseFreebsdNetstat } from "./parse-netstat-an.js";
 import { parseSockstat } from "./parse-sockstat.js";
-import type { Problem, SocketRecord } from "../../model/socket.js";
 import { append } from "../../lib/append.js";
 
 /**
@@ -12,16 +11,7 @@ import { append } from "../../lib/append.js";
  */
 export async function collectFreebsd(o: CommandCollectOptions): Promise<CommandCollectResult> {
   const run = o.exec ?? realExec;
-  const records: SocketRecord[] = [];
-  const problems: Problem[] = [];
-  const notices: string[] = [];
-  for (const proto of o.protos) {
-    const out = await run("netstat", ["-an", "-p", proto]);
-    const parsed = parseFreebsdNetstat(out.toString("utf8"), { source: `netstat -an -p ${proto}` });
-    append(records, select(parsed.records, o));
-    append(problems, parsed.problems);
-    notices.push(...parsed.notices);
-  }
+  const { records, problems, notices } = await netstatByProto(o, run, "-an", parseFreebsdNetstat);
   if (o.owners) {
     try {
       const out = await run("sockstat", ["-46"]);

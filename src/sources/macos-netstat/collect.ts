@@ -1,10 +1,8 @@
 import { exec as realExec } from "../../lib/exec.js";
 import { TcpstatError } from "../../errors.js";
-import { fillOwners, select, type CommandCollectOptions, type CommandCollectResult } from "../collect-options.js";
+import { fillOwners, netstatByProto, type CommandCollectOptions, type CommandCollectResult } from "../collect-options.js";
 import { collectLsof } from "../lsof/collect.js";
 import { parseBsdNetstat } from "./parse-netstat-anv.js";
-import type { Problem, SocketRecord } from "../../model/socket.js";
-import { append } from "../../lib/append.js";
 
 /**
  * macOS: `netstat -anv -p tcp` and `-p udp` (states, queues and, since Mojave, pids), then
@@ -12,16 +10,7 @@ import { append } from "../../lib/append.js";
  */
 export async function collectMacos(o: CommandCollectOptions): Promise<CommandCollectResult> {
   const run = o.exec ?? realExec;
-  const records: SocketRecord[] = [];
-  const problems: Problem[] = [];
-  const notices: string[] = [];
-  for (const proto of o.protos) {
-    const out = await run("netstat", ["-anv", "-p", proto]);
-    const parsed = parseBsdNetstat(out.toString("utf8"), { source: `netstat -anv -p ${proto}` });
-    append(records, select(parsed.records, o));
-    append(problems, parsed.problems);
-    notices.push(...parsed.notices);
-  }
+  const { records, problems, notices } = await netstatByProto(o, run, "-anv", parseBsdNetstat);
   if (o.owners && records.some((r) => r.pid === null && r.state !== "TIME_WAIT")) {
     try {
       const lsof = await collectLsof({ ...o, exec: run });
