@@ -76,7 +76,9 @@ interface Series {
 
 function query(promql: string): Series[] {
   const url = `http://127.0.0.1:9090/api/v1/query?query=${encodeURIComponent(promql)}`;
-  const script = `fetch(${JSON.stringify(url)}).then((r) => r.text()).then((t) => console.log(t), (e) => { console.error(String(e.cause ?? e)); process.exit(1); })`;
+  // While its storage starts, Prometheus answers 503 "Service Unavailable" in plain text: that
+  // is "not yet" (the callers poll), like a refused connection, not a broken answer.
+  const script = `fetch(${JSON.stringify(url)}).then((r) => { if (!r.ok) process.exit(3); return r.text(); }).then((t) => console.log(t), (e) => { console.error(String(e.cause ?? e)); process.exit(1); })`;
   const r = ns.run(process.execPath, ["-e", script]);
   if (r.status !== 0) return [];
   const body = JSON.parse(r.stdout) as { status: string; data: { result: Series[] } };
