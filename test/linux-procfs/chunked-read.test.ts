@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { collectLinux } from "../../src/sources/linux-procfs/collect.js";
 import { parseProcNet } from "../../src/sources/linux-procfs/parse-proc-net.js";
+import { readTables, readTablesAhead } from "../../src/sources/linux-procfs/read-tables.js";
 
 /**
  * The live path reads /proc/net/* in 256 KiB chunks and parses whole lines as they come.
@@ -39,5 +40,55 @@ describe("reading a big table in chunks", () => {
     expect(problems[0]!.text).toBe("  999: broken");
     // The row after the last newline is read too: port 1024 + 6000.
     expect(records.at(-1)).toMatchObject({ localPort: 7024, remotePort: 8080, state: "ESTABLISHED", inode: 106000 });
+  });
+});
+
+/**
+ * On a big table the tables after the first are read by a thread of their own while this
+ * one parses the first (read-ahead.ts): the same records, problems and line numbers, in the
+ * same order, as reading them all here; a missing table is skipped, an unreadable one fails alike.
+ */
+describe("reading the later tables ahead in a thread", () => {
+  const ahead = mkdtempSync(join(tmpdir(), "tcpstat-ahead-"));
+  mkdirSync(join(ahead, "net"));
+  writeFileSync(join(ahead, "net", "tcp"), lines.slice(0, 50).join("\n") + "\n");
+  writeFileSync(join(ahead, "net", "udp"), text); // 6000 rows in pieces, no tcp6 or udp6
+  afterAll(() => rmSync(ahead, { recursive: true, force: true }));
+  const options = { protos: ["tcp", "udp"] as const, families: ["ipv4", "ipv6"] as const, owners: false };
+
+  it("gives what reading them in this thread gives, piece boundaries and a missing table included", async () => {
+    const here = readTables({ ...options, procRoot: ahead, etcRoot: ahead });
+    const threaded = await readTablesAhead({ ...options, procRoot: ahead, etcRoot: ahead });
+    const udp = parseProcNet(text, { proto: "udp", source: join(ahead, "net", "udp") });
+    expect(threaded.records).toHaveLength(49 + 6001 - 6);
+    expect(threaded.records.slice(49)).toEqual(udp.records);
+    expect(threaded.problems.map((p) => `${p.source}:${p.line}`)).toEqual(udp.problems.map((p) => `${p.source}:${p.line}`));
+    expect(threaded).toEqual(here);
+  });
+
+  it("reads a captured namespace's four tables alike", async () => {
+    const etc = mkdtempSync(join(tmpdir(), "tcpstat-etc-"));
+    try {
+      const netRoot = join(import.meta.dirname, "../../fixtures/linux-procfs/netns-states");
+      const all = { protos: ["tcp", "udp"] as const, families: ["ipv4", "ipv6"] as const, owners: false, netRoot, etcRoot: etc };
+      const threaded = await readTablesAhead(all);
+      expect(threaded.records.map((r) => `${r.proto}${r.family === "ipv6" ? "6" : ""}`)).toEqual(
+        expect.arrayContaining(["tcp", "tcp6", "udp", "udp6"]),
+      );
+      expect(threaded).toEqual(readTables(all));
+    } finally {
+      rmSync(etc, { recursive: true, force: true });
+    }
+  });
+
+  it("fails like the read in this thread when a later table cannot be read", async () => {
+    mkdirSync(join(ahead, "net", "udp6"));
+    try {
+      const all = { protos: ["tcp", "udp"] as const, families: ["ipv4", "ipv6"] as const, owners: false, procRoot: ahead, etcRoot: ahead };
+      expect(() => readTables(all)).toThrow(expect.objectContaining({ code: "EISDIR" }));
+      await expect(readTablesAhead(all)).rejects.toMatchObject({ code: "EISDIR" });
+    } finally {
+      rmSync(join(ahead, "net", "udp6"), { recursive: true });
+    }
   });
 });

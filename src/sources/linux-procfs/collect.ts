@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Family, Problem, Proto, SocketRecord } from "../../model/socket.js";
 import { netnsLink, scanInodeOwners } from "./inode-owners.js";
 import { startOwnerScan } from "./owner-scan.js";
-import { readTables } from "./read-tables.js";
+import { readTables, readTablesAhead } from "./read-tables.js";
 
 export interface LinuxCollectOptions {
   protos: readonly Proto[];
@@ -35,7 +35,7 @@ const inodesOf = (records: readonly SocketRecord[]) => {
   return inodes;
 };
 
-/** Below this many TCP sockets, the owner scan runs in this thread. */
+/** Below this many TCP sockets, the owner scan and the reading run in this thread. */
 const OVERLAP_FROM = 5000;
 
 /** TCP sockets in this namespace, from /proc/net/sockstat{,6} (tiny files); 0 if unknown. */
@@ -81,7 +81,8 @@ export function collectLinux(options: LinuxCollectOptions): CollectResult {
  * first in a worker thread so that it runs while this thread reads and parses the tables.
  */
 export async function collectLinuxOverlapped(options: LinuxCollectOptions): Promise<CollectResult> {
-  if (!options.owners) return readTables(options);
+  // Without owners the reading is most of the work: on a big table, a thread reads ahead.
+  if (!options.owners) return tcpSocketCount(options.procRoot ?? "/proc") < OVERLAP_FROM ? readTables(options) : readTablesAhead(options);
   // Owners are matched to records once all are read: those are returned whole.
   options = { ...options, onRecord: undefined };
   const { procRoot = "/proc" } = options;
