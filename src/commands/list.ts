@@ -1,9 +1,9 @@
 import type { Command } from "commander";
 import { TcpstatError, usageError } from "../errors.js";
-import { LIST_FORMATS } from "../format/index.js";
+import { LIST_FORMATS, type RecordLines } from "../format/index.js";
 import { nearest } from "../lib/suggest.js";
 import type { ListOptions, SocketReport } from "../report.js";
-import { colorLevel, makeChalk, writeChunks, writeError } from "../io.js";
+import { colorLevel, makeChalk, openStream, writeChunks, writeError } from "../io.js";
 import { reportProblems } from "./problems.js";
 import { addFilterOptions, toSocketFilter, type FilterFlags } from "./options.js";
 import { addWatchOptions, type WatchFlags } from "./watch-options.js";
@@ -113,7 +113,19 @@ export async function runList(flags: ListFlags): Promise<void> {
   const format = LIST_FORMATS[name]!;
   // A capture may hold a million sockets: NDJSON is written as it is read (bounded memory).
   if (flags.input !== undefined && name === "ndjson") return (await import("./streamed.js")).runStreamedNdjson(flags);
+  // Without owners, JSON and NDJSON are written as the tables are read (held: none).
+  if (format.lines && flags.owners === false && flags.input === undefined) return runListStreamed(flags, await format.lines());
   const report = await loadReport(flags);
   const chalk = makeChalk(colorLevel(Boolean(process.stdout.isTTY), process.env, flags.color));
   await writeChunks(format.render(report.records, { chalk, timers: Boolean(flags.timers) }));
+}
+
+async function runListStreamed(flags: ListFlags, lines: RecordLines): Promise<void> {
+  const out = openStream();
+  try {
+    await loadReport(flags, { onRecord: (r) => out.write(lines.add(r)) });
+    out.write(lines.end());
+  } finally {
+    await out.close();
+  }
 }

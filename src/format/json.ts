@@ -1,4 +1,6 @@
 import type { SocketRecord } from "../model/socket.js";
+import type { RecordLines } from "./index.js";
+import { recordJson } from "./record-json.js";
 
 /** Records per chunk: few enough chunks that handing them over costs nothing, each still small. */
 const BATCH = 256;
@@ -13,14 +15,24 @@ const BATCH = 256;
  *   ]
  */
 export function* renderJson(records: Iterable<SocketRecord>): Iterable<string> {
-  let chunk = "[";
+  const lines = jsonLines();
+  let chunk = "";
   let n = 0;
   for (const r of records) {
-    chunk += `${n === 0 ? "\n" : ",\n"}${JSON.stringify(r)}`;
+    chunk += lines.add(r);
     if (++n % BATCH === 0) {
       yield chunk;
       chunk = "";
     }
   }
-  yield n === 0 ? "[]\n" : `${chunk}\n]\n`;
+  yield chunk + lines.end();
+}
+
+/** The same text record by record, for a listing written as it is read (see LIST_FORMATS). */
+export function jsonLines(): RecordLines {
+  let n = 0;
+  return {
+    add: (r) => `${n++ === 0 ? "[\n" : ",\n"}${recordJson(r)}`,
+    end: () => (n === 0 ? "[]\n" : "\n]\n"),
+  };
 }

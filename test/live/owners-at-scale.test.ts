@@ -4,6 +4,7 @@ import { runTcpstat } from "../helpers/cli.js";
 import { createNetns, type Netns } from "../helpers/netns.js";
 import type { SocketRecord } from "../../src/model/socket.js";
 import { nodeComm } from "../helpers/comm.js";
+import { SS_STATES } from "./reference-tools.js";
 
 /**
  * Past a few thousand sockets the owner scan runs in a worker thread, overlapped with
@@ -62,5 +63,55 @@ describe("owners of 8000 sockets (worker-thread scan)", () => {
     // Every socket with an inode was found in ss's output and compared.
     expect(compared).toBe(withInode.length);
     expect(new Set(withInode.map((r) => r.pid))).toEqual(new Set(loadPids));
+  });
+});
+
+/**
+ * Without owners, past the same few thousand sockets the tables are read by threads of their
+ * own while the main thread parses (read-ahead.ts), and --json / --ndjson are written as
+ * they are parsed. Every socket ss lists must come out once, with its state, in both formats
+ * and in summary's counts.
+ */
+describe("8000 sockets without owners (tables read ahead, records streamed)", () => {
+  const ssSockets = () => {
+    const sockets = new Map<string, string>();
+    for (const line of ns.run("ss", ["-tanH"]).stdout.split("\n")) {
+      const f = line.trim().split(/\s+/);
+      if (f.length >= 5) sockets.set(key(f[3]!, f[4]!), SS_STATES[f[0]!] ?? f[0]!);
+    }
+    return sockets;
+  };
+  const asSs = (records: SocketRecord[]) =>
+    new Map(
+      records.map((r) => {
+        const host = (a: string | null) => (r.family === "ipv6" ? `[${a ?? "::"}]` : (a ?? "0.0.0.0"));
+        return [key(`${host(r.localAddress)}:${r.localPort}`, `${host(r.remoteAddress)}:${r.remotePort ?? "*"}`), r.state ?? ""];
+      }),
+    );
+
+  it("--json and --ndjson list what ss -tan lists, each socket once", () => {
+    const json = runTcpstat(["-t", "--json", "--no-owners"], { netns: ns });
+    const ndjson = runTcpstat(["-t", "--ndjson", "--no-owners"], { netns: ns });
+    expect([json.status, ndjson.status, json.stderr, ndjson.stderr]).toEqual([0, 0, "", ""]);
+    const fromJson = JSON.parse(json.stdout) as SocketRecord[];
+    const fromNdjson = ndjson.stdout.trimEnd().split("\n").map((l) => JSON.parse(l) as SocketRecord);
+    const ss = ssSockets();
+    expect(fromJson.length).toBeGreaterThanOrEqual(8000);
+    for (const records of [fromJson, fromNdjson]) {
+      expect(records.every((r) => r.pid === null && r.process === null && r.user === "root")).toBe(true);
+      const mine = asSs(records);
+      expect(mine.size).toBe(records.length); // no socket twice
+      expect(mine).toEqual(ss);
+    }
+  });
+
+  it("summary counts each state as ss does", () => {
+    const result = runTcpstat(["summary", "--json"], { netns: ns });
+    expect(result.status).toBe(0);
+    const counts: Record<string, number> = {};
+    for (const state of ssSockets().values()) counts[state] = (counts[state] ?? 0) + 1;
+    const { tcp } = JSON.parse(result.stdout) as { tcp: { total: number; states: Record<string, number> } };
+    expect(Object.fromEntries(Object.entries(tcp.states).filter(([, n]) => n > 0))).toEqual(counts);
+    expect(tcp.total).toBeGreaterThanOrEqual(8000);
   });
 });

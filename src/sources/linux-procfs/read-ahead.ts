@@ -5,57 +5,95 @@ import { readLineChunks } from "./read-lines.js";
  *
  * At 100k sockets most of a listing's time is the kernel printing the tables: `read()` of
  * /proc/net/tcp costs some 135 ms and of tcp6 55 ms on this project's 2-core machine, time
- * in which a single thread parses nothing. While this thread reads and parses the first
- * table, a reader thread reads the others in pieces of whole lines and hands each piece over
- * (transferred, not copied); they are parsed when their turn comes.
+ * in which a single thread parses nothing. A reader thread reads its tables into the slots
+ * of a shared buffer, whole lines in each, and this thread parses each slot as it fills, so
+ * the kernel prints rows on the other core while the ones before them are parsed.
  *
- *   const [tcp6, udp] = await readAhead(["/proc/net/tcp6", "/proc/net/udp"]); // the thread starts now
- *   ...                                              // read and parse /proc/net/tcp here
- *   for (let piece = await tcp6.next(); piece; piece = await tcp6.next()) parser.push(piece.bytes, piece.length);
- *   tcp6.found                                       // false when the file does not exist
+ *   const [tcp, tcp6] = await readAhead(["/proc/net/tcp", "/proc/net/tcp6"]); // the thread starts now
+ *   for (let piece = await tcp.next(); piece; piece = await tcp.next()) parser.push(piece.bytes, piece.length);
+ *   tcp.found                                 // false when the file does not exist
  *
- * The reader is a few lines of plain JavaScript evaluated in the worker, so it runs the
- * same from the bundle and from the TypeScript sources (tests). If the thread cannot start,
- * the tables are read in this thread instead.
+ * A piece is valid until the next call to next(): then its slot goes back to the reader.
+ * The slots are shared memory (SharedArrayBuffer), not messages: handing over 15 MB of new
+ * buffers as messages cost this thread 50 ms of garbage collection. The reader is a few
+ * lines of plain JavaScript evaluated in the worker, so it runs the same from the bundle
+ * and from the TypeScript sources (tests); if the thread cannot start, the tables are
+ * read in this thread instead.
  */
 
-/** Bytes handed over at a time: about 1,700 rows of /proc/net/tcp. */
-const PIECE = 1 << 18;
+/** Slots and their size: the reader runs at most 2 MiB (about 13,000 rows) ahead. */
+const SLOTS = 8;
+const SLOT = 1 << 18;
 
-// workerData: { paths, piece }. For each path in turn: { table, bytes: ArrayBuffer, length }
-// for each piece of whole lines, then { table, end: true } (or { table, missing: true } for
-// ENOENT, or { table, error, code }, after which the reader stops).
+// Per slot k, three Int32 in `control` at 3k: state (FREE, or what the slot holds), byte
+// length, table index. The reader fills slots 0, 1, 2, ... round and round, waiting for a
+// slot to be FREE; the reading side takes them in the same order and frees each.
+const FREE = 0;
+const LINES = 1; // whole lines of the table
+const END = 2; // the table is read
+const MISSING = 3; // ENOENT
+const FAILED = 4; // a read error, sent as a message: { table, error, code }
+
 const READER = `(() => {
 const { closeSync, openSync, readSync } = require("node:fs");
 const { parentPort, workerData } = require("node:worker_threads");
-const { paths, piece } = workerData;
+const { paths, control, bytes, slots, slot } = workerData;
+const ctl = new Int32Array(control);
+const mem = new Uint8Array(bytes);
+let k = 0;
+const take = () => {
+  for (let s; (s = Atomics.load(ctl, 3 * k)) !== ${FREE}; ) Atomics.wait(ctl, 3 * k, s);
+  return k * slot;
+};
+const put = (state, table, length) => {
+  ctl[3 * k + 1] = length;
+  ctl[3 * k + 2] = table;
+  Atomics.store(ctl, 3 * k, state);
+  Atomics.notify(ctl, 3 * k);
+  k = (k + 1) % slots;
+};
 for (const [table, path] of paths.entries()) {
   let fd;
   try {
     fd = openSync(path, "r");
   } catch (error) {
-    if (error.code !== "ENOENT") return parentPort.postMessage({ table, error: error.message, code: error.code });
-    parentPort.postMessage({ table, missing: true });
+    if (error.code !== "ENOENT") {
+      parentPort.postMessage({ table, error: error.message, code: error.code });
+      take();
+      return put(${FAILED}, table, 0);
+    }
+    take();
+    put(${MISSING}, table, 0);
     continue;
   }
   try {
-    let b = Buffer.allocUnsafe(piece);
-    let n = 0;
-    for (;;) {
-      const got = readSync(fd, b, n, b.length - n, null);
-      n += got;
-      if (got > 0 && b.length - n >= 8192) continue;
-      const end = got === 0 ? n : b.lastIndexOf(10, n - 1) + 1;
-      const next = Buffer.allocUnsafe(end === 0 && got > 0 ? b.length * 2 : piece);
-      b.copy(next, 0, end, n);
-      if (end > 0) parentPort.postMessage({ table, bytes: b.buffer, length: end }, [b.buffer]);
-      n -= end;
-      b = next;
-      if (got === 0) break;
+    let carry = Buffer.alloc(0); // the start of a line cut short by the last slot
+    for (let done = false; !done; ) {
+      const at = take();
+      mem.set(carry, at);
+      let n = carry.length;
+      while (n < slot - 8192) {
+        const got = readSync(fd, mem, at + n, slot - n, null);
+        if (got === 0) {
+          done = true;
+          break;
+        }
+        n += got;
+      }
+      let end = n;
+      if (!done) {
+        end = mem.lastIndexOf(10, at + n - 1) + 1 - at;
+        if (end <= 0) throw new Error(path + ": a line longer than " + slot + " bytes");
+      }
+      carry = Buffer.from(mem.subarray(at + end, at + n));
+      put(${LINES}, table, end);
     }
-    parentPort.postMessage({ table, end: true });
+    take();
+    put(${END}, table, 0);
   } catch (error) {
-    return parentPort.postMessage({ table, error: error.message, code: error.code });
+    parentPort.postMessage({ table, error: error.message, code: error.code });
+    take();
+    return put(${FAILED}, table, 0);
   } finally {
     closeSync(fd);
   }
@@ -63,61 +101,92 @@ for (const [table, path] of paths.entries()) {
 })();
 `;
 
-type Message = { table: number } & ({ bytes: ArrayBuffer; length: number } | { end: true } | { missing: true } | { error: string; code?: string });
-
 export interface AheadRead {
-  /** The next piece of whole lines, or null when the file is read (or missing). An error reading it throws. */
+  /** The next piece of whole lines (valid until the next call), or null when the file is read or missing. A read error throws. */
   next(): Promise<{ bytes: Buffer; length: number } | null>;
   /** After the last piece: whether the file existed. */
   readonly found: boolean;
+  /** Ends the reader thread (it ends by itself once it has read everything). */
+  stop(): void;
 }
 
-/** One reader thread for the files, in order; a read for each. */
+/** One reader thread for the files, in order; a read for each, to be drained in order. */
 export async function readAhead(paths: readonly string[]): Promise<AheadRead[]> {
   if (paths.length === 0) return [];
   const { Worker } = await import("node:worker_threads"); // only big tables get here
-  const queues: Message[][] = paths.map(() => []);
-  let wake: (() => void) | undefined;
-  let failed: Error | undefined;
+  const control = new SharedArrayBuffer(3 * 4 * SLOTS);
+  const bytes = new SharedArrayBuffer(SLOTS * SLOT);
+  const ctl = new Int32Array(control);
   let worker: InstanceType<typeof Worker>;
   try {
-    worker = new Worker(READER, { eval: true, workerData: { paths, piece: PIECE }, resourceLimits: { maxYoungGenerationSizeMb: 1, stackSizeMb: 1 } });
+    worker = new Worker(READER, { eval: true, workerData: { paths, control, bytes, slots: SLOTS, slot: SLOT }, resourceLimits: { maxYoungGenerationSizeMb: 1, stackSizeMb: 1 } });
   } catch {
     return paths.map(readHere);
   }
-  worker.on("message", (m: Message) => {
-    queues[m.table]!.push(m);
+  let readError: Error | undefined; // a read failed: its slot says FAILED
+  let died: Error | undefined; // the thread itself failed
+  let wake: (() => void) | undefined;
+  worker.on("message", (m: { error: string; code?: string }) => {
+    readError = Object.assign(new Error(m.error), { code: m.code });
     wake?.();
   });
   worker.on("error", (error) => {
-    failed = error;
+    died = error;
     wake?.();
   });
 
+  let k = 0; // the next slot to take
+  let held = -1; // the slot of the piece last handed out
+  const slotView = (i: number, length: number) => Buffer.from(bytes, i * SLOT, length);
+  /** The next filled slot's state and table, once the reader has filled it (or failed). */
+  const filled = async (): Promise<number> => {
+    for (;;) {
+      const state = Atomics.load(ctl, 3 * k);
+      if (state !== FREE) return state;
+      if (died) return FAILED;
+      const wait = (Atomics as unknown as WaitAsync).waitAsync(ctl, 3 * k, FREE);
+      if (wait.async) await Promise.race([wait.value, new Promise<void>((resolve) => (wake = resolve))]);
+    }
+  };
+  const release = () => {
+    if (held < 0) return;
+    Atomics.store(ctl, 3 * held, FREE);
+    Atomics.notify(ctl, 3 * held);
+    held = -1;
+  };
+
   return paths.map((path, table) => {
-    const queue = queues[table]!;
     let found = true;
     let pieces = 0;
     let fallback: AheadRead | undefined; // the thread died before it read this file: read it here
     const next = async (): Promise<{ bytes: Buffer; length: number } | null> => {
+      release();
       if (fallback) {
         const piece = await fallback.next();
         found = fallback.found;
         return piece;
       }
-      while (queue.length === 0 && !failed) await new Promise<void>((resolve) => (wake = resolve));
-      const m = queue.shift();
-      if (!m) {
-        if (pieces > 0) throw failed;
+      const state = await filled();
+      if (state === FAILED && died) {
+        if (pieces > 0) throw died;
         fallback = readHere(path);
         return next();
       }
-      if ("bytes" in m) {
-        pieces++;
-        return { bytes: Buffer.from(m.bytes, 0, m.length), length: m.length };
+      if (state === FAILED) {
+        // The message naming the error may come just after the slot.
+        while (!readError && !died) await new Promise<void>((resolve) => (wake = resolve));
+        throw readError ?? died;
       }
-      if ("error" in m) throw Object.assign(new Error(m.error), { code: m.code });
-      if ("missing" in m) found = false;
+      if (ctl[3 * k + 2] !== table) throw new Error(`read-ahead: slot ${k} holds table ${ctl[3 * k + 2]}, not ${table}`);
+      const length = ctl[3 * k + 1]!;
+      held = k;
+      k = (k + 1) % SLOTS;
+      if (state === LINES) {
+        pieces++;
+        return { bytes: slotView(held, length), length };
+      }
+      release();
+      if (state === MISSING) found = false;
       return null;
     };
     return {
@@ -125,14 +194,20 @@ export async function readAhead(paths: readonly string[]): Promise<AheadRead[]> 
       get found() {
         return found;
       },
+      stop: () => void worker.terminate(),
     };
   });
+}
+
+/** Atomics.waitAsync (Node 16 and newer), not yet in TypeScript's ES2022 library. */
+interface WaitAsync {
+  waitAsync(array: Int32Array, index: number, value: number): { async: false; value: string } | { async: true; value: Promise<string> };
 }
 
 /** The same interface over a read in this thread. */
 function readHere(path: string): AheadRead {
   const pieces: Array<{ bytes: Buffer; length: number }> = [];
-  const buffer = { bytes: Buffer.allocUnsafe(PIECE) };
+  const buffer = { bytes: Buffer.allocUnsafe(SLOT) };
   const found = readLineChunks(path, buffer, (b, length) => pieces.push({ bytes: Buffer.from(b.subarray(0, length)), length }));
-  return { found, next: async () => pieces.shift() ?? null };
+  return { found, next: async () => pieces.shift() ?? null, stop: () => {} };
 }

@@ -25,12 +25,18 @@ const TABLES: ReadonlyArray<{ proto: Proto; family: Family; file: string }> = [
 function plan(options: LinuxCollectOptions) {
   const { procRoot = "/proc" } = options;
   const byteOrder = endianness();
+  const { onRecord, families } = options;
+  // Handed over one by one: the family filter and the user names apply here.
+  const users = onRecord && readUsers(options.etcRoot ?? "/etc");
+  const sink =
+    onRecord &&
+    ((r: SocketRecord) => {
+      if (!families.includes(r.family)) return;
+      if (r.uid !== null) r.user = users!.get(r.uid) ?? null;
+      onRecord(r);
+    });
   return TABLES.filter((t) => options.protos.includes(t.proto)).map((t) => {
     const path = join(options.netRoot ?? join(procRoot, "net"), t.file);
-    // Handed over one by one: the family filter applies here (user names are left out: a
-    // count shows none).
-    const { onRecord, families } = options;
-    const sink = onRecord && ((r: SocketRecord) => void (families.includes(r.family) && onRecord(r)));
     return { path, parser: new ProcNetParser({ proto: t.proto, byteOrder, source: path, onRecord: sink }) };
   });
 }
@@ -68,21 +74,26 @@ export function readTables(options: LinuxCollectOptions): CollectResult {
 }
 
 /**
- * The same result, the tables after the first read by a thread of their own (read-ahead.ts)
- * while this one reads and parses the first: at 100k sockets, tcp6 is printed by the kernel
- * on the other core while tcp is read and parsed here (-30 ms of 365, BENCHMARKS.md).
+ * The same result, the tables read by threads of their own (read-ahead.ts) while this one
+ * parses: one thread for the first table, one for the rest, so at 100k sockets the kernel
+ * prints tcp and tcp6 on the other core while the rows already read are parsed here, in the
+ * usual order (BENCHMARKS.md: summary 365 -> 340 ms, --json --no-owners 484 -> 390 ms).
  */
 export async function readTablesAhead(options: LinuxCollectOptions): Promise<CollectResult> {
-  const [first, ...rest] = plan(options);
-  if (!first) return finish(options, [], 0);
-  const ahead = await readAhead(rest.map((t) => t.path));
-  let found = readLineChunks(first.path, { bytes: Buffer.allocUnsafe(CHUNK) }, (b, length) => first.parser.push(b, length)) ? 1 : 0;
-  for (const [i, read] of ahead.entries()) {
-    const { parser } = rest[i]!;
-    for (let piece = await read.next(); piece; piece = await read.next()) parser.push(piece.bytes, piece.length);
-    if (read.found) found++;
+  const tables = plan(options);
+  const [first = [], rest = []] = await Promise.all([readAhead(tables.slice(0, 1).map((t) => t.path)), readAhead(tables.slice(1).map((t) => t.path))]);
+  const reads = [...first, ...rest];
+  let found = 0;
+  try {
+    for (const [i, read] of reads.entries()) {
+      const { parser } = tables[i]!;
+      for (let piece = await read.next(); piece; piece = await read.next()) parser.push(piece.bytes, piece.length);
+      if (read.found) found++;
+    }
+  } finally {
+    for (const read of reads) read.stop(); // after a failure, a reader may wait for a slot
   }
-  return finish(options, [first, ...rest], found);
+  return finish(options, tables, found);
 }
 
 function finish(options: LinuxCollectOptions, tables: ReadonlyArray<{ parser: ProcNetParser }>, found: number): CollectResult {

@@ -1,0 +1,31 @@
+import type { SocketRecord, Timer } from "../model/socket.js";
+
+/**
+ * One socket record as JSON text, fields in the schema's order:
+ *
+ *   {"proto":"tcp","family":"ipv4","localAddress":"127.0.0.1","localPort":22,"remoteAddress":null,
+ *    "remotePort":null,"state":"LISTEN","recvQ":0,"sendQ":0,"pid":812,"process":"sshd","uid":0,
+ *    "user":"root","inode":23110,"timer":null}
+ *
+ * The same text as JSON.stringify of a record whose keys are in that order, built from a
+ * template instead: --json and --ndjson at 100k sockets spent 90 ms in JSON.stringify,
+ * this takes about 60 % of that (BENCHMARKS.md). Every text field still goes through
+ * JSON.stringify unless it is plain printable ASCII without a quote or backslash, so
+ * escaping is the same (test/property/record-json.property.test.ts holds both equal).
+ */
+export function recordJson(r: SocketRecord): string {
+  let text = `{"proto":"${r.proto}","family":"${r.family}","localAddress":${str(r.localAddress)},"localPort":${r.localPort},"remoteAddress":${str(r.remoteAddress)},"remotePort":${r.remotePort},"state":${r.state === null ? "null" : `"${r.state}"`},"recvQ":${r.recvQ},"sendQ":${r.sendQ},"pid":${r.pid},"process":${str(r.process)},"uid":${r.uid},"user":${str(r.user)},"inode":${r.inode},"timer":${timer(r.timer)}`;
+  if (r.netns !== undefined) text += `,"netns":{"inode":${r.netns.inode},"name":${str(r.netns.name)}}`;
+  if (r.createdAt !== undefined) text += `,"createdAt":${str(r.createdAt)}`;
+  return `${text}}`;
+}
+
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+function str(s: string | null): string {
+  return s === null ? "null" : PLAIN.test(s) ? `"${s}"` : JSON.stringify(s);
+}
+
+function timer(t: Timer | null): string {
+  return t === null ? "null" : `{"kind":"${t.kind}","expiresInMs":${t.expiresInMs},"retransmits":${t.retransmits}}`;
+}
