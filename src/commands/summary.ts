@@ -71,13 +71,13 @@ export async function runSummary(flags: SummaryFlags): Promise<void> {
     const report = await loadReport({ ...flags, quiet }, { owners: by === "process" && flags.owners !== false });
     return summarize(report.records, { by, top, source: report.source, problems: report.problems.length });
   };
-  const render = (summary: Summary, previous?: Summary): string[] => {
+  const render = async (summary: Summary, previous?: Summary): Promise<string[]> => {
     if (flags.json) return [`${JSON.stringify(summary, null, plan ? undefined : 2)}\n`];
     if (flags.oneline) return [renderSummaryOneline(summary)];
-    return [...renderSummary(summary, { chalk, previous, udp: flags.udp })];
+    return [...renderSummary(summary, { chalk, previous, udp: flags.udp, width: await groupWidth(summary) })];
   };
   if (!plan) {
-    await writeChunks(render(await read()));
+    await writeChunks(await render(await read()));
     return;
   }
   let previous: Summary | undefined;
@@ -87,10 +87,18 @@ export async function runSummary(flags: SummaryFlags): Promise<void> {
     plan,
     async () => {
       const summary = await read();
-      const out = render(summary, previous);
+      const out = await render(summary, previous);
       previous = summary;
       return out;
     },
     { tty, header: flags.json || flags.oneline ? undefined : (time) => `--- ${time.toISOString()} ---\n` },
   );
+}
+
+/** Columns on screen of the groups' names: string-width (and its Unicode tables) only for a name that is not plain ASCII. */
+async function groupWidth(summary: Summary): Promise<((text: string) => number) | undefined> {
+  const plain = /^[\x20-\x7e]*$/;
+  if (summary.by?.top.every((g) => plain.test(g.key)) ?? true) return undefined;
+  const { default: stringWidth } = await import("string-width");
+  return (text) => (plain.test(text) ? text.length : stringWidth(text));
 }

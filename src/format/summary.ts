@@ -1,9 +1,9 @@
-import Table from "cli-table3";
 import type { ChalkInstance } from "chalk";
 import { statesInUse } from "../lib/summarize.js";
 import { escapeControl } from "../lib/safe-text.js";
 import type { Summary } from "../model/report.js";
 import { TCP_STATES } from "../model/state.js";
+import { alignColumns, type Cell, type Width } from "./columns.js";
 import { STATE_MEANING, paint, paintHeader } from "./style.js";
 
 export interface SummaryRenderContext {
@@ -12,29 +12,23 @@ export interface SummaryRenderContext {
   previous?: Summary;
   /** UDP was asked for (-u): show its line even when zero. */
   udp?: boolean;
+  /** Columns on screen of a group's name: needed only when a name is not plain ASCII. */
+  width?: Width;
 }
 
-const BORDERLESS = {
-  top: "", "top-mid": "", "top-left": "", "top-right": "",
-  bottom: "", "bottom-mid": "", "bottom-left": "", "bottom-right": "",
-  left: "", "left-mid": "", mid: "", "mid-mid": "", right: "", "right-mid": "",
-  middle: "  ",
-};
-
-const plainTable = (head: string[], chalk: ChalkInstance, align?: Array<"left" | "right">) =>
-  new Table({
-    head: head.map((h) => paintHeader(chalk, h)),
-    chars: BORDERLESS,
-    colAligns: align,
-    style: { head: [], border: [], "padding-left": 0, "padding-right": 0 },
-  });
+const heading = (chalk: ChalkInstance, texts: string[]): Cell[] => texts.map((text) => ({ text, paint: (t) => paintHeader(chalk, t) }));
 
 /** "+3" in yellow for a rise, "-2" in cyan for a fall, "" when unchanged or with no previous frame. */
-function delta(chalk: ChalkInstance, now: number, before: number | undefined): string {
-  if (before === undefined || before === now) return "";
+function delta(chalk: ChalkInstance, now: number, before: number | undefined): Cell {
+  if (before === undefined || before === now) return { text: "" };
   const d = now - before;
-  return d > 0 ? chalk.yellow(`+${d}`) : chalk.cyan(String(d));
+  return d > 0 ? { text: `+${d}`, paint: (t) => chalk.yellow(t) } : { text: String(d), paint: (t) => chalk.cyan(t) };
 }
+
+const deltaText = (chalk: ChalkInstance, now: number, before: number | undefined) => {
+  const d = delta(chalk, now, before);
+  return d.paint ? d.paint(d.text) : d.text;
+};
 
 /**
  * The summary table:
@@ -50,24 +44,27 @@ function delta(chalk: ChalkInstance, now: number, before: number | undefined): s
 export function* renderSummary(summary: Summary, ctx: SummaryRenderContext): Iterable<string> {
   const { chalk, previous } = ctx;
   yield `Total: ${summary.total} sockets (TCP ${summary.tcp.total}, UDP ${summary.udp.total}; IPv4 ${summary.families.ipv4}, IPv6 ${summary.families.ipv6})` +
-    (previous ? ` ${delta(chalk, summary.total, previous.total)}` : "") +
+    (previous ? ` ${deltaText(chalk, summary.total, previous.total)}` : "") +
     "\n\n";
   const withDelta = previous !== undefined;
-  const table = plainTable(withDelta ? ["State", "Count", "Change"] : ["State", "Count"], chalk, ["left", "right", "right"]);
+  const table: Cell[][] = [heading(chalk, withDelta ? ["State", "Count", "Change"] : ["State", "Count"])];
+  const dim = (t: string) => chalk.dim(t);
   for (const state of TCP_STATES) {
     const n = summary.tcp.states[state];
-    const label = n === 0 ? chalk.dim(state) : paint(chalk, STATE_MEANING[state], state);
-    const row = [label, n === 0 ? chalk.dim("0") : String(n)];
+    const row: Cell[] = [
+      { text: state, paint: n === 0 ? dim : (t) => paint(chalk, STATE_MEANING[state], t) },
+      n === 0 ? { text: "0", paint: dim } : { text: String(n) },
+    ];
     if (withDelta) row.push(delta(chalk, n, previous.tcp.states[state]));
     table.push(row);
   }
   const showUdp = ctx.udp || summary.udp.total > 0;
   if (showUdp) {
-    const udpRow = ["UDP", String(summary.udp.total)];
+    const udpRow: Cell[] = [{ text: "UDP" }, { text: String(summary.udp.total) }];
     if (withDelta) udpRow.push(delta(chalk, summary.udp.total, previous.udp.total));
     table.push(udpRow);
   }
-  yield `${table.toString()}\n`;
+  yield `${alignColumns(table, ["left", "right", "right"])}\n`;
   if (showUdp) yield `UDP: ${summary.udp.connected} connected, ${summary.udp.unconnected} unconnected\n`;
 
   const by = summary.by;
@@ -76,16 +73,18 @@ export function* renderSummary(summary: Summary, ctx: SummaryRenderContext): Ite
   const hasUdp = by.top.some((g) => g.udp > 0);
   const head = [by.key === "process" ? "PID/Program" : by.key[0]!.toUpperCase() + by.key.slice(1), "Total", ...columns];
   if (hasUdp) head.push("UDP");
-  const groups = plainTable(head, chalk, ["left", ...head.slice(1).map(() => "right" as const)]);
+  const groups: Cell[][] = [heading(chalk, head)];
   const before = new Map(previous?.by?.top.map((g) => [g.key, g.count]));
   for (const g of by.top) {
-    const total = `${g.count}${previous ? ` ${delta(chalk, g.count, before.get(g.key) ?? 0)}` : ""}`.trimEnd();
-    const row = [escapeControl(g.key), total, ...columns.map((s) => String(g.states[s] ?? 0))];
-    if (hasUdp) row.push(String(g.udp));
+    const change = previous ? delta(chalk, g.count, before.get(g.key) ?? 0) : { text: "" };
+    // "12 +3": the count, then its change painted apart (measured without the colour).
+    const total: Cell = change.text === "" ? { text: String(g.count) } : { text: `${g.count} ${change.text}`, paint: (t) => `${t.slice(0, -change.text.length)}${change.paint!(change.text)}` };
+    const row: Cell[] = [{ text: escapeControl(g.key) }, total, ...columns.map((s) => ({ text: String(g.states[s] ?? 0) }))];
+    if (hasUdp) row.push({ text: String(g.udp) });
     groups.push(row);
   }
   yield `\nBy ${by.key} (top ${by.top.length} of ${by.top.length + by.rest.groups})\n`;
-  yield `${groups.toString()}\n`;
+  yield `${alignColumns(groups, ["left", ...head.slice(1).map(() => "right" as const)], ctx.width)}\n`;
   if (by.rest.groups > 0) yield `... and ${by.rest.groups} more group(s) with ${by.rest.count} socket(s)\n`;
 }
 

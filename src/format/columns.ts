@@ -1,0 +1,40 @@
+/**
+ * Rows aligned in columns, borderless, two spaces between columns, every cell padded to its
+ * column's width (the last one too), as the summary's tables look:
+ *
+ *   State        Count
+ *   ESTABLISHED      4
+ *   LISTEN          12
+ *
+ * Cells are plain text with an optional paint (colour); widths are measured on the plain
+ * text, so colour codes never count. Drawn by hand: loading and running a table library
+ * cost `tcpstat summary` some 7 ms of a 340 ms run at 100k sockets (BENCHMARKS.md);
+ * test/format/columns.test.ts holds the output equal to what cli-table3 drew.
+ */
+export interface Cell {
+  text: string;
+  paint?: (text: string) => string;
+}
+
+export type Align = "left" | "right";
+
+/** Columns on screen of a text; its length for plain ASCII (see summaryWidth in commands). */
+export type Width = (text: string) => number;
+
+export function alignColumns(rows: ReadonlyArray<ReadonlyArray<Cell | string>>, align: readonly Align[], width: Width = (t) => t.length): string {
+  const cells = rows.map((row) => row.map((c) => (typeof c === "string" ? { text: c } : c)));
+  const widths: number[] = [];
+  for (const row of cells) row.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, width(c.text))));
+  return cells
+    .map((row) =>
+      widths
+        .map((w, i) => {
+          const c = row[i] ?? { text: "" };
+          const pad = " ".repeat(w - width(c.text));
+          const shown = c.paint ? c.paint(c.text) : c.text;
+          return align[i] === "right" ? pad + shown : shown + pad;
+        })
+        .join("  "),
+    )
+    .join("\n");
+}
