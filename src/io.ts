@@ -1,4 +1,4 @@
-import { Chalk, type ChalkInstance } from "chalk";
+import type { ChalkInstance } from "chalk";
 import { escapeControl } from "./lib/safe-text.js";
 
 /**
@@ -33,9 +33,22 @@ function ttyDepth(env: NodeJS.ProcessEnv): 1 | 2 | 3 {
   return 1;
 }
 
-export function makeChalk(level: 0 | 1 | 2 | 3): ChalkInstance {
+/**
+ * The painter for a colour level. Without colour (a pipe, a file, NO_COLOR: what scripts and
+ * the benchmarks see) chalk is not even loaded: every style gives its text back as it is,
+ * as chalk at level 0 does ("a", "b" joined by a space), chained or not (chalk.bold.red).
+ */
+export async function makeChalk(level: 0 | 1 | 2 | 3): Promise<ChalkInstance> {
+  if (level === 0) return PLAIN;
+  const { Chalk } = await import("chalk");
   return new Chalk({ level });
 }
+
+const PLAIN: ChalkInstance = new Proxy(() => {}, {
+  // Not a promise (await looks for .then): any other property is a style.
+  get: (_target, key) => (key === "level" ? 0 : key === "then" ? undefined : PLAIN),
+  apply: (_target, _this, texts: unknown[]) => texts.join(" "),
+}) as unknown as ChalkInstance;
 
 let pipeClosed = false;
 

@@ -130,7 +130,7 @@ export async function runDoctor(flags: DoctorFlags): Promise<void> {
   if (flags.json) await writeChunks([`${JSON.stringify(doctor, null, 2)}\n`]);
   else {
     const { renderDoctor } = await import("../format/doctor.js");
-    const chalk = makeChalk(colorLevel(Boolean(process.stdout.isTTY), process.env, flags.color));
+    const chalk = await makeChalk(colorLevel(Boolean(process.stdout.isTTY), process.env, flags.color));
     await writeChunks([renderDoctor(doctor, chalk)]);
   }
   if (findings.length > 0) process.exitCode = EXIT_FINDINGS;

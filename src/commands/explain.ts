@@ -57,7 +57,7 @@ export async function runExplain(word: string | undefined, flags: ExplainFlags):
   }
   const state = word === undefined ? undefined : toState(word);
   const counts = await liveCounts(flags);
-  const chalk = makeChalk(colorLevel(Boolean(process.stdout.isTTY), process.env, flags.color));
+  const chalk = await makeChalk(colorLevel(Boolean(process.stdout.isTTY), process.env, flags.color));
   const width = Math.min(process.stdout.columns || 80, 100);
   if (flags.json) {
     const body = state ? explainState(state, lang, counts) : TCP_STATES.map((s) => explainState(s, lang, counts));

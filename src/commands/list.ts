@@ -116,7 +116,7 @@ export async function runList(flags: ListFlags): Promise<void> {
   // Without owners, JSON and NDJSON are written as the tables are read (held: none).
   if (format.lines && flags.owners === false && flags.input === undefined) return runListStreamed(flags, await format.lines());
   const report = await loadReport(flags);
-  const chalk = makeChalk(colorLevel(Boolean(process.stdout.isTTY), process.env, flags.color));
+  const chalk = await makeChalk(colorLevel(Boolean(process.stdout.isTTY), process.env, flags.color));
   await writeChunks(format.render(report.records, { chalk, timers: Boolean(flags.timers) }));
 }
 

@@ -54,6 +54,6 @@ export async function runStats(flags: StatsFlags): Promise<void> {
     await writeChunks([`${JSON.stringify(stats, null, 2)}\n`]);
     return;
   }
-  const chalk = makeChalk(colorLevel(Boolean(process.stdout.isTTY), process.env, flags.color));
+  const chalk = await makeChalk(colorLevel(Boolean(process.stdout.isTTY), process.env, flags.color));
   await writeChunks(renderStats(stats, chalk));
 }

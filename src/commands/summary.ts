@@ -54,7 +54,7 @@ export async function runSummary(flags: SummaryFlags): Promise<void> {
   const { by, top } = await checkFlags(flags);
   const watching = flags.watch !== undefined || flags.count !== undefined;
   const plan = watching ? (await import("./watch.js")).watchPlan(flags) : null;
-  const chalk = makeChalk(colorLevel(Boolean(process.stdout.isTTY), process.env, flags.color));
+  const chalk = await makeChalk(colorLevel(Boolean(process.stdout.isTTY), process.env, flags.color));
   let readings = 0;
   // Owners cost a scan of every process: only when the breakdown shows them (a pid or
   // process filter turns them on by itself in collectReport).
