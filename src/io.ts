@@ -112,29 +112,42 @@ export async function writeChunks(chunks: Iterable<string> | AsyncIterable<strin
 /**
  * Output made inside a synchronous callback (a listing written as the tables are parsed):
  * the same closed-pipe and SIGTERM handling as writeChunks, each batch whole records, a
- * SIGTERM ending the run between batches. The text goes straight into a 64 KiB buffer, so
- * each record's string dies young (a pending string of 64 KiB in small pieces cost 60 ms
- * of garbage collection at 100k records). Into a slow pipe, the stream keeps what its reader
- * has not taken yet, as writeChunks' caller would have kept the records.
+ * SIGTERM ending the run between batches. Text and bytes go straight into a 64 KiB buffer,
+ * so nothing per record outlives it. Into a slow pipe, the stream keeps what its reader has
+ * not taken yet, as writeChunks' caller would have kept the records.
+ *
+ *   out.write(text);                          // or, byte by byte:
+ *   out.room(n); out.buf[out.used++] = 0x7b;  // room for n bytes at out.used, then fill them
  */
-export function openStream(): { write(text: string): void; close(): Promise<void> } {
+export interface OutputStream {
+  buf: Buffer;
+  used: number;
+  room(bytes: number): void;
+  write(text: string): void;
+  close(): Promise<void>;
+}
+
+export function openStream(): OutputStream {
   process.on("SIGTERM", onTerminate);
-  let chunk = Buffer.allocUnsafe(FLUSH_AT);
-  let used = 0;
   const flush = () => {
-    if (used === 0 || pipeClosed || process.stdout.destroyed) return;
-    process.stdout.write(chunk.subarray(0, used));
+    if (out.used === 0 || pipeClosed || process.stdout.destroyed) return void (out.used = 0);
+    process.stdout.write(out.buf.subarray(0, out.used));
     // A write the stream could not finish at once keeps the buffer: take a new one.
-    if (process.stdout.writableLength > 0) chunk = Buffer.allocUnsafe(FLUSH_AT);
-    used = 0;
+    if (process.stdout.writableLength > 0) out.buf = Buffer.allocUnsafe(FLUSH_AT);
+    out.used = 0;
   };
-  return {
+  const out: OutputStream = {
+    buf: Buffer.allocUnsafe(FLUSH_AT),
+    used: 0,
+    room(bytes) {
+      if (bytes > FLUSH_AT - out.used) flush();
+    },
     write(text) {
-      if (3 * text.length > FLUSH_AT - used) {
+      if (3 * text.length > FLUSH_AT - out.used) {
         flush();
         if (3 * text.length > FLUSH_AT) return void (pipeClosed || process.stdout.write(text));
       }
-      used += (chunk as unknown as { utf8Write(text: string, offset: number): number }).utf8Write(text, used);
+      out.used += (out.buf as unknown as { utf8Write(text: string, offset: number): number }).utf8Write(text, out.used);
     },
     async close() {
       try {
@@ -145,6 +158,7 @@ export function openStream(): { write(text: string): void; close(): Promise<void
       }
     },
   };
+  return out;
 }
 
 function write(text: string): Promise<boolean> {

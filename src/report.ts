@@ -6,6 +6,7 @@
 import { makePredicate, parsePorts, parseStates, filterNeedsOwners, type SocketFilter } from "./lib/filter.js";
 import type { Family, Problem, Proto, SocketRecord } from "./model/socket.js";
 import { collectSockets } from "./sources/index.js";
+import type { ProcRow } from "./sources/linux-procfs/parse-proc-net.js";
 
 export interface ListOptions {
   /** Default: ["tcp"]. */
@@ -40,6 +41,11 @@ export interface ListOptions {
    * back empty): `tcpstat summary` counts 100k sockets without holding them.
    */
   onRecord?: (record: SocketRecord) => void;
+  /**
+   * With onRecord: a source that can (Linux /proc/net) hands each matching row over this way
+   * instead, decoded but not made into a record (see ProcRow); the rest still go to onRecord.
+   */
+  onRow?: (row: ProcRow) => void;
 }
 
 export interface SocketReport {
@@ -76,9 +82,10 @@ export async function collectReport(options: ListOptions = {}, filter = toFilter
   if (options.input !== undefined) return replayReport(options, filter);
   const owners = options.owners !== false || filterNeedsOwners(filter);
   const keep = makePredicate(filter);
-  const { onRecord } = options;
+  const { onRecord, onRow } = options;
   const collected = await collectSockets({
     onRecord: onRecord && ((r) => void (keep(r) && onRecord(r))),
+    onRow: onRecord && onRow && ((row) => void (keep(row) && onRow(row))),
     protos: filter.protos,
     families: filter.families,
     owners,

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { TcpstatError, usageError } from "../errors.js";
-import { LIST_FORMATS, type RecordLines } from "../format/index.js";
+import { LIST_FORMATS } from "../format/index.js";
 import { nearest } from "../lib/suggest.js";
 import type { ListOptions, SocketReport } from "../report.js";
 import { colorLevel, makeChalk, openStream, writeChunks, writeError } from "../io.js";
@@ -65,7 +65,7 @@ export function chooseFormat(flags: Pick<ListFlags, "json" | "ndjson" | "format"
  * unreadable lines once on stderr (unless --quiet). Every command that reads sockets calls this.
  * `owners: false` skips resolving owning processes when nothing shown needs them.
  */
-export async function loadReport(flags: SourceFlags, options: Pick<ListOptions, "owners" | "onRecord"> = {}): Promise<SocketReport> {
+export async function loadReport(flags: SourceFlags, options: Pick<ListOptions, "owners" | "onRecord" | "onRow"> = {}): Promise<SocketReport> {
   const filter = toSocketFilter(flags);
   const owners = options.owners ?? flags.owners;
   if (flags.input === undefined && (flags.inputFormat !== undefined || flags.byteOrder !== undefined))
@@ -73,7 +73,7 @@ export async function loadReport(flags: SourceFlags, options: Pick<ListOptions, 
   const input = flags.input === undefined ? undefined : await readInput(flags);
   // Loaded here, not at start-up: `tcpstat --version` and `--help` never read sockets.
   const { collectReport } = await import("../report.js");
-  const report = await collectReport({ owners, source: flags.source, netns: flags.netns, onRecord: options.onRecord, ...input }, filter);
+  const report = await collectReport({ owners, source: flags.source, netns: flags.netns, onRecord: options.onRecord, onRow: options.onRow, ...input }, filter);
   if (flags.verbose) for (const line of report.details ?? [`source: ${report.source}`]) writeError(`tcpstat: ${line}`);
   if (!flags.quiet) {
     for (const notice of report.notices) writeError(`tcpstat: ${notice}`);
@@ -114,17 +114,19 @@ export async function runList(flags: ListFlags): Promise<void> {
   // A capture may hold a million sockets: NDJSON is written as it is read (bounded memory).
   if (flags.input !== undefined && name === "ndjson") return (await import("./streamed.js")).runStreamedNdjson(flags);
   // Without owners, JSON and NDJSON are written as the tables are read (held: none).
-  if (format.lines && flags.owners === false && flags.input === undefined) return runListStreamed(flags, await format.lines());
+  if (format.stream && flags.owners === false && flags.input === undefined) return runListStreamed(flags, format.stream);
   const report = await loadReport(flags);
   const chalk = await makeChalk(colorLevel(Boolean(process.stdout.isTTY), process.env, flags.color));
   await writeChunks(format.render(report.records, { chalk, timers: Boolean(flags.timers) }));
 }
 
-async function runListStreamed(flags: ListFlags, lines: RecordLines): Promise<void> {
+async function runListStreamed(flags: ListFlags, kind: "json" | "ndjson"): Promise<void> {
+  const { JsonStream } = await import("../format/json-stream.js");
   const out = openStream();
+  const json = new JsonStream(kind, out);
   try {
-    await loadReport(flags, { onRecord: (r) => out.write(lines.add(r)) });
-    out.write(lines.end());
+    await loadReport(flags, { onRecord: (r) => json.record(r), onRow: (row) => json.row(row) });
+    json.end();
   } finally {
     await out.close();
   }

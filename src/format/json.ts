@@ -1,5 +1,4 @@
 import type { SocketRecord } from "../model/socket.js";
-import type { RecordLines } from "./index.js";
 import { recordJson } from "./record-json.js";
 
 /** Records per chunk: few enough chunks that handing them over costs nothing, each still small. */
@@ -28,11 +27,10 @@ export function* renderJson(records: Iterable<SocketRecord>): Iterable<string> {
   yield chunk + lines.end();
 }
 
-/** The same text record by record, for a listing written as it is read (see LIST_FORMATS). */
-export function jsonLines(): RecordLines {
+function jsonLines() {
   let n = 0;
   return {
-    add: (r) => `${n++ === 0 ? "[\n" : ",\n"}${recordJson(r)}`,
+    add: (r: SocketRecord) => `${n++ === 0 ? "[\n" : ",\n"}${recordJson(r)}`,
     end: () => (n === 0 ? "[]\n" : "\n]\n"),
   };
 }

@@ -1,5 +1,4 @@
 import type { SocketRecord } from "../model/socket.js";
-import type { RecordLines } from "./index.js";
 import { recordJson } from "./record-json.js";
 
 /** Records per chunk (chunks hold whole lines only). */
@@ -17,9 +16,4 @@ export function* renderNdjson(records: Iterable<SocketRecord>): Iterable<string>
     }
   }
   if (chunk !== "") yield chunk;
-}
-
-/** The same lines record by record, for a listing written as it is read (see LIST_FORMATS). */
-export function ndjsonLines(): RecordLines {
-  return { add: (r) => `${recordJson(r)}\n`, end: () => "" };
 }

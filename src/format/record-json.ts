@@ -22,7 +22,8 @@ export function recordJson(r: SocketRecord): string {
 
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
-function str(s: string | null): string {
+/** A text as JSON (what JSON.stringify gives), or null. */
+export function str(s: string | null): string {
   return s === null ? "null" : PLAIN.test(s) ? `"${s}"` : JSON.stringify(s);
 }
 

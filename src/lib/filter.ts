@@ -99,12 +99,18 @@ const inRanges = (port: number | null, ranges: PortRanges) =>
  * The kernel's state of a socket for filtering: UDP has no TCP state in the record,
  * but ss filters UDP by its pseudo-state (connected = ESTABLISHED, else CLOSE), and so do we.
  */
-function filterState(r: SocketRecord): TcpState {
+/**
+ * What a filter looks at: a record, or a row of /proc/net decoded but not made into one
+ * (which has no owner: a filter on pids or a process name always has records).
+ */
+export type Filtered = Pick<SocketRecord, "proto" | "family" | "state" | "localPort" | "remotePort"> & Partial<Pick<SocketRecord, "pid" | "process">>;
+
+function filterState(r: Filtered): TcpState {
   return r.state ?? (r.remotePort === null ? "CLOSE" : "ESTABLISHED");
 }
 
 /** A predicate for the filter, cheap enough for the hot path. */
-export function makePredicate(filter: SocketFilter): (r: SocketRecord) => boolean {
+export function makePredicate(filter: SocketFilter): (r: Filtered) => boolean {
   const processNeedle = filter.process?.toLowerCase();
   return (r) => {
     if (!filter.protos.includes(r.proto) || !filter.families.includes(r.family)) return false;
@@ -113,7 +119,7 @@ export function makePredicate(filter: SocketFilter): (r: SocketRecord) => boolea
     if (filter.ports && !inRanges(r.localPort, filter.ports) && !inRanges(r.remotePort, filter.ports)) return false;
     if (filter.localPorts && !inRanges(r.localPort, filter.localPorts)) return false;
     if (filter.remotePorts && !inRanges(r.remotePort, filter.remotePorts)) return false;
-    if (filter.pids && (r.pid === null || !filter.pids.has(r.pid))) return false;
+    if (filter.pids && (r.pid == null || !filter.pids.has(r.pid))) return false;
     if (processNeedle !== undefined && !(r.process ?? "").toLowerCase().includes(processNeedle)) return false;
     return true;
   };

@@ -1,6 +1,7 @@
 import { TcpstatError } from "../errors.js";
 import type { Family, Problem, Proto, SocketRecord } from "../model/socket.js";
 import { collectLinuxOverlapped } from "./linux-procfs/collect.js";
+import type { ProcRow } from "./linux-procfs/parse-proc-net.js";
 
 export interface CollectOptions {
   protos: readonly Proto[];
@@ -16,6 +17,8 @@ export interface CollectOptions {
    * a count needs no list. A source may call it as it reads; collectSockets feeds it the rest.
    */
   onRecord?: (record: SocketRecord) => void;
+  /** With onRecord: rows of /proc/net handed over undecoded into records (see ListOptions.onRow). */
+  onRow?: (row: ProcRow) => void;
 }
 
 export interface Collected {
@@ -40,7 +43,7 @@ export const SOURCES: Readonly<Record<string, Source>> = {
     namespaces: true,
     collect: async (o) =>
       o.netns === undefined
-        ? collectLinuxOverlapped({ protos: o.protos, families: o.families, owners: o.owners, procRoot: o.procRoot, onRecord: o.onRecord })
+        ? collectLinuxOverlapped({ protos: o.protos, families: o.families, owners: o.owners, procRoot: o.procRoot, onRecord: o.onRecord, onRow: o.onRow })
         : (await import("./linux-procfs/netns.js")).collectNetns(o.netns, o),
   },
   // Command-running sources load their module only when used (start-up stays lazy).

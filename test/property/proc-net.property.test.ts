@@ -244,3 +244,67 @@ describe("parseProcNet: counterexamples fast-check found, kept as examples", () 
     expect(result.records[0]!.uid).toBe(4294967295);
   });
 });
+
+/**
+ * `--json` / `--ndjson` without owners write each row's bytes straight from the decoded row
+ * (src/format/json-stream.ts), never making its record. For any table, valid rows and
+ * damaged lines mixed, and any user names, those bytes must be what the records give
+ * through the ordinary renderers, and the problems the same.
+ */
+describe("rows written straight as JSON", () => {
+  const NAMES = ["root", "dä mon", 'q"uote', "back\\slash", "\u001b[2J", "\ud800", "日本"];
+  /** What an OutputStream collects: its buffer flushed whenever room is asked and missing. */
+  function collector(size = 512) {
+    const chunks: Buffer[] = [];
+    const out = {
+      buf: Buffer.alloc(size),
+      used: 0,
+      room(bytes: number) {
+        if (bytes > out.buf.length - out.used) {
+          chunks.push(Buffer.from(out.buf.subarray(0, out.used)));
+          out.used = 0;
+          if (bytes > out.buf.length) out.buf = Buffer.alloc(bytes);
+        }
+      },
+      write(text: string) {
+        out.room(Buffer.byteLength(text));
+        out.used += out.buf.write(text, out.used);
+      },
+      close: async () => {},
+      text: () => Buffer.concat([...chunks, out.buf.subarray(0, out.used)]).toString(),
+    };
+    return out;
+  }
+
+  for (const kind of ["json", "ndjson"] as const) {
+    it(`${kind}: the bytes of the records, each row's user name included`, async () => {
+      const { JsonStream } = await import("../../src/format/json-stream.js");
+      const { renderJson } = await import("../../src/format/json.js");
+      const { renderNdjson } = await import("../../src/format/ndjson.js");
+      const line = fc.oneof({ weight: 4, arbitrary: fc.tuple(rowArb, fc.constantFrom<ByteOrder>("LE")).map(([r, o]) => writeRow(r, o)) }, { weight: 1, arbitrary: mutated(rowArb.map((r) => writeRow(r, "LE"))) });
+      fc.assert(
+        fc.property(fc.array(line, { maxLength: 40 }), fc.nat(), (lines, seed) => {
+          const text = `${HEADER}\n${lines.join("\n")}\n`;
+          const userOf = (uid: number) => NAMES[(uid + seed) % NAMES.length]!;
+          const bytes = Buffer.from(text, "latin1"); // as the live reader hands them over
+          const records = parseProcNet(bytes, { proto: "tcp" });
+          for (const r of records.records) if (r.uid !== null) r.user = userOf(r.uid);
+          const out = collector();
+          const json = new JsonStream(kind, out);
+          const parser = new ProcNetParser({
+            proto: "tcp",
+            onRecord: (r) => json.record(r),
+            onRow: (row) => json.row({ ...row, user: row.uid === null ? null : userOf(row.uid) }),
+          });
+          parser.push(bytes);
+          json.end();
+          const expectedText = [...(kind === "json" ? renderJson(records.records) : renderNdjson(records.records))].join("");
+          expect(out.text()).toBe(expectedText);
+          expect(parser.problems).toEqual(records.problems);
+          expect(parser.records).toEqual([]);
+        }),
+        runs(500),
+      );
+    });
+  }
+});

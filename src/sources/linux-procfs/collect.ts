@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Family, Problem, Proto, SocketRecord } from "../../model/socket.js";
 import { netnsLink, scanInodeOwners } from "./inode-owners.js";
 import { startOwnerScan } from "./owner-scan.js";
+import type { ProcRow } from "./parse-proc-net.js";
 import { readTables, readTablesAhead } from "./read-tables.js";
 
 export interface LinuxCollectOptions {
@@ -20,6 +21,8 @@ export interface LinuxCollectOptions {
    * count of 100k sockets never holds them all (`records` then comes back empty).
    */
   onRecord?: (record: SocketRecord) => void;
+  /** With onRecord: each row handed over decoded, not made into a record (ProcNetOptions.onRow). */
+  onRow?: (row: ProcRow) => void;
 }
 
 export interface CollectResult {
@@ -84,7 +87,7 @@ export async function collectLinuxOverlapped(options: LinuxCollectOptions): Prom
   // Without owners the reading is most of the work: on a big table, a thread reads ahead.
   if (!options.owners) return tcpSocketCount(options.procRoot ?? "/proc") < OVERLAP_FROM ? readTables(options) : readTablesAhead(options);
   // Owners are matched to records once all are read: those are returned whole.
-  options = { ...options, onRecord: undefined };
+  options = { ...options, onRecord: undefined, onRow: undefined };
   const { procRoot = "/proc" } = options;
   // A thread takes some 20 ms to start: on a small table, scanning here is done sooner.
   if (tcpSocketCount(procRoot) < OVERLAP_FROM) return collectLinux(options);

@@ -30,6 +30,35 @@ export interface ProcNetOptions {
   userHz?: number;
   /** Hand each record over as it is read instead of keeping it in `records` (counting needs no list). */
   onRecord?: (record: SocketRecord) => void;
+  /**
+   * Hand each row over decoded but not made into a record (before onRecord, which it
+   * replaces): the same `ProcRow` object each time, to be used before the next row is read.
+   * `--json` without owners writes its bytes straight from it (src/format/row-json.ts).
+   */
+  onRow?: (row: ProcRow) => void;
+}
+
+/**
+ * One row as decoded: a socket record's fields without the owner, in an object that is
+ * reused row after row (no allocation). `user` is filled by whoever knows the names.
+ */
+export interface ProcRow {
+  proto: Proto;
+  family: "ipv4" | "ipv6";
+  localAddress: string;
+  localPort: number;
+  remoteAddress: string | null;
+  remotePort: number | null;
+  state: TcpState | null;
+  recvQ: number;
+  sendQ: number;
+  uid: number | null;
+  user: string | null;
+  inode: number | null;
+  /** No timer: null; else its kind, with expiresInMs and retransmits. */
+  timerKind: Timer["kind"] | null;
+  expiresInMs: number;
+  retransmits: number;
 }
 
 // tr column, include/net/inet_connection_sock.h: 1 retransmit (also loss probe and
@@ -194,8 +223,38 @@ class RowReader {
     return this.b[at] === 0x73 && this.b[at + 1] === 0x6c;
   }
 
-  /** The record of the row just split (all ten fields present), or why it cannot be read. */
+  /** The row just split as a record, or why it cannot be read. */
   record(): SocketRecord | string {
+    const why = this.decode();
+    if (why !== null) return why;
+    const row = this.row;
+    return {
+      proto: row.proto,
+      family: row.family,
+      localAddress: row.localAddress,
+      localPort: row.localPort,
+      remoteAddress: row.remoteAddress,
+      remotePort: row.remotePort,
+      state: row.state,
+      recvQ: row.recvQ,
+      sendQ: row.sendQ,
+      pid: null,
+      process: null,
+      uid: row.uid,
+      user: null,
+      inode: row.inode,
+      timer: row.timerKind === null ? null : { kind: row.timerKind, expiresInMs: row.expiresInMs, retransmits: row.retransmits },
+    };
+  }
+
+  /** The decoded row, valid after decode() returned null. */
+  readonly row: ProcRow = {
+    proto: "tcp", family: "ipv4", localAddress: "", localPort: 0, remoteAddress: null, remotePort: null, state: null,
+    recvQ: 0, sendQ: 0, uid: null, user: null, inode: null, timerKind: null, expiresInMs: 0, retransmits: 0,
+  };
+
+  /** Decodes the row just split (all ten fields present) into `row`; null, or why it cannot be read. */
+  decode(): string | null {
     const { b, starts, ends, proto } = this;
     // local_address and rem_address: HEX:PORT with 8 (IPv4) or 32 (IPv6) hex digits.
     const lColon = indexIn(b, COLON, starts[1]!, ends[1]!);
@@ -228,28 +287,24 @@ class RowReader {
 
     const noPeer = remotePort === 0 && isUnspecifiedText(remoteAddress);
     const kind = TIMER_KINDS[tr];
-    return {
-      proto,
-      family: hexLen === 8 ? "ipv4" : "ipv6",
-      localAddress,
-      localPort,
-      remoteAddress: noPeer ? null : remoteAddress,
-      remotePort: noPeer ? null : remotePort,
-      state,
-      recvQ: rx,
-      sendQ: tx,
-      pid: null,
-      process: null,
-      // A TIME_WAIT row has no socket behind it: the kernel prints uid 0 and inode 0.
-      uid: state === "TIME_WAIT" ? null : uid,
-      user: null,
-      inode: inode === 0 ? null : inode,
-      timer: kind ? this.timer(kind, when, kind === "keepalive" || kind === "probe" ? probes : retrans) : null,
-    };
-  }
-
-  private timer(kind: Timer["kind"], ticks: number, retransmits: number): Timer {
-    return { kind, expiresInMs: Math.round(ticks * this.msPerTick), retransmits };
+    const row = this.row;
+    row.proto = proto;
+    row.family = hexLen === 8 ? "ipv4" : "ipv6";
+    row.localAddress = localAddress;
+    row.localPort = localPort;
+    row.remoteAddress = noPeer ? null : remoteAddress;
+    row.remotePort = noPeer ? null : remotePort;
+    row.state = state;
+    row.recvQ = rx;
+    row.sendQ = tx;
+    // A TIME_WAIT row has no socket behind it: the kernel prints uid 0 and inode 0.
+    row.uid = state === "TIME_WAIT" ? null : uid;
+    row.user = null;
+    row.inode = inode === 0 ? null : inode;
+    row.timerKind = kind ?? null;
+    row.expiresInMs = kind ? Math.round(when * this.msPerTick) : 0;
+    row.retransmits = kind === "keepalive" || kind === "probe" ? probes : retrans;
+    return null;
   }
 }
 
@@ -267,6 +322,7 @@ export class ProcNetParser implements ParseResult {
   private readonly reader: RowReader;
   private readonly source: string;
   private readonly onRecord: ((record: SocketRecord) => void) | undefined;
+  private readonly onRow: ((row: ProcRow) => void) | undefined;
   private lineNo = 0;
 
   constructor(options: ProcNetOptions) {
@@ -274,6 +330,7 @@ export class ProcNetParser implements ParseResult {
     this.reader = new RowReader(proto, byteOrder, userHz);
     this.source = source;
     this.onRecord = options.onRecord;
+    this.onRow = options.onRow;
   }
 
   /**
@@ -295,6 +352,12 @@ export class ProcNetParser implements ParseResult {
 
       const n = reader.split(lineStart, lineEnd);
       if (n === 0 || reader.isHeader()) continue; // blank line, header
+      if (this.onRow && n >= FIELDS) {
+        const why = reader.decode();
+        if (why === null) this.onRow(reader.row);
+        else this.problems.push({ source: this.source, line: this.lineNo, text: quote(lineStart, lineEnd), reason: why });
+        continue;
+      }
       const row = n < FIELDS ? `expected at least 10 fields, found ${n}` : reader.record();
       if (typeof row === "string") this.problems.push({ source: this.source, line: this.lineNo, text: quote(lineStart, lineEnd), reason: row });
       else if (this.onRecord) this.onRecord(row);

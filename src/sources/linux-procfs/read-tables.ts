@@ -28,16 +28,16 @@ function plan(options: LinuxCollectOptions) {
   const { onRecord, families } = options;
   // Handed over one by one: the family filter and the user names apply here.
   const users = onRecord && readUsers(options.etcRoot ?? "/etc");
-  const sink =
-    onRecord &&
-    ((r: SocketRecord) => {
-      if (!families.includes(r.family)) return;
-      if (r.uid !== null) r.user = users!.get(r.uid) ?? null;
-      onRecord(r);
-    });
+  const named = <T extends { family: Family; uid: number | null; user: string | null }>(give: (r: T) => void) => (r: T) => {
+    if (!families.includes(r.family)) return;
+    if (r.uid !== null) r.user = users!.get(r.uid) ?? null;
+    give(r);
+  };
+  const sink = onRecord && named(onRecord);
+  const rowSink = onRecord && options.onRow && named(options.onRow);
   return TABLES.filter((t) => options.protos.includes(t.proto)).map((t) => {
     const path = join(options.netRoot ?? join(procRoot, "net"), t.file);
-    return { path, parser: new ProcNetParser({ proto: t.proto, byteOrder, source: path, onRecord: sink }) };
+    return { path, parser: new ProcNetParser({ proto: t.proto, byteOrder, source: path, onRecord: sink, onRow: rowSink }) };
   });
 }
 
