@@ -65,7 +65,9 @@ export async function runSummary(flags: SummaryFlags): Promise<void> {
     if (!by) {
       // Only counts: each socket is counted as it is read, never kept.
       const counter = new SummaryCounter();
-      const report = await loadReport({ ...flags, quiet }, { owners: false, onRecord: (r) => counter.add(r) });
+      // Rows of /proc/net are counted as they are decoded, without making their records.
+      const count = (r: Parameters<SummaryCounter["add"]>[0]) => counter.add(r);
+      const report = await loadReport({ ...flags, quiet }, { owners: false, onRecord: count, onRow: count });
       return counter.summary({ source: report.source, problems: report.problems.length });
     }
     const report = await loadReport({ ...flags, quiet }, { owners: by === "process" && flags.owners !== false });

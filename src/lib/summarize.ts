@@ -72,7 +72,8 @@ export class SummaryCounter {
   private ipv4 = 0;
   private ipv6 = 0;
 
-  add(r: SocketRecord): void {
+  /** A record, or a /proc/net row that was never made into one (the same fields). */
+  add(r: Pick<SocketRecord, "proto" | "family" | "state" | "remotePort">): void {
     this.total++;
     if (r.family === "ipv4") this.ipv4++;
     else this.ipv6++;
