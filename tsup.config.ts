@@ -8,7 +8,8 @@ import { defineConfig } from "tsup";
 // After each build, scripts/build-assets.mjs writes schema/*.json and tcpstat.1 from it.
 export default defineConfig({
   // The owner scan's worker thread is an entry of its own, loaded by path (owner-scan.ts).
-  entry: { index: "src/index.ts", cli: "src/cli.ts", "owner-scan-worker": "src/sources/linux-procfs/owner-scan-worker.ts" },
+  // early-read is loaded by the bin before the CLI (see src/early-read.ts).
+  entry: { index: "src/index.ts", cli: "src/cli.ts", "early-read": "src/early-read.ts", "owner-scan-worker": "src/sources/linux-procfs/owner-scan-worker.ts" },
   format: ["esm"],
   target: "node20",
   platform: "node",

@@ -12,4 +12,8 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
   } catch {
     // stdout closed (`tcpstat -V | true`): nothing to say, like any closed pipe.
   }
-} else await import("../dist/cli.js");
+} else {
+  // On a big Linux table the kernel starts printing sockets while the CLI loads (src/early-read.ts).
+  (await import("../dist/early-read.js")).readEarly(args);
+  await import("../dist/cli.js");
+}

@@ -105,6 +105,19 @@ describe("8000 sockets without owners (tables read ahead, records streamed)", ()
     }
   });
 
+  it("a run that started reading early and never used it ends at once (usage error, owners after all)", () => {
+    // The bin guessed `summary` would read the tables and started a reader (src/early-read.ts).
+    const started = Date.now();
+    const bad = runTcpstat(["summary", "--bogus"], { netns: ns });
+    expect([bad.status, bad.stdout]).toEqual([2, ""]);
+    expect(bad.stderr).toMatch(/^tcpstat: .*--bogus/);
+    // `metrics` reads with owners: a guess is never taken, and the run still ends normally.
+    const metrics = runTcpstat(["--no-owners", "--format", "prometheus"], { netns: ns });
+    expect(metrics.status).toBe(0);
+    expect(metrics.stdout).toContain('tcpstat_sockets{proto="tcp",family="ipv4",state="ESTABLISHED"}');
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
   it("summary counts each state as ss does", () => {
     const result = runTcpstat(["summary", "--json"], { netns: ns });
     expect(result.status).toBe(0);

@@ -1,10 +1,10 @@
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Family, Problem, Proto, SocketRecord } from "../../model/socket.js";
 import { netnsLink, scanInodeOwners } from "./inode-owners.js";
 import { startOwnerScan } from "./owner-scan.js";
 import type { ProcRow } from "./parse-proc-net.js";
 import { readTables, readTablesAhead } from "./read-tables.js";
+import { OVERLAP_FROM, tcpSocketCount } from "./socket-count.js";
 
 export interface LinuxCollectOptions {
   protos: readonly Proto[];
@@ -37,26 +37,6 @@ const inodesOf = (records: readonly SocketRecord[]) => {
   for (const r of records) if (r.inode !== null) inodes.add(r.inode);
   return inodes;
 };
-
-/** Below this many TCP sockets, the owner scan and the reading run in this thread. */
-const OVERLAP_FROM = 5000;
-
-/** TCP sockets in this namespace, from /proc/net/sockstat{,6} (tiny files); 0 if unknown. */
-function tcpSocketCount(procRoot: string): number {
-  let count = 0;
-  for (const file of ["sockstat", "sockstat6"]) {
-    let text: string;
-    try {
-      text = readFileSync(join(procRoot, "net", file), "latin1");
-    } catch {
-      continue;
-    }
-    // "TCP: inuse 5 orphan 0 tw 2 alloc 7 mem 1" (sockstat) and "TCP6: inuse 3" (sockstat6)
-    const line = /^TCP6?: (.*)$/m.exec(text)?.[1] ?? "";
-    for (const key of ["inuse", "tw"]) count += Number(new RegExp(`\\b${key} (\\d+)`).exec(line)?.[1] ?? 0);
-  }
-  return count;
-}
 
 const notice = (denied: number) =>
   `not all processes could be identified: ${denied} process(es) hide their sockets from this user; run as root to see every owner.`;

@@ -108,10 +108,36 @@ export interface AheadRead {
   readonly found: boolean;
   /** Ends the reader thread (it ends by itself once it has read everything). */
   stop(): void;
+  /** Lets the reader thread keep the process alive until it is done (an early read, once taken). */
+  keep(): void;
+}
+
+/**
+ * A read started before the CLI has even loaded (src/early-read.ts): taken by the first
+ * readAhead() for the same files, stopped by one for others. Until taken, its thread keeps
+ * nobody alive: a run that never reads sockets (a usage error) ends as it would have.
+ */
+let early: { key: string; reads: Promise<AheadRead[]> } | undefined;
+
+export function readAheadEarly(paths: readonly string[]): void {
+  early = { key: paths.join("\n"), reads: startReader(paths, true) };
+  early.reads.catch(() => {}); // a failure shows when the reads are used
 }
 
 /** One reader thread for the files, in order; a read for each, to be drained in order. */
 export async function readAhead(paths: readonly string[]): Promise<AheadRead[]> {
+  const started = early;
+  early = undefined;
+  if (started?.key === paths.join("\n")) {
+    const reads = await started.reads;
+    reads[0]?.keep();
+    return reads;
+  }
+  if (started) void started.reads.then((reads) => reads[0]?.stop(), () => {});
+  return startReader(paths, false);
+}
+
+async function startReader(paths: readonly string[], unref: boolean): Promise<AheadRead[]> {
   if (paths.length === 0) return [];
   const { Worker } = await import("node:worker_threads"); // only big tables get here
   const control = new SharedArrayBuffer(3 * 4 * SLOTS);
@@ -123,6 +149,7 @@ export async function readAhead(paths: readonly string[]): Promise<AheadRead[]> 
   } catch {
     return paths.map(readHere);
   }
+  if (unref) worker.unref();
   let readError: Error | undefined; // a read failed: its slot says FAILED
   let died: Error | undefined; // the thread itself failed
   let wake: (() => void) | undefined;
@@ -195,6 +222,7 @@ export async function readAhead(paths: readonly string[]): Promise<AheadRead[]> 
         return found;
       },
       stop: () => void worker.terminate(),
+      keep: () => void worker.ref(),
     };
   });
 }
@@ -209,5 +237,5 @@ function readHere(path: string): AheadRead {
   const pieces: Array<{ bytes: Buffer; length: number }> = [];
   const buffer = { bytes: Buffer.allocUnsafe(SLOT) };
   const found = readLineChunks(path, buffer, (b, length) => pieces.push({ bytes: Buffer.from(b.subarray(0, length)), length }));
-  return { found, next: async () => pieces.shift() ?? null, stop: () => {} };
+  return { found, next: async () => pieces.shift() ?? null, stop: () => {}, keep: () => {} };
 }

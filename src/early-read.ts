@@ -1,0 +1,54 @@
+import { readAheadEarly } from "./sources/linux-procfs/read-ahead.js";
+import { OVERLAP_FROM, tcpSocketCount } from "./sources/linux-procfs/socket-count.js";
+
+/**
+ * The first thing bin/tcpstat.js runs, before the CLI loads: on a Linux server with many
+ * sockets, a command that will read the socket tables without owners (`tcpstat summary`,
+ * `tcpstat --no-owners --json`, ...) has the kernel start printing them in a reader thread
+ * now (read-ahead.ts), while node loads the CLI's code (some 35 ms): at 100k sockets the
+ * tables take the kernel 190 ms, the longest part of such a run.
+ *
+ * Only a guess from the command line, made to be safe: whatever it cannot be sure of
+ * (another command, a namespace, a capture, help) starts nothing, and a guess the run does
+ * not take is stopped (see readAhead) or, unused, keeps nobody waiting.
+ */
+export function readEarly(args: readonly string[], platform = process.platform, procRoot = "/proc"): void {
+  const paths = earlyTables(args);
+  if (platform !== "linux" || !paths) return;
+  if (tcpSocketCount(procRoot) < OVERLAP_FROM) return;
+  readAheadEarly(paths.map((file) => `${procRoot}/net/${file}`));
+}
+
+/** Flags after which the run reads elsewhere, or not at once, or needs owners. */
+const NOT_EARLY = new Set(["--input", "--source", "--netns", "--help", "--version", "--watch", "--count", "--pid", "--process", "--owners"]);
+/** Commands that read no tables, or read them with owners, or more than once. */
+const COMMANDS = new Set(["explain", "stats", "schema", "completion", "manpage", "serve", "doctor", "metrics", "help"]);
+
+/** The tables the run will read ahead, in order, if the command line says so for sure; else null. */
+export function earlyTables(args: readonly string[]): string[] | null {
+  let tcp = false;
+  let udp = false;
+  let noOwners = false;
+  let summary = false;
+  for (const [i, arg] of args.entries()) {
+    if (arg === "--") return null;
+    const flag = arg.split("=")[0]!;
+    if (NOT_EARLY.has(flag) || COMMANDS.has(arg)) return null;
+    if (arg === "summary" && i === args.findIndex((a) => !a.startsWith("-"))) summary = true;
+    if (flag === "--by" && (arg === "--by=process" || args[i + 1] === "process")) return null;
+    if (arg === "--no-owners") noOwners = true;
+    if (arg === "--tcp") tcp = true;
+    if (arg === "--udp") udp = true;
+    if (/^-[^-]/.test(arg)) {
+      // A cluster of short flags (-tuln); -N (netns), -h, -V, -w take the run elsewhere.
+      if (/[NhVw]/.test(arg)) return null;
+      if (arg.includes("t")) tcp = true;
+      if (arg.includes("u")) udp = true;
+    }
+  }
+  if (!noOwners && !summary) return null;
+  const files: string[] = [];
+  if (tcp || !udp) files.push("tcp", "tcp6");
+  if (udp) files.push("udp", "udp6");
+  return files;
+}
