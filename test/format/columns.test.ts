@@ -1,6 +1,5 @@
 import Table from "cli-table3";
 import { Chalk, type ChalkInstance } from "chalk";
-import { readFileSync } from "node:fs";
 import stringWidth from "string-width";
 import { describe, expect, it } from "vitest";
 import { renderSummary } from "../../src/format/summary.js";
@@ -8,9 +7,8 @@ import { STATE_MEANING, paint, paintHeader } from "../../src/format/style.js";
 import { escapeControl } from "../../src/lib/safe-text.js";
 import { statesInUse, summarize } from "../../src/lib/summarize.js";
 import type { Summary } from "../../src/model/report.js";
-import type { SocketRecord } from "../../src/model/socket.js";
 import { TCP_STATES } from "../../src/model/state.js";
-import { parseProcNet } from "../../src/sources/linux-procfs/parse-proc-net.js";
+import { borderless, captured, withOwners } from "./captured-sockets.js";
 
 /**
  * The summary's tables are aligned by hand (src/format/columns.ts); they must look exactly
@@ -18,21 +16,7 @@ import { parseProcNet } from "../../src/sources/linux-procfs/parse-proc-net.js";
  * changes under --watch and wide or hostile process names included. cli-table3, handed the
  * painted cells the old way, is the oracle, on sockets captured on this machine.
  */
-const fixture = (name: string) => readFileSync(new URL(`../../fixtures/linux-procfs/netns-states/${name}`, import.meta.url), "latin1");
-const captured: SocketRecord[] = [
-  ...parseProcNet(fixture("tcp"), { proto: "tcp" }).records,
-  ...parseProcNet(fixture("tcp6"), { proto: "tcp" }).records,
-  ...parseProcNet(fixture("udp"), { proto: "udp" }).records,
-];
-const NAMES = ["nginx", "日本語サーバ", "evil\u001b[2J", "e\u0301clair", "🚀rocket", "postgres"];
-const withOwners = captured.map((r, i) => (i % 3 === 0 ? r : { ...r, pid: 100 + i, process: NAMES[i % NAMES.length]! }));
-
-const BORDERLESS = {
-  top: "", "top-mid": "", "top-left": "", "top-right": "",
-  bottom: "", "bottom-mid": "", "bottom-left": "", "bottom-right": "",
-  left: "", "left-mid": "", mid: "", "mid-mid": "", right: "", "right-mid": "",
-  middle: "  ",
-};
+const BORDERLESS = borderless("  ");
 
 function cliTable(chalk: ChalkInstance, head: string[], rows: string[][], align: Array<"left" | "right">): string {
   const table = new Table({ head: head.map((h) => paintHeader(chalk, h)), chars: BORDERLESS, colAligns: align, style: { head: [], border: [], "padding-left": 0, "padding-right": 0 } });

@@ -1,12 +1,11 @@
 import Table from "cli-table3";
 import { Chalk } from "chalk";
-import { readFileSync } from "node:fs";
 import stringWidth from "string-width";
 import { describe, expect, it } from "vitest";
 import { renderTable } from "../../src/format/table.js";
 import { compareAddressText } from "../../src/lib/endpoint.js";
-import { parseProcNet } from "../../src/sources/linux-procfs/parse-proc-net.js";
 import type { SocketRecord } from "../../src/model/socket.js";
+import { borderless, captured, withOwners } from "./captured-sockets.js";
 
 /**
  * The socket table is aligned by hand for speed; it must look exactly as it did when
@@ -14,21 +13,7 @@ import type { SocketRecord } from "../../src/model/socket.js";
  * space). cli-table3, drawn the old way, is the oracle here, on sockets captured on this
  * machine plus owners with wide and hostile names.
  */
-const fixture = (name: string) => readFileSync(new URL(`../../fixtures/linux-procfs/netns-states/${name}`, import.meta.url), "latin1");
-const captured: SocketRecord[] = [
-  ...parseProcNet(fixture("tcp"), { proto: "tcp" }).records,
-  ...parseProcNet(fixture("tcp6"), { proto: "tcp" }).records,
-  ...parseProcNet(fixture("udp"), { proto: "udp" }).records,
-];
-const NAMES = ["nginx", "日本語サーバ", "evil\u001b[2J", "e\u0301clair", "🚀rocket", "postgres"];
-const withOwners = captured.map((r, i) => (i % 3 === 0 ? r : { ...r, pid: 100 + i, process: NAMES[i % NAMES.length]! }));
-
-const BORDERLESS = {
-  top: "", "top-mid": "", "top-left": "", "top-right": "",
-  bottom: "", "bottom-mid": "", "bottom-left": "", "bottom-right": "",
-  left: "", "left-mid": "", mid: "", "mid-mid": "", right: "", "right-mid": "",
-  middle: " ",
-};
+const BORDERLESS = borderless(" ");
 
 /** What the cli-table3 version printed, given the cells it was handed. */
 function oracle(head: string[], rows: string[][]): string {
