@@ -114,7 +114,7 @@ export async function writeChunks(chunks: Iterable<string> | AsyncIterable<strin
  * the same closed-pipe and SIGTERM handling as writeChunks, each batch whole records, a
  * SIGTERM ending the run between batches. Text and bytes go straight into a 64 KiB buffer,
  * so nothing per record outlives it. Into a slow pipe, the stream keeps what its reader has
- * not taken yet, as writeChunks' caller would have kept the records.
+ * not taken yet; the caller awaits drained() where it can (between pieces of a table).
  *
  *   out.write(text);                          // or, byte by byte:
  *   out.room(n); out.buf[out.used++] = 0x7b;  // room for n bytes at out.used, then fill them
@@ -124,14 +124,25 @@ export interface OutputStream {
   used: number;
   room(bytes: number): void;
   write(text: string): void;
+  /** While stdout's reader is behind: a promise of its catching up (else undefined). */
+  drained(): Promise<void> | undefined;
   close(): Promise<void>;
 }
 
 export function openStream(): OutputStream {
   process.on("SIGTERM", onTerminate);
+  // Each write is counted until the stream has handed it to the system: a SIGTERM waits for
+  // those in flight (whole lines) and drops what comes after (see onTerminate).
+  const send = (chunk: Uint8Array | string) => {
+    writing++;
+    process.stdout.write(chunk, () => {
+      writing--;
+      if (terminated && writing === 0) process.exit(EXIT_TERMINATED);
+    });
+  };
   const flush = () => {
-    if (out.used === 0 || pipeClosed || process.stdout.destroyed) return void (out.used = 0);
-    process.stdout.write(out.buf.subarray(0, out.used));
+    if (out.used === 0 || pipeClosed || terminated || process.stdout.destroyed) return void (out.used = 0);
+    send(out.buf.subarray(0, out.used));
     // A write the stream could not finish at once keeps the buffer: take a new one.
     if (process.stdout.writableLength > 0) out.buf = Buffer.allocUnsafe(FLUSH_AT);
     out.used = 0;
@@ -145,10 +156,14 @@ export function openStream(): OutputStream {
     write(text) {
       if (3 * text.length > FLUSH_AT - out.used) {
         flush();
-        if (3 * text.length > FLUSH_AT) return void (pipeClosed || process.stdout.write(text));
+        if (3 * text.length > FLUSH_AT) return void (pipeClosed || terminated || send(text));
       }
       out.used += (out.buf as unknown as { utf8Write(text: string, offset: number): number }).utf8Write(text, out.used);
     },
+    drained: () =>
+      process.stdout.writableNeedDrain && !pipeClosed && !process.stdout.destroyed
+        ? new Promise<void>((resolve) => process.stdout.once("drain", () => resolve()))
+        : undefined,
     async close() {
       try {
         flush();

@@ -46,6 +46,8 @@ export interface ListOptions {
    * instead, decoded but not made into a record (see ProcRow); the rest still go to onRecord.
    */
   onRow?: (row: ProcRow) => void;
+  /** With onRecord: awaited between pieces of a big table, so a slow reader of the output holds the reading back. */
+  pace?: () => Promise<void> | undefined;
 }
 
 export interface SocketReport {
@@ -86,6 +88,7 @@ export async function collectReport(options: ListOptions = {}, filter = toFilter
   const collected = await collectSockets({
     onRecord: onRecord && ((r) => void (keep(r) && onRecord(r))),
     onRow: onRecord && onRow && ((row) => void (keep(row) && onRow(row))),
+    pace: onRecord && options.pace,
     protos: filter.protos,
     families: filter.families,
     owners,

@@ -65,7 +65,7 @@ export function chooseFormat(flags: Pick<ListFlags, "json" | "ndjson" | "format"
  * unreadable lines once on stderr (unless --quiet). Every command that reads sockets calls this.
  * `owners: false` skips resolving owning processes when nothing shown needs them.
  */
-export async function loadReport(flags: SourceFlags, options: Pick<ListOptions, "owners" | "onRecord" | "onRow"> = {}): Promise<SocketReport> {
+export async function loadReport(flags: SourceFlags, options: Pick<ListOptions, "owners" | "onRecord" | "onRow" | "pace"> = {}): Promise<SocketReport> {
   const filter = toSocketFilter(flags);
   const owners = options.owners ?? flags.owners;
   if (flags.input === undefined && (flags.inputFormat !== undefined || flags.byteOrder !== undefined))
@@ -73,7 +73,7 @@ export async function loadReport(flags: SourceFlags, options: Pick<ListOptions, 
   const input = flags.input === undefined ? undefined : await readInput(flags);
   // Loaded here, not at start-up: `tcpstat --version` and `--help` never read sockets.
   const { collectReport } = await import("../report.js");
-  const report = await collectReport({ owners, source: flags.source, netns: flags.netns, onRecord: options.onRecord, onRow: options.onRow, ...input }, filter);
+  const report = await collectReport({ owners, source: flags.source, netns: flags.netns, onRecord: options.onRecord, onRow: options.onRow, pace: options.pace, ...input }, filter);
   if (flags.verbose) for (const line of report.details ?? [`source: ${report.source}`]) writeError(`tcpstat: ${line}`);
   if (!flags.quiet) {
     for (const notice of report.notices) writeError(`tcpstat: ${notice}`);
@@ -125,7 +125,7 @@ async function runListStreamed(flags: ListFlags, kind: "json" | "ndjson"): Promi
   const out = openStream();
   const json = new JsonStream(kind, out);
   try {
-    await loadReport(flags, { onRecord: (r) => json.record(r), onRow: (row) => json.row(row) });
+    await loadReport(flags, { onRecord: (r) => json.record(r), onRow: (row) => json.row(row), pace: () => out.drained() });
     json.end();
   } finally {
     await out.close();

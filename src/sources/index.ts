@@ -19,6 +19,8 @@ export interface CollectOptions {
   onRecord?: (record: SocketRecord) => void;
   /** With onRecord: rows of /proc/net handed over undecoded into records (see ListOptions.onRow). */
   onRow?: (row: ProcRow) => void;
+  /** With onRecord: awaited between pieces of a big table (ListOptions.pace). */
+  pace?: () => Promise<void> | undefined;
 }
 
 export interface Collected {
@@ -43,7 +45,7 @@ export const SOURCES: Readonly<Record<string, Source>> = {
     namespaces: true,
     collect: async (o) =>
       o.netns === undefined
-        ? collectLinuxOverlapped({ protos: o.protos, families: o.families, owners: o.owners, procRoot: o.procRoot, onRecord: o.onRecord, onRow: o.onRow })
+        ? collectLinuxOverlapped({ protos: o.protos, families: o.families, owners: o.owners, procRoot: o.procRoot, onRecord: o.onRecord, onRow: o.onRow, pace: o.pace })
         : (await import("./linux-procfs/netns.js")).collectNetns(o.netns, o),
   },
   // Command-running sources load their module only when used (start-up stays lazy).

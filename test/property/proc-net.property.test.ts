@@ -270,6 +270,7 @@ describe("rows written straight as JSON", () => {
         out.room(Buffer.byteLength(text));
         out.used += out.buf.write(text, out.used);
       },
+      drained: () => undefined,
       close: async () => {},
       text: () => Buffer.concat([...chunks, out.buf.subarray(0, out.used)]).toString(),
     };

@@ -23,6 +23,8 @@ export interface LinuxCollectOptions {
   onRecord?: (record: SocketRecord) => void;
   /** With onRecord: each row handed over decoded, not made into a record (ProcNetOptions.onRow). */
   onRow?: (row: ProcRow) => void;
+  /** With onRecord: awaited between pieces of a table read ahead (the writer catching up). */
+  pace?: () => Promise<void> | undefined;
 }
 
 export interface CollectResult {

@@ -86,7 +86,11 @@ export async function readTablesAhead(options: LinuxCollectOptions): Promise<Col
   try {
     for (const [i, read] of reads.entries()) {
       const { parser } = tables[i]!;
-      for (let piece = await read.next(); piece; piece = await read.next()) parser.push(piece.bytes, piece.length);
+      for (let piece = await read.next(); piece; piece = await read.next()) {
+        parser.push(piece.bytes, piece.length);
+        const behind = options.pace?.();
+        if (behind) await behind;
+      }
       if (read.found) found++;
     }
   } finally {
