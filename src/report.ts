@@ -6,9 +6,9 @@
 import { makePredicate, parsePorts, parseStates, filterNeedsOwners, type SocketFilter } from "./lib/filter.js";
 import type { Family, Problem, Proto, SocketRecord } from "./model/socket.js";
 import { collectSockets } from "./sources/index.js";
-import type { ProcRow } from "./sources/linux-procfs/parse-proc-net.js";
+import type { RecordSinks } from "./sources/record-sinks.js";
 
-export interface ListOptions {
+export interface ListOptions extends RecordSinks {
   /** Default: ["tcp"]. */
   protos?: Proto[];
   /** Default: both. */
@@ -36,18 +36,6 @@ export interface ListOptions {
   inputFormat?: string;
   /** Byte order of a /proc/net dump's writer; detected from the addresses when absent. */
   byteOrder?: "le" | "be";
-  /**
-   * Hand each matching record over as it is read instead of returning it (`records` comes
-   * back empty): `tcpstat summary` counts 100k sockets without holding them.
-   */
-  onRecord?: (record: SocketRecord) => void;
-  /**
-   * With onRecord: a source that can (Linux /proc/net) hands each matching row over this way
-   * instead, decoded but not made into a record (see ProcRow); the rest still go to onRecord.
-   */
-  onRow?: (row: ProcRow) => void;
-  /** With onRecord: awaited between pieces of a big table, so a slow reader of the output holds the reading back. */
-  pace?: () => Promise<void> | undefined;
 }
 
 export interface SocketReport {

@@ -3,6 +3,7 @@ import { TcpstatError, usageError } from "../errors.js";
 import { LIST_FORMATS } from "../format/index.js";
 import { nearest } from "../lib/suggest.js";
 import type { ListOptions, SocketReport } from "../report.js";
+import type { RecordSinks } from "../sources/record-sinks.js";
 import { colorLevel, makeChalk, openStream, writeChunks, writeError } from "../io.js";
 import { reportProblems } from "./problems.js";
 import { addFilterOptions, toSocketFilter, type FilterFlags } from "./options.js";
@@ -65,7 +66,7 @@ export function chooseFormat(flags: Pick<ListFlags, "json" | "ndjson" | "format"
  * unreadable lines once on stderr (unless --quiet). Every command that reads sockets calls this.
  * `owners: false` skips resolving owning processes when nothing shown needs them.
  */
-export async function loadReport(flags: SourceFlags, options: Pick<ListOptions, "owners" | "onRecord" | "onRow" | "pace"> = {}): Promise<SocketReport> {
+export async function loadReport(flags: SourceFlags, options: Pick<ListOptions, "owners"> & RecordSinks = {}): Promise<SocketReport> {
   const filter = toSocketFilter(flags);
   const owners = options.owners ?? flags.owners;
   if (flags.input === undefined && (flags.inputFormat !== undefined || flags.byteOrder !== undefined))
@@ -73,7 +74,7 @@ export async function loadReport(flags: SourceFlags, options: Pick<ListOptions, 
   const input = flags.input === undefined ? undefined : await readInput(flags);
   // Loaded here, not at start-up: `tcpstat --version` and `--help` never read sockets.
   const { collectReport } = await import("../report.js");
-  const report = await collectReport({ owners, source: flags.source, netns: flags.netns, onRecord: options.onRecord, onRow: options.onRow, pace: options.pace, ...input }, filter);
+  const report = await collectReport({ ...options, owners, source: flags.source, netns: flags.netns, ...input }, filter);
   if (flags.verbose) for (const line of report.details ?? [`source: ${report.source}`]) writeError(`tcpstat: ${line}`);
   if (!flags.quiet) {
     for (const notice of report.notices) writeError(`tcpstat: ${notice}`);

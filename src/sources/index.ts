@@ -1,9 +1,9 @@
 import { TcpstatError } from "../errors.js";
 import type { Family, Problem, Proto, SocketRecord } from "../model/socket.js";
 import { collectLinuxOverlapped } from "./linux-procfs/collect.js";
-import type { ProcRow } from "./linux-procfs/parse-proc-net.js";
+import type { RecordSinks } from "./record-sinks.js";
 
-export interface CollectOptions {
+export interface CollectOptions extends RecordSinks {
   protos: readonly Proto[];
   families: readonly Family[];
   owners: boolean;
@@ -12,15 +12,6 @@ export interface CollectOptions {
   procRoot?: string;
   /** -N, --netns: NAME, PID, PATH or "all" (sources with `namespaces` only). */
   netns?: string;
-  /**
-   * Hand every record over one by one instead of returning them (`records` comes back empty):
-   * a count needs no list. A source may call it as it reads; collectSockets feeds it the rest.
-   */
-  onRecord?: (record: SocketRecord) => void;
-  /** With onRecord: rows of /proc/net handed over undecoded into records (see ListOptions.onRow). */
-  onRow?: (row: ProcRow) => void;
-  /** With onRecord: awaited between pieces of a big table (ListOptions.pace). */
-  pace?: () => Promise<void> | undefined;
 }
 
 export interface Collected {

@@ -2,11 +2,12 @@ import { join } from "node:path";
 import type { Family, Problem, Proto, SocketRecord } from "../../model/socket.js";
 import { netnsLink, scanInodeOwners } from "./inode-owners.js";
 import { startOwnerScan } from "./owner-scan.js";
-import type { ProcRow } from "./parse-proc-net.js";
+import type { RecordSinks } from "../record-sinks.js";
 import { readTables, readTablesAhead } from "./read-tables.js";
 import { OVERLAP_FROM, tcpSocketCount } from "./socket-count.js";
 
-export interface LinuxCollectOptions {
+/** The sinks (RecordSinks) apply without owners only: owners are matched once all records are read. */
+export interface LinuxCollectOptions extends RecordSinks {
   protos: readonly Proto[];
   families: readonly Family[];
   /** Resolve owning processes through /proc/<pid>/fd (costly on big machines). */
@@ -16,15 +17,6 @@ export interface LinuxCollectOptions {
   etcRoot?: string;
   /** Directory holding tcp, tcp6, udp, udp6: default <procRoot>/net; /proc/<pid>/net reads another namespace's tables. */
   netRoot?: string;
-  /**
-   * Without owners only: each record is handed over as it is read instead of returned, so a
-   * count of 100k sockets never holds them all (`records` then comes back empty).
-   */
-  onRecord?: (record: SocketRecord) => void;
-  /** With onRecord: each row handed over decoded, not made into a record (ProcNetOptions.onRow). */
-  onRow?: (row: ProcRow) => void;
-  /** With onRecord: awaited between pieces of a table read ahead (the writer catching up). */
-  pace?: () => Promise<void> | undefined;
 }
 
 export interface CollectResult {

@@ -1,0 +1,21 @@
+import type { SocketRecord } from "../model/socket.js";
+import type { ProcRow } from "./linux-procfs/parse-proc-net.js";
+
+/**
+ * Records handed over as they are read instead of returned (`records` then comes back
+ * empty): `tcpstat summary` counts 100k sockets, and `--json` without owners writes them,
+ * without holding them. The same three hooks pass from the public options (ListOptions)
+ * through the source chain (CollectOptions) down to the Linux reader (LinuxCollectOptions);
+ * a source that cannot stream returns its records and collectSockets feeds them to onRecord.
+ */
+export interface RecordSinks {
+  /** Each matching record, in order. */
+  onRecord?: (record: SocketRecord) => void;
+  /**
+   * With onRecord: a source that can (Linux /proc/net, without owners) hands each matching
+   * row over this way instead, decoded but not made into a record (see ProcRow).
+   */
+  onRow?: (row: ProcRow) => void;
+  /** With onRecord: awaited between pieces of a big table, so a slow reader of the output holds the reading back. */
+  pace?: () => Promise<void> | undefined;
+}
