@@ -21,38 +21,29 @@ const TABLES: ReadonlyArray<{ proto: Proto; family: Family; file: string }> = [
   { proto: "udp", family: "ipv6", file: "udp6" },
 ];
 
-/** The tables asked for, each with its path and a parser. */
+/**
+ * The tables asked for, each with its path and a parser, and where their records go: each
+ * is handed over as it is read with its family filtered and its user named (tcp6 also holds
+ * IPv4-mapped sockets: those stay family ipv6, like ss shows them), to onRecord (or onRow)
+ * when given, else into `records`.
+ */
 function plan(options: LinuxCollectOptions) {
-  const { procRoot = "/proc" } = options;
+  const { procRoot = "/proc", onRecord, families } = options;
   const byteOrder = endianness();
-  const { onRecord, families } = options;
-  // Handed over one by one: the family filter and the user names apply here.
-  const users = onRecord && readUsers(options.etcRoot ?? "/etc");
+  const users = readUsers(options.etcRoot ?? "/etc");
   const named = <T extends { family: Family; uid: number | null; user: string | null }>(give: (r: T) => void) => (r: T) => {
     if (!families.includes(r.family)) return;
-    if (r.uid !== null) r.user = users!.get(r.uid) ?? null;
+    if (r.uid !== null) r.user = users.get(r.uid) ?? null;
     give(r);
   };
-  const sink = onRecord && named(onRecord);
+  const records: SocketRecord[] = [];
+  const sink = named(onRecord ?? ((r: SocketRecord) => void records.push(r)));
   const rowSink = onRecord && options.onRow && named(options.onRow);
-  return TABLES.filter((t) => options.protos.includes(t.proto)).map((t) => {
+  const tables = TABLES.filter((t) => options.protos.includes(t.proto)).map((t) => {
     const path = join(options.netRoot ?? join(procRoot, "net"), t.file);
     return { path, parser: new ProcNetParser({ proto: t.proto, byteOrder, source: path, onRecord: sink, onRow: rowSink }) };
   });
-}
-
-/** The parsed tables as one result: families filtered, user names filled in. */
-function assemble(options: LinuxCollectOptions, parsers: readonly ProcNetParser[]): CollectResult {
-  const records: SocketRecord[] = [];
-  const problems: Problem[] = [];
-  for (const parsed of parsers) {
-    // tcp6 also holds IPv4-mapped sockets: those stay family ipv6, like ss shows them.
-    for (const r of parsed.records) if (options.families.includes(r.family)) records.push(r);
-    for (const p of parsed.problems) problems.push(p);
-  }
-  const users = readUsers(options.etcRoot ?? "/etc");
-  for (const r of records) if (r.uid !== null) r.user = users.get(r.uid) ?? null;
-  return { records, problems, notices: [] };
+  return { tables, records };
 }
 
 function readUsers(etcRoot: string): Map<number, string> {
@@ -66,11 +57,11 @@ function readUsers(etcRoot: string): Map<number, string> {
 
 /** Reads and parses the tables in this thread. */
 export function readTables(options: LinuxCollectOptions): CollectResult {
-  const tables = plan(options);
+  const { tables, records } = plan(options);
   const buffer = { bytes: Buffer.allocUnsafe(CHUNK) };
   let found = 0;
   for (const { path, parser } of tables) if (readLineChunks(path, buffer, (b, length) => parser.push(b, length))) found++;
-  return finish(options, tables, found);
+  return finish(options, tables, records, found);
 }
 
 /**
@@ -80,7 +71,7 @@ export function readTables(options: LinuxCollectOptions): CollectResult {
  * table, measured no faster, the kernel's two walks of the socket hash competing.)
  */
 export async function readTablesAhead(options: LinuxCollectOptions): Promise<CollectResult> {
-  const tables = plan(options);
+  const { tables, records } = plan(options);
   const reads = await readAhead(tables.map((t) => t.path));
   let found = 0;
   try {
@@ -96,10 +87,10 @@ export async function readTablesAhead(options: LinuxCollectOptions): Promise<Col
   } finally {
     for (const read of reads) read.stop(); // after a failure, a reader may wait for a slot
   }
-  return finish(options, tables, found);
+  return finish(options, tables, records, found);
 }
 
-function finish(options: LinuxCollectOptions, tables: ReadonlyArray<{ parser: ProcNetParser }>, found: number): CollectResult {
+function finish(options: LinuxCollectOptions, tables: ReadonlyArray<{ parser: ProcNetParser }>, records: SocketRecord[], found: number): CollectResult {
   // IPv6 may be off, but tcp and udp exist wherever /proc is mounted: none at all means no
   // /proc (a bare container, a chroot), and an empty list would be a lie.
   if (found === 0) {
@@ -109,5 +100,7 @@ function finish(options: LinuxCollectOptions, tables: ReadonlyArray<{ parser: Pr
       "mount proc, run `ss -tuan` or `--source linux-ss`, or replay a capture with --input FILE",
     );
   }
-  return assemble(options, tables.map((t) => t.parser));
+  const problems: Problem[] = [];
+  for (const { parser } of tables) for (const p of parser.problems) problems.push(p);
+  return { records, problems, notices: [] };
 }
