@@ -1,4 +1,4 @@
-import { formatIpv4, formatIpv6 } from "../../lib/endpoint.js";
+import { formatIpv4, formatIpv6, isUnspecified } from "../../lib/endpoint.js";
 import type { ParseResult, Problem, Proto, SocketRecord, Timer } from "../../model/socket.js";
 import { LINUX_TCP_STATES, type TcpState } from "../../model/state.js";
 
@@ -33,7 +33,7 @@ export interface ProcNetOptions {
   /**
    * Hand each row over decoded but not made into a record (before onRecord, which it
    * replaces): the same `ProcRow` object each time, to be used before the next row is read.
-   * `--json` without owners writes its bytes straight from it (src/format/row-json.ts).
+   * `--json` without owners writes its bytes straight from it (src/format/json-stream.ts).
    */
   onRow?: (row: ProcRow) => void;
 }
@@ -161,9 +161,6 @@ class AddressDecoder {
   }
 }
 
-/** "0.0.0.0" and "::", the kernel's "no peer" address. */
-const isUnspecifiedText = (text: string) => text === "0.0.0.0" || text === "::";
-
 const latin1 = (b: Uint8Array, from: number, to: number): string =>
   Buffer.from(b.buffer, b.byteOffset + from, to - from).toString("latin1");
 
@@ -223,10 +220,8 @@ class RowReader {
     return this.b[at] === 0x73 && this.b[at + 1] === 0x6c;
   }
 
-  /** The row just split as a record, or why it cannot be read. */
-  record(): SocketRecord | string {
-    const why = this.decode();
-    if (why !== null) return why;
+  /** The row decode() just read, as a record. */
+  record(): SocketRecord {
     const row = this.row;
     return {
       proto: row.proto,
@@ -285,7 +280,7 @@ class RowReader {
     if (tx < 0 || rx < 0 || tr < 0 || when < 0 || when > MAX_TICKS || retrans < 0 || uid < 0 || probes < 0 || inode < 0)
       return "unreadable queue, timer, uid or inode field";
 
-    const noPeer = remotePort === 0 && isUnspecifiedText(remoteAddress);
+    const noPeer = remotePort === 0 && isUnspecified(remoteAddress);
     const kind = TIMER_KINDS[tr];
     const row = this.row;
     row.proto = proto;
@@ -352,16 +347,11 @@ export class ProcNetParser implements ParseResult {
 
       const n = reader.split(lineStart, lineEnd);
       if (n === 0 || reader.isHeader()) continue; // blank line, header
-      if (this.onRow && n >= FIELDS) {
-        const why = reader.decode();
-        if (why === null) this.onRow(reader.row);
-        else this.problems.push({ source: this.source, line: this.lineNo, text: quote(lineStart, lineEnd), reason: why });
-        continue;
-      }
-      const row = n < FIELDS ? `expected at least 10 fields, found ${n}` : reader.record();
-      if (typeof row === "string") this.problems.push({ source: this.source, line: this.lineNo, text: quote(lineStart, lineEnd), reason: row });
-      else if (this.onRecord) this.onRecord(row);
-      else this.records.push(row);
+      const why = n < FIELDS ? `expected at least 10 fields, found ${n}` : reader.decode();
+      if (why !== null) this.problems.push({ source: this.source, line: this.lineNo, text: quote(lineStart, lineEnd), reason: why });
+      else if (this.onRow) this.onRow(reader.row);
+      else if (this.onRecord) this.onRecord(reader.record());
+      else this.records.push(reader.record());
     }
   }
 }
