@@ -83,8 +83,13 @@ function mainOwner(records: readonly SocketRecord[]): { pid: number | null; proc
 function timerFacts(records: readonly SocketRecord[]): { longestMs: number | null; line: string | null } {
   const timed = records.filter((r) => r.timer);
   if (timed.length === 0) return { longestMs: null, line: null };
-  const longest = Math.max(...timed.map((r) => r.timer!.expiresInMs));
-  const retries = Math.max(...timed.map((r) => r.timer!.retransmits));
+  // One pass rather than Math.max(...list): spreading >~150k arguments overflows the stack.
+  let longest = -Infinity;
+  let retries = -Infinity;
+  for (const r of timed) {
+    if (r.timer!.expiresInMs > longest) longest = r.timer!.expiresInMs;
+    if (r.timer!.retransmits > retries) retries = r.timer!.retransmits;
+  }
   const kinds = top(timed.map((r) => r.timer!.kind));
   return {
     longestMs: longest,
