@@ -31,10 +31,11 @@ const isPort = (p: number) => Number.isInteger(p) && p >= 0 && p <= 65535;
 
 /**
  * A parser's last step for a row: keep the record if outOfRange finds nothing wrong,
- * else count the row as a problem, quoting it with its line number.
+ * else count the row as a problem, quoting it with its line number. Returns whether it was kept.
  */
-export function keepChecked(r: SocketRecord, out: ParseResult, where: Omit<Problem, "reason">): void {
+export function keepChecked(r: SocketRecord, out: ParseResult, where: Omit<Problem, "reason">): boolean {
   const bad = outOfRange(r);
   if (bad) out.problems.push({ ...where, reason: bad });
   else out.records.push(r);
+  return !bad;
 }

@@ -77,17 +77,18 @@ export function parseLinuxNetstat(text: string, options: LinuxNetstatOptions = {
       continue;
     }
     let after = tokens.slice(5);
-    let stateWord: string | undefined;
-    if (after[0] !== undefined && canonicalState(after[0]) !== undefined) stateWord = after.shift();
-    else if (after[0] !== undefined && /^(UNKNOWN|CLOSE)$/.test(after[0])) stateWord = after.shift();
-    if (proto === "tcp" && stateWord === undefined) {
+    const state = after[0] === undefined ? undefined : canonicalState(after[0]);
+    // netstat prints UNKNOWN for a state it cannot name: a state column, read as no state.
+    const hasState = state !== undefined || after[0] === "UNKNOWN";
+    if (proto === "tcp" && !hasState) {
       problems.push(problem(source, n, line, `unknown TCP state '${after[0] ?? ""}'`));
       continue;
     }
+    if (hasState) after.shift();
     const r = emptyRecord({ proto, family, localAddress: ends.localAddress, localPort: ends.localPort });
     r.remoteAddress = ends.remoteAddress;
     r.remotePort = ends.remotePort;
-    r.state = proto === "tcp" ? (canonicalState(stateWord as string) ?? null) : null;
+    r.state = proto === "tcp" ? (state ?? null) : null;
     r.recvQ = Number(rq);
     r.sendQ = Number(sq);
     r.timer = timer;

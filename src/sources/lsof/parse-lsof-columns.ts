@@ -1,7 +1,7 @@
 import type { ParseResult, Problem, Proto, SocketRecord } from "../../model/socket.js";
 import { numberedLines, problem } from "../text-endpoint.js";
 import { NAMED_NOTICE, readLsofSocket } from "./parse-lsof-name.js";
-import { outOfRange } from "../../lib/record-guard.js";
+import { keepChecked } from "../../lib/record-guard.js";
 
 /**
  * lsof's column view, for replaying what people paste (`lsof -nP -iTCP`, `sudo lsof | grep IPv4`):
@@ -56,13 +56,7 @@ export function parseLsofColumns(text: string, options: LsofColumnOptions = {}):
       problems.push(problem(source, n, line, read));
       continue;
     }
-    const bad = outOfRange(read.record);
-    if (bad) {
-      problems.push(problem(source, n, line, bad));
-      continue;
-    }
-    if (read.named) named++;
-    records.push(read.record);
+    if (keepChecked(read.record, { records, problems }, { source, line: n, text: line }) && read.named) named++;
   }
   return { records, problems, notices: named > 0 ? [NAMED_NOTICE(named)] : [] };
 }

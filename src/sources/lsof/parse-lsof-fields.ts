@@ -1,7 +1,7 @@
 import type { ParseResult, Problem, Proto, SocketRecord } from "../../model/socket.js";
 import { problem } from "../text-endpoint.js";
 import { NAMED_NOTICE, readLsofSocket, type LsofSocket } from "./parse-lsof-name.js";
-import { outOfRange } from "../../lib/record-guard.js";
+import { keepChecked } from "../../lib/record-guard.js";
 
 /**
  * lsof field output (`lsof -nP -iTCP -iUDP -F pcnPtTf`, any field set, also `-F0`):
@@ -73,13 +73,7 @@ export function parseLsofFields(text: string, options: LsofFieldOptions = {}): P
     }
     if (f.recvQ !== undefined) read.record.recvQ = f.recvQ;
     if (f.sendQ !== undefined) read.record.sendQ = f.sendQ;
-    const bad = outOfRange(read.record);
-    if (bad) {
-      problems.push(problem(source, f.line, f.text, bad));
-      return;
-    }
-    if (read.named) named++;
-    records.push(read.record);
+    if (keepChecked(read.record, { records, problems }, { source, line: f.line, text: f.text }) && read.named) named++;
   };
 
   // -F0 ends each field with NUL instead of a newline.

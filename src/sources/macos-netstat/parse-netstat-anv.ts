@@ -1,7 +1,7 @@
 import type { Family, ParseResult, Proto, SocketRecord } from "../../model/socket.js";
 import { canonicalState } from "../../model/state.js";
 import { emptyRecord, numberedLines, problem, readEndpoints, splitDotted } from "../text-endpoint.js";
-import { outOfRange } from "../../lib/record-guard.js";
+import { keepChecked } from "../../lib/record-guard.js";
 
 /**
  * BSD netstat's internet section, as macOS and FreeBSD print it (`netstat -an`, `-anv`, `-An`, `-AanP`).
@@ -127,11 +127,10 @@ export function parseBsdNetstat(text: string, options: BsdNetstatOptions = {}): 
       continue;
     }
     const rest = tokens.slice(at + 5);
-    // UDP leaves (state) blank: put a placeholder so the tail lines up with the header.
-    let stateWord: string | null = null;
-    if (proto === "tcp") stateWord = rest.shift() ?? null;
-    else if (rest[0] !== undefined && canonicalState(rest[0]) === undefined) stateWord = null;
-    else if (rest[0] !== undefined) rest.shift();
+    // A TCP row carries its state; UDP leaves (state) blank, so a state word there is dropped
+    // and the tail lines up with the header either way.
+    const stateWord = proto === "tcp" ? (rest.shift() ?? null) : null;
+    if (proto !== "tcp" && rest[0] !== undefined && canonicalState(rest[0]) !== undefined) rest.shift();
     const state = stateWord === null ? null : canonicalState(stateWord);
     if (proto === "tcp" && (state === undefined || stateWord === null)) {
       problems.push(problem(source, n, line, `unknown TCP state '${stateWord ?? ""}'`));
@@ -158,13 +157,8 @@ export function parseBsdNetstat(text: string, options: BsdNetstatOptions = {}): 
       record.process = owner.process;
     }
     const width = layout.addressWidth;
-    const bad = outOfRange(record);
-    if (bad) {
-      problems.push(problem(source, n, line, bad));
-      continue;
-    }
+    if (!keepChecked(record, { records, problems }, { source, line: n, text: line })) continue;
     if (ends.cutOff || (width > 0 && (localText!.length >= width || remoteText!.length >= width))) cut++;
-    records.push(record);
   }
   const notices =
     cut > 0

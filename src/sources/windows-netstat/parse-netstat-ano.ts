@@ -3,7 +3,7 @@ import type { TcpState } from "../../model/state.js";
 import { canonicalAddress } from "./address.js";
 import { portNumber } from "./services.js";
 import { windowsState } from "./state-words.js";
-import { outOfRange } from "../../lib/record-guard.js";
+import { keepChecked } from "../../lib/record-guard.js";
 
 /**
  * Parser for Windows `netstat -ano`, `-an`, `-anob` and plain `netstat` (resolved names), in any
@@ -154,13 +154,10 @@ export function parseNetstatAno(text: string, options: NetstatAnoOptions = {}): 
         owner = null;
         continue;
       }
-      const bad = outOfRange(row.record);
-      if (bad) {
-        report(i + 1, lineText, bad);
+      if (!keepChecked(row.record, { records, problems }, { source, line: i + 1, text: lineText })) {
         owner = null;
         continue;
       }
-      records.push(row.record);
       for (const issue of row.issues) report(i + 1, lineText, issue);
       owner = row.record;
       continue;

@@ -3,7 +3,7 @@ import type { ParseResult, Problem, SocketRecord } from "../../model/socket.js";
 import type { TcpState } from "../../model/state.js";
 import { canonicalAddress } from "../windows-netstat/address.js";
 import { MIB_TCP_STATES, POWERSHELL_TCP_STATES } from "../windows-netstat/state-words.js";
-import { outOfRange } from "../../lib/record-guard.js";
+import { keepChecked } from "../../lib/record-guard.js";
 
 /**
  * Parser for Get-NetTCPConnection / Get-NetUDPEndpoint as JSON: the same in every display
@@ -118,9 +118,7 @@ export function parsePowershell(text: string, source = "powershell"): ParseResul
     };
     const created = creationTime(e.CreationTime);
     if (created) record.createdAt = created;
-    const bad = outOfRange(record);
-    if (bad) return fail(index + 1, shown, bad);
-    records.push(record);
+    keepChecked(record, { records, problems }, { source, line: index + 1, text: shown.slice(0, 200) });
   });
   return { records, problems };
 }
