@@ -1,3 +1,4 @@
+import { lineFrom } from "../helpers/child-output.js";
 import { createNetns, type Netns } from "../helpers/netns.js";
 
 /**
@@ -39,18 +40,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function startFewSockets(): Promise<FewSockets> {
   const ns = createNetns();
   const child = ns.spawn(process.execPath, ["-e", HOLDER]);
-  const pid = await new Promise<number>((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error("socket holder did not start")), 60_000);
-    child.stdout?.on("data", (d) => {
-      out += d;
-      if (out.includes("\n")) {
-        clearTimeout(timer);
-        resolve(Number(out.trim()));
-      }
-    });
-    child.on("exit", (code) => reject(new Error(`socket holder exited with ${code}`)));
-  }).catch((error) => {
+  const pid = await lineFrom(child, "socket holder").then(Number, (error) => {
     ns.close();
     throw error;
   });

@@ -1,5 +1,5 @@
 import type { ChildProcess } from "node:child_process";
-import { once } from "node:events";
+import { lineFrom } from "../helpers/child-output.js";
 import type { Netns } from "../helpers/netns.js";
 
 /**
@@ -39,16 +39,7 @@ export async function holdConnections(ns: Netns, holders: number, pairs: number)
   const children: ChildProcess[] = [];
   const ports: number[] = [];
   for (let i = 0; i < holders; i++) children.push(ns.spawn("python3", ["-c", HOLDER, String(pairs)]));
-  for (const child of children) {
-    let out = "";
-    child.stdout!.setEncoding("utf8");
-    while (!/ready \d+/.test(out)) {
-      const [chunk] = (await Promise.race([once(child.stdout!, "data"), once(child, "exit").then(() => [null])])) as [string | null];
-      if (chunk === null) throw new Error(`connection holder exited early: ${out}`);
-      out += chunk;
-    }
-    ports.push(Number(/ready (\d+)/.exec(out)![1]));
-  }
+  for (const child of children) ports.push(Number(await lineFrom(child, "connection holder", /^ready (\d+)\n/m)));
   return {
     ports,
     sockets: holders * (2 * pairs + 1),

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { once } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listSockets, TcpstatError } from "../../src/index.js";
+import { lineFrom } from "../helpers/child-output.js";
 import { BIN } from "../helpers/cli.js";
 import { createNetns, type Netns } from "../helpers/netns.js";
 
@@ -21,7 +21,7 @@ let empty: string;
 beforeAll(async () => {
   ns = createNetns();
   const child = ns.spawn("python3", ["-c", "import socket,time\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen()\nprint(s.getsockname()[1],flush=True)\ntime.sleep(600)"]);
-  port = Number(String((await once(child.stdout!, "data"))[0]).trim());
+  port = Number(await lineFrom(child, "listener"));
   empty = mkdtempSync(join(tmpdir(), "tcpstat-noproc-"));
 });
 

@@ -1,7 +1,7 @@
 import type { ChildProcess } from "node:child_process";
-import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { lineFrom } from "../helpers/child-output.js";
 import { BIN } from "../helpers/cli.js";
 import { createNetns, type Netns } from "../helpers/netns.js";
 import { holdConnections, type Load } from "./load.js";
@@ -33,9 +33,7 @@ const port: Record<"root" | "nobody", number> = { root: 0, nobody: 0 };
 
 async function hold(asNobody: boolean): Promise<number> {
   const child: ChildProcess = asNobody ? ns.spawn("setpriv", [...NOBODY, PYTHON, "-c", HOLDER]) : ns.spawn(PYTHON, ["-c", HOLDER]);
-  const [line] = (await Promise.race([once(child.stdout!, "data"), once(child, "exit").then(() => [null])])) as [Buffer | null];
-  if (line === null) throw new Error("the socket holder exited before listening");
-  return Number(line.toString().trim());
+  return Number(await lineFrom(child, "the socket holder"));
 }
 
 beforeAll(async () => {

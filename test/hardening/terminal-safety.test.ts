@@ -1,6 +1,6 @@
 import type { ChildProcess } from "node:child_process";
-import { once } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { lineFrom } from "../helpers/child-output.js";
 import { runTcpstat } from "../helpers/cli.js";
 import { createNetns, type Netns } from "../helpers/netns.js";
 
@@ -34,8 +34,7 @@ const ports: Record<string, number> = {};
 
 async function listen(name: string): Promise<number> {
   const child: ChildProcess = ns.spawn("python3", ["-c", NAMED_LISTENER, name]);
-  const [line] = (await once(child.stdout!, "data")) as [Buffer];
-  return Number(line.toString().trim());
+  return Number(await lineFrom(child, `listener named ${JSON.stringify(name)}`));
 }
 
 beforeAll(async () => {

@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { lineFrom } from "../helpers/child-output.js";
 import { runTcpstat } from "../helpers/cli.js";
 import { createNetns, type Netns } from "../helpers/netns.js";
 import type { SocketRecord } from "../../src/model/socket.js";
@@ -20,10 +21,7 @@ beforeAll(async () => {
   ns = createNetns();
   for (const port of [21001, 21002]) {
     const child = ns.spawn(process.execPath, [WORKER, "--port", String(port), "--conns", "2000", "--v6", "0.25", "--half", "0.1", "--ttl", "120"]);
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on("data", (d: Buffer) => d.toString().includes("ready") && resolve());
-      child.once("exit", (code) => reject(new Error(`load process exited with ${code}`)));
-    });
+    await lineFrom(child, "load process", /^ready (\d+)\n/m);
   }
   for (const line of ns.run("ss", ["-tlnpH"]).stdout.split("\n")) {
     const pid = /pid=(\d+)/.exec(line)?.[1];

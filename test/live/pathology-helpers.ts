@@ -1,5 +1,6 @@
 import type { ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { lineFrom } from "../helpers/child-output.js";
 import { createNetns, type Netns } from "../helpers/netns.js";
 import { SS_STATES } from "./reference-tools.js";
 
@@ -18,27 +19,6 @@ export interface Pathology {
   ns: Netns;
   info: PathologyInfo;
   close(): void;
-}
-
-function readyLine(child: ChildProcess, what: string, timeoutMs = 60_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let out = "";
-    let err = "";
-    const timer = setTimeout(() => reject(new Error(`${what}: not ready after ${timeoutMs} ms; stderr: ${err}`)), timeoutMs);
-    child.stderr?.on("data", (d) => (err += d));
-    child.stdout?.on("data", (d) => {
-      out += d;
-      const m = /^READY (.*)$/m.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${what} exited with ${code}: ${err}`));
-    });
-  });
 }
 
 /**
@@ -65,7 +45,7 @@ export async function startPathology(name: string, count?: number, setup: string
       if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${r.stderr}`);
     }
     child = ns.spawn("python3", [SCRIPT, name, ...(count === undefined ? [] : [String(count)])]);
-    const info = JSON.parse(await readyLine(child, `scenario ${name}`)) as PathologyInfo;
+    const info = JSON.parse(await lineFrom(child, `scenario ${name}`, /^READY (.*)\n/m)) as PathologyInfo;
     return { ns, info, close };
   } catch (error) {
     close();

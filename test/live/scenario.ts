@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { lineFrom } from "../helpers/child-output.js";
 import { createNetns, type Netns } from "../helpers/netns.js";
 
 const SCRIPT = fileURLToPath(new URL("./hold-sockets.py", import.meta.url));
@@ -22,38 +23,17 @@ export interface Scenario {
   close(): void;
 }
 
-function firstLine(child: import("node:child_process").ChildProcess, what: string, timeoutMs = 60_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let out = "";
-    let err = "";
-    const timer = setTimeout(() => reject(new Error(`${what}: no output after ${timeoutMs} ms; stderr: ${err}`)), timeoutMs);
-    child.stderr?.on("data", (d) => (err += d));
-    child.stdout?.on("data", (d) => {
-      out += d;
-      const nl = out.indexOf("\n");
-      if (nl >= 0) {
-        clearTimeout(timer);
-        resolve(out.slice(0, nl));
-      }
-    });
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${what} exited with ${code}: ${err}`));
-    });
-  });
-}
-
 /** A fresh namespace holding every state (python) plus one node listener. */
 export async function startScenario(): Promise<Scenario> {
   const ns = createNetns();
   try {
     const python = ns.spawn("python3", [SCRIPT, "--hold", "600"]);
-    const info = JSON.parse(await firstLine(python, "hold-sockets.py")) as { pid: number };
+    const info = JSON.parse(await lineFrom(python, "hold-sockets.py")) as { pid: number };
     const node = ns.spawn(process.execPath, [
       "-e",
       `process.title = ${JSON.stringify(NODE_NAME)}; require("net").createServer().listen(${NODE_PORT}, "127.0.0.1", () => console.log(process.pid)); setTimeout(() => {}, 600000);`,
     ]);
-    const nodePid = Number(await firstLine(node, "node listener"));
+    const nodePid = Number(await lineFrom(node, "node listener"));
     return { ns, pythonPid: info.pid, nodePid, close: () => ns.close() };
   } catch (error) {
     ns.close();

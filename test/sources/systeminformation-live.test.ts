@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SocketRecord } from "../../src/model/socket.js";
+import { lineFrom } from "../helpers/child-output.js";
 import { runTcpstat } from "../helpers/cli.js";
 import { createNetns, type Netns } from "../helpers/netns.js";
 
@@ -28,10 +29,7 @@ describe.skipIf(!linux)("--source systeminformation (and linux-ss, linux-netstat
   beforeAll(async () => {
     ns = createNetns();
     const child = ns.spawn(process.execPath, ["-e", SCENARIO]);
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on("data", (d: Buffer) => d.toString().includes("ready") && resolve());
-      child.on("exit", (code) => reject(new Error(`scenario exited with ${code}`)));
-    });
+    await lineFrom(child, "scenario", /^(ready)\n/m);
     // nsenter forks node: the socket owner is nsenter's child, found through ss.
     const ss = ns.run("ss", ["-Htlnp", "sport", "=", ":7100"]).stdout;
     pid = Number(/pid=(\d+)/.exec(ss)?.[1]);
