@@ -36,7 +36,7 @@ export const SOURCES: Readonly<Record<string, Source>> = {
     namespaces: true,
     collect: async (o) =>
       o.netns === undefined
-        ? collectLinuxOverlapped({ protos: o.protos, families: o.families, owners: o.owners, procRoot: o.procRoot, onRecord: o.onRecord, onRow: o.onRow, pace: o.pace })
+        ? collectLinuxOverlapped(o)
         : (await import("./linux-procfs/netns.js")).collectNetns(o.netns, o),
   },
   // Command-running sources load their module only when used (start-up stays lazy).

@@ -3,6 +3,7 @@ import type { Family, Problem, Proto, SocketRecord } from "../../model/socket.js
 import { netnsLink, scanInodeOwners } from "./inode-owners.js";
 import { startOwnerScan } from "./owner-scan.js";
 import type { RecordSinks } from "../record-sinks.js";
+import { earlyReadPending } from "./read-ahead.js";
 import { readTables, readTablesAhead } from "./read-tables.js";
 import { OVERLAP_FROM, tcpSocketCount } from "./socket-count.js";
 
@@ -35,21 +36,29 @@ const inodesOf = (records: readonly SocketRecord[]) => {
 const notice = (denied: number) =>
   `not all processes could be identified: ${denied} process(es) hide their sockets from this user; run as root to see every owner.`;
 
-/** Reads the tables, then (when asked) scans for owners, all in this thread. */
-export function collectLinux(options: LinuxCollectOptions): CollectResult {
-  const result = readTables(options);
-  if (!options.owners) return result;
-  const { procRoot = "/proc" } = options;
-  const wanted = inodesOf(result.records);
-  const { owners, denied } = scanInodeOwners(procRoot, wanted, netnsLink(procRoot, "self"));
-  for (const r of result.records) {
+/**
+ * Finds the owners of the records in one /proc/<pid>/fd scan, in this thread, scanning the
+ * processes of `firstNetns` first (see scanInodeOwners); returns the notices to give.
+ */
+export function attachOwners(records: readonly SocketRecord[], procRoot: string, firstNetns: string | null = null): string[] {
+  const wanted = inodesOf(records);
+  const { owners, denied } = scanInodeOwners(procRoot, wanted, firstNetns);
+  for (const r of records) {
     const owner = r.inode === null ? undefined : owners.get(r.inode);
     if (owner) {
       r.pid = owner.pid;
       r.process = owner.process;
     }
   }
-  if (denied > 0 && owners.size < wanted.size) result.notices.push(notice(denied));
+  return denied > 0 && owners.size < wanted.size ? [notice(denied)] : [];
+}
+
+/** Reads the tables, then (when asked) scans for owners, all in this thread. */
+export function collectLinux(options: LinuxCollectOptions): CollectResult {
+  const result = readTables(options);
+  if (!options.owners) return result;
+  const { procRoot = "/proc" } = options;
+  result.notices.push(...attachOwners(result.records, procRoot, netnsLink(procRoot, "self")));
   return result;
 }
 
@@ -59,7 +68,8 @@ export function collectLinux(options: LinuxCollectOptions): CollectResult {
  */
 export async function collectLinuxOverlapped(options: LinuxCollectOptions): Promise<CollectResult> {
   // Without owners the reading is most of the work: on a big table, a thread reads ahead.
-  if (!options.owners) return tcpSocketCount(options.procRoot ?? "/proc") < OVERLAP_FROM ? readTables(options) : readTablesAhead(options);
+  // (The bin may have counted and started already: then /proc/net/sockstat is not read again.)
+  if (!options.owners) return earlyReadPending() || tcpSocketCount(options.procRoot ?? "/proc") >= OVERLAP_FROM ? readTablesAhead(options) : readTables(options);
   // Owners are matched to records once all are read: those are returned whole.
   options = { ...options, onRecord: undefined, onRow: undefined };
   const { procRoot = "/proc" } = options;

@@ -83,10 +83,6 @@ export class FdScanner {
     this.missing = wanted.size - this.holders.size;
   }
 
-  get wanting(): boolean {
-    return this.wanted !== null;
-  }
-
   get done(): boolean {
     return this.wanted !== null && this.missing === 0;
   }
@@ -124,20 +120,18 @@ export class FdScanner {
 }
 
 /** inode -> Owner for inode -> pid pairs; comm is read once per process, shared by its sockets. */
-export function ownersOf(procRoot: string, holders: Iterable<readonly [number, number]>): Map<number, Owner> {
+function ownersOf(procRoot: string, holders: Iterable<readonly [number, number]>): Map<number, Owner> {
   const byPid = new Map<number, Owner>();
   const owners = new Map<number, Owner>();
-  for (const [inode, pid] of holders) addOwner(procRoot, owners, byPid, inode, pid);
-  return owners;
-}
-
-function addOwner(procRoot: string, owners: Map<number, Owner>, byPid: Map<number, Owner>, inode: number, pid: number): void {
-  let owner = byPid.get(pid);
-  if (!owner) {
-    owner = { pid, process: readComm(procRoot, pid) };
-    byPid.set(pid, owner);
+  for (const [inode, pid] of holders) {
+    let owner = byPid.get(pid);
+    if (!owner) {
+      owner = { pid, process: readComm(procRoot, pid) };
+      byPid.set(pid, owner);
+    }
+    owners.set(inode, owner);
   }
-  owners.set(inode, owner);
+  return owners;
 }
 
 /** Scans /proc/*\/fd in this thread until every wanted inode has an owner. */

@@ -3,8 +3,7 @@ import { readdirSync, readlinkSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { TcpstatError, usageError } from "../../errors.js";
 import type { Family, NetnsTag, Problem, Proto, SocketRecord } from "../../model/socket.js";
-import { collectLinux, type CollectResult } from "./collect.js";
-import { scanInodeOwners } from "./inode-owners.js";
+import { attachOwners, collectLinux, type CollectResult } from "./collect.js";
 import { append } from "../../lib/append.js";
 
 /**
@@ -270,23 +269,7 @@ export async function collectNetns(spec: string, options: NetnsCollectOptions): 
     if (hidden > 0)
       notices.push(`not every namespace could be seen: ${hidden} process(es) hide their network namespace from this user; run as root to see them all.`);
   }
+  // One /proc/<pid>/fd scan for all namespaces: socket inodes are unique host-wide.
   if (options.owners) notices.push(...attachOwners(records, procRoot));
   return { records, problems, notices };
-}
-
-/** One /proc/<pid>/fd scan for all namespaces: socket inodes are unique host-wide. */
-function attachOwners(records: SocketRecord[], procRoot: string): string[] {
-  const wanted = new Set<number>();
-  for (const r of records) if (r.inode !== null && r.inode !== 0) wanted.add(r.inode);
-  const { owners, denied } = scanInodeOwners(procRoot, wanted);
-  for (const r of records) {
-    const owner = r.inode === null ? undefined : owners.get(r.inode);
-    if (owner) {
-      r.pid = owner.pid;
-      r.process = owner.process;
-    }
-  }
-  return denied > 0 && owners.size < wanted.size
-    ? [`not all processes could be identified: ${denied} process(es) hide their sockets from this user; run as root to see every owner.`]
-    : [];
 }
