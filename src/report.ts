@@ -90,8 +90,14 @@ export async function collectReport(options: ListOptions = {}, filter = toFilter
 /** Replays captured output through the parser its first lines name (or `inputFormat`), then filters. */
 async function replayReport(options: ListOptions, filter: SocketFilter): Promise<SocketReport> {
   const { decodeCapture, replayCapture } = await import("./sources/replay.js");
-  if (typeof options.input !== "string") (await import("./lib/stream-input.js")).assertText(options.input as Uint8Array, options.inputName ?? "input");
-  const text = typeof options.input === "string" ? options.input : decodeCapture(Buffer.from(options.input as Uint8Array));
+  let text: string;
+  if (typeof options.input === "string") text = options.input;
+  else {
+    const bytes = options.input as Uint8Array;
+    (await import("./lib/stream-input.js")).assertText(bytes, options.inputName ?? "input");
+    // A view of the bytes, not a copy: a capture may hold a million sockets.
+    text = decodeCapture(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  }
   const byteOrder = options.byteOrder === undefined ? undefined : options.byteOrder === "be" ? "BE" : "LE";
   const r = replayCapture(text, { source: options.inputName ?? "input", format: options.inputFormat, byteOrder });
   const keep = makePredicate(filter);

@@ -119,6 +119,9 @@ export interface AheadRead {
  */
 let early: { key: string; reads: Promise<AheadRead[]> } | undefined;
 
+/** An early read waits to be taken: the run has counted its sockets already (src/early-read.ts). */
+export const earlyReadPending = (): boolean => early !== undefined;
+
 export function readAheadEarly(paths: readonly string[]): void {
   early = { key: paths.join("\n"), reads: startReader(paths, true) };
   early.reads.catch(() => {}); // a failure shows when the reads are used
