@@ -24,7 +24,8 @@ export type Width = (text: string) => number;
 export function alignColumns(rows: ReadonlyArray<ReadonlyArray<Cell | string>>, align: readonly Align[], width: Width = (t) => t.length): string {
   const cells = rows.map((row) => row.map((c) => (typeof c === "string" ? { text: c } : c)));
   const widths: number[] = [];
-  for (const row of cells) row.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, width(c.text))));
+  // At least one column wide, even when every cell is empty, as cli-table3 draws them.
+  for (const row of cells) row.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 1, width(c.text))));
   return cells
     .map((row) =>
       widths

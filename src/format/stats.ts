@@ -1,14 +1,7 @@
-import Table from "cli-table3";
 import type { ChalkInstance } from "chalk";
 import type { Stats } from "../model/report.js";
+import { type Cell, alignColumns } from "./columns.js";
 import { paintHeader } from "./style.js";
-
-const BORDERLESS = {
-  top: "", "top-mid": "", "top-left": "", "top-right": "",
-  bottom: "", "bottom-mid": "", "bottom-left": "", "bottom-right": "",
-  left: "", "left-mid": "", mid: "", "mid-mid": "", right: "", "right-mid": "",
-  middle: "  ",
-};
 
 /**
  * `tcpstat stats`, grouped like `netstat -s`, with nstat names so values can be compared:
@@ -26,19 +19,17 @@ export function* renderStats(stats: Stats, chalk: ChalkInstance): Iterable<strin
     groups.set(entry.group, list);
   }
   for (const [group, entries] of groups) {
-    const head = ["", "Counter", "Value"];
-    if (rates) head.push("Per second");
-    const table = new Table({
-      head: head.map((h) => paintHeader(chalk, h)),
-      chars: BORDERLESS,
-      colAligns: ["left", "left", "right", "right"],
-      style: { head: [], border: [], "padding-left": 0, "padding-right": 0 },
-    });
+    // Counter names and labels are the kernel's and ours: plain ASCII, so widths are lengths.
+    const header = (text: string): Cell => ({ text, paint: (t) => paintHeader(chalk, t) });
+    const head = [header(""), header("Counter"), header("Value")];
+    if (rates) head.push(header("Per second"));
+    const rows: Cell[][] = [head];
     for (const e of entries) {
-      const row = [e.label === e.name ? "" : e.label, e.name, String(e.value)];
-      if (rates) row.push(e.perSecond === null ? "-" : e.perSecond === 0 ? "0" : chalk.yellow(String(e.perSecond)));
-      table.push(row);
+      const row: Cell[] = [{ text: e.label === e.name ? "" : e.label }, { text: e.name }, { text: String(e.value) }];
+      if (rates) row.push(e.perSecond === null ? { text: "-" } : e.perSecond === 0 ? { text: "0" } : { text: String(e.perSecond), paint: (t) => chalk.yellow(t) });
+      rows.push(row);
     }
-    yield `${chalk.bold(group)}\n${table.toString().replace(/^/gm, "  ")}\n\n`;
+    const table = alignColumns(rows, ["left", "left", "right", "right"]);
+    yield `${chalk.bold(group)}\n${table.replace(/^/gm, "  ")}\n\n`;
   }
 }
