@@ -54,14 +54,21 @@ export async function startPathology(name: string, count?: number, setup: string
 }
 
 
+/** The lines `ss ARGS` prints in the namespace, trimmed, blank ones dropped; throws if ss fails. */
+export function ssLines(ns: Netns, args: readonly string[]): string[] {
+  const r = ns.run("ss", args);
+  if (r.status !== 0) throw new Error(`ss ${args.join(" ")} failed: ${r.stderr}`);
+  return r.stdout
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "");
+}
+
 /** Counts per canonical state from `ss -tanH [filter]` run in the namespace. */
 export function ssStateCounts(ns: Netns, filter: string[] = []): Record<string, number> {
-  const r = ns.run("ss", ["-tanH", ...filter]);
-  if (r.status !== 0) throw new Error(`ss failed: ${r.stderr}`);
   const counts: Record<string, number> = {};
-  for (const line of r.stdout.split("\n")) {
-    const word = line.trim().split(/\s+/)[0];
-    if (!word) continue;
+  for (const line of ssLines(ns, ["-tanH", ...filter])) {
+    const word = line.split(/\s+/)[0]!;
     const state = SS_STATES[word];
     if (!state) throw new Error(`unknown ss state '${word}'`);
     counts[state] = (counts[state] ?? 0) + 1;
@@ -71,7 +78,5 @@ export function ssStateCounts(ns: Netns, filter: string[] = []): Record<string, 
 
 /** Number of sockets `ss -tanH ARGS` lists (with a `state` filter ss drops the state column). */
 export function ssCount(ns: Netns, args: string[]): number {
-  const r = ns.run("ss", ["-tanH", ...args]);
-  if (r.status !== 0) throw new Error(`ss ${args.join(" ")} failed: ${r.stderr}`);
-  return r.stdout.split("\n").filter((l) => l.trim() !== "").length;
+  return ssLines(ns, ["-tanH", ...args]).length;
 }

@@ -1,4 +1,5 @@
 import type { Netns } from "../helpers/netns.js";
+import { ssLines } from "./pathology-helpers.js";
 import { SS_STATES } from "./reference-tools.js";
 
 /**
@@ -13,11 +14,8 @@ export function ssCounts(ns: Netns, filter: readonly string[] = []): Map<string,
   const counts = new Map<string, number>();
   for (const proto of ["tcp", "udp"] as const)
     for (const family of ["ipv4", "ipv6"] as const) {
-      const r = ns.run("ss", ["-Hna", proto === "tcp" ? "-t" : "-u", family === "ipv4" ? "-4" : "-6", ...filter]);
-      if (r.status !== 0) throw new Error(`ss failed: ${r.stderr}`);
-      for (const line of r.stdout.split("\n")) {
-        const word = line.trim().split(/\s+/)[0];
-        if (!word) continue;
+      for (const line of ssLines(ns, ["-Hna", proto === "tcp" ? "-t" : "-u", family === "ipv4" ? "-4" : "-6", ...filter])) {
+        const word = line.split(/\s+/)[0]!;
         const state = (proto === "tcp" ? TCP : UDP)[word];
         if (!state) throw new Error(`unknown ss state '${word}' in: ${line}`);
         const key = `${proto}/${family}/${state}`;
