@@ -162,15 +162,16 @@ export function resolveNetns(spec: string, options: NetnsOptions = {}): Namespac
     return [ns ? { ...ns, path: ns.path ?? path } : { inode, name: null, pids: [], path }];
   }
 
-  const named = [...namedNamespaces(options).entries()].find(([, n]) => n.name === target);
+  // discoverNamespaces read /run/netns already: a named namespace is among `all`.
+  const named = all.find((ns) => ns.name === target);
   if (!named) {
-    const known = [...namedNamespaces(options).values()].map((n) => n.name);
+    const known = all.flatMap((ns) => (ns.name === null ? [] : [ns.name])).sort();
     throw usageError(
       `no network namespace named '${target}' in ${runNetnsDir}`,
       known.length > 0 ? `known names: ${known.join(", ")}; or give a pid, a path, or all` : "`ip netns list` shows names; or give a pid, a path, or all",
     );
   }
-  return [find(named[0])!];
+  return [named];
 }
 
 const ENTER_TIMEOUT_MS = 5000;
