@@ -95,7 +95,9 @@ describe("ss state groups (ss(8) STATE-FILTER; the live test checks them against
     );
   });
   it("all: the eleven states", () => {
-    expect(sorted(STATE_GROUPS.all!)).toEqual(sorted(TCP_STATES));
+    expect(sorted(STATE_GROUPS.all!)).toEqual(
+      sorted(["ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING"]),
+    );
     expect(TCP_STATES).toHaveLength(11);
   });
 });
