@@ -44,9 +44,9 @@ beforeAll(async () => {
 
 afterAll(() => ns?.close());
 
-function asNobody(args: readonly string[]) {
+function asNobody(args: readonly string[], netns: Netns = ns) {
   const env = { ...process.env, NO_COLOR: "1", HOME: "/" };
-  return ns.run("setpriv", [...NOBODY, process.execPath, BIN, ...args], { env });
+  return netns.run("setpriv", [...NOBODY, process.execPath, BIN, ...args], { env });
 }
 
 const NOTICE = /^tcpstat: not all processes could be identified: .*run as root to see every owner\.$/;
@@ -118,8 +118,7 @@ describe("as an unprivileged user on a busy machine (the threaded owner scan)", 
   });
 
   it("lists them all, one notice, exit 0", () => {
-    const env = { ...process.env, NO_COLOR: "1", HOME: "/" };
-    const r = busy.run("setpriv", [...NOBODY, process.execPath, BIN, "--ndjson"], { env });
+    const r = asNobody(["--ndjson"], busy);
     expect(r.status).toBe(0);
     expect(r.stderr.trim()).toMatch(NOTICE);
     const lines = r.stdout.trim().split("\n");
