@@ -23,12 +23,16 @@ export function select(records: SocketRecord[], o: Pick<CommandCollectOptions, "
 }
 
 /** Key that identifies one socket across tools (netstat vs lsof vs sockstat). */
-export const endpointKey = (r: SocketRecord) => `${r.proto}|${r.localAddress}|${r.localPort}|${r.remoteAddress ?? "*"}|${r.remotePort ?? "*"}`;
+const endpointKey = (r: SocketRecord) => `${r.proto}|${r.localAddress}|${r.localPort}|${r.remoteAddress ?? "*"}|${r.remotePort ?? "*"}`;
 
 /** Fills pid, process and user from another tool's records of the same sockets. Returns how many stayed unknown. */
 export function fillOwners(records: SocketRecord[], owners: readonly SocketRecord[]): number {
   const byKey = new Map<string, SocketRecord>();
-  for (const o of owners) if (o.pid !== null && !byKey.has(endpointKey(o))) byKey.set(endpointKey(o), o);
+  for (const o of owners) {
+    if (o.pid === null) continue;
+    const key = endpointKey(o);
+    if (!byKey.has(key)) byKey.set(key, o);
+  }
   let missing = 0;
   for (const r of records) {
     if (r.pid !== null) continue;

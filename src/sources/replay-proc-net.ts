@@ -18,12 +18,12 @@ import { append } from "../lib/append.js";
  *   ntohs() and prove nothing. No evidence: little-endian, the common case.
  */
 
-export interface ProcReplayOptions {
+interface ProcReplayOptions {
   source: string;
   byteOrder?: ByteOrder;
 }
 
-export interface ProcReplayResult {
+interface ProcReplayResult {
   records: SocketRecord[];
   problems: Problem[];
   byteOrder: ByteOrder;

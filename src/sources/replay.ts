@@ -1,6 +1,5 @@
 import { TcpstatError } from "../errors.js";
 import type { ParseResult } from "../model/socket.js";
-import { parseFreebsdNetstat } from "./freebsd/parse-netstat-an.js";
 import { parseSockstat } from "./freebsd/parse-sockstat.js";
 import type { ByteOrder } from "./linux-procfs/parse-proc-net.js";
 import { parseLinuxNetstat } from "./linux-netstat/parse-netstat-tuanp.js";
@@ -51,11 +50,10 @@ const SS_ROW = /^(tcp|udp|mptcp|u_str|u_dgr|u_seq|nl|p_raw|p_dgr|raw|icmp6|sctp)
 const LSOF_ROW = /^\S.*?\s\d+\s.*\s(IPv4|IPv6)\s+\S+\s+\S+\s+(TCP|UDP)\s/;
 
 /**
- * The replay formats, most specific first. Windows formats (netstat -ano/-an/-anob in any
- * language, tasklist, PowerShell JSON) are registered by src/sources/windows-netstat: add
- * their entries to WINDOWS_REPLAY_FORMATS below, ahead of the Unix ones.
+ * The replay formats, most specific first: the Windows formats (netstat -ano/-an/-anob in any
+ * language or code page, PowerShell JSON) ahead of the Unix ones.
  */
-export const WINDOWS_REPLAY_FORMATS: ReplayFormat[] = [
+const WINDOWS_REPLAY_FORMATS: ReplayFormat[] = [
   {
     name: "windows-netstat",
     description: "Windows netstat -ano, -an, -anob or plain netstat, any language or code page",
@@ -72,7 +70,7 @@ export const WINDOWS_REPLAY_FORMATS: ReplayFormat[] = [
   },
 ];
 
-export const UNIX_REPLAY_FORMATS: ReplayFormat[] = [
+const UNIX_REPLAY_FORMATS: ReplayFormat[] = [
   {
     name: "linux-procfs",
     description: "Linux /proc/net/tcp, tcp6, udp, udp6 dumps (either byte order)",
@@ -101,7 +99,7 @@ export const UNIX_REPLAY_FORMATS: ReplayFormat[] = [
       any(lines, /^Tcpcb\s+Proto\b/) ||
       any(lines, /\(state\)\s+Log ID/) ||
       (any(lines, /^Active UNIX domain sockets/) && any(lines, BSD_ROW)),
-    parse: (text, o) => parseFreebsdNetstat(text, { source: o.source }),
+    parse: (text, o) => parseBsdNetstat(text, { source: o.source }),
   },
   {
     name: "macos-netstat",

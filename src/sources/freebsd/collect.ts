@@ -1,17 +1,17 @@
 import { exec as realExec } from "../../lib/exec.js";
 import { TcpstatError } from "../../errors.js";
 import { fillOwners, netstatByProto, type CommandCollectOptions, type CommandCollectResult } from "../collect-options.js";
-import { parseFreebsdNetstat } from "./parse-netstat-an.js";
+import { parseBsdNetstat } from "../macos-netstat/parse-netstat-anv.js";
 import { parseSockstat } from "./parse-sockstat.js";
 import { append } from "../../lib/append.js";
 
 /**
- * FreeBSD: `netstat -an -p tcp|udp` gives every socket with its state and queues;
+ * FreeBSD: `netstat -an -p tcp|udp` (BSD netstat's layout, read by the macOS parser) gives every socket with its state and queues;
  * `sockstat -46` names the owners (user, command, pid), matched by endpoints.
  */
 export async function collectFreebsd(o: CommandCollectOptions): Promise<CommandCollectResult> {
   const run = o.exec ?? realExec;
-  const { records, problems, notices } = await netstatByProto(o, run, "-an", parseFreebsdNetstat);
+  const { records, problems, notices } = await netstatByProto(o, run, "-an", parseBsdNetstat);
   if (o.owners) {
     try {
       const out = await run("sockstat", ["-46"]);

@@ -1,10 +1,7 @@
-import { parseBsdNetstat, type BsdNetstatResult } from "../macos-netstat/parse-netstat-anv.js";
-
 /**
  * FreeBSD `netstat -an` and `netstat -AanP` share BSD netstat's layout with macOS
  * (`tcp4  0  0  *.22  *.*  LISTEN`; -A adds a leading Tcpcb column, -P a trailing Log ID):
  * the same header-driven parser reads both; the UNIX-domain section is skipped.
+ * The collector and the replay call parseBsdNetstat; this name stays for the tests that use it.
  */
-export function parseFreebsdNetstat(text: string, options: { source?: string } = {}): BsdNetstatResult {
-  return parseBsdNetstat(text, { source: options.source ?? "netstat" });
-}
+export { parseBsdNetstat as parseFreebsdNetstat } from "../macos-netstat/parse-netstat-anv.js";

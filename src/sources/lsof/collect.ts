@@ -3,7 +3,7 @@ import { select, type CommandCollectOptions, type CommandCollectResult } from ".
 import { parseLsofFields } from "./parse-lsof-fields.js";
 
 /** `lsof -nP -iTCP -iUDP -F pcnPtTf`: any Unix with lsof. lsof exits 1 when it found nothing. */
-export const LSOF_ARGS = ["-nP", "-w", "-iTCP", "-iUDP", "-F", "pcnPtTf"] as const;
+const LSOF_ARGS = ["-nP", "-w", "-iTCP", "-iUDP", "-F", "pcnPtTf"] as const;
 
 export async function collectLsof(o: CommandCollectOptions): Promise<CommandCollectResult> {
   const run = o.exec ?? realExec;

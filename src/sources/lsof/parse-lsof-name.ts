@@ -1,6 +1,6 @@
 import type { Family, Proto, SocketRecord } from "../../model/socket.js";
 import { canonicalState } from "../../model/state.js";
-import { emptyRecord, familyOf, normalizeAddress, splitColon, type HostPort } from "../text-endpoint.js";
+import { emptyRecord, familyOf, normalizeAddress, readPort, splitColon, type HostPort } from "../text-endpoint.js";
 import { servicePort } from "./services.js";
 
 /**
@@ -25,17 +25,17 @@ export interface LsofSocket {
   uid?: number | null;
 }
 
-export interface NameResult {
+interface NameResult {
   record: SocketRecord;
   /** The name had host or service names instead of numbers. */
   named: boolean;
 }
 
 function readPortText(text: string): { port: number | null; named: boolean } | undefined {
-  if (text === "*") return { port: null, named: false };
-  if (/^\d{1,5}$/.test(text) && Number(text) <= 65535) return { port: Number(text), named: false };
-  const port = servicePort(text);
-  return port === undefined ? undefined : { port, named: true };
+  const port = readPort(text);
+  if (port !== undefined) return { port, named: false };
+  const service = servicePort(text);
+  return service === undefined ? undefined : { port: service, named: true };
 }
 
 function readHost(host: string, family: Family): { address: string; named: boolean } {

@@ -29,7 +29,7 @@ import { keepChecked } from "../../lib/record-guard.js";
  * they map through the one alias table (canonicalState).
  */
 
-export interface BsdNetstatOptions {
+interface BsdNetstatOptions {
   /** Name used in problem reports. */
   source?: string;
 }

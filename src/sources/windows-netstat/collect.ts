@@ -1,6 +1,6 @@
-import { decodeConsoleBytes, parseChcp } from "../../lib/codepage.js";
+import { decodeConsoleBytes, parseChcp, plausibility } from "../../lib/codepage.js";
 import { exec as systemExec, type ExecRunner } from "../../lib/exec.js";
-import type { Family, Problem, Proto, SocketRecord } from "../../model/socket.js";
+import { select, type CommandCollectOptions, type CommandCollectResult } from "../collect-options.js";
 import { parseNetstatAno } from "./parse-netstat-ano.js";
 import { parseTasklist } from "./parse-tasklist.js";
 import { windowsState } from "./state-words.js";
@@ -13,19 +13,6 @@ import { append } from "../../lib/append.js";
  * in recorded bytes and this code runs on any system.
  */
 
-export interface WindowsCollectOptions {
-  protos: readonly Proto[];
-  families: readonly Family[];
-  owners: boolean;
-  exec?: ExecRunner;
-}
-
-export interface CollectResult {
-  records: SocketRecord[];
-  problems: Problem[];
-  notices: string[];
-}
-
 const LIMITS = { timeoutMs: 20_000, maxBytes: 64 * 1024 * 1024 };
 
 /** Scores a guessed decoding of netstat output by the state words it makes readable. */
@@ -34,12 +21,11 @@ export function netstatScore(text: string): number {
   for (const m of text.matchAll(/^\s*TCP\s+\S+\s+\S+\s+(\S+(?:\s\S+)*?)(?:\s+\d+)?\s*$/gim)) {
     score += windowsState(m[1] as string) ? 10 : -10;
   }
-  for (const ch of text) if (ch.charCodeAt(0) >= 0x80) score += /\p{L}/u.test(ch) ? 1 : -2;
-  return score;
+  return score + plausibility(text);
 }
 
 /** The console's code page, or null when chcp cannot tell (the bytes are then guessed). */
-export async function readCodePage(exec: ExecRunner): Promise<number | null> {
+async function readCodePage(exec: ExecRunner): Promise<number | null> {
   try {
     // chcp is chcp.com: without a shell, Windows only appends .exe to a bare name.
     return parseChcp((await exec("chcp.com", [], { timeoutMs: 5_000, maxBytes: 4096 })).toString("latin1"));
@@ -48,13 +34,13 @@ export async function readCodePage(exec: ExecRunner): Promise<number | null> {
   }
 }
 
-export async function collectWindowsNetstat(options: WindowsCollectOptions): Promise<CollectResult> {
+export async function collectWindowsNetstat(options: CommandCollectOptions): Promise<CommandCollectResult> {
   const exec = options.exec ?? systemExec;
   const codePage = await readCodePage(exec);
   const raw = await exec("netstat", ["-ano"], LIMITS);
   const text = await decodeConsoleBytes(raw, { codePage, score: netstatScore });
   const parsed = parseNetstatAno(text, { source: "netstat -ano" });
-  const records = parsed.records.filter((r) => options.protos.includes(r.proto) && options.families.includes(r.family));
+  const records = select(parsed.records, options);
   const problems = [...parsed.problems];
   const notices: string[] = [];
 

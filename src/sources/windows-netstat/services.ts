@@ -1,9 +1,11 @@
+import { readPort } from "../text-endpoint.js";
+
 /**
  * Port numbers for the service names netstat prints without -n ("router:domain", "api:https").
  * Windows reads them from %SystemRoot%\System32\drivers\etc\services; these are the entries of
  * that file (which follows the IANA registry) that netstat output commonly shows.
  */
-export const WINDOWS_SERVICES: Readonly<Record<string, number>> = {
+const WINDOWS_SERVICES: Readonly<Record<string, number>> = {
   echo: 7,
   discard: 9,
   daytime: 13,
@@ -77,9 +79,8 @@ export const WINDOWS_SERVICES: Readonly<Record<string, number>> = {
 
 /** Port for a numeric or named port text; undefined when neither. */
 export function portNumber(text: string): number | undefined {
-  if (/^\d{1,5}$/.test(text)) {
-    const n = Number(text);
-    return n <= 65535 ? n : undefined;
-  }
+  const port = readPort(text);
+  // "*" (null) is no port here; digits past 65535 (undefined) name no service either.
+  if (port !== undefined) return port ?? undefined;
   return WINDOWS_SERVICES[text.toLowerCase()];
 }

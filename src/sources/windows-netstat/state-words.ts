@@ -59,7 +59,7 @@ type Words = Partial<Record<TcpState, readonly string[]>>;
  * English words; the English row therefore applies to every language. Where a word is still
  * unknown, the parser falls back on what the row's shape proves (a peer of port 0 = LISTEN).
  */
-export const NETSTAT_STATE_WORDS: Readonly<Record<string, Words>> = {
+const NETSTAT_STATE_WORDS: Readonly<Record<string, Words>> = {
   // [capture] English, the MIB_TCP_STATE names as netstat prints them.
   en: {
     CLOSE: ["CLOSED", "DELETE_TCB", "BOUND"],

@@ -1,6 +1,5 @@
-import { exec as systemExec, type ExecRunner } from "../../lib/exec.js";
-import type { Family, Proto } from "../../model/socket.js";
-import type { CollectResult } from "../windows-netstat/collect.js";
+import { exec as systemExec } from "../../lib/exec.js";
+import { select, type CommandCollectOptions, type CommandCollectResult } from "../collect-options.js";
 import { parsePowershell } from "./parse-powershell.js";
 
 /**
@@ -8,7 +7,7 @@ import { parsePowershell } from "./parse-powershell.js";
  * names as UTF-8 JSON, independent of the display language, with each socket's creation time.
  * CreationTime is sent as UTC ISO 8601 so Windows PowerShell 5.1 and PowerShell 7 agree.
  */
-export const POWERSHELL_SCRIPT = [
+const POWERSHELL_SCRIPT = [
   "$ErrorActionPreference = 'Stop'",
   "[Console]::OutputEncoding = [Text.Encoding]::UTF8",
   "$t = @(Get-NetTCPConnection | Select-Object LocalAddress,LocalPort,RemoteAddress,RemotePort,@{n='State';e={[int]$_.State}},OwningProcess,@{n='CreationTime';e={if ($_.CreationTime) { $_.CreationTime.ToUniversalTime().ToString('o') }}})",
@@ -17,19 +16,14 @@ export const POWERSHELL_SCRIPT = [
   "ConvertTo-Json -Compress -Depth 3 -InputObject @{ tcp = $t; udp = $u; processes = $p }",
 ].join("; ");
 
-export interface PowershellCollectOptions {
-  protos: readonly Proto[];
-  families: readonly Family[];
-  exec?: ExecRunner;
-}
-
-export async function collectPowershell(options: PowershellCollectOptions): Promise<CollectResult> {
+/** Process names come with the sockets, so `owners` changes nothing here. */
+export async function collectPowershell(options: Omit<CommandCollectOptions, "owners">): Promise<CommandCollectResult> {
   const exec = options.exec ?? systemExec;
   const out = await exec("powershell", ["-NoProfile", "-NonInteractive", "-Command", POWERSHELL_SCRIPT], {
     timeoutMs: 60_000,
     maxBytes: 128 * 1024 * 1024,
   });
   const parsed = parsePowershell(out.toString("utf8"), "powershell Get-NetTCPConnection/Get-NetUDPEndpoint");
-  const records = parsed.records.filter((r) => options.protos.includes(r.proto) && options.families.includes(r.family));
+  const records = select(parsed.records, options);
   return { records, problems: parsed.problems, notices: [] };
 }
