@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, runTcpstat } from "../helpers/cli.js";
 import { SocketRecordSchema, type SocketRecord } from "../../src/model/socket.js";
@@ -224,7 +223,7 @@ describe("without root", () => {
 });
 
 it("runs without a network namespace too (the machine's own sockets)", () => {
-  const r = spawnSync(process.execPath, [BIN, "-tu", "--json", "--no-owners"], { encoding: "utf8" });
+  const r = runTcpstat(["-tu", "--json", "--no-owners"]);
   expect(r.status).toBe(0);
   expect(Array.isArray(JSON.parse(r.stdout))).toBe(true);
 });
