@@ -99,8 +99,6 @@ export async function runSummary(flags: SummaryFlags): Promise<void> {
 
 /** Columns on screen of the groups' names: string-width (and its Unicode tables) only for a name that is not plain ASCII. */
 async function groupWidth(summary: Summary): Promise<((text: string) => number) | undefined> {
-  const plain = /^[\x20-\x7e]*$/;
-  if (summary.by?.top.every((g) => plain.test(g.key)) ?? true) return undefined;
-  const { default: stringWidth } = await import("string-width");
-  return (text) => (plain.test(text) ? text.length : stringWidth(text));
+  const { widthOf } = await import("../format/columns.js");
+  return widthOf(summary.by?.top ?? [], (g) => g.key);
 }

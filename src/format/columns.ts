@@ -18,8 +18,31 @@ export interface Cell {
 
 export type Align = "left" | "right";
 
-/** Columns on screen of a text; its length for plain ASCII (see summaryWidth in commands). */
+/** Columns on screen of a text; its length for plain ASCII (see widthOf). */
 export type Width = (text: string) => number;
+
+const PLAIN = /^[\x20-\x7e]*$/;
+
+/**
+ * A Width for the texts of `items` that `texts` pick (names from the system): their length
+ * when all are plain ASCII, else string-width for those that are not, loaded only then (its
+ * Unicode tables cost a start-up). An indexed loop, no generator: it runs over every socket.
+ */
+export async function widthOf<T>(items: readonly T[], ...texts: Array<(item: T) => string | null | undefined>): Promise<Width> {
+  let plain = true;
+  scan: for (let i = 0; i < items.length; i++) {
+    for (let k = 0; k < texts.length; k++) {
+      const text = texts[k]!(items[i]!);
+      if (text && !PLAIN.test(text)) {
+        plain = false;
+        break scan;
+      }
+    }
+  }
+  if (plain) return (text) => text.length;
+  const { default: stringWidth } = await import("string-width");
+  return (text) => (PLAIN.test(text) ? text.length : stringWidth(text));
+}
 
 export function alignColumns(rows: ReadonlyArray<ReadonlyArray<Cell | string>>, align: readonly Align[], width: Width = (t) => t.length): string {
   const cells = rows.map((row) => row.map((c) => (typeof c === "string" ? { text: c } : c)));

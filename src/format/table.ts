@@ -2,6 +2,7 @@ import type { ChalkInstance } from "chalk";
 import { compareAddressText, endpointLength, formatEndpoint } from "../lib/endpoint.js";
 import { escapeControl } from "../lib/safe-text.js";
 import type { SocketRecord, Timer } from "../model/socket.js";
+import { type Width, widthOf } from "./columns.js";
 import { STATE_MEANING, paint, paintHeader } from "./style.js";
 
 export interface TableOptions {
@@ -28,22 +29,6 @@ function compare(a: SocketRecord, b: SocketRecord): number {
     (a.remotePort ?? -1) - (b.remotePort ?? -1) ||
     compareAddressText(a.remoteAddress ?? "", b.remoteAddress ?? "")
   );
-}
-
-const isPlainAscii = (text: string) => /^[\x20-\x7e]*$/.test(text);
-
-/** Columns on screen of text that may hold wide or combining characters (names from the system). */
-type Width = (text: string) => number;
-
-/**
- * Process and namespace names are the only text from the system: only when one of them is
- * not plain ASCII is string-width loaded (its Unicode tables cost a start-up).
- */
-async function widthFunction(records: readonly SocketRecord[]): Promise<Width> {
-  const plain = (r: SocketRecord) => isPlainAscii(r.process ?? "") && isPlainAscii(r.netns?.name ?? "");
-  if (records.every(plain)) return (text) => text.length;
-  const { default: stringWidth } = await import("string-width");
-  return (text) => (isPlainAscii(text) ? text.length : stringWidth(text));
 }
 
 /** Decimal digits of a whole number >= 0. */
@@ -122,7 +107,8 @@ const BATCH = 512;
 export async function* renderTable(records: readonly SocketRecord[], options: TableOptions): AsyncIterable<string> {
   const { chalk, timers = false } = options;
   const sorted = [...records].sort(compare);
-  const width = await widthFunction(sorted);
+  // Process and namespace names are the only text from the system.
+  const width = await widthOf(sorted, (r) => r.process, (r) => r.netns?.name);
   const columns = columnsFor({ chalk, timers, width, netns: records.some((r) => r.netns) });
 
   const widths = columns.map((c) => c.head.length);
