@@ -146,9 +146,8 @@ export function replayProcNet(text: string, options: ProcReplayOptions): ProcRep
     // Pad with blank lines so parseProcNet's line numbers are the file's.
     const body = "\n".repeat(table.start) + (table.header !== undefined ? `${table.header}\n` : "") + table.rows.join("\n");
     const parsed = parseProcNet(body, { proto, byteOrder, source: options.source });
-    // One at a time: spreading a million records into push() overflows the call stack.
-    for (const r of parsed.records) records.push(r);
-    for (const p of parsed.problems) problems.push(p);
+    append(records, parsed.records);
+    append(problems, parsed.problems);
   }
   append(problems, cut);
   return { records, problems, byteOrder, byteOrderReason };

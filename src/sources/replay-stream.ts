@@ -1,5 +1,5 @@
 import type { TextChunk } from "../lib/stream-input.js";
-import { detectByteOrder, replayProcNet } from "./replay-proc-net.js";
+import { replayProcNet } from "./replay-proc-net.js";
 import { replayCapture, replayFormats, sniff, type ReplayOptions, type ReplayResult } from "./replay.js";
 
 /**
@@ -44,9 +44,10 @@ export async function* replayChunks(chunks: AsyncIterable<TextChunk>, options: R
   }
 
   const head = replayCapture(first.text, options);
+  // Judged on the first chunk by replayProcNet (or given by --byte-order): kept for the rest.
+  const byteOrder = head.byteOrder ?? "LE";
   shiftLines(head, first.firstLine);
   yield head;
-  const byteOrder = options.byteOrder ?? detectByteOrder(first.text) ?? "LE";
   let header = lastHeader(first.text);
   for (let n = await iterator.next(); !n.done; n = await iterator.next()) {
     const { text, firstLine } = n.value;

@@ -31,6 +31,8 @@ export interface ReplayParsed extends ParseResult {
   notices?: string[];
   /** Extra words for --verbose, e.g. the byte order a /proc dump was read in. */
   detail?: string;
+  /** /proc dumps: the byte order the capture was read in (given or detected). */
+  byteOrder?: ByteOrder;
 }
 
 export interface ReplayFormat {
