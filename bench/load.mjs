@@ -31,7 +31,7 @@ export function prepareNamespace() {
 }
 
 /** Descriptors one process may open here: its hard limit (the soft one is raised to it). */
-export function hardFdLimit() {
+function hardFdLimit() {
   return Number(sh("sh", ["-c", "ulimit -Hn"]).trim());
 }
 

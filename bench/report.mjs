@@ -2,7 +2,7 @@
 import { spawnSync } from "node:child_process";
 import { cpus, release, totalmem } from "node:os";
 
-export const median = (xs) => {
+const median = (xs) => {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;

@@ -28,7 +28,6 @@ time.sleep(600)
 `;
 
 export interface Load {
-  ports: number[];
   /** TCP sockets held: listeners plus both ends of every connection. */
   sockets: number;
   stop(): void;
@@ -37,11 +36,9 @@ export interface Load {
 export async function holdConnections(ns: Netns, holders: number, pairs: number): Promise<Load> {
   if (2 * pairs + 8 > 20_000) throw new Error("too many pairs for one process's descriptor limit");
   const children: ChildProcess[] = [];
-  const ports: number[] = [];
   for (let i = 0; i < holders; i++) children.push(ns.spawn("python3", ["-c", HOLDER, String(pairs)]));
-  for (const child of children) ports.push(Number(await lineFrom(child, "connection holder", /^ready (\d+)\n/m)));
+  for (const child of children) await lineFrom(child, "connection holder", /^ready (\d+)\n/m);
   return {
-    ports,
     sockets: holders * (2 * pairs + 1),
     stop: () => children.forEach((c) => c.kill("SIGKILL")),
   };

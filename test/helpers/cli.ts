@@ -5,7 +5,7 @@ import type { Netns } from "./netns.js";
 /** The built CLI, as users run it (`npm test` builds first). */
 export const BIN = fileURLToPath(new URL("../../bin/tcpstat.js", import.meta.url));
 
-export interface CliResult {
+interface CliResult {
   status: number | null;
   stdout: string;
   stderr: string;

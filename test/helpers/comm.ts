@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
  * A process's name as the kernel keeps it (what ss and netstat print).
  * Node's own name varies by version: "node" on 20 and 22, "MainThread" on 24, "node-MainThread" on 26.
  */
-export function commOf(pid: number): string {
+function commOf(pid: number): string {
   return readFileSync(`/proc/${pid}/comm`, "utf8").trimEnd();
 }
 

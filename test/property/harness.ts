@@ -9,7 +9,7 @@ import { SocketRecordSchema, type ParseResult } from "../../src/model/socket.js"
  * of a valid line, and the invariants every parser must keep.
  */
 
-export const SEED = process.env.FC_SEED ? Number(process.env.FC_SEED) : 20261121;
+const SEED = process.env.FC_SEED ? Number(process.env.FC_SEED) : 20261121;
 const SCALE = process.env.FC_RUNS_SCALE ? Number(process.env.FC_RUNS_SCALE) : 1;
 
 /** Parameters for fc.assert: the fixed seed and `numRuns` cases (scaled). */
@@ -24,7 +24,7 @@ export const HOSTILE_CHARS = [
 ];
 
 /** Number-like tokens that overflow or do not fit: huge decimal and hex, negatives, floats, NaN text. */
-export const HOSTILE_NUMBERS = [
+const HOSTILE_NUMBERS = [
   "99999999999999999999999", "18446744073709551616", "FFFFFFFFFFFFFFFFFFFF", "ffffffffffffffff", "9007199254740993",
   "-1", "-0", "1e400", "1.5", "0x10", "NaN", "Infinity", "", "00000000000000000000000000000000000001",
 ];
