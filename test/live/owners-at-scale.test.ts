@@ -32,6 +32,11 @@ afterAll(() => ns?.close());
 
 /** "127.0.0.1:20001" or "[::1]:20001" -> the same key for ss and tcpstat. */
 const key = (local: string, remote: string) => `${local} ${remote}`;
+/** A record's local and remote endpoints written as ss writes them ("[::1]:20001", "0.0.0.0:*"). */
+const ssEndpoints = (r: SocketRecord): [local: string, remote: string] => {
+  const host = (a: string | null) => (r.family === "ipv6" ? `[${a ?? "::"}]` : (a ?? "0.0.0.0"));
+  return [`${host(r.localAddress)}:${r.localPort}`, `${host(r.remoteAddress)}:${r.remotePort ?? "*"}`];
+};
 
 describe("owners of 8000 sockets (worker-thread scan)", () => {
   it("match ss -tanp socket by socket", () => {
@@ -50,9 +55,7 @@ describe("owners of 8000 sockets (worker-thread scan)", () => {
 
     let compared = 0;
     for (const r of withInode) {
-      const host = (a: string | null) => (r.family === "ipv6" ? `[${a ?? "::"}]` : (a ?? "0.0.0.0"));
-      const local = `${host(r.localAddress)}:${r.localPort}`;
-      const remote = `${host(r.remoteAddress)}:${r.remotePort ?? "*"}`;
+      const [local, remote] = ssEndpoints(r);
       const expected = ss.get(key(local, remote));
       if (expected === undefined) continue;
       expect([local, remote, r.pid, r.process]).toEqual([local, remote, expected, nodeComm()]);
@@ -80,12 +83,7 @@ describe("8000 sockets without owners (tables read ahead, records streamed)", ()
     return sockets;
   };
   const asSs = (records: SocketRecord[]) =>
-    new Map(
-      records.map((r) => {
-        const host = (a: string | null) => (r.family === "ipv6" ? `[${a ?? "::"}]` : (a ?? "0.0.0.0"));
-        return [key(`${host(r.localAddress)}:${r.localPort}`, `${host(r.remoteAddress)}:${r.remotePort ?? "*"}`), r.state ?? ""];
-      }),
-    );
+    new Map(records.map((r) => [key(...ssEndpoints(r)), r.state ?? ""]));
 
   it("--json and --ndjson list what ss -tan lists, each socket once", () => {
     const json = runTcpstat(["-t", "--json", "--no-owners"], { netns: ns });
