@@ -1,6 +1,6 @@
 import { isIPv4 } from "node:net";
 import { formatIpv6, ipv6Bytes } from "../lib/endpoint.js";
-import type { Family, Problem, SocketRecord } from "../model/socket.js";
+import type { Family, Problem, Proto, SocketRecord } from "../model/socket.js";
 
 /**
  * Helpers shared by the text parsers (netstat, ss, lsof, sockstat): endpoint splitting in the
@@ -114,6 +114,18 @@ export function emptyRecord(base: Pick<SocketRecord, "proto" | "family" | "local
     inode: null,
     timer: null,
   };
+}
+
+/** A record of a row's protocol, family and endpoints (as readEndpoints reads them); the rest empty. */
+export function endpointRecord(
+  proto: Proto,
+  family: Family,
+  ends: Pick<SocketRecord, "localAddress" | "localPort" | "remoteAddress" | "remotePort">,
+): SocketRecord {
+  const r = emptyRecord({ proto, family, localAddress: ends.localAddress, localPort: ends.localPort });
+  r.remoteAddress = ends.remoteAddress;
+  r.remotePort = ends.remotePort;
+  return r;
 }
 
 /** Lines of a capture with their 1-based numbers, CR stripped. */

@@ -1,6 +1,6 @@
 import type { Family, ParseResult, Problem, Proto, SocketRecord } from "../../model/socket.js";
 import { canonicalState } from "../../model/state.js";
-import { emptyRecord, numberedLines, problem, readEndpoints, splitColon } from "../text-endpoint.js";
+import { endpointRecord, numberedLines, problem, readEndpoints, splitColon } from "../text-endpoint.js";
 import { keepChecked } from "../../lib/record-guard.js";
 
 /**
@@ -53,9 +53,7 @@ export function parseSockstat(text: string, options: SockstatOptions = {}): Pars
       problems.push(problem(source, n, line, ends));
       continue;
     }
-    const r = emptyRecord({ proto, family, localAddress: ends.localAddress, localPort: ends.localPort });
-    r.remoteAddress = ends.remoteAddress;
-    r.remotePort = ends.remotePort;
+    const r = endpointRecord(proto, family, ends);
     // -s: the last column is the connection state (PATH STATE is for SCTP and stays "??").
     const stateWord = rest.length > 0 ? rest[rest.length - 1] : undefined;
     if (proto === "tcp" && stateWord !== undefined) r.state = canonicalState(stateWord) ?? null;

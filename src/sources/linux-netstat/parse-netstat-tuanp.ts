@@ -1,6 +1,6 @@
 import type { Family, ParseResult, Problem, Proto, SocketRecord, Timer } from "../../model/socket.js";
 import { canonicalState } from "../../model/state.js";
-import { emptyRecord, numberedLines, problem, readEndpoints, splitColon } from "../text-endpoint.js";
+import { endpointRecord, numberedLines, problem, readEndpoints, splitColon } from "../text-endpoint.js";
 import { keepChecked } from "../../lib/record-guard.js";
 
 /**
@@ -85,9 +85,7 @@ export function parseLinuxNetstat(text: string, options: LinuxNetstatOptions = {
       continue;
     }
     if (hasState) after.shift();
-    const r = emptyRecord({ proto, family, localAddress: ends.localAddress, localPort: ends.localPort });
-    r.remoteAddress = ends.remoteAddress;
-    r.remotePort = ends.remotePort;
+    const r = endpointRecord(proto, family, ends);
     r.state = proto === "tcp" ? (state ?? null) : null;
     r.recvQ = Number(rq);
     r.sendQ = Number(sq);

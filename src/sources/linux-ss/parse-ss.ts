@@ -1,6 +1,6 @@
 import type { Family, ParseResult, Problem, Proto, SocketRecord, Timer } from "../../model/socket.js";
 import { canonicalState } from "../../model/state.js";
-import { emptyRecord, familyOf, numberedLines, problem, readEndpoints, splitColon } from "../text-endpoint.js";
+import { endpointRecord, familyOf, numberedLines, problem, readEndpoints, splitColon } from "../text-endpoint.js";
 import { keepChecked } from "../../lib/record-guard.js";
 
 /**
@@ -74,9 +74,7 @@ export function parseSs(text: string, options: SsOptions = {}): ParseResult {
       problems.push(problem(source, n, line, `unknown TCP state '${stateWord}'`));
       continue;
     }
-    const r = emptyRecord({ proto, family, localAddress: ends.localAddress, localPort: ends.localPort });
-    r.remoteAddress = ends.remoteAddress;
-    r.remotePort = ends.remotePort;
+    const r = endpointRecord(proto, family, ends);
     r.state = state;
     r.recvQ = Number(rq);
     r.sendQ = Number(sq);

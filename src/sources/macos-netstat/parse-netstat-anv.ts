@@ -1,6 +1,6 @@
 import type { Family, ParseResult, Proto, SocketRecord } from "../../model/socket.js";
 import { canonicalState } from "../../model/state.js";
-import { emptyRecord, numberedLines, problem, readEndpoints, splitDotted } from "../text-endpoint.js";
+import { endpointRecord, numberedLines, problem, readEndpoints, splitDotted } from "../text-endpoint.js";
 import { keepChecked } from "../../lib/record-guard.js";
 
 /**
@@ -136,9 +136,7 @@ export function parseBsdNetstat(text: string, options: BsdNetstatOptions = {}): 
       problems.push(problem(source, n, line, `unknown TCP state '${stateWord ?? ""}'`));
       continue;
     }
-    const record = emptyRecord({ proto, family, localAddress: ends.localAddress, localPort: ends.localPort });
-    record.remoteAddress = ends.remoteAddress;
-    record.remotePort = ends.remotePort;
+    const record = endpointRecord(proto, family, ends);
     record.state = proto === "tcp" ? (state ?? null) : null;
     record.recvQ = Number(rq);
     record.sendQ = Number(sq);

@@ -4,6 +4,7 @@ import { canonicalAddress } from "./address.js";
 import { portNumber } from "./services.js";
 import { windowsState } from "./state-words.js";
 import { keepChecked } from "../../lib/record-guard.js";
+import { endpointRecord } from "../text-endpoint.js";
 
 /**
  * Parser for Windows `netstat -ano`, `-an`, `-anob` and plain `netstat` (resolved names), in any
@@ -110,23 +111,9 @@ function readRow(tokens: string[]): Row | string {
   }
   const pid = pidText === undefined || Number(pidText) === 0 ? null : Number(pidText);
 
-  const record: SocketRecord = {
-    proto,
-    family,
-    localAddress,
-    localPort,
-    remoteAddress,
-    remotePort,
-    state,
-    recvQ: null,
-    sendQ: null,
-    pid,
-    process: null,
-    uid: null,
-    user: null,
-    inode: null,
-    timer: null,
-  };
+  const record = endpointRecord(proto, family, { localAddress, localPort, remoteAddress, remotePort });
+  record.state = state;
+  record.pid = pid;
   return { record, issues };
 }
 

@@ -4,6 +4,7 @@ import type { TcpState } from "../../model/state.js";
 import { canonicalAddress } from "../windows-netstat/address.js";
 import { MIB_TCP_STATES, POWERSHELL_TCP_STATES } from "../windows-netstat/state-words.js";
 import { keepChecked } from "../../lib/record-guard.js";
+import { endpointRecord } from "../text-endpoint.js";
 
 /**
  * Parser for Get-NetTCPConnection / Get-NetUDPEndpoint as JSON: the same in every display
@@ -99,23 +100,15 @@ export function parsePowershell(text: string, source = "powershell"): ParseResul
     }
     const hasPeer = proto === "tcp" && remote !== null && (e.RemotePort ?? 0) !== 0;
     const pid = e.OwningProcess ? e.OwningProcess : null;
-    const record: SocketRecord = {
-      proto,
-      family: local.family,
+    const record = endpointRecord(proto, local.family, {
       localAddress: local.address,
       localPort: e.LocalPort,
       remoteAddress: hasPeer ? remote!.address : null,
       remotePort: hasPeer ? (e.RemotePort ?? null) : null,
-      state,
-      recvQ: null,
-      sendQ: null,
-      pid,
-      process: pid === null ? null : (names.get(pid) ?? null),
-      uid: null,
-      user: null,
-      inode: null,
-      timer: null,
-    };
+    });
+    record.state = state;
+    record.pid = pid;
+    record.process = pid === null ? null : (names.get(pid) ?? null);
     const created = creationTime(e.CreationTime);
     if (created) record.createdAt = created;
     keepChecked(record, { records, problems }, { source, line: index + 1, text: shown.slice(0, 200) });
