@@ -86,10 +86,7 @@ export async function loadReport(flags: SourceFlags, options: Pick<ListOptions, 
 /** --input and its companions, checked; the capture's bytes read from the file or stdin. */
 async function readInput(flags: SourceFlags): Promise<Pick<ListOptions, "input" | "inputName" | "inputFormat" | "byteOrder">> {
   const file = flags.input as string;
-  if (flags.source !== undefined) throw usageError("--input and --source both choose where sockets come from", "give one of them");
-  if (flags.netns !== undefined) throw usageError("--netns reads this machine's namespaces; it cannot apply to --input", "drop --netns");
-  const order = flags.byteOrder?.toLowerCase();
-  if (order !== undefined && order !== "le" && order !== "be") throw usageError(`bad byte order '${flags.byteOrder}'`, "use --byte-order le or --byte-order be");
+  const order = checkInputFlags(flags);
   const { createReadStream } = await import("node:fs");
   const { readWhole } = await import("../lib/stream-input.js");
   let bytes: Uint8Array;
@@ -98,11 +95,25 @@ async function readInput(flags: SourceFlags): Promise<Pick<ListOptions, "input" 
     bytes = await readWhole(file === "-" ? process.stdin : createReadStream(file), file === "-" ? "stdin" : file);
   } catch (error) {
     if (error instanceof TcpstatError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : code === "EACCES" ? "permission denied" : (error as Error).message;
-    throw new TcpstatError(`cannot read --input ${file}: ${why}`, "give the path of a captured netstat, ss, lsof, sockstat or /proc/net output, or - for stdin");
+    throw inputReadError(file, error);
   }
-  return { input: bytes, inputName: file === "-" ? "stdin" : file, inputFormat: flags.inputFormat, byteOrder: order as "le" | "be" | undefined };
+  return { input: bytes, inputName: file === "-" ? "stdin" : file, inputFormat: flags.inputFormat, byteOrder: order };
+}
+
+/** The flags that cannot go with --input, and --byte-order's value: checked before --input is read (whole or streamed). */
+export function checkInputFlags(flags: SourceFlags): "le" | "be" | undefined {
+  if (flags.source !== undefined) throw usageError("--input and --source both choose where sockets come from", "give one of them");
+  if (flags.netns !== undefined) throw usageError("--netns reads this machine's namespaces; it cannot apply to --input", "drop --netns");
+  const order = flags.byteOrder?.toLowerCase();
+  if (order !== undefined && order !== "le" && order !== "be") throw usageError(`bad byte order '${flags.byteOrder}'`, "use --byte-order le or --byte-order be");
+  return order;
+}
+
+/** An --input file that cannot be read (missing, a directory, not allowed), said in words. */
+export function inputReadError(file: string, error: unknown): TcpstatError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : code === "EACCES" ? "permission denied" : (error as Error).message;
+  return new TcpstatError(`cannot read --input ${file}: ${why}`, "give the path of a captured netstat, ss, lsof, sockstat or /proc/net output, or - for stdin");
 }
 
 export async function runList(flags: ListFlags): Promise<void> {

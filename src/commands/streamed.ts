@@ -1,4 +1,3 @@
-import { TcpstatError, usageError } from "../errors.js";
 import { renderNdjson } from "../format/ndjson.js";
 import { writeChunks, writeError } from "../io.js";
 import { makePredicate } from "../lib/filter.js";
@@ -8,7 +7,7 @@ import type { GroupKey, Summary, SummaryGroup } from "../model/report.js";
 import type { Problem, SocketRecord } from "../model/socket.js";
 import type { ReplayResult } from "../sources/replay.js";
 import { replayChunks } from "../sources/replay-stream.js";
-import type { SourceFlags } from "./list.js";
+import { checkInputFlags, inputReadError, type SourceFlags } from "./list.js";
 import { toSocketFilter } from "./options.js";
 import { reportProblems } from "./problems.js";
 
@@ -21,10 +20,7 @@ import { reportProblems } from "./problems.js";
 
 async function* batches(flags: SourceFlags): AsyncGenerator<ReplayResult & { records: SocketRecord[] }> {
   const file = flags.input as string;
-  if (flags.source !== undefined) throw usageError("--input and --source both choose where sockets come from", "give one of them");
-  if (flags.netns !== undefined) throw usageError("--netns reads this machine's namespaces; it cannot apply to --input", "drop --netns");
-  const order = flags.byteOrder?.toLowerCase();
-  if (order !== undefined && order !== "le" && order !== "be") throw usageError(`bad byte order '${flags.byteOrder}'`, "use --byte-order le or --byte-order be");
+  const order = checkInputFlags(flags);
   const keep = makePredicate(toSocketFilter(flags));
   const source = file === "-" ? "stdin" : file;
   const input = file === "-" ? process.stdin : await openFile(file);
@@ -43,9 +39,7 @@ async function openFile(file: string): Promise<AsyncIterable<Buffer>> {
     }
     return handle.createReadStream({ highWaterMark: 1 << 20 });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : code === "EACCES" ? "permission denied" : (error as Error).message;
-    throw new TcpstatError(`cannot read --input ${file}: ${why}`, "give the path of a captured netstat, ss, lsof, sockstat or /proc/net output, or - for stdin");
+    throw inputReadError(file, error);
   }
 }
 
