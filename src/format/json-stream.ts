@@ -1,7 +1,7 @@
 import type { OutputStream } from "../io.js";
 import type { SocketRecord } from "../model/socket.js";
 import type { ProcRow } from "../sources/linux-procfs/parse-proc-net.js";
-import { recordJson, str } from "./record-json.js";
+import { JSON_OPEN, JSON_SEP, jsonClose, recordJson, str } from "./record-json.js";
 
 /**
  * `--json` and `--ndjson` written as the tables are read (a live listing without owners):
@@ -71,11 +71,11 @@ export class JsonStream {
   }
 
   end(): void {
-    if (this.kind === "json") this.out.write(this.count === 0 ? "[]\n" : "\n]\n");
+    if (this.kind === "json") this.out.write(jsonClose(this.count));
   }
 
   private separator(): string {
-    return this.kind === "ndjson" ? "" : this.count++ === 0 ? "[\n" : ",\n";
+    return this.kind === "ndjson" ? "" : this.count++ === 0 ? JSON_OPEN : JSON_SEP;
   }
 
   /** A text as recordJson writes it (quoted, escaped), made once per distinct text. */
@@ -115,8 +115,8 @@ export class JsonStream {
 
 const ascii = (s: string) => Buffer.from(s, "latin1");
 const NULL = ascii("null");
-const JSON_FIRST = ascii("[\n");
-const JSON_NEXT = ascii(",\n");
+const JSON_FIRST = ascii(JSON_OPEN);
+const JSON_NEXT = ascii(JSON_SEP);
 const head = (proto: string, family: string) => ascii(`{"proto":"${proto}","family":"${family}","localAddress":`);
 const TCP4 = head("tcp", "ipv4");
 const TCP6 = head("tcp", "ipv6");

@@ -1,5 +1,5 @@
 import type { SocketRecord } from "../model/socket.js";
-import { recordJson } from "./record-json.js";
+import { JSON_OPEN, JSON_SEP, jsonClose, recordJson } from "./record-json.js";
 
 /** Records per chunk: few enough chunks that handing them over costs nothing, each still small. */
 const BATCH = 256;
@@ -14,23 +14,14 @@ const BATCH = 256;
  *   ]
  */
 export function* renderJson(records: Iterable<SocketRecord>): Iterable<string> {
-  const lines = jsonLines();
   let chunk = "";
   let n = 0;
   for (const r of records) {
-    chunk += lines.add(r);
+    chunk += `${n === 0 ? JSON_OPEN : JSON_SEP}${recordJson(r)}`;
     if (++n % BATCH === 0) {
       yield chunk;
       chunk = "";
     }
   }
-  yield chunk + lines.end();
-}
-
-function jsonLines() {
-  let n = 0;
-  return {
-    add: (r: SocketRecord) => `${n++ === 0 ? "[\n" : ",\n"}${recordJson(r)}`,
-    end: () => (n === 0 ? "[]\n" : "\n]\n"),
-  };
+  yield chunk + jsonClose(n);
 }

@@ -20,6 +20,14 @@ export function recordJson(r: SocketRecord): string {
   return `${text}}`;
 }
 
+/**
+ * The framing of `--json`'s array, one record a line: JSON_OPEN before the first record,
+ * JSON_SEP before each next one, jsonClose(count) after the last ("[]" for none).
+ */
+export const JSON_OPEN = "[\n";
+export const JSON_SEP = ",\n";
+export const jsonClose = (count: number): string => (count === 0 ? "[]\n" : "\n]\n");
+
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
 /** A text as JSON (what JSON.stringify gives), or null. */
