@@ -4,8 +4,8 @@ import { LIST_FORMATS } from "../format/index.js";
 import { nearest } from "../lib/suggest.js";
 import type { ListOptions, SocketReport } from "../report.js";
 import type { RecordSinks } from "../sources/record-sinks.js";
-import { colorLevel, makeChalk, openStream, writeChunks, writeError } from "../io.js";
-import { reportProblems } from "./problems.js";
+import { colorLevel, makeChalk, openStream, writeChunks } from "../io.js";
+import { sayRemarks } from "./problems.js";
 import { addFilterOptions, toSocketFilter, type FilterFlags } from "./options.js";
 import { addWatchOptions, type WatchFlags } from "./watch-options.js";
 
@@ -75,11 +75,8 @@ export async function loadReport(flags: SourceFlags, options: Pick<ListOptions, 
   // Loaded here, not at start-up: `tcpstat --version` and `--help` never read sockets.
   const { collectReport } = await import("../report.js");
   const report = await collectReport({ ...options, owners, source: flags.source, netns: flags.netns, ...input }, filter);
-  if (flags.verbose) for (const line of report.details ?? [`source: ${report.source}`]) writeError(`tcpstat: ${line}`);
-  if (!flags.quiet) {
-    for (const notice of report.notices) writeError(`tcpstat: ${notice}`);
-    reportProblems(report.problems);
-  }
+  const verbose = flags.verbose ? (report.details ?? [`source: ${report.source}`]) : undefined;
+  sayRemarks({ verbose, notices: report.notices, problems: report.problems }, flags.quiet);
   return report;
 }
 

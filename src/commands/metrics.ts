@@ -2,11 +2,11 @@ import type { Command } from "commander";
 import { z } from "zod";
 import { usageError } from "../errors.js";
 import { DEFAULT_TOP, renderPrometheus, type KernelCounterSet, type MetricsInput } from "../format/prometheus.js";
-import { writeChunks, writeError } from "../io.js";
+import { writeChunks } from "../io.js";
 import type { NetnsTag, Problem } from "../model/socket.js";
 import { addSourceOptions, loadReport, type SourceFlags } from "./list.js";
 import { toSocketFilter } from "./options.js";
-import { reportProblems } from "./problems.js";
+import { sayRemarks } from "./problems.js";
 import { append } from "../lib/append.js";
 
 export interface MetricsFlags extends SourceFlags {
@@ -97,15 +97,10 @@ async function readCounters(
   }
 }
 
-export function printNotices(gathered: Pick<GatheredMetrics, "notices" | "problems">): void {
-  for (const notice of gathered.notices) writeError(`tcpstat: ${notice}`);
-  reportProblems(gathered.problems);
-}
-
 export async function runMetrics(flags: MetricsFlags): Promise<void> {
   const top = parseTop(flags.top);
   const gathered = await gatherMetrics(flags, top);
-  if (!flags.quiet) printNotices(gathered);
+  sayRemarks(gathered, flags.quiet);
   const chunks = renderPrometheus(gathered.input);
   if (flags.output === undefined) return writeChunks(chunks);
   if (flags.output.trim() === "") throw usageError("empty --output", "give a file, e.g. /var/lib/node_exporter/textfile/tcpstat.prom");

@@ -10,3 +10,18 @@ export function reportProblems(problems: readonly Problem[], total = problems.le
     `tcpstat: skipped ${total} unreadable line(s); first at ${first.source}:${first.line}: ${first.reason}: "${escapeControl(first.text.slice(0, 120))}"`,
   );
 }
+
+/**
+ * What a run says on stderr besides its output, in this order: where the sockets came from
+ * (the `verbose` lines, given only with --verbose), then, unless quiet, each notice and the
+ * unreadable lines (`problemCount` of them when only the first is kept).
+ */
+export function sayRemarks(
+  said: { verbose?: readonly string[]; notices: readonly string[]; problems: readonly Problem[]; problemCount?: number },
+  quiet = false,
+): void {
+  for (const line of said.verbose ?? []) writeError(`tcpstat: ${line}`);
+  if (quiet) return;
+  for (const notice of said.notices) writeError(`tcpstat: ${notice}`);
+  reportProblems(said.problems, said.problemCount);
+}

@@ -4,8 +4,9 @@ import { z } from "zod";
 import { TcpstatError, usageError } from "../errors.js";
 import { renderPrometheus } from "../format/prometheus.js";
 import { writeError } from "../io.js";
-import { gatherMetrics, addMetricsOptions, parseTop, printNotices, type GatheredMetrics, type MetricsFlags } from "./metrics.js";
+import { gatherMetrics, addMetricsOptions, parseTop, type GatheredMetrics, type MetricsFlags } from "./metrics.js";
 import { toSocketFilter } from "./options.js";
+import { sayRemarks } from "./problems.js";
 
 interface ServeFlags extends MetricsFlags {
   listen: string;
@@ -77,13 +78,13 @@ export async function runServe(flags: ServeFlags): Promise<void> {
 
   // A first collection at start-up: a bad --netns or source fails now, and notices are said once.
   let last = await gatherMetrics(flags, top);
-  if (!flags.quiet) printNotices(last);
+  sayRemarks(last, flags.quiet);
   const said = (g: GatheredMetrics) => [...g.notices, `${g.problems.length}`].join("\n");
 
   const collect = async () => {
     const gathered = await gatherMetrics(flags, top);
     // Tell stderr only what changed since the last scrape, not the same notice every 15 s.
-    if (!flags.quiet && said(gathered) !== said(last)) printNotices(gathered);
+    if (!flags.quiet && said(gathered) !== said(last)) sayRemarks(gathered);
     last = gathered;
     return [...renderPrometheus(gathered.input)].join("");
   };

@@ -1,5 +1,5 @@
 import { renderNdjson } from "../format/ndjson.js";
-import { writeChunks, writeError } from "../io.js";
+import { writeChunks } from "../io.js";
 import { makePredicate } from "../lib/filter.js";
 import { readTextChunks } from "../lib/stream-input.js";
 import { summarize } from "../lib/summarize.js";
@@ -9,7 +9,7 @@ import type { ReplayResult } from "../sources/replay.js";
 import { replayChunks } from "../sources/replay-stream.js";
 import { checkInputFlags, inputReadError, type SourceFlags } from "./list.js";
 import { toSocketFilter } from "./options.js";
-import { reportProblems } from "./problems.js";
+import { sayRemarks } from "./problems.js";
 
 /**
  * `--input` read as a stream: `tcpstat --ndjson --input big.txt` and `tcpstat summary --input
@@ -62,10 +62,8 @@ class Remarks {
   }
 
   report(flags: SourceFlags): void {
-    if (flags.verbose && this.verbose) writeError(`tcpstat: ${this.verbose}`);
-    if (flags.quiet) return;
-    for (const notice of this.notices) writeError(`tcpstat: ${notice}`);
-    if (this.first) reportProblems([this.first], this.count);
+    const verbose = flags.verbose && this.verbose ? [this.verbose] : undefined;
+    sayRemarks({ verbose, notices: this.notices, problems: this.first ? [this.first] : [], problemCount: this.count }, flags.quiet);
   }
 }
 
