@@ -1,4 +1,4 @@
-import { STATE_SPELLINGS, TCP_STATES, canonicalState, type TcpState } from "../../model/state.js";
+import { LINUX_TCP_STATES, STATE_SPELLINGS, canonicalState, type TcpState } from "../../model/state.js";
 import { en } from "./en.js";
 import { fr } from "./fr.js";
 import { zh } from "./zh.js";
@@ -34,5 +34,9 @@ export function aliasesOf(state: TcpState): string[] {
   return [...words];
 }
 
-/** Kernel state numbers (include/net/tcp_states.h), in TCP_STATES order: ESTABLISHED is 1 ... CLOSING is 11. */
-export const kernelCode = (state: TcpState) => TCP_STATES.indexOf(state) + 1;
+/** Each state's first number in LINUX_TCP_STATES (SYN_RECV is 3, not TCP_NEW_SYN_RECV's 12). */
+const KERNEL_CODES = new Map<TcpState, number>();
+for (const [code, state] of Object.entries(LINUX_TCP_STATES)) if (!KERNEL_CODES.has(state)) KERNEL_CODES.set(state, Number(code));
+
+/** Kernel state numbers (include/net/tcp_states.h): ESTABLISHED is 1 ... CLOSING is 11. */
+export const kernelCode = (state: TcpState): number => KERNEL_CODES.get(state)!;
