@@ -80,7 +80,7 @@ export function renderOverview(lang: Lang, counts: StateCounts | null, chalk: Ch
   for (const state of TCP_STATES) {
     const first = states[state].meaning;
     const n = counts ? ` (${counts[state]})` : "";
-    out.push(wrap(`${state}${n}: ${first}`, width, "  ").replace(/^ {2}/, "  "));
+    out.push(wrap(`${state}${n}: ${first}`, width, "  "));
   }
   out.push("", labels.diagramHint);
   return `${out.join("\n")}\n`;
