@@ -58,11 +58,11 @@ function top(values: Iterable<string>, n = 3): string {
   return shown.join(", ");
 }
 
-/** The most frequent value, or null for none. */
-function commonest(values: readonly string[]): string | null {
-  const counts = new Map<string, number>();
+/** The most frequent value (the first seen of those tied), or null for none. */
+function commonest<T>(values: readonly T[]): T | null {
+  const counts = new Map<T, number>();
   for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
-  let best: string | null = null;
+  let best: T | null = null;
   let n = 0;
   for (const [v, c] of counts) if (c > n) [best, n] = [v, c];
   return best;
@@ -105,7 +105,10 @@ const delta = (input: DiagnoseInput, name: string): number | null => {
   return a === undefined || b === undefined ? null : b - a;
 };
 
-/** Listening sockets by "proto/port" and by port, to name the server behind a port. */
+/** Listening sockets by port (read once for every rule), to name the server behind a port. */
+type Listeners = ReadonlyMap<number, SocketRecord>;
+
+/** The listener on each port, one with an owner preferred. */
 function listenersByPort(records: readonly SocketRecord[]): Map<number, SocketRecord> {
   const m = new Map<number, SocketRecord>();
   for (const r of records) if (r.state === "LISTEN" && (!m.has(r.localPort) || (m.get(r.localPort)!.pid === null && r.pid !== null))) m.set(r.localPort, r);
@@ -149,18 +152,12 @@ function closeWait(input: DiagnoseInput): Finding[] {
   return out;
 }
 
-function mostCommonPort(list: readonly SocketRecord[]): number {
-  const byPort = groupBy(list, (r) => r.localPort);
-  let best = list[0]!.localPort;
-  let n = 0;
-  for (const [port, l] of byPort) if (l.length > n) [best, n] = [port, l.length];
-  return best;
-}
+/** The commonest local port of a non-empty list of sockets. */
+const mostCommonPort = (list: readonly SocketRecord[]): number => commonest(list.map((r) => r.localPort))!;
 
-function timeWait(input: DiagnoseInput): Finding[] {
+function timeWait(input: DiagnoseInput, listeners: Listeners): Finding[] {
   const limit = input.thresholds["time-wait"];
   const all = inState(input.records, "TIME_WAIT");
-  const listeners = listenersByPort(input.records);
   const out: Finding[] = [];
   const overflow = delta(input, "TcpExtTCPTimeWaitOverflow");
   const overflowLine =
@@ -220,9 +217,8 @@ function timeWait(input: DiagnoseInput): Finding[] {
 
 const rangeText = (s: NetSysctls) => (s.localPortRange ? `${s.localPortRange[0]}-${s.localPortRange[1]}` : "(unknown)");
 
-function synRecv(input: DiagnoseInput): Finding[] {
+function synRecv(input: DiagnoseInput, listeners: Listeners): Finding[] {
   const limit = input.thresholds["syn-recv"];
-  const listeners = listenersByPort(input.records);
   const out: Finding[] = [];
   const cookies = delta(input, "TcpExtSyncookiesSent");
   const qfull = delta(input, "TcpExtTCPReqQFullDrop");
@@ -322,9 +318,8 @@ function acceptQueue(input: DiagnoseInput): Finding[] {
   return out;
 }
 
-function synSent(input: DiagnoseInput): Finding[] {
+function synSent(input: DiagnoseInput, localListeners: Listeners): Finding[] {
   const limit = input.thresholds["syn-sent"];
-  const localListeners = listenersByPort(input.records);
   const out: Finding[] = [];
   for (const [peer, list] of groupBy(inState(input.records, "SYN_SENT"), peerOf)) {
     if (list.length < limit) continue;
@@ -357,11 +352,10 @@ function synSent(input: DiagnoseInput): Finding[] {
   return out;
 }
 
-function closingState(input: DiagnoseInput, state: "FIN_WAIT2" | "LAST_ACK"): Finding[] {
+function closingState(input: DiagnoseInput, listeners: Listeners, state: "FIN_WAIT2" | "LAST_ACK"): Finding[] {
   const rule = state === "FIN_WAIT2" ? "fin-wait2" : "last-ack";
   const limit = input.thresholds[rule];
   const out: Finding[] = [];
-  const listeners = listenersByPort(input.records);
   // Our server's connections group by its port (each client has its own address and port);
   // our outgoing ones by the peer's endpoint.
   const groups = groupBy(inState(input.records, state), (r) => (listeners.has(r.localPort) ? `port ${r.localPort}` : peerOf(r)));
@@ -410,15 +404,15 @@ function closingState(input: DiagnoseInput, state: "FIN_WAIT2" | "LAST_ACK"): Fi
   return out;
 }
 
-function retransmits(input: DiagnoseInput): Finding[] {
+function retransmits(input: DiagnoseInput, listeners: Listeners): Finding[] {
   const limit = input.thresholds.retransmits;
   const out: Finding[] = [];
   const struggling = input.records.filter((r) => r.proto === "tcp" && r.timer?.kind === "retransmit" && r.timer.retransmits >= 3);
-  const listeners = listenersByPort(input.records);
   for (const [peer, list] of groupBy(struggling, (r) => r.remoteAddress ?? "-")) {
     if (list.length < limit) continue;
     const held = mainOwner(list);
-    const server = listeners.get(mostCommonPort(list));
+    const port = mostCommonPort(list);
+    const server = listeners.get(port);
     // Orphans (already closed by their program) have no owner: name the server behind the port.
     const who = held.pid === null && server ? { pid: server.pid, process: server.process } : held;
     const timers = timerFacts(list);
@@ -431,7 +425,7 @@ function retransmits(input: DiagnoseInput): Finding[] {
       threshold: limit,
       pid: who.pid,
       process: who.process,
-      port: mostCommonPort(list),
+      port,
       peer,
       oldestTimerMs: timers.longestMs,
       evidence: [
@@ -507,10 +501,23 @@ function ephemeral(input: DiagnoseInput): Finding[] {
   return out;
 }
 
-const RULES = [closeWait, timeWait, synRecv, acceptQueue, synSent, (i: DiagnoseInput) => closingState(i, "FIN_WAIT2"), (i: DiagnoseInput) => closingState(i, "LAST_ACK"), retransmits, ephemeral];
+type Rule = (input: DiagnoseInput, listeners: Listeners) => Finding[];
+
+const RULES: readonly Rule[] = [
+  closeWait,
+  timeWait,
+  synRecv,
+  acceptQueue,
+  synSent,
+  (i, l) => closingState(i, l, "FIN_WAIT2"),
+  (i, l) => closingState(i, l, "LAST_ACK"),
+  retransmits,
+  ephemeral,
+];
 
 /** Every finding, the most severe and largest first. */
 export function diagnose(input: DiagnoseInput): Finding[] {
-  const findings = RULES.flatMap((rule) => rule(input));
+  const listeners = listenersByPort(input.records);
+  const findings = RULES.flatMap((rule) => rule(input, listeners));
   return findings.sort((a, b) => Number(b.severity === "critical") - Number(a.severity === "critical") || b.count / b.threshold - a.count / a.threshold);
 }
