@@ -44,6 +44,11 @@ export async function makeChalk(level: 0 | 1 | 2 | 3): Promise<ChalkInstance> {
   return new Chalk({ level });
 }
 
+/** The painter for stdout: --color/--no-color, then the environment, then whether stdout is a terminal (see colorLevel). */
+export function stdoutChalk(choice: ColorChoice): Promise<ChalkInstance> {
+  return makeChalk(colorLevel(Boolean(process.stdout.isTTY), process.env, choice));
+}
+
 const PLAIN: ChalkInstance = new Proxy(() => {}, {
   // Not a promise (await looks for .then): any other property is a style.
   get: (_target, key) => (key === "level" ? 0 : key === "then" ? undefined : PLAIN),

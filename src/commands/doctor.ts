@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { z } from "zod";
 import { TcpstatError, usageError } from "../errors.js";
-import { colorLevel, makeChalk, writeChunks } from "../io.js";
+import { stdoutChalk, writeChunks } from "../io.js";
 import type { DoctorReport } from "../model/report.js";
 import { THRESHOLDS, parseThresholds } from "../knowledge/thresholds.js";
 import type { SocketReport } from "../index.js";
@@ -130,7 +130,7 @@ export async function runDoctor(flags: DoctorFlags): Promise<void> {
   if (flags.json) await writeChunks([`${JSON.stringify(doctor, null, 2)}\n`]);
   else {
     const { renderDoctor } = await import("../format/doctor.js");
-    const chalk = await makeChalk(colorLevel(Boolean(process.stdout.isTTY), process.env, flags.color));
+    const chalk = await stdoutChalk(flags.color);
     await writeChunks([renderDoctor(doctor, chalk)]);
   }
   if (findings.length > 0) process.exitCode = EXIT_FINDINGS;

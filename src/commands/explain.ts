@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { EXIT, TcpstatError, usageError } from "../errors.js";
-import { colorLevel, makeChalk, writeChunks, writeError } from "../io.js";
+import { stdoutChalk, writeChunks, writeError } from "../io.js";
 import { nearest } from "../lib/suggest.js";
 import type { StateCounts } from "../model/report.js";
 import { TCP_STATES, canonicalState, type TcpState } from "../model/state.js";
@@ -57,7 +57,7 @@ export async function runExplain(word: string | undefined, flags: ExplainFlags):
   }
   const state = word === undefined ? undefined : toState(word);
   const counts = await liveCounts(flags);
-  const chalk = await makeChalk(colorLevel(Boolean(process.stdout.isTTY), process.env, flags.color));
+  const chalk = await stdoutChalk(flags.color);
   const width = Math.min(process.stdout.columns || 80, 100);
   if (flags.json) {
     const body = state ? explainState(state, lang, counts) : TCP_STATES.map((s) => explainState(s, lang, counts));

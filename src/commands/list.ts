@@ -4,7 +4,7 @@ import { LIST_FORMATS } from "../format/index.js";
 import { nearest } from "../lib/suggest.js";
 import type { ListOptions, SocketReport } from "../report.js";
 import type { RecordSinks } from "../sources/record-sinks.js";
-import { colorLevel, makeChalk, openStream, writeChunks } from "../io.js";
+import { openStream, stdoutChalk, writeChunks } from "../io.js";
 import { sayRemarks } from "./problems.js";
 import { addFilterOptions, toSocketFilter, type FilterFlags } from "./options.js";
 import { addWatchOptions, type WatchFlags } from "./watch-options.js";
@@ -125,7 +125,7 @@ export async function runList(flags: ListFlags): Promise<void> {
   // Without owners, JSON and NDJSON are written as the tables are read (held: none).
   if (format.stream && flags.owners === false && flags.input === undefined) return runListStreamed(flags, format.stream);
   const report = await loadReport(flags);
-  const chalk = await makeChalk(colorLevel(Boolean(process.stdout.isTTY), process.env, flags.color));
+  const chalk = await stdoutChalk(flags.color);
   await writeChunks(format.render(report.records, { chalk, timers: Boolean(flags.timers) }));
 }
 

@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { z } from "zod";
 import { usageError } from "../errors.js";
-import { colorLevel, makeChalk, writeChunks } from "../io.js";
+import { stdoutChalk, writeChunks } from "../io.js";
 import { reportProblems } from "./problems.js";
 
 interface StatsFlags {
@@ -54,6 +54,6 @@ export async function runStats(flags: StatsFlags): Promise<void> {
     await writeChunks([`${JSON.stringify(stats, null, 2)}\n`]);
     return;
   }
-  const chalk = await makeChalk(colorLevel(Boolean(process.stdout.isTTY), process.env, flags.color));
+  const chalk = await stdoutChalk(flags.color);
   await writeChunks(renderStats(stats, chalk));
 }

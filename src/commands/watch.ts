@@ -2,7 +2,7 @@ import type { ChalkInstance } from "chalk";
 import type { Command } from "commander";
 import { z } from "zod";
 import { usageError } from "../errors.js";
-import { colorLevel, makeChalk, writeChunks } from "../io.js";
+import { stdoutChalk, writeChunks } from "../io.js";
 import type { SocketRecord } from "../model/socket.js";
 import { SocketTracker, diffEvents } from "../lib/watch-diff.js";
 import { renderWatchTable } from "../format/watch.js";
@@ -119,7 +119,7 @@ export async function runListWatch(
     throw usageError(`--watch shows a table or streams events; it cannot repeat --format ${format}`, "use --watch alone, or --watch --ndjson for events");
   if (flags.input === "-") throw usageError("--watch cannot re-read standard input", "give --input a file, or watch this machine");
   let frame = 0;
-  const chalk = await makeChalk(colorLevel(Boolean(process.stdout.isTTY), process.env, flags.color));
+  const chalk = await stdoutChalk(flags.color);
   await watchList(plan, async () => (await read(frame++)).records, {
     ndjson: format === "ndjson",
     chalk,
