@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { SUBCOMMAND_NAMES, type SubcommandName } from "./command-names.js";
 import { addListOptions, runList } from "./commands/list.js";
 import { EXIT, TcpstatError, usageError } from "./errors.js";
 import { nearest } from "./lib/suggest.js";
@@ -13,21 +14,22 @@ setFlagsFromString("--semi-space-growth-factor=1");
 type Register = (program: Command) => void;
 
 /**
- * Subcommands: one line each, the command's name and its `registerX` from src/commands/x.ts.
+ * Subcommands: each name (src/command-names.ts) with its `registerX` from src/commands/x.ts.
  * A module is loaded only when the command line needs it, so a plain `tcpstat` (the listing)
  * or `tcpstat --version` starts without the code (and the zod schemas) of every other command.
  */
-const SUBCOMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Register>]> = [
-  ["manpage", async () => (await import("./commands/help.js")).registerHelp],
-  ["schema", async () => (await import("./commands/schema.js")).registerSchema],
-  ["completion", async () => (await import("./commands/completion.js")).registerCompletion],
-  ["metrics", async () => (await import("./commands/metrics.js")).registerMetrics],
-  ["serve", async () => (await import("./commands/serve.js")).registerServe],
-  ["summary", async () => (await import("./commands/summary.js")).registerSummary],
-  ["stats", async () => (await import("./commands/stats.js")).registerStats],
-  ["explain", async () => (await import("./commands/explain.js")).registerExplain],
-  ["doctor", async () => (await import("./commands/doctor.js")).registerDoctor],
-];
+const LOADERS: Record<SubcommandName, () => Promise<Register>> = {
+  manpage: async () => (await import("./commands/help.js")).registerHelp,
+  schema: async () => (await import("./commands/schema.js")).registerSchema,
+  completion: async () => (await import("./commands/completion.js")).registerCompletion,
+  metrics: async () => (await import("./commands/metrics.js")).registerMetrics,
+  serve: async () => (await import("./commands/serve.js")).registerServe,
+  summary: async () => (await import("./commands/summary.js")).registerSummary,
+  stats: async () => (await import("./commands/stats.js")).registerStats,
+  explain: async () => (await import("./commands/explain.js")).registerExplain,
+  doctor: async () => (await import("./commands/doctor.js")).registerDoctor,
+};
+const SUBCOMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Register>]> = SUBCOMMAND_NAMES.map((name) => [name, LOADERS[name]]);
 
 /** The root command: the socket listing, with its flags. */
 function rootProgram(): Command {

@@ -1,3 +1,4 @@
+import { SUBCOMMAND_NAMES } from "./command-names.js";
 import { readAheadEarly } from "./sources/linux-procfs/read-ahead.js";
 import { OVERLAP_FROM, tcpSocketCount } from "./sources/linux-procfs/socket-count.js";
 
@@ -22,7 +23,7 @@ export function readEarly(args: readonly string[], platform = process.platform, 
 /** Flags after which the run reads elsewhere, or not at once, or needs owners. */
 const NOT_EARLY = new Set(["--input", "--source", "--netns", "--help", "--version", "--watch", "--count", "--pid", "--process", "--owners"]);
 /** Commands that read no tables, or read them with owners, or more than once. */
-const COMMANDS = new Set(["explain", "stats", "schema", "completion", "manpage", "serve", "doctor", "metrics", "help"]);
+const COMMANDS = new Set<string>([...SUBCOMMAND_NAMES.filter((name) => name !== "summary"), "help"]);
 
 /** The tables the run will read ahead, in order, if the command line says so for sure; else null. */
 export function earlyTables(args: readonly string[]): string[] | null {
