@@ -1,3 +1,5 @@
+import { GAUGES } from "../knowledge/counters.js";
+
 /**
  * The kernel counters tcpstat exports, keyed by their `nstat` name (group + counter, as
  * parseSnmp returns them from /proc/net/snmp and /proc/net/netstat), with the Prometheus
@@ -17,10 +19,11 @@ export interface KernelMetric {
   labels?: Readonly<Record<string, string>>;
 }
 
+/** A metric; gauges are those knowledge/counters.ts marks as levels, not running totals. */
 const c = (counter: string, metric: string, help: string, labels?: Record<string, string>): KernelMetric => ({
   counter,
   metric,
-  type: "counter",
+  type: GAUGES.has(counter) ? "gauge" : "counter",
   help,
   labels,
 });
@@ -32,12 +35,7 @@ export const KERNEL_METRICS: readonly KernelMetric[] = [
   c("TcpPassiveOpens", "tcpstat_tcp_passive_opens_total", "TCP connections accepted from peers (LISTEN to SYN_RECV; TcpPassiveOpens)."),
   c("TcpAttemptFails", "tcpstat_tcp_attempt_fails_total", "TCP connection attempts that failed (TcpAttemptFails)."),
   c("TcpEstabResets", "tcpstat_tcp_established_resets_total", "ESTABLISHED or CLOSE_WAIT connections ended by a reset (TcpEstabResets)."),
-  {
-    counter: "TcpCurrEstab",
-    metric: "tcpstat_tcp_current_established",
-    type: "gauge",
-    help: "TCP connections in ESTABLISHED or CLOSE_WAIT, as the kernel counts them (TcpCurrEstab).",
-  },
+  c("TcpCurrEstab", "tcpstat_tcp_current_established", "TCP connections in ESTABLISHED or CLOSE_WAIT, as the kernel counts them (TcpCurrEstab)."),
   c("TcpInSegs", "tcpstat_tcp_segments_received_total", "TCP segments received, including those in error (TcpInSegs)."),
   c("TcpOutSegs", "tcpstat_tcp_segments_sent_total", "TCP segments sent, retransmissions excluded (TcpOutSegs)."),
   c("TcpRetransSegs", "tcpstat_tcp_segments_retransmitted_total", "TCP segments retransmitted (TcpRetransSegs)."),

@@ -46,12 +46,12 @@ export interface MetricsInput {
 
 export const DEFAULT_TOP = 10;
 export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
-export const UDP_STATES = ["UNCONN", "ESTABLISHED"] as const;
+const UDP_STATES = ["UNCONN", "ESTABLISHED"] as const;
 
 type Labels = ReadonlyArray<readonly [string, string]>;
 
 /** Label values escape backslash, double quote and newline (exposition format spec). */
-export const escapeLabelValue = (value: string): string => value.replace(/[\\"\n]/g, (ch) => (ch === "\n" ? "\\n" : `\\${ch}`));
+const escapeLabelValue = (value: string): string => value.replace(/[\\"\n]/g, (ch) => (ch === "\n" ? "\\n" : `\\${ch}`));
 
 /** HELP text escapes backslash and newline only. */
 const escapeHelp = (text: string): string => text.replace(/[\\\n]/g, (ch) => (ch === "\n" ? "\\n" : "\\\\"));
