@@ -1,4 +1,5 @@
 import type { OutputStream } from "../io.js";
+import { digits } from "../lib/endpoint.js";
 import type { SocketRecord } from "../model/socket.js";
 import type { ProcRow } from "../sources/linux-procfs/parse-proc-net.js";
 import { JSON_OPEN, JSON_SEP, jsonClose, recordJson, str } from "./record-json.js";
@@ -100,9 +101,7 @@ export class JsonStream {
   private uint(n: number): void {
     const out = this.out;
     const b = out.buf;
-    let digits = 1;
-    for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++;
-    let at = out.used + digits;
+    let at = out.used + digits(n);
     out.used = at;
     let rest = n;
     do {

@@ -1,5 +1,5 @@
 import type { ChalkInstance } from "chalk";
-import { compareAddressText, endpointLength, formatEndpoint } from "../lib/endpoint.js";
+import { compareAddressText, digits, endpointLength, formatEndpoint } from "../lib/endpoint.js";
 import { escapeControl } from "../lib/safe-text.js";
 import type { SocketRecord, Timer } from "../model/socket.js";
 import { type Width, widthOf } from "./columns.js";
@@ -31,18 +31,13 @@ function compare(a: SocketRecord, b: SocketRecord): number {
   );
 }
 
-/** Decimal digits of a whole number >= 0. */
-function digits(n: number): number {
-  let d = 1;
-  for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) d++;
-  return d;
-}
-
 /** A column: its heading, a cell's text, and that text's width without making it. */
 interface Column {
   head: string;
   text(r: SocketRecord): string;
   width(r: SocketRecord): number;
+  /** width(r) is text(r).length by definition: once the text is made, its length serves. */
+  lengthIsWidth?: boolean;
   paint?(r: SocketRecord, text: string): string;
 }
 
@@ -57,7 +52,7 @@ function columnsFor(options: { chalk: ChalkInstance; timers: boolean; netns: boo
   };
   const queue = (q: number | null) => (q === null ? 1 : digits(q));
   const columns: Column[] = [
-    { head: "Proto", text: proto, width: (r) => proto(r).length },
+    { head: "Proto", text: proto, width: (r) => proto(r).length, lengthIsWidth: true },
     { head: "Recv-Q", text: (r) => String(r.recvQ ?? "-"), width: (r) => queue(r.recvQ) },
     { head: "Send-Q", text: (r) => String(r.sendQ ?? "-"), width: (r) => queue(r.sendQ) },
     {
@@ -74,6 +69,7 @@ function columnsFor(options: { chalk: ChalkInstance; timers: boolean; netns: boo
       head: "State",
       text: (r) => r.state ?? "",
       width: (r) => (r.state ?? "").length,
+      lengthIsWidth: true,
       // Without colour chalk gives the text back as it is: skip its per-call style objects.
       paint: chalk.level === 0 ? undefined : (r, text) => (r.state ? paint(chalk, STATE_MEANING[r.state], text) : text),
     },
@@ -83,7 +79,7 @@ function columnsFor(options: { chalk: ChalkInstance; timers: boolean; netns: boo
       width: (r) => (r.pid === null ? 1 : digits(r.pid) + 1 + width(name(r.process ?? ""))),
     },
   ];
-  if (options.timers) columns.push({ head: "Timer", text: (r) => formatTimer(r.timer), width: (r) => formatTimer(r.timer).length });
+  if (options.timers) columns.push({ head: "Timer", text: (r) => formatTimer(r.timer), width: (r) => formatTimer(r.timer).length, lengthIsWidth: true });
   // --netns: which namespace each socket lives in (its ip-netns name, else net:[inode]).
   const netnsText = (r: SocketRecord) => (r.netns ? name(r.netns.name ?? `net:[${r.netns.inode}]`) : "-");
   if (options.netns) columns.unshift({ head: "Netns", text: netnsText, width: (r) => width(netnsText(r)) });
@@ -128,7 +124,7 @@ export async function* renderTable(records: readonly SocketRecord[], options: Ta
     for (let c = 0; c < columns.length; c++) {
       const col = columns[c]!;
       const text = col.text(r);
-      line += `${c === 0 ? "" : " "}${col.paint ? col.paint(r, text) : text}${pad(c, col.width(r))}`;
+      line += `${c === 0 ? "" : " "}${col.paint ? col.paint(r, text) : text}${pad(c, col.lengthIsWidth ? text.length : col.width(r))}`;
     }
     chunk += `${line}\n`;
     if (i % BATCH === BATCH - 1) {

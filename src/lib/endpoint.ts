@@ -56,11 +56,17 @@ export function formatEndpoint(address: string | null, port: number | null, fami
   return family === "ipv6" ? `[${host}]:${p}` : `${host}:${p}`;
 }
 
+/** Decimal digits of a whole number >= 0: String(n).length without making the string. */
+export function digits(n: number): number {
+  let d = 1;
+  for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) d++;
+  return d;
+}
+
 /** formatEndpoint(...).length, without making the string (tables measure 100k of them). */
 export function endpointLength(address: string | null, port: number | null, family: "ipv4" | "ipv6"): number {
   const host = address ?? (family === "ipv6" ? "::" : "0.0.0.0");
-  const portLength = port === null ? 1 : port < 10 ? 1 : port < 100 ? 2 : port < 1000 ? 3 : port < 10000 ? 4 : 5;
-  return host.length + (family === "ipv6" ? 2 : 0) + 1 + portLength;
+  return host.length + (family === "ipv6" ? 2 : 0) + 1 + (port === null ? 1 : digits(port));
 }
 
 // Rank of each character of address text in the order String#localeCompare gives them
