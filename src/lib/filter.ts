@@ -96,15 +96,15 @@ const inRanges = (port: number | null, ranges: PortRanges) =>
   port !== null && ranges.some(([lo, hi]) => port >= lo && port <= hi);
 
 /**
- * The kernel's state of a socket for filtering: UDP has no TCP state in the record,
- * but ss filters UDP by its pseudo-state (connected = ESTABLISHED, else CLOSE), and so do we.
- */
-/**
  * What a filter looks at: a record, or a row of /proc/net decoded but not made into one
  * (which has no owner: a filter on pids or a process name always has records).
  */
 export type Filtered = Pick<SocketRecord, "proto" | "family" | "state" | "localPort" | "remotePort"> & Partial<Pick<SocketRecord, "pid" | "process">>;
 
+/**
+ * The kernel's state of a socket for filtering: UDP has no TCP state in the record,
+ * but ss filters UDP by its pseudo-state (connected = ESTABLISHED, else CLOSE), and so do we.
+ */
 function filterState(r: Filtered): TcpState {
   return r.state ?? (r.remotePort === null ? "CLOSE" : "ESTABLISHED");
 }
