@@ -1,5 +1,8 @@
-/** Exit codes, documented in the README. */
-export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+/**
+ * Exit codes, documented in the README: findings is doctor's "something found" (distinct from
+ * usage and failure); interrupted and terminated are 128 + SIGINT / SIGTERM, as a shell reports them.
+ */
+export const EXIT = { ok: 0, failure: 1, usage: 2, findings: 3, interrupted: 130, terminated: 143 } as const;
 
 /**
  * The one error type: a message that names the problem, a hint that names the fix,

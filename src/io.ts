@@ -1,4 +1,5 @@
 import type { ChalkInstance } from "chalk";
+import { EXIT } from "./errors.js";
 import { escapeControl } from "./lib/safe-text.js";
 
 /**
@@ -69,8 +70,6 @@ process.stdout.on("error", onStdoutError);
 
 const FLUSH_AT = 1 << 16;
 
-/** Exit status after SIGTERM: 128 + 15, as a shell reports a terminated command. */
-export const EXIT_TERMINATED = 143;
 let writing = 0;
 let terminated = false;
 
@@ -83,7 +82,7 @@ function onTerminate(): void {
   // A command with its own SIGTERM handler (--watch restoring the terminal) owns the shutdown.
   if (process.listenerCount("SIGTERM") > 1) return;
   terminated = true;
-  if (writing === 0) process.exit(EXIT_TERMINATED);
+  if (writing === 0) process.exit(EXIT.terminated);
 }
 
 /**
@@ -142,7 +141,7 @@ export function openStream(): OutputStream {
     writing++;
     process.stdout.write(chunk, () => {
       writing--;
-      if (terminated && writing === 0) process.exit(EXIT_TERMINATED);
+      if (terminated && writing === 0) process.exit(EXIT.terminated);
     });
   };
   const flush = () => {
@@ -187,7 +186,7 @@ function write(text: string): Promise<boolean> {
   return new Promise((resolve) => {
     const done = () => {
       writing--;
-      if (terminated) process.exit(EXIT_TERMINATED);
+      if (terminated) process.exit(EXIT.terminated);
       resolve(!pipeClosed);
     };
     if (process.stdout.write(text)) done();

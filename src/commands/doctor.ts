@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { z } from "zod";
-import { TcpstatError, usageError } from "../errors.js";
+import { EXIT, TcpstatError, usageError } from "../errors.js";
 import { stdoutChalk, writeChunks } from "../io.js";
 import type { DoctorReport } from "../model/report.js";
 import { THRESHOLDS, parseThresholds } from "../knowledge/thresholds.js";
@@ -8,9 +8,6 @@ import type { SocketReport } from "../index.js";
 import { collectSockets } from "../sources/index.js";
 import { reportProblems } from "./problems.js";
 import { addSourceOptions, loadReport, type SourceFlags } from "./list.js";
-
-/** Exit code when doctor finds something: distinct from usage (2) and failure (1). */
-export const EXIT_FINDINGS = 3;
 
 interface DoctorFlags extends SourceFlags {
   interval?: string;
@@ -24,7 +21,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 export function registerDoctor(program: Command): void {
   const cmd = new Command("doctor")
-    .description(`look for socket trouble (CLOSE_WAIT leaks, TIME_WAIT churn, SYN floods, full accept queues, ...); exit ${EXIT_FINDINGS} when something is found`)
+    .description(`look for socket trouble (CLOSE_WAIT leaks, TIME_WAIT churn, SYN floods, full accept queues, ...); exit ${EXIT.findings} when something is found`)
     .option("-i, --interval <seconds>", "seconds between the two readings of the kernel counters (default 1; 0 skips rising-counter checks)")
     .option("--threshold <name=value>", "change a threshold, e.g. close-wait=50 (repeatable; see `tcpstat doctor --help`)", collect)
     .option("--json", "findings as one JSON object")
@@ -38,7 +35,7 @@ export function registerDoctor(program: Command): void {
 
 function thresholdHelp(): string {
   const rows = Object.entries(THRESHOLDS).map(([name, t]) => `  ${`${name}=${t.value}`.padEnd(22)}${t.help}`);
-  return `\nThresholds (--threshold NAME=VALUE), with their defaults:\n${rows.join("\n")}\n\nExit status: 0 no problems, ${EXIT_FINDINGS} problems found, 1 failure, 2 usage error.\n`;
+  return `\nThresholds (--threshold NAME=VALUE), with their defaults:\n${rows.join("\n")}\n\nExit status: 0 no problems, ${EXIT.findings} problems found, 1 failure, 2 usage error.\n`;
 }
 
 /**
@@ -133,5 +130,5 @@ export async function runDoctor(flags: DoctorFlags): Promise<void> {
     const chalk = await stdoutChalk(flags.color);
     await writeChunks([renderDoctor(doctor, chalk)]);
   }
-  if (findings.length > 0) process.exitCode = EXIT_FINDINGS;
+  if (findings.length > 0) process.exitCode = EXIT.findings;
 }

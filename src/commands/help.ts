@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { writeChunks } from "../io.js";
-import { EXIT_FINDINGS } from "./doctor.js";
+import { EXIT } from "../errors.js";
 import { FALLBACK_EXAMPLES, ROOT_EXAMPLES } from "./help-examples.js";
 
 /**
@@ -32,10 +32,10 @@ export function examplesOf(cmd: Command): readonly Example[] {
 
 /** Exit codes: the same list in --help, the man page and the README. */
 export const EXIT_CODES: ReadonlyArray<readonly [number, string]> = [
-  [0, "success (doctor: nothing found)"],
-  [1, "runtime failure: a source or file could not be read, a command failed"],
-  [2, "usage error: unknown flag, bad value, conflicting options"],
-  [EXIT_FINDINGS, "tcpstat doctor found at least one problem"],
+  [EXIT.ok, "success (doctor: nothing found)"],
+  [EXIT.failure, "runtime failure: a source or file could not be read, a command failed"],
+  [EXIT.usage, "usage error: unknown flag, bad value, conflicting options"],
+  [EXIT.findings, "tcpstat doctor found at least one problem"],
 ];
 
 export const ENVIRONMENT: ReadonlyArray<readonly [string, string]> = [

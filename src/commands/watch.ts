@@ -1,7 +1,7 @@
 import type { ChalkInstance } from "chalk";
 import type { Command } from "commander";
 import { z } from "zod";
-import { usageError } from "../errors.js";
+import { EXIT, usageError } from "../errors.js";
 import { stdoutChalk, writeChunks } from "../io.js";
 import type { SocketRecord } from "../model/socket.js";
 import { SocketTracker, diffEvents } from "../lib/watch-diff.js";
@@ -73,8 +73,8 @@ export async function runFrames(
   const interrupt = (code: number) => () => {
     void restore().then(() => process.exit(code));
   };
-  const onInt = interrupt(130);
-  const onTerm = interrupt(143);
+  const onInt = interrupt(EXIT.interrupted);
+  const onTerm = interrupt(EXIT.terminated);
   if (options.tty) {
     process.once("SIGINT", onInt);
     process.once("SIGTERM", onTerm);
