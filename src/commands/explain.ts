@@ -34,9 +34,12 @@ function toState(word: string): TcpState {
 /** Live counts per state; if the sockets cannot be read, explain still works, without them. */
 async function liveCounts(flags: ExplainFlags): Promise<StateCounts | null> {
   try {
-    const report = await loadReport({ ...flags, udp: false, tcp: true }, { owners: false });
-    const { summarize } = await import("../lib/summarize.js");
-    return summarize(report.records, { source: report.source }).tcp.states;
+    // Each socket is counted as it is read (a /proc/net row without making its record), never kept.
+    const { SummaryCounter } = await import("../lib/summarize.js");
+    const counter = new SummaryCounter();
+    const count = (r: Parameters<typeof counter.add>[0]) => counter.add(r);
+    const report = await loadReport({ ...flags, udp: false, tcp: true }, { owners: false, onRecord: count, onRow: count });
+    return counter.summary({ source: report.source }).tcp.states;
   } catch (error) {
     // A mistake in the flags is still a usage error; a source that cannot be read only costs the counts.
     if (error instanceof TcpstatError && error.exitCode === EXIT.usage) throw error;
