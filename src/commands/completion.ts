@@ -27,7 +27,7 @@ export function registerCompletion(program: Command): void {
   program.addCommand(cmd);
 }
 
-export interface CompletionOption {
+interface CompletionOption {
   /** Every spelling: "-l", "--listening". */
   flags: string[];
   short?: string;
@@ -38,7 +38,7 @@ export interface CompletionOption {
   values: string[];
 }
 
-export interface CompletionCommand {
+interface CompletionCommand {
   name: string;
   description: string;
   options: CompletionOption[];
@@ -48,7 +48,7 @@ export interface CompletionCommand {
 }
 
 /** The tree the scripts are generated from: visible commands (one level below the root) and options. */
-export async function describeTree(program: Command): Promise<CompletionCommand> {
+async function describeTree(program: Command): Promise<CompletionCommand> {
   const hints = await valueHints();
   const describe = (cmd: Command, isRoot: boolean): CompletionCommand => {
     const help = cmd.createHelp();

@@ -50,7 +50,7 @@ export const ENVIRONMENT: ReadonlyArray<readonly [string, string]> = [
  *     # listening TCP sockets and their programs
  *     netstat -tlnp   ss -tlnp   tcpstat -l
  */
-export function formatExamples(rows: readonly Example[]): string {
+function formatExamples(rows: readonly Example[]): string {
   if (rows.length === 0) return "";
   const columns = (["netstat", "ss", "tcpstat"] as const).filter((c) => rows.some((r) => r[c] !== undefined));
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => (r[c] ?? "-").length)));
@@ -65,7 +65,7 @@ export function formatExamples(rows: readonly Example[]): string {
   return `\n${out.join("\n")}\n`;
 }
 
-export function formatExitCodes(): string {
+function formatExitCodes(): string {
   const codes = EXIT_CODES.map(([code, meaning]) => `  ${code}  ${meaning}`);
   const env = ENVIRONMENT.map(([name, meaning]) => `  ${name.padEnd(13)}${meaning}`);
   return `\nExit status:\n${codes.join("\n")}\n\nEnvironment (--color and --no-color win over both):\n${env.join("\n")}\n`;

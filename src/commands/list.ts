@@ -50,7 +50,7 @@ export function addListOptions(cmd: Command): Command {
     .option("--no-color", "never colour");
 }
 
-export function chooseFormat(flags: Pick<ListFlags, "json" | "ndjson" | "format">): string {
+function chooseFormat(flags: Pick<ListFlags, "json" | "ndjson" | "format">): string {
   const chosen = [flags.json && "json", flags.ndjson && "ndjson", flags.format].filter(Boolean) as string[];
   if (new Set(chosen).size > 1) throw usageError(`conflicting formats: ${chosen.join(", ")}`, "choose one of --json, --ndjson, --format");
   const name = chosen[0] ?? "table";

@@ -24,7 +24,7 @@ export function registerSchema(program: Command): void {
 }
 
 /** The shipped file sits beside dist/: <package>/schema/NAME.json. */
-export function shippedSchemaUrl(name: OutputSchemaName): URL {
+function shippedSchemaUrl(name: OutputSchemaName): URL {
   return new URL(`../schema/${name}.json`, import.meta.url);
 }
 

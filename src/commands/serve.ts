@@ -15,9 +15,9 @@ interface ServeFlags extends MetricsFlags {
 }
 
 /** Not registered with Prometheus' port list: a free default nothing common uses. */
-export const DEFAULT_LISTEN = "127.0.0.1:9717";
+const DEFAULT_LISTEN = "127.0.0.1:9717";
 
-export interface ListenAddress {
+interface ListenAddress {
   host: string;
   port: number;
 }

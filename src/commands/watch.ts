@@ -19,9 +19,6 @@ export interface WatchPlan {
   count?: number;
 }
 
-// The flags themselves live apart, so declaring them loads none of this module.
-export { addWatchOptions, DEFAULT_WATCH_SECONDS, type WatchFlags } from "./watch-options.js";
-
 const Seconds = z.coerce.number().finite().min(0.1).max(86_400);
 const Count = z.coerce.number().int().min(1);
 
@@ -113,8 +110,8 @@ export async function runListWatch(
   format: string,
   read: (frame: number) => Promise<{ records: SocketRecord[] }>,
 ): Promise<void> {
-  const plan = watchPlan(flags);
-  if (!plan) return;
+  // runList comes here only with --watch or --count: a plan, or watchPlan's usage error.
+  const plan = watchPlan(flags)!;
   if (format !== "table" && format !== "ndjson")
     throw usageError(`--watch shows a table or streams events; it cannot repeat --format ${format}`, "use --watch alone, or --watch --ndjson for events");
   if (flags.input === "-") throw usageError("--watch cannot re-read standard input", "give --input a file, or watch this machine");
@@ -129,7 +126,7 @@ export async function runListWatch(
 }
 
 /** The list under --watch: a marked table per frame, or NDJSON events with --ndjson. */
-export async function watchList(
+async function watchList(
   plan: WatchPlan,
   read: () => Promise<SocketRecord[]>,
   options: { ndjson: boolean; chalk: ChalkInstance; timers: boolean; tty: boolean },
