@@ -1,8 +1,7 @@
-import { renderNdjson } from "../format/ndjson.js";
-import { writeChunks } from "../io.js";
+import { openStream } from "../io.js";
 import { makePredicate } from "../lib/filter.js";
 import { readTextChunks } from "../lib/stream-input.js";
-import { summarize } from "../lib/summarize.js";
+import { SummaryCounter, countGroup, groupLabeler, rankGroups } from "../lib/summarize.js";
 import type { GroupKey, Summary, SummaryGroup } from "../model/report.js";
 import type { Problem, SocketRecord } from "../model/socket.js";
 import type { ReplayResult } from "../sources/replay.js";
@@ -67,63 +66,46 @@ class Remarks {
   }
 }
 
-/** `--ndjson --input FILE`: each chunk's records written as they are read. */
+/** `--ndjson --input FILE`: each chunk's records written as they are read, as the live streamed listing writes them. */
 export async function runStreamedNdjson(flags: SourceFlags): Promise<void> {
   const remarks = new Remarks();
-  for await (const batch of batches(flags)) {
-    remarks.add(batch);
-    await writeChunks(renderNdjson(batch.records));
+  const { JsonStream } = await import("../format/json-stream.js");
+  const out = openStream();
+  const json = new JsonStream("ndjson", out);
+  try {
+    for await (const batch of batches(flags)) {
+      remarks.add(batch);
+      for (const r of batch.records) json.record(r);
+      // A slow reader of stdout holds the reading back: memory stays that of a chunk.
+      await out.drained();
+    }
+    json.end();
+  } finally {
+    await out.close();
   }
   remarks.report(flags);
 }
 
 /**
- * `summary --input FILE`: each chunk summarized with every group kept, the counts added up,
- * then cut to the top N as summarize() does. `--by port` needs every listener before it can
- * label a connection, so it reads the capture whole (see summary.ts).
+ * `summary --input FILE`: each chunk's sockets counted into one SummaryCounter (and, with
+ * --by, one map of groups), then cut to the top N as summarize() does. `--by port` needs
+ * every listener before it can label a connection, so it reads the capture whole (see summary.ts).
  */
 export async function summarizeStreamed(flags: SourceFlags, options: { by?: GroupKey; top: number }): Promise<Summary> {
   const remarks = new Remarks();
-  let total: Summary | undefined;
+  const counter = new SummaryCounter();
   const groups = new Map<string, SummaryGroup>();
   let source = "input";
   for await (const batch of batches(flags)) {
     remarks.add(batch);
     source = `input:${batch.format}`;
-    const part = summarize(batch.records, { by: options.by, top: Number.MAX_SAFE_INTEGER, source });
-    for (const g of part.by?.top ?? []) mergeGroup(groups, g);
-    total = total ? addSummaries(total, part) : part;
+    const label = options.by && groupLabeler(options.by, batch.records);
+    for (const r of batch.records) {
+      counter.add(r);
+      if (label) countGroup(groups, label(r), r);
+    }
   }
   remarks.report(flags);
-  const summary = { ...total!, source, problems: remarks.problems };
-  if (options.by) {
-    // The order summarize() uses: most sockets first, numeric keys ascending, then by name.
-    const sorted = [...groups.values()].sort((a, b) => b.count - a.count || Number(a.key) - Number(b.key) || a.key.localeCompare(b.key));
-    const rest = sorted.slice(options.top);
-    summary.by = { key: options.by, top: sorted.slice(0, options.top), rest: { groups: rest.length, count: rest.reduce((n, g) => n + g.count, 0) } };
-  }
-  return summary;
-}
-
-function mergeGroup(groups: Map<string, SummaryGroup>, g: SummaryGroup): void {
-  const have = groups.get(g.key);
-  if (!have) {
-    groups.set(g.key, { ...g, states: { ...g.states } });
-    return;
-  }
-  have.count += g.count;
-  have.udp += g.udp;
-  for (const [state, n] of Object.entries(g.states) as Array<[keyof SummaryGroup["states"], number]>) have.states[state] = (have.states[state] ?? 0) + n;
-}
-
-function addSummaries(a: Summary, b: Summary): Summary {
-  const states = { ...a.tcp.states };
-  for (const s of Object.keys(states) as Array<keyof typeof states>) states[s] += b.tcp.states[s];
-  return {
-    ...a,
-    total: a.total + b.total,
-    tcp: { total: a.tcp.total + b.tcp.total, states },
-    udp: { total: a.udp.total + b.udp.total, connected: a.udp.connected + b.udp.connected, unconnected: a.udp.unconnected + b.udp.unconnected },
-    families: { ipv4: a.families.ipv4 + b.families.ipv4, ipv6: a.families.ipv6 + b.families.ipv6 },
-  };
+  const summary = counter.summary({ source, problems: remarks.problems });
+  return { ...summary, by: options.by ? rankGroups(groups.values(), options.by, options.top) : null };
 }

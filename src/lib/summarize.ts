@@ -102,19 +102,26 @@ export class SummaryCounter {
 function groupBy(records: readonly SocketRecord[], by: GroupKey, top: number): NonNullable<Summary["by"]> {
   const label = groupLabeler(by, records);
   const groups = new Map<string, SummaryGroup>();
-  for (const r of records) {
-    const key = label(r);
-    let g = groups.get(key);
-    if (!g) {
-      g = { key, count: 0, states: {}, udp: 0 };
-      groups.set(key, g);
-    }
-    g.count++;
-    if (r.state) g.states[r.state] = (g.states[r.state] ?? 0) + 1;
-    else g.udp++;
+  for (const r of records) countGroup(groups, label(r), r);
+  return rankGroups(groups.values(), by, top);
+}
+
+/** One socket counted in the group `key` (made when first met). A capture read in pieces counts into the same map. */
+export function countGroup(groups: Map<string, SummaryGroup>, key: string, r: Pick<SocketRecord, "state">): void {
+  let g = groups.get(key);
+  if (!g) {
+    g = { key, count: 0, states: {}, udp: 0 };
+    groups.set(key, g);
   }
+  g.count++;
+  if (r.state) g.states[r.state] = (g.states[r.state] ?? 0) + 1;
+  else g.udp++;
+}
+
+/** The groups counted, the top N by name and the rest summed. */
+export function rankGroups(groups: Iterable<SummaryGroup>, by: GroupKey, top: number): NonNullable<Summary["by"]> {
   // Most sockets first; ties in a stable, readable order (numeric ports ascending).
-  const sorted = [...groups.values()].sort(
+  const sorted = [...groups].sort(
     (a, b) => b.count - a.count || Number(a.key) - Number(b.key) || a.key.localeCompare(b.key),
   );
   const shown = sorted.slice(0, top);
