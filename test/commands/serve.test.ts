@@ -23,9 +23,9 @@ function nsFetch(url: string, method = "GET"): { status: number; body: string } 
 }
 
 /** Starts serve in the namespace; resolves once it says where it listens. */
-async function serve(args: string[]) {
+async function serve(args: string[], until?: string) {
   const child = ns.spawn(process.execPath, [BIN, "serve", ...args], { env: { ...process.env, NO_COLOR: "1" } });
-  return { child, stderr: await untilServing(child) };
+  return { child, stderr: await untilServing(child, until) };
 }
 
 describe("parseListen", () => {
@@ -57,7 +57,8 @@ describe("tcpstat serve", () => {
     expect(nsFetch("http://127.0.0.1:9717/healthz")).toEqual({ status: 200, body: "ok\n" });
     expect(nsFetch("http://127.0.0.1:9717/metrics", "POST").status).toBe(405);
     child.kill("SIGTERM");
-    const [code] = await once(child, "exit");
+    // "close", not "exit": the goodbye line may still be in the pipe when the process has exited
+    const [code] = await once(child, "close");
     expect(code).toBe(0);
     expect(stderr()).toContain("tcpstat: SIGTERM: shutting down");
   });
@@ -96,8 +97,9 @@ describe("tcpstat serve", () => {
   });
 
   it("warns on stderr when told to listen beyond loopback", async () => {
-    const { child, stderr } = await serve(["--listen", "0.0.0.0:9721"]);
-    expect(stderr()).toContain("tcpstat: warning: 0.0.0.0 is not loopback");
+    // the warning follows the serving line, possibly in a later read of the pipe: wait for it
+    const { child, stderr } = await serve(["--listen", "0.0.0.0:9721"], "not loopback");
+    expect(stderr()).toContain("tcpstat: serving aggregate metrics on http://0.0.0.0:9721/metrics\ntcpstat: warning: 0.0.0.0 is not loopback");
     child.kill("SIGTERM");
     expect((await once(child, "exit"))[0]).toBe(0);
   });

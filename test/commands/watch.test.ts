@@ -28,6 +28,7 @@ const output = new Map<ChildProcess, string>();
 function track(child: ChildProcess): void {
   output.set(child, "");
   child.stdout?.on("data", (d) => output.set(child, output.get(child) + String(d)));
+  void exited(child);
 }
 
 async function waitFor(ok: () => boolean, timeoutMs: number): Promise<void> {
@@ -38,8 +39,20 @@ async function waitFor(ok: () => boolean, timeoutMs: number): Promise<void> {
   }
 }
 
-const exited = (child: ChildProcess) =>
-  new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on("exit", (code) => resolve(code))));
+/**
+ * The child's exit code once its output has all been read ("close", not "exit": what it
+ * wrote last may still be in the pipe when it exits). Tracked children are followed from
+ * their start, so a child that closed before it is asked about still answers.
+ */
+const closing = new WeakMap<ChildProcess, Promise<number | null>>();
+function exited(child: ChildProcess): Promise<number | null> {
+  let closed = closing.get(child);
+  if (!closed) {
+    closed = new Promise((resolve) => child.once("close", (code: number | null) => resolve(code)));
+    closing.set(child, closed);
+  }
+  return closed;
+}
 
 describe("--watch --ndjson", () => {
   it("streams opened, state and closed events with timestamps and how long each socket was seen", async () => {

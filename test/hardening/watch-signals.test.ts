@@ -42,7 +42,8 @@ describe.skipIf(!hasScript)("--watch and SIGTERM on a terminal", () => {
     const [tcpstat] = children(child.pid!);
     expect(tcpstat).toBeGreaterThan(0);
     process.kill(tcpstat!, "SIGTERM");
-    const [code] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
+    // "close", not "exit": the terminal restore may still be in the pipe when the process has exited
+    const [code] = (await once(child, "close")) as [number | null, NodeJS.Signals | null];
     expect(code).toBe(143);
     expect(out.lastIndexOf(LEAVE)).toBeGreaterThan(out.lastIndexOf("\x1b[?1049h"));
   });
