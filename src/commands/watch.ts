@@ -140,7 +140,7 @@ async function watchList(
     );
     return;
   }
-  await runFrames(plan, async () => [...renderWatchTable(tracker.update(await read()), options)], {
+  await runFrames(plan, async () => renderWatchTable(tracker.update(await read()), options), {
     tty: options.tty,
     header: (time) => `--- ${time.toISOString()} ---\n`,
   });

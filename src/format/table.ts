@@ -20,7 +20,7 @@ export function formatTimer(timer: Timer | null): string {
 const proto = (r: SocketRecord) => (r.family === "ipv6" ? `${r.proto}6` : r.proto);
 
 /** Listeners first, then by local port, local address and peer, as a person scans the list. */
-function compare(a: SocketRecord, b: SocketRecord): number {
+export function compareSockets(a: SocketRecord, b: SocketRecord): number {
   return (
     compareAddressText(a.proto, b.proto) ||
     Number(b.state === "LISTEN") - Number(a.state === "LISTEN") ||
@@ -102,7 +102,7 @@ const BATCH = 512;
  */
 export async function* renderTable(records: readonly SocketRecord[], options: TableOptions): AsyncIterable<string> {
   const { chalk, timers = false } = options;
-  const sorted = [...records].sort(compare);
+  const sorted = [...records].sort(compareSockets);
   // Process and namespace names are the only text from the system.
   const width = await widthOf(sorted, (r) => r.process, (r) => r.netns?.name);
   const columns = columnsFor({ chalk, timers, width, netns: records.some((r) => r.netns) });

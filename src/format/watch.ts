@@ -1,9 +1,10 @@
-import Table from "cli-table3";
 import type { ChalkInstance } from "chalk";
 import { formatEndpoint } from "../lib/endpoint.js";
 import { escapeControl } from "../lib/safe-text.js";
 import type { FrameDiff, Tracked } from "../lib/watch-diff.js";
-import { formatTimer } from "./table.js";
+import type { TcpState } from "../model/state.js";
+import { widthOf } from "./columns.js";
+import { compareSockets, formatTimer } from "./table.js";
 import { STATE_MEANING, paint, paintHeader } from "./style.js";
 
 /**
@@ -18,30 +19,24 @@ import { STATE_MEANING, paint, paintHeader } from "./style.js";
  * "+" new, "~" changed state, "-" gone (shown once, dimmed, with its last state).
  */
 
-const BORDERLESS = {
-  top: "", "top-mid": "", "top-left": "", "top-right": "",
-  bottom: "", "bottom-mid": "", "bottom-left": "", "bottom-right": "",
-  left: "", "left-mid": "", mid: "", "mid-mid": "", right: "", "right-mid": "",
-  middle: " ",
-};
-
 type Mark = "+" | "~" | "-" | " ";
 
 const proto = (t: Tracked) => (t.record.family === "ipv6" ? `${t.record.proto}6` : t.record.proto);
+const byRecord = (a: Tracked, b: Tracked) => compareSockets(a.record, b.record);
 
-function order(a: Tracked, b: Tracked): number {
-  const x = a.record;
-  const y = b.record;
-  return (
-    x.proto.localeCompare(y.proto) ||
-    Number(y.state === "LISTEN") - Number(x.state === "LISTEN") ||
-    x.localPort - y.localPort ||
-    x.localAddress.localeCompare(y.localAddress) ||
-    (x.remotePort ?? -1) - (y.remotePort ?? -1)
-  );
+/** A cell: its text (what is measured) and how it is shown (colour around the text). */
+interface Cell {
+  text: string;
+  shown: string;
 }
 
-export function* renderWatchTable(diff: FrameDiff, ctx: { chalk: ChalkInstance; timers: boolean }): Iterable<string> {
+/**
+ * The frame's text. Laid out as renderTable lays out the listing (each cell padded to its
+ * column's width plus one space, cells joined by a space, the order of compareSockets), by
+ * hand rather than with a table library: one that checks every cell against every row took
+ * minutes for a frame of 30,000 sockets.
+ */
+export async function renderWatchTable(diff: FrameDiff, ctx: { chalk: ChalkInstance; timers: boolean }): Promise<string[]> {
   const { chalk, timers } = ctx;
   const marks = new Map<Tracked, Mark>();
   const from = new Map<Tracked, string>();
@@ -53,39 +48,47 @@ export function* renderWatchTable(diff: FrameDiff, ctx: { chalk: ChalkInstance; 
     }
   }
   for (const t of diff.closed) marks.set(t, "-");
-  const rows = [...diff.current.values(), ...diff.closed].sort(order);
+  const rows = [...diff.current.values(), ...diff.closed].sort(byRecord);
+  // Process names are the only text from the system (closed sockets show the one remembered).
+  const width = await widthOf(rows, (t) => t.record.process, (t) => t.process);
 
   const head = ["", "Proto", "Recv-Q", "Send-Q", "Local Address", "Foreign Address", "State", "PID/Program"];
   if (timers) head.push("Timer");
-  const table = new Table({
-    head: head.map((h) => paintHeader(chalk, h)),
-    chars: BORDERLESS,
-    style: { head: [], border: [], "padding-left": 0, "padding-right": 1 },
-  });
+  const lines: Cell[][] = [head.map((h) => ({ text: h, shown: paintHeader(chalk, h) }))];
   for (const t of rows) {
     const r = t.record;
     const mark = marks.get(t) ?? " ";
-    let state = r.state ? paint(chalk, STATE_MEANING[r.state], r.state) : "";
-    if (mark === "~") state = `${chalk.dim(from.get(t) ?? "")}>${state}`;
+    const paintRow = mark === "+" ? chalk.green : mark === "-" ? chalk.dim : mark === "~" ? chalk.yellow : undefined;
+    const cell = (text: string): Cell => ({ text, shown: paintRow ? paintRow(text) : text });
     const pid = mark === "-" ? t.pid : r.pid;
-    const owner = pid === null ? "-" : `${pid}/${escapeControl((mark === "-" ? t.process : r.process) ?? "")}`;
     const cells = [
-      mark,
-      proto(t),
-      String(r.recvQ ?? "-"),
-      String(r.sendQ ?? "-"),
-      formatEndpoint(r.localAddress, r.localPort, r.family),
-      formatEndpoint(r.remoteAddress, r.remotePort, r.family),
-      state,
-      owner,
+      cell(mark),
+      cell(proto(t)),
+      cell(String(r.recvQ ?? "-")),
+      cell(String(r.sendQ ?? "-")),
+      cell(formatEndpoint(r.localAddress, r.localPort, r.family)),
+      cell(formatEndpoint(r.remoteAddress, r.remotePort, r.family)),
+      // The state keeps its own colour; a change shows where it came from, dimmed.
+      stateCell(chalk, r.state, mark === "~" ? from.get(t) ?? "" : undefined),
+      cell(pid === null ? "-" : `${pid}/${escapeControl((mark === "-" ? t.process : r.process) ?? "")}`),
     ];
-    if (timers) cells.push(mark === "-" ? "" : formatTimer(r.timer));
-    const paintRow = mark === "+" ? chalk.green : mark === "-" ? chalk.dim : mark === "~" ? chalk.yellow : (s: string) => s;
-    // The state cell keeps its own colour; the rest of a marked row takes the mark's.
-    table.push(cells.map((c, i) => (i === 6 ? c : paintRow(c))));
+    if (timers) cells.push(cell(mark === "-" ? "" : formatTimer(r.timer)));
+    lines.push(cells);
   }
+
+  // At least one column wide, as the table library drew an empty column.
+  const widths = head.map(() => 1);
+  for (const cells of lines) for (let c = 0; c < cells.length; c++) widths[c] = Math.max(widths[c]!, width(cells[c]!.text));
   const n = diff.current.size;
   const total = `${n} socket${n === 1 ? "" : "s"}`;
   const counts = diff.initial ? total : `${total}: ${diff.opened.length} new, ${diff.closed.length} gone, ${diff.changed.length} changed state`;
-  yield `${counts}\n${table.toString()}\n`;
+  const out = [`${counts}\n`];
+  for (const cells of lines) out.push(`${cells.map((c, i) => c.shown + " ".repeat(widths[i]! - width(c.text) + 1)).join(" ")}\n`);
+  return out;
+}
+
+function stateCell(chalk: ChalkInstance, state: TcpState | null, from: string | undefined): Cell {
+  const text = state ?? "";
+  const shown = state ? paint(chalk, STATE_MEANING[state], state) : "";
+  return from === undefined ? { text, shown } : { text: `${from}>${text}`, shown: `${chalk.dim(from)}>${shown}` };
 }

@@ -1,9 +1,12 @@
+import { stripVTControlCharacters } from "node:util";
 import Table from "cli-table3";
 import { Chalk } from "chalk";
 import stringWidth from "string-width";
 import { describe, expect, it } from "vitest";
 import { renderTable } from "../../src/format/table.js";
+import { renderWatchTable } from "../../src/format/watch.js";
 import { compareAddressText } from "../../src/lib/endpoint.js";
+import { SocketTracker, type Tracked } from "../../src/lib/watch-diff.js";
 import type { SocketRecord } from "../../src/model/socket.js";
 import { borderless, captured, withOwners } from "./captured-sockets.js";
 
@@ -65,6 +68,54 @@ describe("renderTable looks as cli-table3 drew it", () => {
 
   it("prints the header alone when there are no sockets", async () => {
     expect(await render([])).toBe("Proto  Recv-Q  Send-Q  Local Address  Foreign Address  State  PID/Program \n");
+  });
+});
+
+describe("a --watch frame looks as cli-table3 drew it", () => {
+  // A first reading, then one where three sockets are gone, one changed state and one is new.
+  const second = withOwners.slice(3).map((r) => (r.state === "ESTABLISHED" && r.pid !== null ? { ...r, state: "CLOSE_WAIT" as const } : r));
+  second.push({ ...withOwners[4]!, localPort: 61000, inode: 999_999, state: "SYN_SENT", pid: 4242, process: "curl" });
+  const frame = () => {
+    const tracker = new SocketTracker();
+    tracker.update(withOwners, 1_000);
+    return tracker.update(second, 2_000);
+  };
+
+  it.each([0, 1] as const)("marks new, changed and gone sockets (colour level %i)", async (level) => {
+    const chalk = new Chalk({ level });
+    const diff = frame();
+    expect([diff.opened.length, diff.closed.length, diff.changed.length > 0]).toEqual([1, 3, true]);
+    const out = (await renderWatchTable(diff, { chalk, timers: false })).join("");
+
+    const mark = new Map<Tracked, string>([...diff.opened.map((t) => [t, "+"] as const), ...diff.closed.map((t) => [t, "-"] as const)]);
+    const from = new Map(diff.changed.map((c) => [c.tracked, c.from] as const));
+    for (const t of from.keys()) mark.set(t, "~");
+    const tracked = [...diff.current.values(), ...diff.closed];
+    const order = sortLikeBefore(tracked.map((t) => t.record));
+    const colours: Record<string, (s: string) => string> = { LISTEN: chalk.cyan, ESTABLISHED: chalk.green, SYN_SENT: chalk.yellow, SYN_RECV: chalk.yellow, CLOSE_WAIT: chalk.red.bold };
+    const rows = order.map((record) => {
+      const t = tracked.find((x) => x.record === record)!;
+      const m = mark.get(t) ?? " ";
+      const cells = cellsOf(m === "-" ? { ...record, pid: t.pid, process: t.process } : record);
+      const state = record.state ? (colours[record.state] ?? chalk.gray)(record.state) : "";
+      const row = m === "+" ? chalk.green : m === "-" ? chalk.dim : m === "~" ? chalk.yellow : (x: string) => x;
+      return [m, ...cells.map((c, i) => (i === 5 ? (m === "~" ? `${chalk.dim(from.get(t) ?? "-")}>${state}` : state) : row(c)))].map((c, i) => (i === 0 ? row(c) : c));
+    });
+    const head = ["", "Proto", "Recv-Q", "Send-Q", "Local Address", "Foreign Address", "State", "PID/Program"].map((h) => chalk.bold(h));
+    expect(out).toBe(`${second.length} sockets: 1 new, 3 gone, ${diff.changed.length} changed state\n${oracle(head, rows)}`);
+    const plain = stripVTControlCharacters(out);
+    expect(plain).toMatch(/^\+ {2}tcp .*:61000 .* SYN_SENT .* 4242\/curl/m);
+    expect(plain).toMatch(/^~ .* ESTABLISHED>CLOSE_WAIT /m);
+    expect(plain.match(/^- /gm)).toHaveLength(3);
+  });
+
+  it("draws a frame of 30,000 sockets, one line each", async () => {
+    // (cli-table3 checks each cell against every row before it: minutes for a frame this size)
+    const many = Array.from({ length: 30_000 }, (_, i) => ({ ...withOwners[i % withOwners.length]!, localPort: 1024 + (i % 60_000), remotePort: 40_000 + i, inode: i + 1 }));
+    const tracker = new SocketTracker();
+    const lines = (await renderWatchTable(tracker.update(many), { chalk: new Chalk({ level: 0 }), timers: true })).join("").split("\n");
+    expect(lines[0]).toBe("30000 sockets");
+    expect(lines.filter((l) => /^ {3}(tcp|udp)/.test(l))).toHaveLength(30_000);
   });
 });
 
