@@ -150,11 +150,7 @@ describe.skipIf(!hasScript)("--watch on a terminal (through script(1)'s pseudo-t
   const LEAVE = "\x1b[?25h\x1b[?1049l";
 
   it("redraws in place on the alternate screen and restores the terminal at the end", () => {
-    const r = spawnSync("script", ["-qfec", `${process.execPath} ${BIN} --watch 0.2 --count 3`, "/dev/null"], {
-      encoding: "utf8",
-      env: { ...process.env, NO_COLOR: "1", TERM: "xterm" },
-      timeout: 60_000,
-    });
+    const r = ns.run("script", ["-qfec", `${process.execPath} ${BIN} --watch 0.2 --count 3`, "/dev/null"], { env: { ...process.env, NO_COLOR: "1", TERM: "xterm" } });
     expect(r.status).toBe(0);
     expect(r.stdout.startsWith(ENTER)).toBe(true);
     expect(r.stdout.split("\x1b[H").length - 1).toBe(3); // three frames, each from the top
@@ -163,7 +159,7 @@ describe.skipIf(!hasScript)("--watch on a terminal (through script(1)'s pseudo-t
   });
 
   it("Ctrl-C leaves the alternate screen and shows the cursor again", async () => {
-    const child = spawn("script", ["-qfec", `${process.execPath} ${BIN} summary --watch 0.2`, "/dev/null"], {
+    const child = spawn("nsenter", ["-t", String(ns.pid), "-n", "script", "-qfec", `${process.execPath} ${BIN} summary --watch 0.2`, "/dev/null"], {
       env: { ...process.env, NO_COLOR: "1", TERM: "xterm" },
       stdio: ["pipe", "pipe", "pipe"],
     });

@@ -1,8 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { BIN } from "../helpers/cli.js";
+import { createNetns, type Netns } from "../helpers/netns.js";
 
 /**
  * `--watch` on a terminal (script(1)'s pseudo-terminal) ended by a signal instead of Ctrl-C:
@@ -11,6 +12,13 @@ import { BIN } from "../helpers/cli.js";
  */
 
 const LEAVE = "\x1b[?25h\x1b[?1049l";
+
+// In a namespace of its own: what it draws does not depend on the sockets of the machine.
+let ns: Netns;
+beforeAll(() => {
+  ns = createNetns();
+});
+afterAll(() => ns?.close());
 const hasScript = spawnSync("script", ["--version"]).status === 0;
 
 const children = (pid: number): number[] => {
@@ -32,9 +40,14 @@ async function waitFor(test: () => boolean, ms: number): Promise<void> {
 describe.skipIf(!hasScript)("--watch and SIGTERM on a terminal", () => {
   it.each(["summary --watch 0.2", "--watch 0.2"])("tcpstat %s: restores the terminal, exit 143", async (args) => {
     // `exec` makes tcpstat the direct child of script, so the signal reaches it alone.
-    const child: ChildProcess = spawn("script", ["-qfec", `exec ${process.execPath} ${BIN} ${args}`, "/dev/null"], {
+    const child: ChildProcess = spawn("nsenter", ["-t", String(ns.pid), "-n", "script", "-qfec", `exec ${process.execPath} ${BIN} ${args}`, "/dev/null"], {
       env: { ...process.env, NO_COLOR: "1", TERM: "xterm" },
       stdio: ["pipe", "pipe", "pipe"],
+    });
+    // A failed run must not leave tcpstat watching behind the pseudo-terminal.
+    onTestFinished(() => {
+      for (const pid of children(child.pid!)) process.kill(pid, "SIGKILL");
+      child.kill("SIGKILL");
     });
     let out = "";
     child.stdout!.on("data", (d) => (out += String(d)));
