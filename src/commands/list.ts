@@ -124,9 +124,24 @@ export async function runList(flags: ListFlags): Promise<void> {
   if (flags.input !== undefined && name === "ndjson") return (await import("./streamed.js")).runStreamedNdjson(flags);
   // Without owners, JSON and NDJSON are written as the tables are read (held: none).
   if (format.stream && flags.owners === false && flags.input === undefined) return runListStreamed(flags, format.stream);
+  // Without owners, the table is gathered as the tables are read (held: numbers, not records).
+  if (name === "table" && flags.owners === false && flags.input === undefined && flags.netns === undefined) return runTableGathered(flags);
   const report = await loadReport(flags);
   const chalk = await stdoutChalk(flags.color);
   await writeChunks(format.render(report.records, { chalk, timers: Boolean(flags.timers) }));
+}
+
+async function runTableGathered(flags: ListFlags): Promise<void> {
+  const { SocketTable } = await import("../format/table-stream.js");
+  const table = new SocketTable(Boolean(flags.timers));
+  await loadReport(flags, { onRecord: (r) => table.record(r), onRow: (row) => table.row(row) });
+  const chalk = await stdoutChalk(flags.color);
+  const out = openStream();
+  try {
+    await table.writeTo(out, { chalk });
+  } finally {
+    await out.close();
+  }
 }
 
 async function runListStreamed(flags: ListFlags, kind: "json" | "ndjson"): Promise<void> {

@@ -1,7 +1,7 @@
 import type { OutputStream } from "../io.js";
-import { digits } from "../lib/endpoint.js";
 import type { SocketRecord } from "../model/socket.js";
 import type { ProcRow } from "../sources/linux-procfs/parse-proc-net.js";
+import { putByte, putBytes, putUint } from "./out-bytes.js";
 import { JSON_OPEN, JSON_SEP, jsonClose, recordJson, str } from "./record-json.js";
 
 /**
@@ -36,9 +36,9 @@ export class JsonStream {
     const remote = row.remoteAddress === null ? NULL : this.text(row.remoteAddress);
     const user = row.user === null ? NULL : this.text(row.user);
     const state = row.state === null ? NULL : this.text(row.state);
-    const out = this.out;
-    // Fixed parts, five numbers of up to 16 digits, the texts: the most a row can take.
-    out.room(400 + local.length + remote.length + user.length + state.length);
+    // Fixed parts, five numbers of up to 16 digits, the texts: the most a row can take, asked
+    // for at once, so that the row goes out whole (a SIGTERM ends the run between flushes).
+    this.out.room(400 + local.length + remote.length + user.length + state.length);
     if (this.kind === "json") this.put(this.count++ === 0 ? JSON_FIRST : JSON_NEXT);
     this.put(row.proto === "tcp" ? (row.family === "ipv4" ? TCP4 : TCP6) : row.family === "ipv4" ? UDP4 : UDP6);
     this.put(local);
@@ -68,7 +68,7 @@ export class JsonStream {
       this.uint(row.retransmits);
       this.put(TIMER_END);
     }
-    if (this.kind === "ndjson") out.buf[out.used++] = 0x0a;
+    if (this.kind === "ndjson") putByte(this.out, 0x0a);
   }
 
   end(): void {
@@ -87,9 +87,7 @@ export class JsonStream {
   }
 
   private put(bytes: Uint8Array): void {
-    const out = this.out;
-    out.buf.set(bytes, out.used);
-    out.used += bytes.length;
+    putBytes(this.out, bytes);
   }
 
   private optional(n: number | null): void {
@@ -97,18 +95,8 @@ export class JsonStream {
     else this.uint(n);
   }
 
-  /** Decimal digits of a whole number >= 0 (as JSON.stringify writes it). */
   private uint(n: number): void {
-    const out = this.out;
-    const b = out.buf;
-    let at = out.used + digits(n);
-    out.used = at;
-    let rest = n;
-    do {
-      const next = Math.floor(rest / 10);
-      b[--at] = 0x30 + (rest - next * 10);
-      rest = next;
-    } while (rest > 0);
+    putUint(this.out, n);
   }
 }
 

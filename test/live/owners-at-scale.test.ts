@@ -1,9 +1,11 @@
 import { fileURLToPath } from "node:url";
+import { Chalk } from "chalk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lineFrom } from "../helpers/child-output.js";
 import { runTcpstat } from "../helpers/cli.js";
 import { createNetns, type Netns } from "../helpers/netns.js";
 import type { SocketRecord } from "../../src/model/socket.js";
+import { renderTable } from "../../src/format/table.js";
 import { nodeComm } from "../helpers/comm.js";
 import { SS_STATES } from "./reference-tools.js";
 
@@ -99,6 +101,21 @@ describe("8000 sockets without owners (tables read ahead, records streamed)", ()
       expect(mine.size).toBe(records.length); // no socket twice
       expect(mine).toEqual(ss);
     }
+  });
+
+  it("the table lists what ss -tan lists, each socket once, as renderTable draws those records", async () => {
+    const table = runTcpstat(["-t", "--no-owners"], { netns: ns });
+    const json = runTcpstat(["-t", "--json", "--no-owners"], { netns: ns });
+    expect([table.status, table.stderr]).toEqual([0, ""]);
+    const [head, ...lines] = table.stdout.trimEnd().split("\n");
+    expect(head).toMatch(/^Proto +Recv-Q +Send-Q +Local Address +Foreign Address +State +PID\/Program $/);
+    const mine = new Map(lines.map((line) => line.split(/ +/)).map((f) => [key(f[3]!, f[4]!), f[5]!]));
+    expect(mine.size).toBe(lines.length); // no socket twice
+    expect(mine).toEqual(ssSockets());
+    // The records path (renderTable, as with owners or --input) draws the same text.
+    let drawn = "";
+    for await (const chunk of renderTable(JSON.parse(json.stdout) as SocketRecord[], { chalk: new Chalk({ level: 0 }) })) drawn += chunk;
+    expect(table.stdout).toBe(drawn);
   });
 
   it("a run that started reading early and never used it ends at once (usage error, owners after all)", () => {
