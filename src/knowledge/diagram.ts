@@ -70,7 +70,8 @@ const SLOTS: Readonly<Record<string, TcpState>> = {
   TW: "TIME_WAIT",
 };
 
-const BOXED = /\| ?(SYN_SENT|SYN_RECV|LISTEN|ESTABLISHED|FIN_WAIT1|FIN_WAIT2|CLOSE_WAIT|CLOSING|LAST_ACK|TIME_WAIT|CLOSE)\b/g;
+// A state name inside its box ("|  ESTABLISHED  |"), however far from the left border.
+const BOXED = /\| *(SYN_SENT|SYN_RECV|LISTEN|ESTABLISHED|FIN_WAIT1|FIN_WAIT2|CLOSE_WAIT|CLOSING|LAST_ACK|TIME_WAIT|CLOSE)\b/g;
 
 /** The diagram with counts (or blank slots when counts is null); state names coloured by meaning. */
 export function renderDiagram(counts: StateCounts | null, chalk: ChalkInstance): string {

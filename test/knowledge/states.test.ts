@@ -116,6 +116,13 @@ describe("state diagram", () => {
     for (const event of ["send SYN", "send SYN-ACK", "recv FIN", "simultaneous close", "2 x MSL"]) expect(text).toContain(event);
   });
 
+  it("colours every boxed state name by its meaning, ESTABLISHED and CLOSE too", () => {
+    const coloured = renderDiagram(counts, new Chalk({ level: 1 }));
+    for (const state of TCP_STATES) expect(coloured, state).toMatch(new RegExp(`\\| *(\x1b\\[\\d+m)+${state}\x1b\\[`));
+    expect(coloured).toContain("\x1b[32mESTABLISHED\x1b[39m"); // healthy: green
+    expect(coloured).toContain("\x1b[90mCLOSE\x1b[39m"); // closing: grey
+  });
+
   it("draws blank slots without counts", () => {
     expect(renderDiagram(null, plain)).not.toMatch(/\(\d+\)/);
   });
