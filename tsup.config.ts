@@ -19,12 +19,12 @@ export default defineConfig({
   clean: false,
   splitting: true,
   sourcemap: false,
-  // commander and cli-table3 are CommonJS and require() node built-ins: give the ESM bundle a require.
+  // commander is CommonJS and require()s node built-ins: give the ESM bundle a require.
   // The banner lands in every chunk (dozens): one require is made and shared, as they all sit in dist/.
   banner: {
     js: 'import { createRequire as __tcpstatCreateRequire } from "node:module"; const require = (globalThis.__tcpstatRequire ??= __tcpstatCreateRequire(import.meta.url));',
   },
   // zod is an optional peer (for the types of the library API) and would be left external otherwise.
-  noExternal: ["commander", "chalk", "cli-table3", "string-width", "zod", "iconv-lite", "systeminformation"],
+  noExternal: ["commander", "chalk", "string-width", "zod", "iconv-lite", "systeminformation"],
   onSuccess: "node scripts/build-assets.mjs",
 });
