@@ -6,6 +6,7 @@ import type { SocketRecord, Timer } from "../model/socket.js";
 import { TCP_STATES, type TcpState } from "../model/state.js";
 import type { ProcRow } from "../sources/linux-procfs/parse-proc-net.js";
 import { widthOf } from "./columns.js";
+import { writeUint } from "./out-bytes.js";
 import { formatTimer } from "./table.js";
 import { STATE_MEANING, paint, paintHeader } from "./style.js";
 
@@ -304,19 +305,6 @@ export class SocketTable {
       }
     }
   }
-}
-
-/** Decimal digits of a whole number >= 0 at b[at...]; returns where they end. */
-function writeUint(b: Uint8Array, at: number, n: number): number {
-  const end = at + digits(n);
-  let rest = n;
-  let i = end;
-  do {
-    const next = Math.floor(rest / 10);
-    b[--i] = 0x30 + (rest - next * 10);
-    rest = next;
-  } while (rest > 0);
-  return end;
 }
 
 const HEAD = ["Proto", "Recv-Q", "Send-Q", "Local Address", "Foreign Address", "State", "PID/Program"] as const;
