@@ -1,6 +1,6 @@
 import type { OutputStream } from "../io.js";
 import type { SocketRecord } from "../model/socket.js";
-import type { ProcRow } from "../sources/linux-procfs/parse-proc-net.js";
+import { type ProcRow, rowRecord } from "../sources/linux-procfs/parse-proc-net.js";
 import { putByte, putBytes, putUint } from "./out-bytes.js";
 import { JSON_OPEN, JSON_SEP, jsonClose, recordJson, str } from "./record-json.js";
 
@@ -38,7 +38,11 @@ export class JsonStream {
     const state = row.state === null ? NULL : this.text(row.state);
     // Fixed parts, five numbers of up to 16 digits, the texts: the most a row can take, asked
     // for at once, so that the row goes out whole (a SIGTERM ends the run between flushes).
-    this.out.room(400 + local.length + remote.length + user.length + state.length);
+    // A row bigger than the buffer (a user name of some 60,000 characters) is written as
+    // its record's text, which the stream sends whole.
+    const most = 400 + local.length + remote.length + user.length + state.length;
+    if (most > this.out.buf.length) return this.record(rowRecord(row));
+    this.out.room(most);
     if (this.kind === "json") this.put(this.count++ === 0 ? JSON_FIRST : JSON_NEXT);
     this.put(row.proto === "tcp" ? (row.family === "ipv4" ? TCP4 : TCP6) : row.family === "ipv4" ? UDP4 : UDP6);
     this.put(local);

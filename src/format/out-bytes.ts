@@ -3,16 +3,13 @@ import { digits } from "../lib/endpoint.js";
 
 /**
  * Bytes written straight into an OutputStream's buffer, by formats that write a row without
- * making its text (json-stream.ts, table-stream.ts). Each asks for the room it needs (the
- * buffer is flushed first when short of it), so a piece bigger than the buffer (a hostile
- * user name) still fits: it goes out as text.
+ * making its text (json-stream.ts, table-stream.ts). Each asks for the room it needs, which
+ * flushes the buffer only if the writer has not asked for the whole row's room before (as
+ * they do: a row goes out whole). A piece bigger than the buffer goes out as text.
  */
 
-/** Pieces bigger than this go through out.write, which sends them by themselves. */
-const BIG = 1 << 12;
-
 export function putBytes(out: OutputStream, bytes: Uint8Array): void {
-  if (bytes.length > BIG) return out.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString());
+  if (bytes.length > out.buf.length) return out.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString());
   out.room(bytes.length);
   out.buf.set(bytes, out.used);
   out.used += bytes.length;

@@ -252,9 +252,10 @@ describe("parseProcNet: counterexamples fast-check found, kept as examples", () 
  * through the ordinary renderers, and the problems the same.
  */
 describe("rows written straight as JSON", () => {
-  const NAMES = ["root", "dä mon", 'q"uote', "back\\slash", "\u001b[2J", "\ud800", "日本"];
+  // The last name makes a row bigger than the collector's buffer: written as its record's text.
+  const NAMES = ["root", "dä mon", 'q"uote', "back\\slash", "\u001b[2J", "\ud800", "日本", "x".repeat(5000)];
   /** What an OutputStream collects: its buffer flushed whenever room is asked and missing. */
-  function collector(size = 512) {
+  function collector(size = 4096) {
     const chunks: Buffer[] = [];
     const out = {
       buf: Buffer.alloc(size),

@@ -174,6 +174,27 @@ function textBytes(text: string): Uint8Array {
   return bytes;
 }
 
+/** A decoded row as a record (no owner: the row has none). */
+export function rowRecord(row: ProcRow): SocketRecord {
+  return {
+    proto: row.proto,
+    family: row.family,
+    localAddress: row.localAddress,
+    localPort: row.localPort,
+    remoteAddress: row.remoteAddress,
+    remotePort: row.remotePort,
+    state: row.state,
+    recvQ: row.recvQ,
+    sendQ: row.sendQ,
+    pid: null,
+    process: null,
+    uid: row.uid,
+    user: row.user,
+    inode: row.inode,
+    timer: row.timerKind === null ? null : { kind: row.timerKind, expiresInMs: row.expiresInMs, retransmits: row.retransmits },
+  };
+}
+
 /**
  * Reads one row at a time. Small methods rather than one long loop: V8 compiles each of them
  * quickly, which matters because a CLI run is always a cold start.
@@ -222,24 +243,7 @@ class RowReader {
 
   /** The row decode() just read, as a record. */
   record(): SocketRecord {
-    const row = this.row;
-    return {
-      proto: row.proto,
-      family: row.family,
-      localAddress: row.localAddress,
-      localPort: row.localPort,
-      remoteAddress: row.remoteAddress,
-      remotePort: row.remotePort,
-      state: row.state,
-      recvQ: row.recvQ,
-      sendQ: row.sendQ,
-      pid: null,
-      process: null,
-      uid: row.uid,
-      user: null,
-      inode: row.inode,
-      timer: row.timerKind === null ? null : { kind: row.timerKind, expiresInMs: row.expiresInMs, retransmits: row.retransmits },
-    };
+    return rowRecord(this.row);
   }
 
   /** The decoded row, valid after decode() returned null. */
