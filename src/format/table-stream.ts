@@ -243,6 +243,7 @@ export class SocketTable {
 
     const [w1, w2, w3, w4] = [widths[1]! + 2, widths[2]! + 2, widths[3]! + 2, widths[4]! + 2];
     const order = this.order();
+    let scratch = Buffer.alloc(0); // where lines too long for the buffer are made
     for (let j = 0; j < n; j++) {
       const i = order[j]!;
       const owner = this.owners.size === 0 ? undefined : this.owners.get(i);
@@ -252,7 +253,8 @@ export class SocketTable {
       // other line to its width) is made apart and written as text.
       const direct = need <= out.buf.length;
       if (direct) out.room(need);
-      const b = direct ? out.buf : Buffer.allocUnsafe(need);
+      else if (scratch.length < need) scratch = Buffer.allocUnsafe(need);
+      const b = direct ? out.buf : scratch;
       let at = direct ? out.used : 0;
       const k = this.kind[i]!;
       const p = protos[k & 3]!;

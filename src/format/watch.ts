@@ -82,9 +82,10 @@ export async function renderWatchTable(diff: FrameDiff, ctx: { chalk: ChalkInsta
   const n = diff.current.size;
   const total = `${n} socket${n === 1 ? "" : "s"}`;
   const counts = diff.initial ? total : `${total}: ${diff.opened.length} new, ${diff.closed.length} gone, ${diff.changed.length} changed state`;
-  const out = [`${counts}\n`];
-  for (const cells of lines) out.push(`${cells.map((c, i) => c.shown + " ".repeat(widths[i]! - width(c.text) + 1)).join(" ")}\n`);
-  return out;
+  let frame = `${counts}\n`;
+  for (const cells of lines) frame += `${cells.map((c, i) => c.shown + " ".repeat(widths[i]! - width(c.text) + 1)).join(" ")}\n`;
+  // One piece: a SIGTERM on a pipe ends the run between frames, never inside one.
+  return [frame];
 }
 
 function stateCell(chalk: ChalkInstance, state: TcpState | null, from: string | undefined): Cell {
