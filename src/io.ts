@@ -109,8 +109,22 @@ export async function writeChunks(chunks: Iterable<string> | AsyncIterable<strin
     }
     if (buffer !== "") await write(buffer);
   } finally {
+    await signalsDelivered();
     process.off("SIGTERM", onTerminate);
   }
+}
+
+/**
+ * Past the event loop's next poll, so that a SIGTERM that came while the output was being
+ * written is handed to onTerminate before the handler goes: libuv queues a signal for the
+ * loop's next poll and drops it if its handler is removed first, and a run whose last
+ * writes all went through at once (its reader caught up) ended with 0, everything
+ * written, as if it had never been told to stop. Two immediates: the first may run in the
+ * turn whose poll is already past (the writes were finished from inside it), the second
+ * runs after the next poll.
+ */
+function signalsDelivered(): Promise<void> {
+  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 }
 
 /**
@@ -173,6 +187,7 @@ export function openStream(): OutputStream {
         flush();
         if (process.stdout.writableLength > 0) await write("");
       } finally {
+        await signalsDelivered();
         process.off("SIGTERM", onTerminate);
       }
     },
