@@ -242,11 +242,15 @@ export class SocketTable {
     for (let c = 0; c < 7; c++) most += 3 * widths[c]! + 2;
 
     const [w1, w2, w3, w4] = [widths[1]! + 2, widths[2]! + 2, widths[3]! + 2, widths[4]! + 2];
+    // The columns in locals: this loop runs once, before V8 has optimized it, where every
+    // property read costs.
+    const { kind, recvQ, sendQ, local, remote, localPort, remotePort } = this;
+    const ownerOf = this.owners;
     const order = this.order();
     let scratch = Buffer.alloc(0); // where lines too long for the buffer are made
     for (let j = 0; j < n; j++) {
       const i = order[j]!;
-      const owner = this.owners.size === 0 ? undefined : this.owners.get(i);
+      const owner = ownerOf.size === 0 ? undefined : ownerOf.get(i);
       const name = owner === undefined ? undefined : nameOf(owner.process ?? "");
       const need = most + (name === undefined ? 0 : name.text.length) + (this.withTimers ? 3 * widths[7]! : 0);
       // A line longer than the buffer (a hostile process name, and the padding of every
@@ -256,29 +260,36 @@ export class SocketTable {
       else if (scratch.length < need) scratch = Buffer.allocUnsafe(need);
       const b = direct ? out.buf : scratch;
       let at = direct ? out.used : 0;
-      const k = this.kind[i]!;
+      const k = kind[i]!;
       const p = protos[k & 3]!;
       b.set(p, at);
       at += p.length;
       // Recv-Q, Send-Q: digits (or "-"), then spaces to the column's end and the join.
-      for (let c = 1; c <= 2; c++) {
-        const q = c === 1 ? this.recvQ[i]! : this.sendQ[i]!;
-        const end = at + (c === 1 ? w1 : w2);
-        if (q < 0) b[at++] = DASH;
-        else at = writeUint(b, at, q);
-        while (at < end) b[at++] = SPACE;
-      }
-      // Local and peer endpoint: the address's bytes, the port (or "*"), the padding.
-      for (let c = 3; c <= 4; c++) {
-        const h = hosts[c === 3 ? this.local[i]! : this.remote[i]!]!;
-        const port = c === 3 ? this.localPort[i]! : this.remotePort[i]!;
-        const end = at + (c === 3 ? w3 : w4) + h.bytes.length - h.length; // columns counted in characters
-        b.set(h.bytes, at);
-        at += h.bytes.length;
-        if (port < 0) b[at++] = STAR;
-        else at = writeUint(b, at, port);
-        while (at < end) b[at++] = SPACE;
-      }
+      let end = at + w1;
+      const rq = recvQ[i]!;
+      if (rq < 0) b[at++] = DASH;
+      else at = writeUint(b, at, rq);
+      while (at < end) b[at++] = SPACE;
+      end = at + w2;
+      const sq = sendQ[i]!;
+      if (sq < 0) b[at++] = DASH;
+      else at = writeUint(b, at, sq);
+      while (at < end) b[at++] = SPACE;
+      // Local and peer endpoint: the address's bytes, the port (or "*"), the padding
+      // (columns are counted in characters, the address's bytes may be more).
+      const lh = hosts[local[i]!]!;
+      end = at + w3 + lh.bytes.length - lh.length;
+      b.set(lh.bytes, at);
+      at = writeUint(b, at + lh.bytes.length, localPort[i]!);
+      while (at < end) b[at++] = SPACE;
+      const rh = hosts[remote[i]!]!;
+      const rp = remotePort[i]!;
+      end = at + w4 + rh.bytes.length - rh.length;
+      b.set(rh.bytes, at);
+      at += rh.bytes.length;
+      if (rp < 0) b[at++] = STAR;
+      else at = writeUint(b, at, rp);
+      while (at < end) b[at++] = SPACE;
       const s = states[k >> 2]!;
       b.set(s, at);
       at += s.length;
