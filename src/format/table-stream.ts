@@ -1,13 +1,13 @@
 import type { ChalkInstance } from "chalk";
 import type { OutputStream } from "../io.js";
-import { compareAddressText, digits } from "../lib/endpoint.js";
+import { compareAddressText, digits, endpointHost } from "../lib/endpoint.js";
 import { escapeControl } from "../lib/safe-text.js";
 import type { SocketRecord, Timer } from "../model/socket.js";
 import { TCP_STATES, type TcpState } from "../model/state.js";
 import type { ProcRow } from "../sources/linux-procfs/parse-proc-net.js";
 import { widthOf } from "./columns.js";
 import { writeUint } from "./out-bytes.js";
-import { formatTimer } from "./table.js";
+import { TABLE_HEAD, formatTimer } from "./table.js";
 import { STATE_MEANING, paint, paintHeader } from "./style.js";
 
 /**
@@ -60,7 +60,7 @@ export class SocketTable {
     private readonly withTimers: boolean,
     private readonly exact = Number.MAX_SAFE_INTEGER,
   ) {
-    this.widths = HEAD.map((h) => h.length);
+    this.widths = TABLE_HEAD.map((h) => h.length);
     if (withTimers) this.widths.push("Timer".length);
   }
 
@@ -120,7 +120,7 @@ export class SocketTable {
     const known = this.hostIndex[ipv6 ? 1 : 0];
     let index = known.get(address);
     if (index === undefined) {
-      const text = ipv6 ? `[${address ?? "::"}]:` : `${address ?? "0.0.0.0"}:`;
+      const text = `${endpointHost(address, ipv6 ? "ipv6" : "ipv4")}:`;
       index = this.hosts.push({ bytes: Buffer.from(text), length: text.length, address: address ?? "" }) - 1;
       known.set(address, index);
     }
@@ -235,7 +235,7 @@ export class SocketTable {
     const noOwner = Buffer.from(`-${" ".repeat(widths[6]!)}`);
     const hosts = this.hosts;
 
-    out.write(`${[...HEAD, ...(this.withTimers ? ["Timer"] : [])].map((h, c) => `${paintHeader(chalk, h)}${" ".repeat(widths[c]! - h.length + 1)}`).join(" ")}\n`);
+    out.write(`${[...TABLE_HEAD, ...(this.withTimers ? ["Timer"] : [])].map((h, c) => `${paintHeader(chalk, h)}${" ".repeat(widths[c]! - h.length + 1)}`).join(" ")}\n`);
     // The most a line takes but for an owner's name and a timer: asked for at once, with
     // theirs, so that each line goes out whole (a SIGTERM ends the run between flushes).
     let most = 64;
@@ -320,7 +320,6 @@ export class SocketTable {
   }
 }
 
-const HEAD = ["Proto", "Recv-Q", "Send-Q", "Local Address", "Foreign Address", "State", "PID/Program"] as const;
 const STATE_INDEX: Readonly<Partial<Record<TcpState, number>>> = Object.fromEntries(TCP_STATES.map((s, i) => [s, i]));
 /** Lines between two looks at the reader of the output. */
 const BATCH = 512;

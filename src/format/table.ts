@@ -17,7 +17,11 @@ export function formatTimer(timer: Timer | null): string {
   return `${timer.kind} (${(timer.expiresInMs / 1000).toFixed(2)}/${timer.retransmits})`;
 }
 
-const proto = (r: SocketRecord) => (r.family === "ipv6" ? `${r.proto}6` : r.proto);
+/** "tcp", "udp6": the protocol as netstat's Proto column shows it. */
+export const protoText = (r: Pick<SocketRecord, "proto" | "family">) => (r.family === "ipv6" ? `${r.proto}6` : r.proto);
+
+/** The listing's headings, as netstat has them (and the Timer column with -o). */
+export const TABLE_HEAD = ["Proto", "Recv-Q", "Send-Q", "Local Address", "Foreign Address", "State", "PID/Program"] as const;
 
 /** Listeners first, then by local port, local address and peer, as a person scans the list. */
 export function compareSockets(a: SocketRecord, b: SocketRecord): number {
@@ -52,21 +56,21 @@ function columnsFor(options: { chalk: ChalkInstance; timers: boolean; netns: boo
   };
   const queue = (q: number | null) => (q === null ? 1 : digits(q));
   const columns: Column[] = [
-    { head: "Proto", text: proto, width: (r) => proto(r).length, lengthIsWidth: true },
-    { head: "Recv-Q", text: (r) => String(r.recvQ ?? "-"), width: (r) => queue(r.recvQ) },
-    { head: "Send-Q", text: (r) => String(r.sendQ ?? "-"), width: (r) => queue(r.sendQ) },
+    { head: TABLE_HEAD[0], text: protoText, width: (r) => protoText(r).length, lengthIsWidth: true },
+    { head: TABLE_HEAD[1], text: (r) => String(r.recvQ ?? "-"), width: (r) => queue(r.recvQ) },
+    { head: TABLE_HEAD[2], text: (r) => String(r.sendQ ?? "-"), width: (r) => queue(r.sendQ) },
     {
-      head: "Local Address",
+      head: TABLE_HEAD[3],
       text: (r) => formatEndpoint(r.localAddress, r.localPort, r.family),
       width: (r) => endpointLength(r.localAddress, r.localPort, r.family),
     },
     {
-      head: "Foreign Address",
+      head: TABLE_HEAD[4],
       text: (r) => formatEndpoint(r.remoteAddress, r.remotePort, r.family),
       width: (r) => endpointLength(r.remoteAddress, r.remotePort, r.family),
     },
     {
-      head: "State",
+      head: TABLE_HEAD[5],
       text: (r) => r.state ?? "",
       width: (r) => (r.state ?? "").length,
       lengthIsWidth: true,
@@ -74,7 +78,7 @@ function columnsFor(options: { chalk: ChalkInstance; timers: boolean; netns: boo
       paint: chalk.level === 0 ? undefined : (r, text) => (r.state ? paint(chalk, STATE_MEANING[r.state], text) : text),
     },
     {
-      head: "PID/Program",
+      head: TABLE_HEAD[6],
       text: (r) => (r.pid === null ? "-" : `${r.pid}/${name(r.process ?? "")}`),
       width: (r) => (r.pid === null ? 1 : digits(r.pid) + 1 + width(name(r.process ?? ""))),
     },

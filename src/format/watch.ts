@@ -4,7 +4,7 @@ import { escapeControl } from "../lib/safe-text.js";
 import type { FrameDiff, Tracked } from "../lib/watch-diff.js";
 import type { TcpState } from "../model/state.js";
 import { widthOf } from "./columns.js";
-import { compareSockets, formatTimer } from "./table.js";
+import { TABLE_HEAD, compareSockets, formatTimer, protoText } from "./table.js";
 import { STATE_MEANING, paint, paintHeader } from "./style.js";
 
 /**
@@ -21,7 +21,6 @@ import { STATE_MEANING, paint, paintHeader } from "./style.js";
 
 type Mark = "+" | "~" | "-" | " ";
 
-const proto = (t: Tracked) => (t.record.family === "ipv6" ? `${t.record.proto}6` : t.record.proto);
 const byRecord = (a: Tracked, b: Tracked) => compareSockets(a.record, b.record);
 
 /** A cell: its text (what is measured) and how it is shown (colour around the text). */
@@ -52,7 +51,7 @@ export async function renderWatchTable(diff: FrameDiff, ctx: { chalk: ChalkInsta
   // Process names are the only text from the system (closed sockets show the one remembered).
   const width = await widthOf(rows, (t) => t.record.process, (t) => t.process);
 
-  const head = ["", "Proto", "Recv-Q", "Send-Q", "Local Address", "Foreign Address", "State", "PID/Program"];
+  const head: string[] = ["", ...TABLE_HEAD];
   if (timers) head.push("Timer");
   const lines: Cell[][] = [head.map((h) => ({ text: h, shown: paintHeader(chalk, h) }))];
   for (const t of rows) {
@@ -63,7 +62,7 @@ export async function renderWatchTable(diff: FrameDiff, ctx: { chalk: ChalkInsta
     const pid = mark === "-" ? t.pid : r.pid;
     const cells = [
       cell(mark),
-      cell(proto(t)),
+      cell(protoText(r)),
       cell(String(r.recvQ ?? "-")),
       cell(String(r.sendQ ?? "-")),
       cell(formatEndpoint(r.localAddress, r.localPort, r.family)),

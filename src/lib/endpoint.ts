@@ -49,11 +49,14 @@ export function isUnspecified(address: string): boolean {
   return address === "0.0.0.0" || address === "::";
 }
 
+/** An endpoint's address as it stands before ":port": "a.b.c.d" or "[v6]"; none is the wildcard. */
+export function endpointHost(address: string | null, family: "ipv4" | "ipv6"): string {
+  return family === "ipv6" ? `[${address ?? "::"}]` : (address ?? "0.0.0.0");
+}
+
 /** "a.b.c.d:port" or "[v6]:port", as ss prints endpoints; a missing port shows as "*". */
 export function formatEndpoint(address: string | null, port: number | null, family: "ipv4" | "ipv6"): string {
-  const host = address ?? (family === "ipv6" ? "::" : "0.0.0.0");
-  const p = port === null ? "*" : String(port);
-  return family === "ipv6" ? `[${host}]:${p}` : `${host}:${p}`;
+  return `${endpointHost(address, family)}:${port === null ? "*" : String(port)}`;
 }
 
 /** Decimal digits of a whole number >= 0: String(n).length without making the string. */
