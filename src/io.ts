@@ -10,7 +10,7 @@ import { escapeControl } from "./lib/safe-text.js";
 export type ColorChoice = boolean | undefined;
 
 /** Colour level: --color/--no-color, then FORCE_COLOR, then NO_COLOR, then "is stdout a terminal". */
-export function colorLevel(
+function colorLevel(
   isTTY: boolean,
   env: NodeJS.ProcessEnv = process.env,
   choice: ColorChoice = undefined,
@@ -39,7 +39,7 @@ function ttyDepth(env: NodeJS.ProcessEnv): 1 | 2 | 3 {
  * the benchmarks see) chalk is not even loaded: every style gives its text back as it is,
  * as chalk at level 0 does ("a", "b" joined by a space), chained or not (chalk.bold.red).
  */
-export async function makeChalk(level: 0 | 1 | 2 | 3): Promise<ChalkInstance> {
+async function makeChalk(level: 0 | 1 | 2 | 3): Promise<ChalkInstance> {
   if (level === 0) return PLAIN;
   const { Chalk } = await import("chalk");
   return new Chalk({ level });

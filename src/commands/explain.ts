@@ -4,7 +4,7 @@ import { stdoutChalk, writeChunks, writeError } from "../io.js";
 import { nearest } from "../lib/suggest.js";
 import type { StateCounts } from "../model/report.js";
 import { TCP_STATES, canonicalState, type TcpState } from "../model/state.js";
-import { addSourceOptions, loadReport, type SourceFlags } from "./list.js";
+import { addSourceOptions, countReport, type SourceFlags } from "./list.js";
 
 interface ExplainFlags extends SourceFlags {
   lang?: string;
@@ -34,12 +34,7 @@ function toState(word: string): TcpState {
 /** Live counts per state; if the sockets cannot be read, explain still works, without them. */
 async function liveCounts(flags: ExplainFlags): Promise<StateCounts | null> {
   try {
-    // Each socket is counted as it is read (a /proc/net row without making its record), never kept.
-    const { SummaryCounter } = await import("../lib/summarize.js");
-    const counter = new SummaryCounter();
-    const count = (r: Parameters<typeof counter.add>[0]) => counter.add(r);
-    const report = await loadReport({ ...flags, udp: false, tcp: true }, { owners: false, onRecord: count, onRow: count });
-    return counter.summary({ source: report.source }).tcp.states;
+    return (await countReport({ ...flags, udp: false, tcp: true })).tcp.states;
   } catch (error) {
     // A mistake in the flags is still a usage error; a source that cannot be read only costs the counts.
     if (error instanceof TcpstatError && error.exitCode === EXIT.usage) throw error;

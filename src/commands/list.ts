@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { TcpstatError, usageError } from "../errors.js";
 import { LIST_FORMATS } from "../format/index.js";
 import { nearest } from "../lib/suggest.js";
+import type { Summary } from "../model/report.js";
 import type { ListOptions, SocketReport } from "../report.js";
 import type { RecordSinks } from "../sources/record-sinks.js";
 import { openStream, stdoutChalk, writeChunks } from "../io.js";
@@ -66,6 +67,19 @@ function chooseFormat(flags: Pick<ListFlags, "json" | "ndjson" | "format">): str
  * unreadable lines once on stderr (unless --quiet). Every command that reads sockets calls this.
  * `owners: false` skips resolving owning processes when nothing shown needs them.
  */
+/**
+ * Counts per state and protocol of the sockets the flags select, each socket counted as it
+ * is read (a /proc/net row without making its record), none kept, no owners: `summary`
+ * without --by, and explain's live counts.
+ */
+export async function countReport(flags: SourceFlags): Promise<Summary> {
+  const { SummaryCounter } = await import("../lib/summarize.js");
+  const counter = new SummaryCounter();
+  const count = (r: Parameters<typeof counter.add>[0]) => counter.add(r);
+  const report = await loadReport(flags, { owners: false, onRecord: count, onRow: count });
+  return counter.summary({ source: report.source, problems: report.problems.length });
+}
+
 export async function loadReport(flags: SourceFlags, options: Pick<ListOptions, "owners"> & RecordSinks = {}): Promise<SocketReport> {
   const filter = toSocketFilter(flags);
   const owners = options.owners ?? flags.owners;

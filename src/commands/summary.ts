@@ -1,11 +1,12 @@
 import { Command } from "commander";
 import { usageError } from "../errors.js";
-import { colorLevel, makeChalk, writeChunks } from "../io.js";
-import { SummaryCounter, summarize } from "../lib/summarize.js";
+import { stdoutChalk, writeChunks } from "../io.js";
+import { summarize } from "../lib/summarize.js";
 import { GROUP_KEYS } from "../model/group-keys.js";
 import type { GroupKey, Summary } from "../model/report.js";
+import { type Width, widthOf } from "../format/columns.js";
 import { renderSummary, renderSummaryOneline } from "../format/summary.js";
-import { addSourceOptions, loadReport, type SourceFlags } from "./list.js";
+import { addSourceOptions, countReport, loadReport, type SourceFlags } from "./list.js";
 // zod (for --top and the --watch flags) and the watch engine load only when those flags are given:
 // a plain `tcpstat summary` must cost little more than reading the tables.
 import { addWatchOptions, type WatchFlags } from "./watch-options.js";
@@ -54,7 +55,7 @@ export async function runSummary(flags: SummaryFlags): Promise<void> {
   const { by, top } = await checkFlags(flags);
   const watching = flags.watch !== undefined || flags.count !== undefined;
   const plan = watching ? (await import("./watch.js")).watchPlan(flags) : null;
-  const chalk = await makeChalk(colorLevel(Boolean(process.stdout.isTTY), process.env, flags.color));
+  const chalk = await stdoutChalk(flags.color);
   let readings = 0;
   // Owners cost a scan of every process: only when the breakdown shows them (a pid or
   // process filter turns them on by itself in collectReport).
@@ -62,14 +63,8 @@ export async function runSummary(flags: SummaryFlags): Promise<void> {
     // A capture is summarized as it is read (bounded memory); --by port needs it whole.
     if (flags.input !== undefined && by !== "port") return (await import("./streamed.js")).summarizeStreamed({ ...flags, quiet: flags.quiet || readings++ > 0 }, { by, top });
     const quiet = flags.quiet || readings++ > 0;
-    if (!by) {
-      // Only counts: each socket is counted as it is read, never kept.
-      const counter = new SummaryCounter();
-      // Rows of /proc/net are counted as they are decoded, without making their records.
-      const count = (r: Parameters<SummaryCounter["add"]>[0]) => counter.add(r);
-      const report = await loadReport({ ...flags, quiet }, { owners: false, onRecord: count, onRow: count });
-      return counter.summary({ source: report.source, problems: report.problems.length });
-    }
+    // Only counts: each socket is counted as it is read, never kept.
+    if (!by) return countReport({ ...flags, quiet });
     const report = await loadReport({ ...flags, quiet }, { owners: by === "process" && flags.owners !== false });
     return summarize(report.records, { by, top, source: report.source, problems: report.problems.length });
   };
@@ -98,7 +93,6 @@ export async function runSummary(flags: SummaryFlags): Promise<void> {
 }
 
 /** Columns on screen of the groups' names: string-width (and its Unicode tables) only for a name that is not plain ASCII. */
-async function groupWidth(summary: Summary): Promise<((text: string) => number) | undefined> {
-  const { widthOf } = await import("../format/columns.js");
+function groupWidth(summary: Summary): Promise<Width> {
   return widthOf(summary.by?.top ?? [], (g) => g.key);
 }
