@@ -1,7 +1,7 @@
 import type { ChalkInstance } from "chalk";
 import type { Stats } from "../model/report.js";
 import { type Cell, alignColumns } from "./columns.js";
-import { paintHeader } from "./style.js";
+import { headingCells } from "./style.js";
 
 /**
  * `tcpstat stats`, grouped like `netstat -s`, with nstat names so values can be compared:
@@ -18,11 +18,9 @@ export function* renderStats(stats: Stats, chalk: ChalkInstance): Iterable<strin
     list.push(entry);
     groups.set(entry.group, list);
   }
+  // Counter names and labels are the kernel's and ours: plain ASCII, so widths are lengths.
+  const head = headingCells(chalk, ["", "Counter", "Value", ...(rates ? ["Per second"] : [])]);
   for (const [group, entries] of groups) {
-    // Counter names and labels are the kernel's and ours: plain ASCII, so widths are lengths.
-    const header = (text: string): Cell => ({ text, paint: (t) => paintHeader(chalk, t) });
-    const head = [header(""), header("Counter"), header("Value")];
-    if (rates) head.push(header("Per second"));
     const rows: Cell[][] = [head];
     for (const e of entries) {
       const row: Cell[] = [{ text: e.label === e.name ? "" : e.label }, { text: e.name }, { text: String(e.value) }];

@@ -1,5 +1,6 @@
 import type { ChalkInstance } from "chalk";
 import type { TcpState } from "../model/state.js";
+import type { Cell } from "./columns.js";
 
 /** What a state means to a person reading the table; the palette follows the meaning. */
 export type StateMeaning = "listening" | "healthy" | "opening" | "closing" | "trouble";
@@ -36,3 +37,6 @@ export function paint(chalk: ChalkInstance, meaning: StateMeaning, text: string)
 }
 
 export const paintHeader = (chalk: ChalkInstance, text: string) => chalk.bold(text);
+
+/** Heading cells for alignColumns: the text measured, painted as a heading. */
+export const headingCells = (chalk: ChalkInstance, texts: readonly string[]): Cell[] => texts.map((text) => ({ text, paint: (t) => paintHeader(chalk, t) }));

@@ -4,7 +4,7 @@ import { escapeControl } from "../lib/safe-text.js";
 import type { Summary } from "../model/report.js";
 import { TCP_STATES } from "../model/state.js";
 import { alignColumns, type Cell, type Width } from "./columns.js";
-import { STATE_MEANING, paint, paintHeader } from "./style.js";
+import { STATE_MEANING, headingCells, paint } from "./style.js";
 
 export interface SummaryRenderContext {
   chalk: ChalkInstance;
@@ -16,7 +16,6 @@ export interface SummaryRenderContext {
   width?: Width;
 }
 
-const heading = (chalk: ChalkInstance, texts: string[]): Cell[] => texts.map((text) => ({ text, paint: (t) => paintHeader(chalk, t) }));
 
 /** "+3" in yellow for a rise, "-2" in cyan for a fall, "" when unchanged or with no previous frame. */
 function delta(chalk: ChalkInstance, now: number, before: number | undefined): Cell {
@@ -47,7 +46,7 @@ export function* renderSummary(summary: Summary, ctx: SummaryRenderContext): Ite
     (previous ? ` ${deltaText(chalk, summary.total, previous.total)}` : "") +
     "\n\n";
   const withDelta = previous !== undefined;
-  const table: Cell[][] = [heading(chalk, withDelta ? ["State", "Count", "Change"] : ["State", "Count"])];
+  const table: Cell[][] = [headingCells(chalk, withDelta ? ["State", "Count", "Change"] : ["State", "Count"])];
   const dim = (t: string) => chalk.dim(t);
   for (const state of TCP_STATES) {
     const n = summary.tcp.states[state];
@@ -73,7 +72,7 @@ export function* renderSummary(summary: Summary, ctx: SummaryRenderContext): Ite
   const hasUdp = by.top.some((g) => g.udp > 0);
   const head = [by.key === "process" ? "PID/Program" : by.key[0]!.toUpperCase() + by.key.slice(1), "Total", ...columns];
   if (hasUdp) head.push("UDP");
-  const groups: Cell[][] = [heading(chalk, head)];
+  const groups: Cell[][] = [headingCells(chalk, head)];
   const before = new Map(previous?.by?.top.map((g) => [g.key, g.count]));
   for (const g of by.top) {
     const change = previous ? delta(chalk, g.count, before.get(g.key) ?? 0) : { text: "" };

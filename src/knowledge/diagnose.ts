@@ -70,13 +70,8 @@ function commonest<T>(values: readonly T[]): T | null {
 
 /** The commonest owner among sockets: [pid, process] or nulls. */
 function mainOwner(records: readonly SocketRecord[]): { pid: number | null; process: string | null } {
-  const byPid = groupBy(
-    records.filter((r) => r.pid !== null),
-    (r) => r.pid,
-  );
-  let best: SocketRecord[] = [];
-  for (const list of byPid.values()) if (list.length > best.length) best = list;
-  const first = best[0];
+  const pid = commonest(records.flatMap((r) => (r.pid === null ? [] : [r.pid])));
+  const first = pid === null ? undefined : records.find((r) => r.pid === pid);
   return first ? { pid: first.pid, process: first.process } : { pid: null, process: null };
 }
 
