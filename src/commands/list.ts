@@ -136,10 +136,13 @@ export async function runList(flags: ListFlags): Promise<void> {
   const format = LIST_FORMATS[name]!;
   // A capture may hold a million sockets: NDJSON is written as it is read (bounded memory).
   if (flags.input !== undefined && name === "ndjson") return (await import("./streamed.js")).runStreamedNdjson(flags);
-  // Without owners, JSON and NDJSON are written as the tables are read (held: none).
-  if (format.stream && flags.owners === false && flags.input === undefined) return runListStreamed(flags, format.stream);
-  // Without owners, the table is gathered as the tables are read (held: numbers, not records).
-  if (name === "table" && flags.owners === false && flags.input === undefined && flags.netns === undefined) return runTableGathered(flags);
+  if (flags.owners === false && flags.input === undefined) {
+    // JSON and NDJSON print each record by itself (no sorting, no column widths): written as
+    // the tables are read (src/format/json-stream.ts), 100k records never held (BENCHMARKS.md).
+    if (name === "json" || name === "ndjson") return runListStreamed(flags, name);
+    // The table is gathered as the tables are read (held: numbers, not records).
+    if (name === "table" && flags.netns === undefined) return runTableGathered(flags);
+  }
   const report = await loadReport(flags);
   const chalk = await stdoutChalk(flags.color);
   await writeChunks(format.render(report.records, { chalk, timers: Boolean(flags.timers) }));

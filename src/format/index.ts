@@ -11,18 +11,12 @@ export interface ListFormat {
   description: string;
   /** Chunks of whole lines; async when the format loads something first (see writeChunks). */
   render(records: SocketRecord[], ctx: RenderContext): Iterable<string> | AsyncIterable<string>;
-  /**
-   * JSON and NDJSON print each record by itself (no sorting, no column widths): a live
-   * listing without owners is written as the tables are read (src/format/json-stream.ts),
-   * and 100k records are never held (BENCHMARKS.md).
-   */
-  stream?: "json" | "ndjson";
 }
 
 /** The registry behind --format and the help text: one line a format, its module loaded when used. */
 export const LIST_FORMATS: Readonly<Record<string, ListFormat>> = {
   table: { name: "table", description: "netstat-like table, coloured on a terminal", render: async function* (r, ctx) { yield* (await import("./table.js")).renderTable(r, ctx); } },
-  json: { name: "json", description: "one JSON array of socket records", render: async function* (r) { yield* (await import("./json.js")).renderJson(r); }, stream: "json" },
-  ndjson: { name: "ndjson", description: "one JSON socket record a line", render: async function* (r) { yield* (await import("./ndjson.js")).renderNdjson(r); }, stream: "ndjson" },
+  json: { name: "json", description: "one JSON array of socket records", render: async function* (r) { yield* (await import("./json.js")).renderJson(r); } },
+  ndjson: { name: "ndjson", description: "one JSON socket record a line", render: async function* (r) { yield* (await import("./ndjson.js")).renderNdjson(r); } },
   prometheus: { name: "prometheus", description: "Prometheus text metrics (as `tcpstat metrics`)", render: async function* (r) { yield* (await import("./prometheus.js")).renderPrometheus({ records: r }); } },
 };

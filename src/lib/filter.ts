@@ -99,7 +99,7 @@ const inRanges = (port: number | null, ranges: PortRanges) =>
  * What a filter looks at: a record, or a row of /proc/net decoded but not made into one
  * (which has no owner: a filter on pids or a process name always has records).
  */
-export type Filtered = Pick<SocketRecord, "proto" | "family" | "state" | "localPort" | "remotePort"> & Partial<Pick<SocketRecord, "pid" | "process">>;
+type Filtered = Pick<SocketRecord, "proto" | "family" | "state" | "localPort" | "remotePort"> & Partial<Pick<SocketRecord, "pid" | "process">>;
 
 /**
  * The kernel's state of a socket for filtering: UDP has no TCP state in the record,

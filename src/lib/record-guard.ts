@@ -11,7 +11,7 @@ import type { ParseResult, Problem, SocketRecord } from "../model/socket.js";
  */
 const COUNTS = ["recvQ", "sendQ", "uid", "inode"] as const;
 
-export function outOfRange(r: SocketRecord): string | undefined {
+function outOfRange(r: SocketRecord): string | undefined {
   const bad = (name: string, value: number) => `${name} ${value} is out of range`;
   if (!isPort(r.localPort)) return bad("local port", r.localPort);
   if (r.remotePort !== null && !isPort(r.remotePort)) return bad("remote port", r.remotePort);
