@@ -1,6 +1,6 @@
 import { SUBCOMMAND_NAMES } from "./command-names.js";
 import { readAheadEarly } from "./sources/linux-procfs/read-ahead.js";
-import { OVERLAP_FROM, tcpSocketCount } from "./sources/linux-procfs/socket-count.js";
+import { OVERLAP_FROM, countEarly } from "./sources/linux-procfs/socket-count.js";
 
 /**
  * The first thing bin/tcpstat.js runs, before the CLI loads: on a Linux server with many
@@ -14,9 +14,9 @@ import { OVERLAP_FROM, tcpSocketCount } from "./sources/linux-procfs/socket-coun
  * not take is stopped (see readAhead) or, unused, keeps nobody waiting.
  */
 export function readEarly(args: readonly string[], platform = process.platform, procRoot = "/proc"): void {
+  if (platform !== "linux") return;
   const paths = earlyTables(args);
-  if (platform !== "linux" || !paths) return;
-  if (tcpSocketCount(procRoot) < OVERLAP_FROM) return;
+  if (!paths || countEarly(procRoot) < OVERLAP_FROM) return;
   readAheadEarly(paths.map((file) => `${procRoot}/net/${file}`));
 }
 
@@ -31,11 +31,12 @@ export function earlyTables(args: readonly string[]): string[] | null {
   let udp = false;
   let noOwners = false;
   let summary = false;
+  const command = args.findIndex((a) => !a.startsWith("-"));
   for (const [i, arg] of args.entries()) {
     if (arg === "--") return null;
     const flag = arg.split("=")[0]!;
     if (NOT_EARLY.has(flag) || COMMANDS.has(arg)) return null;
-    if (arg === "summary" && i === args.findIndex((a) => !a.startsWith("-"))) summary = true;
+    if (arg === "summary" && i === command) summary = true;
     if (flag === "--by" && (arg === "--by=process" || args[i + 1] === "process")) return null;
     if (arg === "--no-owners") noOwners = true;
     if (arg === "--tcp") tcp = true;

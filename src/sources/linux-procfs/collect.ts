@@ -3,9 +3,8 @@ import type { Family, Problem, Proto, SocketRecord } from "../../model/socket.js
 import { netnsLink, scanInodeOwners } from "./inode-owners.js";
 import { startOwnerScan } from "./owner-scan.js";
 import type { RecordSinks } from "../record-sinks.js";
-import { earlyReadPending } from "./read-ahead.js";
 import { readTables, readTablesAhead } from "./read-tables.js";
-import { OVERLAP_FROM, tcpSocketCount } from "./socket-count.js";
+import { OVERLAP_FROM, socketCount } from "./socket-count.js";
 
 /** The sinks (RecordSinks) apply without owners only: owners are matched once all records are read. */
 export interface LinuxCollectOptions extends RecordSinks {
@@ -68,13 +67,13 @@ export function collectLinux(options: LinuxCollectOptions): CollectResult {
  */
 export async function collectLinuxOverlapped(options: LinuxCollectOptions): Promise<CollectResult> {
   // Without owners the reading is most of the work: on a big table, a thread reads ahead.
-  // (The bin may have counted and started already: then /proc/net/sockstat is not read again.)
-  if (!options.owners) return earlyReadPending() || tcpSocketCount(options.procRoot ?? "/proc") >= OVERLAP_FROM ? readTablesAhead(options) : readTables(options);
+  // (The bin may have counted already: then /proc/net/sockstat is not read again.)
+  if (!options.owners) return socketCount(options.procRoot ?? "/proc") >= OVERLAP_FROM ? readTablesAhead(options) : readTables(options);
   // Owners are matched to records once all are read: those are returned whole.
   options = { ...options, onRecord: undefined, onRow: undefined };
   const { procRoot = "/proc" } = options;
   // A thread takes some 20 ms to start: on a small table, scanning here is done sooner.
-  if (tcpSocketCount(procRoot) < OVERLAP_FROM) return collectLinux(options);
+  if (socketCount(procRoot) < OVERLAP_FROM) return collectLinux(options);
   const scan = await startOwnerScan(procRoot);
   const result = readTables(options);
   const sockets = result.records.filter((r) => r.inode !== null);

@@ -4,8 +4,24 @@ import { join } from "node:path";
 /** Below this many TCP sockets, the owner scan and the reading run in this thread. */
 export const OVERLAP_FROM = 5000;
 
+/** The count the bin took before the CLI loaded (src/early-read.ts), for the run's first read. */
+let early: { procRoot: string; count: number } | undefined;
+
+/** tcpSocketCount, kept for the first read of the run to take instead of reading the files again. */
+export function countEarly(procRoot: string): number {
+  early = { procRoot, count: tcpSocketCount(procRoot) };
+  return early.count;
+}
+
+/** The count taken early for `procRoot`, once; later reads (--watch frames) count afresh. */
+export function socketCount(procRoot: string): number {
+  const taken = early?.procRoot === procRoot ? early.count : undefined;
+  early = undefined;
+  return taken ?? tcpSocketCount(procRoot);
+}
+
 /** TCP sockets in this namespace, from /proc/net/sockstat{,6} (tiny files); 0 if unknown. */
-export function tcpSocketCount(procRoot: string): number {
+function tcpSocketCount(procRoot: string): number {
   let count = 0;
   for (const file of ["sockstat", "sockstat6"]) {
     let text: string;
