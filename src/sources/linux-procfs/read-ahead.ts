@@ -52,18 +52,22 @@ const put = (state, table, length) => {
   Atomics.notify(ctl, 3 * k);
   k = (k + 1) % slots;
 };
+// A table's last slot: the end, or why there is none (a failure is also sent as a message).
+const mark = (state, table) => {
+  take();
+  put(state, table, 0);
+};
+const fail = (table, error) => {
+  parentPort.postMessage({ table, error: error.message, code: error.code });
+  mark(${FAILED}, table);
+};
 for (const [table, path] of paths.entries()) {
   let fd;
   try {
     fd = openSync(path, "r");
   } catch (error) {
-    if (error.code !== "ENOENT") {
-      parentPort.postMessage({ table, error: error.message, code: error.code });
-      take();
-      return put(${FAILED}, table, 0);
-    }
-    take();
-    put(${MISSING}, table, 0);
+    if (error.code !== "ENOENT") return fail(table, error);
+    mark(${MISSING}, table);
     continue;
   }
   try {
@@ -88,12 +92,9 @@ for (const [table, path] of paths.entries()) {
       carry = Buffer.from(mem.subarray(at + end, at + n));
       put(${LINES}, table, end);
     }
-    take();
-    put(${END}, table, 0);
+    mark(${END}, table);
   } catch (error) {
-    parentPort.postMessage({ table, error: error.message, code: error.code });
-    take();
-    return put(${FAILED}, table, 0);
+    return fail(table, error);
   } finally {
     closeSync(fd);
   }
@@ -118,9 +119,6 @@ export interface AheadRead {
  * nobody alive: a run that never reads sockets (a usage error) ends as it would have.
  */
 let early: { key: string; reads: Promise<AheadRead[]> } | undefined;
-
-/** An early read waits to be taken: the run has counted its sockets already (src/early-read.ts). */
-export const earlyReadPending = (): boolean => early !== undefined;
 
 export function readAheadEarly(paths: readonly string[]): void {
   early = { key: paths.join("\n"), reads: startReader(paths, true) };
