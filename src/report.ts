@@ -8,7 +8,8 @@ import type { Family, Problem, Proto, SocketRecord } from "./model/socket.js";
 import { collectSockets } from "./sources/index.js";
 import type { RecordSinks } from "./sources/record-sinks.js";
 
-export interface ListOptions extends RecordSinks {
+/** The public options; onRecord only: onRow hands over a reused row, and pace is the CLI's. */
+export interface ListOptions extends Pick<RecordSinks, "onRecord"> {
   /** Default: ["tcp"]. */
   protos?: Proto[];
   /** Default: both. */
@@ -68,7 +69,7 @@ export function toFilter(options: ListOptions = {}): SocketFilter {
 }
 
 /** Collects the sockets of this machine that match the options, with problems and notices. */
-export async function collectReport(options: ListOptions = {}, filter = toFilter(options)): Promise<SocketReport> {
+export async function collectReport(options: ListOptions & RecordSinks = {}, filter = toFilter(options)): Promise<SocketReport> {
   if (options.input !== undefined) return replayReport(options, filter);
   const owners = options.owners !== false || filterNeedsOwners(filter);
   const keep = makePredicate(filter);

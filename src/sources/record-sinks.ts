@@ -4,8 +4,8 @@ import type { ProcRow } from "./linux-procfs/parse-proc-net.js";
 /**
  * Records handed over as they are read instead of returned (`records` then comes back
  * empty): `tcpstat summary` counts 100k sockets, and `--json` without owners writes them,
- * without holding them. The same three hooks pass from the public options (ListOptions)
- * through the source chain (CollectOptions) down to the Linux reader (LinuxCollectOptions);
+ * without holding them. The same three hooks pass from collectReport (the public
+ * ListOptions carry onRecord only) through the source chain (CollectOptions) down to the Linux reader (LinuxCollectOptions);
  * a source that cannot stream returns its records and collectSockets feeds them to onRecord.
  */
 export interface RecordSinks {
