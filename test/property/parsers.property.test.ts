@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ParseResult, Problem } from "../../src/model/socket.js";
-import { parseFreebsdNetstat } from "../../src/sources/freebsd/parse-netstat-an.js";
+import { parseBsdNetstat as parseFreebsdNetstat } from "../../src/sources/macos-netstat/parse-netstat-anv.js";
 import { parseSockstat } from "../../src/sources/freebsd/parse-sockstat.js";
 import { parseLinuxNetstat } from "../../src/sources/linux-netstat/parse-netstat-tuanp.js";
 import { parsePasswd } from "../../src/sources/linux-procfs/parse-passwd.js";
