@@ -2,7 +2,6 @@ import { readFileSync } from "node:fs";
 import { Chalk, type ChalkInstance } from "chalk";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { OutputStream } from "../../src/io.js";
 import { renderTable } from "../../src/format/table.js";
 import { SocketTable } from "../../src/format/table-stream.js";
 import type { SocketRecord } from "../../src/model/socket.js";
@@ -10,6 +9,7 @@ import { TCP_STATES } from "../../src/model/state.js";
 import { ProcNetParser } from "../../src/sources/linux-procfs/parse-proc-net.js";
 import { runs } from "../property/harness.js";
 import { captured, withOwners } from "./captured-sockets.js";
+import { memoryOutput } from "../helpers/memory-output.js";
 
 /**
  * A listing without owners is gathered into SocketTable as the /proc tables are read, not
@@ -23,31 +23,11 @@ async function text(chunks: AsyncIterable<string>): Promise<string> {
   return out;
 }
 
-/** What SocketTable writes, collected: an OutputStream over a small buffer (a few lines), flushed often. */
+/** What SocketTable writes, through a buffer of a few lines flushed often. */
 async function written(table: SocketTable, chalk: ChalkInstance): Promise<string> {
-  const parts: Buffer[] = [];
-  const flush = () => {
-    parts.push(Buffer.from(out.buf.subarray(0, out.used)));
-    out.used = 0;
-  };
-  const out: OutputStream = {
-    buf: Buffer.alloc(1024),
-    used: 0,
-    room(bytes) {
-      if (bytes <= out.buf.length - out.used) return;
-      flush();
-      if (bytes > out.buf.length) out.buf = Buffer.alloc(bytes);
-    },
-    write(s) {
-      out.room(3 * s.length);
-      out.used += out.buf.write(s, out.used);
-    },
-    drained: () => undefined,
-    close: async () => flush(),
-  };
+  const out = memoryOutput(1024);
   await table.writeTo(out, { chalk });
-  await out.close();
-  return Buffer.concat(parts).toString();
+  return out.text();
 }
 
 const viaTable = (records: readonly SocketRecord[], timers: boolean, chalk = new Chalk({ level: 0 })) => text(renderTable(records, { chalk, timers }));

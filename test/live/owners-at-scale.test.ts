@@ -7,7 +7,7 @@ import { createNetns, type Netns } from "../helpers/netns.js";
 import type { SocketRecord } from "../../src/model/socket.js";
 import { renderTable } from "../../src/format/table.js";
 import { nodeComm } from "../helpers/comm.js";
-import { SS_STATES } from "./reference-tools.js";
+import { SS_STATES, ssLines, ssStateCounts } from "./reference-tools.js";
 
 /**
  * Past a few thousand sockets the owner scan runs in a worker thread, overlapped with
@@ -78,8 +78,8 @@ describe("owners of 8000 sockets (worker-thread scan)", () => {
 describe("8000 sockets without owners (tables read ahead, records streamed)", () => {
   const ssSockets = () => {
     const sockets = new Map<string, string>();
-    for (const line of ns.run("ss", ["-tanH"]).stdout.split("\n")) {
-      const f = line.trim().split(/\s+/);
+    for (const line of ssLines(ns, ["-tanH"])) {
+      const f = line.split(/\s+/);
       if (f.length >= 5) sockets.set(key(f[3]!, f[4]!), SS_STATES[f[0]!] ?? f[0]!);
     }
     return sockets;
@@ -134,8 +134,7 @@ describe("8000 sockets without owners (tables read ahead, records streamed)", ()
   it("summary counts each state as ss does", () => {
     const result = runTcpstat(["summary", "--json"], { netns: ns });
     expect(result.status).toBe(0);
-    const counts: Record<string, number> = {};
-    for (const state of ssSockets().values()) counts[state] = (counts[state] ?? 0) + 1;
+    const counts = ssStateCounts(ns);
     const { tcp } = JSON.parse(result.stdout) as { tcp: { total: number; states: Record<string, number> } };
     expect(Object.fromEntries(Object.entries(tcp.states).filter(([, n]) => n > 0))).toEqual(counts);
     expect(tcp.total).toBeGreaterThanOrEqual(8000);

@@ -2,7 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { lineFrom } from "../helpers/child-output.js";
 import { createNetns, type Netns } from "../helpers/netns.js";
-import { SS_STATES } from "./reference-tools.js";
+import { ssLines } from "./reference-tools.js";
 
 const SCRIPT = fileURLToPath(new URL("./pathology-scenarios.py", import.meta.url));
 
@@ -53,28 +53,6 @@ export async function startPathology(name: string, count?: number, setup: string
   }
 }
 
-
-/** The lines `ss ARGS` prints in the namespace, trimmed, blank ones dropped; throws if ss fails. */
-export function ssLines(ns: Netns, args: readonly string[]): string[] {
-  const r = ns.run("ss", args);
-  if (r.status !== 0) throw new Error(`ss ${args.join(" ")} failed: ${r.stderr}`);
-  return r.stdout
-    .split("\n")
-    .map((l) => l.trim())
-    .filter((l) => l !== "");
-}
-
-/** Counts per canonical state from `ss -tanH [filter]` run in the namespace. */
-export function ssStateCounts(ns: Netns, filter: string[] = []): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const line of ssLines(ns, ["-tanH", ...filter])) {
-    const word = line.split(/\s+/)[0]!;
-    const state = SS_STATES[word];
-    if (!state) throw new Error(`unknown ss state '${word}'`);
-    counts[state] = (counts[state] ?? 0) + 1;
-  }
-  return counts;
-}
 
 /** Number of sockets `ss -tanH ARGS` lists (with a `state` filter ss drops the state column). */
 export function ssCount(ns: Netns, args: string[]): number {

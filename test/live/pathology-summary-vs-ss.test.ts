@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runTcpstat } from "../helpers/cli.js";
 import { SummarySchema, type Summary } from "../../src/model/report.js";
 import { TCP_STATES } from "../../src/model/state.js";
-import { ssCount, ssStateCounts } from "./pathology-helpers.js";
+import { ssCount } from "./pathology-helpers.js";
+import { ssStateCounts } from "./reference-tools.js";
 import { BASES, NODE_PORT, startScenario, type Scenario } from "./scenario.js";
 
 /**

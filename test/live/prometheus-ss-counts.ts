@@ -1,5 +1,5 @@
 import type { Netns } from "../helpers/netns.js";
-import { ssLines } from "./pathology-helpers.js";
+import { ssLines } from "./reference-tools.js";
 import { SS_STATES } from "./reference-tools.js";
 
 /**

@@ -10,6 +10,8 @@
  *   tcp6  0  0 :::13000   :::*   LISTEN   9249/python3  off (0.00/0/0)
  */
 
+import type { Netns } from "../helpers/netns.js";
+
 export interface RefSocket {
   proto: "tcp" | "udp";
   family: "ipv4" | "ipv6";
@@ -168,3 +170,25 @@ export const socketKey = (s: {
   remoteAddress: string | null;
   remotePort: number | null;
 }) => `${s.proto} ${s.localAddress}:${s.localPort} -> ${s.remoteAddress ?? "*"}:${s.remotePort ?? "*"}`;
+
+/** The lines `ss ARGS` prints in the namespace, trimmed, blank ones dropped; throws if ss fails. */
+export function ssLines(ns: Netns, args: readonly string[]): string[] {
+  const r = ns.run("ss", args);
+  if (r.status !== 0) throw new Error(`ss ${args.join(" ")} failed: ${r.stderr}`);
+  return r.stdout
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "");
+}
+
+/** Counts per canonical state from `ss -tanH [filter]` run in the namespace. */
+export function ssStateCounts(ns: Netns, filter: string[] = []): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const line of ssLines(ns, ["-tanH", ...filter])) {
+    const word = line.split(/\s+/)[0]!;
+    const state = SS_STATES[word];
+    if (!state) throw new Error(`unknown ss state '${word}'`);
+    counts[state] = (counts[state] ?? 0) + 1;
+  }
+  return counts;
+}

@@ -4,6 +4,7 @@ import type { SocketRecord } from "../../src/model/socket.js";
 import { parseProcNet, ProcNetParser, type ByteOrder } from "../../src/sources/linux-procfs/parse-proc-net.js";
 import { addressText } from "./address-oracle.js";
 import { anyText, document, expectSound, mutated, runs } from "./harness.js";
+import { memoryOutput } from "../helpers/memory-output.js";
 
 /**
  * /proc/net/{tcp,tcp6,udp,udp6} under random and hostile input. Rows are written here the way
@@ -252,32 +253,8 @@ describe("parseProcNet: counterexamples fast-check found, kept as examples", () 
  * through the ordinary renderers, and the problems the same.
  */
 describe("rows written straight as JSON", () => {
-  // The last name makes a row bigger than the collector's buffer: written as its record's text.
+  // The last name makes a row bigger than the output's buffer: written as its record's text.
   const NAMES = ["root", "dä mon", 'q"uote', "back\\slash", "\u001b[2J", "\ud800", "日本", "x".repeat(5000)];
-  /** What an OutputStream collects: its buffer flushed whenever room is asked and missing. */
-  function collector(size = 4096) {
-    const chunks: Buffer[] = [];
-    const out = {
-      buf: Buffer.alloc(size),
-      used: 0,
-      room(bytes: number) {
-        if (bytes > out.buf.length - out.used) {
-          chunks.push(Buffer.from(out.buf.subarray(0, out.used)));
-          out.used = 0;
-          if (bytes > out.buf.length) out.buf = Buffer.alloc(bytes);
-        }
-      },
-      write(text: string) {
-        out.room(Buffer.byteLength(text));
-        out.used += out.buf.write(text, out.used);
-      },
-      drained: () => undefined,
-      close: async () => {},
-      text: () => Buffer.concat([...chunks, out.buf.subarray(0, out.used)]).toString(),
-    };
-    return out;
-  }
-
   for (const kind of ["json", "ndjson"] as const) {
     it(`${kind}: the bytes of the records, each row's user name included`, async () => {
       const { JsonStream } = await import("../../src/format/json-stream.js");
@@ -291,7 +268,7 @@ describe("rows written straight as JSON", () => {
           const bytes = Buffer.from(text, "latin1"); // as the live reader hands them over
           const records = parseProcNet(bytes, { proto: "tcp" });
           for (const r of records.records) if (r.uid !== null) r.user = userOf(r.uid);
-          const out = collector();
+          const out = memoryOutput(4096);
           const json = new JsonStream(kind, out);
           const parser = new ProcNetParser({
             proto: "tcp",
