@@ -24,7 +24,8 @@ import { STATE_MEANING, paint, paintHeader } from "./style.js";
  * ("127.0.0.1:", "[::1]:"), and the column widths are kept up to date as sockets come:
  * all of that happens while the kernel is still printing its tables. What is left once
  * they are read runs once, in code V8 has not optimized yet, so it is kept to a few tight
- * loops: a radix sort of the indexes, then each line written byte by byte.
+ * loops: one native sort of a number per socket (order()), then each line written as bytes
+ * by a small function (putLine) that V8 optimizes early.
  */
 export class SocketTable {
   private n = 0;
@@ -53,12 +54,13 @@ export class SocketTable {
   private readonly widths: number[];
 
   /**
-   * With `timers`, each socket's timer is kept for the Timer column (netstat -o). `exact`:
-   * the largest integer the sort's keys may reach (2^53; smaller in tests of the fallback).
+   * With `timers`, each socket's timer is kept for the Timer column (netstat -o). `limits`
+   * (smaller in tests of the other ways to sort): the bits of the one-sort key, and the
+   * largest integer the two sorts' keys may reach.
    */
   constructor(
     private readonly withTimers: boolean,
-    private readonly exact = Number.MAX_SAFE_INTEGER,
+    private readonly limits = { keyBits: 64, exact: Number.MAX_SAFE_INTEGER },
   ) {
     this.widths = TABLE_HEAD.map((h) => h.length);
     if (withTimers) this.widths.push("Timer".length);
@@ -146,46 +148,71 @@ export class SocketTable {
   /**
    * Socket indexes in renderTable's order (compareSockets): protocol, listeners first, local
    * port, local address, peer port, peer address; ties in the order read. The distinct
-   * addresses are ranked once by compareAddressText; then two sorts, the peer's key first,
-   * of numbers that end in the socket's place so far (so each sort keeps ties in that
-   * order): typed-array sorts without a comparator, which run natively. This runs once, in
-   * code V8 has not optimized: a comparator, or a radix sort in JavaScript, took 30-50 ms
-   * at 100k sockets where these take a few.
+   * addresses are ranked once by compareAddressText; each socket then gets one number that
+   * sorts like it, ending in its place (so ties keep the order read), and a typed array of
+   * them is sorted without a comparator, natively. This runs once, in code V8 has not
+   * optimized: a comparator, or a radix sort in JavaScript, took 30-50 ms at 100k sockets.
+   *
+   * The number is a 64-bit integer when the fields fit: [group: 2 bits][local port: 16]
+   * [local address rank][peer port + 1: 17][peer address rank][place], one sort of a
+   * BigUint64Array (written as 32-bit halves: no BigInt is made). With more distinct
+   * addresses than that leaves room for, two sorts of doubles do it, the peer's key first.
    */
   private order(): Uint32Array {
     const n = this.n;
-    const rank = (of: Int32Array) => {
-      const used = new Uint8Array(this.hosts.length);
-      for (let i = 0; i < n; i++) used[of[i]!] = 1;
-      const hosts = [...this.hosts.keys()].filter((h) => used[h] === 1).sort((a, b) => compareAddressText(this.hosts[a]!.address, this.hosts[b]!.address));
-      const ranks = new Float64Array(this.hosts.length);
-      let r = 0;
-      for (let k = 1; k < hosts.length; k++) {
-        if (compareAddressText(this.hosts[hosts[k - 1]!]!.address, this.hosts[hosts[k]!]!.address) !== 0) r++;
-        ranks[hosts[k]!] = r;
-      }
-      return { ranks, span: r + 1 };
-    };
-    const remote = rank(this.remote);
-    const local = rank(this.local);
+    const { kind, local, remote, localPort, remotePort } = this;
+    // One ranking for local and peer addresses: equal texts share a rank.
+    const sorted = [...this.hosts.keys()].sort((a, b) => compareAddressText(this.hosts[a]!.address, this.hosts[b]!.address));
+    const ranks = new Float64Array(this.hosts.length);
+    let span = 1;
+    for (let k = 1; k < sorted.length; k++) {
+      if (compareAddressText(this.hosts[sorted[k - 1]!]!.address, this.hosts[sorted[k]!]!.address) !== 0) span++;
+      ranks[sorted[k]!] = span - 1;
+    }
     const listen = STATE_INDEX.LISTEN! + 1;
+    /** Protocol, then listeners first: 0 to 3. */
+    const group = (k: number) => ((k & 1) << 1) | (k >> 2 === listen ? 0 : 1);
+    const [hostBits, placeBits] = [bitsFor(span), bitsFor(n)];
+    const lowBits = 17 + hostBits + placeBits;
+    if (18 + hostBits + lowBits <= this.limits.keyBits) {
+      const keys = new BigUint64Array(n);
+      const halves = new Uint32Array(keys.buffer, 0, 2 * n); // per key: low word, high word (little-endian)
+      const [hostScale, placeScale] = [2 ** hostBits, 2 ** placeBits];
+      for (let i = 0; i < n; i++) {
+        const k = kind[i]!;
+        const high = (group(k) * 65536 + localPort[i]!) * hostScale + ranks[local[i]!]!; // < 2^(18 + hostBits)
+        const low = ((remotePort[i]! + 1) * hostScale + ranks[remote[i]!]!) * placeScale + i; // < 2^lowBits
+        // high * 2^lowBits + low, as two 32-bit words.
+        if (lowBits >= 32) {
+          halves[2 * i] = low % WORD;
+          halves[2 * i + 1] = high * 2 ** (lowBits - 32) + Math.floor(low / WORD);
+        } else {
+          const fits = 2 ** (32 - lowBits);
+          halves[2 * i] = (high % fits) * 2 ** lowBits + low;
+          halves[2 * i + 1] = Math.floor(high / fits);
+        }
+      }
+      keys.sort();
+      const order = new Uint32Array(n);
+      for (let j = 0; j < n; j++) order[j] = halves[2 * j]! % placeScale;
+      return order;
+    }
     const peerKey = new Float64Array(n);
     const localKey = new Float64Array(n);
     for (let i = 0; i < n; i++) {
-      const k = this.kind[i]!;
-      peerKey[i] = (this.remotePort[i]! + 1) * remote.span + remote.ranks[this.remote[i]!]!;
-      localKey[i] = ((((k & 1) << 1) | (k >> 2 === listen ? 0 : 1)) * 65536 + this.localPort[i]!) * local.span + local.ranks[this.local[i]!]!;
+      peerKey[i] = (remotePort[i]! + 1) * span + ranks[remote[i]!]!;
+      localKey[i] = (group(kind[i]!) * 65536 + localPort[i]!) * span + ranks[local[i]!]!;
     }
     let order = new Uint32Array(n);
     for (let i = 0; i < n; i++) order[i] = i;
     const keys = new Float64Array(n);
     for (const [key, max] of [
-      [peerKey, 65537 * remote.span],
-      [localKey, 4 * 65536 * local.span],
+      [peerKey, 65537 * span],
+      [localKey, 4 * 65536 * span],
     ] as const) {
       // key * n + place must stay an exact integer; past that (millions of distinct
       // addresses), a comparison sort does the same.
-      if (max * n > this.exact) {
+      if (max * n > this.limits.exact) {
         const place = new Uint32Array(n);
         for (let j = 0; j < n; j++) place[order[j]!] = j;
         order = order.sort((a, b) => key[a]! - key[b]! || place[a]! - place[b]!);
@@ -210,108 +237,69 @@ export class SocketTable {
     const n = this.n;
     const widths = this.widths;
     // Owners' names are the only text from the system (sources that hand records over).
-    const owners = [...this.owners.values()];
-    const width = await widthOf(owners, (o) => o.process);
+    const width = await widthOf([...this.owners.values()], (o) => o.process);
     const names = new Map<string, { text: Uint8Array; width: number }>();
-    const nameOf = (raw: string) => {
+    const owners = new Map<number, LineOwner>();
+    for (const [i, { pid, process }] of this.owners) {
+      const raw = process ?? "";
       let name = names.get(raw);
       if (name === undefined) {
         const text = escapeControl(raw);
         names.set(raw, (name = { text: Buffer.from(text), width: width(text) }));
       }
-      return name;
-    };
-    for (const o of owners) widths[6] = Math.max(widths[6]!, digits(o.pid) + 1 + nameOf(o.process ?? "").width);
+      owners.set(i, { pid, name: name.text, pad: 0, width: digits(pid) + 1 + name.width });
+      widths[6] = Math.max(widths[6]!, digits(pid) + 1 + name.width);
+    }
+    for (const owner of owners.values()) owner.pad = widths[6]! - owner.width + 1; // to the column's end, and the join
 
     // Every cell is followed by its padding and one space (the join); the last by its padding.
     const cell = (c: number, text: string, shown = text) => Buffer.from(`${shown}${" ".repeat(widths[c]! - text.length + 1)} `);
-    const protos = ["tcp", "udp", "tcp6", "udp6"].map((p) => cell(0, p));
     // Made for the states present only: the column is as wide as the widest of those.
     const states: Buffer[] = [];
     for (let code = 0; code <= TCP_STATES.length; code++) {
       const s = code === 0 ? "" : TCP_STATES[code - 1]!;
       if (s.length <= widths[5]!) states[code] = cell(5, s, code === 0 || chalk.level === 0 ? s : paint(chalk, STATE_MEANING[s as TcpState], s));
     }
-    const noOwner = Buffer.from(`-${" ".repeat(widths[6]!)}`);
-    const hosts = this.hosts;
+    const line: LineParts = {
+      kind: this.kind,
+      recvQ: this.recvQ,
+      sendQ: this.sendQ,
+      local: this.local,
+      remote: this.remote,
+      localPort: this.localPort,
+      remotePort: this.remotePort,
+      hosts: this.hosts,
+      protos: ["tcp", "udp", "tcp6", "udp6"].map((p) => cell(0, p)),
+      states,
+      // Each column's width plus its join, after the cells that are padded by count.
+      ends: [widths[1]! + 2, widths[2]! + 2, widths[3]! + 2, widths[4]! + 2],
+      owners,
+      noOwner: Buffer.from(`-${" ".repeat(widths[6]!)}`),
+      timers: this.withTimers ? this.timers : null,
+      timerWidth: this.withTimers ? widths[7]! : 0,
+      spaces: 0,
+    };
 
     out.write(`${[...TABLE_HEAD, ...(this.withTimers ? ["Timer"] : [])].map((h, c) => `${paintHeader(chalk, h)}${" ".repeat(widths[c]! - h.length + 1)}`).join(" ")}\n`);
     // The most a line takes but for an owner's name and a timer: asked for at once, with
     // theirs, so that each line goes out whole (a SIGTERM ends the run between flushes).
-    let most = 64;
+    let most = 64 + 3 * line.timerWidth;
     for (let c = 0; c < 7; c++) most += 3 * widths[c]! + 2;
-
-    const [w1, w2, w3, w4] = [widths[1]! + 2, widths[2]! + 2, widths[3]! + 2, widths[4]! + 2];
-    // The columns in locals: this loop runs once, before V8 has optimized it, where every
-    // property read costs.
-    const { kind, recvQ, sendQ, local, remote, localPort, remotePort } = this;
-    const ownerOf = this.owners;
+    line.spaces = most;
     const order = this.order();
     let scratch = Buffer.alloc(0); // where lines too long for the buffer are made
     for (let j = 0; j < n; j++) {
       const i = order[j]!;
-      const owner = ownerOf.size === 0 ? undefined : ownerOf.get(i);
-      const name = owner === undefined ? undefined : nameOf(owner.process ?? "");
-      const need = most + (name === undefined ? 0 : name.text.length) + (this.withTimers ? 3 * widths[7]! : 0);
-      // A line longer than the buffer (a hostile process name, and the padding of every
-      // other line to its width) is made apart and written as text.
-      const direct = need <= out.buf.length;
-      if (direct) out.room(need);
-      else if (scratch.length < need) scratch = Buffer.allocUnsafe(need);
-      const b = direct ? out.buf : scratch;
-      let at = direct ? out.used : 0;
-      const k = kind[i]!;
-      const p = protos[k & 3]!;
-      b.set(p, at);
-      at += p.length;
-      // Recv-Q, Send-Q: digits (or "-"), then spaces to the column's end and the join.
-      let end = at + w1;
-      const rq = recvQ[i]!;
-      if (rq < 0) b[at++] = DASH;
-      else at = writeUint(b, at, rq);
-      while (at < end) b[at++] = SPACE;
-      end = at + w2;
-      const sq = sendQ[i]!;
-      if (sq < 0) b[at++] = DASH;
-      else at = writeUint(b, at, sq);
-      while (at < end) b[at++] = SPACE;
-      // Local and peer endpoint: the address's bytes, the port (or "*"), the padding
-      // (columns are counted in characters, the address's bytes may be more).
-      const lh = hosts[local[i]!]!;
-      end = at + w3 + lh.bytes.length - lh.length;
-      b.set(lh.bytes, at);
-      at = writeUint(b, at + lh.bytes.length, localPort[i]!);
-      while (at < end) b[at++] = SPACE;
-      const rh = hosts[remote[i]!]!;
-      const rp = remotePort[i]!;
-      end = at + w4 + rh.bytes.length - rh.length;
-      b.set(rh.bytes, at);
-      at += rh.bytes.length;
-      if (rp < 0) b[at++] = STAR;
-      else at = writeUint(b, at, rp);
-      while (at < end) b[at++] = SPACE;
-      const s = states[k >> 2]!;
-      b.set(s, at);
-      at += s.length;
-      if (owner === undefined || name === undefined) {
-        b.set(noOwner, at);
-        at += noOwner.length;
+      const need = most + (owners.size === 0 ? 0 : (owners.get(i)?.name.length ?? 0));
+      if (need <= out.buf.length) {
+        out.room(need);
+        out.used = putLine(out.buf, out.used, i, line);
       } else {
-        at = writeUint(b, at, owner.pid);
-        b[at++] = SLASH;
-        b.set(name.text, at);
-        at += name.text.length;
-        for (let pad = widths[6]! - digits(owner.pid) - name.width; pad > 0; pad--) b[at++] = SPACE;
+        // A line longer than the buffer (a hostile process name, and the padding of every
+        // other line to its width) is made apart and written as text.
+        if (scratch.length < need) scratch = Buffer.allocUnsafe(need);
+        out.write(scratch.toString("utf8", 0, putLine(scratch, 0, i, line)));
       }
-      if (this.withTimers) {
-        const timer = formatTimer(this.timers[i]!);
-        b[at++] = SPACE;
-        for (let c = 0; c < timer.length; c++) b[at++] = timer.charCodeAt(c);
-        for (let pad = widths[7]! - timer.length + 1; pad > 0; pad--) b[at++] = SPACE;
-      }
-      b[at++] = LF;
-      if (direct) out.used = at;
-      else out.write((b as Buffer).toString("utf8", 0, at));
       if (j % BATCH === BATCH - 1) {
         const behind = out.drained();
         if (behind) await behind;
@@ -320,11 +308,104 @@ export class SocketTable {
   }
 }
 
+/** An owner's cell: pid, "/", name (`width` columns in all), then `pad` spaces to the next cell. */
+interface LineOwner {
+  pid: number;
+  name: Uint8Array;
+  width: number;
+  pad: number;
+}
+
+/** The columns and the ready-made cells that putLine writes a line from. */
+interface LineParts {
+  kind: Uint8Array;
+  recvQ: Float64Array;
+  sendQ: Float64Array;
+  local: Int32Array;
+  remote: Int32Array;
+  localPort: Int32Array;
+  remotePort: Int32Array;
+  hosts: ReadonlyArray<{ bytes: Uint8Array; length: number }>;
+  protos: Uint8Array[];
+  states: Uint8Array[];
+  ends: readonly [number, number, number, number];
+  owners: ReadonlyMap<number, LineOwner>;
+  noOwner: Uint8Array;
+  timers: ReadonlyArray<Timer | null> | null;
+  timerWidth: number;
+  /** Bytes to fill with spaces before a line is written: as many as any line but for an owner's name takes. */
+  spaces: number;
+}
+
+/**
+ * Writes socket i's line into b at `at`; returns where it ends. A function of its own, and
+ * small, so that V8 optimizes it after a few thousand lines: written inline in writeTo's
+ * loop it waited for the whole of writeTo to be compiled, most of the table later.
+ */
+function putLine(b: Uint8Array, at: number, i: number, line: LineParts): number {
+  const owner = line.owners.size === 0 ? undefined : line.owners.get(i);
+  // Spaces first, in one native fill: each cell's padding is then a jump to its end.
+  b.fill(SPACE, at, at + line.spaces + (owner === undefined ? 0 : owner.name.length));
+  const k = line.kind[i]!;
+  at = put(b, at, line.protos[k & 3]!);
+  // Recv-Q, Send-Q: digits (or "-"), then spaces to the column's end and the join.
+  let end = at + line.ends[0];
+  const rq = line.recvQ[i]!;
+  if (rq < 0) b[at] = DASH;
+  else writeUint(b, at, rq);
+  at = end;
+  end += line.ends[1];
+  const sq = line.sendQ[i]!;
+  if (sq < 0) b[at] = DASH;
+  else writeUint(b, at, sq);
+  at = end;
+  // Local and peer endpoint: the address's bytes, the port (or "*"), the padding
+  // (columns are counted in characters, the address's bytes may be more).
+  const lh = line.hosts[line.local[i]!]!;
+  end = at + line.ends[2] + lh.bytes.length - lh.length;
+  writeUint(b, put(b, at, lh.bytes), line.localPort[i]!);
+  at = end;
+  const rh = line.hosts[line.remote[i]!]!;
+  const rp = line.remotePort[i]!;
+  end = at + line.ends[3] + rh.bytes.length - rh.length;
+  at = put(b, at, rh.bytes);
+  if (rp < 0) b[at] = STAR;
+  else writeUint(b, at, rp);
+  at = put(b, end, line.states[k >> 2]!);
+  if (owner === undefined) at = put(b, at, line.noOwner);
+  else {
+    at = writeUint(b, at, owner.pid);
+    b[at++] = SLASH;
+    at = put(b, at, owner.name);
+    at += owner.pad;
+  }
+  if (line.timers !== null) {
+    const timer = formatTimer(line.timers[i]!);
+    b[at++] = SPACE;
+    for (let c = 0; c < timer.length; c++) b[at++] = timer.charCodeAt(c);
+    at += line.timerWidth - timer.length + 1;
+  }
+  b[at++] = LF;
+  return at;
+}
+
+/** Copies the few bytes of a cell (a loop: cheaper than set() for so few, once optimized). */
+function put(b: Uint8Array, at: number, bytes: Uint8Array): number {
+  for (let q = 0; q < bytes.length; q++) b[at + q] = bytes[q]!;
+  return at + bytes.length;
+}
+
 const STATE_INDEX: Readonly<Partial<Record<TcpState, number>>> = Object.fromEntries(TCP_STATES.map((s, i) => [s, i]));
 /** Lines between two looks at the reader of the output. */
 const BATCH = 512;
+const WORD = 2 ** 32;
 const SPACE = 0x20;
 const DASH = 0x2d;
 const STAR = 0x2a;
 const SLASH = 0x2f;
 const LF = 0x0a;
+
+/** Bits that hold the numbers 0 .. count - 1. */
+function bitsFor(count: number): number {
+  return count <= 1 ? 0 : 32 - Math.clz32(count - 1);
+}
