@@ -1,3 +1,4 @@
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -81,6 +82,33 @@ describe("reading the later tables ahead in a thread", () => {
     }
   });
 
+  it("hands the first table over to the thread at a line's start while reading it", async () => {
+    // The first table comes through a pipe in three parts, half a second apart: this thread
+    // reads the first two (the reader thread starts meanwhile), then hands the file over,
+    // and the thread reads the third. Parts end on line ends, as reads of /proc do.
+    const root = mkdtempSync(join(tmpdir(), "tcpstat-handover-"));
+    try {
+      mkdirSync(join(root, "net"));
+      const fifo = join(root, "net", "tcp");
+      expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
+      const parts = [lines.slice(0, 2000), lines.slice(2000, 4000), lines.slice(4000)].map((part, i) => {
+        const file = join(root, `part${i}`);
+        writeFileSync(file, `${part.join("\n")}\n`);
+        return file;
+      });
+      const writer = spawn("sh", ["-c", 'exec > "$0"; cat "$1"; sleep 0.5; cat "$2"; sleep 0.5; cat "$3"', fifo, ...parts], { stdio: "ignore" });
+      const written = new Promise((resolve) => writer.once("close", resolve));
+      const threaded = await readTablesAhead({ protos: ["tcp"], families: ["ipv4"], owners: false, procRoot: root, etcRoot: root });
+      expect(await written).toBe(0);
+      const whole = parseProcNet(`${lines.join("\n")}\n`, { proto: "tcp", source: fifo });
+      expect(threaded.records).toHaveLength(6000 - 6);
+      expect(threaded.records).toEqual(whole.records);
+      expect(threaded.problems).toEqual(whole.problems);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it("fails like the read in this thread when a later table cannot be read", async () => {
     mkdirSync(join(ahead, "net", "udp6"));
     try {
@@ -89,6 +117,23 @@ describe("reading the later tables ahead in a thread", () => {
       await expect(readTablesAhead(all)).rejects.toMatchObject({ code: "EISDIR" });
     } finally {
       rmSync(join(ahead, "net", "udp6"), { recursive: true });
+    }
+  });
+
+  it("fails like the read in this thread when the first table cannot be read, and reads on when it is missing", async () => {
+    const root = mkdtempSync(join(tmpdir(), "tcpstat-first-"));
+    try {
+      mkdirSync(join(root, "net", "tcp"), { recursive: true }); // read here fails: the thread reads it again and says why
+      writeFileSync(join(root, "net", "udp"), text);
+      const all = { protos: ["tcp", "udp"] as const, families: ["ipv4"] as const, owners: false, procRoot: root, etcRoot: root };
+      expect(() => readTables(all)).toThrow(expect.objectContaining({ code: "EISDIR" }));
+      await expect(readTablesAhead(all)).rejects.toMatchObject({ code: "EISDIR" });
+      rmSync(join(root, "net", "tcp"), { recursive: true }); // missing: the thread says so, and reads udp
+      const threaded = await readTablesAhead(all);
+      expect(threaded.records).toHaveLength(6001 - 6);
+      expect(threaded).toEqual(readTables(all));
+    } finally {
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });

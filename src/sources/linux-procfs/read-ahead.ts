@@ -1,3 +1,5 @@
+import { closeSync, openSync, readSync } from "node:fs";
+import { createRequire } from "node:module";
 import { readLineChunks } from "./read-lines.js";
 
 /**
@@ -13,6 +15,10 @@ import { readLineChunks } from "./read-lines.js";
  *   for (let piece = await tcp.next(); piece; piece = await tcp.next()) parser.push(piece.bytes, piece.length);
  *   tcp.found                                 // false when the file does not exist
  *
+ * A thread takes some 30 ms to start, as long as the kernel takes for 15,000 rows: until it
+ * is up, this thread reads the first table itself, then hands the open file over and the
+ * thread reads on from there (the pieces read here come first).
+ *
  * A piece is valid until the next call to next(): then its slot goes back to the reader.
  * The slots are shared memory (SharedArrayBuffer), not messages: handing over 15 MB of new
  * buffers as messages cost this thread 50 ms of garbage collection. The reader is a few
@@ -21,8 +27,8 @@ import { readLineChunks } from "./read-lines.js";
  * read in this thread instead.
  */
 
-/** Slots and their size: the reader runs at most 2 MiB (about 13,000 rows) ahead. */
-const SLOTS = 8;
+/** Slots and their size: the reader runs at most 4 MiB (about 26,000 rows) ahead. */
+const SLOTS = 16;
 const SLOT = 1 << 18;
 
 // Per slot k, three Int32 in `control` at 3k: state (FREE, or what the slot holds), byte
@@ -34,12 +40,25 @@ const END = 2; // the table is read
 const MISSING = 3; // ENOENT
 const FAILED = 4; // a read error, sent as a message: { table, error, code }
 
+// The hand-over of the first table, two Int32 after the slots': its state, and the file
+// descriptor. The reader says UP once it runs and waits for one of the other three.
+const STARTING = 0;
+const UP = 1;
+const GO_ON = 2; // read table 0 on from the descriptor (at a line's start)
+const READ = 3; // table 0 was read to its end here: begin with table 1
+const OPEN_IT = 4; // table 0 could not be opened here: open it as the others
+
 const READER = `(() => {
 const { closeSync, openSync, readSync } = require("node:fs");
 const { parentPort, workerData } = require("node:worker_threads");
 const { paths, control, bytes, slots, slot } = workerData;
 const ctl = new Int32Array(control);
 const mem = new Uint8Array(bytes);
+const H = 3 * slots; // the hand-over (the first table may be read already)
+Atomics.compareExchange(ctl, H, ${STARTING}, ${UP});
+Atomics.notify(ctl, H);
+for (let s; (s = Atomics.load(ctl, H)) === ${UP}; ) Atomics.wait(ctl, H, s);
+const handed = Atomics.load(ctl, H);
 let k = 0;
 const take = () => {
   for (let s; (s = Atomics.load(ctl, 3 * k)) !== ${FREE}; ) Atomics.wait(ctl, 3 * k, s);
@@ -62,8 +81,9 @@ const fail = (table, error) => {
   mark(${FAILED}, table);
 };
 for (const [table, path] of paths.entries()) {
-  let fd;
-  try {
+  if (table === 0 && handed === ${READ}) continue;
+  let fd = table === 0 && handed === ${GO_ON} ? ctl[H + 1] : -1;
+  if (fd < 0) try {
     fd = openSync(path, "r");
   } catch (error) {
     if (error.code !== "ENOENT") return fail(table, error);
@@ -118,11 +138,10 @@ export interface AheadRead {
  * readAhead() for the same files, stopped by one for others. Until taken, its thread keeps
  * nobody alive: a run that never reads sockets (a usage error) ends as it would have.
  */
-let early: { key: string; reads: Promise<AheadRead[]> } | undefined;
+let early: { key: string; reads: AheadRead[] } | undefined;
 
 export function readAheadEarly(paths: readonly string[]): void {
   early = { key: paths.join("\n"), reads: startReader(paths, true) };
-  early.reads.catch(() => {}); // a failure shows when the reads are used
 }
 
 /** One reader thread for the files, in order; a read for each, to be drained in order. */
@@ -130,27 +149,34 @@ export async function readAhead(paths: readonly string[]): Promise<AheadRead[]> 
   const started = early;
   early = undefined;
   if (started?.key === paths.join("\n")) {
-    const reads = await started.reads;
-    reads[0]?.keep();
-    return reads;
+    started.reads[0]?.keep();
+    return started.reads;
   }
-  if (started) void started.reads.then((reads) => reads[0]?.stop(), () => {});
+  started?.reads[0]?.stop();
   return startReader(paths, false);
 }
 
-async function startReader(paths: readonly string[], unref: boolean): Promise<AheadRead[]> {
+function startReader(paths: readonly string[], unref: boolean): AheadRead[] {
   if (paths.length === 0) return [];
-  const { Worker } = await import("node:worker_threads"); // only big tables get here
-  const control = new SharedArrayBuffer(3 * 4 * SLOTS);
+  // Only big tables get here: loaded now, and at once (an import would wait for a later turn).
+  const { Worker } = createRequire(import.meta.url)("node:worker_threads") as typeof import("node:worker_threads");
+  const control = new SharedArrayBuffer(4 * (3 * SLOTS + 2));
   const bytes = new SharedArrayBuffer(SLOTS * SLOT);
   const ctl = new Int32Array(control);
   let worker: InstanceType<typeof Worker>;
   try {
-    worker = new Worker(READER, { eval: true, workerData: { paths, control, bytes, slots: SLOTS, slot: SLOT }, resourceLimits: { maxYoungGenerationSizeMb: 1, stackSizeMb: 1 } });
+    worker = new Worker(READER, {
+      eval: true,
+      workerData: { paths, control, bytes, slots: SLOTS, slot: SLOT },
+      resourceLimits: { maxYoungGenerationSizeMb: 1, stackSizeMb: 1 },
+      // It closes the descriptor handed over to it, which it did not open.
+      trackUnmanagedFds: false,
+    });
   } catch {
     return paths.map(readHere);
   }
   if (unref) worker.unref();
+  const first = readUntilUp(paths[0]!, ctl, 3 * SLOTS);
   let readError: Error | undefined; // a read failed: its slot says FAILED
   let died: Error | undefined; // the thread itself failed
   let wake: (() => void) | undefined;
@@ -187,8 +213,15 @@ async function startReader(paths: readonly string[], unref: boolean): Promise<Ah
     let found = true;
     let pieces = 0;
     let fallback: AheadRead | undefined; // the thread died before it read this file: read it here
+    const here = table === 0 ? first.pieces : [];
     const next = async (): Promise<{ bytes: Buffer; length: number } | null> => {
       release();
+      const piece = here.shift();
+      if (piece) {
+        pieces++;
+        return piece;
+      }
+      if (table === 0 && first.state === READ) return null;
       if (fallback) {
         const piece = await fallback.next();
         found = fallback.found;
@@ -227,6 +260,60 @@ async function startReader(paths: readonly string[], unref: boolean): Promise<Ah
     };
   });
 }
+
+/**
+ * Reads the first table here while the reader thread starts, and hands the file over once
+ * the thread is UP (at a line's start), or says it is READ to its end, or, if it cannot be
+ * opened here, tells the thread to OPEN_IT (a missing file is reported there, as for the others).
+ */
+function readUntilUp(path: string, ctl: Int32Array, at: number): { pieces: Array<{ bytes: Buffer; length: number }>; state: number } {
+  const pieces: Array<{ bytes: Buffer; length: number }> = [];
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    Atomics.store(ctl, at, OPEN_IT);
+    Atomics.notify(ctl, at);
+    return { pieces, state: OPEN_IT };
+  }
+  let state = GO_ON;
+  try {
+    let b = Buffer.allocUnsafe(SLOT);
+    let n = 0;
+    // A read of /proc gives whole lines when it has a page to fill: each read gets more, and
+    // the thread takes over only after a line's end.
+    while (Atomics.load(ctl, at) === STARTING || (n > 0 && b[n - 1] !== LF)) {
+      if (SLOT - n < READ_ROOM) {
+        const end = b.lastIndexOf(LF, n - 1) + 1;
+        if (end === 0) throw new Error(`${path}: a line longer than ${SLOT - READ_ROOM} bytes`);
+        pieces.push({ bytes: b, length: end });
+        const rest = b.subarray(end, n);
+        b = Buffer.allocUnsafe(SLOT);
+        n = rest.copy(b);
+      }
+      const got = readSync(fd, b, n, SLOT - n, null);
+      if (got === 0) {
+        state = READ;
+        break;
+      }
+      n += got;
+    }
+    if (n > 0) pieces.push({ bytes: b, length: n });
+  } catch {
+    // Reading here failed: the thread reads the file again from its start (and says why).
+    pieces.length = 0;
+    state = OPEN_IT;
+  }
+  if (state === GO_ON) ctl[at + 1] = fd;
+  else closeSync(fd);
+  Atomics.store(ctl, at, state);
+  Atomics.notify(ctl, at);
+  return { pieces, state };
+}
+
+/** Room left for one read here: well over the page a read of /proc fills. */
+const READ_ROOM = 1 << 16;
+const LF = 0x0a;
 
 /** Atomics.waitAsync (Node 16 and newer), not yet in TypeScript's ES2022 library. */
 interface WaitAsync {
