@@ -169,28 +169,23 @@ export class SocketTable {
       if (compareAddressText(this.hosts[sorted[k - 1]!]!.address, this.hosts[sorted[k]!]!.address) !== 0) span++;
       ranks[sorted[k]!] = span - 1;
     }
+    // By kind (see `kind`): protocol, then listeners first, as 0 to 3.
     const listen = STATE_INDEX.LISTEN! + 1;
-    /** Protocol, then listeners first: 0 to 3. */
-    const group = (k: number) => ((k & 1) << 1) | (k >> 2 === listen ? 0 : 1);
+    const group = new Float64Array(256);
+    for (let k = 0; k < 256; k++) group[k] = ((k & 1) << 1) | (k >> 2 === listen ? 0 : 1);
     const [hostBits, placeBits] = [bitsFor(span), bitsFor(n)];
-    const lowBits = 17 + hostBits + placeBits;
+    // The peer's fields and the place take the low word and more: at least 32 bits.
+    const lowBits = Math.max(32, 17 + hostBits + placeBits);
     if (18 + hostBits + lowBits <= this.limits.keyBits) {
       const keys = new BigUint64Array(n);
       const halves = new Uint32Array(keys.buffer, 0, 2 * n); // per key: low word, high word (little-endian)
-      const [hostScale, placeScale] = [2 ** hostBits, 2 ** placeBits];
+      const [hostScale, placeScale, highScale] = [2 ** hostBits, 2 ** placeBits, 2 ** (lowBits - 32)];
       for (let i = 0; i < n; i++) {
-        const k = kind[i]!;
-        const high = (group(k) * 65536 + localPort[i]!) * hostScale + ranks[local[i]!]!; // < 2^(18 + hostBits)
+        const high = (group[kind[i]!]! * 65536 + localPort[i]!) * hostScale + ranks[local[i]!]!; // < 2^(18 + hostBits)
         const low = ((remotePort[i]! + 1) * hostScale + ranks[remote[i]!]!) * placeScale + i; // < 2^lowBits
-        // high * 2^lowBits + low, as two 32-bit words.
-        if (lowBits >= 32) {
-          halves[2 * i] = low % WORD;
-          halves[2 * i + 1] = high * 2 ** (lowBits - 32) + Math.floor(low / WORD);
-        } else {
-          const fits = 2 ** (32 - lowBits);
-          halves[2 * i] = (high % fits) * 2 ** lowBits + low;
-          halves[2 * i + 1] = Math.floor(high / fits);
-        }
+        // high * 2^lowBits + low, as two 32-bit words (a Uint32Array keeps a number modulo 2^32).
+        halves[2 * i] = low;
+        halves[2 * i + 1] = high * highScale + Math.floor(low / WORD);
       }
       keys.sort();
       const order = new Uint32Array(n);
@@ -201,7 +196,7 @@ export class SocketTable {
     const localKey = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       peerKey[i] = (remotePort[i]! + 1) * span + ranks[remote[i]!]!;
-      localKey[i] = (group(kind[i]!) * 65536 + localPort[i]!) * span + ranks[local[i]!]!;
+      localKey[i] = (group[kind[i]!]! * 65536 + localPort[i]!) * span + ranks[local[i]!]!;
     }
     let order = new Uint32Array(n);
     for (let i = 0; i < n; i++) order[i] = i;
@@ -345,7 +340,7 @@ interface LineParts {
 function putLine(b: Uint8Array, at: number, i: number, line: LineParts): number {
   const owner = line.owners.size === 0 ? undefined : line.owners.get(i);
   // Spaces first, in one native fill: each cell's padding is then a jump to its end.
-  b.fill(SPACE, at, at + line.spaces + (owner === undefined ? 0 : owner.name.length));
+  fillSpaces(b, at, at + line.spaces + (owner === undefined ? 0 : owner.name.length));
   const k = line.kind[i]!;
   at = put(b, at, line.protos[k & 3]!);
   // Recv-Q, Send-Q: digits (or "-"), then spaces to the column's end and the join.
@@ -408,4 +403,10 @@ const LF = 0x0a;
 /** Bits that hold the numbers 0 .. count - 1. */
 function bitsFor(count: number): number {
   return count <= 1 ? 0 : 32 - Math.clz32(count - 1);
+}
+
+/** Uint8Array's fill, not Buffer's (which checks its arguments in JavaScript first, 100k times). */
+const typedFill = Uint8Array.prototype.fill;
+function fillSpaces(b: Uint8Array, from: number, to: number): void {
+  typedFill.call(b, SPACE, from, to);
 }
