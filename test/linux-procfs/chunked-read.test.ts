@@ -109,6 +109,36 @@ describe("reading the later tables ahead in a thread", () => {
     }
   });
 
+  it("lets the thread read the first table from its start when it is up before this thread gets to it", async () => {
+    // tcp6 comes through a pipe in two parts, half a second apart: this thread, reading it,
+    // is still at it when the reader thread starts, and the thread takes tcp from its start.
+    const root = mkdtempSync(join(tmpdir(), "tcpstat-taken-"));
+    try {
+      mkdirSync(join(root, "net"));
+      writeFileSync(join(root, "net", "tcp"), text);
+      const fifo = join(root, "net", "tcp6");
+      expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
+      const v6 = (i: number) => row(i).replace("0100007F:", "00000000000000000000000001000000:").replace("0100007F:", "00000000000000000000000001000000:");
+      const v6lines = [HEADER, ...Array.from({ length: 3000 }, (_, i) => v6(i))];
+      const parts = [v6lines.slice(0, 1500), v6lines.slice(1500)].map((part, i) => {
+        const file = join(root, `part${i}`);
+        writeFileSync(file, `${part.join("\n")}\n`);
+        return file;
+      });
+      const writer = spawn("sh", ["-c", 'exec > "$0"; cat "$1"; sleep 0.5; cat "$2"', fifo, ...parts], { stdio: "ignore" });
+      const written = new Promise((resolve) => writer.once("close", resolve));
+      const threaded = await readTablesAhead({ protos: ["tcp"], families: ["ipv4", "ipv6"], owners: false, procRoot: root, etcRoot: root });
+      expect(await written).toBe(0);
+      const tcp = parseProcNet(text, { proto: "tcp", source: join(root, "net", "tcp") });
+      const tcp6 = parseProcNet(`${v6lines.join("\n")}\n`, { proto: "tcp", source: fifo });
+      expect(tcp6.records).toHaveLength(3000);
+      expect(threaded.records).toEqual([...tcp.records, ...tcp6.records]);
+      expect(threaded.problems).toEqual(tcp.problems);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it("fails like the read in this thread when a later table cannot be read", async () => {
     mkdirSync(join(ahead, "net", "udp6"));
     try {

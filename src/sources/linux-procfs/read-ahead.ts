@@ -7,17 +7,18 @@ import { readLineChunks } from "./read-lines.js";
  *
  * At 100k sockets most of a listing's time is the kernel printing the tables: `read()` of
  * /proc/net/tcp costs some 135 ms and of tcp6 55 ms on this project's 2-core machine, time
- * in which a single thread parses nothing. A reader thread reads its tables into the slots
- * of a shared buffer, whole lines in each, and this thread parses each slot as it fills, so
- * the kernel prints rows on the other core while the ones before them are parsed.
+ * in which a single thread parses nothing. A reader thread reads the first table into the
+ * slots of a shared buffer, whole lines in each, and this thread parses each slot as it
+ * fills, so the kernel prints rows on the other core while the ones before them are parsed.
  *
  *   const [tcp, tcp6] = await readAhead(["/proc/net/tcp", "/proc/net/tcp6"]); // the thread starts now
  *   for (let piece = await tcp.next(); piece; piece = await tcp.next()) parser.push(piece.bytes, piece.length);
  *   tcp.found                                 // false when the file does not exist
  *
- * A thread takes some 30 ms to start, as long as the kernel takes for 15,000 rows: until it
- * is up, this thread reads the first table itself, then hands the open file over and the
- * thread reads on from there (the pieces read here come first).
+ * A thread takes some 30 ms to start. Meanwhile this thread reads the other tables (tcp6:
+ * the kernel prints both at once, on both cores), and then the first table until the
+ * thread is up, when it hands the open file over and the thread reads on from there. A
+ * thread up before that reads the first table from its start. Pieces read here come first.
  *
  * A piece is valid until the next call to next(): then its slot goes back to the reader.
  * The slots are shared memory (SharedArrayBuffer), not messages: handing over 15 MB of new
@@ -27,8 +28,8 @@ import { readLineChunks } from "./read-lines.js";
  * read in this thread instead.
  */
 
-/** Slots and their size: the reader runs at most 4 MiB (about 26,000 rows) ahead. */
-const SLOTS = 16;
+/** Slots and their size: the reader runs at most 8 MiB (about 50,000 rows) ahead. */
+const SLOTS = 32;
 const SLOT = 1 << 18;
 
 // Per slot k, three Int32 in `control` at 3k: state (FREE, or what the slot holds), byte
@@ -40,13 +41,16 @@ const END = 2; // the table is read
 const MISSING = 3; // ENOENT
 const FAILED = 4; // a read error, sent as a message: { table, error, code }
 
-// The hand-over of the first table, two Int32 after the slots': its state, and the file
-// descriptor. The reader says UP once it runs and waits for one of the other three.
+// Who reads the first table, two Int32 after the slots': a state, and a file descriptor.
+// From STARTING, the reader TAKES it (up first) or this thread reads it (HERE); then the
+// reader, once UP, waits for one of the last three.
 const STARTING = 0;
-const UP = 1;
-const GO_ON = 2; // read table 0 on from the descriptor (at a line's start)
-const READ = 3; // table 0 was read to its end here: begin with table 1
-const OPEN_IT = 4; // table 0 could not be opened here: open it as the others
+const TAKEN = 1; // the reader reads table 0 from its start
+const HERE = 2; // this thread is reading table 0
+const UP = 3;
+const GO_ON = 4; // read table 0 on from the descriptor (at a line's start)
+const READ = 5; // table 0 was read to its end here
+const OPEN_IT = 6; // table 0 could not be read here: open it as the others
 
 const READER = `(() => {
 const { closeSync, openSync, readSync } = require("node:fs");
@@ -54,11 +58,14 @@ const { parentPort, workerData } = require("node:worker_threads");
 const { paths, control, bytes, slots, slot } = workerData;
 const ctl = new Int32Array(control);
 const mem = new Uint8Array(bytes);
-const H = 3 * slots; // the hand-over (the first table may be read already)
-Atomics.compareExchange(ctl, H, ${STARTING}, ${UP});
-Atomics.notify(ctl, H);
-for (let s; (s = Atomics.load(ctl, H)) === ${UP}; ) Atomics.wait(ctl, H, s);
-const handed = Atomics.load(ctl, H);
+const H = 3 * slots; // who reads table 0
+let handed = Atomics.compareExchange(ctl, H, ${STARTING}, ${TAKEN});
+if (handed !== ${STARTING}) {
+  Atomics.compareExchange(ctl, H, ${HERE}, ${UP});
+  Atomics.notify(ctl, H);
+  for (let s; (s = Atomics.load(ctl, H)) === ${UP} || s === ${HERE}; ) Atomics.wait(ctl, H, s);
+  handed = Atomics.load(ctl, H);
+}
 let k = 0;
 const take = () => {
   for (let s; (s = Atomics.load(ctl, 3 * k)) !== ${FREE}; ) Atomics.wait(ctl, 3 * k, s);
@@ -167,7 +174,7 @@ function startReader(paths: readonly string[], unref: boolean): AheadRead[] {
   try {
     worker = new Worker(READER, {
       eval: true,
-      workerData: { paths, control, bytes, slots: SLOTS, slot: SLOT },
+      workerData: { paths: paths.slice(0, 1), control, bytes, slots: SLOTS, slot: SLOT },
       resourceLimits: { maxYoungGenerationSizeMb: 1, stackSizeMb: 1 },
       // It closes the descriptor handed over to it, which it did not open.
       trackUnmanagedFds: false,
@@ -176,6 +183,7 @@ function startReader(paths: readonly string[], unref: boolean): AheadRead[] {
     return paths.map(readHere);
   }
   if (unref) worker.unref();
+  const later = paths.slice(1).map(readHere);
   const first = readUntilUp(paths[0]!, ctl, 3 * SLOTS);
   let readError: Error | undefined; // a read failed: its slot says FAILED
   let died: Error | undefined; // the thread itself failed
@@ -209,65 +217,64 @@ function startReader(paths: readonly string[], unref: boolean): AheadRead[] {
     held = -1;
   };
 
-  return paths.map((path, table) => {
-    let found = true;
-    let pieces = 0;
-    let fallback: AheadRead | undefined; // the thread died before it read this file: read it here
-    const here = table === 0 ? first.pieces : [];
-    const next = async (): Promise<{ bytes: Buffer; length: number } | null> => {
-      release();
-      const piece = here.shift();
-      if (piece) {
-        pieces++;
-        return piece;
-      }
-      if (table === 0 && first.state === READ) return null;
-      if (fallback) {
-        const piece = await fallback.next();
-        found = fallback.found;
-        return piece;
-      }
-      const state = await filled();
-      if (state === FAILED && died) {
-        if (pieces > 0) throw died;
-        fallback = readHere(path);
-        return next();
-      }
-      if (state === FAILED) {
-        // The message naming the error may come just after the slot.
-        while (!readError && !died) await new Promise<void>((resolve) => (wake = resolve));
-        throw readError ?? died;
-      }
-      if (ctl[3 * k + 2] !== table) throw new Error(`read-ahead: slot ${k} holds table ${ctl[3 * k + 2]}, not ${table}`);
-      const length = ctl[3 * k + 1]!;
-      held = k;
-      k = (k + 1) % SLOTS;
-      if (state === LINES) {
-        pieces++;
-        return { bytes: slotView(held, length), length };
-      }
-      release();
-      if (state === MISSING) found = false;
-      return null;
-    };
-    return {
-      next,
-      get found() {
-        return found;
-      },
-      stop: () => void worker.terminate(),
-      keep: () => void worker.ref(),
-    };
-  });
+  const path = paths[0]!;
+  let found = true;
+  let pieces = 0;
+  let fallback: AheadRead | undefined; // the thread died before it read the file: read it here
+  const next = async (): Promise<{ bytes: Buffer; length: number } | null> => {
+    release();
+    const piece = first.pieces.shift();
+    if (piece) {
+      pieces++;
+      return piece;
+    }
+    if (first.state === READ) return null;
+    if (fallback) {
+      const piece = await fallback.next();
+      found = fallback.found;
+      return piece;
+    }
+    const state = await filled();
+    if (state === FAILED && died) {
+      if (pieces > 0) throw died;
+      fallback = readHere(path);
+      return next();
+    }
+    if (state === FAILED) {
+      // The message naming the error may come just after the slot.
+      while (!readError && !died) await new Promise<void>((resolve) => (wake = resolve));
+      throw readError ?? died;
+    }
+    const length = ctl[3 * k + 1]!;
+    held = k;
+    k = (k + 1) % SLOTS;
+    if (state === LINES) {
+      pieces++;
+      return { bytes: slotView(held, length), length };
+    }
+    release();
+    if (state === MISSING) found = false;
+    return null;
+  };
+  const read: AheadRead = {
+    next,
+    get found() {
+      return found;
+    },
+    stop: () => void worker.terminate(),
+    keep: () => void worker.ref(),
+  };
+  return [read, ...later];
 }
 
 /**
- * Reads the first table here while the reader thread starts, and hands the file over once
- * the thread is UP (at a line's start), or says it is READ to its end, or, if it cannot be
- * opened here, tells the thread to OPEN_IT (a missing file is reported there, as for the others).
+ * Reads the first table here until the reader thread is up, unless it has TAKEN it already;
+ * then hands the file over (at a line's start), or says it is READ to its end, or, if it
+ * cannot be read here, tells the thread to OPEN_IT (which says why, as for the others).
  */
 function readUntilUp(path: string, ctl: Int32Array, at: number): { pieces: Array<{ bytes: Buffer; length: number }>; state: number } {
   const pieces: Array<{ bytes: Buffer; length: number }> = [];
+  if (Atomics.compareExchange(ctl, at, STARTING, HERE) !== STARTING) return { pieces, state: TAKEN };
   let fd: number;
   try {
     fd = openSync(path, "r");
@@ -282,7 +289,7 @@ function readUntilUp(path: string, ctl: Int32Array, at: number): { pieces: Array
     let n = 0;
     // A read of /proc gives whole lines when it has a page to fill: each read gets more, and
     // the thread takes over only after a line's end.
-    while (Atomics.load(ctl, at) === STARTING || (n > 0 && b[n - 1] !== LF)) {
+    while (Atomics.load(ctl, at) === HERE || (n > 0 && b[n - 1] !== LF)) {
       if (SLOT - n < READ_ROOM) {
         const end = b.lastIndexOf(LF, n - 1) + 1;
         if (end === 0) throw new Error(`${path}: a line longer than ${SLOT - READ_ROOM} bytes`);
@@ -324,6 +331,17 @@ interface WaitAsync {
 function readHere(path: string): AheadRead {
   const pieces: Array<{ bytes: Buffer; length: number }> = [];
   const buffer = { bytes: Buffer.allocUnsafe(SLOT) };
-  const found = readLineChunks(path, buffer, (b, length) => pieces.push({ bytes: Buffer.from(b.subarray(0, length)), length }));
-  return { found, next: async () => pieces.shift() ?? null, stop: () => {}, keep: () => {} };
+  let found = false;
+  let error: unknown = null; // thrown when the pieces before it are taken, as a read here would
+  try {
+    found = readLineChunks(path, buffer, (b, length) => pieces.push({ bytes: Buffer.from(b.subarray(0, length)), length }));
+  } catch (e) {
+    error = e;
+  }
+  const next = async () => {
+    const piece = pieces.shift();
+    if (piece || error === null) return piece ?? null;
+    throw error;
+  };
+  return { found, next, stop: () => {}, keep: () => {} };
 }
