@@ -2,7 +2,7 @@
 // holding many TCP connections. Each size runs in its own fresh network namespace, so the
 // host's sockets stay apart and nothing is left behind. Needs root (unshare -n) and GNU time.
 //
-//   npm run bench                                   # sizes 1k, 10k, 50k, 100k connections
+//   npm run bench                                   # sizes 500, 1k, 10k, 50k, 100k connections
 //   npm run bench -- --sizes 1000,10000 --rounds 3  # a quick run
 //   npm run bench -- --sizes 50000 --only 'tcpstat|ss'
 import { spawn } from "node:child_process";
@@ -22,7 +22,7 @@ let values;
 try {
   ({ values } = parseArgs({
     options: {
-      sizes: { type: "string", default: "1000,10000,50000,100000" },
+      sizes: { type: "string", default: "500,1000,10000,50000,100000" },
       rounds: { type: "string", default: "5" },
       warmup: { type: "string", default: "1" },
       only: { type: "string" },

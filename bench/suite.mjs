@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 
 const BIN = fileURLToPath(new URL("../bin/tcpstat.js", import.meta.url));
 const SI = fileURLToPath(new URL("./si-connections.mjs", import.meta.url));
+const FLOOR = fileURLToPath(new URL("./floor-reader.mjs", import.meta.url));
 const node = process.execPath;
 const tcpstat = (...args) => [node, BIN, ...args];
 
@@ -24,6 +25,7 @@ const ALL = [
   { name: "systeminformation", argv: [node, SI], owners: true },
   { name: "cat /proc/net/tcp{,6}", argv: ["cat", "/proc/net/tcp", "/proc/net/tcp6"], owners: false },
   { name: "node -e 0", argv: [node, "-e", "0"], owners: false },
+  { name: "node floor reader", argv: [node, FLOOR], owners: true },
 ];
 
 const available = (cmd, args) => spawnSync(cmd, args, { stdio: "ignore" }).status === 0;
