@@ -49,6 +49,24 @@ describe("reading a big table in chunks", () => {
  * one parses the first (read-ahead.ts): the same records, problems and line numbers, in the
  * same order, as reading them all here; a missing table is skipped, an unreadable one fails alike.
  */
+/**
+ * A table at root/net/<name> that comes through a pipe, one part after another, half a
+ * second apart; each part ends on a line end, as a read of /proc does. `written`: the
+ * writer's exit code, once all is written.
+ */
+function pipedTable(root: string, name: string, parts: readonly string[][]): { path: string; written: Promise<unknown> } {
+  const path = join(root, "net", name);
+  expect(spawnSync("mkfifo", [path]).status).toBe(0);
+  const files = parts.map((part, i) => {
+    const file = join(root, `${name}-part${i}`);
+    writeFileSync(file, `${part.join("\n")}\n`);
+    return file;
+  });
+  const script = `exec > "$0"; ${files.map((_, i) => `cat "$${i + 1}"`).join("; sleep 0.5; ")}`;
+  const writer = spawn("sh", ["-c", script, path, ...files], { stdio: "ignore" });
+  return { path, written: new Promise((resolve) => writer.once("close", resolve)) };
+}
+
 describe("reading the later tables ahead in a thread", () => {
   const ahead = mkdtempSync(join(tmpdir(), "tcpstat-ahead-"));
   mkdirSync(join(ahead, "net"));
@@ -89,15 +107,7 @@ describe("reading the later tables ahead in a thread", () => {
     const root = mkdtempSync(join(tmpdir(), "tcpstat-handover-"));
     try {
       mkdirSync(join(root, "net"));
-      const fifo = join(root, "net", "tcp");
-      expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
-      const parts = [lines.slice(0, 2000), lines.slice(2000, 4000), lines.slice(4000)].map((part, i) => {
-        const file = join(root, `part${i}`);
-        writeFileSync(file, `${part.join("\n")}\n`);
-        return file;
-      });
-      const writer = spawn("sh", ["-c", 'exec > "$0"; cat "$1"; sleep 0.5; cat "$2"; sleep 0.5; cat "$3"', fifo, ...parts], { stdio: "ignore" });
-      const written = new Promise((resolve) => writer.once("close", resolve));
+      const { path: fifo, written } = pipedTable(root, "tcp", [lines.slice(0, 2000), lines.slice(2000, 4000), lines.slice(4000)]);
       const threaded = await readTablesAhead({ protos: ["tcp"], families: ["ipv4"], owners: false, procRoot: root, etcRoot: root });
       expect(await written).toBe(0);
       const whole = parseProcNet(`${lines.join("\n")}\n`, { proto: "tcp", source: fifo });
@@ -116,17 +126,9 @@ describe("reading the later tables ahead in a thread", () => {
     try {
       mkdirSync(join(root, "net"));
       writeFileSync(join(root, "net", "tcp"), text);
-      const fifo = join(root, "net", "tcp6");
-      expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
       const v6 = (i: number) => row(i).replace("0100007F:", "00000000000000000000000001000000:").replace("0100007F:", "00000000000000000000000001000000:");
       const v6lines = [HEADER, ...Array.from({ length: 3000 }, (_, i) => v6(i))];
-      const parts = [v6lines.slice(0, 1500), v6lines.slice(1500)].map((part, i) => {
-        const file = join(root, `part${i}`);
-        writeFileSync(file, `${part.join("\n")}\n`);
-        return file;
-      });
-      const writer = spawn("sh", ["-c", 'exec > "$0"; cat "$1"; sleep 0.5; cat "$2"', fifo, ...parts], { stdio: "ignore" });
-      const written = new Promise((resolve) => writer.once("close", resolve));
+      const { path: fifo, written } = pipedTable(root, "tcp6", [v6lines.slice(0, 1500), v6lines.slice(1500)]);
       const threaded = await readTablesAhead({ protos: ["tcp"], families: ["ipv4", "ipv6"], owners: false, procRoot: root, etcRoot: root });
       expect(await written).toBe(0);
       const tcp = parseProcNet(text, { proto: "tcp", source: join(root, "net", "tcp") });
@@ -134,6 +136,22 @@ describe("reading the later tables ahead in a thread", () => {
       expect(tcp6.records).toHaveLength(3000);
       expect(threaded.records).toEqual([...tcp.records, ...tcp6.records]);
       expect(threaded.problems).toEqual(tcp.problems);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("reads 8 MiB of a later table ahead and the rest when its turn comes", async () => {
+    const root = mkdtempSync(join(tmpdir(), "tcpstat-big-"));
+    try {
+      mkdirSync(join(root, "net"));
+      writeFileSync(join(root, "net", "tcp"), text);
+      const big = [HEADER, ...Array.from({ length: 64_000 }, (_, i) => row(i % 60_000))]; // 9.6 MB
+      writeFileSync(join(root, "net", "udp"), `${big.join("\n")}\n`);
+      const all = { protos: ["tcp", "udp"] as const, families: ["ipv4"] as const, owners: false, procRoot: root, etcRoot: root };
+      const threaded = await readTablesAhead(all);
+      expect(threaded.records).toHaveLength(6001 - 6 + 64_000);
+      expect(threaded).toEqual(readTables(all));
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import { createRequire } from "node:module";
-import { readLineChunks } from "./read-lines.js";
+import { LineChunks } from "./read-lines.js";
 
 /**
  * Reading /proc/net tables in a thread of their own, ahead of the parse.
@@ -16,9 +16,10 @@ import { readLineChunks } from "./read-lines.js";
  *   tcp.found                                 // false when the file does not exist
  *
  * A thread takes some 30 ms to start. Meanwhile this thread reads the other tables (tcp6:
- * the kernel prints both at once, on both cores), and then the first table until the
- * thread is up, when it hands the open file over and the thread reads on from there. A
- * thread up before that reads the first table from its start. Pieces read here come first.
+ * the kernel prints both at once, on both cores; up to 8 MiB of them, the rest when their
+ * turn comes), and then the first table until the thread is up, when it hands the open
+ * file over and the thread reads on from there. A thread up before that reads the first
+ * table from its start. Pieces read here come first.
  *
  * A piece is valid until the next call to next(): then its slot goes back to the reader.
  * The slots are shared memory (SharedArrayBuffer), not messages: handing over 15 MB of new
@@ -134,7 +135,7 @@ export interface AheadRead {
   next(): Promise<{ bytes: Buffer; length: number } | null>;
   /** After the last piece: whether the file existed. */
   readonly found: boolean;
-  /** Ends the reader thread (it ends by itself once it has read everything). */
+  /** Ends the reading: its reader thread, or the file this thread reads (both end by themselves at the end). */
   stop(): void;
   /** Lets the reader thread keep the process alive until it is done (an early read, once taken). */
   keep(): void;
@@ -159,7 +160,7 @@ export async function readAhead(paths: readonly string[]): Promise<AheadRead[]> 
     started.reads[0]?.keep();
     return started.reads;
   }
-  started?.reads[0]?.stop();
+  for (const read of started?.reads ?? []) read.stop();
   return startReader(paths, false);
 }
 
@@ -180,10 +181,10 @@ function startReader(paths: readonly string[], unref: boolean): AheadRead[] {
       trackUnmanagedFds: false,
     });
   } catch {
-    return paths.map(readHere);
+    return paths.map((path) => readHere(path));
   }
   if (unref) worker.unref();
-  const later = paths.slice(1).map(readHere);
+  const later = paths.slice(1).map((path) => readHere(path, SLOTS * SLOT));
   const first = readUntilUp(paths[0]!, ctl, 3 * SLOTS);
   let readError: Error | undefined; // a read failed: its slot says FAILED
   let died: Error | undefined; // the thread itself failed
@@ -327,21 +328,31 @@ interface WaitAsync {
   waitAsync(array: Int32Array, index: number, value: number): { async: false; value: string } | { async: true; value: Promise<string> };
 }
 
-/** The same interface over a read in this thread. */
-function readHere(path: string): AheadRead {
+/**
+ * The same interface over a read in this thread: the first `eager` bytes now (kept whole,
+ * copied; an error meanwhile is thrown when its turn comes, as a read in order would), the
+ * rest when asked for, a chunk at a time, so memory stays bounded however big the file.
+ */
+function readHere(path: string, eager = 0): AheadRead {
   const pieces: Array<{ bytes: Buffer; length: number }> = [];
-  const buffer = { bytes: Buffer.allocUnsafe(SLOT) };
-  let found = false;
-  let error: unknown = null; // thrown when the pieces before it are taken, as a read here would
+  let chunks: LineChunks | undefined;
+  let error: unknown = null;
   try {
-    found = readLineChunks(path, buffer, (b, length) => pieces.push({ bytes: Buffer.from(b.subarray(0, length)), length }));
+    chunks = new LineChunks(path, { bytes: Buffer.allocUnsafe(SLOT) });
+    for (let read = 0; read < eager; ) {
+      const piece = chunks.next();
+      if (!piece) break;
+      pieces.push({ bytes: Buffer.from(piece.bytes.subarray(0, piece.length)), length: piece.length });
+      read += piece.length;
+    }
   } catch (e) {
     error = e;
   }
   const next = async () => {
     const piece = pieces.shift();
-    if (piece || error === null) return piece ?? null;
-    throw error;
+    if (piece) return piece;
+    if (error !== null) throw error;
+    return chunks?.next() ?? null;
   };
-  return { found, next, stop: () => {}, keep: () => {} };
+  return { found: chunks?.found ?? false, next, stop: () => chunks?.close(), keep: () => {} };
 }

@@ -85,7 +85,7 @@ export async function readTablesAhead(options: LinuxCollectOptions): Promise<Col
       if (read.found) found++;
     }
   } finally {
-    reads[0]?.stop(); // one thread reads them all; after a failure it may wait for a slot
+    for (const read of reads) read.stop(); // after a failure the thread may wait for a slot, or a file be left open
   }
   return finish(options, tables, records, found);
 }
