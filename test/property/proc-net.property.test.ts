@@ -174,6 +174,21 @@ describe("parseProcNet properties", () => {
     );
   });
 
+  // Rows in the kernel's layout have their fields placed by offset (RowReader.place), any
+  // other spacing is scanned (split): the two must agree on every line, damaged or not.
+  it("a line reads the same with every space doubled (placed fields vs. scanned fields)", () => {
+    fc.assert(
+      fc.property(fc.oneof(validLine, mutated(validLine)), fc.constantFrom("tcp" as const, "udp" as const), (line, proto) => {
+        fc.pre(!/[\r\n]/.test(line));
+        const placed = parseProcNet(line, { proto });
+        const scanned = parseProcNet(line.replaceAll(" ", "  "), { proto });
+        expect(placed.records).toEqual(scanned.records);
+        expect(placed.problems.map((p) => p.reason)).toEqual(scanned.problems.map((p) => p.reason));
+      }),
+      runs(4000),
+    );
+  });
+
   it("any text at all never throws and every non-blank line is accounted for", () => {
     fc.assert(
       fc.property(document(fc.oneof(anyText, validLine, mutated(validLine)), HEADER), (text) => {

@@ -74,18 +74,23 @@ const COLON = 0x3a;
 const LF = 0x0a;
 const CR = 0x0d;
 const FIELDS = 10;
+/** The fields holding a colon: local and peer address, tx_queue:rx_queue, tr:tm->when. */
+const COLON_FIELDS = [1, 2, 4, 5];
+
+/** Each byte's value as a hex digit; -1 for any other byte. */
+const HEX_DIGIT = new Int8Array(256).fill(-1);
+for (let d = 0; d < 16; d++) {
+  HEX_DIGIT["0123456789ABCDEF".charCodeAt(d)] = d;
+  HEX_DIGIT["0123456789abcdef".charCodeAt(d)] = d;
+}
 
 /** Value of the hex digits in b[from, to), or -1 if any byte is not a hex digit. */
 function hexValue(b: Uint8Array, from: number, to: number): number {
   if (to <= from) return -1;
   let v = 0;
   for (let i = from; i < to; i++) {
-    const c = b[i] as number;
-    let d: number;
-    if (c >= 0x30 && c <= 0x39) d = c - 0x30;
-    else if (c >= 0x41 && c <= 0x46) d = c - 0x37;
-    else if (c >= 0x61 && c <= 0x66) d = c - 0x57;
-    else return -1;
+    const d = HEX_DIGIT[b[i]!]!;
+    if (d < 0) return -1;
     v = v * 16 + d;
   }
   return v <= Number.MAX_SAFE_INTEGER ? v : -1; // a huge number is unreadable, not a rounded guess
@@ -207,6 +212,8 @@ class RowReader {
   /** Offsets of the first ten whitespace-separated fields of the current row. */
   readonly starts = new Int32Array(FIELDS);
   readonly ends = new Int32Array(FIELDS);
+  /** The first colon in the local and peer address, tx:rx and tr:when fields (-1: none). */
+  readonly colons = new Int32Array(4);
   private readonly addresses: AddressDecoder;
   private readonly msPerTick: number;
 
@@ -232,7 +239,68 @@ class RowReader {
       ends[n] = i;
       n++;
     }
+    if (n === FIELDS) for (let k = 0; k < 4; k++) this.colons[k] = indexIn(b, COLON, starts[COLON_FIELDS[k]!]!, ends[COLON_FIELDS[k]!]!);
     return n;
+  }
+
+  /**
+   * split() for a row in the kernel's own layout, which prints every field from the
+   * addresses to retrnsmt with a fixed width and one space between (get_tcp4_sock: "%4d:
+   * %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %lu ..."; tcp6 and udp
+   * alike, with 32 hex digits an address): those seven fields are placed from the offset
+   * of the local address instead of scanned byte by byte; uid, timeout and inode are
+   * scanned. Returns false when the row is not in that layout (split() it then). A row it
+   * places is split as split() would when decode() accepts it: decode() reads each placed
+   * field as hex around its colon, so none holds a space or another colon.
+   */
+  place(from: number, to: number): boolean {
+    const { b, starts, ends } = this;
+    let i = from;
+    while (i < to && b[i] === SPACE) i++;
+    starts[0] = i;
+    while (i < to && b[i] !== SPACE && b[i] !== TAB) i++;
+    ends[0] = i;
+    if (b[i - 1] !== COLON || b[i] !== SPACE) return false;
+    const at = i + 1;
+    const hexLen = b[at + 8] === COLON ? 8 : b[at + 32] === COLON ? 32 : 0;
+    const address = hexLen + 5; // HEX:PORT
+    // Offsets from `at` of each field's end: local, remote, st, tx:rx, tr:when, retrnsmt.
+    const local = address;
+    const remote = local + 1 + address;
+    const st = remote + 3;
+    const queues = st + 18;
+    const timer = queues + 12;
+    const retrans = timer + 9;
+    if (hexLen === 0 || at + retrans + 1 >= to) return false;
+    if (b[at + local] !== SPACE || b[at + remote] !== SPACE || b[at + st] !== SPACE || b[at + queues] !== SPACE) return false;
+    if (b[at + timer] !== SPACE || b[at + retrans] !== SPACE) return false;
+    const colons = this.colons;
+    colons[0] = at + hexLen;
+    colons[1] = at + local + 1 + hexLen;
+    colons[2] = at + st + 9;
+    colons[3] = at + queues + 3;
+    for (let k = 0; k < 4; k++) if (b[colons[k]!] !== COLON) return false;
+    starts[1] = at;
+    ends[1] = at + local;
+    starts[2] = at + local + 1;
+    ends[2] = at + remote;
+    starts[3] = at + remote + 1;
+    ends[3] = at + st;
+    starts[4] = at + st + 1;
+    ends[4] = at + queues;
+    starts[5] = at + queues + 1;
+    ends[5] = at + timer;
+    starts[6] = at + timer + 1;
+    ends[6] = at + retrans;
+    i = at + retrans + 1;
+    for (let n = 7; n < FIELDS; n++) {
+      while (i < to && b[i] === SPACE) i++;
+      if (i >= to) return false;
+      starts[n] = i;
+      while (i < to && b[i] !== SPACE && b[i] !== TAB) i++;
+      ends[n] = i;
+    }
+    return true;
   }
 
   /** True when the first field starts with "sl": the header line. */
@@ -254,10 +322,10 @@ class RowReader {
 
   /** Decodes the row just split (all ten fields present) into `row`; null, or why it cannot be read. */
   decode(): string | null {
-    const { b, starts, ends, proto } = this;
+    const { b, starts, ends, proto, colons } = this;
     // local_address and rem_address: HEX:PORT with 8 (IPv4) or 32 (IPv6) hex digits.
-    const lColon = indexIn(b, COLON, starts[1]!, ends[1]!);
-    const rColon = indexIn(b, COLON, starts[2]!, ends[2]!);
+    const lColon = colons[0]!;
+    const rColon = colons[1]!;
     const hexLen = lColon - starts[1]!;
     const localPort = ends[1]! - lColon === 5 ? hexValue(b, lColon + 1, ends[1]!) : -1;
     const remotePort = ends[2]! - rColon === 5 ? hexValue(b, rColon + 1, ends[2]!) : -1;
@@ -271,10 +339,10 @@ class RowReader {
     const state: TcpState | null | undefined = proto === "tcp" ? LINUX_TCP_STATES[st] : null;
     if (st < 0 || state === undefined) return `unknown state code ${this.quote(starts[3]!, ends[3]!)}`;
     // tx_queue:rx_queue and tr:tm->when.
-    const qColon = indexIn(b, COLON, starts[4]!, ends[4]!);
+    const qColon = colons[2]!;
     const tx = qColon > 0 ? hexValue(b, starts[4]!, qColon) : -1;
     const rx = qColon > 0 ? hexValue(b, qColon + 1, ends[4]!) : -1;
-    const tColon = indexIn(b, COLON, starts[5]!, ends[5]!);
+    const tColon = colons[3]!;
     const tr = tColon > 0 ? hexValue(b, starts[5]!, tColon) : -1;
     const when = tColon > 0 ? hexValue(b, tColon + 1, ends[5]!) : -1;
     const retrans = hexValue(b, starts[6]!, ends[6]!);
@@ -349,9 +417,14 @@ export class ProcNetParser implements ParseResult {
       const lineEnd = eol > lineStart && b[eol - 1] === CR ? eol - 1 : eol;
       pos = eol + 1;
 
-      const n = reader.split(lineStart, lineEnd);
-      if (n === 0 || reader.isHeader()) continue; // blank line, header
-      const why = n < FIELDS ? `expected at least 10 fields, found ${n}` : reader.decode();
+      // The kernel's layout, placed; anything else (or a placed row decode() refuses: its
+      // message comes from the fields as split) is split.
+      let why = reader.place(lineStart, lineEnd) ? reader.decode() : "";
+      if (why !== null) {
+        const n = reader.split(lineStart, lineEnd);
+        if (n === 0 || reader.isHeader()) continue; // blank line, header
+        why = n < FIELDS ? `expected at least 10 fields, found ${n}` : reader.decode();
+      }
       if (why !== null) this.problems.push({ source: this.source, line: this.lineNo, text: quote(lineStart, lineEnd), reason: why });
       else if (this.onRow) this.onRow(reader.row);
       else if (this.onRecord) this.onRecord(reader.record());
