@@ -1,15 +1,16 @@
-import { defineConfig } from "tsup";
+import { defineConfig, type Options } from "tsup";
 
-// Two entries: the library API (with its type declarations) and the CLI.
-// Every runtime library is bundled, so installing the package fetches nothing else
-// (package.json lists them as devDependencies). systeminformation is bundled too: code
-// that reaches it through `await import("systeminformation")` gets it in a chunk of its own,
-// loaded only when used (a bundled CommonJS module: take `mod.default ?? mod`).
-// After each build, scripts/build-assets.mjs writes schema/*.json and tcpstat.1 from it.
-export default defineConfig({
-  // The owner scan's worker thread is an entry of its own, loaded by path (owner-scan.ts).
-  // early-read is loaded by the bin before the CLI (see src/early-read.ts).
-  entry: { index: "src/index.ts", cli: "src/cli.ts", "early-read": "src/early-read.ts", "owner-scan-worker": "src/sources/linux-procfs/owner-scan-worker.ts" },
+// Three builds into dist/. Every runtime library is bundled, so installing the package
+// fetches nothing else (package.json lists them as devDependencies).
+// After the build, scripts/build-assets.mjs writes schema/*.json and tcpstat.1 from it.
+
+/** The big libraries only some runs need: a CommonJS file each, which the CLI requires when used. */
+const VENDORED = ["zod", "iconv-lite", "systeminformation"];
+
+// The library API (ESM, with its type declarations) and the owner scan's worker thread
+// (loaded by path, owner-scan.ts): code split into shared chunks.
+const library: Options = {
+  entry: { index: "src/index.ts", "owner-scan-worker": "src/sources/linux-procfs/owner-scan-worker.ts" },
   format: ["esm"],
   target: "node20",
   platform: "node",
@@ -20,11 +21,50 @@ export default defineConfig({
   splitting: true,
   sourcemap: false,
   // commander is CommonJS and require()s node built-ins: give the ESM bundle a require.
-  // The banner lands in every chunk (dozens): one require is made and shared, as they all sit in dist/.
+  // The banner lands in every chunk: one require is made and shared, as they all sit in dist/.
   banner: {
     js: 'import { createRequire as __tcpstatCreateRequire } from "node:module"; const require = (globalThis.__tcpstatRequire ??= __tcpstatCreateRequire(import.meta.url));',
   },
   // zod is an optional peer (for the types of the library API) and would be left external otherwise.
-  noExternal: ["commander", "chalk", "string-width", "zod", "iconv-lite", "systeminformation"],
-  onSuccess: "node scripts/build-assets.mjs",
-});
+  noExternal: ["commander", "chalk", "string-width", ...VENDORED],
+};
+
+// The CLI: one CommonJS file (src/run.ts: the early read, then the CLI). Node 20 loads a
+// CommonJS file in one synchronous read and compile; the same code as ESM chunks took ~25
+// modules, each resolved, read through the thread pool and linked: 50 ms more per run on this
+// 2-core machine (BENCHMARKS.md, sixth pass). Modules reached only through `await import()`
+// are still evaluated only when first used; the big libraries stay in files of their own.
+const cli: Options = {
+  entry: { cli: "src/run.ts" },
+  format: ["cjs"],
+  target: "node20",
+  platform: "node",
+  clean: false,
+  splitting: false,
+  sourcemap: false,
+  // import.meta.url (the worker's path, the shipped schemas) from __filename.
+  shims: true,
+  // Listed so that tsup leaves them to the plugin below (it would keep zod, a peer, external as "zod").
+  noExternal: ["commander", "chalk", "string-width", ...VENDORED],
+  esbuildPlugins: [
+    {
+      name: "vendored",
+      setup(build) {
+        build.onResolve({ filter: new RegExp(`^(${VENDORED.join("|")})$`) }, (args) => ({ path: `./vendor/${args.path}.cjs`, external: true }));
+      },
+    },
+  ],
+};
+
+const vendor: Options = {
+  entry: { "vendor/zod": "src/vendor/zod.ts", "vendor/iconv-lite": "node_modules/iconv-lite/lib/index.js", "vendor/systeminformation": "node_modules/systeminformation/lib/index.js" },
+  format: ["cjs"],
+  target: "node20",
+  platform: "node",
+  clean: false,
+  splitting: false,
+  sourcemap: false,
+  noExternal: VENDORED,
+};
+
+export default defineConfig([library, cli, vendor]);

@@ -3,7 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-const BIN = fileURLToPath(new URL("../bin/tcpstat.js", import.meta.url));
+const BIN = fileURLToPath(new URL("../bin/tcpstat.cjs", import.meta.url));
 const SI = fileURLToPath(new URL("./si-connections.mjs", import.meta.url));
 const FLOOR = fileURLToPath(new URL("./floor-reader.mjs", import.meta.url));
 const node = process.execPath;

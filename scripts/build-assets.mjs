@@ -1,4 +1,4 @@
-// Build step run by tsup after each build (tsup.config.ts, onSuccess): writes what the
+// Build step run after tsup (npm run build): writes what the
 // package ships beside the bundle, generated from it so nothing is described twice:
 //   schema/NAME.json  JSON Schema of each JSON output, from the zod schemas (src/model/schemas.ts)
 //   tcpstat.1         the man page, rendered from the commander tree by the hidden `tcpstat manpage`
@@ -22,7 +22,7 @@ for (const file of readdirSync(`${root}/schema`)) {
   if (file.endsWith(".json") && !OUTPUT_SCHEMA_NAMES.includes(file.slice(0, -5))) rmSync(`${root}/schema/${file}`);
 }
 
-const manPage = execFileSync(process.execPath, [`${root}/bin/tcpstat.js`, "manpage"], {
+const manPage = execFileSync(process.execPath, [`${root}/bin/tcpstat.cjs`, "manpage"], {
   encoding: "utf8",
   env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined },
 });

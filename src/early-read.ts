@@ -3,7 +3,7 @@ import { readAheadEarly } from "./sources/linux-procfs/read-ahead.js";
 import { OVERLAP_FROM, countEarly } from "./sources/linux-procfs/socket-count.js";
 
 /**
- * The first thing bin/tcpstat.js runs, before the CLI loads: on a Linux server with many
+ * The first thing bin/tcpstat.cjs runs, before the CLI loads: on a Linux server with many
  * sockets, a command that will read the socket tables without owners (`tcpstat summary`,
  * `tcpstat --no-owners --json`, ...) has the kernel start printing them now: this thread
  * reads until a reader thread has started, which then reads on while node loads the CLI's

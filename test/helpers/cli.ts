@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import type { Netns } from "./netns.js";
 
 /** The built CLI, as users run it (`npm test` builds first). */
-export const BIN = fileURLToPath(new URL("../../bin/tcpstat.js", import.meta.url));
+export const BIN = fileURLToPath(new URL("../../bin/tcpstat.cjs", import.meta.url));
 
 interface CliResult {
   status: number | null;

@@ -71,11 +71,11 @@ describe("npm pack", () => {
   it("ships the bundle, bin, types, JSON Schemas, man page, README and LICENSE, and nothing else", () => {
     const paths = packed.files.map((f) => f.path).sort();
     const allowed = (p: string) =>
-      ["package.json", "README.md", "LICENSE", "tcpstat.1", "bin/tcpstat.js"].includes(p) ||
-      /^dist\/[\w.-]+\.(js|d\.ts)$/.test(p) ||
+      ["package.json", "README.md", "LICENSE", "tcpstat.1", "bin/tcpstat.cjs"].includes(p) ||
+      /^dist\/(vendor\/)?[\w.-]+\.(js|cjs|d\.ts)$/.test(p) ||
       /^schema\/[a-z-]+\.json$/.test(p);
     expect(paths.filter((p) => !allowed(p))).toEqual([]);
-    for (const required of ["bin/tcpstat.js", "dist/cli.js", "dist/index.js", "dist/index.d.ts", "schema/socket-record.json", "schema/sockets.json", "tcpstat.1", "README.md", "LICENSE"])
+    for (const required of ["bin/tcpstat.cjs", "dist/cli.cjs", "dist/vendor/zod.cjs", "dist/vendor/iconv-lite.cjs", "dist/vendor/systeminformation.cjs", "dist/index.js", "dist/index.d.ts", "schema/socket-record.json", "schema/sockets.json", "tcpstat.1", "README.md", "LICENSE"])
       expect(paths).toContain(required);
     expect(paths.some((p) => p.endsWith(".map"))).toBe(false);
   });
@@ -83,7 +83,8 @@ describe("npm pack", () => {
   it("the bundle imports nothing but node's own modules (and its own chunks)", () => {
     const dist = join(app, "node_modules", "tcpstat", "dist");
     const outside = new Set<string>();
-    for (const file of readdirSync(dist).filter((f) => f.endsWith(".js"))) {
+    const files = [...readdirSync(dist), ...readdirSync(join(dist, "vendor")).map((f) => join("vendor", f))];
+    for (const file of files.filter((f) => f.endsWith(".js") || f.endsWith(".cjs"))) {
       const code = readFileSync(join(dist, file), "utf8");
       for (const match of code.matchAll(/(?:^\s*(?:import|export)\b[^;"']*?\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)["']([^"']+)["']/gm)) {
         const spec = match[1]!;

@@ -1,0 +1,11 @@
+import { readEarly } from "./early-read.js";
+
+/**
+ * What bin/tcpstat.cjs runs, from dist/cli.cjs: the early read of the socket tables
+ * (src/early-read.ts), then the CLI. One bundle holds both; the CLI's modules (commander
+ * and the rest) are evaluated only at the import below, once the kernel has started printing.
+ */
+export async function run(args: readonly string[]): Promise<void> {
+  readEarly(args);
+  await import("./cli.js");
+}
