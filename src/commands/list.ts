@@ -3,6 +3,7 @@ import { TcpstatError, usageError } from "../errors.js";
 import { LIST_FORMATS } from "../format/index.js";
 import { nearest } from "../lib/suggest.js";
 import type { Summary } from "../model/report.js";
+import type { SocketRecord } from "../model/socket.js";
 import type { ListOptions, SocketReport } from "../report.js";
 import type { RecordSinks } from "../sources/record-sinks.js";
 import { openStream, stdoutChalk, writeChunks } from "../io.js";
@@ -144,8 +145,35 @@ export async function runList(flags: ListFlags): Promise<void> {
     if (name === "table" && flags.netns === undefined) return runTableGathered(flags);
   }
   const report = await loadReport(flags);
+  if (name === "json" || name === "ndjson") return writeRecordsStreamed(report.records, name);
   const chalk = await stdoutChalk(flags.color);
   await writeChunks(format.render(report.records, { chalk, timers: Boolean(flags.timers) }));
+}
+
+/**
+ * JSON and NDJSON of records already gathered (with owners, or replayed): each record's text
+ * goes straight into the output buffer, where chunks of them joined into strings were garbage
+ * enough at 100k sockets to grow the heap by some 6 MB (BENCHMARKS.md, sixth pass).
+ */
+/** Records between two looks at the reader of the output. */
+const BATCH = 256;
+
+async function writeRecordsStreamed(records: readonly SocketRecord[], kind: "json" | "ndjson"): Promise<void> {
+  const { JsonStream } = await import("../format/json-stream.js");
+  const out = openStream();
+  const json = new JsonStream(kind, out);
+  try {
+    for (const [i, r] of records.entries()) {
+      json.record(r);
+      if (i % BATCH === BATCH - 1) {
+        const behind = out.drained();
+        if (behind) await behind;
+      }
+    }
+    json.end();
+  } finally {
+    await out.close();
+  }
 }
 
 async function runTableGathered(flags: ListFlags): Promise<void> {
