@@ -150,14 +150,14 @@ export async function runList(flags: ListFlags): Promise<void> {
   await writeChunks(format.render(report.records, { chalk, timers: Boolean(flags.timers) }));
 }
 
+/** Records between two looks at the reader of the output. */
+const BATCH = 256;
+
 /**
  * JSON and NDJSON of records already gathered (with owners, or replayed): each record's text
  * goes straight into the output buffer, where chunks of them joined into strings were garbage
  * enough at 100k sockets to grow the heap by some 6 MB (BENCHMARKS.md, sixth pass).
  */
-/** Records between two looks at the reader of the output. */
-const BATCH = 256;
-
 async function writeRecordsStreamed(records: readonly SocketRecord[], kind: "json" | "ndjson"): Promise<void> {
   const { JsonStream } = await import("../format/json-stream.js");
   const out = openStream();
