@@ -4,8 +4,16 @@ import { defineConfig, type Options } from "tsup";
 // fetches nothing else (package.json lists them as devDependencies).
 // After the build, scripts/build-assets.mjs writes schema/*.json and tcpstat.1 from it.
 
-/** The big libraries only some runs need: a CommonJS file each, which the CLI requires when used. */
+/** The big libraries only some runs need: a CommonJS file each (dist/vendor/), loaded when used. */
 const VENDORED = ["zod", "iconv-lite", "systeminformation"];
+
+/** Imports of the vendored libraries, taken to their files (which the build below makes). */
+const vendored: NonNullable<Options["esbuildPlugins"]>[number] = {
+  name: "vendored",
+  setup(build) {
+    build.onResolve({ filter: new RegExp(`^(${VENDORED.join("|")})$`) }, (args) => ({ path: `./vendor/${args.path}.cjs`, external: true }));
+  },
+};
 
 // The library API (ESM, with its type declarations) and the owner scan's worker thread
 // (loaded by path, owner-scan.ts): code split into shared chunks.
@@ -25,8 +33,10 @@ const library: Options = {
   banner: {
     js: 'import { createRequire as __tcpstatCreateRequire } from "node:module"; const require = (globalThis.__tcpstatRequire ??= __tcpstatCreateRequire(import.meta.url));',
   },
-  // zod is an optional peer (for the types of the library API) and would be left external otherwise.
+  // The vendored libraries are listed so that tsup leaves them to the plugin (it would keep
+  // zod, an optional peer for the library's types, external as "zod").
   noExternal: ["commander", "chalk", "string-width", ...VENDORED],
+  esbuildPlugins: [vendored],
 };
 
 // The CLI: one CommonJS file (src/run.ts: the early read, then the CLI). Node 20 loads a
@@ -44,16 +54,8 @@ const cli: Options = {
   sourcemap: false,
   // import.meta.url (the worker's path, the shipped schemas) from __filename.
   shims: true,
-  // Listed so that tsup leaves them to the plugin below (it would keep zod, a peer, external as "zod").
   noExternal: ["commander", "chalk", "string-width", ...VENDORED],
-  esbuildPlugins: [
-    {
-      name: "vendored",
-      setup(build) {
-        build.onResolve({ filter: new RegExp(`^(${VENDORED.join("|")})$`) }, (args) => ({ path: `./vendor/${args.path}.cjs`, external: true }));
-      },
-    },
-  ],
+  esbuildPlugins: [vendored],
 };
 
 const vendor: Options = {
