@@ -41,7 +41,31 @@ export async function widthOf<T>(items: readonly T[], ...texts: Array<(item: T) 
   }
   if (plain) return (text) => text.length;
   const { default: stringWidth } = await import("string-width");
-  return (text) => (PLAIN.test(text) ? text.length : stringWidth(text));
+  return (text) => (PLAIN.test(text) ? text.length : widthInPieces(text, stringWidth));
+}
+
+/** Characters of a piece measured at once by widthInPieces (at least). */
+const PIECE = 256;
+const printable = (code: number) => code >= 0x20 && code <= 0x7e;
+
+/**
+ * string-width's answer, measured in pieces cut between two printable ASCII characters: no
+ * grapheme spans such a cut, so the widths add up. string-width walks Intl.Segmenter, whose
+ * time grows with the square of the text's length (20 s for a hostile 70,000-character
+ * process name in a replayed capture); pieces keep it linear. A text holding an escape code
+ * is measured whole, as a cut could fall inside the code.
+ */
+export function widthInPieces(text: string, stringWidth: (text: string) => number, piece = PIECE): number {
+  if (text.length <= piece || /[\u001b\u009b]/.test(text)) return stringWidth(text);
+  let width = 0;
+  for (let from = 0; from < text.length; ) {
+    let to = Math.min(from + piece, text.length);
+    while (to < text.length && !(printable(text.charCodeAt(to - 1)) && printable(text.charCodeAt(to)))) to++;
+    const part = text.slice(from, to);
+    width += PLAIN.test(part) ? part.length : stringWidth(part);
+    from = to;
+  }
+  return width;
 }
 
 export function alignColumns(rows: ReadonlyArray<ReadonlyArray<Cell | string>>, align: readonly Align[], width: Width = (t) => t.length): string {
