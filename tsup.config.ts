@@ -15,19 +15,19 @@ const vendored: NonNullable<Options["esbuildPlugins"]>[number] = {
   },
 };
 
+// What every build shares. Not cleaned: parallel builds and test runs must never see an
+// empty dist/ (prepack cleans).
+const common = { target: "node20", platform: "node", clean: false, sourcemap: false } satisfies Options;
+
 // The library API (ESM, with its type declarations) and the owner scan's worker thread
 // (loaded by path, owner-scan.ts): code split into shared chunks.
 const library: Options = {
+  ...common,
   entry: { index: "src/index.ts", "owner-scan-worker": "src/sources/linux-procfs/owner-scan-worker.ts" },
   format: ["esm"],
-  target: "node20",
-  platform: "node",
   // tsup sets baseUrl, which TypeScript 6 deprecates.
   dts: { entry: { index: "src/index.ts" }, compilerOptions: { ignoreDeprecations: "6.0" } },
-  // Not cleaned: parallel builds and test runs must never see an empty dist/ (prepack cleans).
-  clean: false,
   splitting: true,
-  sourcemap: false,
   // commander is CommonJS and require()s node built-ins: give the ESM bundle a require.
   // The banner lands in every chunk: one require is made and shared, as they all sit in dist/.
   banner: {
@@ -41,17 +41,14 @@ const library: Options = {
 
 // The CLI: one CommonJS file (src/run.ts: the early read, then the CLI). Node 20 loads a
 // CommonJS file in one synchronous read and compile; the same code as ESM chunks took ~25
-// modules, each resolved, read through the thread pool and linked: 50 ms more per run on this
-// 2-core machine (BENCHMARKS.md, sixth pass). Modules reached only through `await import()`
+// modules, each resolved, read through the thread pool and linked: 30-50 ms more per run on
+// this 2-core machine (BENCHMARKS.md, sixth pass). Modules reached only through `await import()`
 // are still evaluated only when first used; the big libraries stay in files of their own.
 const cli: Options = {
+  ...common,
   entry: { cli: "src/run.ts" },
   format: ["cjs"],
-  target: "node20",
-  platform: "node",
-  clean: false,
   splitting: false,
-  sourcemap: false,
   // import.meta.url (the worker's path, the shipped schemas) from __filename.
   shims: true,
   noExternal: ["commander", "chalk", "string-width", ...VENDORED],
@@ -60,12 +57,9 @@ const cli: Options = {
 
 const vendor: Options = {
   entry: { "vendor/zod": "src/vendor/zod.ts", "vendor/iconv-lite": "node_modules/iconv-lite/lib/index.js", "vendor/systeminformation": "node_modules/systeminformation/lib/index.js" },
+  ...common,
   format: ["cjs"],
-  target: "node20",
-  platform: "node",
-  clean: false,
   splitting: false,
-  sourcemap: false,
   noExternal: VENDORED,
 };
 
