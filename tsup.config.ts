@@ -19,6 +19,11 @@ const vendored: NonNullable<Options["esbuildPlugins"]>[number] = {
 // empty dist/ (prepack cleans).
 const common = { target: "node20", platform: "node", clean: false, sourcemap: false } satisfies Options;
 
+// The library and the CLI bundle the small libraries and take the vendored ones from their
+// files. The vendored names are listed so that tsup leaves them to the plugin (it would keep
+// zod, an optional peer for the library's types, external as "zod").
+const bundled = { noExternal: ["commander", "chalk", "string-width", ...VENDORED], esbuildPlugins: [vendored] } satisfies Options;
+
 // The library API (ESM, with its type declarations) and the owner scan's worker thread
 // (loaded by path, owner-scan.ts): code split into shared chunks.
 const library: Options = {
@@ -33,10 +38,7 @@ const library: Options = {
   banner: {
     js: 'import { createRequire as __tcpstatCreateRequire } from "node:module"; const require = (globalThis.__tcpstatRequire ??= __tcpstatCreateRequire(import.meta.url));',
   },
-  // The vendored libraries are listed so that tsup leaves them to the plugin (it would keep
-  // zod, an optional peer for the library's types, external as "zod").
-  noExternal: ["commander", "chalk", "string-width", ...VENDORED],
-  esbuildPlugins: [vendored],
+  ...bundled,
 };
 
 // The CLI: one CommonJS file (src/run.ts: the early read, then the CLI). Node 20 loads a
@@ -51,13 +53,12 @@ const cli: Options = {
   splitting: false,
   // import.meta.url (the worker's path, the shipped schemas) from __filename.
   shims: true,
-  noExternal: ["commander", "chalk", "string-width", ...VENDORED],
-  esbuildPlugins: [vendored],
+  ...bundled,
 };
 
 const vendor: Options = {
-  entry: { "vendor/zod": "src/vendor/zod.ts", "vendor/iconv-lite": "node_modules/iconv-lite/lib/index.js", "vendor/systeminformation": "node_modules/systeminformation/lib/index.js" },
   ...common,
+  entry: { "vendor/zod": "src/vendor/zod.ts", "vendor/iconv-lite": "node_modules/iconv-lite/lib/index.js", "vendor/systeminformation": "node_modules/systeminformation/lib/index.js" },
   format: ["cjs"],
   splitting: false,
   noExternal: VENDORED,

@@ -6,7 +6,8 @@ import type { Summary } from "../model/report.js";
 import type { SocketRecord } from "../model/socket.js";
 import type { ListOptions, SocketReport } from "../report.js";
 import type { RecordSinks } from "../sources/record-sinks.js";
-import { openStream, stdoutChalk, writeChunks } from "../io.js";
+import { openStream, stdoutChalk, writeChunks, type OutputStream } from "../io.js";
+import type { JsonStream } from "../format/json-stream.js";
 import { sayRemarks } from "./problems.js";
 import { addFilterOptions, toSocketFilter, type FilterFlags } from "./options.js";
 import { addWatchOptions, type WatchFlags } from "./watch-options.js";
@@ -158,11 +159,8 @@ const BATCH = 256;
  * goes straight into the output buffer, where chunks of them joined into strings were garbage
  * enough at 100k sockets to grow the heap by some 6 MB (BENCHMARKS.md, sixth pass).
  */
-async function writeRecordsStreamed(records: readonly SocketRecord[], kind: "json" | "ndjson"): Promise<void> {
-  const { JsonStream } = await import("../format/json-stream.js");
-  const out = openStream();
-  const json = new JsonStream(kind, out);
-  try {
+function writeRecordsStreamed(records: readonly SocketRecord[], kind: "json" | "ndjson"): Promise<void> {
+  return writeJson(kind, async (json, out) => {
     for (const [i, r] of records.entries()) {
       json.record(r);
       if (i % BATCH === BATCH - 1) {
@@ -170,10 +168,7 @@ async function writeRecordsStreamed(records: readonly SocketRecord[], kind: "jso
         if (behind) await behind;
       }
     }
-    json.end();
-  } finally {
-    await out.close();
-  }
+  });
 }
 
 async function runTableGathered(flags: ListFlags): Promise<void> {
@@ -189,12 +184,19 @@ async function runTableGathered(flags: ListFlags): Promise<void> {
   }
 }
 
-async function runListStreamed(flags: ListFlags, kind: "json" | "ndjson"): Promise<void> {
+function runListStreamed(flags: ListFlags, kind: "json" | "ndjson"): Promise<void> {
+  return writeJson(kind, async (json, out) => {
+    await loadReport(flags, { onRecord: (r) => json.record(r), onRow: (row) => json.row(row), pace: () => out.drained() });
+  });
+}
+
+/** JSON or NDJSON through one JsonStream on stdout: `fill` hands it the sockets, then it is closed. */
+async function writeJson(kind: "json" | "ndjson", fill: (json: JsonStream, out: OutputStream) => Promise<void>): Promise<void> {
   const { JsonStream } = await import("../format/json-stream.js");
   const out = openStream();
   const json = new JsonStream(kind, out);
   try {
-    await loadReport(flags, { onRecord: (r) => json.record(r), onRow: (row) => json.row(row), pace: () => out.drained() });
+    await fill(json, out);
     json.end();
   } finally {
     await out.close();

@@ -1,2 +1,3 @@
-// The CLI requires zod from this bundle of its own (dist/vendor/zod.cjs, tsup.config.ts): loaded only by the commands that validate with it.
+// zod as a file of its own (dist/vendor/zod.cjs, tsup.config.ts), which the CLI and the library load
+// only where they validate with it.
 export * from "zod";

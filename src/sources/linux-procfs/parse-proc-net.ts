@@ -228,10 +228,16 @@ class RowReader {
 
   /** Locates up to ten fields in [from, to); returns how many there are. */
   split(from: number, to: number): number {
+    const n = this.scan(from, to, 0, FIELDS);
     const { b, starts, ends } = this;
-    let n = 0;
-    let i = from;
-    while (n < FIELDS) {
+    if (n === FIELDS) for (let k = 0; k < 4; k++) this.colons[k] = indexIn(b, COLON, starts[COLON_FIELDS[k]!]!, ends[COLON_FIELDS[k]!]!);
+    return n;
+  }
+
+  /** Locates fields n .. last - 1 from b[i], whitespace-separated, before `to`; returns the number reached. */
+  private scan(i: number, to: number, n: number, last: number): number {
+    const { b, starts, ends } = this;
+    while (n < last) {
       while (i < to && (b[i] === SPACE || b[i] === TAB)) i++;
       if (i >= to) break;
       starts[n] = i;
@@ -239,7 +245,6 @@ class RowReader {
       ends[n] = i;
       n++;
     }
-    if (n === FIELDS) for (let k = 0; k < 4; k++) this.colons[k] = indexIn(b, COLON, starts[COLON_FIELDS[k]!]!, ends[COLON_FIELDS[k]!]!);
     return n;
   }
 
@@ -255,18 +260,14 @@ class RowReader {
    */
   place(from: number, to: number): boolean {
     const { b, starts, ends } = this;
-    let i = from;
-    while (i < to && b[i] === SPACE) i++;
-    starts[0] = i;
-    while (i < to && b[i] !== SPACE && b[i] !== TAB) i++;
-    ends[0] = i;
+    if (this.scan(from, to, 0, 1) === 0) return false;
+    const i = ends[0]!;
     if (b[i - 1] !== COLON || b[i] !== SPACE) return false;
     const at = i + 1;
     const hexLen = b[at + 8] === COLON ? 8 : b[at + 32] === COLON ? 32 : 0;
-    const address = hexLen + 5; // HEX:PORT
-    // Offsets from `at` of each field's end: local, remote, st, tx:rx, tr:when, retrnsmt.
-    const local = address;
-    const remote = local + 1 + address;
+    // Offsets from `at` of each field's end: local, remote (HEX:PORT each), st, tx:rx, tr:when, retrnsmt.
+    const local = hexLen + 5;
+    const remote = local + 1 + local;
     const st = remote + 3;
     const queues = st + 18;
     const timer = queues + 12;
@@ -292,15 +293,7 @@ class RowReader {
     ends[5] = at + timer;
     starts[6] = at + timer + 1;
     ends[6] = at + retrans;
-    i = at + retrans + 1;
-    for (let n = 7; n < FIELDS; n++) {
-      while (i < to && b[i] === SPACE) i++;
-      if (i >= to) return false;
-      starts[n] = i;
-      while (i < to && b[i] !== SPACE && b[i] !== TAB) i++;
-      ends[n] = i;
-    }
-    return true;
+    return this.scan(at + retrans + 1, to, 7, FIELDS) === FIELDS;
   }
 
   /** True when the first field starts with "sl": the header line. */
@@ -419,7 +412,7 @@ export class ProcNetParser implements ParseResult {
 
       // The kernel's layout, placed; anything else (or a placed row decode() refuses: its
       // message comes from the fields as split) is split.
-      let why = reader.place(lineStart, lineEnd) ? reader.decode() : "";
+      let why = reader.place(lineStart, lineEnd) ? reader.decode() : undefined;
       if (why !== null) {
         const n = reader.split(lineStart, lineEnd);
         if (n === 0 || reader.isHeader()) continue; // blank line, header
