@@ -48,11 +48,18 @@ const library: Options = {
 // are still evaluated only when first used; the big libraries stay in files of their own.
 const cli: Options = {
   ...common,
-  entry: { cli: "src/run.ts" },
+  // start.cjs compiles cli.cjs with a code cache (src/start.ts).
+  entry: { cli: "src/run.ts", start: "src/start.ts" },
   format: ["cjs"],
   splitting: false,
   // import.meta.url (the worker's path, the shipped schemas) from __filename.
   shims: true,
+  // `await import(x)` of what stays outside the bundle (node built-ins, the vendored files)
+  // becomes require(x): no ES module loader, and src/start.ts can compile the bundle itself
+  // (a vm.Script has no loader for import()).
+  esbuildOptions(options) {
+    options.supported = { ...options.supported, "dynamic-import": false };
+  },
   ...bundled,
 };
 

@@ -13,7 +13,7 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
     // stdout closed (`tcpstat -V | true`): nothing to say, like any closed pipe.
   }
 } else {
-  // On a big Linux table the kernel starts printing sockets before the CLI's modules are
-  // evaluated (src/run.ts, src/early-read.ts).
-  require("../dist/cli.cjs").run(args);
+  // The CLI bundle, compiled with a code cache (src/start.ts). On a big Linux table the kernel
+  // starts printing sockets before the CLI's modules are evaluated (src/run.ts, src/early-read.ts).
+  require("../dist/start.cjs").start(args);
 }

@@ -27,4 +27,7 @@ const manPage = execFileSync(process.execPath, [`${root}/bin/tcpstat.cjs`, "manp
   env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined },
 });
 writeAtomic(`${root}/tcpstat.1`, manPage);
+// That run wrote the CLI's code cache (src/lib/code-cache.ts) for `manpage`: the first real
+// run writes its own, and the package ships none.
+rmSync(`${root}/dist/cli.cjs.v8cache`, { force: true });
 console.log(`build-assets: schema/ (${OUTPUT_SCHEMA_NAMES.length} files), tcpstat.1`);

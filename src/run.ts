@@ -1,7 +1,7 @@
 import { readEarly } from "./early-read.js";
 
 /**
- * What bin/tcpstat.cjs runs, from dist/cli.cjs: the early read of the socket tables
+ * What dist/cli.cjs runs (started by src/start.ts): the early read of the socket tables
  * (src/early-read.ts), then the CLI. One bundle holds both; the CLI's modules (commander
  * and the rest) are evaluated only at the import below, once the kernel has started printing.
  */

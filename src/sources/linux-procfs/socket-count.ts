@@ -21,7 +21,7 @@ export function socketCount(procRoot: string): number {
 }
 
 /** TCP sockets in this namespace, from /proc/net/sockstat{,6} (tiny files); 0 if unknown. */
-function tcpSocketCount(procRoot: string): number {
+export function tcpSocketCount(procRoot: string): number {
   let count = 0;
   for (const file of ["sockstat", "sockstat6"]) {
     let text: string;

@@ -1,0 +1,77 @@
+import { createHash } from "node:crypto";
+import { accessSync, constants, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createRequire, wrap } from "node:module";
+import { dirname } from "node:path";
+import { Script } from "node:vm";
+
+/**
+ * Loads a CommonJS file as require() does, compiled with a V8 code cache kept in `cacheFile`,
+ * and returns its exports. Compiling the CLI's bundle (540 KB) is the biggest part of a short
+ * run (18 ms of about 190 at 1k sockets); from the cache it takes 4 (BENCHMARKS.md, seventh pass).
+ *
+ * The cache is written when the process exits, so it holds the functions the run compiled as
+ * well as the top level, and only when it was missing or unusable. It is used only as written
+ * by the same node (version and platform, in its first line) for the same bundle (its size and
+ * mtime there too: V8 checks only the source's length) and intact (its SHA-256 there too: V8
+ * does not check, and damaged data crashed node 20 with "unreachable code"). V8 itself refuses
+ * data made with other V8 flags; the file is then compiled as usual and the cache rewritten.
+ * Writing is best-effort and silent: a directory the user cannot write (a package installed by
+ * root) just means no cache. The cache sits beside the file it comes from, so whoever could
+ * change it could change the code itself.
+ *
+ * The file must not use import(): a vm.Script has no module loader for it (the CLI build turns
+ * import() into require(), tsup.config.ts).
+ */
+export function requireCached(file: string, cacheFile: string): unknown {
+  const source = readFileSync(file, "utf8");
+  const stamp = cacheStamp(file);
+  const cachedData = readCache(cacheFile, stamp);
+  const script = new Script(wrap(source), { filename: file, cachedData });
+  if (cachedData === undefined || script.cachedDataRejected) process.once("exit", () => writeCache(script, cacheFile, stamp));
+  const module = { exports: {} };
+  const compiled = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string) => void;
+  compiled.call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
+  return module.exports;
+}
+
+/**
+ * What the cache is made from, the start of its first line; the data's digest ends the line:
+ * "tcpstat-code-cache 1 v20.20.2 linux x64 542843 1764644160000.5 9f2c...e1"
+ */
+function cacheStamp(file: string): string {
+  const { size, mtimeMs } = statSync(file);
+  return `tcpstat-code-cache 1 ${process.version} ${process.platform} ${process.arch} ${size} ${mtimeMs}`;
+}
+
+const digest = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");
+
+/** The cached data after the first line, if the file exists, was made for `stamp` and is whole. */
+function readCache(cacheFile: string, stamp: string): Buffer | undefined {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(cacheFile);
+  } catch {
+    return undefined;
+  }
+  const eol = bytes.indexOf(10);
+  const data = bytes.subarray(eol + 1);
+  if (eol < 0 || bytes.toString("latin1", 0, eol) !== `${stamp} ${digest(data)}`) return undefined;
+  return data;
+}
+
+function writeCache(script: Script, cacheFile: string, stamp: string): void {
+  const temporary = `${cacheFile}.${process.pid}.tmp`;
+  try {
+    accessSync(dirname(cacheFile), constants.W_OK);
+    const data = script.createCachedData();
+    writeFileSync(temporary, Buffer.concat([Buffer.from(`${stamp} ${digest(data)}\n`, "latin1"), data]));
+    // Renamed into place: a run starting meanwhile reads the old cache or the new one, never half.
+    renameSync(temporary, cacheFile);
+  } catch {
+    try {
+      rmSync(temporary, { force: true });
+    } catch {
+      // Nothing more to do: the next run compiles as usual.
+    }
+  }
+}
