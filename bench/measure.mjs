@@ -17,6 +17,15 @@ export function checkGnuTime() {
     throw new Error(`GNU time is needed at ${GNU_TIME} to read peak memory; install it with: apt-get install time`);
 }
 
+/**
+ * Variables of this environment left out of the measured commands' environment: set, they add
+ * the same fixed cost to every node start (NODE_EXTRA_CA_CERTS: node reads and parses the
+ * whole certificate bundle before any script, 85 ms on the machine of BENCHMARKS.md), which
+ * says nothing of the commands and hides what a server without it sees.
+ */
+export const LEFT_OUT_ENV = ["NODE_EXTRA_CA_CERTS"].filter((name) => process.env[name] !== undefined);
+const benchEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !LEFT_OUT_ENV.includes(name)));
+
 const scratch = mkdtempSync(join(tmpdir(), "tcpstat-bench-"));
 const rusageFile = join(scratch, "rusage");
 const devNull = openSync("/dev/null", "w");
@@ -26,7 +35,7 @@ process.on("exit", () => rmSync(scratch, { recursive: true, force: true }));
  * Runs argv with stdout to /dev/null (as when output goes to a file) and returns
  * { ms, rssKb } or { error } with the first line of stderr.
  */
-export function measure(argv, { timeoutMs = 180_000, env = process.env } = {}) {
+export function measure(argv, { timeoutMs = 180_000, env = benchEnv } = {}) {
   const started = process.hrtime.bigint();
   const child = spawnSync(GNU_TIME, ["-f", "%M", "-o", rusageFile, ...argv], {
     stdio: ["ignore", devNull, "pipe"],

@@ -87,7 +87,9 @@ function targets() {
     label: "1k sockets (N = 500): full listing `tcpstat -t` within 25 ms of `node -e 0` (the floor: `node floor reader`)",
     check: (s) => {
       const over = (name) => medianMs(s, name) - medianMs(s, "node -e 0");
-      return { value: over("tcpstat -t"), limit: 25, shown: (v) => `+${v.toFixed(0)} ms (floor +${over("node floor reader").toFixed(0)} ms)` };
+      // The kernel's part of any listing: printing the tables, over starting a program.
+      const tables = medianMs(s, "cat /proc/net/tcp{,6}") - medianMs(s, "true");
+      return { value: over("tcpstat -t"), limit: 25, shown: (v) => `+${v.toFixed(0)} ms (floor +${over("node floor reader").toFixed(0)} ms; the tables alone: \`cat\` +${tables.toFixed(0)} ms over \`true\`)` };
     },
   });
   return list;

@@ -8,7 +8,7 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { checkGnuTime } from "./measure.mjs";
+import { LEFT_OUT_ENV, checkGnuTime } from "./measure.mjs";
 import { describeMachine, renderSize, renderTargets } from "./report.mjs";
 
 const INNER = fileURLToPath(new URL("./inner.mjs", import.meta.url));
@@ -76,6 +76,7 @@ const out = [
   "",
   `Command: \`npm run bench -- ${process.argv.slice(2).join(" ")}\``.replace(/ -- `$/, "`"),
   `Rounds: ${values.rounds} (+${values.warmup} warm-up), commands alternating within each round; wall time is the median, peak RSS the highest.`,
+  ...(LEFT_OUT_ENV.length > 0 ? [`Left out of the commands' environment, where it was set: ${LEFT_OUT_ENV.join(", ")} (a fixed cost on every node start; bench/measure.mjs).`] : []),
   "",
   ...results.flatMap((r) => [renderSize(r), ""]),
 ];

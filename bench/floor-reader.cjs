@@ -2,8 +2,10 @@
 // answer. It reads /proc/net/tcp and tcp6 as text, finds each socket's process through
 // /proc/<pid>/fd (stopping once all are found) and prints a line per socket, unsorted and
 // unaligned: no command line, no checks, no colour. What tcpstat takes beyond this row is
-// its own cost; what this row takes beyond `node -e 0` no Node CLI can avoid.
-import { readdirSync, readFileSync, readlinkSync, writeSync } from "node:fs";
+// its own cost; what this row takes beyond `node -e 0` no Node CLI can avoid. CommonJS, so
+// that node starts it without its ES module loader, as it starts tcpstat.
+"use strict";
+const { readdirSync, readFileSync, readlinkSync, writeSync } = require("node:fs");
 
 const sockets = [];
 for (const table of ["tcp", "tcp6"]) {
