@@ -15,6 +15,24 @@ const vendored: NonNullable<Options["esbuildPlugins"]>[number] = {
   },
 };
 
+/**
+ * commander requires node:child_process at load, for subcommands run as programs of their own,
+ * which tcpstat has none of: its use waits for a first call. Loading it (with net and dgram)
+ * was 3 ms of every run's start.
+ */
+const lazyChildProcess: NonNullable<Options["esbuildPlugins"]>[number] = {
+  name: "lazy-child-process",
+  setup(build) {
+    build.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: "child_process", namespace: "lazy-child-process" } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: "lazy-child-process" }, () => ({
+      contents: 'let loaded; module.exports = new Proxy({}, { get: (_, key) => (loaded ??= require("node:child_process"))[key] });',
+      loader: "js",
+    }));
+  },
+};
+
 // What every build shares. Not cleaned: parallel builds and test runs must never see an
 // empty dist/ (prepack cleans).
 const common = { target: "node20", platform: "node", clean: false, sourcemap: false } satisfies Options;
@@ -22,7 +40,12 @@ const common = { target: "node20", platform: "node", clean: false, sourcemap: fa
 // The library and the CLI bundle the small libraries and take the vendored ones from their
 // files. The vendored names are listed so that tsup leaves them to the plugin (it would keep
 // zod, an optional peer for the library's types, external as "zod").
-const bundled = { noExternal: ["commander", "chalk", "string-width", ...VENDORED], esbuildPlugins: [vendored] } satisfies Options;
+// `node:` imports are left to esbuild (tsup would take them first, and lazyChildProcess never see them).
+const bundled = {
+  noExternal: ["commander", "chalk", "string-width", ...VENDORED],
+  esbuildPlugins: [vendored, lazyChildProcess],
+  removeNodeProtocol: false,
+} satisfies Options;
 
 // The library API (ESM, with its type declarations) and the owner scan's worker thread
 // (loaded by path, owner-scan.ts): code split into shared chunks.

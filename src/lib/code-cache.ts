@@ -1,8 +1,8 @@
-import { createHash } from "node:crypto";
 import { accessSync, constants, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire, wrap } from "node:module";
 import { dirname } from "node:path";
 import { Script } from "node:vm";
+import * as zlib from "node:zlib";
 
 /**
  * Loads a CommonJS file as require() does, compiled with a V8 code cache kept in `cacheFile`,
@@ -12,9 +12,11 @@ import { Script } from "node:vm";
  * The cache is written when the process exits, so it holds the functions the run compiled as
  * well as the top level, and only when it was missing or unusable. It is used only as written
  * by the same node (version and platform, in its first line) for the same bundle (its size and
- * mtime there too: V8 checks only the source's length) and intact (its SHA-256 there too: V8
- * does not check, and damaged data crashed node 20 with "unreachable code"). V8 itself refuses
- * data made with other V8 flags; the file is then compiled as usual and the cache rewritten.
+ * mtime there too: V8 checks only the source's length) and intact (its CRC-32 there too: V8
+ * does not check, and damaged data crashed node 20 with "unreachable code"; zlib's CRC costs
+ * 1 ms where loading node:crypto for a hash took 4). V8 itself refuses data made with other V8
+ * flags; the file is then compiled as usual and the cache rewritten. A node without
+ * zlib.crc32 (before 20.15) compiles as usual every time.
  * Writing is best-effort and silent: a directory the user cannot write (a package installed by
  * root) just means no cache. The cache sits beside the file it comes from, so whoever could
  * change it could change the code itself.
@@ -25,9 +27,10 @@ import { Script } from "node:vm";
 export function requireCached(file: string, cacheFile: string): unknown {
   const source = readFileSync(file, "utf8");
   const stamp = cacheStamp(file);
-  const cachedData = readCache(cacheFile, stamp);
+  const cachedData = typeof zlib.crc32 === "function" ? readCache(cacheFile, stamp) : undefined;
   const script = new Script(wrap(source), { filename: file, cachedData });
-  if (cachedData === undefined || script.cachedDataRejected) process.once("exit", () => writeCache(script, cacheFile, stamp));
+  if (typeof zlib.crc32 === "function" && (cachedData === undefined || script.cachedDataRejected))
+    process.once("exit", () => writeCache(script, cacheFile, stamp));
   const module = { exports: {} };
   const compiled = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string) => void;
   compiled.call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
@@ -35,15 +38,15 @@ export function requireCached(file: string, cacheFile: string): unknown {
 }
 
 /**
- * What the cache is made from, the start of its first line; the data's digest ends the line:
- * "tcpstat-code-cache 1 v20.20.2 linux x64 542843 1764644160000.5 9f2c...e1"
+ * What the cache is made from, the start of its first line; the data's CRC-32 ends the line:
+ * "tcpstat-code-cache 1 v20.20.2 linux x64 542843 1764644160000.5 9f2c10e1"
  */
 function cacheStamp(file: string): string {
   const { size, mtimeMs } = statSync(file);
   return `tcpstat-code-cache 1 ${process.version} ${process.platform} ${process.arch} ${size} ${mtimeMs}`;
 }
 
-const digest = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");
+const digest = (data: Uint8Array) => zlib.crc32(data).toString(16).padStart(8, "0");
 
 /** The cached data after the first line, if the file exists, was made for `stamp` and is whole. */
 function readCache(cacheFile: string, stamp: string): Buffer | undefined {
