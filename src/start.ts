@@ -11,10 +11,19 @@ export const KEEP_YOUNG_SMALL_FROM = 5000;
  * (dist/cli.cjs, src/run.ts), compiled with a code cache kept beside it (src/lib/code-cache.ts).
  */
 export function start(args: readonly string[]): void {
-  if (mayReadMany(args)) keepYoungGenerationSmall();
+  const tcpSockets = ownSocketCount(args);
+  if (mayReadMany(args, process.platform, "/proc", tcpSockets)) keepYoungGenerationSmall();
   const bundle = fileURLToPath(new URL("./cli.cjs", import.meta.url));
-  const cli = requireCached(bundle, `${bundle}.v8cache`) as { run(args: readonly string[]): Promise<void> };
-  void cli.run(args);
+  const cli = requireCached(bundle, `${bundle}.v8cache`) as { run(args: readonly string[], tcpSockets?: number): Promise<void> };
+  void cli.run(args, tcpSockets);
+}
+
+/** --input FILE, --netns NS, -N NS, and -N in a cluster of short flags (-tN 1): sockets from elsewhere. */
+const readsElsewhere = (args: readonly string[]) => args.some((arg) => /^--(input|netns)(=|$)/.test(arg) || /^-[^-]*N/.test(arg));
+
+/** This Linux namespace's TCP sockets (/proc/net/sockstat), when the run reads them; else undefined. */
+function ownSocketCount(args: readonly string[], platform = process.platform, procRoot = "/proc"): number | undefined {
+  return platform === "linux" && !readsElsewhere(args) ? tcpSocketCount(procRoot) : undefined;
 }
 
 /**
@@ -23,10 +32,8 @@ export function start(args: readonly string[]): void {
  * one peaked at 330 MB on node 24 without the flag, 320 allowed by
  * test/hardening/big-input.test.ts; other namespaces). A wrong yes costs 3 ms.
  */
-export function mayReadMany(args: readonly string[], platform = process.platform, procRoot = "/proc"): boolean {
-  // --input FILE, --netns NS, -N NS, and -N in a cluster of short flags (-tN 1).
-  if (args.some((arg) => /^--(input|netns)(=|$)/.test(arg) || /^-[^-]*N/.test(arg))) return true;
-  return platform === "linux" && tcpSocketCount(procRoot) >= KEEP_YOUNG_SMALL_FROM;
+export function mayReadMany(args: readonly string[], platform = process.platform, procRoot = "/proc", tcpSockets = ownSocketCount(args, platform, procRoot)): boolean {
+  return readsElsewhere(args) || (tcpSockets ?? 0) >= KEEP_YOUNG_SMALL_FROM;
 }
 
 /**

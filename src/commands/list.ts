@@ -191,7 +191,7 @@ function runListStreamed(flags: ListFlags, kind: "json" | "ndjson"): Promise<voi
 }
 
 /** JSON or NDJSON through one JsonStream on stdout: `fill` hands it the sockets, then it is closed. */
-async function writeJson(kind: "json" | "ndjson", fill: (json: JsonStream, out: OutputStream) => Promise<void>): Promise<void> {
+export async function writeJson(kind: "json" | "ndjson", fill: (json: JsonStream, out: OutputStream) => Promise<void>): Promise<void> {
   const { JsonStream } = await import("../format/json-stream.js");
   const out = openStream();
   const json = new JsonStream(kind, out);

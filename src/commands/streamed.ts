@@ -1,4 +1,3 @@
-import { openStream } from "../io.js";
 import { makePredicate } from "../lib/filter.js";
 import { readTextChunks } from "../lib/stream-input.js";
 import { SummaryCounter, countGroup, groupLabeler, rankGroups } from "../lib/summarize.js";
@@ -6,7 +5,7 @@ import type { GroupKey, Summary, SummaryGroup } from "../model/report.js";
 import type { Problem, SocketRecord } from "../model/socket.js";
 import type { ReplayResult } from "../sources/replay.js";
 import { replayChunks } from "../sources/replay-stream.js";
-import { checkInputFlags, inputReadError, type SourceFlags } from "./list.js";
+import { checkInputFlags, inputReadError, writeJson, type SourceFlags } from "./list.js";
 import { toSocketFilter } from "./options.js";
 import { sayRemarks } from "./problems.js";
 
@@ -69,20 +68,14 @@ class Remarks {
 /** `--ndjson --input FILE`: each chunk's records written as they are read, as the live streamed listing writes them. */
 export async function runStreamedNdjson(flags: SourceFlags): Promise<void> {
   const remarks = new Remarks();
-  const { JsonStream } = await import("../format/json-stream.js");
-  const out = openStream();
-  const json = new JsonStream("ndjson", out);
-  try {
+  await writeJson("ndjson", async (json, out) => {
     for await (const batch of batches(flags)) {
       remarks.add(batch);
       for (const r of batch.records) json.record(r);
       // A slow reader of stdout holds the reading back: memory stays that of a chunk.
       await out.drained();
     }
-    json.end();
-  } finally {
-    await out.close();
-  }
+  });
   remarks.report(flags);
 }
 

@@ -1,4 +1,4 @@
-import { accessSync, constants, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { accessSync, closeSync, constants, fstatSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire, wrap } from "node:module";
 import { dirname } from "node:path";
 import { Script } from "node:vm";
@@ -25,12 +25,11 @@ import * as zlib from "node:zlib";
  * import() into require(), tsup.config.ts).
  */
 export function requireCached(file: string, cacheFile: string): unknown {
-  const source = readFileSync(file, "utf8");
-  const stamp = cacheStamp(file);
-  const cachedData = typeof zlib.crc32 === "function" ? readCache(cacheFile, stamp) : undefined;
+  const { source, stamp } = readSource(file);
+  const cacheable = typeof zlib.crc32 === "function";
+  const cachedData = cacheable ? readCache(cacheFile, stamp) : undefined;
   const script = new Script(wrap(source), { filename: file, cachedData });
-  if (typeof zlib.crc32 === "function" && (cachedData === undefined || script.cachedDataRejected))
-    process.once("exit", () => writeCache(script, cacheFile, stamp));
+  if (cacheable && (cachedData === undefined || script.cachedDataRejected)) process.once("exit", () => writeCache(script, cacheFile, stamp));
   const module = { exports: {} };
   const compiled = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string) => void;
   compiled.call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
@@ -38,12 +37,18 @@ export function requireCached(file: string, cacheFile: string): unknown {
 }
 
 /**
- * What the cache is made from, the start of its first line; the data's CRC-32 ends the line:
- * "tcpstat-code-cache 1 v20.20.2 linux x64 542843 1764644160000.5 9f2c10e1"
+ * The file's text, and what a cache made from it says in its first line, before the data's
+ * CRC-32 that ends the line: "tcpstat-code-cache 1 v20.20.2 linux x64 542843 1764644160000.5 9f2c10e1".
+ * Both from one open file, so the stamp is that of the text compiled.
  */
-function cacheStamp(file: string): string {
-  const { size, mtimeMs } = statSync(file);
-  return `tcpstat-code-cache 1 ${process.version} ${process.platform} ${process.arch} ${size} ${mtimeMs}`;
+function readSource(file: string): { source: string; stamp: string } {
+  const fd = openSync(file, "r");
+  try {
+    const { size, mtimeMs } = fstatSync(fd);
+    return { source: readFileSync(fd, "utf8"), stamp: `tcpstat-code-cache 1 ${process.version} ${process.platform} ${process.arch} ${size} ${mtimeMs}` };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 const digest = (data: Uint8Array) => zlib.crc32(data).toString(16).padStart(8, "0");

@@ -4,12 +4,16 @@ import { join } from "node:path";
 /** Below this many TCP sockets, the owner scan and the reading run in this thread. */
 export const OVERLAP_FROM = 5000;
 
-/** The count the bin took before the CLI loaded (src/early-read.ts), for the run's first read. */
+/** The count taken before the CLI loaded (src/start.ts, src/early-read.ts), for the run's first read. */
 let early: { procRoot: string; count: number } | undefined;
 
-/** tcpSocketCount, kept for the first read of the run to take instead of reading the files again. */
-export function countEarly(procRoot: string): number {
-  early = { procRoot, count: tcpSocketCount(procRoot) };
+/**
+ * tcpSocketCount, kept for the first read of the run to take instead of reading the files
+ * again; read once however often asked. `taken` is a count made moments before by src/start.ts,
+ * a bundle of its own (dist/start.cjs), which hands it to the CLI's (src/run.ts).
+ */
+export function countEarly(procRoot: string, taken?: number): number {
+  if (early?.procRoot !== procRoot) early = { procRoot, count: taken ?? tcpSocketCount(procRoot) };
   return early.count;
 }
 
