@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DoctorReportSchema, ExplanationSchema, FindingSchema, StatsSchema, SummarySchema, WatchEventSchema } from "./report.js";
+import { DoctorReportSchema, ExplanationSchema, FindingSchema, LessonSchema, StatsSchema, SummarySchema, WatchEventSchema } from "./report.js";
 import { SocketRecordSchema } from "./socket.js";
 
 /**
@@ -34,6 +34,7 @@ export const OUTPUT_SCHEMAS = {
   finding: { schema: FindingSchema, printedBy: "tcpstat doctor --json (findings[])", description: "One problem doctor found" },
   explanation: { schema: ExplanationSchema, printedBy: "tcpstat explain STATE --json", description: "What a TCP state means and what to do about many of them" },
   explanations: { schema: z.array(ExplanationSchema), printedBy: "tcpstat explain --json", description: "Every TCP state explained, with live counts" },
+  lesson: { schema: LessonSchema, printedBy: "tcpstat explain handshake|teardown --json", description: "A lesson of the state diagram: the segments, each side's states, the whys" },
   "watch-event": {
     schema: WatchEventSchema,
     printedBy: "tcpstat --watch --ndjson (one a line)",
