@@ -38,8 +38,8 @@ function scenarioNamed(name: string): Scenario {
 export async function runLab(name: string | undefined, flags: LabFlags): Promise<void> {
   if (name === undefined) return writeChunks([listScenarios()]);
   const scenario = scenarioNamed(name);
-  if (process.platform !== "linux") throw new TcpstatError("tcpstat lab runs on Linux only: it needs network namespaces", "run it on a Linux machine");
-  if (process.getuid?.() !== 0) throw new TcpstatError("tcpstat lab needs root: it creates a private network namespace", `run it as root: sudo tcpstat lab ${scenario.name}`);
+  if (process.platform !== "linux") throw new TcpstatError("lab runs on Linux only: it needs network namespaces", "run it on a Linux machine");
+  if (process.getuid?.() !== 0) throw new TcpstatError("lab needs root: it creates a private network namespace", `run it as root: sudo tcpstat lab ${scenario.name}`);
   const chalk = await stdoutChalk(flags.color);
   const width = Math.min(process.stdout.columns || 100, 120);
   const { createLabNetns } = await import("../../lib/lab-netns.js");

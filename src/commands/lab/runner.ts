@@ -39,16 +39,16 @@ export class Lab {
    * One step: say what is about to happen, do it, wait until the namespace's sockets show
    * its outcome (`until`), then print the transitions seen and the listing.
    */
-  async step(title: string, say: string, act: () => Promise<void>, until: (records: SocketRecord[]) => boolean): Promise<SocketRecord[]> {
+  async step(title: string, say: string, act: () => Promise<void>, until: (records: SocketRecord[]) => boolean, timeoutMs = STEP_TIMEOUT_MS): Promise<SocketRecord[]> {
     const { chalk, width } = this.io;
     this.n++;
     await this.io.write(`\n${chalk.bold(`Step ${this.n}/${this.steps}: ${title}`)}\n${wrap(say, width)}\n`);
     await act();
-    const deadline = Date.now() + STEP_TIMEOUT_MS;
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
       const records = await this.list(false);
       if (until(records)) break;
-      if (Date.now() > deadline) throw new TcpstatError(`lab: step ${this.n} (${title}) did not reach its outcome within ${STEP_TIMEOUT_MS / 1000} s`, "run it again; if it keeps failing, report it with `uname -r`");
+      if (Date.now() > deadline) throw new TcpstatError(`lab: step ${this.n} (${title}) did not reach its outcome within ${timeoutMs / 1000} s`, "run it again; if it keeps failing, report it with `uname -r`");
       await this.observer.settle();
     }
     await this.observer.settle();

@@ -75,7 +75,7 @@ export const SCENARIOS: readonly Scenario[] = [
       const c = await connect(lab, { read: false, closeOnEof: true }, "the client connects and reads nothing yet", HANDSHAKE_SAY);
       await lab.step(
         "Ctrl-C on the server (SIGINT)",
-        "The server process dies and its kernel closes its sockets for it. The listener goes (LISTEN → CLOSE). The connection sends a FIN (ESTABLISHED → FIN_WAIT1) that the client's kernel acknowledges at once (FIN_WAIT2): the killed side is the active closer. Its FIN_WAIT2 socket now belongs to no process (no PID/Program), and Linux keeps it at most tcp_fin_timeout (60 s). The client has read nothing: its socket is in CLOSE_WAIT with Recv-Q 1, the one sequence number of the FIN its program has not read yet.",
+        "The server process dies and its kernel closes its sockets for it. The listener goes (LISTEN → CLOSE). The connection sends a FIN (ESTABLISHED → FIN_WAIT1) that the client's kernel acknowledges at once (FIN_WAIT2): the killed side is the active closer. Its FIN_WAIT2 socket now belongs to no process (no PID/Program); Linux hands such an orphan to the same small socket that holds TIME_WAIT, with a timer of tcp_fin_timeout (60 s), as the Timer column shows. The client has read nothing: its socket is in CLOSE_WAIT with Recv-Q 1, the one sequence number of the FIN its program has not read yet.",
         () => lab.server.kill("SIGINT"),
         (r) => Boolean(find(r, { local: S, remote: c.port, state: "FIN_WAIT2" }) && find(r, { local: c.port, state: "CLOSE_WAIT", recvQ: 1 }) && !find(r, { state: "LISTEN" })),
       );
@@ -167,12 +167,15 @@ export const SCENARIOS: readonly Scenario[] = [
       );
       await lab.step(
         "the server closes too, before the client's FIN arrives",
-        "The link comes back and the server closes: its FIN reaches the client while the client's own FIN is still unacknowledged, so the client goes FIN_WAIT1 → CLOSING. When the client's FIN is sent again, the server (FIN_WAIT1, then FIN_WAIT2 once its FIN is acknowledged) answers it, and both sides end in TIME_WAIT: both closed actively. Whichever side receives the other's FIN while its own is unacknowledged passes through CLOSING; on a real network, with both FINs in flight at once, both sides do.",
+        "The link comes back and the server closes: its FIN reaches the client while the client's own FIN is still unacknowledged, so the client goes FIN_WAIT1 → CLOSING. When the client's retransmission timer sends its FIN again, the server (FIN_WAIT1, then FIN_WAIT2 once its FIN is acknowledged) answers it, and both sides end in TIME_WAIT: both closed actively. Whichever side receives the other's FIN while its own is unacknowledged passes through CLOSING; on a real network, with both FINs in flight at once, both sides do.",
         async () => {
           lab.ns.run("ip", ["link", "set", "lo", "up"]);
           ok(await lab.server.ask("close", { id: c.server }), "close");
         },
         (r) => Boolean(find(r, { local: c.port, state: "TIME_WAIT" }) && find(r, { local: S, remote: c.port, state: "TIME_WAIT" })),
+        // The client's FIN goes again when its retransmission timer fires, which backed off
+        // (doubling from 200 ms) while the link was down: seconds when the machine is slow.
+        60_000,
       );
     },
   },

@@ -1,0 +1,215 @@
+import { spawn, spawnSync } from "node:child_process";
+import { readFileSync, readdirSync, readlinkSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { lineFrom } from "../helpers/child-output.js";
+import { BIN, runTcpstat } from "../helpers/cli.js";
+
+/**
+ * `tcpstat lab SCENARIO` run for real (we are root): each scenario's transitions, socket by
+ * socket, follow the path the state diagram gives that side; the listings show the owners
+ * (lab-server, lab-client, or nobody); and nothing of the lab is left afterwards, however it ends.
+ */
+
+const SERVER_PORT = 7000;
+type Path = string[];
+
+/** The diagram's path for each kind of socket, as (side, path) pairs, one per socket. */
+const OPEN_SERVER = ["LISTEN", "SYN_RECV", "ESTABLISHED"];
+const OPEN_CLIENT = ["CLOSE", "SYN_SENT", "ESTABLISHED"];
+const ACTIVE = ["FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT"];
+const PASSIVE = ["CLOSE_WAIT", "LAST_ACK", "CLOSE"];
+const LISTENER = ["CLOSE", "LISTEN"];
+
+const EXPECTED: Record<string, Array<[side: "listener" | "server" | "client", path: Path]>> = {
+  handshake: [["listener", LISTENER], ["server", [...OPEN_SERVER, ...PASSIVE]], ["client", [...OPEN_CLIENT, ...ACTIVE]]],
+  "server-ctrl-c": [["listener", [...LISTENER, "CLOSE"]], ["server", [...OPEN_SERVER, ...ACTIVE]], ["client", [...OPEN_CLIENT, ...PASSIVE]]],
+  "client-ctrl-c": [["listener", LISTENER], ["server", [...OPEN_SERVER, ...PASSIVE]], ["client", [...OPEN_CLIENT, ...ACTIVE]]],
+  refused: [["client", ["CLOSE", "SYN_SENT", "CLOSE"]]],
+  "time-wait": [
+    ["listener", LISTENER],
+    ["server", [...OPEN_SERVER, ...PASSIVE]],
+    ["client", [...OPEN_CLIENT, ...ACTIVE]],
+    ["server", [...OPEN_SERVER, ...ACTIVE]],
+    ["client", [...OPEN_CLIENT, ...PASSIVE]],
+  ],
+  "simultaneous-close": [["listener", LISTENER], ["server", [...OPEN_SERVER, ...ACTIVE]], ["client", [...OPEN_CLIENT, "FIN_WAIT1", "CLOSING", "TIME_WAIT"]]],
+  "close-wait-leak": [
+    ["listener", [...LISTENER, "CLOSE"]],
+    ...[1, 2, 3].flatMap((): Array<["server" | "client", Path]> => [["server", [...OPEN_SERVER, ...PASSIVE]], ["client", [...OPEN_CLIENT, ...ACTIVE]]]),
+  ],
+};
+
+interface Run {
+  out: string;
+  traced: boolean;
+  /** Each socket's states in the order seen, by "local → remote". */
+  paths: Map<string, Path>;
+  /** The listing rows of each step: [recvQ, local, remote, state, owner]. */
+  listings: string[][][];
+  nsId: string;
+  pids: number[];
+}
+
+const TRANSITION = /^ {4}\+\d+\.\d{3}s {2}(server|client) {2}(\S+) → (\S+) {2}(\S+) → (\S+)(?: {2}(\S+))?$/;
+
+function parse(out: string): Run {
+  const paths = new Map<string, Path>();
+  const listings: string[][][] = [];
+  for (const step of out.split(/^Step \d+\/\d+: /m).slice(1)) {
+    const rows: string[][] = [];
+    for (const line of step.split("\n")) {
+      const t = TRANSITION.exec(line);
+      if (t) {
+        const key = `${t[2]} → ${t[3]}`;
+        const [from, to] = [t[4]!, t[5]!];
+        const path = paths.get(key) ?? (from === "(new)" ? [] : [from]);
+        if (from !== "(new)" && path.at(-1) !== from) path.push(from);
+        path.push(to === "(gone)" ? "CLOSE" : to);
+        paths.set(key, path);
+        continue;
+      }
+      const row = /^ {4}net:\[\d+\] +tcp +(\d+) +\d+ +(\S+) +(\S+) +(\S+) +(\S+)/.exec(line);
+      if (row) rows.push(row.slice(1));
+    }
+    listings.push(rows);
+  }
+  const header = /namespace \((net:\[\d+\]), held by pid (\d+)\); server lab-server pid (\d+), client lab-client pid (\d+)/.exec(out);
+  expect(header, out).not.toBeNull();
+  return { out, traced: out.includes("Transitions (traced):"), paths, listings, nsId: header![1]!, pids: header!.slice(2).map(Number) };
+}
+
+/** `sub` appears in `path` in order, ending where it ends (the outcome every step waits for). */
+const follows = (sub: Path, path: Path) => {
+  let i = 0;
+  for (const s of path) if (s === sub[i]) i++;
+  return i === sub.length && sub.at(-1) === path.at(-1);
+};
+
+/** Every process still in the namespace, or holding it: none once the lab is over. */
+function leftovers(run: Pick<Run, "nsId" | "pids">): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (readlinkSync(`/proc/${pid}/ns/net`) === run.nsId || run.pids.includes(Number(pid)))
+        found.push(`${pid} ${readFileSync(`/proc/${pid}/comm`, "utf8").trim()}`);
+    } catch {
+      // gone meanwhile, or a kernel thread
+    }
+  }
+  return found;
+}
+
+const sideOf = (key: string) => (key.endsWith("*:*") ? "listener" : Number(/:(\d+) →/.exec(key)![1]) === SERVER_PORT ? "server" : "client");
+
+describe("tcpstat lab", () => {
+  it("lists its scenarios without one", () => {
+    const r = runTcpstat(["lab"]);
+    expect(r.status).toBe(0);
+    expect(r.stdout.split("\n").filter((l) => /^[a-z-]+ {2,}\S/.test(l)).map((l) => l.split(" ")[0])).toEqual(Object.keys(EXPECTED));
+  });
+
+  it.each(Object.keys(EXPECTED))("%s: each socket follows its side's path in the state diagram, and nothing is left", (scenario) => {
+    const r = runTcpstat(["lab", scenario]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const run = parse(r.stdout);
+    const seen = [...run.paths].map(([key, path]) => [sideOf(key), path] as const);
+    const expected = EXPECTED[scenario]!;
+    // Traced, every socket is seen; sampled, one that lived between two listings is not (refused's).
+    if (run.traced) expect(seen.map(([side]) => side).sort()).toEqual(expected.map(([side]) => side).sort());
+    // Sockets of one side are matched in the order they appeared.
+    for (const side of ["listener", "server", "client"]) {
+      const got = seen.filter(([s]) => s === side).map(([, p]) => p);
+      const want = expected.filter(([s]) => s === side).map(([, p]) => p);
+      expect(got.length).toBeLessThanOrEqual(want.length);
+      for (const [i, path] of got.entries()) {
+        // Traced, every change is seen; sampled, the states between two listings may be missed.
+        if (run.traced) expect(path, `${scenario} ${side} ${i}`).toEqual(want[i]);
+        else expect(follows(path, want[i]!), `${scenario} ${side} ${i}: ${path.join(" ")} vs ${want[i]!.join(" ")}`).toBe(true);
+      }
+    }
+    expect(r.stdout).toMatch(/Done: the namespace and its processes are gone\.\n$/);
+    expect(leftovers(run)).toEqual([]);
+  });
+
+  it("server-ctrl-c: the killed server's side is FIN_WAIT2 owned by nobody, the client's CLOSE_WAIT with Recv-Q 1", () => {
+    const run = parse(runTcpstat(["lab", "server-ctrl-c"]).stdout);
+    const afterKill = run.listings[2]!;
+    const [server, client] = [afterKill.find((row) => row[1]!.endsWith(`:${SERVER_PORT}`)), afterKill.find((row) => row[2]!.endsWith(`:${SERVER_PORT}`))];
+    expect(server?.slice(3)).toEqual(["FIN_WAIT2", "-"]);
+    expect(client?.[0]).toBe("1");
+    expect(client?.slice(3)).toEqual(["CLOSE_WAIT", `${run.pids[2]}/lab-client`]);
+    expect(afterKill.some((row) => row[3] === "LISTEN")).toBe(false);
+    // Then the client closes: the passive side is gone, the killed side keeps TIME_WAIT.
+    expect(run.listings[3]!.map((row) => [row[1], row[3], row[4]])).toEqual([[`127.0.0.1:${SERVER_PORT}`, "TIME_WAIT", "-"]]);
+  });
+
+  it("refused: connect() fails with ECONNREFUSED and no socket is left", () => {
+    const run = parse(runTcpstat(["lab", "refused"]).stdout);
+    expect(run.out).toContain("connect() failed with ECONNREFUSED.");
+    expect(run.listings).toEqual([[]]);
+  });
+
+  it("close-wait-leak: the server's three CLOSE_WAIT sockets are its own, the clients' FIN_WAIT2 nobody's", () => {
+    const run = parse(runTcpstat(["lab", "close-wait-leak"]).stdout);
+    const leak = run.listings[1]!;
+    expect(leak.filter((row) => row[3] === "CLOSE_WAIT").map((row) => [row[0], row[4]])).toEqual(Array(3).fill(["0", `${run.pids[1]}/lab-server`]));
+    expect(leak.filter((row) => row[3] === "FIN_WAIT2").map((row) => row[4])).toEqual(["-", "-", "-"]);
+  });
+
+  /** Starts a scenario and resolves, once its second step has begun, with its namespace and pids. */
+  async function started(scenario: string) {
+    const child = spawn(process.execPath, [BIN, "lab", scenario], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+    const header = await lineFrom(child, "lab", /(namespace \(net:\[\d+\], held by pid \d+\); server lab-server pid \d+, client lab-client pid \d+)[^]*\nStep 2\//);
+    const nsId = /net:\[\d+\]/.exec(header)![0];
+    const pids = header.replace(nsId, "").match(/\d+/g)!.map(Number);
+    const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    return { child, nsId, pids, exit };
+  }
+
+  /** Waits for each process to be gone (they end by themselves), up to 10 s. */
+  const gone = (pids: number[]) => pids.forEach((pid) => spawnSync("sh", ["-c", `while kill -0 ${pid} 2>/dev/null; do sleep 0.02; done`], { timeout: 10_000 }));
+
+  it.each([
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const)("cleans up on %s in the middle of a scenario (exit %i)", async (signal, code) => {
+    const lab = await started("close-wait-leak");
+    lab.child.kill(signal);
+    expect(await lab.exit).toBe(code);
+    // Cleaned up before the exit: nothing to wait for.
+    expect(leftovers(lab)).toEqual([]);
+  });
+
+  it("leaves nothing behind when it is killed with SIGKILL: its programs go when their channel closes", async () => {
+    const lab = await started("close-wait-leak");
+    lab.child.kill("SIGKILL");
+    await lab.exit;
+    gone(lab.pids);
+    expect(leftovers(lab)).toEqual([]);
+  });
+
+  it("leaves nothing behind when its reader goes away (| head -2)", () => {
+    const r = spawnSync("sh", ["-c", `"${process.execPath}" "${BIN}" lab close-wait-leak | head -2`], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+    expect(r.stderr).toBe("");
+    const header = r.stdout.split("\n")[1]!;
+    const nsId = /net:\[\d+\]/.exec(header)![0];
+    const pids = header.replace(nsId, "").match(/\d+/g)!.map(Number);
+    expect(pids).toHaveLength(3);
+    gone(pids);
+    expect(leftovers({ nsId, pids })).toEqual([]);
+  });
+
+  it("refuses to run without root, in one line, exit 1", () => {
+    const r = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, BIN, "lab", "handshake"], { encoding: "utf8" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe("tcpstat: lab needs root: it creates a private network namespace; run it as root: sudo tcpstat lab handshake\n");
+    expect(r.stdout).toBe("");
+  });
+
+  it("rejects an unknown scenario with a suggestion, exit 2", () => {
+    const r = runTcpstat(["lab", "time_wait"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^tcpstat: unknown lab scenario 'time_wait' \(did you mean time-wait\?\); choose one of: handshake, server-ctrl-c, /);
+  });
+});
