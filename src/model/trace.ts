@@ -72,7 +72,7 @@ export const TraceRetransmitSchema = z
   .strict()
   .describe("A segment retransmitted (tcp:tcp_retransmit_skb)");
 
-export const LifespanEndSchema = z.enum(["orderly", "reset-sent", "reset-received", "syn-timeout", "aborted"]);
+export const LifespanEndSchema = z.enum(["orderly", "reset-sent", "reset-received", "syn-timeout", "aborted", "unknown"]);
 
 export const TraceLifespanSchema = z
   .object({
@@ -82,7 +82,7 @@ export const TraceLifespanSchema = z
     startSeen: z.boolean().describe("False when the connection was already open when the trace began: durationMs is then a lower bound"),
     closer: z.enum(["active", "passive", "simultaneous"]).nullable().describe("Which side sent the first FIN: this one (active), the peer (passive), both at once; null when no FIN was exchanged"),
     ended: LifespanEndSchema.describe(
-      "orderly: FINs both ways; reset-sent / reset-received: a RST ended it; syn-timeout: SYN_SENT gave up without an answer; aborted: closed another way (e.g. connect() abandoned)",
+      "orderly: FINs both ways; reset-sent / reset-received: a RST ended it; syn-timeout: SYN_SENT gave up without an answer; aborted: closed another way (e.g. connect() abandoned); unknown: sampled, and no FIN was seen",
     ),
     lastState: TcpStateSchema.describe("The state it left for CLOSE"),
   })
