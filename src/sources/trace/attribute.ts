@@ -11,7 +11,9 @@ import type { KernelEvent } from "../linux-tracefs/decode.js";
  *   3. for a connection accepted in a softirq (LISTEN -> SYN_RECV), the listening socket on
  *      its local port: its holder and namespace, when only one namespace listens there;
  *   4. the socket table read when the trace began (connections already open), by endpoints,
- *      when those endpoints exist in one namespace only.
+ *      when those endpoints exist in one namespace only;
+ *   5. the namespace only, for a reset sent with no socket (a SYN to a closed port) over
+ *      loopback: the connecting socket it answers, which must be in the same namespace.
  * Anything else is unknown (null): counted, never guessed.
  */
 
@@ -44,6 +46,7 @@ interface Listener {
 }
 
 const UNKNOWN: Attribution = { pid: null, process: null, holderFrom: null, netns: null };
+const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 const WILDCARD = new Set(["0.0.0.0", "::", "::ffff:0.0.0.0"]);
 const tupleKey = (localAddress: string, localPort: number, remoteAddress: string, remotePort: number) => `${localAddress}|${localPort}|${remoteAddress}|${remotePort}`;
 
@@ -53,6 +56,8 @@ export class Attributor {
   private listeners = new Map<number, Map<string, Listener>>();
   private table = new Map<string, Attribution[]>();
   private savedComms: Map<number, string> | null = null;
+  /** Sockets in SYN_SENT by destination "address|port": their source address and namespace. */
+  private connecting = new Map<string, Map<string, { localAddress: string; netns: number | null }>>();
 
   constructor(
     private readonly procRoot = "/proc",
@@ -89,8 +94,19 @@ export class Attributor {
     if (who === UNKNOWN && known) who = { ...known, holderFrom: known.holderFrom === "context" ? "earlier-event" : known.holderFrom };
     if (who === UNKNOWN && e.from === "LISTEN") who = this.fromListener(e);
     if (who === UNKNOWN) who = this.fromTable(e);
+    if (who === UNKNOWN && e.skaddr === null) who = this.fromConnectingPeer(e);
     if (who.netns === null && this.soleNetns !== null) who = { ...who, netns: this.soleNetns };
     if (e.skaddr !== null && e.type === "transition") {
+      const destination = `${e.remoteAddress}|${e.remotePort}`;
+      if (e.to === "SYN_SENT") {
+        let bySocket = this.connecting.get(destination);
+        if (!bySocket) this.connecting.set(destination, (bySocket = new Map()));
+        bySocket.set(e.skaddr, { localAddress: e.localAddress, netns: who.netns });
+      } else if (e.from === "SYN_SENT") {
+        const bySocket = this.connecting.get(destination);
+        bySocket?.delete(e.skaddr);
+        if (bySocket?.size === 0) this.connecting.delete(destination);
+      }
       if (e.to === "CLOSE") {
         this.sockets.delete(e.skaddr);
         if (e.from === "LISTEN") this.removeListener(e.localPort, e.skaddr);
@@ -134,6 +150,15 @@ export class Attributor {
     const list = this.table.get(tupleKey(e.localAddress, e.localPort, e.remoteAddress, e.remotePort));
     if (!list || list.length !== 1) return UNKNOWN;
     return list[0]!;
+  }
+
+  /** A reset sent for no socket over loopback: the namespace of the connecting socket it answers. */
+  private fromConnectingPeer(e: KernelEvent): Attribution {
+    if (!LOOPBACK.test(e.localAddress)) return UNKNOWN;
+    const bySocket = this.connecting.get(`${e.localAddress}|${e.localPort}`);
+    if (!bySocket) return UNKNOWN;
+    const netns = new Set([...bySocket.values()].filter((c) => c.localAddress === e.remoteAddress).map((c) => c.netns));
+    return netns.size === 1 ? { ...UNKNOWN, netns: [...netns][0]! } : UNKNOWN;
   }
 
   private processInfo(tid: number, now: number): ProcessInfo | null {
