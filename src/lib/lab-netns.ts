@@ -12,8 +12,22 @@ import { TcpstatError } from "../errors.js";
  * tcpstat itself is killed with SIGKILL.
  */
 
-/** The holder: names itself, then waits for its parent to go. */
-const HOLDER = `process.title = "tcpstat-lab"; process.on("disconnect", () => process.exit(0)); process.send("ready");`;
+/**
+ * The holder: names itself, waits for its parent to go, and on "mark" opens and closes a
+ * listener on a free port (two state changes the trace will show after everything before).
+ */
+const HOLDER = String.raw`
+process.title = "tcpstat-lab";
+process.on("disconnect", () => process.exit(0));
+process.on("message", (m) => {
+  const s = require("net").createServer();
+  s.listen(0, "127.0.0.1", () => {
+    const port = s.address().port;
+    s.close(() => process.send({ reply: m.seq, port }));
+  });
+});
+process.send("ready");
+`;
 
 /**
  * An actor: a server or a client made of Node's net module, doing one call per message.
@@ -98,6 +112,8 @@ export interface LabNetns {
   pid: number;
   /** The namespace's identity, net:[INODE]. */
   id: string;
+  /** Opens and closes a listener in the namespace: resolves with its port once it is closed. */
+  mark(): Promise<number>;
   /** Runs a command inside the namespace (ip link ...), throws if it fails. */
   run(cmd: string, args: readonly string[]): void;
   actor(name: string): Promise<Actor>;
@@ -145,9 +161,19 @@ export async function createLabNetns(): Promise<LabNetns> {
     const r = spawnSync("nsenter", ["-t", String(pid), "-n", cmd, ...args], { encoding: "utf8" });
     if (r.error || r.status !== 0) throw new TcpstatError(`lab: ${cmd} ${args.join(" ")} failed: ${(r.error?.message ?? r.stderr).trim()}`, "it needs iproute2 (ip) and util-linux (nsenter)");
   };
+  let marks = 0;
+  const marked = new Map<number, (port: number) => void>();
+  holder.on("message", (m: { reply?: number; port?: number }) => m.reply !== undefined && marked.get(m.reply)?.(m.port!));
   const ns: LabNetns = {
     pid,
     id,
+    mark() {
+      return new Promise((resolve) => {
+        const seq = ++marks;
+        marked.set(seq, resolve);
+        holder.send({ seq, op: "mark" });
+      });
+    },
     run,
     killNow,
     async actor(name) {

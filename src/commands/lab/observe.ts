@@ -1,106 +1,108 @@
-import type { SocketRecord } from "../../model/socket.js";
 import type { TcpState } from "../../model/state.js";
+import type { TraceEvent, TraceReset, TraceRetransmit, TraceTransition } from "../../model/trace.js";
+
+type Followed = TraceTransition | TraceReset | TraceRetransmit;
+import type { TraceSession } from "../../trace.js";
 
 /**
- * One state change of a socket in the lab's namespace, as the lab prints it:
+ * What the lab prints between two listings: the trace's events for the lab's namespace.
  *
- *   +0.412s  127.0.0.1:7000 → 127.0.0.1:41234  ESTABLISHED → FIN_WAIT1  lab-server
- *
- * `from` null: the socket was not there before (sampled); `to` null: it is gone (sampled).
+ *   +0.412s  server  127.0.0.1:7000 → 127.0.0.1:41234  ESTABLISHED → FIN_WAIT1  lab-server
  */
-export interface Transition {
+export interface LabEvent {
   ms: number;
+  kind: "transition" | "reset-sent" | "reset-received" | "retransmit" | "note";
   local: string;
   remote: string;
   localPort: number;
-  remotePort: number;
   from: TcpState | null;
   to: TcpState | null;
-  /** The process the trace saw, when the change happened in a system call. */
-  process?: string;
+  process: string | null;
+  /** Where the line comes from when not from the trace ("listing"), or a note about it. */
+  note?: string;
 }
 
-/** Where the lab's transitions come from: the kernel's tracepoint, or listings compared. */
-export interface Observer {
-  /** "traced" (every change) or "sampled" (a listing every few ms: short states are missed). */
-  kind: "traced" | "sampled";
-  /** Takes the transitions seen since the last call. */
-  drain(): Transition[];
-  /** Waits until every transition made so far has been read (the trace), or a fresh sample. */
-  settle(): Promise<void>;
-  stop(): Promise<void>;
-}
+/** Collects the trace's socket events as they come; the lab takes them at the end of each step. */
+export class TraceObserver {
+  private seen: Followed[] = [];
+  private waiting: ((e: Followed) => void) | undefined;
+  /** The kernel's events carry CLOCK_MONOTONIC, which is Node's hrtime on Linux: times from the lab's start. */
+  private readonly start = process.hrtime.bigint();
+  private readonly off: () => void;
 
-const key = (r: SocketRecord) => `${r.localAddress}:${r.localPort} ${r.remoteAddress ?? "*"}:${r.remotePort ?? "*"}`;
-
-/**
- * Transitions from listings compared: each socket (by its two endpoints) whose state differs
- * from the last listing's, each one that appeared, each one that went.
- */
-export class SampledObserver implements Observer {
-  readonly kind = "sampled";
-  private last = new Map<string, SocketRecord>();
-  private seen: Transition[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private busy: Promise<void> = Promise.resolve();
-  private readonly start = Date.now();
-
-  constructor(
-    private readonly list: () => Promise<SocketRecord[]>,
-    private readonly everyMs: number,
-  ) {}
-
-  begin(): void {
-    const tick = () => {
-      void this.queue().finally(() => {
-        if (this.timer !== undefined) this.timer = setTimeout(tick, this.everyMs);
-      });
-    };
-    this.timer = setTimeout(tick, 0);
+  constructor(readonly session: TraceSession) {
+    this.off = session.on((e: TraceEvent) => {
+      if (e.kind === "transition" || e.kind === "reset-sent" || e.kind === "reset-received" || e.kind === "retransmit") {
+        this.seen.push(e);
+        this.waiting?.(e);
+      }
+    });
   }
 
-  /** One sample after the one under way: two never compare against the same last listing. */
-  private queue(): Promise<void> {
-    this.busy = this.busy.then(() => this.sample()).catch(() => {});
-    return this.busy;
+  get traced(): boolean {
+    return this.session.source === "tracefs";
   }
 
-  private async sample(): Promise<void> {
-    const records = await this.list();
-    const now = new Map(records.map((r) => [key(r), r]));
-    const ms = Date.now() - this.start;
-    const change = (r: SocketRecord, from: TcpState | null, to: TcpState | null) =>
-      this.seen.push({
-        ms,
-        local: `${r.localAddress}:${r.localPort}`,
-        remote: r.remoteAddress === null ? "*:*" : `${r.remoteAddress}:${r.remotePort}`,
-        localPort: r.localPort,
-        remotePort: r.remotePort ?? 0,
-        from,
-        to,
+  /**
+   * Waits until the trace has caught up with everything done so far: `mark()` makes two state
+   * changes in the namespace (a listener opened and closed), and once the second one has come
+   * through the trace, so has every change made before it. Those two are not shown. Sampled,
+   * a change is seen at the next poll: waiting for two polls is enough.
+   */
+  async settle(mark: () => Promise<number>): Promise<void> {
+    if (!this.traced) return new Promise((resolve) => setTimeout(resolve, 2 * (this.session.sampleIntervalMs ?? 100)));
+    const port = await mark();
+    const isMark = (e: Followed) => e.localPort === port && e.remotePort === 0;
+    const closed = (e: Followed) => isMark(e) && e.kind === "transition" && e.to === "CLOSE";
+    if (!this.seen.some(closed)) {
+      // Bounded: events the kernel dropped (an overrun, reported by the trace) must not hang the lab.
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, 5000);
+        this.waiting = (e) => {
+          if (closed(e)) resolve();
+        };
       });
-    for (const [k, r] of now) {
-      const before = this.last.get(k);
-      if (!before) change(r, null, r.state);
-      else if (before.state !== r.state) change(r, before.state, r.state);
+      clearTimeout(timer);
+      this.waiting = undefined;
     }
-    for (const [k, r] of this.last) if (!now.has(k)) change(r, r.state, null);
-    this.last = now;
+    this.seen = this.seen.filter((e) => !isMark(e));
   }
 
-  drain(): Transition[] {
-    const out = this.seen;
+  /** The events since the last call, ports filled in from later events of the same socket. */
+  drain(): LabEvent[] {
+    const events = this.seen;
     this.seen = [];
+    // connect() reports CLOSE -> SYN_SENT before its port is chosen: the socket's next event
+    // has it (the next one only: a freed socket's address is soon another socket's).
+    const nextPort = (i: number) => events.slice(i + 1).find((n) => n.skaddr === events[i]!.skaddr)?.localPort ?? 0;
+    const out: LabEvent[] = [];
+    for (const [i, e] of events.entries()) {
+      const localPort = e.localPort === 0 && e.skaddr ? nextPort(i) : e.localPort;
+      // The kernel sometimes sets a state again (FIN_WAIT1 -> FIN_WAIT1): no change to show.
+      if (e.kind === "transition" && e.from === e.to) continue;
+      const listener = e.remotePort === 0;
+      out.push({
+        ms: Math.max(0, Number((BigInt(e.monoNs) - this.start) / 1_000_000n)),
+        kind: e.kind,
+        local: `${e.localAddress}:${localPort}`,
+        remote: listener ? "*:*" : `${e.remoteAddress}:${e.remotePort}`,
+        localPort,
+        from: e.kind === "transition" ? e.from : e.state,
+        to: e.kind === "transition" ? e.to : null,
+        process: e.process,
+      });
+    }
     return out;
   }
 
-  settle(): Promise<void> {
-    return this.queue();
+  /** Milliseconds since the lab began, on the trace's clock. */
+  elapsedMs(): number {
+    return Number((process.hrtime.bigint() - this.start) / 1_000_000n);
   }
 
-  async stop(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.busy;
+  stop(): void {
+    this.off();
+    this.session.stop();
   }
 }

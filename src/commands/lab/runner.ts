@@ -5,7 +5,7 @@ import { paint, STATE_MEANING } from "../../format/style.js";
 import { wrap } from "../../knowledge/explain.js";
 import type { Actor, LabNetns } from "../../lib/lab-netns.js";
 import type { SocketRecord } from "../../model/socket.js";
-import type { Observer, Transition } from "./observe.js";
+import type { LabEvent, TraceObserver } from "./observe.js";
 
 /** The port the lab's server listens on, and one nobody listens on. */
 export const SERVER_PORT = 7000;
@@ -23,13 +23,14 @@ export interface LabIo {
 /** What a scenario works with: the namespace, its two programs, and the steps it tells. */
 export class Lab {
   private n = 0;
-  readonly transitions: Transition[] = [];
+  /** Each connection's state in the last listing, by "local remote". */
+  private listed = new Map<string, SocketRecord["state"]>();
 
   constructor(
     readonly ns: LabNetns,
     readonly server: Actor,
     readonly client: Actor,
-    private readonly observer: Observer,
+    private readonly observer: TraceObserver,
     private readonly list: (owners: boolean) => Promise<SocketRecord[]>,
     private readonly io: LabIo,
     private readonly steps: number,
@@ -49,14 +50,14 @@ export class Lab {
       const records = await this.list(false);
       if (until(records)) break;
       if (Date.now() > deadline) throw new TcpstatError(`lab: step ${this.n} (${title}) did not reach its outcome within ${timeoutMs / 1000} s`, "run it again; if it keeps failing, report it with `uname -r`");
-      await this.observer.settle();
+      // A listing takes a few milliseconds to read; the next one follows shortly after.
+      await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    await this.observer.settle();
-    const seen = this.observer.drain();
-    this.transitions.push(...seen);
+    await this.observer.settle(() => this.ns.mark());
     const records = await this.list(true);
-    const lines = [`\n  ${chalk.dim(this.observer.kind === "traced" ? "Transitions (traced):" : "Transitions (sampled from listings; short states are missed):")}`];
-    for (const t of seen) lines.push(`    ${this.renderTransition(t)}`);
+    const seen = this.reconcile(this.observer.drain(), records);
+    const lines = [`\n  ${chalk.dim(this.observer.traced ? "Transitions (traced):" : "Transitions (sampled from listings; short states are missed):")}`];
+    for (const t of seen) lines.push(`    ${this.renderEvent(t)}`);
     if (seen.length === 0) lines.push(`    ${chalk.dim("(none)")}`);
     lines.push("", `  ${chalk.dim("Sockets in the lab's namespace now:")}`);
     let table = "";
@@ -66,17 +67,59 @@ export class Lab {
     return records;
   }
 
-  /** Who holds a port: the server's 7000, the client's ephemeral ports. */
-  sideOf(t: Pick<Transition, "localPort">): "server" | "client" {
-    return t.localPort === SERVER_PORT ? "server" : "client";
+  /**
+   * Puts what the tracepoint cannot say beside what it says. Linux hands a connection that
+   * reaches TIME_WAIT (or an orphan in FIN_WAIT2) to a small timewait socket without a trace
+   * event: the full socket's last event is "-> CLOSE" while the listing shows TIME_WAIT, and
+   * the timewait socket's own move FIN_WAIT2 -> TIME_WAIT shows nowhere but in listings.
+   */
+  private reconcile(events: LabEvent[], records: SocketRecord[]): LabEvent[] {
+    const now = new Map<string, SocketRecord["state"]>();
+    for (const r of records) if (r.remoteAddress !== null && r.remotePort) now.set(`${r.localAddress}:${r.localPort} ${r.remoteAddress}:${r.remotePort}`, r.state);
+    const out: LabEvent[] = [];
+    const moved = new Set<string>();
+    for (const e of events) {
+      const key = `${e.local} ${e.remote}`;
+      if (e.kind === "transition") moved.add(key);
+      const listed = now.get(key);
+      if (!this.observer.traced || e.kind !== "transition" || e.to !== "CLOSE" || listed === undefined) out.push(e);
+      else if (listed === e.from) out.push({ ...e, kind: "note", note: `the kernel's socket goes to CLOSE; a timewait socket, which has no trace events, keeps ${listed}` });
+      else out.push({ ...e, to: listed, note: "listing" });
+    }
+    if (this.observer.traced) {
+      for (const [key, state] of now) {
+        const before = this.listed.get(key);
+        if (moved.has(key) || before === undefined || before === state) continue;
+        const [local, remote] = key.split(" ") as [string, string];
+        out.push({ ms: this.observer.elapsedMs(), kind: "transition", local, remote, localPort: Number(local.slice(local.lastIndexOf(":") + 1)), from: before, to: state, process: null, note: "listing" });
+      }
+    }
+    this.listed = now;
+    return out;
   }
 
-  private renderTransition(t: Transition): string {
+  /** Whose end a socket is: the server's port (or the closed one it would have), else the client's. */
+  sideOf(t: Pick<LabEvent, "localPort">): "server" | "client" {
+    return t.localPort === SERVER_PORT || t.localPort === CLOSED_PORT ? "server" : "client";
+  }
+
+  private renderEvent(e: LabEvent): string {
     const { chalk } = this.io;
-    const state = (s: Transition["from"]) => (s === null ? chalk.dim(t.from === null ? "(new)" : "(gone)") : paint(chalk, STATE_MEANING[s], s));
-    const time = `+${(t.ms / 1000).toFixed(3)}s`;
-    const who = t.process ? `  ${t.process}` : "";
-    return `${time}  ${this.sideOf(t).padEnd(6)}  ${t.local} → ${t.remote}  ${state(t.from)} → ${state(t.to)}${who}`;
+    const state = (s: LabEvent["from"]) => (s === null ? chalk.dim("?") : paint(chalk, STATE_MEANING[s], s));
+    const head = `+${(e.ms / 1000).toFixed(3)}s  ${this.sideOf(e).padEnd(6)}  ${e.local} → ${e.remote}  `;
+    const who = e.process ?? "-";
+    switch (e.kind) {
+      case "transition":
+        return `${head}${state(e.from)} → ${state(e.to)}  ${who}${e.note ? chalk.dim("  [from the listing: the timewait socket that holds it has no trace event]") : ""}`;
+      case "note":
+        return `${head}${chalk.dim(`(${e.note})`)}`;
+      case "reset-sent":
+        return `${head}${chalk.red("reset sent")}${e.from ? ` in ${state(e.from)}` : " (no socket on that port)"}  ${who}`;
+      case "reset-received":
+        return `${head}${chalk.red("reset received")}${e.from ? ` in ${state(e.from)}` : ""}  ${who}`;
+      case "retransmit":
+        return `${head}${chalk.yellow("retransmit")}${e.from ? ` in ${state(e.from)}` : ""}  ${who}`;
+    }
   }
 
   async say(text: string): Promise<void> {
