@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { readFileSync, readdirSync, readlinkSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { lineFrom } from "../helpers/child-output.js";
 import { BIN, runTcpstat } from "../helpers/cli.js";
@@ -11,6 +11,8 @@ import { BIN, runTcpstat } from "../helpers/cli.js";
  */
 
 const SERVER_PORT = 7000;
+const TRACEFS = "/sys/kernel/tracing/instances";
+const instanceOf = (pid: number) => `${TRACEFS}/tcpstat-${pid}`;
 type Path = string[];
 
 /** The diagram's path for each kind of socket, as (side, path) pairs, one per socket. */
@@ -89,13 +91,17 @@ const follows = (sub: Path, path: Path) => {
   return i === sub.length && sub.at(-1) === path.at(-1);
 };
 
-/** Every process still in the namespace, or holding it: none once the lab is over. */
+/**
+ * The lab's processes still there (in its namespace, or by pid), by their names. Only ours
+ * count: a namespace's inode number is soon given to another one (other tests make many).
+ */
 function leftovers(run: Pick<Run, "nsId" | "pids">): string[] {
   const found: string[] = [];
   for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
     try {
-      if (readlinkSync(`/proc/${pid}/ns/net`) === run.nsId || run.pids.includes(Number(pid)))
-        found.push(`${pid} ${readFileSync(`/proc/${pid}/comm`, "utf8").trim()}`);
+      const comm = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+      if (!["tcpstat-lab", "lab-server", "lab-client"].includes(comm)) continue;
+      if (readlinkSync(`/proc/${pid}/ns/net`) === run.nsId || run.pids.includes(Number(pid))) found.push(`${pid} ${comm}`);
     } catch {
       // gone meanwhile, or a kernel thread
     }
@@ -189,8 +195,9 @@ describe("tcpstat lab", () => {
     const lab = await started("close-wait-leak");
     lab.child.kill(signal);
     expect(await lab.exit).toBe(code);
-    // Cleaned up before the exit: nothing to wait for.
+    // Cleaned up before the exit: nothing to wait for, and its tracefs instance is gone too.
     expect(leftovers(lab)).toEqual([]);
+    expect(existsSync(instanceOf(lab.child.pid!))).toBe(false);
   });
 
   it("leaves nothing behind when it is killed with SIGKILL: its programs go when their channel closes", async () => {
@@ -199,6 +206,11 @@ describe("tcpstat lab", () => {
     await lab.exit;
     gone(lab.pids);
     expect(leftovers(lab)).toEqual([]);
+    // A SIGKILLed run cannot remove its tracefs instance: the next run does.
+    if (existsSync(TRACEFS)) {
+      expect(runTcpstat(["lab", "refused"]).status).toBe(0);
+      expect(existsSync(instanceOf(lab.child.pid!))).toBe(false);
+    }
   });
 
   it("leaves nothing behind when its reader goes away (| head -2)", () => {
