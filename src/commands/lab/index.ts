@@ -4,7 +4,7 @@ import { stdoutChalk, writeChunks, writeError } from "../../io.js";
 import { nearest } from "../../lib/suggest.js";
 import type { SocketRecord } from "../../model/socket.js";
 import { TraceObserver } from "./observe.js";
-import { Lab } from "./runner.js";
+import { Lab, labPorts } from "./runner.js";
 import { SCENARIOS, type Scenario } from "./scenarios.js";
 
 interface LabFlags {
@@ -67,14 +67,16 @@ export async function runLab(name: string | undefined, flags: LabFlags): Promise
     // The tracepoint gives every change; without tracefs, listings compared every 20 ms (said on stderr).
     const { startTrace } = await import("../../trace.js");
     observer = new TraceObserver(await startTrace({ netns: String(ns.pid), sampleHz: 50 }));
-    if (observer.session.fallbackReason) writeError(`tcpstat: lab: no trace (${observer.session.fallbackReason}): transitions are sampled from listings every ${observer.session.sampleIntervalMs} ms, so short states are missed`);
+    if (observer.session.fallbackReason)
+      writeError(`tcpstat: lab: transitions sampled from listings every ${observer.session.sampleIntervalMs} ms, short states missed: no trace: ${observer.session.fallbackReason}`);
     const [server, client] = await Promise.all([ns.actor("lab-server"), ns.actor("lab-client")]);
     const write = (text: string) => writeChunks([text]);
+    const { port, closedPort } = labPorts();
     await write(
       chalk.bold(`tcpstat lab ${scenario.name}: ${scenario.summary}\n`) +
-        chalk.dim(`A private network namespace (${ns.id}, held by pid ${ns.pid}); server lab-server pid ${server.pid}, client lab-client pid ${client.pid}.\n`),
+        chalk.dim(`A private network namespace (${ns.id}, held by pid ${ns.pid}); server lab-server pid ${server.pid} (port ${port}), client lab-client pid ${client.pid}.\n`),
     );
-    const lab = new Lab(ns, server, client, observer, list, { chalk, width, write }, scenario.steps);
+    const lab = new Lab(port, closedPort, ns, server, client, observer, list, { chalk, width, write }, scenario.steps);
     await scenario.run(lab);
     observer.stop();
     await ns.close();

@@ -7,9 +7,15 @@ import type { Actor, LabNetns } from "../../lib/lab-netns.js";
 import type { SocketRecord } from "../../model/socket.js";
 import type { LabEvent, TraceObserver } from "./observe.js";
 
-/** The port the lab's server listens on, and one nobody listens on. */
-export const SERVER_PORT = 7000;
-export const CLOSED_PORT = 7001;
+/**
+ * The port the lab's server listens on, and the one above it, where nothing listens: drawn
+ * at random for each run, because the trace tells a connection's namespace from the listener
+ * it came through, and another namespace listening on the same port would leave it unsure.
+ */
+export function labPorts(): { port: number; closedPort: number } {
+  const port = 20_000 + 2 * Math.floor(Math.random() * 5000);
+  return { port, closedPort: port + 1 };
+}
 
 /** How long a step may take to reach the state it waits for before the lab gives up. */
 const STEP_TIMEOUT_MS = 10_000;
@@ -27,6 +33,8 @@ export class Lab {
   private listed = new Map<string, SocketRecord["state"]>();
 
   constructor(
+    readonly port: number,
+    readonly closedPort: number,
     readonly ns: LabNetns,
     readonly server: Actor,
     readonly client: Actor,
@@ -100,7 +108,7 @@ export class Lab {
 
   /** Whose end a socket is: the server's port (or the closed one it would have), else the client's. */
   sideOf(t: Pick<LabEvent, "localPort">): "server" | "client" {
-    return t.localPort === SERVER_PORT || t.localPort === CLOSED_PORT ? "server" : "client";
+    return t.localPort === this.port || t.localPort === this.closedPort ? "server" : "client";
   }
 
   private renderEvent(e: LabEvent): string {

@@ -1,5 +1,5 @@
 import { TcpstatError } from "../../errors.js";
-import { CLOSED_PORT, Lab, SERVER_PORT, find } from "./runner.js";
+import { Lab, find } from "./runner.js";
 
 /**
  * The classic experiments. Each one drives the lab's server and client step by step; a step
@@ -12,10 +12,9 @@ export interface Scenario {
   run(lab: Lab): Promise<void>;
 }
 
-const S = SERVER_PORT;
-
 /** The server listens; `read` and `closeOnEof` say what its program does with a connection. */
 async function listen(lab: Lab, options: { read: boolean; closeOnEof: boolean }, say: string): Promise<void> {
+  const S = lab.port;
   await lab.step(
     `the server listens on 127.0.0.1:${S}`,
     say,
@@ -26,6 +25,7 @@ async function listen(lab: Lab, options: { read: boolean; closeOnEof: boolean },
 
 /** The client connects; resolves with its local port and the ids of both ends. */
 async function connect(lab: Lab, options: { read: boolean; closeOnEof: boolean }, title: string, say: string): Promise<{ port: number; client: number; server: number }> {
+  const S = lab.port;
   let port = 0;
   let client = 0;
   await lab.step(
@@ -56,6 +56,7 @@ export const SCENARIOS: readonly Scenario[] = [
     summary: "connect, accept, close: the three-way handshake and an orderly four-way close",
     steps: 3,
     async run(lab) {
+      const S = lab.port;
       await listen(lab, { read: true, closeOnEof: true }, "listen() puts the server's socket in LISTEN: it waits for SYNs and never carries data itself.");
       const c = await connect(lab, { read: true, closeOnEof: true }, "the client connects", HANDSHAKE_SAY);
       await lab.step(
@@ -71,6 +72,7 @@ export const SCENARIOS: readonly Scenario[] = [
     summary: "the server is killed: FIN_WAIT2 owned by nobody on its side, CLOSE_WAIT with Recv-Q 1 on the client's",
     steps: 4,
     async run(lab) {
+      const S = lab.port;
       await listen(lab, { read: false, closeOnEof: false }, "A server that accepts a connection and then just waits.");
       const c = await connect(lab, { read: false, closeOnEof: true }, "the client connects and reads nothing yet", HANDSHAKE_SAY);
       await lab.step(
@@ -92,6 +94,7 @@ export const SCENARIOS: readonly Scenario[] = [
     summary: "the client is killed: FIN_WAIT2 owned by nobody on its side, CLOSE_WAIT with Recv-Q 1 on the server's",
     steps: 4,
     async run(lab) {
+      const S = lab.port;
       await listen(lab, { read: false, closeOnEof: true }, "A server that accepts a connection and reads nothing until told.");
       const c = await connect(lab, { read: false, closeOnEof: false }, "the client connects", HANDSHAKE_SAY);
       await lab.step(
@@ -113,13 +116,14 @@ export const SCENARIOS: readonly Scenario[] = [
     summary: "a SYN to a port nobody listens on is answered with a reset: ECONNREFUSED",
     steps: 1,
     async run(lab) {
+      const S = lab.port;
       let code = "";
       await lab.step(
-        `the client connects to 127.0.0.1:${CLOSED_PORT}, where nothing listens`,
+        `the client connects to 127.0.0.1:${lab.closedPort}, where nothing listens`,
         "connect() sends a SYN (CLOSE → SYN_SENT). No socket listens on that port, so the kernel answers with a reset (RST) instead of a SYN+ACK. The client's socket falls back to CLOSE at once and connect() fails with ECONNREFUSED, \"Connection refused\". Nothing is left behind.",
         async () => {
-          const r = await lab.client.ask("connect", { port: CLOSED_PORT });
-          if (r.ok) throw new TcpstatError(`lab: connect() to port ${CLOSED_PORT} succeeded, but nothing should listen there`);
+          const r = await lab.client.ask("connect", { port: lab.closedPort });
+          if (r.ok) throw new TcpstatError(`lab: connect() to port ${lab.closedPort} succeeded, but nothing should listen there`);
           code = r.code ?? "";
         },
         (r) => code !== "" && r.length === 0,
@@ -132,6 +136,7 @@ export const SCENARIOS: readonly Scenario[] = [
     summary: "the active closer keeps TIME_WAIT, the passive closer does not: once from each side",
     steps: 5,
     async run(lab) {
+      const S = lab.port;
       await listen(lab, { read: true, closeOnEof: true }, "A server that closes a connection when its client has closed.");
       const first = await connect(lab, { read: true, closeOnEof: true }, "the client connects", HANDSHAKE_SAY);
       await lab.step(
@@ -152,13 +157,14 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: "simultaneous-close",
     summary: "both ends close before either FIN is acknowledged: CLOSING, then TIME_WAIT on both sides",
-    steps: 4,
+    steps: 5,
     async run(lab) {
+      const S = lab.port;
       await listen(lab, { read: true, closeOnEof: false }, "A server whose program closes only when told.");
       const c = await connect(lab, { read: true, closeOnEof: false }, "the client connects", HANDSHAKE_SAY);
       await lab.step(
         "the client closes; its FIN is held back",
-        "On one machine a FIN arrives the moment it is sent, so two FINs can never cross. The lab takes the namespace's loopback link down while the client closes: its FIN is lost, as if it were still on the wire. The client is in FIN_WAIT1; the server has heard nothing and is still ESTABLISHED.",
+        "On one machine a FIN arrives the moment it is sent, so two FINs never cross. The lab takes the namespace's loopback link down while the client closes: its FIN is lost, as if it were still on the wire. The client is in FIN_WAIT1; the server has heard nothing and is still ESTABLISHED.",
         async () => {
           lab.ns.run("ip", ["link", "set", "lo", "down"]);
           ok(await lab.client.ask("close", { id: c.client }), "close");
@@ -166,15 +172,17 @@ export const SCENARIOS: readonly Scenario[] = [
         (r) => Boolean(find(r, { local: c.port, state: "FIN_WAIT1" }) && find(r, { local: S, remote: c.port, state: "ESTABLISHED" })),
       );
       await lab.step(
-        "the server closes too, before the client's FIN arrives",
-        "The link comes back and the server closes: its FIN reaches the client while the client's own FIN is still unacknowledged, so the client goes FIN_WAIT1 → CLOSING. When the client's retransmission timer sends its FIN again, the server (FIN_WAIT1, then FIN_WAIT2 once its FIN is acknowledged) answers it, and both sides end in TIME_WAIT: both closed actively. Whichever side receives the other's FIN while its own is unacknowledged passes through CLOSING; on a real network, with both FINs in flight at once, both sides do.",
-        async () => {
-          lab.ns.run("ip", ["link", "set", "lo", "up"]);
-          ok(await lab.server.ask("close", { id: c.server }), "close");
-        },
+        "the server closes too, before any FIN has arrived",
+        "The server's FIN is lost on the way as well. Both ends have now closed first, as far as each knows: both are in FIN_WAIT1, each with a FIN the other has not acknowledged.",
+        async () => void ok(await lab.server.ask("close", { id: c.server }), "close"),
+        (r) => Boolean(find(r, { local: c.port, state: "FIN_WAIT1" }) && find(r, { local: S, remote: c.port, state: "FIN_WAIT1" })),
+      );
+      await lab.step(
+        "the link comes back",
+        "Each kernel sends its FIN again when its retransmission timer fires (the timers backed off, doubling from about 200 ms, while the link was down). The first FIN to arrive finds the other end in FIN_WAIT1 with its own FIN unacknowledged: that end goes to CLOSING and acknowledges it, and the sender, its FIN acknowledged, goes to FIN_WAIT2. The second FIN then completes both: each end ends in TIME_WAIT, because each closed actively. With both FINs in flight at the same moment, as on a real network, both ends would pass through CLOSING.",
+        async () => lab.ns.run("ip", ["link", "set", "lo", "up"]),
         (r) => Boolean(find(r, { local: c.port, state: "TIME_WAIT" }) && find(r, { local: S, remote: c.port, state: "TIME_WAIT" })),
-        // The client's FIN goes again when its retransmission timer fires, which backed off
-        // (doubling from 200 ms) while the link was down: seconds when the machine is slow.
+        // Up to the next retransmission: seconds if the machine was slow while the link was down.
         60_000,
       );
     },
@@ -184,6 +192,7 @@ export const SCENARIOS: readonly Scenario[] = [
     summary: "a server that never calls close(): CLOSE_WAIT piles up on its side, FIN_WAIT2 on the clients'",
     steps: 3,
     async run(lab) {
+      const S = lab.port;
       await listen(lab, { read: true, closeOnEof: false }, "A buggy server: it reads each connection to its end, then forgets it, never calling close().");
       const ports: number[] = [];
       await lab.step(
