@@ -141,7 +141,8 @@ function expectDiagramPaths(scenario: string, run: Run): void {
       else expect(follows(path.slice(1), want[i]!), `${scenario} ${side} ${i}: ${path.join(" ")} vs ${want[i]!.join(" ")}`).toBe(true);
     }
   }
-  if (scenario === "simultaneous-close") expect(run.out).toMatch(/ FIN_WAIT1 → CLOSING /);
+  // Sampled, CLOSING (one retransmission long) may fall between two listings.
+  if (scenario === "simultaneous-close" && run.traced) expect(run.out).toMatch(/ FIN_WAIT1 → CLOSING /);
   if (run.traced) for (const [side, process, listed] of run.owners) expect([`lab-${side}`, ...(listed ? ["-"] : [])]).toContain(process);
 }
 
