@@ -85,6 +85,6 @@ export function renderOverview(lang: Lang, counts: StateCounts | null, chalk: Ch
     const n = counts ? ` (${counts[state]})` : "";
     out.push(wrap(`${state}${n}: ${first}`, width, "  "));
   }
-  out.push("", labels.diagramHint);
+  out.push("", wrap(labels.diagramHint, width, ""));
   return `${out.join("\n")}\n`;
 }

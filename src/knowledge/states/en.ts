@@ -14,7 +14,7 @@ export const en: Language = {
     now: "On this machine now:",
     sockets: (n) => (n === 1 ? "1 socket" : `${n} sockets`),
     diagramTitle: "TCP state diagram (RFC 9293), with the number of sockets in each state now",
-    diagramHint: "Run `tcpstat explain STATE` for one state in detail, e.g. `tcpstat explain close-wait`.",
+    diagramHint: "Run `tcpstat explain STATE` for one state in detail, e.g. `tcpstat explain close-wait`; `tcpstat explain handshake` and `tcpstat explain teardown` tell the opening and the close segment by segment.",
     noCounts: (why) => `counts not shown: ${why}`,
   },
   states: {

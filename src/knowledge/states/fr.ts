@@ -14,7 +14,7 @@ export const fr: Language = {
     now: "Sur cette machine en ce moment :",
     sockets: (n) => (n <= 1 ? `${n} socket` : `${n} sockets`),
     diagramTitle: "Diagramme d'états TCP (RFC 9293), avec le nombre de sockets dans chaque état en ce moment",
-    diagramHint: "Pour le détail d'un état : `tcpstat explain ÉTAT`, par exemple `tcpstat explain close-wait`.",
+    diagramHint: "Pour le détail d'un état : `tcpstat explain ÉTAT`, par exemple `tcpstat explain close-wait` ; `tcpstat explain handshake` et `tcpstat explain teardown` racontent l'ouverture et la fermeture segment par segment.",
     noCounts: (why) => `nombres non affichés : ${why}`,
   },
   states: {

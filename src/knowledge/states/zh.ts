@@ -14,7 +14,7 @@ export const zh: Language = {
     now: "本机当前：",
     sockets: (n) => `${n} 个套接字`,
     diagramTitle: "TCP 状态图（RFC 9293），括号内为当前处于各状态的套接字数",
-    diagramHint: "查看单个状态的详细说明：`tcpstat explain 状态`，例如 `tcpstat explain close-wait`。",
+    diagramHint: "查看单个状态的详细说明：`tcpstat explain 状态`，例如 `tcpstat explain close-wait`；`tcpstat explain handshake`（三次握手）和 `tcpstat explain teardown`（四次挥手）逐个报文段讲解连接的建立与断开。",
     noCounts: (why) => `未显示数量：${why}`,
   },
   states: {
