@@ -3,6 +3,7 @@ import { TcpstatError } from "../../errors.js";
 import { LIST_FORMATS } from "../../format/index.js";
 import { paint, STATE_MEANING } from "../../format/style.js";
 import { wrap } from "../../knowledge/explain.js";
+import { escapeControl } from "../../lib/safe-text.js";
 import type { Actor, LabNetns } from "../../lib/lab-netns.js";
 import type { SocketRecord } from "../../model/socket.js";
 import type { LabEvent, TraceObserver } from "./observe.js";
@@ -115,7 +116,8 @@ export class Lab {
     const { chalk } = this.io;
     const state = (s: LabEvent["from"]) => (s === null ? chalk.dim("?") : paint(chalk, STATE_MEANING[s], s));
     const head = `+${(e.ms / 1000).toFixed(3)}s  ${this.sideOf(e).padEnd(6)}  ${e.local} → ${e.remote}  `;
-    const who = e.process ?? "-";
+    // A process name comes from the kernel (comm): any bytes its program chose.
+    const who = e.process === null ? "-" : escapeControl(e.process);
     switch (e.kind) {
       case "transition":
         return `${head}${state(e.from)} → ${state(e.to)}  ${who}${e.note ? chalk.dim("  [from the listing: the timewait socket that holds it has no trace event]") : ""}`;
