@@ -2,6 +2,9 @@ import type { TcpState } from "../../model/state.js";
 import type { TraceEvent, TraceReset, TraceRetransmit, TraceTransition } from "../../model/trace.js";
 
 type Followed = TraceTransition | TraceReset | TraceRetransmit;
+
+/** How long a step waits for the trace to catch up before it goes on without. */
+const MARK_WAIT_MS = 30_000;
 import type { TraceSession } from "../../trace.js";
 
 /**
@@ -26,13 +29,17 @@ export interface LabEvent {
 export class TraceObserver {
   private seen: Followed[] = [];
   private waiting: ((e: Followed) => void) | undefined;
+  /** Ports of the holder's marks: their two events are the lab's own, never shown. */
+  private readonly markPorts = new Set<number>();
+  private lostCount = 0;
   /** The kernel's events carry CLOCK_MONOTONIC, which is Node's hrtime on Linux: times from the lab's start. */
   private readonly start = process.hrtime.bigint();
   private readonly off: () => void;
 
   constructor(readonly session: TraceSession) {
     this.off = session.on((e: TraceEvent) => {
-      if (e.kind === "transition" || e.kind === "reset-sent" || e.kind === "reset-received" || e.kind === "retransmit") {
+      if (e.kind === "lost") this.lostCount += e.count;
+      else if (e.kind === "transition" || e.kind === "reset-sent" || e.kind === "reset-received" || e.kind === "retransmit") {
         this.seen.push(e);
         this.waiting?.(e);
       }
@@ -52,13 +59,14 @@ export class TraceObserver {
   async settle(mark: () => Promise<number>): Promise<void> {
     if (!this.traced) return new Promise((resolve) => setTimeout(resolve, 2 * (this.session.sampleIntervalMs ?? 100)));
     const port = await mark();
-    const isMark = (e: Followed) => e.localPort === port && e.remotePort === 0;
-    const closed = (e: Followed) => isMark(e) && e.kind === "transition" && e.to === "CLOSE";
+    this.markPorts.add(port);
+    const closed = (e: Followed) => e.localPort === port && e.remotePort === 0 && e.kind === "transition" && e.to === "CLOSE";
     if (!this.seen.some(closed)) {
-      // Bounded: events the kernel dropped (an overrun, reported by the trace) must not hang the lab.
+      // Bounded: on a starved machine the reader lags by seconds; events the kernel dropped
+      // (counted in `lost`) must not hang the lab. A mark that comes later is still left out.
       let timer: NodeJS.Timeout | undefined;
       await new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, 5000);
+        timer = setTimeout(resolve, MARK_WAIT_MS);
         this.waiting = (e) => {
           if (closed(e)) resolve();
         };
@@ -66,12 +74,16 @@ export class TraceObserver {
       clearTimeout(timer);
       this.waiting = undefined;
     }
-    this.seen = this.seen.filter((e) => !isMark(e));
+  }
+
+  /** Events the kernel dropped so far (buffer overruns), as the trace reported them. */
+  get lost(): number {
+    return this.lostCount;
   }
 
   /** The events since the last call, ports filled in from later events of the same socket. */
   drain(): LabEvent[] {
-    const events = this.seen;
+    const events = this.seen.filter((e) => !(this.markPorts.has(e.localPort) && e.remotePort === 0));
     this.seen = [];
     // connect() reports CLOSE -> SYN_SENT before its port is chosen: the socket's next event
     // has it (the next one only: a freed socket's address is soon another socket's).

@@ -19,7 +19,7 @@ export function labPorts(): { port: number; closedPort: number } {
 }
 
 /** How long a step may take to reach the state it waits for before the lab gives up. */
-const STEP_TIMEOUT_MS = 10_000;
+const STEP_TIMEOUT_MS = 30_000;
 
 export interface LabIo {
   chalk: ChalkInstance;
@@ -32,6 +32,7 @@ export class Lab {
   private n = 0;
   /** Each connection's state in the last listing, by "local remote". */
   private listed = new Map<string, SocketRecord["state"]>();
+  private lostSaid = 0;
 
   constructor(
     readonly port: number,
@@ -65,6 +66,10 @@ export class Lab {
     await this.observer.settle(() => this.ns.mark());
     const records = await this.list(true);
     const seen = this.reconcile(this.observer.drain(), records);
+    if (this.observer.lost > this.lostSaid) {
+      seen.push({ ms: this.observer.elapsedMs(), kind: "note", local: "", remote: "", localPort: 0, from: null, to: null, process: null, note: `the trace lost ${this.observer.lost - this.lostSaid} events (its buffers overflowed): some changes may be missing` });
+      this.lostSaid = this.observer.lost;
+    }
     const lines = [`\n  ${chalk.dim(this.observer.traced ? "Transitions (traced):" : "Transitions (sampled from listings; short states are missed):")}`];
     for (const t of seen) lines.push(`    ${this.renderEvent(t)}`);
     if (seen.length === 0) lines.push(`    ${chalk.dim("(none)")}`);
@@ -122,7 +127,7 @@ export class Lab {
       case "transition":
         return `${head}${state(e.from)} → ${state(e.to)}  ${who}${e.note ? chalk.dim("  [from the listing: the timewait socket that holds it has no trace event]") : ""}`;
       case "note":
-        return `${head}${chalk.dim(`(${e.note})`)}`;
+        return e.local === "" ? chalk.yellow(`(${e.note})`) : `${head}${chalk.dim(`(${e.note})`)}`;
       case "reset-sent":
         return `${head}${chalk.red("reset sent")}${e.from ? ` in ${state(e.from)}` : " (no socket on that port)"}  ${who}`;
       case "reset-received":
