@@ -50,7 +50,7 @@ export interface KernelTrace {
   stop(): void;
 }
 
-const DEFAULT_POLL_MS = 50;
+const DEFAULT_POLL_MS = 20;
 /** Budget for all CPUs' buffers together, and the floor per CPU (KiB). */
 const TOTAL_BUDGET_KB = 16384;
 const MIN_PER_CPU_KB = 512;
