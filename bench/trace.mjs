@@ -151,6 +151,14 @@ for (let i = 0; i < 5; i++) {
   await new Promise((r) => t.on("exit", r));
 }
 
+// For scale: the same machine's start of the smallest tcpstat run.
+const version = [];
+for (let i = 0; i < 5; i++) {
+  const t0 = performance.now();
+  sh(process.execPath, [BIN, "--version"]);
+  version.push(performance.now() - t0);
+}
+
 const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 console.log(`trace benchmark: ${RATE} connections/s asked for ${SECONDS} s, namespace ${NS}; load average at the end ${load}`);
 for (const r of results) {
@@ -160,4 +168,4 @@ for (const r of results) {
   }
   console.log(`  ${r.tool}: churn ${r.rate}/s, changes made ${r.made}, seen ${r.seen}, lost ${r.lost}, CPU ${(r.cpu * 100).toFixed(0)}% of one core${r.note ? ` (${r.note})` : ""}`);
 }
-console.log(`  tcpstat trace, start to first line (a change every 5 ms): median ${median(firstLine).toFixed(0)} ms of ${firstLine.map((x) => x.toFixed(0)).join(", ")}`);
+console.log(`  tcpstat trace, start to first line (a change every 5 ms): median ${median(firstLine).toFixed(0)} ms of ${firstLine.map((x) => x.toFixed(0)).join(", ")}; tcpstat --version: median ${median(version).toFixed(0)} ms`);

@@ -67,9 +67,8 @@ export class Attributor {
     private readonly soleNetns: number | null = null,
   ) {}
 
-  /** Sockets already open: their holders and namespaces, from a reading of the tables (netns tags when read per namespace). */
+  /** Sockets already open: their holders and namespaces, from a reading of the tables (netns tags when read per namespace). Adds to what earlier readings said. */
   learnTable(records: readonly SocketRecord[], defaultNetns: number | null): void {
-    this.table.clear();
     for (const r of records) {
       if (r.proto !== "tcp") continue;
       const netns = r.netns?.inode ?? defaultNetns;
