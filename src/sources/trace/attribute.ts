@@ -172,7 +172,8 @@ export class Attributor {
     // of it before still holds (pids are not reused that fast).
     const info = this.readProcess(tid, now, cached ?? null);
     this.processes.set(tid, info);
-    if (this.processes.size > 4096) this.processes.clear();
+    // Bounded: the oldest entries go first (a Map keeps insertion order).
+    if (this.processes.size > 8192) for (const key of [...this.processes.keys()].slice(0, 2048)) this.processes.delete(key);
     return info;
   }
 
