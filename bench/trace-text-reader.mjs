@@ -1,10 +1,12 @@
 // The other way to read the tracepoint, kept to compare with tcpstat's binary reader
 // (BENCHMARKS.md, "trace"): a tracefs instance's text pipe (trace_pipe), read and parsed line
-// by line as tcpstat would have to. Runs for SECONDS, then prints {"lines", "parsed", "lost"}.
-// Usage (root): node bench/trace-text-reader.mjs SECONDS
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmdirSync, writeFileSync } from "node:fs";
+// by line as tcpstat would have to. Runs until the file STOP exists (checked between reads),
+// at most SECONDS, then prints {"lines", "parsed", "lost"}.
+// Usage (root): node bench/trace-text-reader.mjs SECONDS STOP
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmdirSync, writeFileSync } from "node:fs";
 
 const seconds = Number(process.argv[2] ?? 10);
+const stop = process.argv[3] ?? "/nonexistent";
 const root = "/sys/kernel/tracing";
 const dir = `${root}/instances/tcpstat-bench-text-${process.pid}`;
 mkdirSync(dir);
@@ -24,7 +26,7 @@ let lines = 0;
 let parsed = 0;
 const end = Date.now() + seconds * 1000;
 // trace_pipe blocks: each read waits for text; the loop stops once time is up and a read returns.
-while (Date.now() < end) {
+while (Date.now() < end && !existsSync(stop)) {
   const n = readSync(fd, buf, 0, buf.length, null);
   if (n <= 0) continue;
   const parts = (rest + buf.toString("utf8", 0, n)).split("\n");

@@ -8,7 +8,7 @@
 // Then how soon `tcpstat trace` prints: from its start to its first line, while a change
 // happens every 5 ms (median of 5 runs). Everything it starts ends by itself.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const RATE = Number(process.argv[2] ?? 5000);
@@ -17,6 +17,7 @@ const BIN = fileURLToPath(new URL("../bin/tcpstat.cjs", import.meta.url));
 const CHURN = fileURLToPath(new URL("./trace-churn.py", import.meta.url));
 const TEXT_READER = fileURLToPath(new URL("./trace-text-reader.mjs", import.meta.url));
 const NS = `tcpstat-bench-trace-${process.pid}`;
+const STOP = `/tmp/tcpstat-bench-trace-${process.pid}.stop`;
 const TICK = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim() || 100);
 
 if (process.getuid?.() !== 0) {
@@ -69,6 +70,7 @@ async function measure(name, argv, read) {
     if (read === "count") {
       for (let i = d.indexOf(10); i !== -1; i = d.indexOf(10, i + 1)) lines++;
       stdout = (stdout + d.toString()).slice(-200_000);
+      if (process.env.TRACE_BENCH_DEBUG) process.stderr.write(d);
     } else stdout += d;
   });
   tracer.stderr.on("data", (d) => (stderr += d));
@@ -79,8 +81,12 @@ async function measure(name, argv, read) {
   let cpu0 = 0;
   const made = await churn(() => (cpu0 = cpuSeconds(tracer.pid)));
   const cpu1 = cpuSeconds(tracer.pid);
-  if (name.startsWith("perf") || name.startsWith("trace-cmd")) tracer.kill("SIGINT");
+  // The churn is over: each tracer reads what is left in its buffers and reports.
+  writeFileSync(STOP, "");
+  // (The text reader stops at the STOP file and between two reads: a signal would end it unheard.)
+  if (!name.includes("text reader")) tracer.kill("SIGINT");
   await exited;
+  rmSync(STOP, { force: true });
   return { name, made, stdout, stderr, lines, cpuShare: (cpu1 - cpu0) / made.seconds };
 }
 
@@ -89,7 +95,7 @@ const expected = (made) => made.connections * 10 + 8;
 
 // tcpstat, NDJSON and text.
 for (const [name, extra] of [["tcpstat trace --ndjson", ["--ndjson"]], ["tcpstat trace (text)", []]]) {
-  const r = await measure(name, [process.execPath, BIN, "trace", "-N", NS, "--duration", `${SECONDS + 5}s`, ...extra], "count");
+  const r = await measure(name, [process.execPath, BIN, "trace", "-N", NS, ...extra], "count");
   const summaryText = r.stdout;
   let seen;
   let lost;
@@ -107,7 +113,7 @@ for (const [name, extra] of [["tcpstat trace --ndjson", ["--ndjson"]], ["tcpstat
 
 // The text pipe, read and parsed in Node.
 {
-  const r = await measure("trace_pipe text reader", [process.execPath, TEXT_READER, String(SECONDS + 4)], "all");
+  const r = await measure("trace_pipe text reader", [process.execPath, TEXT_READER, String(SECONDS + 60), STOP], "all");
   const out = JSON.parse(r.stdout.trim().split("\n").pop());
   results.push({ tool: "trace_pipe text, parsed in Node", rate: r.made.rate, made: expected(r.made), seen: out.parsed, lost: out.lost, cpu: r.cpuShare, note: "machine-wide" });
 }
@@ -115,7 +121,7 @@ for (const [name, extra] of [["tcpstat trace --ndjson", ["--ndjson"]], ["tcpstat
 // perf record and trace-cmd record, machine-wide (they cannot pick a namespace).
 if (sh("sh", ["-c", "command -v perf"]).status === 0) {
   const file = `/tmp/tcpstat-bench-perf-${process.pid}.data`;
-  const r = await measure("perf record", ["perf", "record", "-q", "-e", "sock:inet_sock_set_state", "-a", "-o", file, "--", "sleep", String(SECONDS + 6)], "all");
+  const r = await measure("perf record", ["perf", "record", "-q", "-e", "sock:inet_sock_set_state", "-a", "-o", file, "--", "sleep", String(SECONDS + 60)], "all");
   const script = sh("sh", ["-c", `perf script -i ${file} 2>/dev/null | grep -c inet_sock_set_state`]).stdout.trim();
   const lostLine = /(\d+) lost/.exec(r.stderr + sh("perf", ["report", "-i", file, "--stats"]).stdout);
   results.push({ tool: "perf record -e sock:inet_sock_set_state -a", rate: r.made.rate, made: expected(r.made), seen: Number(script), lost: lostLine ? Number(lostLine[1]) : 0, cpu: r.cpuShare, note: "machine-wide" });
@@ -123,7 +129,7 @@ if (sh("sh", ["-c", "command -v perf"]).status === 0) {
 } else results.push({ tool: "perf", note: "not installed: not measured" });
 if (sh("sh", ["-c", "command -v trace-cmd"]).status === 0) {
   const file = `/tmp/tcpstat-bench-tracecmd-${process.pid}.dat`;
-  const r = await measure("trace-cmd record", ["trace-cmd", "record", "-q", "-e", "sock:inet_sock_set_state", "-o", file, "sleep", String(SECONDS + 6)], "all");
+  const r = await measure("trace-cmd record", ["trace-cmd", "record", "-q", "-e", "sock:inet_sock_set_state", "-o", file, "sleep", String(SECONDS + 60)], "all");
   const report = sh("sh", ["-c", `trace-cmd report -i ${file} 2>/dev/null | grep -c inet_sock_set_state`]).stdout.trim();
   const lostMatch = /CPU\s*\d+ overrun:\s*(\d+)/g;
   const lost = [...(r.stdout + r.stderr).matchAll(lostMatch)].reduce((n, m) => n + Number(m[1]), 0);
@@ -145,6 +151,14 @@ for (let i = 0; i < 5; i++) {
   await new Promise((r) => t.on("exit", r));
 }
 
+// For scale: the same machine's start of the smallest tcpstat run.
+const version = [];
+for (let i = 0; i < 5; i++) {
+  const t0 = performance.now();
+  sh(process.execPath, [BIN, "--version"]);
+  version.push(performance.now() - t0);
+}
+
 const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 console.log(`trace benchmark: ${RATE} connections/s asked for ${SECONDS} s, namespace ${NS}; load average at the end ${load}`);
 for (const r of results) {
@@ -154,4 +168,4 @@ for (const r of results) {
   }
   console.log(`  ${r.tool}: churn ${r.rate}/s, changes made ${r.made}, seen ${r.seen}, lost ${r.lost}, CPU ${(r.cpu * 100).toFixed(0)}% of one core${r.note ? ` (${r.note})` : ""}`);
 }
-console.log(`  tcpstat trace, start to first line (a change every 5 ms): median ${median(firstLine).toFixed(0)} ms of ${firstLine.map((x) => x.toFixed(0)).join(", ")}`);
+console.log(`  tcpstat trace, start to first line (a change every 5 ms): median ${median(firstLine).toFixed(0)} ms of ${firstLine.map((x) => x.toFixed(0)).join(", ")}; tcpstat --version: median ${median(version).toFixed(0)} ms`);
