@@ -233,6 +233,20 @@ describe("tcpstat lab", () => {
     expect(existsSync(instanceOf(lab.child.pid!))).toBe(false);
   });
 
+  // Ctrl-C typed on a terminal (script(1)'s pseudo-terminal): the terminal signals its
+  // foreground process group, which holds tcpstat alone (its programs run in sessions of their own).
+  const hasScript = spawnSync("script", ["--version"]).status === 0;
+  it.skipIf(!hasScript)("cleans up on Ctrl-C typed on its terminal (exit 130)", async () => {
+    const child = spawn("script", ["-qfec", `exec ${process.execPath} ${BIN} lab close-wait-leak`, "/dev/null"], { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+    const header = await lineFrom(child, "lab on a terminal", /(namespace \(net:\[\d+\], held by pid \d+\); server lab-server pid \d+ \(port \d+\), client lab-client pid \d+)[^]*\nStep 2\//);
+    const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    child.stdin!.write("\x03");
+    expect(await exit).toBe(130);
+    const nsId = /net:\[\d+\]/.exec(header)![0];
+    expect(leftovers({ nsId, pids: [...header.matchAll(/pid (\d+)/g)].map((m) => Number(m[1])) })).toEqual([]);
+  });
+  if (!hasScript) it.skip("Ctrl-C on a terminal: skipped, script(1) is not installed", () => {});
+
   it("leaves nothing behind when it is killed with SIGKILL: its programs go when their channel closes", async () => {
     const lab = await started("close-wait-leak");
     lab.child.kill("SIGKILL");
