@@ -4,6 +4,7 @@ import type { SocketRecord } from "../model/socket.js";
 import type { TcpState } from "../model/state.js";
 import type { KernelCounters } from "../sources/linux-procfs/parse-snmp.js";
 import type { NetSysctls } from "../sources/linux-procfs/read-counters.js";
+import { ephemeralUse, rangeSize } from "./ephemeral.js";
 import { FIXES } from "./fixes.js";
 import type { Thresholds } from "./thresholds.js";
 
@@ -460,15 +461,10 @@ function ephemeral(input: DiagnoseInput): Finding[] {
   const range = input.sysctls.localPortRange;
   if (!range) return [];
   const [lo, hi] = range;
-  const size = hi - lo + 1;
+  const size = rangeSize(range);
   const limit = input.thresholds.ephemeral;
   const out: Finding[] = [];
-  const outgoing = input.records.filter(
-    (r) => r.proto === "tcp" && r.remotePort !== null && r.state !== "LISTEN" && r.localPort >= lo && r.localPort <= hi,
-  );
-  // A local port can be reused toward different destinations: exhaustion is per destination.
-  for (const [dest, list] of groupBy(outgoing, peerOf)) {
-    const used = new Set(list.map((r) => r.localPort)).size;
+  for (const [dest, { used, sockets: list }] of ephemeralUse(input.records, range)) {
     if (used / size < limit) continue;
     const who = mainOwner(list);
     out.push({
