@@ -23,6 +23,7 @@ const LOADERS: Record<SubcommandName, () => Promise<Register>> = {
   stats: async () => (await import("./commands/stats.js")).registerStats,
   explain: async () => (await import("./commands/explain.js")).registerExplain,
   doctor: async () => (await import("./commands/doctor.js")).registerDoctor,
+  trace: async () => (await import("./commands/trace.js")).registerTrace,
   rules: async () => (await import("./commands/rules.js")).registerRules,
 };
 const SUBCOMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Register>]> = SUBCOMMAND_NAMES.map((name) => [name, LOADERS[name]]);

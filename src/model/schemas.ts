@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DoctorReportSchema, ExplanationSchema, FindingSchema, StatsSchema, SummarySchema, WatchEventSchema } from "./report.js";
 import { SocketRecordSchema } from "./socket.js";
+import { TraceEventSchema } from "./trace.js";
 
 /**
  * Every JSON output of tcpstat, by the name `tcpstat schema NAME` prints it under.
@@ -38,6 +39,11 @@ export const OUTPUT_SCHEMAS = {
     schema: WatchEventSchema,
     printedBy: "tcpstat --watch --ndjson (one a line)",
     description: "A socket opened, closed or changed state",
+  },
+  "trace-event": {
+    schema: TraceEventSchema,
+    printedBy: "tcpstat trace --ndjson (one a line)",
+    description: "A TCP state change, reset, retransmit, finished connection (lifespan), lost-events report or the closing summary",
   },
 } as const satisfies Record<string, OutputSchema>;
 
