@@ -57,7 +57,7 @@ export const DEFAULT_TOP = 10;
 export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 const UDP_STATES = ["UNCONN", "ESTABLISHED"] as const;
 
-type Labels = ReadonlyArray<readonly [string, string]>;
+export type Labels = ReadonlyArray<readonly [string, string]>;
 
 /** Label values escape backslash, double quote and newline (exposition format spec). */
 const escapeLabelValue = (value: string): string => value.replace(/[\\"\n]/g, (ch) => (ch === "\n" ? "\\n" : `\\${ch}`));
@@ -73,12 +73,12 @@ function formatValue(value: number): string {
   return String(value);
 }
 
-function sample(name: string, labels: Labels, value: number): string {
+export function sample(name: string, labels: Labels, value: number): string {
   const body = labels.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(",");
   return `${name}${body ? `{${body}}` : ""} ${formatValue(value)}\n`;
 }
 
-function* family(name: string, type: "gauge" | "counter", help: string, samples: Iterable<string>): Iterable<string> {
+export function* family(name: string, type: "gauge" | "counter" | "histogram", help: string, samples: Iterable<string>): Iterable<string> {
   yield `# HELP ${name} ${escapeHelp(help)}\n# TYPE ${name} ${type}\n`;
   yield* samples;
 }
