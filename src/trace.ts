@@ -16,12 +16,12 @@ import { TraceTotals, type TraceCounters } from "./lib/trace-summary.js";
 import type { NetnsTag, SocketRecord } from "./model/socket.js";
 import type { TcpState } from "./model/state.js";
 import type { TraceEvent, TraceSocketEvent, TraceSummary, TraceTransition } from "./model/trace.js";
-import { collectReport } from "./report.js";
 import type { KernelEvent } from "./sources/linux-tracefs/decode.js";
 import { startKernelTrace, type KernelTrace } from "./sources/linux-tracefs/reader.js";
 import { TracefsUnavailable } from "./sources/linux-tracefs/tracefs.js";
 import { Attributor, parseSavedCmdlines, type Attribution } from "./sources/trace/attribute.js";
 import { startSampler, type Sampler } from "./sources/trace/sampled.js";
+import { readOpenSockets } from "./sources/trace/table.js";
 import { TcpstatError } from "./errors.js";
 
 export { TracefsUnavailable };
@@ -152,14 +152,29 @@ export async function startTrace(options: TraceOptions = {}): Promise<TraceSessi
   function startKernel(): KernelTrace {
     // CLOCK_MONOTONIC (the instance's trace_clock) -> wall clock.
     const offsetMs = Date.now() - Number(process.hrtime.bigint()) / 1e6;
-    let attributor: Attributor | null = null;
+    let instancePath = "";
+    const savedComms = () => {
+      try {
+        return parseSavedCmdlines(readFileSync(`${instancePath}/saved_cmdlines`, "utf8"));
+      } catch {
+        return new Map<number, string>();
+      }
+    };
+    const sole = scope.count === 1 ? netnsInode(procRoot, "self") : null;
+    const attributor = new Attributor(procRoot, savedComms, sole);
+    // Until the socket table is read, events wait here, in order; the processes in context
+    // are looked up at once (a short-lived one may be gone by the time the table is read).
+    let tableRead = false;
     const pending: KernelEvent[] = [];
     const handle = (batch: KernelEvent[]) => {
-      if (!attributor) {
-        pending.push(...batch);
+      const now = Date.now();
+      if (!tableRead) {
+        for (const k of batch) {
+          if (k.context === "process") attributor.prime(k.tid, now);
+          pending.push(k);
+        }
         return;
       }
-      const now = Date.now();
       for (const k of batch) {
         const who = attributor.attribute(k, now);
         if (!inScope(who.netns)) {
@@ -180,26 +195,16 @@ export async function startTrace(options: TraceOptions = {}): Promise<TraceSessi
         },
       },
     );
-    const savedComms = () => {
-      try {
-        return parseSavedCmdlines(readFileSync(`${trace.instance}/saved_cmdlines`, "utf8"));
-      } catch {
-        return new Map<number, string>();
-      }
-    };
-    const sole = scope.count === 1 ? netnsInode(procRoot, "self") : null;
+    instancePath = trace.instance;
     // Tracing runs already; the socket table (holders of connections open before) is read
-    // next, events wait for it in the kernel's buffer and in `pending`.
-    setImmediate(() => {
-      void readTable(procRoot)
-        .catch(() => [] as SocketRecord[])
-        .then((records) => {
-          const a = new Attributor(procRoot, savedComms, sole);
-          a.learnTable(records, netnsInode(procRoot, "self"));
-          attributor = a;
-          if (pending.length > 0) handle(pending.splice(0));
-        });
-    });
+    // in the thread pool while the buffers keep being drained.
+    void readOpenSockets(procRoot)
+      .catch(() => [] as SocketRecord[])
+      .then((records) => {
+        attributor.learnTable(records, netnsInode(procRoot, "self"));
+        tableRead = true;
+        if (pending.length > 0) handle(pending.splice(0));
+      });
     return trace;
   }
 
@@ -280,31 +285,37 @@ export async function startTrace(options: TraceOptions = {}): Promise<TraceSessi
   };
 }
 
-/** Every TCP socket of every namespace with its holder, for the sockets already open. */
-async function readTable(procRoot: string): Promise<SocketRecord[]> {
-  const report = await collectReport({ protos: ["tcp"], owners: true, procRoot, netns: "all" });
-  return report.records;
+/** ISO text of a millisecond, kept for the next event of the same millisecond (most of a busy batch). */
+let lastMs = NaN;
+let lastIso = "";
+function isoOf(ms: number): string {
+  const whole = Math.floor(ms);
+  if (whole !== lastMs) {
+    lastMs = whole;
+    lastIso = new Date(whole).toISOString();
+  }
+  return lastIso;
 }
 
 function toEvent(k: KernelEvent, who: Attribution, netns: NetnsTag | null, offsetMs: number): TraceSocketEvent {
-  const base = {
-    time: new Date(offsetMs + k.timeNs / 1e6).toISOString(),
-    monoNs: String(Math.round(k.timeNs)),
-    sampled: false,
-    netns,
-    cpu: k.cpu,
-    context: k.context,
-    skaddr: k.skaddr,
-    family: k.family,
-    localAddress: k.localAddress,
-    localPort: k.localPort,
-    remoteAddress: k.remoteAddress,
-    remotePort: k.remotePort,
-    pid: who.pid,
-    process: who.process,
-    holderFrom: who.holderFrom,
+  // One object a kernel event, its fields in the schema's order (the JSON prints them so).
+  const time = isoOf(offsetMs + k.timeNs / 1e6);
+  const monoNs = String(Math.round(k.timeNs));
+  if (k.type === "transition")
+    return {
+      kind: "transition", time, monoNs, sampled: false, netns, cpu: k.cpu, context: k.context, skaddr: k.skaddr, family: k.family,
+      localAddress: k.localAddress, localPort: k.localPort, remoteAddress: k.remoteAddress, remotePort: k.remotePort,
+      pid: who.pid, process: who.process, holderFrom: who.holderFrom, from: k.from ?? "CLOSE", to: k.to ?? "CLOSE",
+    } satisfies TraceTransition;
+  if (k.type === "retransmit")
+    return {
+      kind: "retransmit", time, monoNs, sampled: false, netns, cpu: k.cpu, context: k.context, skaddr: k.skaddr, family: k.family,
+      localAddress: k.localAddress, localPort: k.localPort, remoteAddress: k.remoteAddress, remotePort: k.remotePort,
+      pid: who.pid, process: who.process, holderFrom: who.holderFrom, state: k.to,
+    };
+  return {
+    kind: k.type, time, monoNs, sampled: false, netns, cpu: k.cpu, context: k.context, skaddr: k.skaddr, family: k.family,
+    localAddress: k.localAddress, localPort: k.localPort, remoteAddress: k.remoteAddress, remotePort: k.remotePort,
+    pid: who.pid, process: who.process, holderFrom: who.holderFrom, state: k.to, reason: k.reason,
   };
-  if (k.type === "transition") return { kind: "transition", ...base, from: k.from ?? "CLOSE", to: k.to ?? "CLOSE" } satisfies TraceTransition;
-  if (k.type === "retransmit") return { kind: "retransmit", ...base, state: k.to };
-  return { kind: k.type, ...base, state: k.to, reason: k.reason };
 }

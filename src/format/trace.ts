@@ -104,5 +104,35 @@ export function renderTraceSummary(s: TraceSummary, chalk: ChalkInstance, top = 
   return `${lines.join("\n")}\n`;
 }
 
-/** An NDJSON line. */
-export const traceJsonLine = (e: TraceEvent) => `${JSON.stringify(e)}\n`;
+const str = (s: string | null) => (s === null ? "null" : SAFE.test(s) ? `"${s}"` : JSON.stringify(s));
+const SAFE = /^[\w.:\- ]*$/;
+
+/**
+ * An NDJSON line. Events about a socket (nearly all of a busy trace) are written field by
+ * field, in the schema's order, the same text JSON.stringify gives (a test holds the two
+ * equal): at 40,000 events a second it took a fifth of the run.
+ */
+export function traceJsonLine(e: TraceEvent): string {
+  if (e.kind === "lost" || e.kind === "summary") return `${JSON.stringify(e)}\n`;
+  const ns = e.netns === null ? "null" : `{"inode":${e.netns.inode},"name":${str(e.netns.name)}}`;
+  let line =
+    `{"kind":"${e.kind}","time":"${e.time}","monoNs":"${e.monoNs}","sampled":${e.sampled},"netns":${ns},"cpu":${e.cpu},"context":"${e.context}",` +
+    `"skaddr":${str(e.skaddr)},"family":"${e.family}","localAddress":"${e.localAddress}","localPort":${e.localPort},"remoteAddress":"${e.remoteAddress}",` +
+    `"remotePort":${e.remotePort},"pid":${e.pid},"process":${str(e.process)},"holderFrom":${str(e.holderFrom)}`;
+  switch (e.kind) {
+    case "transition":
+      line += `,"from":"${e.from}","to":"${e.to}"`;
+      break;
+    case "retransmit":
+      line += `,"state":${str(e.state)}`;
+      break;
+    case "reset-sent":
+    case "reset-received":
+      line += `,"state":${str(e.state)},"reason":${str(e.reason)}`;
+      break;
+    case "lifespan":
+      line += `,"durationMs":${JSON.stringify(e.durationMs)},"startSeen":${e.startSeen},"closer":${str(e.closer)},"ended":"${e.ended}","lastState":"${e.lastState}"`;
+      break;
+  }
+  return `${line}}\n`;
+}

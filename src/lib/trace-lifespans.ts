@@ -61,9 +61,10 @@ export class LifespanTracker {
     } else if (life.closer === "active" && e.to === "CLOSING") life.closer = "simultaneous";
     if (e.to !== "CLOSE" || e.from === "CLOSE") return null;
     this.lives.delete(key);
+    const { from: _from, to: _to, kind: _kind, ...common } = e;
     return {
-      ...e,
       kind: "lifespan",
+      ...common,
       durationMs: Math.max(0, (monoNs - life.startNs) / 1e6),
       startSeen: life.startSeen,
       closer: life.closer,

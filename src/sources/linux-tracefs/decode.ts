@@ -61,6 +61,19 @@ const hex = (page: Buffer, at: number) => {
   return hi.toString(16) + lo.toString(16).padStart(8, "0");
 };
 
+/** IPv4 text by its 32-bit value: a busy trace meets the same few addresses again and again. */
+const ipv4Cache = new Map<number, string>();
+function ipv4At(page: Buffer, at: number): string {
+  const key = page.readUInt32LE(at);
+  let text = ipv4Cache.get(key);
+  if (text === undefined) {
+    text = formatIpv4(page, at);
+    if (ipv4Cache.size > 65536) ipv4Cache.clear();
+    ipv4Cache.set(key, text);
+  }
+  return text;
+}
+
 const stateOf = (n: number): TcpState | null => LINUX_TCP_STATES[n] ?? null;
 
 /** Addresses from the separate v4/v6 fields of inet_sock_set_state, tcp_receive_reset and tcp_retransmit_skb. */
@@ -78,8 +91,8 @@ function splitAddresses(format: EventFormat) {
     const v6 = page.readUInt16LE(at + f.family.offset) === AF_INET6;
     return {
       family: (v6 ? "ipv6" : "ipv4") as Family,
-      localAddress: v6 ? formatIpv6(page.subarray(at + f.saddr6.offset, at + f.saddr6.offset + 16)) : formatIpv4(page, at + f.saddr.offset),
-      remoteAddress: v6 ? formatIpv6(page.subarray(at + f.daddr6.offset, at + f.daddr6.offset + 16)) : formatIpv4(page, at + f.daddr.offset),
+      localAddress: v6 ? formatIpv6(page.subarray(at + f.saddr6.offset, at + f.saddr6.offset + 16)) : ipv4At(page, at + f.saddr.offset),
+      remoteAddress: v6 ? formatIpv6(page.subarray(at + f.daddr6.offset, at + f.daddr6.offset + 16)) : ipv4At(page, at + f.daddr.offset),
       localPort: page.readUInt16LE(at + f.sport.offset),
       remotePort: page.readUInt16LE(at + f.dport.offset),
     };

@@ -55,6 +55,9 @@ const DEFAULT_POLL_MS = 50;
 const TOTAL_BUDGET_KB = 16384;
 const MIN_PER_CPU_KB = 512;
 const MAX_PER_CPU_KB = 65536;
+/** Seconds of events the buffer should hold at the measured rate, and the window measuring it. */
+const SLACK_S = 8;
+const RATE_WINDOW_MS = 1000;
 /** Stats files are read every this many drains. */
 const STATS_EVERY = 4;
 
@@ -147,6 +150,7 @@ function running(
   const page = Buffer.alloc(pageBytes);
   const reportedLost = cpus.map(() => 0);
   const missedPages = cpus.map(() => 0);
+  const cpuBytes = cpus.map(() => 0);
   let decoded = 0;
   let drains = 0;
   let timer: NodeJS.Timeout | null = null;
@@ -176,6 +180,7 @@ function running(
         if (result.missed > 0) missedPages[i]! += result.missed;
       }
       busiest = Math.max(busiest, bytes);
+      cpuBytes[i]! += bytes;
     }
     if (batch.length > 0) {
       decoded += batch.length;
@@ -202,19 +207,33 @@ function running(
     }
   };
 
+  // The buffer is sized for the rate: each CPU's bytes a second, measured over a window,
+  // times SLACK_S (how long tcpstat may be kept from reading, e.g. by a busy machine).
+  let windowStart = Date.now();
+  let windowBase = cpuBytes.slice();
+  const grow = (wantedKb: number) => {
+    const next = Math.min(MAX_PER_CPU_KB, 2 ** Math.ceil(Math.log2(wantedKb)));
+    if (!growable || next <= bufferKb) return;
+    try {
+      instance.write("buffer_size_kb", String(next));
+      bufferKb = next;
+    } catch {
+      // No memory for a bigger buffer: keep this one.
+    }
+  };
   const tick = () => {
     timer = null;
     try {
       const busiest = drain();
       if (++drains % STATS_EVERY === 0) checkLost();
-      // Busy: a quarter of a buffer filled between drains. Grow it (up to the cap), drain again soon.
-      if (growable && busiest * 4 > bufferKb * 1024 && bufferKb < MAX_PER_CPU_KB) {
-        bufferKb = Math.min(MAX_PER_CPU_KB, bufferKb * 2);
-        try {
-          instance.write("buffer_size_kb", String(bufferKb));
-        } catch {
-          // Out of memory for a bigger buffer: keep this one.
-        }
+      const now = Date.now();
+      // A quarter of the buffer filled between two drains: grow it at once.
+      if (busiest * 4 > bufferKb * 1024) grow(bufferKb * 2);
+      if (now - windowStart >= RATE_WINDOW_MS) {
+        const perCpu = Math.max(...cpuBytes.map((bytes, i) => bytes - windowBase[i]!));
+        grow(((perCpu / (now - windowStart)) * 1000 * SLACK_S) / 1024);
+        windowStart = now;
+        windowBase = cpuBytes.slice();
       }
       timer = setTimeout(tick, busiest >= pageBytes * 4 ? 1 : pollMs);
     } catch (error) {

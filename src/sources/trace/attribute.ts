@@ -161,16 +161,23 @@ export class Attributor {
     return netns.size === 1 ? { ...UNKNOWN, netns: [...netns][0]! } : UNKNOWN;
   }
 
+  /** Reads a thread's process now, while it lives, for its events attributed later. */
+  prime(tid: number, now = Date.now()): void {
+    if (tid > 0) this.processInfo(tid, now);
+  }
+
   private processInfo(tid: number, now: number): ProcessInfo | null {
     const cached = this.processes.get(tid);
     if (cached && now - cached.readAt < PROCESS_TTL_MS) return cached;
-    const info = this.readProcess(tid, now);
+    // A thread that has exited since: its events happened while it lived, so what was read
+    // of it before still holds (pids are not reused that fast).
+    const info = this.readProcess(tid, now, cached ?? null);
     this.processes.set(tid, info);
     if (this.processes.size > 4096) this.processes.clear();
     return info;
   }
 
-  private readProcess(tid: number, now: number): ProcessInfo | null {
+  private readProcess(tid: number, now: number, before: ProcessInfo | null): ProcessInfo | null {
     const dir = `${this.procRoot}/${tid}`;
     try {
       const status = readFileSync(`${dir}/status`, "utf8");
@@ -190,6 +197,7 @@ export class Attributor {
       }
       return { pid: tgid, process, netns, readAt: now };
     } catch {
+      if (before) return { ...before, readAt: now };
       // Gone before we looked: the kernel's saved comm still names it (its namespace is lost).
       this.savedComms ??= this.readSavedComms();
       let comm = this.savedComms.get(tid);
