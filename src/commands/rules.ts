@@ -47,7 +47,7 @@ export async function runRules(flags: RulesFlags): Promise<void> {
 
 function thresholdHelp(): string {
   const rows = Object.entries(RULE_THRESHOLDS).map(([name, t]) => `  ${`${name}=${t.value}`.padEnd(22)}${t.help}`);
-  return `\nThresholds (--threshold NAME=VALUE), doctor's own and the scrape's, with their defaults:\n${rows.join("\n")}\n`;
+  return `\nThresholds (--threshold NAME=VALUE), doctor's own and the scrape's, with their defaults:\n${rows.join("\n")}`;
 }
 
 export function registerRules(program: Command): void {
