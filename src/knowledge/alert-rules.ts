@@ -1,5 +1,5 @@
 import { FIXES } from "./fixes.js";
-import { RULE_THRESHOLDS, type RuleThresholds } from "./thresholds.js";
+import type { RuleThresholds } from "./thresholds.js";
 
 /**
  * Doctor's knowledge as Prometheus rules (`tcpstat rules`, and rules/tcpstat.rules.yml in the
@@ -180,4 +180,3 @@ export function alertRules(options: RuleOptions): RuleGroup[] {
   ];
 }
 
-export { RULE_THRESHOLDS };
