@@ -93,6 +93,7 @@ export async function runServe(flags: ServeFlags): Promise<void> {
     last = gathered;
     const text = [...renderPrometheus(gathered.input)];
     if (traced) {
+      traced.metrics.setUnattributed(traced.unattributed());
       traced.metrics.setListening(gathered.input.records.flatMap((r) => (r.proto === "tcp" && r.state === "LISTEN" ? [r.localPort] : [])));
       text.push(...traced.metrics.render());
     }
@@ -133,7 +134,7 @@ export async function runServe(flags: ServeFlags): Promise<void> {
  * --trace: a trace session (src/trace.ts) over the same namespaces and filter as the metrics,
  * its events counted into TraceMetrics from now on. Says on stderr when it only polls.
  */
-async function startTraceMetrics(flags: ServeFlags): Promise<{ metrics: TraceMetrics; stop: () => void }> {
+async function startTraceMetrics(flags: ServeFlags): Promise<{ metrics: TraceMetrics; unattributed: () => number; stop: () => void }> {
   const { startTrace } = await import("../trace.js");
   const trace = await startTrace({ netns: flags.netns, filter: toSocketFilter(flags) });
   if (trace.source === "sampled" && !flags.quiet)
@@ -141,7 +142,7 @@ async function startTraceMetrics(flags: ServeFlags): Promise<{ metrics: TraceMet
   const metrics = new TraceMetrics(trace.source);
   trace.on((e) => metrics.add(e));
   trace.onError((error) => writeError(`tcpstat: --trace stopped: ${error.message}; its counters stay where they were`));
-  return { metrics, stop: () => void trace.stop() };
+  return { metrics, unattributed: () => trace.counters().unattributed, stop: () => void trace.stop() };
 }
 
 export function registerServe(program: Command): void {

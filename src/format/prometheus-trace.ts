@@ -30,6 +30,7 @@ export class TraceMetrics {
   private resetsSent = 0;
   private resetsReceived = 0;
   private lost = 0;
+  private unattributed = 0;
   private readonly lifetimes = new Map<string, Histogram>();
   /** Local ports something listens on: from the socket table (setListening) and from passive opens. */
   private listening = new Set<number>();
@@ -39,6 +40,11 @@ export class TraceMetrics {
   /** The listening ports of the latest collection (a port seen listening once stays known). */
   setListening(ports: Iterable<number>): void {
     for (const port of ports) this.listening.add(port);
+  }
+
+  /** The session's count of events left out because their namespace could not be told. */
+  setUnattributed(count: number): void {
+    this.unattributed = count;
   }
 
   add(e: TraceEvent): void {
@@ -106,6 +112,12 @@ export class TraceMetrics {
     yield* family("tcpstat_trace_lost_events_total", "counter", "Trace events the kernel dropped because serve --trace fell behind (its per-CPU buffer overflowed).", [
       sample("tcpstat_trace_lost_events_total", [], this.lost),
     ]);
+    yield* family(
+      "tcpstat_trace_unattributed_events_total",
+      "counter",
+      "Kernel events serve --trace left out because it could not tell their network namespace (tracepoints see the whole machine); the counts above may miss some of them.",
+      [sample("tcpstat_trace_unattributed_events_total", [], this.unattributed)],
+    );
     const name = "tcpstat_trace_connection_lifetime_seconds";
     const samples: string[] = [];
     for (const h of this.lifetimes.values()) {
