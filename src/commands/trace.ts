@@ -88,7 +88,7 @@ async function runTrace(flags: TraceFlags): Promise<void> {
     writeError(
       `tcpstat: no kernel tracing here: ${trace.fallbackReason}; following the socket table every ${trace.sampleIntervalMs} ms instead (lines marked ~ are sampled: shorter states are missed; --exact refuses)`,
     );
-  else if (process.stderr.isTTY)
+  else
     say(`tcpstat: tracing TCP (${trace.tracepoints.map((t) => t.split("/")[1]).join(", ")}) in ${trace.instance}; ${durationMs ? `for ${flags.duration}` : "Ctrl-C ends"} with a summary`);
 
   let pending = "";

@@ -7,7 +7,7 @@ import { startScenario, type Scenario } from "../live/scenario.js";
 
 /** The contract for scripts: shipped JSON Schemas, `tcpstat schema`, real output validated by ajv. */
 
-const EXPECTED_NAMES = ["socket-record", "sockets", "summary", "stats", "doctor", "finding", "explanation", "explanations", "watch-event"];
+const EXPECTED_NAMES = ["socket-record", "sockets", "summary", "stats", "doctor", "finding", "explanation", "explanations", "watch-event", "trace-event"];
 const shipped = (name: string) => JSON.parse(readFileSync(new URL(`../../schema/${name}.json`, import.meta.url), "utf8")) as object;
 
 function validator(name: string) {
