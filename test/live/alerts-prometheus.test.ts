@@ -60,15 +60,19 @@ interface Scene {
   prom: PrometheusHarness;
 }
 
+/** Every scene started, so that afterAll stops each one, even one whose start failed half-way. */
+const scenes: Scene[] = [];
+
 async function scene(name: string, leak: boolean, rules: string): Promise<Scene> {
   const ns = createNetns();
   const prom = new PrometheusHarness(ns);
+  scenes.push({ ns, prom });
   prom.spawn("server", "env", [`NAME=${name}`, `LEAK=${leak ? 1 : 0}`, "HELD_OPEN=3", "python3", "-c", SERVER]);
   await prom.until("the server listening", () => (prom.logs.server!.includes("ready") ? true : undefined), 30_000);
   prom.spawn("serve", process.execPath, [BIN, ...SERVE_ARGS]);
   await prom.until("serve listening", () => (prom.logs.serve!.includes("serving") ? true : undefined), 30_000);
   prom.start({ scrapeInterval: "1s", targets: ["127.0.0.1:9717"], rules });
-  await prom.until("a successful scrape", () => (prom.query('up{job="tcpstat"}')[0]?.value[1] === "1" ? true : undefined));
+  await prom.until("a successful scrape", () => (prom.query('up{job="tcpstat"}')[0]?.value[1] === "1" ? true : undefined), 120_000);
   prom.spawn("client", "python3", ["-c", CLIENT]);
   return { ns, prom };
 }
@@ -81,12 +85,12 @@ beforeAll(async () => {
   const rules = runTcpstat(RULE_ARGS);
   expect(rules.status, rules.stderr).toBe(0);
   [leaky, healthy] = await Promise.all([scene("leaky-app", true, rules.stdout), scene("healthy-app", false, rules.stdout)]);
-}, 120_000);
+}, 240_000);
 
 afterAll(() => {
-  for (const s of [leaky, healthy]) {
-    s?.prom.stop();
-    s?.ns.close();
+  for (const s of scenes) {
+    s.prom.stop();
+    s.ns.close();
   }
 });
 
