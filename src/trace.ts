@@ -27,6 +27,9 @@ import { TcpstatError } from "./errors.js";
 export { TracefsUnavailable };
 export type { TraceCounters };
 
+/** Longest the first events wait for the socket table of the namespaces shown. */
+const TABLE_WAIT_MS = 50;
+
 export interface TraceOptions {
   /** Like -N: undefined = the namespace tcpstat runs in; "all"; a name (ip netns), a pid or a namespace file. */
   netns?: string;
@@ -196,15 +199,25 @@ export async function startTrace(options: TraceOptions = {}): Promise<TraceSessi
       },
     );
     instancePath = trace.instance;
-    // Tracing runs already; the socket table (holders of connections open before) is read
-    // in the thread pool while the buffers keep being drained.
-    void readOpenSockets(procRoot)
+    // Tracing runs already; the socket tables (holders of sockets open before) are read in
+    // the thread pool while the buffers keep being drained: the namespaces shown first, and
+    // events wait for those at most TABLE_WAIT_MS (a busy table must not hold the first
+    // lines back); the other namespaces' tables after, for listeners and connections there.
+    const own = netnsInode(procRoot, "self");
+    const release = () => {
+      if (tableRead) return;
+      tableRead = true;
+      if (pending.length > 0) handle(pending.splice(0));
+    };
+    setTimeout(release, TABLE_WAIT_MS).unref();
+    void readOpenSockets(procRoot, (inode) => inScope(inode))
       .catch(() => [] as SocketRecord[])
       .then((records) => {
-        attributor.learnTable(records, netnsInode(procRoot, "self"));
-        tableRead = true;
-        if (pending.length > 0) handle(pending.splice(0));
-      });
+        attributor.learnTable(records, own);
+        release();
+        if (scope.inodes !== null) return readOpenSockets(procRoot, (inode) => !inScope(inode)).then((rest) => attributor.learnTable(rest, own));
+      })
+      .catch(() => {});
     return trace;
   }
 

@@ -92,15 +92,17 @@ export function renderTraceSummary(s: TraceSummary, chalk: ChalkInstance, top = 
   const lost = `lost events: ${s.lost}`;
   lines.push(s.lost > 0 ? chalk.red.bold(`${lost} (buffer overruns; try a bigger --buffer-size)`) : lost);
   if (s.unattributed > 0) lines.push(`left out: ${s.unattributed} events whose network namespace could not be told (see -N all)`);
-  lines.push("lifetimes by local port:");
+  lines.push("lifetimes by local port (connections opened from here: by the port they connected to):");
   if (s.lifetimes.length === 0) lines.push("  none");
-  else lines.push(`  ${"PORT".padStart(5)}  ${"COUNT".padStart(8)}  ${"MEDIAN".padStart(10)}  ${"P99".padStart(10)}`);
-  for (const l of s.lifetimes.slice(0, top))
-    lines.push(`  ${String(l.localPort).padStart(5)}  ${String(l.count).padStart(8)}  ${formatMs(l.medianMs).padStart(10)}  ${formatMs(l.p99Ms).padStart(10)}`);
-  if (s.lifetimes.length > top) {
-    const rest = s.lifetimes.slice(top);
-    lines.push(`  ... ${rest.length} more ports, ${rest.reduce((n, l) => n + l.count, 0)} connections`);
+  else lines.push(`  ${"PORT".padEnd(8)}  ${"COUNT".padStart(8)}  ${"MEDIAN".padStart(10)}  ${"P99".padStart(10)}`);
+  const shown = s.lifetimes.slice(0, top);
+  for (const l of shown) {
+    const port = l.localPort !== null ? String(l.localPort) : `to ${l.remotePort}`;
+    lines.push(`  ${port.padEnd(8)}  ${String(l.count).padStart(8)}  ${formatMs(l.medianMs).padStart(10)}  ${formatMs(l.p99Ms).padStart(10)}`);
   }
+  const restPorts = s.lifetimes.length - shown.length + s.lifetimesLeftOut.ports;
+  const restCount = s.lifetimes.slice(top).reduce((n, l) => n + l.count, 0) + s.lifetimesLeftOut.count;
+  if (restPorts > 0) lines.push(`  ... ${restPorts} more ports, ${restCount} connections`);
   return `${lines.join("\n")}\n`;
 }
 
@@ -131,7 +133,7 @@ export function traceJsonLine(e: TraceEvent): string {
       line += `,"state":${str(e.state)},"reason":${str(e.reason)}`;
       break;
     case "lifespan":
-      line += `,"durationMs":${JSON.stringify(e.durationMs)},"startSeen":${e.startSeen},"closer":${str(e.closer)},"ended":"${e.ended}","lastState":"${e.lastState}"`;
+      line += `,"durationMs":${JSON.stringify(e.durationMs)},"startSeen":${e.startSeen},"opener":${str(e.opener)},"closer":${str(e.closer)},"ended":"${e.ended}","lastState":"${e.lastState}"`;
       break;
   }
   return `${line}}\n`;

@@ -18,6 +18,7 @@ import type { LifespanEnd, TraceLifespan, TraceReset, TraceRetransmit, TraceTran
 interface Life {
   startNs: number;
   startSeen: boolean;
+  opener: TraceLifespan["opener"];
   closer: TraceLifespan["closer"];
   resetSent: boolean;
   resetReceived: boolean;
@@ -51,7 +52,7 @@ export class LifespanTracker {
     }
     let life = this.lives.get(key);
     if (!life) {
-      life = { startNs: monoNs, startSeen: e.from === "CLOSE" || e.from === "LISTEN", closer: null, resetSent: false, resetReceived: false };
+      life = { startNs: monoNs, startSeen: e.from === "CLOSE" || e.from === "LISTEN", opener: e.from === "CLOSE" ? "active" : e.from === "LISTEN" ? "passive" : null, closer: null, resetSent: false, resetReceived: false };
       this.lives.set(key, life);
     }
     if (life.closer === null) {
@@ -67,6 +68,7 @@ export class LifespanTracker {
       ...common,
       durationMs: Math.max(0, (monoNs - life.startNs) / 1e6),
       startSeen: life.startSeen,
+      opener: life.opener,
       closer: life.closer,
       ended: endOf(e, life),
       lastState: e.from,

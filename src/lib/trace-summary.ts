@@ -9,6 +9,8 @@ import type { TraceEvent, TraceSummary } from "../model/trace.js";
 
 /** Samples kept per port for the percentiles; beyond it a reservoir keeps a fair sample. */
 const SAMPLES_PER_PORT = 10_000;
+/** Ports listed in the summary's lifetimes; the rest are summed. */
+const MAX_PORTS = 100;
 
 export interface TraceCounters {
   transitions: Map<string, number>;
@@ -23,7 +25,8 @@ export interface TraceCounters {
 
 export class TraceTotals {
   readonly counters: TraceCounters = { transitions: new Map(), opened: 0, closed: 0, resetsSent: 0, resetsReceived: 0, retransmits: 0, lost: 0, unattributed: 0 };
-  private lifetimes = new Map<number, { count: number; samples: number[] }>();
+  /** By "L<local port>" or "R<remote port>" (connections opened from here). */
+  private lifetimes = new Map<string, { count: number; samples: number[] }>();
 
   add(e: TraceEvent): void {
     const c = this.counters;
@@ -48,8 +51,9 @@ export class TraceTotals {
         break;
       case "lifespan": {
         c.closed++;
-        let port = this.lifetimes.get(e.localPort);
-        if (!port) this.lifetimes.set(e.localPort, (port = { count: 0, samples: [] }));
+        const key = e.opener === "active" ? `R${e.remotePort}` : `L${e.localPort}`;
+        let port = this.lifetimes.get(key);
+        if (!port) this.lifetimes.set(key, (port = { count: 0, samples: [] }));
         port.count++;
         if (port.samples.length < SAMPLES_PER_PORT) port.samples.push(e.durationMs);
         else {
@@ -71,12 +75,15 @@ export class TraceTotals {
         return { from, to, count };
       })
       .sort((a, b) => b.count - a.count || a.from.localeCompare(b.from) || a.to.localeCompare(b.to));
-    const lifetimes = [...this.lifetimes]
-      .map(([localPort, { count, samples }]) => {
+    const all = [...this.lifetimes]
+      .map(([key, { count, samples }]) => {
         const sorted = [...samples].sort((a, b) => a - b);
-        return { localPort, count, medianMs: quantile(sorted, 0.5), p99Ms: quantile(sorted, 0.99) };
+        const port = Number(key.slice(1));
+        return { localPort: key[0] === "L" ? port : null, remotePort: key[0] === "R" ? port : null, count, medianMs: quantile(sorted, 0.5), p99Ms: quantile(sorted, 0.99) };
       })
-      .sort((a, b) => b.count - a.count || a.localPort - b.localPort);
+      .sort((a, b) => b.count - a.count || (a.localPort ?? a.remotePort!) - (b.localPort ?? b.remotePort!));
+    const lifetimes = all.slice(0, MAX_PORTS);
+    const rest = all.slice(MAX_PORTS);
     return {
       kind: "summary",
       time: time.toISOString(),
@@ -91,6 +98,7 @@ export class TraceTotals {
       lost: c.lost,
       unattributed: c.unattributed,
       lifetimes,
+      lifetimesLeftOut: { ports: rest.length, count: rest.reduce((n, l) => n + l.count, 0) },
     };
   }
 }

@@ -80,6 +80,10 @@ export const TraceLifespanSchema = z
     ...EventBase,
     durationMs: z.number().nonnegative().describe("From the first state change seen (SYN_SENT, SYN_RECV) to CLOSE"),
     startSeen: z.boolean().describe("False when the connection was already open when the trace began: durationMs is then a lower bound"),
+    opener: z
+      .enum(["active", "passive"])
+      .nullable()
+      .describe("active: this side connected (CLOSE -> SYN_SENT); passive: it was accepted (LISTEN -> SYN_RECV); null: opened before the trace"),
     closer: z.enum(["active", "passive", "simultaneous"]).nullable().describe("Which side sent the first FIN: this one (active), the peer (passive), both at once; null when no FIN was exchanged"),
     ended: LifespanEndSchema.describe(
       "orderly: FINs both ways; reset-sent / reset-received: a RST ended it; syn-timeout: SYN_SENT gave up without an answer; aborted: closed another way (e.g. connect() abandoned); unknown: sampled, and no FIN was seen",
@@ -100,7 +104,8 @@ export const TraceLostSchema = z
   .describe("Events lost: the reader fell behind and the per-CPU buffer overflowed");
 
 export const LifetimeStatsSchema = z.object({
-  localPort: port,
+  localPort: port.nullable().describe("Local port of connections accepted here (or open before the trace); null for connections this side opened"),
+  remotePort: port.nullable().describe("For connections this side opened (each from an ephemeral local port): the port they connected to; else null"),
   count,
   medianMs: z.number().nonnegative(),
   p99Ms: z.number().nonnegative(),
@@ -120,7 +125,10 @@ export const TraceSummarySchema = z
     retransmits: count,
     lost: count.describe("Events the kernel dropped (per-CPU buffer overruns); 0 is the goal"),
     unattributed: count.describe("Events left out because their network namespace could not be told"),
-    lifetimes: z.array(LifetimeStatsSchema).describe("Lifetimes of closed connections by local port, most first"),
+    lifetimes: z
+      .array(LifetimeStatsSchema)
+      .describe("Lifetimes of closed connections by local port (connections opened from here: by the port they connected to), most first, at most 100"),
+    lifetimesLeftOut: z.object({ ports: count, count }).describe("Ports beyond the first 100 of lifetimes, summed"),
   })
   .strict()
   .describe("The end of a trace: what was seen, and what was lost");

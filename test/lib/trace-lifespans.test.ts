@@ -51,7 +51,7 @@ describe("lifespans", () => {
       ["FIN_WAIT2", "CLOSE", "softirq"],
     ]);
     expect(rest).toEqual([]);
-    expect(life).toMatchObject({ kind: "lifespan", closer: "active", ended: "orderly", lastState: "FIN_WAIT2", durationMs: 4, startSeen: true });
+    expect(life).toMatchObject({ kind: "lifespan", opener: "active", closer: "active", ended: "orderly", lastState: "FIN_WAIT2", durationMs: 4, startSeen: true });
     expect(TraceEventSchema.parse(life)).toEqual(life);
   });
 
@@ -63,7 +63,7 @@ describe("lifespans", () => {
       ["CLOSE_WAIT", "LAST_ACK", "process"],
       ["LAST_ACK", "CLOSE", "softirq"],
     ]);
-    expect(life).toMatchObject({ closer: "passive", ended: "orderly", lastState: "LAST_ACK" });
+    expect(life).toMatchObject({ opener: "passive", closer: "passive", ended: "orderly", lastState: "LAST_ACK" });
   });
 
   it("simultaneous close goes through CLOSING", () => {
@@ -90,7 +90,7 @@ describe("lifespans", () => {
 
   it("a connection open before the trace began has a lower bound for a lifetime", () => {
     const [life] = run([["ESTABLISHED", "FIN_WAIT1", "process"], ["FIN_WAIT1", "FIN_WAIT2", "softirq"], ["FIN_WAIT2", "CLOSE", "softirq"]]);
-    expect(life).toMatchObject({ startSeen: false, closer: "active" });
+    expect(life).toMatchObject({ startSeen: false, opener: null, closer: "active" });
   });
 
   it("listeners have no lifespan", () => {
@@ -117,7 +117,8 @@ describe("summary", () => {
     expect(s.transitions).toEqual([{ from: "SYN_RECV", to: "ESTABLISHED", count: 3 }]);
     expect(s.opened).toBe(3);
     expect(s.closed).toBe(3);
-    expect(s.lifetimes).toEqual([{ localPort: 8080, count: 3, medianMs: 2, p99Ms: 2 }]);
+    expect(s.lifetimes).toEqual([{ localPort: 8080, remotePort: null, count: 3, medianMs: 2, p99Ms: 2 }]);
+    expect(s.lifetimesLeftOut).toEqual({ ports: 0, count: 0 });
     expect(TraceEventSchema.parse(s)).toEqual(s);
   });
 });

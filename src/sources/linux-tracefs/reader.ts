@@ -50,7 +50,7 @@ export interface KernelTrace {
   stop(): void;
 }
 
-const DEFAULT_POLL_MS = 50;
+const DEFAULT_POLL_MS = 20;
 /** Budget for all CPUs' buffers together, and the floor per CPU (KiB). */
 const TOTAL_BUDGET_KB = 16384;
 const MIN_PER_CPU_KB = 512;
@@ -133,10 +133,12 @@ function running(
   const growable = options.bufferSizeKb === undefined;
   instance.write("buffer_size_kb", String(bufferKb));
   // CLOCK_MONOTONIC, the clock of process.hrtime: event times convert to wall-clock time.
+  let monoClock = true;
   try {
     instance.write("trace_clock", "mono");
   } catch {
-    // Older kernels: the default clock; times are then approximate.
+    // Older kernels: the default clock; times are then approximate, and not held back (below).
+    monoClock = false;
   }
   for (const event of tracepoints) instance.write(`events/${event}/enable`, "1");
   instance.write("tracing_on", "1");
@@ -157,8 +159,18 @@ function running(
   const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
 
   /** Reads every CPU until it has nothing; returns the largest byte count one CPU gave. */
-  const drain = (): number => {
-    const batch: KernelEvent[] = [];
+  /**
+   * Events of one CPU may be read before an earlier event of another CPU is (it was committed
+   * just after that CPU was read). Events are handed out in time order up to a watermark: the
+   * clock when this drain began, less 1 ms; later ones wait for the next drain. Without that,
+   * a socket freed on one CPU and its memory reused at once by a new socket on another could
+   * be seen in the wrong order, and the new socket lose its holder.
+   */
+  let held: KernelEvent[] = [];
+  const drain = (final = false): number => {
+    const watermark = Number(process.hrtime.bigint()) - 1e6;
+    const batch: KernelEvent[] = held;
+    held = [];
     let busiest = 0;
     for (let i = 0; i < cpus.length; i++) {
       const cpu = cpus[i]!;
@@ -183,9 +195,13 @@ function running(
       cpuBytes[i]! += bytes;
     }
     if (batch.length > 0) {
-      decoded += batch.length;
       batch.sort((a, b) => a.timeNs - b.timeNs);
-      handlers.onEvents(batch);
+      let ready = batch.length;
+      if (monoClock && !final) while (ready > 0 && batch[ready - 1]!.timeNs > watermark) ready--;
+      held = batch.slice(ready);
+      batch.length = ready;
+      decoded += batch.length;
+      if (batch.length > 0) handlers.onEvents(batch);
     }
     return busiest;
   };
@@ -246,7 +262,7 @@ function running(
     timer = null;
     if (fds.length > 0) {
       try {
-        drain();
+        drain(true);
         checkLost();
       } catch {
         // Stopping anyway.

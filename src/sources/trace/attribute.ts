@@ -67,9 +67,8 @@ export class Attributor {
     private readonly soleNetns: number | null = null,
   ) {}
 
-  /** Sockets already open: their holders and namespaces, from a reading of the tables (netns tags when read per namespace). */
+  /** Sockets already open: their holders and namespaces, from a reading of the tables (netns tags when read per namespace). Adds to what earlier readings said. */
   learnTable(records: readonly SocketRecord[], defaultNetns: number | null): void {
-    this.table.clear();
     for (const r of records) {
       if (r.proto !== "tcp") continue;
       const netns = r.netns?.inode ?? defaultNetns;
@@ -173,7 +172,8 @@ export class Attributor {
     // of it before still holds (pids are not reused that fast).
     const info = this.readProcess(tid, now, cached ?? null);
     this.processes.set(tid, info);
-    if (this.processes.size > 4096) this.processes.clear();
+    // Bounded: the oldest entries go first (a Map keeps insertion order).
+    if (this.processes.size > 8192) for (const key of [...this.processes.keys()].slice(0, 2048)) this.processes.delete(key);
     return info;
   }
 

@@ -10,12 +10,14 @@ import { parseProcNet, rowRecord } from "../linux-procfs/parse-proc-net.js";
  * with their holders: what attribute.ts knows of the listeners and connections that were
  * there before the first event. TIME_WAIT sockets are left out (nobody holds them, and a
  * busy server has tens of thousands). The files are read in the thread pool, so the trace
- * keeps draining the kernel's buffers while the kernel prints the tables.
+ * keeps draining the kernel's buffers while the kernel prints the tables. `which` picks the
+ * namespaces (by inode): the trace reads its own first, the others after.
  */
-export async function readOpenSockets(procRoot = "/proc"): Promise<SocketRecord[]> {
+export async function readOpenSockets(procRoot = "/proc", which: (inode: number) => boolean = () => true): Promise<SocketRecord[]> {
   const records: SocketRecord[] = [];
   const byteOrder = endianness();
   for (const ns of discoverNamespaces({ procRoot })) {
+    if (!which(ns.inode)) continue;
     for (const pid of ns.pids.slice(0, 3)) {
       try {
         const found: SocketRecord[] = [];
