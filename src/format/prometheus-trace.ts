@@ -9,8 +9,9 @@ import { TOP_PORTS, family, sample, type Labels } from "./prometheus.js";
  *   tcpstat_trace_resets_total{direction="sent"} 3
  *   tcpstat_trace_connection_lifetime_seconds_bucket{side="local",port="8080",le="0.1"} 40
  *
- * Lifetimes are by port as tcpstat_port_sockets counts connections: the local port for one
- * accepted on a port something listens on (side="local"), else the peer's port (side="remote").
+ * Lifetimes are by port as tcpstat_port_sockets counts connections: the local (listening) port
+ * for one accepted here (side="local"), the peer's port for one opened from here (side="remote");
+ * where the trace did not see the opening, by whether something listens on the local port.
  * Counters never go back, so a label, once given, stays: the first TOP_PORTS (side, port)
  * pairs seen get their own series and later ones are counted as port="other".
  */
@@ -67,7 +68,8 @@ export class TraceMetrics {
       case "lifespan": {
         // a connection open before the trace began has no known lifetime
         if (!e.startSeen) break;
-        const local = this.listening.has(e.localPort);
+        // accepted here (passive open): the listening port; opened from here: the peer's port
+        const local = e.opener === "passive" || (e.opener === null && this.listening.has(e.localPort));
         this.observe(local ? "local" : "remote", local ? e.localPort : e.remotePort, e.durationMs / 1000);
         break;
       }

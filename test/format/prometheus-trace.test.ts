@@ -21,13 +21,15 @@ const base = {
   holderFrom: null,
 };
 
-const lifespan = (localPort: number, remotePort: number, durationMs: number, startSeen = true): TraceEvent => ({
+/** A finished connection; opened here ("active"), accepted here ("passive"), or opening not seen (null). */
+const lifespan = (localPort: number, remotePort: number, durationMs: number, startSeen = true, opener: "active" | "passive" | null = null): TraceEvent => ({
   kind: "lifespan",
   ...base,
   localPort,
   remotePort,
   durationMs,
   startSeen,
+  opener,
   closer: "active",
   ended: "orderly",
   lastState: "FIN_WAIT2",
@@ -59,6 +61,17 @@ describe("TraceMetrics", () => {
     expect(value(samples, "tcpstat_trace_connection_lifetime_seconds_count", { side: "remote", port: "1019" })).toBe(1);
     expect(value(samples, "tcpstat_trace_connection_lifetime_seconds_count", { side: "remote", port: "other" })).toBe(10);
     expect(value(samples, "tcpstat_trace_info", { source: "sampled" })).toBe(1);
+  });
+
+  it("takes the side from how the trace saw the connection open, before any listening port", () => {
+    const m = new TraceMetrics("tracefs");
+    m.setListening([8080]);
+    m.add(lifespan(7000, 41000, 3, true, "passive")); // accepted on 7000, not known as listening
+    m.add(lifespan(8080, 443, 3, true, "active")); // opened from port 8080 toward 443
+    const samples = parseSamples([...m.render()].join(""));
+    expect(value(samples, "tcpstat_trace_connection_lifetime_seconds_count", { side: "local", port: "7000" })).toBe(1);
+    expect(value(samples, "tcpstat_trace_connection_lifetime_seconds_count", { side: "remote", port: "443" })).toBe(1);
+    expect(select(samples, "tcpstat_trace_connection_lifetime_seconds_count")).toHaveLength(2);
   });
 
   it("learns a listening port from a passive open (LISTEN -> SYN_RECV)", () => {
