@@ -25,6 +25,7 @@ const LOADERS: Record<SubcommandName, () => Promise<Register>> = {
   doctor: async () => (await import("./commands/doctor.js")).registerDoctor,
   trace: async () => (await import("./commands/trace.js")).registerTrace,
   lab: async () => (await import("./commands/lab/index.js")).registerLab,
+  rules: async () => (await import("./commands/rules.js")).registerRules,
 };
 const SUBCOMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Register>]> = SUBCOMMAND_NAMES.map((name) => [name, LOADERS[name]]);
 

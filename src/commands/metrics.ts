@@ -62,6 +62,12 @@ export async function gatherMetrics(flags: MetricsFlags, top = parseTop(flags.to
     owners: chosen.owners !== false,
     detailed: Boolean(flags.detailed),
   };
+  // /proc/sys is the reader's own namespace: the range is known only when reading this one.
+  if (chosen.input === undefined && chosen.netns === undefined) {
+    const { readNetSysctls } = await import("../sources/linux-procfs/read-counters.js");
+    const range = readNetSysctls().localPortRange;
+    if (range) input.ephemeralRange = range;
+  }
   input.durationSeconds = (performance.now() - started) / 1000;
   return { input, notices, problems };
 }
