@@ -1,0 +1,28 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { SocketRecordSchema } from "../../src/model/socket.js";
+import { replayCapture, sniff } from "../../src/sources/replay.js";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/**
+ * Issue 16's pasted layouts (items 1, 2, 8, 9, 10): each hand-written capture is detected as its
+ * format and replays into the hand-checked .json beside it, with no problem reported.
+ */
+const GOLDEN: Array<[path: string, format: string]> = [
+  ["fixtures/windows-netstat/en/netstat-ano-t.txt", "windows-netstat"],
+  ["fixtures/windows-netstat/de/netstat-an-t.txt", "windows-netstat"],
+  ["fixtures/windows-netstat/en/netstat-anob-gaps.txt", "windows-netstat"],
+];
+
+describe("pasted layouts replay into their hand-checked records", () => {
+  it.each(GOLDEN)("%s (%s)", (path, format) => {
+    const text = readFileSync(ROOT + path, "utf8");
+    expect(sniff(text)?.name).toBe(format);
+    const result = replayCapture(text, { source: path });
+    expect(result.problems).toEqual([]);
+    expect(result.records).toEqual(JSON.parse(readFileSync(ROOT + path.replace(/\.txt$/, ".json"), "utf8")));
+    for (const r of result.records) SocketRecordSchema.parse(r);
+  });
+});
