@@ -14,6 +14,8 @@ const GOLDEN: Array<[path: string, format: string]> = [
   ["fixtures/windows-netstat/en/netstat-ano-t.txt", "windows-netstat"],
   ["fixtures/windows-netstat/de/netstat-an-t.txt", "windows-netstat"],
   ["fixtures/windows-netstat/en/netstat-anob-gaps.txt", "windows-netstat"],
+  ["fixtures/lsof/linux-debian-12/lsof-nP-E-iTCP-iUDP.txt", "lsof"],
+  ["fixtures/lsof/linux-debian-12/lsof-nP-plusE-p-iTCP.txt", "lsof"],
 ];
 
 describe("pasted layouts replay into their hand-checked records", () => {
