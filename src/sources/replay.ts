@@ -45,8 +45,8 @@ export interface ReplayFormat {
 
 const any = (lines: readonly string[], re: RegExp) => lines.some((l) => re.test(l));
 
-// A BSD netstat socket row: proto with a 4/6/46 suffix, or BSD `addr.port` endpoints.
-const BSD_ROW = /^\s*(?:[0-9a-f]{8,16}\s+(?:[0-9a-f]{1,8}\s+)?)?(tcp|udp)(4|6|46)\s+\d+\s+\d+\s+\S+\.(\d+|\*)\s+\S+\.(\d+|\*)/;
+// A BSD netstat socket row: proto (bare on NetBSD/OpenBSD/QNX/AIX) with BSD `addr.port` endpoints.
+const BSD_ROW = /^\s*(?:[0-9a-f]{8,16}\s+(?:[0-9a-f]{1,8}\s+)?)?(tcp|udp)(4|6|46)?\s+\d+\s+\d+\s+\S+\.(\d+|\*)\s+\S+\.(\d+|\*)/;
 const LINUX_NETSTAT_ROW = /^(tcp|udp|raw)6?\s+\d+\s+\d+\s+\S+:(\d+|\*)\s+\S+:(\d+|\*)/;
 const SS_ROW = /^(tcp|udp|mptcp|u_str|u_dgr|u_seq|nl|p_raw|p_dgr|raw|icmp6|sctp)\s+(ESTAB|LISTEN|UNCONN|SYN-SENT|SYN-RECV|FIN-WAIT-1|FIN-WAIT-2|TIME-WAIT|CLOSE-WAIT|LAST-ACK|CLOSING|CLOSED)\s+\d+\s+\d+\s/;
 const LSOF_ROW = /^\S.*?\s\d+\s.*\s(IPv4|IPv6)\s+\S+\s+\S+\s+(TCP|UDP)\s/;
@@ -105,8 +105,9 @@ const UNIX_REPLAY_FORMATS: ReplayFormat[] = [
   },
   {
     name: "macos-netstat",
-    description: "macOS netstat -an, -anv, -An (Mojave to Tahoe layouts)",
-    detect: (lines) => any(lines, /^(Socket\s+Flowhash\s+)?Proto\s+Recv-Q\s+Send-Q\s+Local Address\s+Foreign Address\s+\(state\)/) || any(lines, BSD_ROW),
+    description: "macOS netstat -an, -anv, -An (Mojave to Tahoe); NetBSD, OpenBSD, QNX netstat -an; AIX netstat -Aan",
+    detect: (lines) =>
+      any(lines, /^((Socket\s+Flowhash|PCB(\/ADDR)?)\s+)?Proto\s+Recv-Q\s+Send-Q\s+Local Address\s+Foreign Address\s+\(state\)/) || any(lines, BSD_ROW),
     parse: (text, o) => parseBsdNetstat(text, { source: o.source }),
   },
   {
