@@ -11,6 +11,7 @@ import { looksLikeProcNet, replayProcNet } from "./replay-proc-net.js";
 import { parseNetstatAno } from "./windows-netstat/parse-netstat-ano.js";
 import { recoverOemText } from "../lib/oem-text.js";
 import { parsePowershell } from "./windows-powershell/parse-powershell.js";
+import { parsePowershellText } from "./windows-powershell/parse-powershell-text.js";
 
 /**
  * `--input FILE`: captured output replayed through the same parsers the live sources use.
@@ -66,9 +67,13 @@ const WINDOWS_REPLAY_FORMATS: ReplayFormat[] = [
   },
   {
     name: "powershell",
-    description: "Get-NetTCPConnection / Get-NetUDPEndpoint | ConvertTo-Json",
-    detect: (lines) => /^\s*[[{]/.test(lines[0] ?? "") && any(lines.slice(0, 5), /"LocalAddress"\s*:/),
-    parse: (text, o) => parsePowershell(text, o.source),
+    description: "Get-NetTCPConnection / Get-NetUDPEndpoint: ConvertTo-Json, the default table, Select-Object, Format-List",
+    detect: (lines) =>
+      (/^\s*[[{]/.test(lines[0] ?? "") && any(lines.slice(0, 5), /"LocalAddress"\s*:/)) ||
+      any(lines, /^\s*LocalAddress\s*:/) ||
+      (any(lines, /\bLocalAddress\b.*\bLocalPort\b/) && any(lines, /^\s*-{3,}(\s+-{3,})+\s*$/)),
+    // JSON when it opens like JSON; otherwise the console's table or list views.
+    parse: (text, o) => (/^\uFEFF?\s*[[{]/.test(text) ? parsePowershell(text, o.source) : parsePowershellText(text, o.source)),
   },
 ];
 
