@@ -7,6 +7,7 @@ import { parseSs } from "./linux-ss/parse-ss.js";
 import { parseLsofColumns } from "./lsof/parse-lsof-columns.js";
 import { parseLsofFields } from "./lsof/parse-lsof-fields.js";
 import { parseBsdNetstat } from "./macos-netstat/parse-netstat-anv.js";
+import { parseSolarisNetstat } from "./solaris-netstat/parse-netstat-an.js";
 import { looksLikeProcNet, replayProcNet } from "./replay-proc-net.js";
 import { parseNetstatAno } from "./windows-netstat/parse-netstat-ano.js";
 import { recoverOemText } from "../lib/oem-text.js";
@@ -48,6 +49,8 @@ const any = (lines: readonly string[], re: RegExp) => lines.some((l) => re.test(
 
 // A BSD netstat socket row: proto (bare on NetBSD/OpenBSD/QNX/AIX) with BSD `addr.port` endpoints.
 const BSD_ROW = /^\s*(?:[0-9a-f]{8,16}\s+(?:[0-9a-f]{1,8}\s+)?)?(tcp|udp)(4|6|46)?\s+\d+\s+\d+\s+\S+\.(\d+|\*)\s+\S+\.(\d+|\*)/;
+// A Solaris TCP row: two addr.port endpoints, Swind Send-Q Rwind Recv-Q, a state word.
+const SOLARIS_TCP_ROW = /^\s*\S+\.(\d+|\*)\s+\S+\.(\d+|\*)\s+(\S+\s+\d+\s+\S+\s+)?\d+\s+\d+\s+\d+\s+\d+\s+[A-Z][A-Z_12]+\b/;
 const LINUX_NETSTAT_ROW = /^(tcp|udp|raw)6?\s+\d+\s+\d+\s+\S+:(\d+|\*)\s+\S+:(\d+|\*)/;
 const SS_ROW = /^(tcp|udp|mptcp|u_str|u_dgr|u_seq|nl|p_raw|p_dgr|raw|icmp6|sctp)\s+(ESTAB|LISTEN|UNCONN|SYN-SENT|SYN-RECV|FIN-WAIT-1|FIN-WAIT-2|TIME-WAIT|CLOSE-WAIT|LAST-ACK|CLOSING|CLOSED)\s+\d+\s+\d+\s/;
 const LSOF_ROW = /^\S.*?\s\d+\s.*\s(IPv4|IPv6)\s+\S+\s+\S+\s+(TCP|UDP)\s/;
@@ -107,6 +110,15 @@ const UNIX_REPLAY_FORMATS: ReplayFormat[] = [
       any(lines, /\(state\)\s+Log ID/) ||
       (any(lines, /^Active UNIX domain sockets/) && any(lines, BSD_ROW)),
     parse: (text, o) => parseBsdNetstat(text, { source: o.source }),
+  },
+  {
+    name: "solaris-netstat",
+    description: "Solaris and illumos netstat -an (TCP: IPv4 / UDP: IPv6 sections, -u owners)",
+    detect: (lines) =>
+      any(lines, /^\s*(TCP|UDP): IPv[46]\s*$/) ||
+      any(lines, /^\s*Local Address\s+Remote Address\s+(User\s+Pid\s+Command\s+)?Swind\s+Send-Q\s+Rwind\s+Recv-Q/) ||
+      any(lines, SOLARIS_TCP_ROW),
+    parse: (text, o) => parseSolarisNetstat(text, { source: o.source }),
   },
   {
     name: "macos-netstat",

@@ -26,6 +26,8 @@ const GOLDEN: Array<[path: string, format: string]> = [
   ["fixtures/bsd-netstat/netbsd-10/netstat-an.txt", BSD],
   ["fixtures/bsd-netstat/qnx-7/netstat-an.txt", BSD],
   ["fixtures/bsd-netstat/aix-7.3/netstat-Aan.txt", BSD],
+  ["fixtures/solaris-netstat/solaris-11/netstat-an.txt", "solaris-netstat"],
+  ["fixtures/solaris-netstat/illumos-omnios/netstat-anu-f-inet.txt", "solaris-netstat"],
 ];
 
 describe("pasted layouts replay into their hand-checked records", () => {
@@ -36,5 +38,18 @@ describe("pasted layouts replay into their hand-checked records", () => {
     expect(result.problems).toEqual([]);
     expect(result.records).toEqual(JSON.parse(readFileSync(ROOT + path.replace(/\.txt$/, ".json"), "utf8")));
     for (const r of result.records) SocketRecordSchema.parse(r);
+  });
+});
+
+describe("Solaris netstat rows without their headings", () => {
+  it("a grep of the rows is read by their shape: four counters make a TCP row", () => {
+    const text = "$ netstat -an | grep 22\n      *.22                 *.*                0      0 128000      0 LISTEN\n10.0.2.15.22         10.0.2.2.51544       64128     52 128872      0 ESTABLISHED\n";
+    const r = replayCapture(text, { source: "t" });
+    expect(r.format).toBe("solaris-netstat");
+    expect(r.problems).toEqual([]);
+    expect(r.records.map((x) => [x.proto, x.family, x.localAddress, x.localPort, x.state, x.sendQ])).toEqual([
+      ["tcp", "ipv4", "0.0.0.0", 22, "LISTEN", 0],
+      ["tcp", "ipv4", "10.0.2.15", 22, "ESTABLISHED", 52],
+    ]);
   });
 });
