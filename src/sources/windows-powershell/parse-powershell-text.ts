@@ -106,12 +106,15 @@ export function parsePowershellText(text: string, source = "powershell"): ParseR
         // Format-Table -Wrap continues a value that filled its column on the next line, the other cells blank.
         const prev = rows[rows.length - 1];
         const filled = (k: number) => (prev?.cells[k] ?? "").length >= (columns[k] as Column).end - (columns[k] as Column).start;
-        if (prev && cells[keys.indexOf("localport")] === "" && cells.every((c, k) => c === "" || filled(k))) {
+        const noPort = cells[keys.indexOf("localport")] === "";
+        if (prev && noPort && cells.every((c, k) => c === "" || filled(k))) {
           cells.forEach((c, k) => {
             if (c !== "") prev.cells[k] = `${prev.cells[k] ?? ""}${c}`;
           });
           continue;
         }
+        // No port and no address: text after the table (a shell prompt), not a row.
+        if (noPort && !/^[\d.:a-fA-F%]+(\.\.\.|…)?$/.test(cells[keys.indexOf("localaddress")] ?? "")) break;
         rows.push({ cells, line: i });
       }
       for (const row of rows) addSocket(new Map(columns.map((c, k) => [c.key, row.cells[k] as string])), tcp, out, at(row.line));
