@@ -53,3 +53,29 @@ describe("Solaris netstat rows without their headings", () => {
     ]);
   });
 });
+
+describe("BSD netstat: the section decides a bare tcp/udp row's family", () => {
+  it("Internet is IPv4, Internet6 IPv6, and without a heading the address decides", () => {
+    const sectioned = [
+      "Active Internet connections (including servers)",
+      "Proto   Recv-Q Send-Q  Local Address          Foreign Address        TCP-State",
+      "tcp          0      0  127.0.0.1.25           *.*                    LISTEN",
+      "Active Internet6 connections (including servers)",
+      "Proto   Recv-Q Send-Q  Local Address          Foreign Address        TCP-State",
+      "tcp          0      0  *.22                   *.*                    LISTEN",
+    ].join("\n");
+    const a = replayCapture(sectioned, { source: "t" });
+    expect(a.problems).toEqual([]);
+    expect(a.records.map((r) => [r.family, r.localAddress])).toEqual([
+      ["ipv4", "127.0.0.1"],
+      ["ipv6", "::"],
+    ]);
+    const grep = "tcp        0      0  10.0.0.5.22   10.0.0.4.46592   ESTABLISHED\ntcp        0      0  ::1.25   *.*   LISTEN\n";
+    const b = replayCapture(grep, { source: "t" });
+    expect(b.problems).toEqual([]);
+    expect(b.records.map((r) => [r.family, r.localAddress])).toEqual([
+      ["ipv4", "10.0.0.5"],
+      ["ipv6", "::1"],
+    ]);
+  });
+});

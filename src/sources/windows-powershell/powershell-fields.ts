@@ -22,7 +22,7 @@ import { endpointRecord } from "../text-endpoint.js";
 export type Fields = ReadonlyMap<string, string>;
 
 /** Calculated columns people add with Select-Object for the owner's name. */
-const PROCESS_KEYS = ["processname", "process", "procname", "name"];
+const PROCESS_KEYS = ["processname", "process", "procname", "program", "name"];
 
 /** PowerShell 5.1 ends a cell cut to its column with "...", PowerShell 7 with "…". */
 export const isCut = (cell: string): boolean => cell.endsWith("...") || cell.endsWith("…");
