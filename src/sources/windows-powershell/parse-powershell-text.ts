@@ -1,5 +1,5 @@
 import type { ParseResult } from "../../model/socket.js";
-import { addSocket, isTcpView, type Fields } from "./powershell-fields.js";
+import { addSocket, gapNotices, isTcpView, type Gaps } from "./powershell-fields.js";
 
 /**
  * Get-NetTCPConnection / Get-NetUDPEndpoint as PowerShell prints them on a console: the default
@@ -67,8 +67,9 @@ function readCells(line: string, columns: readonly Column[]): string[] | null {
   return cells;
 }
 
-export function parsePowershellText(text: string, source = "powershell"): ParseResult {
+export function parsePowershellText(text: string, source = "powershell"): ParseResult & { notices: string[] } {
   const out: ParseResult = { records: [], problems: [] };
+  const gaps: Gaps = new Map();
   const lines = text.replace(/^\uFEFF/, "").replace(ESCAPES, "").split(/\r\n|\n|\r/);
   const at = (i: number) => ({ source, line: i + 1, text: (lines[i] as string).slice(0, 200) });
   let i = 0;
@@ -117,7 +118,7 @@ export function parsePowershellText(text: string, source = "powershell"): ParseR
         if (noPort && !/^[\d.:a-fA-F%]+(\.\.\.|…)?$/.test(cells[keys.indexOf("localaddress")] ?? "")) break;
         rows.push({ cells, line: i });
       }
-      for (const row of rows) addSocket(new Map(columns.map((c, k) => [c.key, row.cells[k] as string])), tcp, out, at(row.line));
+      for (const row of rows) addSocket(new Map(columns.map((c, k) => [c.key, row.cells[k] as string])), tcp, out, at(row.line), gaps);
       continue;
     }
     // A Format-List block: `Name : value` lines up to a blank line.
@@ -131,7 +132,7 @@ export function parsePowershellText(text: string, source = "powershell"): ParseR
       }
       if (fields.has("localport")) {
         sawView = true;
-        addSocket(fields, isTcpView(fields.keys()), out, at(start));
+        addSocket(fields, isTcpView(fields.keys()), out, at(start), gaps);
       }
       continue;
     }
@@ -141,5 +142,5 @@ export function parsePowershellText(text: string, source = "powershell"): ParseR
     const first = lines.findIndex((l) => l.trim() !== "");
     if (first >= 0) out.problems.push({ ...at(first), reason: "no Get-NetTCPConnection or Get-NetUDPEndpoint table or list (no LocalAddress and LocalPort columns)" });
   }
-  return out;
+  return { ...out, notices: gapNotices(gaps) };
 }

@@ -66,9 +66,7 @@ export function parsePowershell(text: string, source = "powershell"): ParseResul
   try {
     json = JSON.parse(text.replace(/^\uFEFF/, ""));
   } catch (error) {
-    const lines = text.split(/\r?\n/);
-    const first = Math.max(0, lines.findIndex((l) => l.trim() !== ""));
-    fail(first + 1, lines[first] ?? "", `not JSON: ${(error as Error).message}`);
+    fail(0, text.trim().split("\n")[0] ?? "", `not JSON: ${(error as Error).message}`);
     return { records, problems };
   }
   const envelope = Envelope.safeParse(json);

@@ -39,8 +39,23 @@ function tcpState(text: string): TcpState | undefined {
 const portOf = (text: string | undefined): number | undefined =>
   text !== undefined && /^\d{1,5}$/.test(text) && Number(text) <= 65535 ? Number(text) : undefined;
 
-/** Adds the record of one row or block to `out`, or its problems. `at` locates it for reports. */
-export function addSocket(fields: Fields, tcp: boolean, out: ParseResult, at: Omit<Problem, "reason">): void {
+/**
+ * What a kept row lacks, counted by kind for one notice each: a row kept is not a skipped line,
+ * so these are not problems.
+ */
+export type Gaps = Map<string, number>;
+
+const GAP_NOTICES: Readonly<Record<string, (n: number) => string>> = {
+  state: (n) => `${n} TCP row(s) have a State tcpstat does not know; they are listed with no state`,
+  remoteCut: (n) => `${n} row(s) have a RemoteAddress cut to the console's width; they are listed with no peer (capture with ConvertTo-Json or a wider console)`,
+  remote: (n) => `${n} row(s) have a RemoteAddress that is no address; they are listed with no peer`,
+  pid: (n) => `${n} row(s) have an OwningProcess that is no number; they are listed with no pid`,
+};
+
+export const gapNotices = (gaps: Gaps): string[] => [...gaps].map(([kind, n]) => (GAP_NOTICES[kind] as (n: number) => string)(n));
+
+/** Adds the record of one row or block to `out`, or a problem when it cannot be one. `at` locates it. */
+export function addSocket(fields: Fields, tcp: boolean, out: ParseResult, at: Omit<Problem, "reason">, gaps: Gaps): void {
   const fail = (reason: string): void => {
     out.problems.push({ ...at, reason });
   };
@@ -54,29 +69,29 @@ export function addSocket(fields: Fields, tcp: boolean, out: ParseResult, at: Om
   let remoteAddress: string | null = null;
   let remotePort: number | null = null;
   let state: TcpState | null = null;
-  const issues: string[] = [];
+  const issues: Array<keyof typeof GAP_NOTICES> = [];
   if (tcp) {
     const remoteText = fields.get("remoteaddress") ?? "";
     const port = portOf(fields.get("remoteport"));
-    if (isCut(remoteText)) issues.push(`RemoteAddress '${remoteText}' was cut to the console's width; the peer is left out`);
+    if (isCut(remoteText)) issues.push("remoteCut");
     else if (remoteText !== "" && port !== undefined && port !== 0) {
       const remote = canonicalAddress(remoteText);
       if (remote) {
         remoteAddress = remote.address;
         remotePort = port;
-      } else issues.push(`unreadable RemoteAddress '${remoteText}'`);
+      } else issues.push("remote");
     }
     const stateText = fields.get("state") ?? "";
     state = tcpState(stateText) ?? null;
-    if (state === null && fields.has("state")) issues.push(`unknown TCP state '${stateText}'`);
+    if (state === null && fields.has("state") && stateText !== "") issues.push("state");
   }
 
   const record: SocketRecord = endpointRecord(tcp ? "tcp" : "udp", local.family, { localAddress: local.address, localPort, remoteAddress, remotePort });
   record.state = state;
   const pidText = fields.get("owningprocess") ?? "";
   if (/^\d+$/.test(pidText)) record.pid = Number(pidText) === 0 ? null : Number(pidText);
-  else if (pidText !== "") issues.push(`unreadable OwningProcess '${pidText}'`);
+  else if (pidText !== "") issues.push("pid");
   const name = PROCESS_KEYS.map((k) => fields.get(k)).find((v) => v !== undefined && v !== "");
   if (name !== undefined && !isCut(name)) record.process = name;
-  if (keepChecked(record, out, at)) for (const issue of issues) fail(issue);
+  if (keepChecked(record, out, at)) for (const issue of issues) gaps.set(issue, (gaps.get(issue) ?? 0) + 1);
 }

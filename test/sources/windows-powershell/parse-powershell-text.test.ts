@@ -10,13 +10,12 @@ const HEADER = [
 describe("PowerShell's table and list views", () => {
   it("a cell cut to the console's width is a problem, never an address", () => {
     const text = [...HEADER, "fe80::1c2d:... 50123     fe80::aa:bb:... 445        Established Datacenter     4", "10.0.0.2       50124     fe80::aa:bb:... 445        Established Datacenter     4"].join("\n");
-    const { records, problems } = parsePowershellText(text, "t");
+    const { records, problems, notices } = parsePowershellText(text, "t");
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ localAddress: "10.0.0.2", remoteAddress: null, remotePort: null, state: "ESTABLISHED", pid: 4 });
-    expect(problems.map((p) => [p.line, p.reason.split(" ")[0]])).toEqual([
-      [3, "LocalAddress"],
-      [4, "RemoteAddress"],
-    ]);
+    // The row with a cut LocalAddress is dropped (a problem); the one with a cut peer is kept (a notice).
+    expect(problems.map((p) => [p.line, p.reason.split(" ")[0]])).toEqual([[3, "LocalAddress"]]);
+    expect(notices).toEqual([expect.stringMatching(/^1 row\(s\) have a RemoteAddress cut to the console's width/)]);
   });
 
   it("reads colour codes, collapsed spaces and Format-Table -Wrap continuations", () => {
@@ -35,23 +34,19 @@ describe("PowerShell's table and list views", () => {
     ]);
   });
 
-  it("unknown states and pids are reported with 1-based lines; the row is kept", () => {
-    const text = ["", ...HEADER, "0.0.0.0        80        0.0.0.0         0          Wobbly                     x1"].join("\r\n");
-    const { records, problems } = parsePowershellText(text, "t");
+  it("a row with an unknown state or pid is kept and said once; an unreadable port is a problem on its 1-based line", () => {
+    const text = ["", ...HEADER, "0.0.0.0        80        0.0.0.0         0          Wobbly                     x1", "0.0.0.0        8x        0.0.0.0         0          Listen                     7"].join("\r\n");
+    const { records, problems, notices } = parsePowershellText(text, "t");
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ state: null, pid: null });
-    expect(problems.map((p) => [p.line, p.reason])).toEqual([
-      [4, "unknown TCP state 'Wobbly'"],
-      [4, "unreadable OwningProcess 'x1'"],
-    ]);
+    expect(notices).toHaveLength(2);
+    expect(problems.map((p) => [p.line, p.reason])).toEqual([[5, "unreadable LocalPort '8x'"]]);
   });
 
   it("--input-format powershell on text with no view reports its first line instead of []", () => {
     const r = replayCapture("\n  hello there\nsecond\n", { source: "t", format: "powershell" });
     expect(r.records).toEqual([]);
     expect(r.problems[0]).toMatchObject({ line: 2, text: "  hello there" });
-    const json = replayCapture("\n{ not json", { source: "t", format: "powershell" });
-    expect(json.problems[0]).toMatchObject({ line: 2 });
   });
 
   it("another cmdlet's table is not read as sockets", () => {
