@@ -24,7 +24,7 @@ import { addSocket, gapNotices, isTcpView, type Gaps } from "./powershell-fields
 const RULER = /^\s*-+(?:\s+-+)*\s*$/;
 const LIST_LINE = /^\s*([A-Za-z][\w ]*?)\s*:\s?(.*)$/;
 /** A header line: property names only (a prompt or a banner is not one). */
-const HEADER_LINE = /^\s*[A-Za-z][\w ]*$/;
+const HEADER_LINE = /^\s*[A-Za-z][\w .…]*$/;
 /** Where a table stops without a blank line: a prompt, a markdown fence. */
 const PROMPT = /^\s*(PS\b[^>]*>|```|~~~)/;
 // Colour and cursor escape codes (PowerShell 7 colours headers on a terminal).
@@ -32,6 +32,19 @@ const PROMPT = /^\s*(PS\b[^>]*>|```|~~~)/;
 const ESCAPES = /\u001b\[[0-9;?]*[A-Za-z]/g;
 
 const keyOf = (name: string): string => name.replace(/\s+/g, "").toLowerCase();
+
+/** The properties of Get-NetTCPConnection / Get-NetUDPEndpoint a header may name. */
+const PROPERTIES = ["localaddress", "localport", "remoteaddress", "remoteport", "state", "appliedsetting", "owningprocess", "creationtime", "offloadstate"];
+
+/** A header label the console cut (`OwningProc…`, `RemotePo...`) names the one property it starts. */
+function headerKey(name: string): string {
+  const key = keyOf(name);
+  const cut = /(\.\.\.|…)$/.exec(key);
+  if (!cut) return key;
+  const prefix = key.slice(0, cut.index);
+  const matches = PROPERTIES.filter((p) => p.startsWith(prefix));
+  return matches.length === 1 ? (matches[0] as string) : key;
+}
 
 interface Column {
   start: number;
@@ -49,7 +62,7 @@ function readColumns(ruler: string, header: readonly string[]): Column[] {
     // A header cell may run to the next column (a long name over a narrow right-aligned column).
     const to = spans[i + 1]?.start ?? Infinity;
     const name = header.map((h) => h.slice(s.start, to).trim()).join("");
-    return { start: s.start, end: s.end, key: keyOf(name) };
+    return { start: s.start, end: s.end, key: headerKey(name) };
   });
 }
 

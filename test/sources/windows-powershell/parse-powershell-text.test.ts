@@ -49,6 +49,13 @@ describe("PowerShell's table and list views", () => {
     expect(r.problems[0]).toMatchObject({ line: 2, text: "  hello there" });
   });
 
+  it("a header label the console cut names the property it starts (PowerShell 7's '…')", () => {
+    const text = ["LocalAddress LocalPort State  OwningPro…", "------------ --------- -----  ----------", "0.0.0.0      22        Listen       5584"].join("\n");
+    const { records, problems } = parsePowershellText(text, "t");
+    expect(problems).toEqual([]);
+    expect(records[0]).toMatchObject({ localPort: 22, state: "LISTEN", pid: 5584 });
+  });
+
   it("another cmdlet's table is not read as sockets", () => {
     const text = ["Name   Id", "----   --", "sshd   42"].join("\n");
     expect(parsePowershellText(text, "t").records).toEqual([]);
