@@ -40,7 +40,9 @@ const ENDPOINT_LIKE = /(^|\s)(\d{1,3}(\.\d{1,3}){3}|\[[0-9A-Fa-f:.%]+\]):\d+(\s|
 /**
  * `netstat -t` offload states (TCP_CONNECTION_OFFLOAD_STATE, tcpmib.h: InHost, Offloading,
  * Offloaded, Uploading), printed after the state. netstat prints them in English in every
- * display language seen so far (a German capture: `HERGESTELLT     InHost`).
+ * display language seen so far (German `HERGESTELLT     InHost` in issue 16; a published Simplified
+ * Chinese `netstat -t` under the header 卸载状态 prints `ESTABLISHED     InHost`). People used to
+ * Linux type `netstat -ant` on Windows, which is how most captures with this column come about.
  */
 const OFFLOAD_WORDS = new Set(["inhost", "offloading", "offloaded", "uploading"]);
 const isOffloadWord = (word: string | undefined): boolean => word !== undefined && OFFLOAD_WORDS.has(word.toLowerCase());
