@@ -32,8 +32,11 @@ export const isTcpView = (keys: Iterable<string>): boolean => {
   return false;
 };
 
+/** TcpState enum names in any case (a hand-typed or re-cased paste: `listen`, `TIMEWAIT`). */
+const BY_LOWER = new Map(Object.entries(POWERSHELL_TCP_STATES).map(([word, state]) => [word.toLowerCase(), state]));
+
 function tcpState(text: string): TcpState | undefined {
-  return POWERSHELL_TCP_STATES[text] ?? (/^\d+$/.test(text) ? MIB_TCP_STATES[Number(text)] : undefined);
+  return BY_LOWER.get(text.toLowerCase()) ?? (/^\d+$/.test(text) ? MIB_TCP_STATES[Number(text)] : undefined);
 }
 
 const portOf = (text: string | undefined): number | undefined =>
