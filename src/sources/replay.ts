@@ -7,10 +7,12 @@ import { parseSs } from "./linux-ss/parse-ss.js";
 import { parseLsofColumns } from "./lsof/parse-lsof-columns.js";
 import { parseLsofFields } from "./lsof/parse-lsof-fields.js";
 import { parseBsdNetstat } from "./macos-netstat/parse-netstat-anv.js";
+import { parseSolarisNetstat } from "./solaris-netstat/parse-netstat-an.js";
 import { looksLikeProcNet, replayProcNet } from "./replay-proc-net.js";
 import { parseNetstatAno } from "./windows-netstat/parse-netstat-ano.js";
 import { recoverOemText } from "../lib/oem-text.js";
 import { parsePowershell } from "./windows-powershell/parse-powershell.js";
+import { parsePowershellText } from "./windows-powershell/parse-powershell-text.js";
 
 /**
  * `--input FILE`: captured output replayed through the same parsers the live sources use.
@@ -45,8 +47,10 @@ export interface ReplayFormat {
 
 const any = (lines: readonly string[], re: RegExp) => lines.some((l) => re.test(l));
 
-// A BSD netstat socket row: proto with a 4/6/46 suffix, or BSD `addr.port` endpoints.
-const BSD_ROW = /^\s*(?:[0-9a-f]{8,16}\s+(?:[0-9a-f]{1,8}\s+)?)?(tcp|udp)(4|6|46)\s+\d+\s+\d+\s+\S+\.(\d+|\*)\s+\S+\.(\d+|\*)/;
+// A BSD netstat socket row: proto (bare on NetBSD/OpenBSD/QNX/AIX) with BSD `addr.port` endpoints.
+const BSD_ROW = /^\s*(?:[0-9a-f]{8,16}\s+(?:[0-9a-f]{1,8}\s+)?)?(tcp|udp)(4|6|46)?\s+\d+\s+\d+\s+\S+\.(\d+|\*)\s+\S+\.(\d+|\*)/;
+// A Solaris TCP row: two addr.port endpoints, Swind Send-Q Rwind Recv-Q, a state word.
+const SOLARIS_TCP_ROW = /^\s*\S+\.(\d+|\*)\s+\S+\.(\d+|\*)\s+(\S+\s+\d+\s+\S+\s+)?\d+\s+\d+\s+\d+\s+\d+\s+[A-Z][A-Z_12]+\b/;
 const LINUX_NETSTAT_ROW = /^(tcp|udp|raw)6?\s+\d+\s+\d+\s+\S+:(\d+|\*)\s+\S+:(\d+|\*)/;
 const SS_ROW = /^(tcp|udp|mptcp|u_str|u_dgr|u_seq|nl|p_raw|p_dgr|raw|icmp6|sctp)\s+(ESTAB|LISTEN|UNCONN|SYN-SENT|SYN-RECV|FIN-WAIT-1|FIN-WAIT-2|TIME-WAIT|CLOSE-WAIT|LAST-ACK|CLOSING|CLOSED)\s+\d+\s+\d+\s/;
 const LSOF_ROW = /^\S.*?\s\d+\s.*\s(IPv4|IPv6)\s+\S+\s+\S+\s+(TCP|UDP)\s/;
@@ -66,9 +70,13 @@ const WINDOWS_REPLAY_FORMATS: ReplayFormat[] = [
   },
   {
     name: "powershell",
-    description: "Get-NetTCPConnection / Get-NetUDPEndpoint | ConvertTo-Json",
-    detect: (lines) => /^\s*[[{]/.test(lines[0] ?? "") && any(lines.slice(0, 5), /"LocalAddress"\s*:/),
-    parse: (text, o) => parsePowershell(text, o.source),
+    description: "Get-NetTCPConnection / Get-NetUDPEndpoint: ConvertTo-Json, the default table, Select-Object, Format-List",
+    detect: (lines) =>
+      (/^\s*[[{]/.test(lines[0] ?? "") && any(lines.slice(0, 5), /"LocalAddress"\s*:/)) ||
+      any(lines, /^\s*LocalAddress\s*:/) ||
+      (any(lines, /\bLocalAddress\b.*\bLocalPort\b/) && any(lines, /^\s*-{3,}(\s+-{3,})+\s*$/)),
+    // JSON when it opens like JSON; otherwise the console's table or list views.
+    parse: (text, o) => (/^\uFEFF?\s*[[{]/.test(text) ? parsePowershell(text, o.source) : parsePowershellText(text, o.source)),
   },
 ];
 
@@ -104,9 +112,19 @@ const UNIX_REPLAY_FORMATS: ReplayFormat[] = [
     parse: (text, o) => parseBsdNetstat(text, { source: o.source }),
   },
   {
+    name: "solaris-netstat",
+    description: "Solaris and illumos netstat -an (TCP: IPv4 / UDP: IPv6 sections, -u owners)",
+    detect: (lines) =>
+      any(lines, /^\s*(TCP|UDP): IPv[46]\s*$/) ||
+      any(lines, /^\s*Local Address\s+Remote Address\s+(User\s+Pid\s+Command\s+)?Swind\s+Send-Q\s+Rwind\s+Recv-Q/) ||
+      any(lines, SOLARIS_TCP_ROW),
+    parse: (text, o) => parseSolarisNetstat(text, { source: o.source }),
+  },
+  {
     name: "macos-netstat",
-    description: "macOS netstat -an, -anv, -An (Mojave to Tahoe layouts)",
-    detect: (lines) => any(lines, /^(Socket\s+Flowhash\s+)?Proto\s+Recv-Q\s+Send-Q\s+Local Address\s+Foreign Address\s+\(state\)/) || any(lines, BSD_ROW),
+    description: "macOS netstat -an, -anv, -An (Mojave to Tahoe); NetBSD, OpenBSD, QNX netstat -an; AIX netstat -Aan",
+    detect: (lines) =>
+      any(lines, /^((Socket\s+Flowhash|PCB(\/ADDR)?)\s+)?Proto\s+Recv-Q\s+Send-Q\s+Local Address\s+Foreign Address\s+\(state\)/) || any(lines, BSD_ROW),
     parse: (text, o) => parseBsdNetstat(text, { source: o.source }),
   },
   {

@@ -11,6 +11,8 @@ import { keepChecked } from "../../lib/record-guard.js";
  *   12-15   ... (state)  rhiwat  shiwat    pid   epid state  options  gencnt  flags  flags1 usscnt rtncnt fltrs
  *   Tahoe   ... (state)  rxbytes  txbytes  rhiwat  shiwat  process:pid  state  options  gencnt ...
  *   -A      Socket  Flowhash  Proto ...       (FreeBSD: Tcpcb Proto ... (state) Log ID)
+ *   NetBSD, OpenBSD, QNX: bare `tcp`/`udp` rows in "Active Internet connections" and `tcp6` in
+ *   "Active Internet6 connections"; -A puts PCB first. AIX netstat -Aan: PCB/ADDR Proto ...
  *
  *   tcp4  0  0  192.168.1.5.443  17.1.2.3.52100  ESTABLISHED ...  curl:53171 ...
  *   -> tcp ipv4 192.168.1.5:443 <-> 17.1.2.3:52100 ESTABLISHED pid 53171 "curl"
@@ -53,7 +55,7 @@ interface Layout {
 function readHeader(line: string): Layout | null {
   const local = line.indexOf("Local Address");
   const foreign = line.indexOf("Foreign Address");
-  if (!/^\s*(Socket|Tcpcb|Proto)\b/.test(line) || local < 0 || foreign < 0) return null;
+  if (!/^\s*(Socket|Tcpcb|PCB|Proto)\b/.test(line) || local < 0 || foreign < 0) return null;
   const after = line.slice(foreign + "Foreign Address".length).trim();
   // "Log ID" is one FreeBSD column spelled with a space.
   const tail = after === "" ? [] : after.replace(/Log ID/, "Log_ID").split(/\s+/);
@@ -63,8 +65,15 @@ function readHeader(line: string): Layout | null {
 
 const DEFAULT_LAYOUT: Layout = { tail: ["(state)"], ownerAt: -1, addressWidth: 0 };
 
-function familyOf(proto: string): Family {
-  return proto.endsWith("4") ? "ipv4" : "ipv6";
+/**
+ * tcp4/udp4 are IPv4; tcp6, tcp46 (dual stack) IPv6. A bare `tcp`/`udp` (NetBSD, OpenBSD, QNX,
+ * AIX) takes its family from its section: "Active Internet connections" is IPv4, "Active
+ * Internet6 connections" IPv6; with no section heading (grep), from the address it prints.
+ */
+function familyOf(proto: string, section: Family | null, localText: string): Family {
+  if (proto.endsWith("4")) return "ipv4";
+  if (proto.endsWith("6")) return "ipv6";
+  return section ?? (localText.includes(":") ? "ipv6" : "ipv4");
 }
 
 /** `name:pid` (Tahoe) or a bare pid (older -v layouts). */
@@ -84,12 +93,14 @@ export function parseBsdNetstat(text: string, options: BsdNetstatOptions = {}): 
   let cut = 0;
   let layout: Layout = DEFAULT_LAYOUT;
   let inInternet = true;
+  let section: Family | null = null;
 
   for (const [n, line] of numberedLines(text)) {
     const trimmed = line.trim();
     if (trimmed === "") continue;
     if (/^Active Internet/i.test(trimmed)) {
       inInternet = true;
+      section = /^Active Internet6/i.test(trimmed) ? "ipv6" : "ipv4";
       continue;
     }
     // Only the sections known to hold no TCP/UDP sockets are skipped: a banner that is damaged
@@ -113,8 +124,8 @@ export function parseBsdNetstat(text: string, options: BsdNetstatOptions = {}): 
     const protoWord = tokens[at] as string;
     if (!PROTO.test(protoWord)) continue; // icm4, raw: not TCP/UDP sockets
     const proto = protoWord.slice(0, 3) as Proto;
-    const family = familyOf(protoWord);
     const [rq, sq, localText, remoteText] = tokens.slice(at + 1, at + 5);
+    const family = familyOf(protoWord, section, localText ?? "");
     const local = localText ? splitDotted(localText) : null;
     const remote = remoteText ? splitDotted(remoteText) : null;
     if (!/^\d+$/.test(rq ?? "") || !/^\d+$/.test(sq ?? "") || !local || !remote) {
