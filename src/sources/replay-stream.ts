@@ -1,4 +1,5 @@
 import type { TextChunk } from "../lib/stream-input.js";
+import { blankPasteNoise } from "./paste.js";
 import { replayProcNet } from "./replay-proc-net.js";
 import { replayCapture, replayFormats, sniff, type ReplayOptions, type ReplayResult } from "./replay.js";
 
@@ -50,7 +51,9 @@ export async function* replayChunks(chunks: AsyncIterable<TextChunk>, options: R
   yield head;
   let header = lastHeader(first.text);
   for (let n = await iterator.next(); !n.done; n = await iterator.next()) {
-    const { text, firstLine } = n.value;
+    const { firstLine } = n.value;
+    // A prompt after the dump (`$ `) or a pasted notice is no row: blanked, line numbers kept.
+    const text = blankPasteNoise(n.value.text);
     const withHeader = header !== undefined && !/^[ \t]*sl[ \t]/.test(text) ? `${header}\n${text}` : text;
     const parsed = replayProcNet(withHeader, { source: options.source, byteOrder });
     shiftLines(parsed, firstLine - (withHeader === text ? 0 : 1));

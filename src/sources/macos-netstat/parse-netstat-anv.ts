@@ -1,6 +1,8 @@
 import type { Family, ParseResult, Proto, SocketRecord } from "../../model/socket.js";
 import { canonicalState } from "../../model/state.js";
-import { endpointRecord, numberedLines, problem, readEndpoints, splitDotted } from "../text-endpoint.js";
+import type { ServiceTable } from "../../lib/services.js";
+import { endpointRecord, markTruncated, numberedLines, problem, readEndpoints, splitDotted } from "../text-endpoint.js";
+import { cutNotice, type CutRow } from "../truncated.js";
 import { keepChecked } from "../../lib/record-guard.js";
 
 /**
@@ -21,8 +23,16 @@ import { keepChecked } from "../../lib/record-guard.js";
  * UDP rows leave (state) blank. Rows of other protocols (icm4, raw) and the UNIX-domain,
  * kernel-event and kernel-control sections make no records.
  *
+ * Without a header (`netstat -anv | grep LISTEN`) the layout is recognized from each row's shape:
+ * how many columns follow the state and where the hex `state options` pair sits (6 columns on
+ * Mojave, 12 on macOS 12-15, rxbytes txbytes rhiwat shiwat + name:pid + 8 on Tahoe), so the
+ * pid is read in every layout the header would name.
+ *
  * netstat cuts addresses that do not fit the column (`fe80::87e6:73b7:.1024`, or with -A the
- * whole `192.168.1.221.5486`): such rows keep the text as printed and are counted in a notice.
+ * whole `192.168.1.221.5486`, a port that lost a digit): such rows keep the text as printed, the
+ * cut fields are listed in the record's `truncated`, and a notice names the first.
+ * Without -n, ports are service names (`*.http`, `localhost.ssh`: looked up) and addresses host
+ * names (kept in localHost/remoteHost).
  *
  * BSD state words come from sys/netinet/tcp_fsm.h (tcpstates[]): CLOSED, LISTEN, SYN_SENT,
  * SYN_RCVD, ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, CLOSING, LAST_ACK, FIN_WAIT_2, TIME_WAIT;
@@ -32,6 +42,7 @@ import { keepChecked } from "../../lib/record-guard.js";
 interface BsdNetstatOptions {
   /** Name used in problem reports. */
   source?: string;
+  services?: ServiceTable;
 }
 
 export interface BsdNetstatResult extends ParseResult {
@@ -63,6 +74,24 @@ function readHeader(line: string): Layout | null {
 
 const DEFAULT_LAYOUT: Layout = { tail: ["(state)"], ownerAt: -1, addressWidth: 0 };
 
+const headerless = (tail: string): Layout => ({ ...(readHeader(`Proto Local Address Foreign Address ${tail}`) as Layout), addressWidth: 0 });
+/** The -v layouts Apple shipped, as their headers name the columns (see the top of this file). */
+const MOJAVE = headerless("(state) rhiwat shiwat pid epid state options");
+const MONTEREY_TO_SEQUOIA = headerless("(state) rhiwat shiwat pid epid state options gencnt flags flags1 usscnt rtncnt fltrs");
+const TAHOE = headerless("(state) rxbytes txbytes rhiwat shiwat process:pid state options gencnt flags flags1 usecnt rtncnt fltrs");
+
+const HEX = /^0x[0-9a-f]+$/i;
+const DIGITS = /^\d+$/;
+
+/** The layout of a row read without a header, from the columns after its state. */
+function layoutOfRow(rest: readonly string[]): Layout {
+  const n = rest.length;
+  if (n === 6 && HEX.test(rest[4] as string)) return MOJAVE;
+  if (n === 12 && HEX.test(rest[4] as string)) return MONTEREY_TO_SEQUOIA;
+  if (n >= 13 && HEX.test(rest[n - 8] as string) && rest.slice(0, 4).every((t) => DIGITS.test(t))) return TAHOE;
+  return DEFAULT_LAYOUT;
+}
+
 function familyOf(proto: string): Family {
   return proto.endsWith("4") ? "ipv4" : "ipv6";
 }
@@ -81,8 +110,9 @@ export function parseBsdNetstat(text: string, options: BsdNetstatOptions = {}): 
   const source = options.source ?? "netstat";
   const records: SocketRecord[] = [];
   const problems = [];
-  let cut = 0;
+  const cuts: CutRow[] = [];
   let layout: Layout = DEFAULT_LAYOUT;
+  let header = false;
   let inInternet = true;
 
   for (const [n, line] of numberedLines(text)) {
@@ -99,9 +129,10 @@ export function parseBsdNetstat(text: string, options: BsdNetstatOptions = {}): 
       continue;
     }
     if (!inInternet) continue;
-    const header = readHeader(line);
-    if (header) {
-      layout = header;
+    const named = readHeader(line);
+    if (named) {
+      layout = named;
+      header = true;
       continue;
     }
     const tokens = trimmed.split(/\s+/);
@@ -121,7 +152,7 @@ export function parseBsdNetstat(text: string, options: BsdNetstatOptions = {}): 
       problems.push(problem(source, n, line, "expected Proto Recv-Q Send-Q Local Foreign"));
       continue;
     }
-    const ends = readEndpoints(local, remote, family);
+    const ends = readEndpoints(local, remote, family, { proto, services: options.services });
     if (typeof ends === "string") {
       problems.push(problem(source, n, line, ends));
       continue;
@@ -141,9 +172,10 @@ export function parseBsdNetstat(text: string, options: BsdNetstatOptions = {}): 
     record.recvQ = Number(rq);
     record.sendQ = Number(sq);
 
-    if (layout.ownerAt > 0) {
-      const columns = layout.tail.slice(1);
-      const ownerIdx = layout.ownerAt - 1;
+    const shape = header ? layout : layoutOfRow(rest);
+    if (shape.ownerAt > 0) {
+      const columns = shape.tail.slice(1);
+      const ownerIdx = shape.ownerAt - 1;
       const after = columns.length - ownerIdx - 1;
       const ownerTokens = rest.slice(ownerIdx, rest.length - after);
       const owner = ownerTokens.length > 0 ? readOwner(ownerTokens.join(" ")) : null;
@@ -154,13 +186,17 @@ export function parseBsdNetstat(text: string, options: BsdNetstatOptions = {}): 
       record.pid = owner.pid;
       record.process = owner.process;
     }
-    const width = layout.addressWidth;
+    const width = shape.addressWidth;
     if (!keepChecked(record, { records, problems }, { source, line: n, text: line })) continue;
-    if (ends.cutOff || (width > 0 && (localText!.length >= width || remoteText!.length >= width))) cut++;
+    // A text as wide as the column lost its end: the port's last digits (netstat prints `%-*.*s`).
+    if (width > 0 && localText!.length >= width) markTruncated(record, "localPort");
+    if (width > 0 && remoteText!.length >= width && record.remotePort !== null) markTruncated(record, "remotePort");
+    if (record.truncated) cuts.push({ line: n, record });
   }
-  const notices =
-    cut > 0
-      ? [`${cut} row(s) fill netstat's address column, so their addresses or ports may be cut off; they are shown as printed (run netstat -anv without -A, or with -W, for full addresses)`]
-      : [];
+  const notices = cutNotice(
+    source,
+    cuts,
+    "fill netstat's address column, so their addresses or ports may be cut off; they are shown as printed (run netstat -anv without -A, or with -W, for full addresses)",
+  );
   return { records, problems, notices };
 }

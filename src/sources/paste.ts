@@ -1,0 +1,103 @@
+/**
+ * What people paste around a capture, taken away before any parser reads it: the shell prompt
+ * and the command before the output, a bare prompt after it, markdown code fences, the `> ` of
+ * quoted mail, the indentation of a code block, and the notices tools print beside their rows.
+ * Lines are blanked, never removed, so every problem keeps the capture's own line number.
+ *
+ *   "    $ ss -tln\n    State Recv-Q ...\n    LISTEN 0 128 0.0.0.0:22 0.0.0.0:*\n    $ \n"
+ *   -> "\nState Recv-Q ...\nLISTEN 0 128 0.0.0.0:22 0.0.0.0:*\n\n"   (indent "    ")
+ *
+ * Each step is one pass of a regular expression over the text (no backtracking across lines),
+ * so a capture of a million rows is cleaned in linear time, and not copied when there is nothing
+ * to clean. The indentation is judged on a bounded head of the capture (see replay-rank.ts),
+ * which also decides whether taking it away reads more rows than leaving it (Windows netstat
+ * and /proc/net indent their own rows).
+ */
+
+/** Commands whose output tcpstat replays, and the ones people pipe it through. */
+const COMMANDS =
+  "ss|netstat|lsof|sockstat|cat|grep|egrep|fgrep|rg|adb|busybox|toybox|sudo|doas|su|docker|kubectl|oc|nsenter|ip|Get-Net\\w+|Get-Process|Format-\\w+|powershell|pwsh|wsl|ssh|echo|tail|head|less|more|sort";
+
+/**
+ * A prompt followed by a command: `$ ss -tln`, `root@web1:~# netstat -tulpen`, `[root@c7 ~]# ss -ant`,
+ * `bash-3.2$ netstat -anv`, `MacBook:~ ann$ lsof -i`, `C:\Users\ann>netstat -ano`, `PS C:\> Get-NetTCPConnection`,
+ * `% sockstat -46`, `❯ ss -tan`. The part before the prompt character is bounded, so a row is never scanned twice.
+ */
+const PROMPT_COMMAND = new RegExp(
+  `^[ \\t]*(?:[^\\s$#%>❯➜»]{1,64}(?:[ \\t][^\\s$#%>❯➜»]{1,64}){0,2}[ \\t]?)?(?:[$#%>❯➜»]|\\$>)[ \\t]*(?:${COMMANDS})(?=[ \\t]|$|\\|)[^\\n]*$`,
+  "gm",
+);
+
+/** A prompt alone, as the last line of a paste: `$`, `root@web1:~#`, `[ann@c7 ~]$`, `C:\>`, `PS C:\Users\ann>`. */
+const BARE_PROMPT = /^[ \t]*(?:[^\s$#%>❯➜»]{1,64}(?:[ \t][^\s$#%>❯➜»]{1,64}){0,2}[ \t]?)?(?:[$#%>❯➜»])[ \t]*$/gm;
+
+/** Markdown code fences (```, ```text, ~~~). */
+const FENCE = /^[ \t]*(?:`{3,}|~{3,})[\w+-]*[ \t]*$/gm;
+
+/**
+ * Notices tools print among their rows: net-tools' "(Not all processes could be identified ...)" pair,
+ * lsof's "lsof: WARNING: can't stat() ..." and its "Output information may be incomplete.",
+ * elision lines (`...`, `[...]`, `(output truncated)`).
+ */
+const NOTICE =
+  /^[ \t]*(?:\(?Not all processes could be identified[^\n]*|will not be shown, you would have to be root[^\n]*|\w[\w.-]{0,31}: (?:WARNING|Warning|warning|NOTICE|Notice|note|Note)\b[^\n]*|Output information may be incomplete\.?|\.{3,}|\[\.{3,}\]|…|\((?:output )?(?:truncated|trimmed|cut)[^)\n]{0,40}\))[ \t]*$/gm;
+
+const QUOTE = /^[ \t]*>[ \t]?/;
+
+/** The text with pasted-around lines blanked (line count unchanged), or the same string when there are none. */
+export function blankPasteNoise(text: string): string {
+  let out = text;
+  for (const re of [PROMPT_COMMAND, BARE_PROMPT, FENCE, NOTICE]) {
+    re.lastIndex = 0;
+    if (!re.test(out)) continue;
+    re.lastIndex = 0;
+    out = out.replace(re, (line) => (line.endsWith("\r") ? "\r" : ""));
+  }
+  return out;
+}
+
+/** The commands named in the prompts of a paste (`ss -o state established`), first few only. */
+export function promptCommands(head: string): string[] {
+  const found: string[] = [];
+  PROMPT_COMMAND.lastIndex = 0;
+  for (const m of head.matchAll(PROMPT_COMMAND)) {
+    const at = m[0].search(new RegExp(`(?:${COMMANDS})(?=[ \\t]|$|\\|)`));
+    found.push(m[0].slice(at).trim());
+    if (found.length >= 4) break;
+  }
+  return found;
+}
+
+/**
+ * The quote marker (`> `) every non-blank line of the head starts with, taken off every line that
+ * has it; the text unchanged when some line of the head is not quoted.
+ */
+export function unquote(text: string, head: readonly string[]): string {
+  const lines = head.filter((l) => l.trim() !== "");
+  if (lines.length === 0 || !lines.every((l) => QUOTE.test(l))) return text;
+  return text.replace(/^[ \t]*>[ \t]?/gm, "");
+}
+
+/** The leading white space common to every non-blank line of the head ("" when none). */
+export function commonIndent(head: readonly string[]): string {
+  let indent: string | undefined;
+  for (const line of head) {
+    if (line.trim() === "") continue;
+    const lead = /^[ \t]*/.exec(line)![0];
+    if (indent === undefined) indent = lead;
+    else {
+      let k = 0;
+      while (k < indent.length && k < lead.length && indent[k] === lead[k]) k++;
+      indent = indent.slice(0, k);
+    }
+    if (indent === "") return "";
+  }
+  return indent ?? "";
+}
+
+/** Takes `indent` off the start of every line that begins with it. */
+export function dedent(text: string, indent: string): string {
+  if (indent === "") return text;
+  const re = new RegExp(`^${indent.replace(/\t/g, "\\t")}`, "gm");
+  return text.replace(re, "");
+}

@@ -1,0 +1,115 @@
+import type { ReplayFormat } from "./replay.js";
+import { blankPasteNoise, commonIndent, dedent, unquote } from "./paste.js";
+
+/**
+ * Which format a capture is: every format's parser reads the capture's head, and the one that
+ * reads the most rows wins. A prompt, a banner, a notice, a `netstat -r` route table or a UNIX
+ * socket section around the rows reads as no row in any format, so it never decides. Ties go
+ * to the format whose detect() recognizes the head (a header line, a row shape), then to the
+ * fewest unreadable lines, then to the order of the format list (more specific formats first).
+ * A capture whose head reads as no row in any format keeps detect()'s word: a header alone
+ * (`ss -tln` with nothing listening) is still that format, with no sockets.
+ *
+ * The head is bounded (HEAD_LINES lines, each cut at HEAD_LINE_CHARS), so detection costs the
+ * same on a capture of ten rows as on one of a million.
+ *
+ *   rankFormats(formats, "$ ss -H -tln\nLISTEN 0 128 0.0.0.0:22 0.0.0.0:*\n")[0]
+ *   -> { format: linux-ss, rows: 1, detected: true, indent: "" }
+ *
+ * A format joins by being in the list: a name, a detect() and a parse(); nothing here changes.
+ */
+
+const HEAD_LINES = 400;
+const HEAD_LINE_CHARS = 2048;
+const HEAD_CHARS = 256 * 1024;
+
+export interface Ranked {
+  format: ReplayFormat;
+  /** Records its parser read from the head. */
+  rows: number;
+  /** Lines of the head its parser could not read. */
+  problems: number;
+  detected: boolean;
+  /** Indentation to take off every line before this format reads the capture ("" for none). */
+  indent: string;
+  /** How near the head is to this format when nothing reads (for "closest formats"). */
+  likeness: number;
+}
+
+/** The first HEAD_LINES lines of a capture (blank ones kept, so line numbers hold), each cut short. */
+export function headOf(text: string): string {
+  let end = 0;
+  for (let n = 0; n < HEAD_LINES && end < text.length && end < HEAD_CHARS; n++) {
+    const nl = text.indexOf("\n", end);
+    end = nl < 0 ? text.length : nl + 1;
+  }
+  return text
+    .slice(0, Math.min(end, HEAD_CHARS))
+    .split("\n")
+    .map((l) => (l.length > HEAD_LINE_CHARS ? l.slice(0, HEAD_LINE_CHARS) : l))
+    .join("\n");
+}
+
+/** Cleans what was pasted around a capture (quotes, prompts, fences, notices): whole text or head alike. */
+export function cleanCapture(text: string, head = headOf(text)): string {
+  return blankPasteNoise(unquote(text, head.split("\n")));
+}
+
+const nonBlank = (text: string) =>
+  text
+    .split("\n")
+    .map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l))
+    .filter((l) => l.trim() !== "");
+
+/** Every format, best first, judged on the (already cleaned) head of a capture. */
+export function rankFormats(formats: readonly ReplayFormat[], cleanHead: string): Ranked[] {
+  const lines = nonBlank(cleanHead);
+  const indent = commonIndent(lines);
+  const variants = indent === "" ? [""] : ["", indent];
+  const ranked: Ranked[] = [];
+  for (const [order, format] of formats.entries()) {
+    let best: Ranked | undefined;
+    for (const cut of variants) {
+      const text = dedent(cleanHead, cut);
+      const shown = cut === "" ? lines : nonBlank(text);
+      let rows = 0;
+      let problems = 0;
+      try {
+        const parsed = format.parse(text, { source: "head" });
+        rows = parsed.records.length;
+        problems = parsed.problems.length;
+      } catch {
+        // A parser that cannot read the head at all reads no row of it.
+      }
+      const detected = shown.length > 0 && format.detect(shown.slice(0, 40));
+      const likeness = (detected ? 1000 : 0) + (format.likeness ? shown.filter((l) => format.likeness!.test(l)).length : 0);
+      const r: Ranked = { format, rows, problems, detected, indent: cut, likeness };
+      if (!best || better(r, best)) best = r;
+    }
+    ranked.push(Object.assign(best!, { order }));
+  }
+  return ranked.sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : (a as Ordered).order - (b as Ordered).order));
+}
+
+type Ordered = Ranked & { order: number };
+
+function better(a: Ranked, b: Ranked): boolean {
+  if (a.rows !== b.rows) return a.rows > b.rows;
+  if (a.detected !== b.detected) return a.detected;
+  if (a.problems !== b.problems) return a.problems < b.problems;
+  return false;
+}
+
+/** The best format when it read a row or recognized the head; undefined when none did. */
+export function chooseFormat(ranked: readonly Ranked[]): Ranked | undefined {
+  const top = ranked[0];
+  return top && (top.rows > 0 || top.detected) ? top : undefined;
+}
+
+/** The two or three formats nearest to a capture none reads, for the error message. */
+export function closestFormats(ranked: readonly Ranked[]): string[] {
+  return [...(ranked as Ordered[])]
+    .sort((a, b) => b.likeness - a.likeness || a.order - b.order)
+    .slice(0, 3)
+    .map((r) => r.format.name);
+}
