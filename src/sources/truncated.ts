@@ -6,8 +6,8 @@ import type { EndpointField, SocketRecord } from "../model/socket.js";
  * silently as an address or a port.
  *
  *   cutNotice("netstat.txt", [{ line: 7, record }])
- *   -> "1 row(s) kept with a field cut by the tool's column width (listed in "truncated"); first at
- *       netstat.txt:7: local address '::ffff:192.168.0.'"
+ *   -> "1 row(s) kept with a field cut by the tool's column width; cut fields are listed in "truncated",
+ *       first at netstat.txt:7: local address '::ffff:192.168.0.'"
  */
 
 export interface CutRow {
@@ -28,5 +28,5 @@ export function cutNotice(source: string, rows: readonly CutRow[], lead = "kept 
   if (!first) return [];
   const field = first.record.truncated![0] as EndpointField;
   const value = first.record[field];
-  return [`${cut.length} row(s) ${lead} (listed in "truncated"); first at ${source}:${first.line}: ${WORDS[field]} '${String(value)}'`];
+  return [`${cut.length} row(s) ${lead}; cut fields are listed in "truncated", first at ${source}:${first.line}: ${WORDS[field]} '${String(value)}'`];
 }

@@ -21,9 +21,9 @@ import type { ServiceTable } from "../../lib/services.js";
  * BusyBox netstat and net-tools on RHEL/CentOS 6 print IPv6 sockets under a plain `tcp`
  * (`tcp 0 0 :::80 :::* LISTEN`): the family comes from the addresses as much as from the Proto word.
  * Without -n, ports are service names (`*:ssh`, `localhost:ipp`, looked up) and addresses host
- * names (kept in localHost/remoteHost). netstat cuts an `addr:port` longer than 22 characters by
+ * names (kept in localHost/remoteHost). netstat keeps `addr:port` to 23 characters (22 without the colon) by
  * shortening the address (netstat.c: `local_addr[22 - strlen(buffer)] = '\0'`), so an IPv6 text of
- * exactly 22 characters may have lost the end of its address: marked in `truncated` unless some
+ * exactly 23 characters may have lost the end of its address: marked in `truncated` unless some
  * row is wider (netstat -W, which cuts nothing).
  */
 
@@ -33,7 +33,7 @@ export interface LinuxNetstatOptions {
 }
 
 /** The width net-tools cuts `addr:port` to (netstat.c, tcp_do_one and udp_do_one). */
-const CUT_WIDTH = 22;
+const CUT_WIDTH = 23;
 
 const PROTO = /^(tcp|udp)(6)?$/;
 const OTHER = /^(raw|raw6|udpl|udpl6|unix|sctp|mptcp)$/;

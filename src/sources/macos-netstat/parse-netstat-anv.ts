@@ -80,15 +80,23 @@ const MOJAVE = headerless("(state) rhiwat shiwat pid epid state options");
 const MONTEREY_TO_SEQUOIA = headerless("(state) rhiwat shiwat pid epid state options gencnt flags flags1 usscnt rtncnt fltrs");
 const TAHOE = headerless("(state) rxbytes txbytes rhiwat shiwat process:pid state options gencnt flags flags1 usecnt rtncnt fltrs");
 
-const HEX = /^0x[0-9a-f]+$/i;
+const HEX = /^(0x)?[0-9a-f]+$/i;
+const GENCNT = /^[0-9a-f]{16}$/i;
 const DIGITS = /^\d+$/;
 
-/** The layout of a row read without a header, from the columns after its state. */
+/**
+ * The layout of a row read without a header, from the columns after its state:
+ *   Mojave  131072 131768 9811 0 0x0102 0x00000008                                  (6)
+ *   12-15   131072 131072 10521 0 00100 00000006 000000000000965d 00000000 00000900 1 0 000001   (12)
+ *   Tahoe   8843213 221734 131072 131768 curl:4242 00102 00000008 00000000001c3a66 ... (4 + name:pid + 8)
+ */
 function layoutOfRow(rest: readonly string[]): Layout {
   const n = rest.length;
-  if (n === 6 && HEX.test(rest[4] as string)) return MOJAVE;
-  if (n === 12 && HEX.test(rest[4] as string)) return MONTEREY_TO_SEQUOIA;
-  if (n >= 13 && HEX.test(rest[n - 8] as string) && rest.slice(0, 4).every((t) => DIGITS.test(t))) return TAHOE;
+  const counts = n >= 4 && rest.slice(0, 4).every((t) => DIGITS.test(t));
+  if (!counts) return DEFAULT_LAYOUT;
+  if (n === 6 && /^0x/i.test(rest[4] as string) && HEX.test(rest[5] as string)) return MOJAVE;
+  if (n === 12 && HEX.test(rest[4] as string) && GENCNT.test(rest[6] as string)) return MONTEREY_TO_SEQUOIA;
+  if (n >= 13 && HEX.test(rest[n - 8] as string) && GENCNT.test(rest[n - 6] as string)) return TAHOE;
   return DEFAULT_LAYOUT;
 }
 
@@ -196,7 +204,7 @@ export function parseBsdNetstat(text: string, options: BsdNetstatOptions = {}): 
   const notices = cutNotice(
     source,
     cuts,
-    "fill netstat's address column, so their addresses or ports may be cut off; they are shown as printed (run netstat -anv without -A, or with -W, for full addresses)",
+    "fill netstat's address column, so their addresses or ports may be cut off (run netstat -anv without -A, or with -W, for full addresses)",
   );
   return { records, problems, notices };
 }
