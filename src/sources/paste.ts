@@ -44,28 +44,25 @@ const NOTICE =
 
 const QUOTE = /^[ \t]*>[ \t]?/;
 
-/** The text with pasted-around lines blanked (line count unchanged), or the same string when there are none. */
-export function blankPasteNoise(text: string): string {
+const COMMAND_AT = new RegExp(`[$#%>❯➜»][ \\t]*((?:${COMMANDS})(?=[ \\t]|$|\\|).*)$`);
+
+/**
+ * The text with pasted-around lines blanked (line count unchanged), or the same string when
+ * there are none. `commands` collects the command lines of the prompts taken away
+ * (`ss -o state established`), which some layouts need.
+ */
+export function blankPasteNoise(text: string, commands?: string[]): string {
   let out = text;
   for (const re of [PROMPT_COMMAND, BARE_PROMPT, FENCE, NOTICE]) {
     re.lastIndex = 0;
     if (!re.test(out)) continue;
     re.lastIndex = 0;
-    out = out.replace(re, (line) => (line.endsWith("\r") ? "\r" : ""));
+    out = out.replace(re, (line) => {
+      if (commands && re === PROMPT_COMMAND && commands.length < 8) commands.push((COMMAND_AT.exec(line.trimEnd())?.[1] ?? line).trim());
+      return line.endsWith("\r") ? "\r" : "";
+    });
   }
   return out;
-}
-
-/** The commands named in the prompts of a paste (`ss -o state established`), first few only. */
-export function promptCommands(head: string): string[] {
-  const found: string[] = [];
-  PROMPT_COMMAND.lastIndex = 0;
-  for (const m of head.matchAll(PROMPT_COMMAND)) {
-    const at = m[0].search(new RegExp(`(?:${COMMANDS})(?=[ \\t]|$|\\|)`));
-    found.push(m[0].slice(at).trim());
-    if (found.length >= 4) break;
-  }
-  return found;
 }
 
 /**

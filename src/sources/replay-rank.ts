@@ -50,9 +50,22 @@ export function headOf(text: string): string {
     .join("\n");
 }
 
-/** Cleans what was pasted around a capture (quotes, prompts, fences, notices): whole text or head alike. */
-export function cleanCapture(text: string, head = headOf(text)): string {
-  return blankPasteNoise(unquote(text, head.split("\n")));
+/**
+ * Cleans what was pasted around a capture (prompts, fences, notices, quote markers): whole text
+ * or head alike. Prompts and fences outside a quote go first, so they do not hide that every line
+ * of the capture is quoted; then the quote markers, then what the quote itself held.
+ */
+export function cleanCapture(text: string, head = headOf(text), commands?: string[]): string {
+  let out = blankPasteNoise(text, commands);
+  let lines = (out === text ? head : blankPasteNoise(head)).split("\n");
+  // Quotes in quotes (a reply to a reply): one level at a time, a few at most.
+  for (let depth = 0; depth < 4; depth++) {
+    const unquoted = unquote(out, lines);
+    if (unquoted === out) break;
+    out = blankPasteNoise(unquoted, commands);
+    lines = blankPasteNoise(unquote(lines.join("\n"), lines)).split("\n");
+  }
+  return out;
 }
 
 const nonBlank = (text: string) =>

@@ -3,7 +3,7 @@ import { escapeControl } from "../lib/safe-text.js";
 import type { ServiceTable } from "../lib/services.js";
 import { nearest } from "../lib/suggest.js";
 import type { ParseResult, Problem } from "../model/socket.js";
-import { dedent, promptCommands } from "./paste.js";
+import { dedent } from "./paste.js";
 import { chooseFormat, cleanCapture, closestFormats, headOf, rankFormats, type Ranked } from "./replay-rank.js";
 import { parseSockstat } from "./freebsd/parse-sockstat.js";
 import type { ByteOrder } from "./linux-procfs/parse-proc-net.js";
@@ -192,7 +192,8 @@ export interface ReplayResult extends ReplayParsed {
 export function replayCapture(text: string, options: ReplayOptions & { format?: string }): ReplayResult {
   const formats = replayFormats();
   const head = headOf(text);
-  const cleanHead = cleanCapture(head, head);
+  const commands: string[] = [];
+  const cleanHead = cleanCapture(head, head, commands);
   let chosen: Ranked | undefined;
   if (options.format !== undefined) {
     const format = formats.find((f) => f.name === options.format);
@@ -216,7 +217,7 @@ export function replayCapture(text: string, options: ReplayOptions & { format?: 
       );
   }
   const { format, indent } = chosen;
-  const parsed = format.parse(dedent(text.length === head.length ? cleanHead : cleanCapture(text, head), indent), { ...options, commands: promptCommands(head) });
+  const parsed = format.parse(dedent(text.length === head.length ? cleanHead : cleanCapture(text, head), indent), { ...options, commands });
   if (options.format !== undefined && parsed.records.length === 0 && text.trim() !== "" && (parsed.problems.length > 0 || !chosen.detected))
     throw noRecordError(format.name, options.source, parsed.problems[0], cleanHead);
   const how = options.format !== undefined ? "as given by --input-format" : "detected";

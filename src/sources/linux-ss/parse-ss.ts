@@ -52,13 +52,14 @@ function readDuration(text: string): number | undefined {
 
 /** The state a single-state filter names (`ss -t state established`, `ss state time-wait`), if any. */
 export function stateFilterOf(commands: readonly string[] = []): TcpState | undefined {
+  // The last ss command pasted that filters on one state (an earlier prompt may hold another command).
+  let found: TcpState | undefined;
   for (const c of commands) {
     if (!/(^|[\s/])ss\s/.test(c)) continue;
     const words = [...c.matchAll(/\b(?:state|exclude)\s+(\S+)/g)];
-    if (words.length !== 1 || !/^state/.test(words[0]![0])) return undefined;
-    return canonicalState((words[0]![1] as string).replace(/^listening$/, "listen"));
+    if (words.length === 1 && /^state/.test(words[0]![0])) found = canonicalState((words[0]![1] as string).replace(/^listening$/, "listen")) ?? found;
   }
-  return undefined;
+  return found;
 }
 
 /** Whether the capture's rows are iproute2 3.x's (`*` for 0.0.0.0, IPv6 unbracketed), from its own text. */
