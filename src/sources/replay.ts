@@ -63,7 +63,9 @@ const BSD_ROW = /^\s*(?:[0-9a-f]{8,16}\s+(?:[0-9a-f]{1,8}\s+)?)?(tcp|udp)(4|6|46
 const LINUX_NETSTAT_ROW = /^(tcp|udp|raw)6?\s+\d+\s+\d+\s+\S+:([\w-]+|\*)\s+\S+:([\w-]+|\*)/;
 const SS_STATE = "(ESTAB|LISTEN|UNCONN|SYN-SENT|SYN-RECV|FIN-WAIT-1|FIN-WAIT-2|TIME-WAIT|CLOSE-WAIT|LAST-ACK|CLOSING|CLOSED)";
 // With or without the Netid column (one protocol, -H, grep) and the State column (a state filter).
-const SS_ROW = new RegExp(`^(?:(tcp|udp|mptcp|u_str|u_dgr|u_seq|nl|p_raw|p_dgr|raw|icmp6|sctp)\\s+)?(?:${SS_STATE}\\s+\\d+\\s+\\d+|\\d+\\s+\\d+)\\s+\\S+:\\S+\\s+\\S+:\\S+`);
+const SS_ROW = new RegExp(
+  `^(?:(tcp|udp|mptcp|u_str|u_dgr|u_seq|nl|p_raw|p_dgr|raw|icmp6|sctp)\\s+)?(?:${SS_STATE}\\s+\\d+\\s+\\d+\\s+\\S+:\\S+\\s+\\S+:\\S+|\\d+\\s+\\d+\\s+\\S+:\\S+\\s+\\S+:\\S+(?=\\s|$)(?!\\s+[A-Z][A-Z_0-9-]+(\\s|$)))`,
+);
 const SS_HEADER = /^(Netid\s+)?(State\s+)?Recv-Q\s+Send-Q\s+Local Address:Port/;
 const LSOF_ROW = /^\S.*?\s\d+\s.*\s(IPv4|IPv6)\s+\S+\s+\S+\s+(TCP|UDP)\s/;
 

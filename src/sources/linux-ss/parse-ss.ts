@@ -122,6 +122,13 @@ export function parseSs(text: string, options: SsOptions = {}): ParseResult & { 
       problems.push(problem(source, n, line, ends));
       continue;
     }
+    // Without a State column the row is ss's only if what follows the addresses is no state word
+    // and no PID/Program: `tcp 0 0 0.0.0.0:22 0.0.0.0:* LISTEN`, `udp ... 0.0.0.0:* 535/dhclient` are net-tools netstat.
+    const after = tokens[at + 4];
+    if (stateWord === undefined && after !== undefined && (canonicalState(after) !== undefined || /^[A-Z][A-Z_0-9-]+$/.test(after) || /^(\d+\/.*|-)$/.test(after))) {
+      problems.push(problem(source, n, line, `'${after}' after the addresses: netstat's layout, not ss's`));
+      continue;
+    }
     let state: TcpState | null | undefined = null;
     if (proto === "tcp") {
       if (stateWord === undefined) {
