@@ -10,8 +10,9 @@ import { blankPasteNoise, commonIndent, dedent, unquote } from "./paste.js";
  * A capture whose head reads as no row in any format keeps detect()'s word: a header alone
  * (`ss -tln` with nothing listening) is still that format, with no sockets.
  *
- * The head is bounded (HEAD_LINES lines, each cut at HEAD_LINE_CHARS), so detection costs the
- * same on a capture of ten rows as on one of a million.
+ * The head is bounded (HEAD_LINES lines, each cut at HEAD_LINE_CHARS; when none of it reads as
+ * rows, the next HEAD_LINES lines, at most WINDOWS times), so detection costs the same on a
+ * capture of ten rows as on one of a million.
  *
  *   rankFormats(formats, "$ ss -H -tln\nLISTEN 0 128 0.0.0.0:22 0.0.0.0:*\n")[0]
  *   -> { format: linux-ss, rows: 1, detected: true, indent: "" }
@@ -19,9 +20,10 @@ import { blankPasteNoise, commonIndent, dedent, unquote } from "./paste.js";
  * A format joins by being in the list: a name, a detect() and a parse(); nothing here changes.
  */
 
-const HEAD_LINES = 400;
+const HEAD_LINES = 200;
 const HEAD_LINE_CHARS = 2048;
 const HEAD_CHARS = 256 * 1024;
+const WINDOWS = 8;
 
 export interface Ranked {
   format: ReplayFormat;
@@ -36,18 +38,39 @@ export interface Ranked {
   likeness: number;
 }
 
-/** The first HEAD_LINES lines of a capture (blank ones kept, so line numbers hold), each cut short. */
-export function headOf(text: string): string {
-  let end = 0;
-  for (let n = 0; n < HEAD_LINES && end < text.length && end < HEAD_CHARS; n++) {
+/** HEAD_LINES lines of a capture from char offset `from` (blank ones kept), each cut short, and where they end. */
+function window(text: string, from: number): { text: string; end: number } {
+  let end = from;
+  for (let n = 0; n < HEAD_LINES && end < text.length && end - from < HEAD_CHARS; n++) {
     const nl = text.indexOf("\n", end);
     end = nl < 0 ? text.length : nl + 1;
   }
-  return text
-    .slice(0, Math.min(end, HEAD_CHARS))
-    .split("\n")
-    .map((l) => (l.length > HEAD_LINE_CHARS ? l.slice(0, HEAD_LINE_CHARS) : l))
-    .join("\n");
+  end = Math.min(end, from + HEAD_CHARS);
+  const lines = text.slice(from, end).split("\n");
+  return { text: lines.map((l) => (l.length > HEAD_LINE_CHARS ? l.slice(0, HEAD_LINE_CHARS) : l)).join("\n"), end };
+}
+
+/** The first HEAD_LINES lines of a capture (blank ones kept, so line numbers hold), each cut short. */
+export function headOf(text: string): string {
+  return window(text, 0).text;
+}
+
+/**
+ * Ranks the formats on the head; when no format reads a row of it (a long banner or route table
+ * first), on the next HEAD_LINES lines, and so on up to WINDOWS times, so the rows decide even
+ * below a long preamble while a big capture is still judged on a bounded part of it.
+ */
+export function rankCapture(formats: readonly ReplayFormat[], text: string, cleanHead: string): Ranked[] {
+  const first = rankFormats(formats, cleanHead);
+  if ((first[0]?.rows ?? 0) > 0) return first;
+  let from = window(text, 0).end;
+  for (let k = 1; k < WINDOWS && from < text.length; k++) {
+    const next = window(text, from);
+    const ranked = rankFormats(formats, cleanCapture(next.text, next.text));
+    if ((ranked[0]?.rows ?? 0) > 0) return ranked;
+    from = next.end;
+  }
+  return first;
 }
 
 /**
@@ -56,16 +79,36 @@ export function headOf(text: string): string {
  * of the capture is quoted; then the quote markers, then what the quote itself held.
  */
 export function cleanCapture(text: string, head = headOf(text), commands?: string[]): string {
-  let out = blankPasteNoise(text, commands);
+  let out = blankEnds(text, commands);
   let lines = (out === text ? head : blankPasteNoise(head)).split("\n");
   // Quotes in quotes (a reply to a reply): one level at a time, a few at most.
   for (let depth = 0; depth < 4; depth++) {
     const unquoted = unquote(out, lines);
     if (unquoted === out) break;
-    out = blankPasteNoise(unquoted, commands);
+    out = blankEnds(unquoted, commands);
     lines = blankPasteNoise(unquote(lines.join("\n"), lines)).split("\n");
   }
   return out;
+}
+
+/** How much of each end of a capture is searched for what was pasted around it. */
+const EDGE_CHARS = 256 * 1024;
+
+/**
+ * Prompts, fences and notices blanked where a paste has them: before and after the rows. A big
+ * capture's middle (a million rows) is left as it is, so cleaning costs the same at any size; a
+ * prompt in the middle of one (two commands pasted one after the other) is an unreadable line.
+ */
+export function blankEnds(text: string, commands?: string[]): string {
+  if (text.length <= 2 * EDGE_CHARS) return blankPasteNoise(text, commands);
+  const headEnd = text.indexOf("\n", EDGE_CHARS) + 1 || text.length;
+  const tailStart = text.lastIndexOf("\n", text.length - EDGE_CHARS) + 1;
+  if (tailStart <= headEnd) return blankPasteNoise(text, commands);
+  const head = text.slice(0, headEnd);
+  const tail = text.slice(tailStart);
+  const cleanHead = blankPasteNoise(head, commands);
+  const cleanTail = blankPasteNoise(tail, commands);
+  return cleanHead === head && cleanTail === tail ? text : cleanHead + text.slice(headEnd, tailStart) + cleanTail;
 }
 
 const nonBlank = (text: string) =>

@@ -4,7 +4,7 @@ import type { ServiceTable } from "../lib/services.js";
 import { nearest } from "../lib/suggest.js";
 import type { ParseResult, Problem } from "../model/socket.js";
 import { dedent } from "./paste.js";
-import { chooseFormat, cleanCapture, closestFormats, headOf, rankFormats, type Ranked } from "./replay-rank.js";
+import { chooseFormat, cleanCapture, closestFormats, headOf, rankCapture, rankFormats, type Ranked } from "./replay-rank.js";
 import { parseSockstat } from "./freebsd/parse-sockstat.js";
 import type { ByteOrder } from "./linux-procfs/parse-proc-net.js";
 import { parseLinuxNetstat } from "./linux-netstat/parse-netstat-tuanp.js";
@@ -161,7 +161,7 @@ export function replayFormats(): ReplayFormat[] {
 /** The format of a capture, judged by the rows each format reads from its head, or undefined. */
 export function sniff(text: string): ReplayFormat | undefined {
   const head = headOf(text);
-  return chooseFormat(rankFormats(replayFormats(), cleanCapture(head, head)))?.format;
+  return chooseFormat(rankCapture(replayFormats(), text, cleanCapture(head, head)))?.format;
 }
 
 /**
@@ -210,7 +210,7 @@ export function replayCapture(text: string, options: ReplayOptions & { format?: 
     chosen = rankFormats([format], cleanHead)[0]!;
   } else {
     if (text.trim() === "") throw new TcpstatError(`${options.source} is empty: there is nothing to replay`, "capture the command's output into the file first");
-    const ranked = rankFormats(formats, cleanHead);
+    const ranked = rankCapture(formats, text, cleanHead);
     chosen = chooseFormat(ranked);
     if (!chosen)
       throw new TcpstatError(

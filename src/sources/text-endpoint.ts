@@ -69,7 +69,8 @@ export function isWildcardHost(host: string): boolean {
  * Returns null when the text is no address (a host name, or cut off by the tool).
  */
 export function normalizeAddress(host: string, family: Family): string | null {
-  if (host === "*") return family === "ipv6" ? "::" : "0.0.0.0";
+  // `*%eth0`: the wildcard bound to one interface (ss), still the wildcard.
+  if (host === "*" || host.startsWith("*%")) return family === "ipv6" ? "::" : "0.0.0.0";
   if (host.startsWith("[") && host.endsWith("]")) host = host.slice(1, -1);
   const pct = host.indexOf("%");
   const bare = (pct < 0 ? host : host.slice(0, pct)).toLowerCase();

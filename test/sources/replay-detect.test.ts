@@ -73,7 +73,7 @@ describe("detection by rows read", () => {
     const row = "tcp   ESTAB  0      0      10.0.0.1:22   10.0.0.2:50000\n";
     const routes = "192.168.1.0     0.0.0.0         255.255.255.0   U         0 0          0 eth0\n".repeat(300);
     expect(replayCapture(routes + row.repeat(3), { source: "t" }).records).toHaveLength(3);
-    // Detection reads a bounded head (400 lines); the chosen parser reads the whole capture.
+    // Detection reads a bounded head (200 lines); the chosen parser reads the whole capture.
     expect(replayCapture(row.repeat(5000), { source: "t" }).records).toHaveLength(5000);
   });
 });

@@ -116,7 +116,7 @@ export function parseSs(text: string, options: SsOptions = {}): ParseResult & { 
     const proto: Proto = (netid as Proto | undefined) ?? (stateWord === "UNCONN" ? "udp" : "tcp");
     // `*` alone: the IPv4 wildcard in iproute2 3.x, a dual-stack IPv6 socket (no v6only) since.
     const star: Family = old ? "ipv4" : "ipv6";
-    const family: Family = familyOf(local.host) ?? (local.host === "*" ? star : (familyOf(remote.host) ?? "ipv4"));
+    const family: Family = familyOf(local.host) ?? (/^\*(%|$)/.test(local.host) ? star : (familyOf(remote.host) ?? "ipv4"));
     const ends = readEndpoints(local, remote, family, { proto, services: options.services });
     if (typeof ends === "string") {
       problems.push(problem(source, n, line, ends));
