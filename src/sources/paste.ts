@@ -38,10 +38,11 @@ const FENCE = /^[ \t]*(?:`{3,}|~{3,})[\w+-]*[ \t]*$/gm;
  * Notices tools print among their rows: net-tools' "(Not all processes could be identified ...)" pair
  * and its "(No info could be read for "-p": geteuid()=1000 but you should be root.)",
  * lsof's "lsof: WARNING: can't stat() ..." and its "Output information may be incomplete.",
- * elision lines (`...`, `[...]`, `(output truncated)`).
+ * elision lines (`...`, `[...]`, `(output truncated)`), and the terminal's own lines around a command
+ * (`[sudo] password for ann:`, `Password:`, `Last login: ...`).
  */
 const NOTICE =
-  /^[ \t]*(?:\(?Not all processes could be identified[^\n]*|will not be shown, you would have to be root[^\n]*|\(No info could be read for "-p"[^\n]*|\w[\w.-]{0,31}: (?:WARNING|Warning|warning|NOTICE|Notice|note|Note)\b[^\n]*|Output information may be incomplete\.?|\.{3,}|\[\.{3,}\]|…|\((?:output )?(?:truncated|trimmed|cut)[^)\n]{0,40}\))[ \t]*$/gm;
+  /^[ \t]*(?:\(?Not all processes could be identified[^\n]*|will not be shown, you would have to be root[^\n]*|\(No info could be read for "-p"[^\n]*|\[sudo\] password for [^\n]*|Password:|Last login: [^\n]*|\w[\w.-]{0,31}: (?:WARNING|Warning|warning|NOTICE|Notice|note|Note)\b[^\n]*|Output information may be incomplete\.?|\.{3,}|\[\.{3,}\]|…|\((?:output )?(?:truncated|trimmed|cut)[^)\n]{0,40}\))[ \t]*$/gm;
 
 const QUOTE = /^[ \t]*>[ \t]?/;
 

@@ -46,6 +46,7 @@ const NOTICES = [
   ["lsof: WARNING: can't stat() fuse.gvfsd-fuse file system /run/user/1000/gvfs", "      Output information may be incomplete."],
   ["..."],
   ["(output truncated)"],
+  ["[sudo] password for ann: "],
   ['(No info could be read for "-p": geteuid()=1000 but you should be root.)'],
 ];
 const INDENTS = ["", "    ", "  ", "\t", "> ", ">", "\t\t"];
