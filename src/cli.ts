@@ -40,7 +40,14 @@ function rootProgram(): Command {
     // Subcommands reuse the list flags (-t, -u, --state ...): they must reach the subcommand.
     .enablePositionalOptions()
     // addCommand() does not pass these on: without them a subcommand's usage error exits 1 with commander's own text.
-    .hook("preSubcommand", (_root, sub) => void sub.exitOverride().configureOutput({ writeErr: () => {} }));
+    .hook("preSubcommand", (_root, sub) => void sub.exitOverride().configureOutput({ writeErr: () => {} }))
+    // `--input-format help`: the formats --input reads, whatever the command.
+    .hook("preAction", async (_root, action) => {
+      if (action.opts().inputFormat !== "help") return;
+      const [{ describeFormats }, { writeChunks }] = await Promise.all([import("./sources/replay.js"), import("./io.js")]);
+      await writeChunks([describeFormats()]);
+      throw new CommanderError(EXIT.ok, "commander.help", "");
+    });
   return addListOptions(program).action((flags) => runList(flags));
 }
 

@@ -100,7 +100,8 @@ async function replayReport(options: ListOptions, filter: SocketFilter): Promise
     text = decodeCapture(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   }
   const byteOrder = options.byteOrder === undefined ? undefined : options.byteOrder === "be" ? "BE" : "LE";
-  const r = replayCapture(text, { source: options.inputName ?? "input", format: options.inputFormat, byteOrder });
+  const { systemServices } = await import("./lib/services-file.js");
+  const r = replayCapture(text, { source: options.inputName ?? "input", format: options.inputFormat, byteOrder, services: systemServices() });
   const keep = makePredicate(filter);
   const records = r.records.filter(keep);
   if (options.onRecord) {

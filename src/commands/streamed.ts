@@ -1,4 +1,5 @@
 import { makePredicate } from "../lib/filter.js";
+import { systemServices } from "../lib/services-file.js";
 import { readTextChunks } from "../lib/stream-input.js";
 import { SummaryCounter, countGroup, groupLabeler, rankGroups } from "../lib/summarize.js";
 import type { GroupKey, Summary, SummaryGroup } from "../model/report.js";
@@ -23,7 +24,8 @@ async function* batches(flags: SourceFlags): AsyncGenerator<ReplayResult & { rec
   const source = file === "-" ? "stdin" : file;
   const input = file === "-" ? process.stdin : await openFile(file);
   const chunks = readTextChunks(input, { source });
-  for await (const batch of replayChunks(chunks, { source, format: flags.inputFormat, byteOrder: order === undefined ? undefined : order === "be" ? "BE" : "LE" }))
+  const services = systemServices();
+  for await (const batch of replayChunks(chunks, { source, format: flags.inputFormat, byteOrder: order === undefined ? undefined : order === "be" ? "BE" : "LE", services }))
     yield { ...batch, records: batch.records.filter(keep) };
 }
 

@@ -16,6 +16,9 @@ import type { SocketRecord, Timer } from "../model/socket.js";
 export function recordJson(r: SocketRecord): string {
   let text = `{"proto":"${r.proto}","family":"${r.family}","localAddress":${str(r.localAddress)},"localPort":${r.localPort},"remoteAddress":${str(r.remoteAddress)},"remotePort":${r.remotePort},"state":${r.state === null ? "null" : `"${r.state}"`},"recvQ":${r.recvQ},"sendQ":${r.sendQ},"pid":${r.pid},"process":${str(r.process)},"uid":${r.uid},"user":${str(r.user)},"inode":${r.inode},"timer":${timer(r.timer)}`;
   if (r.netns !== undefined) text += `,"netns":{"inode":${r.netns.inode},"name":${str(r.netns.name)}}`;
+  if (r.localHost !== undefined) text += `,"localHost":${str(r.localHost)}`;
+  if (r.remoteHost !== undefined) text += `,"remoteHost":${str(r.remoteHost)}`;
+  if (r.truncated !== undefined) text += `,"truncated":[${r.truncated.map((f) => `"${f}"`).join(",")}]`;
   if (r.createdAt !== undefined) text += `,"createdAt":${str(r.createdAt)}`;
   return `${text}}`;
 }

@@ -16,6 +16,9 @@ export const TimerSchema = z
 
 const port = z.number().int().min(0).max(65535);
 
+/** The endpoint fields a tool's column width can cut. */
+export const EndpointFieldSchema = z.enum(["localAddress", "localPort", "remoteAddress", "remotePort"]);
+
 /** A Linux network namespace, as `ls -l /proc/<pid>/ns/net` (net:[inode]) and `ip netns` name it. */
 export const NetnsSchema = z
   .object({
@@ -44,6 +47,19 @@ export const SocketRecordSchema = z
     inode: z.number().int().nonnegative().nullable(),
     timer: TimerSchema.nullable(),
     netns: NetnsSchema.optional().describe("Network namespace of the socket; present only when --netns chose one or all"),
+    localHost: z
+      .string()
+      .optional()
+      .describe(
+        "Host name a capture made without -n printed instead of the local address, kept as given; localAddress then holds the loopback address for localhost names, else this same name. Present only for such captures",
+      ),
+    remoteHost: z.string().optional().describe("Host name printed instead of the remote address, as localHost"),
+    truncated: z
+      .array(EndpointFieldSchema)
+      .optional()
+      .describe(
+        "Fields the capturing tool cut to fit its column (netstat's address width): their values are the text as printed and are not to be trusted. Present only when some field was cut",
+      ),
     createdAt: z
       .string()
       .optional()
@@ -56,6 +72,7 @@ export type Proto = z.infer<typeof ProtoSchema>;
 export type Family = z.infer<typeof FamilySchema>;
 export type Timer = z.infer<typeof TimerSchema>;
 export type NetnsTag = z.infer<typeof NetnsSchema>;
+export type EndpointField = z.infer<typeof EndpointFieldSchema>;
 
 /** A line a parser could not read: counted and reported, never fatal. */
 export const ProblemSchema = z.object({

@@ -1,3 +1,4 @@
+import type { ServiceTable } from "../../lib/services.js";
 import type { ParseResult, Problem, Proto, SocketRecord } from "../../model/socket.js";
 import { numberedLines, problem } from "../text-endpoint.js";
 import { NAMED_NOTICE, readLsofSocket } from "./parse-lsof-name.js";
@@ -18,6 +19,7 @@ import { keepChecked } from "../../lib/record-guard.js";
 
 export interface LsofColumnOptions {
   source?: string;
+  services?: ServiceTable;
 }
 
 /**
@@ -61,7 +63,7 @@ export function parseLsofColumns(text: string, options: LsofColumnOptions = {}):
       process: (command as string).trim().replace(/\\x([0-9a-fA-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))),
       user: /^\d+$/.test(user as string) ? null : (user as string),
       uid: /^\d+$/.test(user as string) ? Number(user) : null,
-    });
+    }, options.services);
     if (typeof read === "string") {
       problems.push(problem(source, n, line, read));
       continue;

@@ -57,8 +57,9 @@ function tcpState(value: unknown): TcpState | undefined {
   return undefined;
 }
 
-export function parsePowershell(text: string, source = "powershell"): ParseResult {
+export function parsePowershell(text: string, source = "powershell"): ParseResult & { notices: string[] } {
   const records: SocketRecord[] = [];
+  let unknownStates = 0;
   const problems: Problem[] = [];
   const fail = (line: number, shown: string, reason: string) => problems.push({ source, line, text: shown.slice(0, 200), reason });
 
@@ -66,8 +67,11 @@ export function parsePowershell(text: string, source = "powershell"): ParseResul
   try {
     json = JSON.parse(text.replace(/^\uFEFF/, ""));
   } catch (error) {
-    fail(0, text.trim().split("\n")[0] ?? "", `not JSON: ${(error as Error).message}`);
-    return { records, problems };
+    // Line numbers are 1-based: the first line that holds anything.
+    const lines = text.split("\n");
+    const at = Math.max(0, lines.findIndex((l) => l.trim() !== ""));
+    fail(at + 1, (lines[at] ?? "").trim(), `not JSON: ${(error as Error).message}`);
+    return { records, problems, notices: [] };
   }
   const envelope = Envelope.safeParse(json);
   const isEnvelope = envelope.success && !Array.isArray(json) && ("tcp" in (json as object) || "udp" in (json as object));
@@ -96,7 +100,8 @@ export function parsePowershell(text: string, source = "powershell"): ParseResul
     let state: TcpState | null = null;
     if (proto === "tcp") {
       state = tcpState(e.State) ?? null;
-      if (state === null) fail(index + 1, shown, `unknown TCP state '${String(e.State)}'`);
+      // Kept with no state, and said once: a row kept is not a skipped line.
+      if (state === null) unknownStates++;
     }
     const hasPeer = proto === "tcp" && remote !== null && (e.RemotePort ?? 0) !== 0;
     const pid = e.OwningProcess ? e.OwningProcess : null;
@@ -113,5 +118,6 @@ export function parsePowershell(text: string, source = "powershell"): ParseResul
     if (created) record.createdAt = created;
     keepChecked(record, { records, problems }, { source, line: index + 1, text: shown.slice(0, 200) });
   });
-  return { records, problems };
+  const notices = unknownStates > 0 ? [`${unknownStates} TCP row(s) have a State tcpstat does not know; they are listed with no state`] : [];
+  return { records, problems, notices };
 }
