@@ -126,6 +126,10 @@ describe("round trips through the tools' text", () => {
     const header = "Proto Recv-Q Send-Q Local Address           Foreign Address         State       PID/Program name";
     fc.assert(
       fc.property(fc.array(sockArb, { minLength: 1, maxLength: 5 }), (socks) => {
+        // An IPv6 endpoint of exactly netstat's 23-character width, with none wider, may have lost its end
+        // (net-tools cuts there): the parser marks it cut, so that ambiguous text is not a round trip.
+        const ends = socks.flatMap(({ record: r }) => [`${r.localAddress}:${r.localPort}`, r.remoteAddress === null ? "" : `${r.remoteAddress}:${r.remotePort}`].map((t) => ({ t, v6: r.family === "ipv6" })));
+        fc.pre(ends.some((e) => e.t.length > 23) || !ends.some((e) => e.v6 && e.t.length === 23));
         const text = ["Active Internet connections (servers and established)", header, ...socks.map(netstatLine)].join("\n") + "\n";
         const result = parseLinuxNetstat(text, { source: "netstat" });
         expect(result.problems).toEqual([]);

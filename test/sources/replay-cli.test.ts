@@ -104,7 +104,8 @@ describe("tcpstat --input", () => {
     );
     const json = runTcpstat(["--input", "-", "--input-format", "powershell"], { input: "\n  not json at all\n" });
     expect(json.status).toBe(1);
-    expect(json.stderr).toMatch(/^tcpstat: --input-format powershell read no socket from stdin: line 2: not JSON: .*"not json at all"/);
+    // Not JSON: read as PowerShell's console views, which name what they lack.
+    expect(json.stderr).toMatch(/^tcpstat: --input-format powershell read no socket from stdin: line 2: no Get-NetTCPConnection or Get-NetUDPEndpoint table or list.*"not json at all"/);
   });
 
   it("counts as skipped only the lines it dropped: a row kept with a cut field or an unknown state is a notice", () => {
