@@ -22,9 +22,11 @@ import type { ServiceTable } from "../../lib/services.js";
  * (`tcp 0 0 :::80 :::* LISTEN`): the family comes from the addresses as much as from the Proto word.
  * Without -n, ports are service names (`*:ssh`, `localhost:ipp`, looked up) and addresses host
  * names (kept in localHost/remoteHost). netstat keeps `addr:port` to 23 characters (22 without the colon) by
- * shortening the address (netstat.c: `local_addr[22 - strlen(buffer)] = '\0'`), so an IPv6 text of
- * exactly 23 characters may have lost the end of its address: marked in `truncated` unless some
- * row is wider (netstat -W, which cuts nothing).
+ * shortening the address (netstat.c: `local_addr[22 - strlen(buffer)] = '\0'`). An address that is
+ * plainly cut (`::ffff:192.168.0.`) is marked in `truncated`; then an IPv6 text of exactly 23
+ * characters in the same capture may have lost its end too (`::ffff:192.168.1.1` from `.10`) and is
+ * marked as well, unless some row is wider (netstat -W, which cuts nothing). A 23-character text in
+ * a capture with no plain cut is taken as printed: it fits exactly as often as it was cut.
  */
 
 export interface LinuxNetstatOptions {
@@ -47,6 +49,7 @@ export function parseLinuxNetstat(text: string, options: LinuxNetstatOptions = {
   let extended = false; // -e: User and Inode columns
   let section = true;
   let wide = false; // some endpoint longer than netstat cuts to: -W, nothing is cut
+  let shapeCut = false; // some address plainly cut (`::ffff:192.168.0.`): this capture's columns did cut
   const atWidth: Array<{ r: SocketRecord; local: boolean; remote: boolean }> = [];
   const cuts: CutRow[] = [];
   for (const [n, line] of numberedLines(text)) {
@@ -125,13 +128,14 @@ export function parseLinuxNetstat(text: string, options: LinuxNetstatOptions = {
     if (localText!.length > CUT_WIDTH || remoteText!.length > CUT_WIDTH) wide = true;
     const lc = family === "ipv6" && localText!.length === CUT_WIDTH && r.localHost === undefined;
     const rc = family === "ipv6" && remoteText!.length === CUT_WIDTH && r.remoteHost === undefined && r.remoteAddress !== null;
+    if (r.truncated) shapeCut = true;
     if (lc || rc) atWidth.push({ r, local: lc, remote: rc });
     if (lc || rc || r.truncated) cuts.push({ line: n, record: r });
   }
-  if (!wide)
+  if (!wide && shapeCut)
     for (const { r, local, remote } of atWidth) {
       if (local) markTruncated(r, "localAddress");
       if (remote) markTruncated(r, "remoteAddress");
     }
-  return { records, problems, notices: cutNotice(source, cuts) };
+  return { records, problems, notices: cutNotice(source, cuts.filter((c) => c.record.truncated)) };
 }
