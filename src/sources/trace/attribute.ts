@@ -198,7 +198,9 @@ export class Attributor {
         const m = NET_LINK.exec(readlinkSync(`${dir}/ns/net`));
         netns = m ? Number(m[1]) : null;
       } catch {
-        // Hidden (not root) or gone.
+        // Hidden (not root), or a zombie: an exited process keeps its status but loses its
+        // namespaces until its parent reaps it. Its events happened before: what was read then holds.
+        if (before && before.pid === tgid) return { ...before, readAt: now };
       }
       return { pid: tgid, process, netns, readAt: now };
     } catch {
