@@ -33,7 +33,7 @@ const TABLE_WAIT_MS = 50;
 export interface TraceOptions {
   /** Like -N: undefined = the namespace tcpstat runs in; "all"; a name (ip netns), a pid or a namespace file. */
   netns?: string;
-  /** Per-CPU buffer in KiB (default: chosen for the CPU count, grown while busy). */
+  /** Per-CPU buffer in KiB (default: 16 MiB on up to 4 CPUs, 64 MiB in all on more). */
   bufferSizeKb?: number;
   /** Refuse to fall back to polling: startTrace throws TracefsUnavailable instead. */
   exact?: boolean;
@@ -42,6 +42,8 @@ export interface TraceOptions {
   /** Which events to hand out (all when absent); lifespans are followed for every connection. */
   filter?: SocketFilter;
   procRoot?: string;
+  /** One-line notices while tracing (e.g. the buffer is small for the rate); the CLI prints them on stderr. */
+  onNotice?: (line: string) => void;
 }
 
 export interface TraceSession {
@@ -192,6 +194,7 @@ export async function startTrace(options: TraceOptions = {}): Promise<TraceSessi
       {
         onEvents: handle,
         onLost: (cpu, count) => emit({ kind: "lost", time: new Date().toISOString(), cpu, count }),
+        onNotice: options.onNotice,
         onError: (error) => {
           finish();
           for (const l of errorListeners) l(error);

@@ -39,7 +39,7 @@ export function registerTrace(program: Command): void {
     .option("-N, --netns <ns>", "network namespace: a name (ip netns), a pid, a namespace file, or all (default: the one tcpstat runs in)")
     .option("--lifespans", "only one line per finished connection: holder, duration, who closed first, how it ended")
     .option("--duration <time>", "stop after this long (30s, 2m, 500ms) and print the summary")
-    .option("--buffer-size <size>", "kernel buffer per CPU (KiB, or with K/M suffix: 512K, 8M); default: chosen for the CPU count, grown while busy")
+    .option("--buffer-size <size>", "kernel buffer per CPU (KiB, or with K/M suffix: 512K, 8M); default 16M on up to 4 CPUs, 64M in all on more")
     .option("--exact", "exit 1 when tracefs cannot be used, instead of polling the socket table")
     .option("--ndjson", "one JSON event a line (tcpstat schema trace-event)")
     .option("-q, --quiet", "no notices on stderr (lost events are still reported)")
@@ -81,7 +81,7 @@ async function runTrace(flags: TraceFlags): Promise<void> {
   const filter = toSocketFilter({ ...flags, tcp: true });
   const chalk = await stdoutChalk(flags.color);
   const { startTrace } = await import("../trace.js");
-  const trace = await startTrace({ netns: flags.netns, bufferSizeKb, exact: flags.exact, filter });
+  const trace = await startTrace({ netns: flags.netns, bufferSizeKb, exact: flags.exact, filter, onNotice: (line) => void (flags.quiet || writeError(`tcpstat: ${line}`)) });
   const render: TraceRenderOptions = { chalk, showNetns: flags.netns?.trim() === "all" };
   const say = (line: string) => void (flags.quiet || writeError(line));
   if (trace.source === "sampled")

@@ -18,7 +18,7 @@ import { openTracefs, releaseTracefs, removeStaleInstances, TraceInstance, Trace
  */
 
 export interface KernelTraceOptions {
-  /** Per-CPU buffer in KiB; default chosen from the CPU count and grown while busy. */
+  /** Per-CPU buffer in KiB; default chosen from the CPU count (defaultBufferKb). */
   bufferSizeKb?: number;
   /** Milliseconds between drains while quiet. */
   pollMs?: number;
@@ -30,6 +30,8 @@ export interface KernelTraceHandlers {
   onEvents: (events: KernelEvent[]) => void;
   /** Events the kernel dropped on one CPU since the last report. */
   onLost?: (cpu: number, count: number) => void;
+  /** A one-line notice (the buffer is small for the rate measured). */
+  onNotice?: (line: string) => void;
   /** A reading error: the trace stops (stop() was called) after this. */
   onError?: (error: Error) => void;
 }
@@ -52,8 +54,8 @@ export interface KernelTrace {
 
 const DEFAULT_POLL_MS = 20;
 /** Budget for all CPUs' buffers together, and the floor per CPU (KiB). */
-const TOTAL_BUDGET_KB = 16384;
-const MIN_PER_CPU_KB = 512;
+const TOTAL_BUDGET_KB = 65536;
+const MIN_PER_CPU_KB = 1024;
 const MAX_PER_CPU_KB = 65536;
 /** Seconds of events the buffer should hold at the measured rate, and the window measuring it. */
 const SLACK_S = 8;
@@ -61,8 +63,8 @@ const RATE_WINDOW_MS = 1000;
 /** Stats files are read every this many drains. */
 const STATS_EVERY = 4;
 
-/** The default per-CPU size: 4 MiB on a few CPUs, less on many (budget / CPUs), never under 512 KiB. */
-export const defaultBufferKb = (cpus: number) => Math.max(MIN_PER_CPU_KB, Math.min(4096, Math.floor(TOTAL_BUDGET_KB / Math.max(1, cpus))));
+/** The default per-CPU size: 16 MiB on up to 4 CPUs, less on more (64 MiB in all), never under 1 MiB. */
+export const defaultBufferKb = (cpus: number) => Math.max(MIN_PER_CPU_KB, Math.min(16384, Math.floor(TOTAL_BUDGET_KB / Math.max(1, cpus))));
 
 export function startKernelTrace(options: KernelTraceOptions, handlers: KernelTraceHandlers): KernelTrace {
   const root: TracefsRoot = openTracefs(options.procRoot);
@@ -130,7 +132,6 @@ function running(
   const layout: PageLayout = pageLayoutOf(readFileSync(`${root.path}/events/header_page`, "utf8"));
   const cpus = instance.cpus();
   let bufferKb = options.bufferSizeKb ?? defaultBufferKb(cpus.length);
-  const growable = options.bufferSizeKb === undefined;
   instance.write("buffer_size_kb", String(bufferKb));
   // CLOCK_MONOTONIC, the clock of process.hrtime: event times convert to wall-clock time.
   let monoClock = true;
@@ -223,19 +224,19 @@ function running(
     }
   };
 
-  // The buffer is sized for the rate: each CPU's bytes a second, measured over a window,
-  // times SLACK_S (how long tcpstat may be kept from reading, e.g. by a busy machine).
+  // The buffer is never resized while tracing: the kernel drops unread events when it is
+  // (and counts them nowhere; measured: 3,000 of 135,000 gone, BENCHMARKS.md "trace").
+  // The rate is measured instead, and a buffer that holds less than SLACK_S of it is said once.
   let windowStart = Date.now();
   let windowBase = cpuBytes.slice();
-  const grow = (wantedKb: number) => {
-    const next = Math.min(MAX_PER_CPU_KB, 2 ** Math.ceil(Math.log2(wantedKb)));
-    if (!growable || next <= bufferKb) return;
-    try {
-      instance.write("buffer_size_kb", String(next));
-      bufferKb = next;
-    } catch {
-      // No memory for a bigger buffer: keep this one.
-    }
+  let advised = false;
+  const advise = (bytesPerSecond: number) => {
+    if (advised || bytesPerSecond * SLACK_S <= bufferKb * 1024) return;
+    advised = true;
+    const seconds = (bufferKb * 1024) / bytesPerSecond;
+    handlers.onNotice?.(
+      `at this rate the kernel's buffer (${bufferKb} KiB a CPU) holds ${seconds.toFixed(1)} s of events: if tcpstat falls behind longer, events are lost (and reported); --buffer-size ${Math.min(MAX_PER_CPU_KB, 2 ** Math.ceil(Math.log2((bytesPerSecond * SLACK_S) / 1024)))}K holds ${SLACK_S} s`,
+    );
   };
   const tick = () => {
     timer = null;
@@ -243,11 +244,9 @@ function running(
       const busiest = drain();
       if (++drains % STATS_EVERY === 0) checkLost();
       const now = Date.now();
-      // A quarter of the buffer filled between two drains: grow it at once.
-      if (busiest * 4 > bufferKb * 1024) grow(bufferKb * 2);
       if (now - windowStart >= RATE_WINDOW_MS) {
         const perCpu = Math.max(...cpuBytes.map((bytes, i) => bytes - windowBase[i]!));
-        grow(((perCpu / (now - windowStart)) * 1000 * SLACK_S) / 1024);
+        advise((perCpu / (now - windowStart)) * 1000);
         windowStart = now;
         windowBase = cpuBytes.slice();
       }

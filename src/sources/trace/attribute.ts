@@ -84,13 +84,18 @@ export class Attributor {
 
   /** Holder and namespace of the socket of an event; remembers them for its later events. */
   attribute(e: KernelEvent, now = Date.now()): Attribution {
+    // A change from CLOSE or LISTEN starts a socket's life (connect, listen, a connection
+    // accepted): what was known of that address belongs to a freed socket whose memory the
+    // kernel reused, whatever its last change said.
+    const fresh = e.type === "transition" && (e.from === "CLOSE" || (e.from === "LISTEN" && e.to !== "CLOSE"));
+    if (fresh && e.skaddr !== null) this.sockets.delete(e.skaddr);
     const known = e.skaddr === null ? undefined : this.sockets.get(e.skaddr);
     let who: Attribution = UNKNOWN;
     if (e.context === "process" && e.tid > 0) {
       const info = this.processInfo(e.tid, now);
       if (info) who = { pid: info.pid, process: info.process, holderFrom: "context", netns: info.netns };
     }
-    if (who === UNKNOWN && known) who = { ...known, holderFrom: known.holderFrom === "context" ? "earlier-event" : known.holderFrom };
+    if (who === UNKNOWN && known && known.netns !== null) who = { ...known, holderFrom: known.holderFrom === "context" ? "earlier-event" : known.holderFrom };
     if (who === UNKNOWN && e.from === "LISTEN") who = this.fromListener(e);
     if (who === UNKNOWN) who = this.fromTable(e);
     if (who === UNKNOWN && e.skaddr === null) who = this.fromConnectingPeer(e);
@@ -111,7 +116,7 @@ export class Attributor {
         if (e.from === "LISTEN") this.removeListener(e.localPort, e.skaddr);
       } else {
         // A socket keeps the holder first learned (the connecting or listening process), not a later passer-by.
-        if (!known || (known.pid === null && who.pid !== null)) this.sockets.set(e.skaddr, who);
+        if ((!known || (known.pid === null && who.pid !== null)) && (who.netns !== null || who.pid !== null)) this.sockets.set(e.skaddr, who);
         if (e.to === "LISTEN") this.addListener(e.localPort, e.skaddr, { address: e.localAddress, ...who });
       }
     }
@@ -193,7 +198,9 @@ export class Attributor {
         const m = NET_LINK.exec(readlinkSync(`${dir}/ns/net`));
         netns = m ? Number(m[1]) : null;
       } catch {
-        // Hidden (not root) or gone.
+        // Hidden (not root), or a zombie: an exited process keeps its status but loses its
+        // namespaces until its parent reaps it. Its events happened before: what was read then holds.
+        if (before && before.pid === tgid) return { ...before, readAt: now };
       }
       return { pid: tgid, process, netns, readAt: now };
     } catch {
