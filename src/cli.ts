@@ -35,9 +35,7 @@ function rootProgram(): Command {
     .configureOutput({ writeErr: () => {} })
     .showSuggestionAfterError(true)
     // Subcommands reuse the list flags (-t, -u, --state ...): they must reach the subcommand.
-    .enablePositionalOptions()
-    // addCommand() does not pass these on: without them a subcommand's usage error exits 1 with commander's own text.
-    .hook("preSubcommand", (_root, sub) => void sub.exitOverride().configureOutput({ writeErr: () => {} }));
+    .enablePositionalOptions();
   return addListOptions(program).action((flags) => runList(flags));
 }
 
@@ -57,12 +55,17 @@ function subcommandsFor(args: readonly string[]): ReadonlyArray<(typeof SUBCOMMA
   }
   const [name] = parsed.operands;
   if (name === undefined) return parsed.unknown.length === 0 ? [] : all;
-  if (name === "help") return all;
-  if (!SUBCOMMANDS.some(([n]) => n === name)) {
+  const unknown = (word: string) => {
     const names = SUBCOMMANDS.map(([n]) => n).filter((n) => n !== "manpage");
-    const guess = nearest(name, names);
-    throw usageError(`unknown command '${name}'${guess ? ` (did you mean ${guess}?)` : ""}`, `commands: ${names.join(", ")}; without one, tcpstat lists sockets`);
+    const guess = nearest(word, names);
+    return usageError(`unknown command '${word}'${guess ? ` (did you mean ${guess}?)` : ""}`, `commands: ${names.join(", ")}; without one, tcpstat lists sockets`);
+  };
+  if (name === "help") {
+    const topic = parsed.operands[1];
+    if (topic !== undefined && topic !== "help" && !SUBCOMMANDS.some(([n]) => n === topic)) throw unknown(topic);
+    return all;
   }
+  if (!SUBCOMMANDS.some(([n]) => n === name)) throw unknown(name);
   const named = SUBCOMMANDS.filter(([n]) => n === name && n !== "completion" && n !== "manpage");
   return named.length > 0 ? named : all;
 }
@@ -73,14 +76,17 @@ async function buildProgram(args: readonly string[]): Promise<Command> {
   const needed = subcommandsFor(args);
   const registers = await Promise.all(needed.map(([, load]) => load()));
   for (const register of registers) register(program);
+  // addCommand() does not pass these on: without them a subcommand's usage error (or `help CMD`) exits by itself with commander's own text.
+  for (const sub of program.commands) sub.exitOverride().configureOutput({ writeErr: () => {} });
   return program;
 }
 
 /** The one top-level handler: one line on stderr, the right exit code, never a stack trace. */
-function fail(error: unknown): never {
+function fail(error: unknown): void {
   if (error instanceof CommanderError) {
+    // Help and the version were written: the run ends once they are out (a failed write still says so, with 1).
     if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help")
-      process.exit(EXIT.ok);
+      return void (process.exitCode = EXIT.ok);
     const message = error.message.replace(/^error: /, "").replace(/\n+/g, " ").trim();
     writeError(`tcpstat: ${message} (see tcpstat --help)`);
     process.exit(EXIT.usage);
