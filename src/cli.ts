@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { SUBCOMMAND_NAMES, type SubcommandName } from "./command-names.js";
 import { addListOptions, runList } from "./commands/list.js";
+import { placeOptions } from "./commands/placement.js";
 import { EXIT, TcpstatError, usageError } from "./errors.js";
 import { nearest } from "./lib/suggest.js";
 import { writeError } from "./io.js";
@@ -100,6 +101,10 @@ function fail(error: unknown): void {
   process.exit(EXIT.failure);
 }
 
-buildProgram(process.argv.slice(2))
-  .then((program) => program.parseAsync(process.argv))
+const args = process.argv.slice(2);
+buildProgram(args)
+  .then(async (program) => {
+    // Options typed before the subcommand mean the same after it, or are refused (src/commands/placement.ts).
+    return program.parseAsync(placeOptions(program, args), { from: "user" });
+  })
   .catch(fail);

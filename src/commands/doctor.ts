@@ -27,7 +27,7 @@ export function registerDoctor(program: Command): void {
     .option("--json", "findings as one JSON object")
     .option("--color", "force colour")
     .option("--no-color", "never colour");
-  addSourceOptions(cmd)
+  addSourceOptions(cmd, { protos: "tcp-only", habits: false })
     .addHelpText("after", thresholdHelp)
     .action((flags: DoctorFlags) => runDoctor(flags));
   program.addCommand(cmd);

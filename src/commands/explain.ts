@@ -20,7 +20,7 @@ export function registerExplain(program: Command): void {
     .option("--json", "one JSON object (an array of all states without STATE)")
     .option("--color", "force colour")
     .option("--no-color", "never colour");
-  addSourceOptions(cmd).action((state: string | undefined, flags: ExplainFlags) => runExplain(state, flags));
+  addSourceOptions(cmd, { protos: "tcp-only", owners: false, habits: false }).action((state: string | undefined, flags: ExplainFlags) => runExplain(state, flags));
   program.addCommand(cmd);
 }
 

@@ -110,7 +110,7 @@ export async function runMetrics(flags: MetricsFlags): Promise<void> {
 
 /** Options metrics and serve share. */
 export function addMetricsOptions(cmd: Command): Command {
-  return addSourceOptions(cmd)
+  return addSourceOptions(cmd, { protos: "both", habits: false })
     .option("--top <n>", `processes with their own series; the rest are summed as process="other" (default ${DEFAULT_TOP})`)
     .option("--detailed", "also one series per socket (high cardinality)");
 }
