@@ -164,7 +164,7 @@ function* processFamily(records: readonly SocketRecord[], top: number): Iterable
   yield* family(
     "tcpstat_process_sockets",
     "gauge",
-    `Sockets by owning process name (where known): the ${top} with most sockets, the rest summed as process="other".`,
+    `Sockets by owning process name (where known): the ${top} with most sockets, the rest summed as process="other". A socket several processes hold counts once, under the one shown.`,
     samples,
   );
 }

@@ -85,6 +85,7 @@ export function* renderSummary(summary: Summary, ctx: SummaryRenderContext): Ite
   yield `\nBy ${by.key} (top ${by.top.length} of ${by.top.length + by.rest.groups})\n`;
   yield `${alignColumns(groups, ["left", ...head.slice(1).map(() => "right" as const)], ctx.width)}\n`;
   if (by.rest.groups > 0) yield `... and ${by.rest.groups} more group(s) with ${by.rest.count} socket(s)\n`;
+  if (by.shared) yield `${by.shared === 1 ? "1 socket is" : `${by.shared} sockets are`} held by several processes: each counted once, under the process shown\n`;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { ChalkInstance } from "chalk";
 import { compareAddressText, digits, endpointLength, formatEndpoint } from "../lib/endpoint.js";
+import { ownerName } from "../lib/owners.js";
 import { escapeControl } from "../lib/safe-text.js";
 import type { SocketRecord, Timer } from "../model/socket.js";
 import { type Width, widthOf } from "./columns.js";
@@ -79,8 +80,9 @@ function columnsFor(options: { chalk: ChalkInstance; timers: boolean; netns: boo
     },
     {
       head: TABLE_HEAD[6],
-      text: (r) => (r.pid === null ? "-" : `${r.pid}/${name(r.process ?? "")}`),
-      width: (r) => (r.pid === null ? 1 : digits(r.pid) + 1 + width(name(r.process ?? ""))),
+      // One holder, and how many more share the socket: "2502/nginx +3" (src/lib/owners.ts).
+      text: (r) => (r.pid === null ? "-" : `${r.pid}/${ownerName(name(r.process ?? ""), r)}`),
+      width: (r) => (r.pid === null ? 1 : digits(r.pid) + 1 + width(ownerName(name(r.process ?? ""), r))),
     },
   ];
   if (options.timers) columns.push({ head: "Timer", text: (r) => formatTimer(r.timer), width: (r) => formatTimer(r.timer).length, lengthIsWidth: true });

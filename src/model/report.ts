@@ -42,6 +42,9 @@ export const SummarySchema = z
         key: GroupKeySchema,
         top: z.array(SummaryGroupSchema),
         rest: z.object({ groups: count, count }).describe("Groups beyond --top, summed"),
+        shared: count
+          .optional()
+          .describe("--by process: sockets held by several processes (after fork, socket activation), each counted once under the process shown"),
       })
       .nullable(),
     problems: count.describe("Unreadable source lines (reported on stderr)"),
