@@ -78,8 +78,52 @@ async function buildProgram(args: readonly string[]): Promise<Command> {
   const registers = await Promise.all(needed.map(([, load]) => load()));
   for (const register of registers) register(program);
   // addCommand() does not pass these on: without them a subcommand's usage error (or `help CMD`) exits by itself with commander's own text.
-  for (const sub of program.commands) sub.exitOverride().configureOutput({ writeErr: () => {} });
+  // Each names itself on its errors, whose hint then points to its own --help.
+  for (const sub of program.commands)
+    sub
+      .exitOverride((error) => {
+        throw Object.assign(error, { command: sub.name() });
+      })
+      .configureOutput({ writeErr: () => {} });
   return program;
+}
+
+/** What netstat and ss users type that tcpstat spells otherwise, for the suggestion after an unknown option. */
+const HABITS: Readonly<Record<string, string>> = {
+  "--inet": "-4 or --ipv4",
+  "--inet6": "-6 or --ipv6",
+  "--program": "-p or --programs",
+  "--processes": "-p or --programs",
+  "--listen": "-l or --listening",
+  "--extended": "-o or --timers",
+};
+
+/**
+ * Commander's usage errors in tcpstat's words: one line, lower-case suggestions like the
+ * others ("did you mean"), a suggestion only when it means the same thing.
+ */
+function usageText(error: CommanderError): string {
+  const text = error.message.replace(/^error: /, "").replace(/\n+/g, " ").trim();
+  switch (error.code) {
+    case "commander.unknownOption": {
+      const flag = /'([^']+)'/.exec(text)?.[1] ?? "";
+      const habit = HABITS[flag.split("=")[0]!];
+      if (habit) return `unknown option '${flag}' (did you mean ${habit}?)`;
+      return text.replace(/\(Did you mean (.+?)\?\)/, "(did you mean $1?)");
+    }
+    case "commander.optionMissingArgument": {
+      const flag = /option '([^' ]+)/.exec(text)?.[1]?.split(",").pop()?.trim() ?? "the option";
+      return `${flag} needs a value`;
+    }
+    case "commander.excessArguments": {
+      const m = /for '([^']+)'\. Expected (\d+) arguments? but got (\d+)/.exec(text);
+      return m ? `too many arguments for ${m[1]}: it takes ${m[2] === "0" ? "none" : `at most ${m[2]}`}, got ${m[3]}` : text;
+    }
+    case "commander.missingArgument":
+      return text.replace(/^missing required argument '([^']+)'/, "missing $1");
+    default:
+      return text.replace(/\(Did you mean (.+?)\?\)/, "(did you mean $1?)").replace(/\.$/, "");
+  }
 }
 
 /** The one top-level handler: one line on stderr, the right exit code, never a stack trace. */
@@ -88,8 +132,8 @@ function fail(error: unknown): void {
     // Help and the version were written: the run ends once they are out (a failed write still says so, with 1).
     if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help")
       return void (process.exitCode = EXIT.ok);
-    const message = error.message.replace(/^error: /, "").replace(/\n+/g, " ").trim();
-    writeError(`tcpstat: ${message} (see tcpstat --help)`);
+    const where = (error as CommanderError & { command?: string }).command;
+    writeError(`tcpstat: ${usageText(error)}; see tcpstat ${where ? `${where} ` : ""}--help`);
     process.exit(EXIT.usage);
   }
   if (error instanceof TcpstatError) {

@@ -28,7 +28,8 @@ function toState(word: string): TcpState {
   const state = canonicalState(word);
   if (state) return state;
   const guess = nearest(word.toUpperCase().replace(/-/g, "_"), TCP_STATES);
-  throw usageError(`unknown TCP state '${word}'${guess ? ` (did you mean ${guess}?)` : ""}`, `choose one of: ${TCP_STATES.join(", ")}`);
+  // The same words as --state's error (src/lib/filter.ts), for the states explain knows.
+  throw usageError(`unknown state '${word}'${guess ? ` (did you mean ${guess}?)` : ""}`, `valid states: ${TCP_STATES.join(", ")}`);
 }
 
 /** Live counts per state; if the sockets cannot be read, explain still works, without them. */

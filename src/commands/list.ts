@@ -92,8 +92,17 @@ export async function loadReport(flags: SourceFlags, options: Pick<ListOptions, 
   const { collectReport } = await import("../report.js");
   const report = await collectReport({ ...options, owners, source: flags.source, netns: flags.netns, ...input }, filter);
   const verbose = flags.verbose ? (report.details ?? [`source: ${report.source}`]) : undefined;
-  sayRemarks({ verbose, notices: report.notices, problems: report.problems }, flags.quiet);
+  const notices = input === undefined && filter.pids ? [...(await missingPids(filter.pids)), ...report.notices] : report.notices;
+  sayRemarks({ verbose, notices, problems: report.problems }, flags.quiet);
   return report;
+}
+
+/** --pid values no running process has (Linux: no /proc/PID): said, so an empty listing is not taken for "no sockets". */
+async function missingPids(pids: ReadonlySet<number>): Promise<string[]> {
+  if (process.platform !== "linux") return [];
+  const { existsSync } = await import("node:fs");
+  const gone = [...pids].filter((pid) => !existsSync(`/proc/${pid}`));
+  return gone.length === 0 ? [] : [`no process ${gone.join(", ")} is running: --pid ${gone.length === 1 ? "matches" : "match"} nothing there.`];
 }
 
 /** --input and its companions, checked; the capture's bytes read from the file or stdin. */

@@ -122,7 +122,9 @@ export async function* renderTable(records: readonly SocketRecord[], options: Ta
   }
 
   // Colour goes around the text, padding after it, so escape codes never shift the columns.
-  const pad = (c: number, w: number) => " ".repeat(widths[c]! - w + 1);
+  // The last column is not padded: no line ends in spaces.
+  const last = columns.length - 1;
+  const pad = (c: number, w: number) => (c === last ? "" : " ".repeat(widths[c]! - w + 1));
   let chunk = `${columns.map((col, c) => `${paintHeader(chalk, col.head)}${pad(c, col.head.length)}`).join(" ")}\n`;
   for (let i = 0; i < sorted.length; i++) {
     const r = sorted[i]!;

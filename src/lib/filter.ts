@@ -46,6 +46,7 @@ export function parseStates(values: readonly string[]): Set<TcpState> {
       }
     }
   }
+  if (states.size === 0) throw usageError("empty --state", `give one or more states, e.g. --state close-wait; valid states: ${STATE_CHOICES.join(", ")}`);
   return states;
 }
 
