@@ -1,7 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { SUBCOMMAND_NAMES, type SubcommandName } from "./command-names.js";
 import { addListOptions, runList } from "./commands/list.js";
-import { placeOptions } from "./commands/placement.js";
+import { leadingCommand, placeOptions } from "./commands/placement.js";
 import { EXIT, TcpstatError, usageError } from "./errors.js";
 import { nearest } from "./lib/suggest.js";
 import { writeError } from "./io.js";
@@ -54,7 +54,8 @@ function subcommandsFor(args: readonly string[]): ReadonlyArray<(typeof SUBCOMMA
   } catch (error) {
     return error instanceof CommanderError && error.code === "commander.version" ? [] : all;
   }
-  const [name] = parsed.operands;
+  // An option with an optional value took the command as its value (`-w stats`): the command it names.
+  const [name = leadingCommand(rootProgram(), args)] = parsed.operands;
   if (name === undefined) return parsed.unknown.length === 0 ? [] : all;
   const unknown = (word: string) => {
     const names = SUBCOMMANDS.map(([n]) => n).filter((n) => n !== "manpage");

@@ -1,4 +1,5 @@
 import type { Command, Option } from "commander";
+import { SUBCOMMAND_NAMES } from "../command-names.js";
 import { usageError } from "../errors.js";
 
 /**
@@ -82,6 +83,13 @@ function leadingOptions(root: Command, args: readonly string[]): { typed: Typed[
   return null;
 }
 
+/** The command named after the leading options (`tcpstat -w stats`: stats), or undefined. */
+export function leadingCommand(root: Command, args: readonly string[]): string | undefined {
+  const found = leadingOptions(root, args);
+  const name = found ? args[found.at] : undefined;
+  return name !== undefined && (SUBCOMMAND_NAMES as readonly string[]).includes(name) ? name : undefined;
+}
+
 const named = (t: Typed) => (t.option?.long && t.option.long !== t.flag ? `${t.flag} (${t.option.long})` : t.flag);
 
 /** The command line with the options typed before a subcommand moved behind its name; refuses those the subcommand does not take. */
@@ -90,6 +98,8 @@ export function placeOptions(root: Command, args: readonly string[]): string[] {
   if (!found || found.typed.length === 0) return [...args];
   const name = args[found.at]!;
   const sub = root.commands.find((c) => c.name() === name || c.aliases().includes(name));
+  // Not a command (`--watch soon`): commander and the command's own checks say what is wrong.
+  if (!sub && name !== "help" && !(SUBCOMMAND_NAMES as readonly string[]).includes(name)) return [...args];
   const moved: string[] = [];
   for (const t of found.typed) {
     if (t.option === null) {
