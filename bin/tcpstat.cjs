@@ -9,8 +9,14 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
   const { version } = require("../package.json");
   try {
     require("node:fs").writeSync(1, `${version}\n`);
-  } catch {
-    // stdout closed (`tcpstat -V | true`): nothing to say, like any closed pipe.
+  } catch (error) {
+    // stdout closed (`tcpstat -V | true`): nothing to say, like any closed pipe. Any other
+    // failed write (`> /dev/full`) is one line and 1, as in every command (src/io.ts).
+    if (error.code !== "EPIPE") {
+      const why = String(error.message).replace(/^[A-Z]+: /, "").replace(/, write$/, "");
+      process.stderr.write(`tcpstat: cannot write the output: ${why} (${error.code})\n`);
+      process.exitCode = 1;
+    }
   }
 } else {
   // The CLI bundle, compiled with a code cache (src/start.ts). On a big Linux table the kernel

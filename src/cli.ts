@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { SUBCOMMAND_NAMES, type SubcommandName } from "./command-names.js";
 import { addListOptions, runList } from "./commands/list.js";
+import { leadingCommand, placeOptions } from "./commands/placement.js";
 import { EXIT, TcpstatError, usageError } from "./errors.js";
 import { nearest } from "./lib/suggest.js";
 import { writeError } from "./io.js";
@@ -39,8 +40,6 @@ function rootProgram(): Command {
     .showSuggestionAfterError(true)
     // Subcommands reuse the list flags (-t, -u, --state ...): they must reach the subcommand.
     .enablePositionalOptions()
-    // addCommand() does not pass these on: without them a subcommand's usage error exits 1 with commander's own text.
-    .hook("preSubcommand", (_root, sub) => void sub.exitOverride().configureOutput({ writeErr: () => {} }))
     // `--input-format help`: the formats --input reads, whatever the command.
     .hook("preAction", async (_root, action) => {
       if (action.opts().inputFormat !== "help") return;
@@ -65,14 +64,20 @@ function subcommandsFor(args: readonly string[]): ReadonlyArray<(typeof SUBCOMMA
   } catch (error) {
     return error instanceof CommanderError && error.code === "commander.version" ? [] : all;
   }
-  const [name] = parsed.operands;
+  // An option with an optional value took the command as its value (`-w stats`): the command it names.
+  const [name = leadingCommand(rootProgram(), args)] = parsed.operands;
   if (name === undefined) return parsed.unknown.length === 0 ? [] : all;
-  if (name === "help") return all;
-  if (!SUBCOMMANDS.some(([n]) => n === name)) {
+  const unknown = (word: string) => {
     const names = SUBCOMMANDS.map(([n]) => n).filter((n) => n !== "manpage");
-    const guess = nearest(name, names);
-    throw usageError(`unknown command '${name}'${guess ? ` (did you mean ${guess}?)` : ""}`, `commands: ${names.join(", ")}; without one, tcpstat lists sockets`);
+    const guess = nearest(word, names);
+    return usageError(`unknown command '${word}'${guess ? ` (did you mean ${guess}?)` : ""}`, `commands: ${names.join(", ")}; without one, tcpstat lists sockets`);
+  };
+  if (name === "help") {
+    const topic = parsed.operands[1];
+    if (topic !== undefined && topic !== "help" && !SUBCOMMANDS.some(([n]) => n === topic)) throw unknown(topic);
+    return all;
   }
+  if (!SUBCOMMANDS.some(([n]) => n === name)) throw unknown(name);
   const named = SUBCOMMANDS.filter(([n]) => n === name && n !== "completion" && n !== "manpage");
   return named.length > 0 ? named : all;
 }
@@ -83,16 +88,63 @@ async function buildProgram(args: readonly string[]): Promise<Command> {
   const needed = subcommandsFor(args);
   const registers = await Promise.all(needed.map(([, load]) => load()));
   for (const register of registers) register(program);
+  // addCommand() does not pass these on: without them a subcommand's usage error (or `help CMD`) exits by itself with commander's own text.
+  // Each names itself on its errors, whose hint then points to its own --help.
+  for (const sub of program.commands)
+    sub
+      .exitOverride((error) => {
+        throw Object.assign(error, { command: sub.name() });
+      })
+      .configureOutput({ writeErr: () => {} });
   return program;
 }
 
+/** What netstat and ss users type that tcpstat spells otherwise, for the suggestion after an unknown option. */
+const HABITS: Readonly<Record<string, string>> = {
+  "--inet": "-4 or --ipv4",
+  "--inet6": "-6 or --ipv6",
+  "--program": "-p or --programs",
+  "--processes": "-p or --programs",
+  "--listen": "-l or --listening",
+  "--extended": "-o or --timers",
+};
+
+/**
+ * Commander's usage errors in tcpstat's words: one line, lower-case suggestions like the
+ * others ("did you mean"), a suggestion only when it means the same thing.
+ */
+function usageText(error: CommanderError): string {
+  const text = error.message.replace(/^error: /, "").replace(/\n+/g, " ").trim();
+  switch (error.code) {
+    case "commander.unknownOption": {
+      const flag = /'([^']+)'/.exec(text)?.[1] ?? "";
+      const habit = HABITS[flag.split("=")[0]!];
+      if (habit) return `unknown option '${flag}' (did you mean ${habit}?)`;
+      return text.replace(/\(Did you mean (.+?)\?\)/, "(did you mean $1?)");
+    }
+    case "commander.optionMissingArgument": {
+      const flag = /option '([^' ]+)/.exec(text)?.[1]?.split(",").pop()?.trim() ?? "the option";
+      return `${flag} needs a value`;
+    }
+    case "commander.excessArguments": {
+      const m = /for '([^']+)'\. Expected (\d+) arguments? but got (\d+)/.exec(text);
+      return m ? `too many arguments for ${m[1]}: it takes ${m[2] === "0" ? "none" : `at most ${m[2]}`}, got ${m[3]}` : text;
+    }
+    case "commander.missingArgument":
+      return text.replace(/^missing required argument '([^']+)'/, "missing $1");
+    default:
+      return text.replace(/\(Did you mean (.+?)\?\)/, "(did you mean $1?)").replace(/\.$/, "");
+  }
+}
+
 /** The one top-level handler: one line on stderr, the right exit code, never a stack trace. */
-function fail(error: unknown): never {
+function fail(error: unknown): void {
   if (error instanceof CommanderError) {
+    // Help and the version were written: the run ends once they are out (a failed write still says so, with 1).
     if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help")
-      process.exit(EXIT.ok);
-    const message = error.message.replace(/^error: /, "").replace(/\n+/g, " ").trim();
-    writeError(`tcpstat: ${message} (see tcpstat --help)`);
+      return void (process.exitCode = EXIT.ok);
+    const where = (error as CommanderError & { command?: string }).command;
+    writeError(`tcpstat: ${usageText(error)}; see tcpstat ${where ? `${where} ` : ""}--help`);
     process.exit(EXIT.usage);
   }
   if (error instanceof TcpstatError) {
@@ -104,6 +156,10 @@ function fail(error: unknown): never {
   process.exit(EXIT.failure);
 }
 
-buildProgram(process.argv.slice(2))
-  .then((program) => program.parseAsync(process.argv))
+const args = process.argv.slice(2);
+buildProgram(args)
+  .then(async (program) => {
+    // Options typed before the subcommand mean the same after it, or are refused (src/commands/placement.ts).
+    return program.parseAsync(placeOptions(program, args), { from: "user" });
+  })
   .catch(fail);

@@ -58,15 +58,26 @@ const PLAIN: ChalkInstance = new Proxy(() => {}, {
 
 let pipeClosed = false;
 
-/** Quiet exit when stdout's reader is gone (`tcpstat | head -1`). */
+/**
+ * Quiet exit when stdout's reader is gone (`tcpstat | head -1`); any other failed write
+ * (ENOSPC into a full disk or `> /dev/full`, EIO, EBADF) ends the run with one line and 1.
+ */
 function onStdoutError(error: NodeJS.ErrnoException): void {
   if (error.code === "EPIPE" || error.code === "ERR_STREAM_DESTROYED") {
     pipeClosed = true;
     process.exit(0);
   }
-  throw error;
+  pipeClosed = true;
+  writeError(`tcpstat: ${writeFailure(error)}`);
+  process.exit(EXIT.failure);
 }
 process.stdout.on("error", onStdoutError);
+
+/** "cannot write the output: no space left on device (ENOSPC)", from "ENOSPC: no space left on device, write". */
+export function writeFailure(error: NodeJS.ErrnoException): string {
+  const why = error.message.replace(/^[A-Z]+: /, "").replace(/, write$/, "");
+  return `cannot write the output: ${why}${error.code ? ` (${error.code})` : ""}`;
+}
 
 const FLUSH_AT = 1 << 16;
 

@@ -23,7 +23,7 @@ export function registerExplain(program: Command): void {
     .option("--json", "one JSON object (an array of all states without STATE)")
     .option("--color", "force colour")
     .option("--no-color", "never colour");
-  addSourceOptions(cmd).action((state: string | undefined, flags: ExplainFlags) => runExplain(state, flags));
+  addSourceOptions(cmd, { protos: "tcp-only", owners: false, habits: false }).action((state: string | undefined, flags: ExplainFlags) => runExplain(state, flags));
   program.addCommand(cmd);
 }
 
@@ -31,9 +31,10 @@ function toState(word: string, lessonNames: readonly string[]): TcpState {
   const state = canonicalState(word);
   if (state) return state;
   const guess = nearest(word.toUpperCase().replace(/-/g, "_"), TCP_STATES) ?? nearest(word.toLowerCase(), lessonNames);
+  // The same words as --state's error (src/lib/filter.ts), for the states explain knows, then its lessons.
   throw usageError(
-    `unknown TCP state '${word}'${guess ? ` (did you mean ${guess}?)` : ""}`,
-    `choose one of: ${TCP_STATES.join(", ")}; or a lesson: ${lessonNames.join(", ")}`,
+    `unknown state '${word}'${guess ? ` (did you mean ${guess}?)` : ""}`,
+    `valid states: ${TCP_STATES.join(", ")}; or a lesson: ${lessonNames.join(", ")}`,
   );
 }
 

@@ -9,7 +9,7 @@ import type { RecordSinks } from "../sources/record-sinks.js";
 import { openStream, stdoutChalk, writeChunks, type OutputStream } from "../io.js";
 import type { JsonStream } from "../format/json-stream.js";
 import { sayRemarks } from "./problems.js";
-import { addFilterOptions, toSocketFilter, type FilterFlags } from "./options.js";
+import { addFilterOptions, toSocketFilter, type FilterFlags, type FilterShape } from "./options.js";
 import { addWatchOptions, type WatchFlags } from "./watch-options.js";
 
 /** Flags of every command that reads sockets: selection, source and notices. */
@@ -32,8 +32,8 @@ interface ListFlags extends SourceFlags, WatchFlags {
 }
 
 /** Where sockets come from, and whether to speak on stderr. Shared by list, summary, doctor, ... */
-export function addSourceOptions(cmd: Command): Command {
-  return addFilterOptions(cmd)
+export function addSourceOptions(cmd: Command, shape: FilterShape = {}): Command {
+  return addFilterOptions(cmd, shape)
     .option("--source <name>", "force a socket source instead of the platform's default")
     .option("-N, --netns <ns>", "network namespace(s): a name (ip netns), a pid, a namespace file, or all")
     .option("-q, --quiet", "no notices on stderr")
@@ -44,7 +44,7 @@ export function addSourceOptions(cmd: Command): Command {
 }
 
 export function addListOptions(cmd: Command): Command {
-  return addWatchOptions(addSourceOptions(cmd))
+  return addWatchOptions(addSourceOptions(cmd, { habits: true }))
     .option("-o, --timers", "show the timer column, like netstat -o")
     .option("--json", "one JSON array of records")
     .option("--ndjson", "one JSON record a line")
@@ -92,8 +92,17 @@ export async function loadReport(flags: SourceFlags, options: Pick<ListOptions, 
   const { collectReport } = await import("../report.js");
   const report = await collectReport({ ...options, owners, source: flags.source, netns: flags.netns, ...input }, filter);
   const verbose = flags.verbose ? (report.details ?? [`source: ${report.source}`]) : undefined;
-  sayRemarks({ verbose, notices: report.notices, problems: report.problems }, flags.quiet);
+  const notices = input === undefined && filter.pids ? [...(await missingPids(filter.pids)), ...report.notices] : report.notices;
+  sayRemarks({ verbose, notices, problems: report.problems }, flags.quiet);
   return report;
+}
+
+/** --pid values no running process has (Linux: no /proc/PID): said, so an empty listing is not taken for "no sockets". */
+async function missingPids(pids: ReadonlySet<number>): Promise<string[]> {
+  if (process.platform !== "linux") return [];
+  const { existsSync } = await import("node:fs");
+  const gone = [...pids].filter((pid) => !existsSync(`/proc/${pid}`));
+  return gone.length === 0 ? [] : [`no process ${gone.join(", ")} is running: --pid ${gone.length === 1 ? "matches" : "match"} nothing there.`];
 }
 
 /** --input and its companions, checked; the capture's bytes read from the file or stdin. */

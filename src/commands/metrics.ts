@@ -22,12 +22,12 @@ export interface GatheredMetrics {
   problems: Problem[];
 }
 
-const TopSchema = z.coerce.number().int().min(0).max(10_000);
+const TopSchema = z.coerce.number().int().min(1).max(10_000);
 
 export function parseTop(value: string | undefined): number {
   if (value === undefined) return DEFAULT_TOP;
   const parsed = TopSchema.safeParse(value.trim() === "" ? NaN : value);
-  if (!parsed.success) throw usageError(`bad --top '${value}'`, "give how many processes get their own series, 0-10000 (default 10)");
+  if (!parsed.success) throw usageError(`bad --top '${value}'`, "give how many processes get their own series, 1-10000 (default 10)");
   return parsed.data;
 }
 
@@ -116,7 +116,7 @@ export async function runMetrics(flags: MetricsFlags): Promise<void> {
 
 /** Options metrics and serve share. */
 export function addMetricsOptions(cmd: Command): Command {
-  return addSourceOptions(cmd)
+  return addSourceOptions(cmd, { protos: "both", habits: false })
     .option("--top <n>", `processes with their own series; the rest are summed as process="other" (default ${DEFAULT_TOP})`)
     .option("--detailed", "also one series per socket (high cardinality)");
 }

@@ -21,18 +21,41 @@ export interface FilterFlags {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+/**
+ * How a command reads sockets, so that its --help lists only the flags that do something there:
+ * "tcp" (the default: -t, -u, -tu), "both" (metrics: TCP and UDP unless -t or -u), "tcp-only"
+ * (doctor, explain: -t is accepted, -u is not registered); `owners: false` leaves out --no-owners
+ * where owners are never read (explain's counts).
+ */
+export interface FilterShape {
+  protos?: "tcp" | "both" | "tcp-only";
+  owners?: boolean;
+  /** -a, -n, -p: accepted everywhere for netstat habit, listed only where asked (the listing). */
+  habits?: boolean;
+}
+
+const PROTO_HELP = {
+  tcp: ["TCP sockets (the default)", "UDP sockets (-tu: both)"],
+  both: ["TCP sockets only (default: TCP and UDP)", "UDP sockets only (default: TCP and UDP)"],
+  "tcp-only": ["TCP sockets (always: this command looks at TCP only)", ""],
+} as const;
+
 /** The selection flags netstat and ss users type, shared by every command that lists sockets. */
-export function addFilterOptions(cmd: Command): Command {
-  return cmd
-    .option("-t, --tcp", "TCP sockets (the default)")
-    .option("-u, --udp", "UDP sockets (-tu: both)")
+export function addFilterOptions(cmd: Command, shape: FilterShape = {}): Command {
+  const protos = shape.protos ?? "tcp";
+  const habit = (flags: string, help: string) => (shape.habits ? new Option(flags, help) : new Option(flags, help).hideHelp());
+  const tcp = new Option("-t, --tcp", PROTO_HELP[protos][0]);
+  cmd.addOption(protos === "tcp-only" ? tcp.hideHelp() : tcp);
+  if (protos !== "tcp-only") cmd.option("-u, --udp", PROTO_HELP[protos][1]);
+  cmd
     .option("-l, --listening", "listening sockets only (TCP LISTEN, unconnected UDP)")
     .option("-4, --ipv4", "IPv4 only")
     .option("-6, --ipv6", "IPv6 only (IPv4-mapped addresses count as IPv6)")
-    .option("-a, --all", "all sockets (accepted for netstat habit; the default)")
-    .option("-n, --numeric", "numeric addresses (accepted; always numeric, never waits on DNS)")
-    .option("-p, --programs", "owning processes (accepted; shown by default)")
-    .option("--no-owners", "skip resolving owning processes (faster on big machines)")
+    .addOption(habit("-a, --all", "all sockets (accepted for netstat habit; the default)"))
+    .addOption(habit("-n, --numeric", "numeric addresses (accepted; always numeric, never waits on DNS)"))
+    .addOption(habit("-p, --programs", "owning processes (accepted; shown by default)"));
+  if (shape.owners !== false) cmd.option("--no-owners", "skip resolving owning processes (faster on big machines)");
+  return cmd
     .option("--state <states>", "states, comma-separated or repeated, any spelling or ss group (connected, synchronized, bucket, big)", collect)
     .option("--port <ports>", "local or remote port: 443, 80,443, 8000-8100", collect)
     .option("--local-port <ports>", "local port, list or range", collect)

@@ -1,7 +1,8 @@
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { z } from "zod";
-import { usageError } from "../errors.js";
+import { TcpstatError, usageError } from "../errors.js";
 import { stdoutChalk, writeChunks } from "../io.js";
+import { ownMeaning } from "./placement.js";
 import { reportProblems } from "./problems.js";
 
 interface StatsFlags {
@@ -11,6 +12,7 @@ interface StatsFlags {
   json?: boolean;
   quiet?: boolean;
   color?: boolean;
+  netns?: string;
 }
 
 const Seconds = z.coerce.number().finite().min(0.1).max(3600);
@@ -21,7 +23,8 @@ export function registerStats(program: Command): void {
       .description("kernel TCP/UDP counters from /proc/net/snmp and /proc/net/netstat, like netstat -s and nstat")
       .option("-i, --interval <seconds>", "read twice, SECONDS apart, and show rates per second")
       .option("--rate", "rates per second over one second (--interval 1)")
-      .option("-a, --all", "every counter the kernel has, by nstat name (like nstat -az)")
+      .addOption(ownMeaning(new Option("-a, --all", "every counter the kernel has, by nstat name (like nstat -az)")))
+      .option("-N, --netns <ns>", "the counters of that network namespace: a name (ip netns), a pid or a namespace file")
       .option("--json", "one JSON object")
       .option("-q, --quiet", "no notices on stderr")
       .option("--color", "force colour")
@@ -42,11 +45,12 @@ export async function runStats(flags: StatsFlags): Promise<void> {
   const { readKernelCounters } = await import("../sources/linux-procfs/read-counters.js");
   const { buildStats } = await import("../lib/counter-stats.js");
   const { renderStats } = await import("../format/stats.js");
-  const first = readKernelCounters();
+  const read = await counterReader(flags.netns, readKernelCounters);
+  const first = await read();
   let second = first;
   if (seconds !== null) {
     await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-    second = readKernelCounters();
+    second = await read();
   }
   if (!flags.quiet) reportProblems(second.problems);
   const stats = buildStats(first, seconds === null ? null : second, { all: Boolean(flags.all) });
@@ -56,4 +60,19 @@ export async function runStats(flags: StatsFlags): Promise<void> {
   }
   const chalk = await stdoutChalk(flags.color);
   await writeChunks(renderStats(stats, chalk));
+}
+
+/** This namespace's counters, or those of the one namespace -N names (read through a process inside it, as -N lists sockets). */
+async function counterReader<T>(netns: string | undefined, read: (procDir?: string) => T): Promise<() => Promise<T>> {
+  if (netns === undefined) return async () => read();
+  const { resolveNetns, readInNamespace, netnsLabel, netnsTag } = await import("../sources/linux-procfs/netns.js");
+  const namespaces = resolveNetns(netns);
+  if (namespaces.length !== 1)
+    throw usageError(`stats reads the counters of one namespace; -N ${netns} names ${namespaces.length}`, "give one name, pid or namespace file (tcpstat metrics -N all has every namespace's counters)");
+  const ns = namespaces[0]!;
+  return async () => {
+    const value = await readInNamespace(ns, "/proc", (pidDir) => read(pidDir));
+    if (value === null) throw new TcpstatError(`cannot read the counters of network namespace ${netnsLabel(netnsTag(ns))}: no process inside it could be read`, "run as a user who may read its processes");
+    return value;
+  };
 }

@@ -1,6 +1,7 @@
 import { makePredicate } from "../lib/filter.js";
 import { systemServices } from "../lib/services-file.js";
 import { readTextChunks } from "../lib/stream-input.js";
+import { otherHolders } from "../lib/owners.js";
 import { SummaryCounter, countGroup, groupLabeler, rankGroups } from "../lib/summarize.js";
 import type { GroupKey, Summary, SummaryGroup } from "../model/report.js";
 import type { Problem, SocketRecord } from "../model/socket.js";
@@ -90,6 +91,7 @@ export async function summarizeStreamed(flags: SourceFlags, options: { by?: Grou
   const remarks = new Remarks();
   const counter = new SummaryCounter();
   const groups = new Map<string, SummaryGroup>();
+  let shared = 0;
   let source = "input";
   for await (const batch of batches(flags)) {
     remarks.add(batch);
@@ -98,9 +100,13 @@ export async function summarizeStreamed(flags: SourceFlags, options: { by?: Grou
     for (const r of batch.records) {
       counter.add(r);
       if (label) countGroup(groups, label(r), r);
+      if (otherHolders(r) > 0) shared++;
     }
   }
   remarks.report(flags);
   const summary = counter.summary({ source, problems: remarks.problems });
-  return { ...summary, by: options.by ? rankGroups(groups.values(), options.by, options.top) : null };
+  const by = options.by ? rankGroups(groups.values(), options.by, options.top) : null;
+  // A socket several processes hold counts once, under the one shown (as summarize() says).
+  if (by && options.by === "process") by.shared = shared;
+  return { ...summary, by };
 }

@@ -140,7 +140,7 @@ export function* renderPrometheus(input: MetricsInput): Iterable<string> {
     listeners.samples("tcpstat_listening_sockets"),
   );
 
-  const shownProcesses = input.owners !== false ? topProcesses(records, input.top ?? DEFAULT_TOP) : null;
+  const shownProcesses = input.owners !== false ? topProcesses(records, input.top ?? DEFAULT_TOP, recordNs) : null;
   if (shownProcesses) yield* processFamily(shownProcesses);
   yield* portFamily(records, shownProcesses, recordNs);
   if (input.ephemeralRange && !labelNetns) yield* ephemeralFamilies(records, input.ephemeralRange);
@@ -165,30 +165,41 @@ export function* renderPrometheus(input: MetricsInput): Iterable<string> {
 }
 
 interface ShownProcesses {
-  /** Socket counts of the processes with their own series, most first. */
-  shown: ReadonlyArray<readonly [string, number]>;
+  /** Socket counts of the processes with their own series, most first (per namespace with --netns). */
+  shown: ReadonlyArray<{ netns: string | null; name: string; n: number }>;
   /** Sockets of every other named process, or null when there are none. */
   rest: number | null;
   top: number;
 }
 
-/** The top N owning process names by socket count (ties by name); the rest are "other". */
-function topProcesses(records: readonly SocketRecord[], top: number): ShownProcesses {
-  const byName = new Map<string, number>();
-  for (const r of records) if (r.pid !== null && r.process !== null) byName.set(r.process, (byName.get(r.process) ?? 0) + 1);
-  const ranked = [...byName].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  const rest = ranked.length > top ? ranked.slice(top).reduce((sum, [, n]) => sum + n, 0) : null;
+/**
+ * The top N owning process names by socket count (ties by name); the rest are "other". With
+ * --netns, per namespace first: a process name in two namespaces is two programs.
+ */
+function topProcesses(records: readonly SocketRecord[], top: number, netnsOf: (r: SocketRecord) => string | null): ShownProcesses {
+  const byName = new Map<string, { netns: string | null; name: string; n: number }>();
+  for (const r of records) {
+    if (r.pid === null || r.process === null) continue;
+    const netns = netnsOf(r);
+    const key = `${netns ?? ""}\0${r.process}`;
+    const entry = byName.get(key);
+    if (entry) entry.n++;
+    else byName.set(key, { netns, name: r.process, n: 1 });
+  }
+  const ranked = [...byName.values()].sort((a, b) => b.n - a.n || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || ((a.netns ?? "") < (b.netns ?? "") ? -1 : 1));
+  const rest = ranked.length > top ? ranked.slice(top).reduce((sum, { n }) => sum + n, 0) : null;
   return { shown: ranked.slice(0, top), rest, top };
 }
 
 /** Sockets by owning process: the top N names by count (ties by name), the rest as "other". */
 function* processFamily({ shown, rest, top }: ShownProcesses): Iterable<string> {
-  const samples = shown.map(([name, n]) => sample("tcpstat_process_sockets", [["process", name]], n));
+  const labels = (netns: string | null, name: string): Labels => [...(netns === null ? [] : ([["netns", netns]] as Labels)), ["process", name]];
+  const samples = shown.map(({ netns, name, n }) => sample("tcpstat_process_sockets", labels(netns, name), n));
   if (rest !== null) samples.push(sample("tcpstat_process_sockets", [["process", "other"]], rest));
   yield* family(
     "tcpstat_process_sockets",
     "gauge",
-    `Sockets by owning process name (where known): the ${top} with most sockets, the rest summed as process="other".`,
+    `Sockets by owning process name (where known): the ${top} with most sockets, the rest summed as process="other". A socket several processes hold counts once, under the one shown.`,
     samples,
   );
 }
@@ -213,7 +224,7 @@ function* portFamily(records: readonly SocketRecord[], processes: ShownProcesses
     const held = listeners.get(key(r, r.localPort));
     if (!held || (held.pid === null && r.pid !== null)) listeners.set(key(r, r.localPort), r);
   }
-  const shown = new Set(processes?.shown.map(([name]) => name));
+  const shown = new Set(processes?.shown.map(({ name }) => name));
   const processOf = (r: SocketRecord, listener: SocketRecord | undefined): string => {
     const owner = r.pid !== null ? r : listener;
     const name = owner?.pid != null ? owner.process : null;

@@ -20,6 +20,7 @@ export function recordJson(r: SocketRecord): string {
   if (r.remoteHost !== undefined) text += `,"remoteHost":${str(r.remoteHost)}`;
   if (r.truncated !== undefined) text += `,"truncated":[${r.truncated.map((f) => `"${f}"`).join(",")}]`;
   if (r.createdAt !== undefined) text += `,"createdAt":${str(r.createdAt)}`;
+  if (r.owners !== undefined) text += `,"owners":[${r.owners.map((o) => `{"pid":${o.pid},"process":${str(o.process)},"user":${str(o.user)},"fd":${o.fd}}`).join(",")}]`;
   return `${text}}`;
 }
 

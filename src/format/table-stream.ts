@@ -1,6 +1,7 @@
 import type { ChalkInstance } from "chalk";
 import type { OutputStream } from "../io.js";
 import { compareAddressText, digits, endpointHost } from "../lib/endpoint.js";
+import { otherHolders } from "../lib/owners.js";
 import { escapeControl } from "../lib/safe-text.js";
 import type { SocketRecord, Timer } from "../model/socket.js";
 import { TCP_STATES, type TcpState } from "../model/state.js";
@@ -42,7 +43,7 @@ export class SocketTable {
   private recvQ = new Float64Array(this.capacity);
   private sendQ = new Float64Array(this.capacity);
   /** Owners, from sources that hand records over: by socket index. */
-  private readonly owners = new Map<number, { pid: number; process: string | null }>();
+  private readonly owners = new Map<number, { pid: number; process: string | null; more: number }>();
   private readonly timers: Array<Timer | null> = [];
 
   /** The distinct addresses, per family (null: no peer), each an index into `hosts`. */
@@ -76,7 +77,7 @@ export class SocketTable {
   }
 
   record(r: SocketRecord): void {
-    if (r.pid !== null) this.owners.set(this.n, { pid: r.pid, process: r.process });
+    if (r.pid !== null) this.owners.set(this.n, { pid: r.pid, process: r.process, more: otherHolders(r) });
     this.add(r.proto, r.family, r.state, r.localAddress, r.localPort, r.remoteAddress, r.remotePort, r.recvQ, r.sendQ);
     if (this.withTimers) this.timer(r.timer);
   }
@@ -235,11 +236,12 @@ export class SocketTable {
     const width = await widthOf([...this.owners.values()], (o) => o.process);
     const names = new Map<string, { text: Uint8Array; width: number }>();
     const owners = new Map<number, LineOwner>();
-    for (const [i, { pid, process }] of this.owners) {
-      const raw = process ?? "";
+    for (const [i, { pid, process, more }] of this.owners) {
+      // "nginx +3": three more processes hold the socket (src/lib/owners.ts).
+      const raw = more === 0 ? (process ?? "") : `${process ?? ""}\0+${more}`;
       let name = names.get(raw);
       if (name === undefined) {
-        const text = escapeControl(raw);
+        const text = more === 0 ? escapeControl(raw) : `${escapeControl(process ?? "")} +${more}`;
         names.set(raw, (name = { text: Buffer.from(text), width: width(text) }));
       }
       owners.set(i, { pid, name: name.text, pad: 0, width: digits(pid) + 1 + name.width });
@@ -269,13 +271,15 @@ export class SocketTable {
       // Each column's width plus its join, after the cells that are padded by count.
       ends: [widths[1]! + 2, widths[2]! + 2, widths[3]! + 2, widths[4]! + 2],
       owners,
-      noOwner: Buffer.from(`-${" ".repeat(widths[6]!)}`),
+      // The last column is not padded: no line ends in spaces.
+      noOwner: Buffer.from(this.withTimers ? `-${" ".repeat(widths[6]!)}` : "-"),
       timers: this.withTimers ? this.timers : null,
       timerWidth: this.withTimers ? widths[7]! : 0,
       spaces: 0,
     };
 
-    out.write(`${[...TABLE_HEAD, ...(this.withTimers ? ["Timer"] : [])].map((h, c) => `${paintHeader(chalk, h)}${" ".repeat(widths[c]! - h.length + 1)}`).join(" ")}\n`);
+    const heads = [...TABLE_HEAD, ...(this.withTimers ? ["Timer"] : [])];
+    out.write(`${heads.map((h, c) => `${paintHeader(chalk, h)}${c === heads.length - 1 ? "" : " ".repeat(widths[c]! - h.length + 1)}`).join(" ")}\n`);
     // The most a line takes but for an owner's name and a timer: asked for at once, with
     // theirs, so that each line goes out whole (a SIGTERM ends the run between flushes).
     let most = 64 + 3 * line.timerWidth;
@@ -372,13 +376,12 @@ function putLine(b: Uint8Array, at: number, i: number, line: LineParts): number 
     at = writeUint(b, at, owner.pid);
     b[at++] = SLASH;
     at = put(b, at, owner.name);
-    at += owner.pad;
+    if (line.timers !== null) at += owner.pad;
   }
   if (line.timers !== null) {
     const timer = formatTimer(line.timers[i]!);
     b[at++] = SPACE;
     for (let c = 0; c < timer.length; c++) b[at++] = timer.charCodeAt(c);
-    at += line.timerWidth - timer.length + 1;
   }
   b[at++] = LF;
   return at;

@@ -1,5 +1,6 @@
 import type { ChalkInstance } from "chalk";
 import { compareAddressText, digits, endpointLength, formatEndpoint } from "../lib/endpoint.js";
+import { ownerName } from "../lib/owners.js";
 import { escapeControl } from "../lib/safe-text.js";
 import type { SocketRecord, Timer } from "../model/socket.js";
 import { type Width, widthOf } from "./columns.js";
@@ -79,8 +80,9 @@ function columnsFor(options: { chalk: ChalkInstance; timers: boolean; netns: boo
     },
     {
       head: TABLE_HEAD[6],
-      text: (r) => (r.pid === null ? "-" : `${r.pid}/${name(r.process ?? "")}`),
-      width: (r) => (r.pid === null ? 1 : digits(r.pid) + 1 + width(name(r.process ?? ""))),
+      // One holder, and how many more share the socket: "2502/nginx +3" (src/lib/owners.ts).
+      text: (r) => (r.pid === null ? "-" : `${r.pid}/${ownerName(name(r.process ?? ""), r)}`),
+      width: (r) => (r.pid === null ? 1 : digits(r.pid) + 1 + width(ownerName(name(r.process ?? ""), r))),
     },
   ];
   if (options.timers) columns.push({ head: "Timer", text: (r) => formatTimer(r.timer), width: (r) => formatTimer(r.timer).length, lengthIsWidth: true });
@@ -120,7 +122,9 @@ export async function* renderTable(records: readonly SocketRecord[], options: Ta
   }
 
   // Colour goes around the text, padding after it, so escape codes never shift the columns.
-  const pad = (c: number, w: number) => " ".repeat(widths[c]! - w + 1);
+  // The last column is not padded: no line ends in spaces.
+  const last = columns.length - 1;
+  const pad = (c: number, w: number) => (c === last ? "" : " ".repeat(widths[c]! - w + 1));
   let chunk = `${columns.map((col, c) => `${paintHeader(chalk, col.head)}${pad(c, col.head.length)}`).join(" ")}\n`;
   for (let i = 0; i < sorted.length; i++) {
     const r = sorted[i]!;

@@ -16,8 +16,9 @@ export const FIXES = {
     "Watch `tcpstat -l --watch 1` for a LISTEN socket whose Recv-Q reaches its Send-Q; raise that listen() backlog and net.core.somaxconn, and make the program accept faster.",
   "syn-sent": (address: string, port: string) =>
     `Test the peer by hand (nc -vz ${address} ${port}); fix the firewall, route or server; give clients a shorter connect timeout. Details: tcpstat explain syn-sent.`,
-  "fin-wait2": (peer: string) =>
-    `Fix the program at the ${peer} so it closes connections when it reads end-of-file; on this side call close() rather than only shutdown() when done, so tcp_fin_timeout can reclaim them. Details: tcpstat explain fin-wait2.`,
+  /** `holder`: the local process holding the other end, as "name (pid N), which holds the other end," when known. */
+  "fin-wait2": (peer: string, holder?: string) =>
+    `Fix ${holder ?? `the program at the ${peer}`} so it closes connections when it reads end-of-file; on this side call close() rather than only shutdown() when done, so tcp_fin_timeout can reclaim them. Details: tcpstat explain fin-wait2.`,
   "last-ack": () =>
     "Check loss and retransmissions on the path (tcpstat stats --interval 5); lowering net.ipv4.tcp_orphan_retries frees them sooner. Details: tcpstat explain last-ack.",
   retransmits: (peer: string) =>

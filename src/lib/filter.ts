@@ -1,6 +1,7 @@
 import { usageError } from "../errors.js";
 import type { Family, Proto, SocketRecord } from "../model/socket.js";
 import { STATE_GROUPS, TCP_STATES, canonicalState, type TcpState } from "../model/state.js";
+import { heldByName, heldByPid } from "./owners.js";
 import { nearest } from "./suggest.js";
 
 /** Inclusive port ranges; a single port is a range of one. */
@@ -45,6 +46,7 @@ export function parseStates(values: readonly string[]): Set<TcpState> {
       }
     }
   }
+  if (states.size === 0) throw usageError("empty --state", `give one or more states, e.g. --state close-wait; valid states: ${STATE_CHOICES.join(", ")}`);
   return states;
 }
 
@@ -99,7 +101,7 @@ const inRanges = (port: number | null, ranges: PortRanges) =>
  * What a filter looks at: a record, or a row of /proc/net decoded but not made into one
  * (which has no owner: a filter on pids or a process name always has records).
  */
-type Filtered = Pick<SocketRecord, "proto" | "family" | "state" | "localPort" | "remotePort"> & Partial<Pick<SocketRecord, "pid" | "process">>;
+type Filtered = Pick<SocketRecord, "proto" | "family" | "state" | "localPort" | "remotePort"> & Partial<Pick<SocketRecord, "pid" | "process" | "owners">>;
 
 /**
  * The kernel's state of a socket for filtering: UDP has no TCP state in the record,
@@ -119,8 +121,9 @@ export function makePredicate(filter: SocketFilter): (r: Filtered) => boolean {
     if (filter.ports && !inRanges(r.localPort, filter.ports) && !inRanges(r.remotePort, filter.ports)) return false;
     if (filter.localPorts && !inRanges(r.localPort, filter.localPorts)) return false;
     if (filter.remotePorts && !inRanges(r.remotePort, filter.remotePorts)) return false;
-    if (filter.pids && (r.pid == null || !filter.pids.has(r.pid))) return false;
-    if (processNeedle !== undefined && !(r.process ?? "").toLowerCase().includes(processNeedle)) return false;
+    // Any holder of the socket: a forked server's workers share its listener (src/lib/owners.ts).
+    if (filter.pids && !heldByPid(r, filter.pids)) return false;
+    if (processNeedle !== undefined && !heldByName(r, processNeedle)) return false;
     return true;
   };
 }

@@ -20,6 +20,10 @@ function outOfRange(r: SocketRecord): string | undefined {
     const v = r[key];
     if (v !== null && !(Number.isSafeInteger(v) && v >= 0)) return bad(key, v);
   }
+  for (const o of r.owners ?? []) {
+    if (!(Number.isSafeInteger(o.pid) && o.pid > 0)) return bad("pid", o.pid);
+    if (o.fd !== null && !(Number.isSafeInteger(o.fd) && o.fd >= 0)) return bad("fd", o.fd);
+  }
   if (r.timer) {
     if (!(Number.isSafeInteger(r.timer.expiresInMs) && r.timer.expiresInMs >= 0)) return bad("timer", r.timer.expiresInMs);
     if (!(Number.isSafeInteger(r.timer.retransmits) && r.timer.retransmits >= 0)) return bad("retransmit count", r.timer.retransmits);

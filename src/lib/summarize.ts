@@ -2,6 +2,7 @@ import type { SocketRecord } from "../model/socket.js";
 import { TCP_STATES, type TcpState } from "../model/state.js";
 import type { GroupKey, StateCounts, Summary, SummaryGroup } from "../model/report.js";
 import { formatEndpoint } from "./endpoint.js";
+import { otherHolders } from "./owners.js";
 
 /**
  * Counts sockets per state, like `ss -s` or `netstat -an | awk '{print $6}' | sort | uniq -c`,
@@ -102,8 +103,19 @@ export class SummaryCounter {
 function groupBy(records: readonly SocketRecord[], by: GroupKey, top: number): NonNullable<Summary["by"]> {
   const label = groupLabeler(by, records);
   const groups = new Map<string, SummaryGroup>();
-  for (const r of records) countGroup(groups, label(r), r);
-  return rankGroups(groups.values(), by, top);
+  for (const r of records) {
+    // Sockets of several namespaces (--netns): grouped per namespace first, each group naming it.
+    if (r.netns === undefined) countGroup(groups, label(r), r);
+    else {
+      const key = `${r.netns.inode}\0${label(r)}`;
+      if (!groups.has(key)) groups.set(key, { key: label(r), count: 0, states: {}, udp: 0, netns: r.netns });
+      countGroup(groups, key, r);
+    }
+  }
+  const ranked = rankGroups(groups.values(), by, top);
+  // A socket several processes hold (a forked server's workers) counts once, under the one shown.
+  if (by === "process") ranked.shared = records.reduce((n, r) => n + (otherHolders(r) > 0 ? 1 : 0), 0);
+  return ranked;
 }
 
 /** One socket counted in the group `key` (made when first met). A capture read in pieces counts into the same map. */

@@ -28,6 +28,17 @@ export const NetnsSchema = z
   .strict()
   .describe("The network namespace a socket lives in");
 
+/** One process holding a socket: `ss -p` lists each as ("nginx",pid=2502,fd=6). */
+export const OwnerSchema = z
+  .object({
+    pid: z.number().int().positive(),
+    process: z.string().nullable().describe("Process name (comm); null when the source does not say"),
+    user: z.string().nullable().describe("User the process runs as; null when unknown"),
+    fd: z.number().int().nonnegative().nullable().describe("The socket's file descriptor in that process; null when the source does not say"),
+  })
+  .strict()
+  .describe("A process holding the socket");
+
 /** One socket, whatever system or capture it came from. The JSON output is exactly this. */
 export const SocketRecordSchema = z
   .object({
@@ -64,6 +75,12 @@ export const SocketRecordSchema = z
       .string()
       .optional()
       .describe("When the socket was created (ISO 8601); present only where the source says so (Windows PowerShell CreationTime)"),
+    owners: z
+      .array(OwnerSchema)
+      .optional()
+      .describe(
+        "Every process holding the socket (a forked server's workers, a supervisor that passed it on), by pid; pid/process name the one shown (a service before a supervisor such as pid 1, systemd, init, containerd-shim). Present where the source names holders",
+      ),
   })
   .strict();
 
@@ -73,6 +90,7 @@ export type Family = z.infer<typeof FamilySchema>;
 export type Timer = z.infer<typeof TimerSchema>;
 export type NetnsTag = z.infer<typeof NetnsSchema>;
 export type EndpointField = z.infer<typeof EndpointFieldSchema>;
+export type Owner = z.infer<typeof OwnerSchema>;
 
 /** A line a parser could not read: counted and reported, never fatal. */
 export const ProblemSchema = z.object({

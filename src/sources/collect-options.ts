@@ -40,6 +40,7 @@ export function fillOwners(records: SocketRecord[], owners: readonly SocketRecor
     if (o) {
       r.pid = o.pid;
       r.process = o.process;
+      if (o.owners) r.owners = o.owners.map((holder) => ({ ...holder }));
       r.user ??= o.user;
       r.uid ??= o.uid;
     } else if (r.state !== "TIME_WAIT") missing++;

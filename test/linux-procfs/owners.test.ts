@@ -31,7 +31,7 @@ describe("parsePasswd", () => {
  * A fake /proc: the owner scan and the collector run on it through the procRoot seam.
  *
  *   100/  comm "nginx"   fd/3 -> socket:[80932], fd/4 -> socket:[80934], fd/5 -> pipe:[9]
- *   200/  comm "worker"  fd/7 -> socket:[80934] (shared after fork: the lower pid wins)
+ *   200/  comm "worker"  fd/7 -> socket:[80934] (shared after fork: both kept, the lower pid shown)
  *   300/  comm missing   fd/1 -> socket:[80956]
  *   400/  no fd dir      (a process that exited mid-scan)
  *   self, net/           (not pids)
@@ -61,20 +61,34 @@ afterAll(() => {
   rmSync(etc, { recursive: true, force: true });
 });
 
+/** The answer of a scan as inode -> holders, to read it in a test. */
+function holders(inodes: number[]) {
+  const { counts, flat, names, denied } = scanInodeOwners(root, Float64Array.from(inodes));
+  const out: Record<number, Array<{ pid: number; process: string; fd: number }>> = {};
+  let at = 0;
+  inodes.forEach((inode, i) => {
+    for (let k = 0; k < counts[i]!; k++, at += 2) (out[inode] ??= []).push({ pid: flat[at]!, process: names.get(flat[at]!)!, fd: flat[at + 1]! });
+  });
+  return { out, denied };
+}
+
 describe("scanInodeOwners on a fake /proc", () => {
-  it("finds the process holding each wanted socket, the lowest pid when shared", () => {
-    const { owners, denied } = scanInodeOwners(root, new Set([80932, 80934, 80956, 99999]));
-    expect(Object.fromEntries(owners)).toEqual({
-      80932: { pid: 100, process: "nginx" },
-      80934: { pid: 100, process: "nginx" },
-      80956: { pid: 300, process: "" },
+  it("finds every process holding each wanted socket, with its fd", () => {
+    const { out, denied } = holders([80932, 80934, 80956, 99999]);
+    expect(out).toEqual({
+      80932: [{ pid: 100, process: "nginx", fd: 3 }],
+      80934: [
+        { pid: 100, process: "nginx", fd: 4 },
+        { pid: 200, process: "worker", fd: 7 },
+      ],
+      80956: [{ pid: 300, process: "", fd: 1 }],
     });
     expect(denied).toBe(0);
   });
 
   it("returns nothing when nothing is wanted or /proc is missing", () => {
-    expect(scanInodeOwners(root, new Set()).owners.size).toBe(0);
-    expect(scanInodeOwners(join(root, "does-not-exist"), new Set([80932])).owners.size).toBe(0);
+    expect(scanInodeOwners(root, new Float64Array(0)).flat.length).toBe(0);
+    expect(scanInodeOwners(join(root, "does-not-exist"), Float64Array.from([80932])).flat.length).toBe(0);
   });
 });
 
@@ -92,7 +106,12 @@ describe("collectLinux on the fake /proc", () => {
     expect(records).toHaveLength(12 + 8 + 2 + 4);
     const byInode = (inode: number) => records.find((r) => r.inode === inode);
     expect(byInode(80932)).toMatchObject({ localPort: 11000, state: "LISTEN", pid: 100, process: "nginx", user: "root" });
+    // Shared after fork: both holders kept, the lower pid shown.
     expect(byInode(80934)).toMatchObject({ pid: 100, process: "nginx" });
+    expect(byInode(80934)!.owners!.map((o) => [o.pid, o.process, o.fd])).toEqual([
+      [100, "nginx", 4],
+      [200, "worker", 7],
+    ]);
     expect(byInode(80956)).toMatchObject({ proto: "udp", pid: 300, process: "" });
     expect(byInode(80933)).toMatchObject({ pid: null, process: null, user: "root" });
     const tw = records.find((r) => r.state === "TIME_WAIT");

@@ -1,9 +1,10 @@
 import { join } from "node:path";
-import type { Family, Problem, Proto, SocketRecord } from "../../model/socket.js";
-import { netnsLink, scanInodeOwners } from "./inode-owners.js";
+import type { Family, Owner, Problem, Proto, SocketRecord } from "../../model/socket.js";
+import { setOwners } from "../../lib/owners.js";
+import { scanInodeOwners, type OwnerAnswer } from "./inode-owners.js";
 import { startOwnerScan } from "./owner-scan.js";
 import type { RecordSinks } from "../record-sinks.js";
-import { readTables, readTablesAhead } from "./read-tables.js";
+import { readTables, readTablesAhead, readUsers } from "./read-tables.js";
 import { OVERLAP_FROM, socketCount } from "./socket-count.js";
 
 /** The sinks (RecordSinks) apply without owners only: owners are matched once all records are read. */
@@ -26,30 +27,40 @@ export interface CollectResult {
   notices: string[];
 }
 
-const inodesOf = (records: readonly SocketRecord[]) => {
-  const inodes = new Set<number>();
-  for (const r of records) if (r.inode !== null) inodes.add(r.inode);
-  return inodes;
-};
-
 const notice = (denied: number) =>
-  `not all processes could be identified: ${denied} process(es) hide their sockets from this user; run as root to see every owner.`;
+  process.getuid?.() === 0
+    ? `not all processes could be identified: the /proc/PID/fd of ${denied} process(es) cannot be read, even by root (a security module or another user namespace).`
+    : `not all processes could be identified: ${denied} process(es) hide their sockets from this user; run as root to see every owner.`;
 
 /**
- * Finds the owners of the records in one /proc/<pid>/fd scan, in this thread, scanning the
- * processes of `firstNetns` first (see scanInodeOwners); returns the notices to give.
+ * Gives each socket its holders from an owner scan's answer (answer.counts[i] holders for
+ * sockets[i]); returns how many sockets have one. Users are named from passwd once a uid.
  */
-export function attachOwners(records: readonly SocketRecord[], procRoot: string, firstNetns: string | null = null): string[] {
-  const wanted = inodesOf(records);
-  const { owners, denied } = scanInodeOwners(procRoot, wanted, firstNetns);
-  for (const r of records) {
-    const owner = r.inode === null ? undefined : owners.get(r.inode);
-    if (owner) {
-      r.pid = owner.pid;
-      r.process = owner.process;
+export function applyOwners(sockets: readonly SocketRecord[], answer: OwnerAnswer, users: ReadonlyMap<number, string>): number {
+  const { counts, flat, names, uids } = answer;
+  let at = 0;
+  let found = 0;
+  for (let i = 0; i < sockets.length; i++) {
+    const n = counts[i]!;
+    if (n === 0) continue;
+    const owners: Owner[] = [];
+    for (let k = 0; k < n; k++, at += 2) {
+      const pid = flat[at]!;
+      const uid = uids.get(pid) ?? -1;
+      owners.push({ pid, process: names.get(pid) ?? "", user: uid < 0 ? null : (users.get(uid) ?? String(uid)), fd: flat[at + 1]! });
     }
+    setOwners(sockets[i]!, owners);
+    found++;
   }
-  return denied > 0 && owners.size < wanted.size ? [notice(denied)] : [];
+  return found;
+}
+
+/** Finds the holders of the records in one /proc/<pid>/fd scan, in this thread; returns the notices to give. */
+export function attachOwners(records: readonly SocketRecord[], procRoot: string, etcRoot = "/etc"): string[] {
+  const sockets = records.filter((r) => r.inode !== null);
+  const answer = scanInodeOwners(procRoot, Float64Array.from(sockets, (r) => r.inode!));
+  const found = applyOwners(sockets, answer, readUsers(etcRoot));
+  return answer.denied > 0 && found < sockets.length ? [notice(answer.denied)] : [];
 }
 
 /** Reads the tables, then (when asked) scans for owners, all in this thread. */
@@ -57,7 +68,7 @@ export function collectLinux(options: LinuxCollectOptions): CollectResult {
   const result = readTables(options);
   if (!options.owners) return result;
   const { procRoot = "/proc" } = options;
-  result.notices.push(...attachOwners(result.records, procRoot, netnsLink(procRoot, "self")));
+  result.notices.push(...attachOwners(result.records, procRoot, options.etcRoot));
   return result;
 }
 
@@ -77,14 +88,8 @@ export async function collectLinuxOverlapped(options: LinuxCollectOptions): Prom
   const scan = await startOwnerScan(procRoot);
   const result = readTables(options);
   const sockets = result.records.filter((r) => r.inode !== null);
-  const { pids, names, denied } = await scan.finish(Float64Array.from(sockets, (r) => r.inode!));
-  let found = 0;
-  sockets.forEach((r, i) => {
-    if (pids[i] === 0) return;
-    r.pid = pids[i]!;
-    r.process = names.get(r.pid) ?? "";
-    found++;
-  });
-  if (denied > 0 && found < sockets.length) result.notices.push(notice(denied));
+  const answer = await scan.finish(Float64Array.from(sockets, (r) => r.inode!));
+  const found = applyOwners(sockets, answer, readUsers(options.etcRoot ?? "/etc"));
+  if (answer.denied > 0 && found < sockets.length) result.notices.push(notice(answer.denied));
   return result;
 }

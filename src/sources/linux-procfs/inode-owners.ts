@@ -1,25 +1,29 @@
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
 
 /**
- * Maps socket inodes to the process holding them, like `netstat -p` and `ss -p`:
- * every /proc/<pid>/fd/<n> that links to "socket:[<inode>]" names an owner,
- * and /proc/<pid>/comm names the process.
+ * Maps socket inodes to every process holding them, like `ss -p`: each
+ * /proc/<pid>/fd/<n> that links to "socket:[<inode>]" names a holder (pid and fd n),
+ * /proc/<pid>/comm names the process and the owner of /proc/<pid> its user.
  *
  * This is the costly part of a listing (one readlink per open descriptor on the machine,
- * about 5 µs each), so the scan stops as soon as every wanted inode is found, and it can
- * start before the wanted set is known (see owner-scan.ts, which runs it in a worker thread).
+ * about 5 µs each), and it can start before the wanted set is known (see owner-scan.ts,
+ * which runs it in a worker thread). It reads every process: a socket shared after fork
+ * (a server's workers) or passed on (systemd socket activation) has holders anywhere.
  * Processes that exit mid-scan (ENOENT, ESRCH) are skipped; EACCES is counted.
- * When several processes share a socket (after fork), the first one scanned wins: the
- * lowest pid, among the processes of the namespace given as `firstNetns` first.
  */
 
-export interface Owner {
-  pid: number;
-  process: string;
-}
-
-export interface OwnerScan {
-  owners: Map<number, Owner>;
+/**
+ * The holders of each asked inode, as flat arrays (cheap to hand over from a worker thread):
+ * inode i has counts[i] holders, whose (pid, fd) pairs follow each other in `flat`.
+ *
+ *   inodes [80932, 80934]  ->  counts [1, 2], flat [100,3, 100,4, 200,7]
+ */
+export interface OwnerAnswer {
+  counts: Int32Array;
+  flat: Int32Array;
+  /** Process name (comm) and uid (owner of /proc/<pid>, -1 unknown) of each pid in `flat`. */
+  names: Map<number, string>;
+  uids: Map<number, number>;
   /** Processes whose fd table we were not allowed to read (not root). */
   denied: number;
 }
@@ -35,11 +39,8 @@ export function netnsLink(procRoot: string, pid: number | "self"): string | null
   }
 }
 
-/**
- * Pids under procRoot, lowest first. With `firstNetns`, the processes in that network
- * namespace come first: they hold its sockets, so the scan usually ends before the others.
- */
-export function listPids(procRoot: string, firstNetns: string | null = null): number[] {
+/** Pids under procRoot, lowest first. */
+export function listPids(procRoot: string): number[] {
   let entries: string[];
   try {
     entries = readdirSync(procRoot);
@@ -47,12 +48,7 @@ export function listPids(procRoot: string, firstNetns: string | null = null): nu
     return [];
   }
   const pids = entries.filter((e) => e.charCodeAt(0) >= 0x30 && e.charCodeAt(0) <= 0x39).map(Number);
-  pids.sort((a, b) => a - b);
-  if (firstNetns === null) return pids;
-  const inside: number[] = [];
-  const outside: number[] = [];
-  for (const pid of pids) (netnsLink(procRoot, pid) === firstNetns ? inside : outside).push(pid);
-  return inside.concat(outside);
+  return pids.sort((a, b) => a - b);
 }
 
 /** The inode in "socket:[12345]", or -1 for any other link (pipes, files, anon inodes). */
@@ -64,27 +60,21 @@ function socketInode(target: string): number {
 }
 
 /**
- * Walks the fd tables of processes one at a time, remembering the first process that holds
+ * Walks the fd tables of processes one at a time, remembering every process and fd holding
  * each socket. Until `want()` is called it remembers every socket; after, only wanted ones.
  */
 export class FdScanner {
-  /** Socket inode -> pid of the first process seen holding it. */
-  readonly holders = new Map<number, number>();
+  /** Socket inode -> its holders as pid, fd pairs. */
+  readonly holders = new Map<number, number[]>();
   denied = 0;
   private wanted: ReadonlySet<number> | null = null;
-  private missing = 0;
 
   constructor(private readonly procRoot: string) {}
 
-  /** Narrows the scan (and what it found so far) to these inodes; `done` turns true once all are found. */
+  /** Narrows the scan (and what it found so far) to these inodes. */
   want(wanted: ReadonlySet<number>): void {
     this.wanted = wanted;
     for (const inode of this.holders.keys()) if (!wanted.has(inode)) this.holders.delete(inode);
-    this.missing = wanted.size - this.holders.size;
-  }
-
-  get done(): boolean {
-    return this.wanted !== null && this.missing === 0;
   }
 
   scanPid(pid: number): void {
@@ -104,46 +94,52 @@ export class FdScanner {
         continue; // fd closed or process gone
       }
       const inode = socketInode(target);
-      if (inode < 0 || this.holders.has(inode)) continue;
-      if (this.wanted === null) this.holders.set(inode, pid);
-      else if (this.wanted.has(inode)) {
-        this.holders.set(inode, pid);
-        this.missing--;
+      if (inode < 0 || (this.wanted !== null && !this.wanted.has(inode))) continue;
+      const list = this.holders.get(inode);
+      if (list) list.push(pid, Number(fd));
+      else this.holders.set(inode, [pid, Number(fd)]);
+    }
+  }
+
+  /** The holders of each of `inodes`, with names and uids read once per process. */
+  answer(inodes: ArrayLike<number>): OwnerAnswer {
+    const counts = new Int32Array(inodes.length);
+    const pairs: number[] = [];
+    const names = new Map<number, string>();
+    const uids = new Map<number, number>();
+    for (let i = 0; i < inodes.length; i++) {
+      const list = this.holders.get(inodes[i]!);
+      if (!list) continue;
+      counts[i] = list.length / 2;
+      for (let k = 0; k < list.length; k += 2) {
+        const pid = list[k]!;
+        pairs.push(pid, list[k + 1]!);
+        if (!names.has(pid)) {
+          names.set(pid, readComm(this.procRoot, pid));
+          uids.set(pid, readUid(this.procRoot, pid));
+        }
       }
     }
-  }
-
-  /** The inodes found so far, with process names. */
-  owners(): Map<number, Owner> {
-    return ownersOf(this.procRoot, this.holders);
+    return { counts, flat: Int32Array.from(pairs), names, uids, denied: this.denied };
   }
 }
 
-/** inode -> Owner for inode -> pid pairs; comm is read once per process, shared by its sockets. */
-function ownersOf(procRoot: string, holders: Iterable<readonly [number, number]>): Map<number, Owner> {
-  const byPid = new Map<number, Owner>();
-  const owners = new Map<number, Owner>();
-  for (const [inode, pid] of holders) {
-    let owner = byPid.get(pid);
-    if (!owner) {
-      owner = { pid, process: readComm(procRoot, pid) };
-      byPid.set(pid, owner);
-    }
-    owners.set(inode, owner);
-  }
-  return owners;
-}
-
-/** Scans /proc/*\/fd in this thread until every wanted inode has an owner. */
-export function scanInodeOwners(procRoot: string, wanted: ReadonlySet<number>, firstNetns: string | null = null): OwnerScan {
+/** Scans every /proc/<pid>/fd in this thread for the holders of `inodes`. */
+export function scanInodeOwners(procRoot: string, inodes: ArrayLike<number>): OwnerAnswer {
   const scanner = new FdScanner(procRoot);
-  if (wanted.size === 0) return { owners: new Map(), denied: 0 };
-  scanner.want(wanted);
-  for (const pid of listPids(procRoot, firstNetns)) {
-    if (scanner.done) break;
-    scanner.scanPid(pid);
+  if (inodes.length === 0) return scanner.answer(inodes);
+  scanner.want(new Set(Array.from(inodes)));
+  for (const pid of listPids(procRoot)) scanner.scanPid(pid);
+  return scanner.answer(inodes);
+}
+
+/** The uid a process runs as (the owner of /proc/<pid>), or -1 when it is gone. */
+function readUid(procRoot: string, pid: number): number {
+  try {
+    return statSync(`${procRoot}/${pid}`).uid;
+  } catch {
+    return -1;
   }
-  return { owners: scanner.owners(), denied: scanner.denied };
 }
 
 /** The process name of pid (its comm), or "" when it is gone. */

@@ -3,14 +3,14 @@
  * parses /proc/net. Synchronous readdir/readlink are the fastest way here (libuv's async
  * readlink measured slower on 2 cores), and in a thread of their own they block nobody.
  *
- *   workerData: { procRoot, firstNetns, port }
+ *   workerData: { procRoot, port }
  *   port <- the wanted inodes (Float64Array), whenever the main thread knows them
- *   parentPort -> { pids: Int32Array (pids[i] holds inodes[i], 0: not found), names: [pid, comm][], denied }
+ *   parentPort -> { counts, flat, names: [pid, comm][], uids: [pid, uid][], denied } (an OwnerAnswer)
  */
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from "node:worker_threads";
-import { FdScanner, listPids, readComm } from "./inode-owners.js";
+import { FdScanner, listPids } from "./inode-owners.js";
 
-const { procRoot, firstNetns, port } = workerData as { procRoot: string; firstNetns: string | null; port: MessagePort };
+const { procRoot, port } = workerData as { procRoot: string; port: MessagePort };
 const scanner = new FdScanner(procRoot);
 let wanted: Float64Array | null = null;
 
@@ -19,26 +19,19 @@ const takeWanted = (message: unknown) => {
   scanner.want(new Set(wanted));
 };
 
-for (const pid of listPids(procRoot, firstNetns)) {
-  // Between processes, pick up the wanted set if it has come: from then on the scan can stop early.
+// Every process: a socket may have holders anywhere (inode-owners.ts).
+for (const pid of listPids(procRoot)) {
+  // Between processes, pick up the wanted set if it has come: from then on only those are kept.
   if (!wanted) {
     const received = receiveMessageOnPort(port);
     if (received) takeWanted(received.message);
   }
-  if (scanner.done) break;
   scanner.scanPid(pid);
 }
 
 const reply = (inodes: Float64Array) => {
-  const pids = new Int32Array(inodes.length);
-  const names = new Map<number, string>();
-  for (let i = 0; i < inodes.length; i++) {
-    const pid = scanner.holders.get(inodes[i]!);
-    if (pid === undefined) continue;
-    pids[i] = pid;
-    if (!names.has(pid)) names.set(pid, readComm(procRoot, pid));
-  }
-  parentPort!.postMessage({ pids, names: [...names], denied: scanner.denied }, [pids.buffer]);
+  const { counts, flat, names, uids, denied } = scanner.answer(inodes);
+  parentPort!.postMessage({ counts, flat, names: [...names], uids: [...uids], denied }, [counts.buffer as ArrayBuffer, flat.buffer as ArrayBuffer]);
   port.close();
 };
 

@@ -46,7 +46,7 @@ function plan(options: LinuxCollectOptions) {
   return { tables, records };
 }
 
-function readUsers(etcRoot: string): Map<number, string> {
+export function readUsers(etcRoot: string): Map<number, string> {
   try {
     return parsePasswd(readFileSync(join(etcRoot, "passwd"), "utf8"));
   } catch (error) {

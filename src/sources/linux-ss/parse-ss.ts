@@ -4,13 +4,15 @@ import { canonicalState, type TcpState } from "../../model/state.js";
 import { cutNotice, type CutRow } from "../truncated.js";
 import { endpointRecord, familyOf, numberedLines, problem, readEndpoints, splitColon } from "../text-endpoint.js";
 import { keepChecked } from "../../lib/record-guard.js";
+import { setOwners } from "../../lib/owners.js";
+import { readSsUsers } from "./parse-ss-users.js";
 
 /**
  * iproute2 `ss -tuanp` (also -l, -e, -o, -i, -m, -M, -H):
  *
  *   Netid State  Recv-Q Send-Q Local Address:Port Peer Address:Port Process
  *   tcp   LISTEN 0      511          0.0.0.0:80        0.0.0.0:*    users:(("nginx",pid=12537,fd=6),("nginx",pid=12532,fd=6)) ino:35524
- *   -> tcp ipv4 0.0.0.0:80 LISTEN pid 12532 "nginx" inode 35524   (the lowest pid, as the procfs source picks)
+ *   -> tcp ipv4 0.0.0.0:80 LISTEN pid 12532 "nginx" inode 35524, owners 12532 and 12537 (src/lib/owners.ts picks the one shown)
  *
  * The layouts, each read row by row (a header, when there is one, only confirms it):
  * - Netid or not: with one protocol selected (`ss -tln`) there is no Netid column: UNCONN then means UDP.
@@ -35,7 +37,6 @@ export interface SsOptions {
 
 const PROTOS = new Set(["tcp", "udp"]);
 const OTHER = /^(mptcp|u_str|u_dgr|u_seq|nl|p_raw|p_dgr|raw|icmp6?|sctp|v_str|v_dgr|xdp|tipc|dccp|unknown|\?\?\?)$/;
-const USER = /\("((?:[^"\\]|\\.)*)",pid=(\d+),fd=\d+\)/g;
 const TIMER = /timer:\((on|keepalive|timewait|persist|unknown),([^,]+),(\d+)\)/;
 const TIMER_KINDS: Readonly<Record<string, Timer["kind"]>> = { on: "retransmit", keepalive: "keepalive", timewait: "timewait", persist: "probe" };
 
@@ -92,7 +93,12 @@ export function parseSs(text: string, options: SsOptions = {}): ParseResult & { 
   let stateless = 0;
   let last: SocketRecord | undefined;
   const cuts: CutRow[] = [];
-  for (const [n, line] of numberedLines(text)) {
+  const lines = [...numberedLines(text)];
+  for (let i = 0; i < lines.length; i++) {
+    const [n] = lines[i]!;
+    let line = lines[i]![1];
+    // A process name with a newline: the row goes on on the next line(s) (parse-ss-users.ts).
+    for (let k = 0; k < 15 && i + 1 < lines.length && readSsUsers(line) === "incomplete"; k++) line += `\n${lines[++i]![1]}`;
     if (line.trim() === "") continue;
     // -i/-m/-e detail lines belong to the socket above: fields the record holds are kept.
     if (/^\s/.test(line)) {
@@ -144,15 +150,13 @@ export function parseSs(text: string, options: SsOptions = {}): ParseResult & { 
     r.state = state;
     r.recvQ = Number(rq);
     r.sendQ = Number(sq);
-    const tail = tokens.slice(at + 4).join(" ");
-    let best: { pid: number; name: string } | undefined;
-    for (const u of tail.matchAll(USER)) {
-      const pid = Number(u[2]);
-      if (pid > 0 && (!best || pid < best.pid)) best = { pid, name: (u[1] as string).replace(/\\(.)/g, "$1") };
-    }
-    if (best) {
-      r.pid = best.pid;
-      r.process = best.name;
+    // The holders first, by their quoting: nothing inside a name is read as a field.
+    const users = readSsUsers(line);
+    let tail = tokens.slice(at + 4).join(" ");
+    if (users !== null && users !== "incomplete") {
+      tail = `${line.slice(0, users.start)} ${line.slice(users.end)}`.trim().split(/\s+/).slice(at + 4).join(" ");
+      const owners = users.users.filter((u) => u.pid > 0).map((u) => ({ pid: u.pid, process: u.name, user: null, fd: u.fd }));
+      setOwners(r, owners);
     }
     readTail(r, tail);
     if (keepChecked(r, { records, problems }, { source, line: n, text: line })) {

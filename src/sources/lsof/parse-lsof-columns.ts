@@ -3,6 +3,7 @@ import type { ParseResult, Problem, Proto, SocketRecord } from "../../model/sock
 import { numberedLines, problem } from "../text-endpoint.js";
 import { NAMED_NOTICE, readLsofSocket } from "./parse-lsof-name.js";
 import { keepChecked } from "../../lib/record-guard.js";
+import { badHolder, setOwners } from "../../lib/owners.js";
 
 /**
  * lsof's column view, for replaying what people paste (`lsof -nP -iTCP`, `sudo lsof | grep IPv4`):
@@ -14,7 +15,7 @@ import { keepChecked } from "../../lib/record-guard.js";
  * Rows are anchored on the TYPE (IPv4/IPv6) and NODE (TCP/UDP) tokens, so a missing header
  * (grep), a TID column (Linux threads) and right-aligned DEVICE widths all read the same.
  * A socket repeated for every thread (TID filled) or shared by processes (same DEVICE) is one
- * record, kept with its first pid.
+ * record with every holding process in `owners` (src/lib/owners.ts picks the one shown).
  */
 
 export interface LsofColumnOptions {
@@ -38,7 +39,7 @@ export function parseLsofColumns(text: string, options: LsofColumnOptions = {}):
   const source = options.source ?? "lsof";
   const records: SocketRecord[] = [];
   const problems: Problem[] = [];
-  const seen = new Set<string>();
+  const seen = new Map<string, SocketRecord>();
   let named = 0;
   for (const [n, line] of numberedLines(text)) {
     if (line.trim() === "" || /^COMMAND\s+PID\b/.test(line)) continue;
@@ -49,26 +50,40 @@ export function parseLsofColumns(text: string, options: LsofColumnOptions = {}):
       else if (!/^\S+\s+\d+\s/.test(line.trimStart())) problems.push(problem(source, n, line, "not an lsof row"));
       continue;
     }
-    const [, command, pidText, , user, , type, device, , proto, name, state] = m;
+    const [, command, pidText, , user, fdText, type, device, , proto, name, state] = m;
     const key = `${device}|${proto}|${name}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
+    const pid = Number(pidText) || null;
+    // lsof escapes unprintable bytes and spaces in COMMAND: "web\x20se" is "web se".
+    const process = (command as string).trim().replace(/\\x([0-9a-fA-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
+    const login = /^\d+$/.test(user as string) ? null : (user as string);
+    const fd = /^\d+/.exec(fdText as string);
+    const holder = pid === null ? null : { pid, process, user: login, fd: fd ? Number(fd[0]) : null };
+    const earlier = seen.get(key);
+    if (earlier) {
+      // Another thread of the same process (TID) adds nothing; another process is one more holder.
+      const bad = holder && badHolder(holder);
+      if (bad) problems.push(problem(source, n, line, bad));
+      else if (holder) setOwners(earlier, [...(earlier.owners ?? []), holder]);
+      continue;
+    }
     const read = readLsofSocket({
       proto: (proto as string).toLowerCase() as Proto,
       type,
       name: name as string,
       stateWord: proto === "TCP" ? state : undefined,
-      pid: Number(pidText) || null,
-      // lsof escapes unprintable bytes and spaces in COMMAND: "web\x20se" is "web se".
-      process: (command as string).trim().replace(/\\x([0-9a-fA-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))),
-      user: /^\d+$/.test(user as string) ? null : (user as string),
+      pid,
+      process,
+      user: login,
       uid: /^\d+$/.test(user as string) ? Number(user) : null,
     }, options.services);
     if (typeof read === "string") {
       problems.push(problem(source, n, line, read));
       continue;
     }
-    if (keepChecked(read.record, { records, problems }, { source, line: n, text: line }) && read.named) named++;
+    if (holder) setOwners(read.record, [holder]);
+    if (!keepChecked(read.record, { records, problems }, { source, line: n, text: line })) continue;
+    seen.set(key, read.record);
+    if (read.named) named++;
   }
   return { records, problems, notices: named > 0 ? [NAMED_NOTICE(named)] : [] };
 }

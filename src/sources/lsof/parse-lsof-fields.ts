@@ -3,6 +3,7 @@ import type { ParseResult, Problem, Proto, SocketRecord } from "../../model/sock
 import { problem } from "../text-endpoint.js";
 import { NAMED_NOTICE, readLsofSocket, type LsofSocket } from "./parse-lsof-name.js";
 import { keepChecked } from "../../lib/record-guard.js";
+import { badHolder, setOwners } from "../../lib/owners.js";
 
 /**
  * lsof field output (`lsof -nP -iTCP -iUDP -F pcnPtTf`, any field set, also `-F0`):
@@ -17,7 +18,8 @@ import { keepChecked } from "../../lib/record-guard.js";
  *   -> tcp ipv6 :::56966 LISTEN pid 967 "rapportd"
  *
  * Files that are not TCP or UDP sockets make no record. One socket seen through several fds
- * or processes (same device `d`, after fork or dup) is one record, kept with its first pid.
+ * or processes (same device `d`, after fork or dup) is one record with every holder in
+ * `owners` (src/lib/owners.ts picks the one shown).
  */
 
 export interface LsofFieldOptions {
@@ -35,13 +37,15 @@ interface FileFields {
   device?: string;
   recvQ?: number;
   sendQ?: number;
+  /** The descriptor number ("f10"); undefined for cwd, txt, mem, ... */
+  fd?: number;
 }
 
 export function parseLsofFields(text: string, options: LsofFieldOptions = {}): ParseResult & { notices: string[] } {
   const source = options.source ?? "lsof -F";
   const records: SocketRecord[] = [];
   const problems: Problem[] = [];
-  const seen = new Set<string>();
+  const seen = new Map<string, SocketRecord>();
   let named = 0;
   let pid: number | null = null;
   let command: string | null = null;
@@ -54,9 +58,13 @@ export function parseLsofFields(text: string, options: LsofFieldOptions = {}): P
     file = null;
     if (!f || (f.proto !== "TCP" && f.proto !== "UDP") || f.name === undefined) return;
     const key = f.device;
-    if (key !== undefined) {
-      if (seen.has(key)) return;
-      seen.add(key);
+    const holder = pid === null ? null : { pid, process: command, user: login, fd: f.fd ?? null };
+    const earlier = key === undefined ? undefined : seen.get(key);
+    if (earlier) {
+      const bad = holder && badHolder(holder);
+      if (bad) problems.push(problem(source, f.line, f.text, bad));
+      else if (holder) setOwners(earlier, [...(earlier.owners ?? []), holder]);
+      return;
     }
     const s: LsofSocket = {
       proto: f.proto.toLowerCase() as Proto,
@@ -75,7 +83,10 @@ export function parseLsofFields(text: string, options: LsofFieldOptions = {}): P
     }
     if (f.recvQ !== undefined) read.record.recvQ = f.recvQ;
     if (f.sendQ !== undefined) read.record.sendQ = f.sendQ;
-    if (keepChecked(read.record, { records, problems }, { source, line: f.line, text: f.text }) && read.named) named++;
+    if (holder) setOwners(read.record, [holder]);
+    if (!keepChecked(read.record, { records, problems }, { source, line: f.line, text: f.text })) return;
+    if (key !== undefined) seen.set(key, read.record);
+    if (read.named) named++;
   };
 
   // -F0 ends each field with NUL instead of a newline.
@@ -106,7 +117,7 @@ export function parseLsofFields(text: string, options: LsofFieldOptions = {}): P
         break;
       case "f":
         flush();
-        file = { line: i + 1, text: line };
+        file = { line: i + 1, text: line, fd: /^\d+$/.test(value) ? Number(value) : undefined };
         break;
       case "t":
         if (file) file.type = value;
