@@ -94,6 +94,6 @@ describe("explain lessons and states side by side", () => {
   it("suggests a lesson for a near miss, exit 2", () => {
     const r = runTcpstat(["explain", "tear-down"]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/^tcpstat: unknown TCP state 'tear-down' \(did you mean teardown\?\); choose one of: .*; or a lesson: handshake, teardown\n$/);
+    expect(r.stderr).toMatch(/^tcpstat: unknown state 'tear-down' \(did you mean teardown\?\); valid states: .*; or a lesson: handshake, teardown\n$/);
   });
 });
