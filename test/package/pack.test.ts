@@ -170,7 +170,7 @@ describe("installed from the tarball, offline", () => {
     expect(result.status, result.stderr).toBe(0);
     const out = JSON.parse(result.stdout) as { n: number; names: number; title: string };
     expect(out.n).toBeGreaterThan(0);
-    expect(out.names).toBe(10);
+    expect(out.names).toBe(11);
     expect(out.title).toBe("tcpstat socket-record");
   });
 
