@@ -91,7 +91,9 @@ export async function loadReport(flags: SourceFlags, options: Pick<ListOptions, 
   // Loaded here, not at start-up: `tcpstat --version` and `--help` never read sockets.
   const { collectReport } = await import("../report.js");
   const report = await collectReport({ ...options, owners, source: flags.source, netns: flags.netns, ...input }, filter);
-  const verbose = flags.verbose ? (report.details ?? [`source: ${report.source}`]) : undefined;
+  // --verbose names each system tool run, by the absolute path it was taken from (issue 22).
+  const ran = flags.verbose ? (await import("../lib/exec.js")).commandsRun().map((command) => `ran ${command}`) : [];
+  const verbose = flags.verbose ? [...(report.details ?? [`source: ${report.source}`]), ...ran] : undefined;
   sayRemarks({ verbose, notices: report.notices, problems: report.problems }, flags.quiet);
   return report;
 }

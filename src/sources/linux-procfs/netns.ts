@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { noteRun, systemTool } from "../../lib/exec.js";
 import { readdirSync, readlinkSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { TcpstatError, usageError } from "../../errors.js";
@@ -14,7 +15,7 @@ import { append } from "../../lib/append.js";
  * process per inode is a window onto each namespace, with no setns() (which Node lacks).
  * `ip netns add NAME` bind-mounts a namespace on /run/netns/NAME; stat() of it gives the
  * same inode, which names the namespace. A namespace held only by such a file (no process
- * inside) is entered with `nsenter --net=FILE sleep`, and read through that helper's /proc.
+ * inside) is entered with `nsenter --net=FILE cat`, and read through that helper's /proc.
  * Socket inodes are unique across namespaces, so one /proc/<pid>/fd scan finds every owner.
  */
 
@@ -178,7 +179,7 @@ const ENTER_TIMEOUT_MS = 5000;
 
 /**
  * Runs `read` on a /proc/<pid> directory whose process sits in the namespace: the first
- * live process inside, or a short-lived `nsenter --net=FILE sleep` helper when there is none.
+ * live process inside, or a short-lived `nsenter --net=FILE cat` helper when there is none.
  * The namespace is checked again after reading, so a pid that exited (or was reused) mid-read
  * is never mistaken for the namespace.
  */
@@ -197,7 +198,19 @@ export async function readInNamespace<T>(ns: Namespace, procRoot: string, read: 
 }
 
 async function enterAndRead<T>(ns: Namespace, path: string, procRoot: string, read: (pidDir: string) => T | Promise<T>): Promise<T> {
-  const helper = spawn("nsenter", [`--net=${path}`, "--", "sleep", "30"], { stdio: ["ignore", "ignore", "pipe"] });
+  // By absolute paths, never through PATH (issue 22). The helper holds the namespace by
+  // reading a pipe from tcpstat: however tcpstat ends (SIGTERM, SIGKILL), the pipe closes
+  // and the helper ends with it.
+  let nsenter: string;
+  let cat: string;
+  try {
+    nsenter = systemTool("nsenter");
+    cat = systemTool("cat");
+  } catch {
+    throw new TcpstatError("cannot enter a network namespace: nsenter not found in the system's directories", "install util-linux (apt-get install util-linux)");
+  }
+  noteRun(nsenter, [`--net=${path}`, "--", cat]);
+  const helper = spawn(nsenter, [`--net=${path}`, "--", cat], { stdio: ["pipe", "ignore", "pipe"] });
   let stderr = "";
   helper.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const failed = new Promise<never>((_, reject) => {
