@@ -13,6 +13,8 @@ export interface MetricsFlags extends SourceFlags {
   top?: string;
   detailed?: boolean;
   output?: string;
+  /** serve: process names and pids in the series (off unless --process-labels). */
+  processLabels?: boolean;
 }
 
 /** What one collection gives the exposition renderer, plus what to tell the user on stderr. */
@@ -42,8 +44,9 @@ export async function gatherMetrics(flags: MetricsFlags, top = parseTop(flags.to
   const started = performance.now();
   const chosen = withDefaultProtos(flags);
   const filter = toSocketFilter(chosen);
-  // quiet: the caller says the notices (serve only when they change)
-  const report = await loadReport({ ...chosen, quiet: true });
+  // quiet: the caller says the notices (serve only when they change). Without process labels
+  // owners are not looked for, unless a filter needs them (--pid, --process).
+  const report = await loadReport({ ...chosen, quiet: true, owners: flags.processLabels === false ? false : chosen.owners });
   const notices = [...report.notices];
   const problems = [...report.problems];
   let kernel: Awaited<ReturnType<typeof readCounters>> = { counters: [] };
@@ -61,6 +64,7 @@ export async function gatherMetrics(flags: MetricsFlags, top = parseTop(flags.to
     top,
     owners: chosen.owners !== false,
     detailed: Boolean(flags.detailed),
+    processLabels: flags.processLabels !== false,
   };
   input.durationSeconds = (performance.now() - started) / 1000;
   return { input, notices, problems };
@@ -111,7 +115,7 @@ export async function runMetrics(flags: MetricsFlags): Promise<void> {
 /** Options metrics and serve share. */
 export function addMetricsOptions(cmd: Command): Command {
   return addSourceOptions(cmd)
-    .option("--top <n>", `processes with their own series; the rest are summed as process="other" (default ${DEFAULT_TOP})`)
+    .option("--top <n>", `processes with their own series; the rest are summed in one series labelled rest="true" (default ${DEFAULT_TOP})`)
     .option("--detailed", "also one series per socket (high cardinality)");
 }
 

@@ -36,12 +36,18 @@ export interface MetricsInput {
   durationSeconds?: number;
   /** Unreadable lines in this collection. */
   problems?: number;
-  /** Processes with their own series; the rest are summed as process="other". Default 10. */
+  /** Processes with their own series; the rest are summed in one series labelled rest="true". Default 10. */
   top?: number;
   /** Whether owners were resolved; without them the per-process family is left out. */
   owners?: boolean;
   /** One series per socket (tcpstat serve --detailed). */
   detailed?: boolean;
+  /**
+   * Process names and pids in the series (tcpstat_process_sockets, and the pid and process
+   * labels of --detailed). Default true; serve leaves them out unless --process-labels: a
+   * local user scraping root's serve would see owners `ss -p` hides from them (issue 22).
+   */
+  processLabels?: boolean;
 }
 
 export const DEFAULT_TOP = 10;
@@ -131,11 +137,12 @@ export function* renderPrometheus(input: MetricsInput): Iterable<string> {
     listeners.samples("tcpstat_listening_sockets"),
   );
 
-  if (input.owners !== false) yield* processFamily(records, input.top ?? DEFAULT_TOP);
+  const processLabels = input.processLabels !== false;
+  if (input.owners !== false && processLabels) yield* processFamily(records, input.top ?? DEFAULT_TOP);
 
   yield* kernelFamilies(input.counters ?? [], labelNetns);
 
-  if (input.detailed) yield* detailedFamilies(records, labelNetns);
+  if (input.detailed) yield* detailedFamilies(records, labelNetns, processLabels);
 
   yield* family(
     "tcpstat_collection_problems",
@@ -152,7 +159,11 @@ export function* renderPrometheus(input: MetricsInput): Iterable<string> {
     );
 }
 
-/** Sockets by owning process: the top N names by count (ties by name), the rest as "other". */
+/**
+ * Sockets by owning process: the top N names by count (ties by name), the rest summed in a
+ * series of its own label, rest="true" and no process label, so that no process name (a
+ * process may well be called "other") can give two series the same labels.
+ */
 function* processFamily(records: readonly SocketRecord[], top: number): Iterable<string> {
   const byName = new Map<string, number>();
   for (const r of records) if (r.pid !== null && r.process !== null) byName.set(r.process, (byName.get(r.process) ?? 0) + 1);
@@ -160,11 +171,11 @@ function* processFamily(records: readonly SocketRecord[], top: number): Iterable
   const shown = ranked.slice(0, top);
   const rest = ranked.slice(top).reduce((sum, [, n]) => sum + n, 0);
   const samples = shown.map(([name, n]) => sample("tcpstat_process_sockets", [["process", name]], n));
-  if (ranked.length > top) samples.push(sample("tcpstat_process_sockets", [["process", "other"]], rest));
+  if (ranked.length > top) samples.push(sample("tcpstat_process_sockets", [["rest", "true"]], rest));
   yield* family(
     "tcpstat_process_sockets",
     "gauge",
-    `Sockets by owning process name (where known): the ${top} with most sockets, the rest summed as process="other".`,
+    `Sockets by owning process name (where known): the ${top} with most sockets, the rest summed in one series labelled rest="true".`,
     samples,
   );
 }
@@ -187,7 +198,7 @@ function* kernelFamilies(sets: readonly KernelCounterSet[], labelNetns: boolean)
 }
 
 /** --detailed: one info series per socket, and the queues of connected ones in bytes. */
-function* detailedFamilies(records: readonly SocketRecord[], labelNetns: boolean): Iterable<string> {
+function* detailedFamilies(records: readonly SocketRecord[], labelNetns: boolean, processLabels: boolean): Iterable<string> {
   const identity = (r: SocketRecord): Labels => [
     ...(labelNetns ? ([["netns", r.netns ? nsLabel(r.netns) : ""]] as const) : []),
     ["proto", r.proto],
@@ -201,11 +212,13 @@ function* detailedFamilies(records: readonly SocketRecord[], labelNetns: boolean
   const info = records.map((r) =>
     sample(
       "tcpstat_socket_info",
-      [...identity(r), ["state", stateOf(r)], ["pid", r.pid === null ? "" : String(r.pid)], ["process", r.process ?? ""]],
+      processLabels
+        ? [...identity(r), ["state", stateOf(r)], ["pid", r.pid === null ? "" : String(r.pid)], ["process", r.process ?? ""]]
+        : [...identity(r), ["state", stateOf(r)]],
       1,
     ),
   );
-  yield* family("tcpstat_socket_info", "gauge", "One series per socket (--detailed), always 1; its state and owner are labels.", info);
+  yield* family("tcpstat_socket_info", "gauge", "One series per socket (--detailed), always 1; its state (and with --process-labels its owner) are labels.", info);
   // A listener's queues count connections waiting for accept(), not bytes: left out here.
   const queued = records.filter((r) => r.state !== "LISTEN");
   const bytes = (name: string, pick: (r: SocketRecord) => number | null) =>
