@@ -1,3 +1,4 @@
+import { escapeControl } from "../lib/safe-text.js";
 import type { Family, NetnsTag, Proto, SocketRecord } from "../model/socket.js";
 import { TCP_STATES, type TcpState } from "../model/state.js";
 import { KERNEL_METRICS } from "./prometheus-counters.js";
@@ -56,8 +57,15 @@ const UDP_STATES = ["UNCONN", "ESTABLISHED"] as const;
 
 type Labels = ReadonlyArray<readonly [string, string]>;
 
-/** Label values escape backslash, double quote and newline (exposition format spec). */
-const escapeLabelValue = (value: string): string => value.replace(/[\\"\n]/g, (ch) => (ch === "\n" ? "\\n" : `\\${ch}`));
+/**
+ * Label values escape backslash, double quote and newline (exposition format spec); every
+ * other control character (a process named "\x1b[2J", a zone of a replayed address) is
+ * written as a visible escape first, so the value read back is the text "\x1b[2J", never the
+ * character (issue 22).
+ */
+const LABEL_ESCAPED = /[\\"\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const escapeLabelValue = (value: string): string =>
+  value.replace(LABEL_ESCAPED, (ch) => (ch === "\n" ? "\\n" : ch === "\\" || ch === '"' ? `\\${ch}` : `\\${escapeControl(ch)}`));
 
 /** HELP text escapes backslash and newline only. */
 const escapeHelp = (text: string): string => text.replace(/[\\\n]/g, (ch) => (ch === "\n" ? "\\n" : "\\\\"));
