@@ -16,6 +16,7 @@ import { addWatchOptions, type WatchFlags } from "./watch-options.js";
 export interface SourceFlags extends FilterFlags {
   source?: string;
   netns?: string;
+  netnsLimit?: string;
   quiet?: boolean;
   input?: string;
   inputFormat?: string;
@@ -36,6 +37,7 @@ export function addSourceOptions(cmd: Command): Command {
   return addFilterOptions(cmd)
     .option("--source <name>", "force a socket source instead of the platform's default")
     .option("-N, --netns <ns>", "network namespace(s): a name (ip netns), a pid, a namespace file, or all")
+    .option("--netns-limit <n>", "most namespaces -N all reads; a notice names those left out (default 64)")
     .option("-q, --quiet", "no notices on stderr")
     .option("--input <file>", "replay captured output (netstat, ss, lsof, sockstat, /proc/net/*; - for stdin) instead of reading this machine")
     .option("--input-format <name>", "the format of --input, instead of detecting it")
@@ -90,12 +92,22 @@ export async function loadReport(flags: SourceFlags, options: Pick<ListOptions, 
   const input = flags.input === undefined ? undefined : await readInput(flags);
   // Loaded here, not at start-up: `tcpstat --version` and `--help` never read sockets.
   const { collectReport } = await import("../report.js");
-  const report = await collectReport({ ...options, owners, source: flags.source, netns: flags.netns, ...input }, filter);
+  const netnsLimit = parseNetnsLimit(flags);
+  const report = await collectReport({ ...options, owners, source: flags.source, netns: flags.netns, netnsLimit, ...input }, filter);
   // --verbose names each system tool run, by the absolute path it was taken from (issue 22).
   const ran = flags.verbose ? (await import("../lib/exec.js")).commandsRun().map((command) => `ran ${command}`) : [];
   const verbose = flags.verbose ? [...(report.details ?? [`source: ${report.source}`]), ...ran] : undefined;
   sayRemarks({ verbose, notices: report.notices, problems: report.problems }, flags.quiet);
   return report;
+}
+
+/** --netns-limit N: only with -N all, a whole number from 1. */
+export function parseNetnsLimit(flags: Pick<SourceFlags, "netns" | "netnsLimit">): number | undefined {
+  if (flags.netnsLimit === undefined) return undefined;
+  if (flags.netns?.trim() !== "all") throw usageError("--netns-limit applies only to -N all", "add -N all, or drop --netns-limit");
+  const n = Number(flags.netnsLimit.trim());
+  if (!/^\d+$/.test(flags.netnsLimit.trim()) || n < 1 || n > 1_000_000) throw usageError(`bad --netns-limit '${flags.netnsLimit}'`, "give how many namespaces -N all may read, 1-1000000 (default 64)");
+  return n;
 }
 
 /** --input and its companions, checked; the capture's bytes read from the file or stdin. */

@@ -4,7 +4,7 @@ import { usageError } from "../errors.js";
 import { DEFAULT_TOP, renderPrometheus, type KernelCounterSet, type MetricsInput } from "../format/prometheus.js";
 import { writeChunks } from "../io.js";
 import type { NetnsTag, Problem } from "../model/socket.js";
-import { addSourceOptions, loadReport, type SourceFlags } from "./list.js";
+import { addSourceOptions, loadReport, parseNetnsLimit, type SourceFlags } from "./list.js";
 import { toSocketFilter } from "./options.js";
 import { sayRemarks } from "./problems.js";
 import { append } from "../lib/append.js";
@@ -50,7 +50,7 @@ export async function gatherMetrics(flags: MetricsFlags, top = parseTop(flags.to
   const notices = [...report.notices];
   const problems = [...report.problems];
   let kernel: Awaited<ReturnType<typeof readCounters>> = { counters: [] };
-  if (chosen.input === undefined) kernel = await readCounters(chosen.netns, notices, problems);
+  if (chosen.input === undefined) kernel = await readCounters(chosen.netns, notices, problems, parseNetnsLimit(chosen));
   else notices.push("kernel counters left out: a replayed capture has none");
   const { counters, namespaces } = kernel;
   const input: MetricsInput = {
@@ -75,6 +75,7 @@ async function readCounters(
   netns: string | undefined,
   notices: string[],
   problems: Problem[],
+  limit?: number,
 ): Promise<{ counters: KernelCounterSet[]; namespaces?: NetnsTag[] }> {
   const { readKernelCounters } = await import("../sources/linux-procfs/read-counters.js");
   const counters: KernelCounterSet[] = [];
@@ -89,7 +90,8 @@ async function readCounters(
       return { counters };
     }
     const { resolveNetns, readInNamespace, netnsTag } = await import("../sources/linux-procfs/netns.js");
-    const namespaces = resolveNetns(netns);
+    // The same namespaces as the sockets (their notice names those left out).
+    const namespaces = resolveNetns(netns, { limit });
     for (const ns of namespaces) {
       const values = await readInNamespace(ns, "/proc", read);
       if (values !== null) counters.push({ netns: netnsTag(ns), counters: values });
