@@ -49,7 +49,27 @@ const any = (lines: readonly string[], re: RegExp) => lines.some((l) => re.test(
 const BSD_ROW = /^\s*(?:[0-9a-f]{8,16}\s+(?:[0-9a-f]{1,8}\s+)?)?(tcp|udp)(4|6|46)\s+\d+\s+\d+\s+\S+\.(\d+|\*)\s+\S+\.(\d+|\*)/;
 const LINUX_NETSTAT_ROW = /^(tcp|udp|raw)6?\s+\d+\s+\d+\s+\S+:(\d+|\*)\s+\S+:(\d+|\*)/;
 const SS_ROW = /^(tcp|udp|mptcp|u_str|u_dgr|u_seq|nl|p_raw|p_dgr|raw|icmp6|sctp)\s+(ESTAB|LISTEN|UNCONN|SYN-SENT|SYN-RECV|FIN-WAIT-1|FIN-WAIT-2|TIME-WAIT|CLOSE-WAIT|LAST-ACK|CLOSING|CLOSED)\s+\d+\s+\d+\s/;
-const LSOF_ROW = /^\S.*?\s\d+\s.*\s(IPv4|IPv6)\s+\S+\s+\S+\s+(TCP|UDP)\s/;
+/**
+ * An lsof column row: "sshd 812 root 3u IPv4 23110 0t0 TCP *:22 (LISTEN)": a command, a pid,
+ * then a TYPE of IPv4/IPv6 whose third token after is TCP/UDP, followed by more. By tokens,
+ * in one pass: the regex it replaces (/^\S.*?\s\d+\s.*\s(IPv4|IPv6)\s+\S+\s+\S+\s+(TCP|UDP)\s/)
+ * backtracked quadratically, 19.5 s on one 256 KB line (issue 22).
+ */
+export function isLsofRow(line: string): boolean {
+  if (line === "" || /^\s/.test(line)) return false;
+  const tokens = line.split(/\s+/);
+  let pidSeen = false;
+  for (let i = 1; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    if ((token === "IPv4" || token === "IPv6") && pidSeen) {
+      const node = tokens[i + 3];
+      // TCP/UDP followed by whitespace: another token, or trailing space (an empty last token).
+      if ((node === "TCP" || node === "UDP") && i + 4 < tokens.length) return true;
+    }
+    if (!pidSeen && /^\d+$/.test(token)) pidSeen = true;
+  }
+  return false;
+}
 
 /**
  * The replay formats, most specific first: the Windows formats (netstat -ano/-an/-anob in any
@@ -124,7 +144,7 @@ const UNIX_REPLAY_FORMATS: ReplayFormat[] = [
   {
     name: "lsof",
     description: "lsof column output (lsof -nP -iTCP -iUDP)",
-    detect: (lines) => any(lines, /^COMMAND\s+PID\s+.*\bTYPE\s+DEVICE\b/) || any(lines, LSOF_ROW),
+    detect: (lines) => any(lines, /^COMMAND\s+PID\s+.*\bTYPE\s+DEVICE\b/) || lines.some(isLsofRow),
     parse: (text, o) => parseLsofColumns(text, { source: o.source }),
   },
 ];
