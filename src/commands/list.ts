@@ -117,13 +117,17 @@ async function readInput(flags: SourceFlags): Promise<Pick<ListOptions, "input" 
   const { createReadStream } = await import("node:fs");
   const { readWhole } = await import("../lib/stream-input.js");
   let bytes: Uint8Array;
+  const long = { count: 0, firstLine: 0 };
   try {
-    // Checked for binary data as it arrives: `--input /dev/zero` must not fill the memory.
-    bytes = await readWhole(file === "-" ? process.stdin : createReadStream(file), file === "-" ? "stdin" : file);
+    // Checked for binary data as it arrives: `--input /dev/zero` must not fill the memory;
+    // lines longer than 64 KiB are dropped as they come (issue 22).
+    bytes = await readWhole(file === "-" ? process.stdin : createReadStream(file), file === "-" ? "stdin" : file, long);
   } catch (error) {
     if (error instanceof TcpstatError) throw error;
     throw inputReadError(file, error);
   }
+  if (long.count > 0)
+    sayRemarks({ notices: [`skipped ${long.count} line(s) longer than 64 KiB in ${file === "-" ? "stdin" : file}; first at line ${long.firstLine}`], problems: [] }, flags.quiet);
   return { input: bytes, inputName: file === "-" ? "stdin" : file, inputFormat: flags.inputFormat, byteOrder: order };
 }
 

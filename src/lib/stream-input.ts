@@ -76,24 +76,89 @@ export function assertText(bytes: Uint8Array, source: string): void {
     );
 }
 
+/** Longest line a capture may have (issue 22): longer ones are skipped, never held whole. */
+export const MAX_LINE_BYTES = 64 * 1024;
+
+/** Lines readWhole skipped for being longer than MAX_LINE_BYTES: how many, and the first one's number. */
+export interface LongLines {
+  count: number;
+  firstLine: number;
+}
+
 /**
  * Reads a whole capture (for the outputs that need every socket at once), refusing binary data
  * as soon as its first block is in: `--input /dev/zero` ends with one line, not with memory full.
+ * A line longer than MAX_LINE_BYTES is dropped as it comes (at most that much of it is ever
+ * held) and counted in `long`: an endless input without a line break grew to 12.5 GB before.
+ * A JSON document is read whole: ConvertTo-Json -Compress writes a whole capture on one line.
  */
-export async function readWhole(input: AsyncIterable<Uint8Array | string>, source: string): Promise<Buffer> {
+export async function readWhole(input: AsyncIterable<Uint8Array | string>, source: string, long: LongLines = { count: 0, firstLine: 0 }): Promise<Buffer> {
   const pieces: Buffer[] = [];
   let size = 0;
   let checked = false;
-  for await (const piece of input) {
-    const bytes = typeof piece === "string" ? Buffer.from(piece) : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+  let lineStart = 0; // size when the current line began
+  let line = 1;
+  let skipping = false; // inside a line already found too long: its bytes are dropped
+  const keep = (bytes: Buffer) => {
+    if (bytes.length === 0) return;
     pieces.push(bytes);
     size += bytes.length;
+  };
+  /** Drops what is held of the current line (at most MAX_LINE_BYTES). */
+  const dropLine = () => {
+    let excess = size - lineStart;
+    while (excess > 0) {
+      const last = pieces[pieces.length - 1]!;
+      if (last.length <= excess) {
+        pieces.pop();
+        excess -= last.length;
+        size -= last.length;
+      } else {
+        pieces[pieces.length - 1] = last.subarray(0, last.length - excess);
+        size -= excess;
+        excess = 0;
+      }
+    }
+  };
+  // A JSON document (PowerShell's ConvertTo-Json -Compress) may be one long line: not bounded.
+  let json: boolean | undefined;
+  for await (const piece of input) {
+    const bytes = typeof piece === "string" ? Buffer.from(piece) : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+    if (json === undefined) {
+      const first = bytes.toString("latin1", 0, Math.min(bytes.length, 64)).replace(/^(\xef\xbb\xbf|\xff\xfe|\xfe\xff|[\s\0])*/, "");
+      if (first !== "") json = first[0] === "[" || first[0] === "{";
+    }
+    let from = json === true ? bytes.length : 0;
+    if (json === true) keep(bytes);
+    while (from < bytes.length) {
+      const nl = bytes.indexOf(10, from);
+      const end = nl < 0 ? bytes.length : nl + 1;
+      if (!skipping) {
+        keep(bytes.subarray(from, end));
+        if (size - lineStart > MAX_LINE_BYTES + 1) {
+          dropLine();
+          skipping = true;
+          if (long.count++ === 0) long.firstLine = line;
+        }
+      }
+      if (nl >= 0) {
+        skipping = false;
+        lineStart = size;
+        line++;
+      }
+      from = end;
+    }
     if (!checked && size >= SNIFF_BYTES) {
       assertText(Buffer.concat(pieces), source);
       checked = true;
     }
   }
   const all = Buffer.concat(pieces);
+  if (all.length === 0 && long.count > 0)
+    throw new TcpstatError(
+      `${source} holds no line shorter than 64 KiB: skipped ${long.count} longer line(s), the first at line ${long.firstLine}`,
+      "give a captured netstat, ss, lsof, sockstat or /proc/net output",
+    );
   if (!checked) assertText(all, source);
   return all;
 }
