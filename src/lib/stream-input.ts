@@ -25,6 +25,8 @@ export interface ChunkOptions {
   source: string;
   /** About how many characters a chunk holds (default 256 Ki: small chunks keep the heap small). */
   chunkChars?: number;
+  /** Lines longer than MAX_LINE_BYTES characters, skipped as they come (counted here). */
+  long?: LongLines;
 }
 
 const SNIFF_BYTES = 64 * 1024;
@@ -170,6 +172,19 @@ export async function* readTextChunks(input: AsyncIterable<Uint8Array | string>,
   let headBytes = 0;
   let carry = "";
   let line = 1;
+  let skipping = false;
+  const long = options.long ?? { count: 0, firstLine: 0 };
+  /** Drops the rest of a line found too long, up to its end. */
+  const skip = () => {
+    if (!skipping) return;
+    const nl = carry.indexOf("\n");
+    if (nl < 0) carry = "";
+    else {
+      carry = carry.slice(nl + 1);
+      skipping = false;
+      line++;
+    }
+  };
 
   const start = (bytes: Buffer) => {
     assertText(bytes, options.source);
@@ -184,7 +199,20 @@ export async function* readTextChunks(input: AsyncIterable<Uint8Array | string>,
         const nl = carry.lastIndexOf("\n", chunkChars);
         const at = nl >= 0 ? nl : carry.indexOf("\n", chunkChars);
         if (at < 0) {
-          if (!final) return; // one enormous line: wait for its end
+          if (!final && carry.length - chunkChars <= MAX_LINE_BYTES) return; // a long line: wait for its end
+          if (!final) {
+            // Past the bound: the whole lines before it go out, the long one is dropped as it comes.
+            const before = carry.lastIndexOf("\n");
+            if (before >= 0) {
+              const text = carry.slice(0, before + 1);
+              yield { text, firstLine: line };
+              line += countLines(text);
+            }
+            carry = "";
+            skipping = true;
+            if (long.count++ === 0) long.firstLine = line;
+            return;
+          }
         } else end = at + 1;
       }
       const text = carry.slice(0, end);
@@ -203,10 +231,13 @@ export async function* readTextChunks(input: AsyncIterable<Uint8Array | string>,
       carry += start(Buffer.concat(head));
       head = [];
     } else carry += decoder.decode(bytes, true);
+    skip();
     yield* cut(false);
   }
   if (!decoder) carry += start(Buffer.concat(head));
   carry += decoder!.decode(new Uint8Array(0), false);
+  skip();
+  if (skipping) carry = "";
   yield* cut(true);
 }
 

@@ -72,4 +72,14 @@ describe("lines longer than 64 KiB", () => {
     // Held whole, 200 MB of text would need more than 200 MB; node itself starts near 50.
     expect(Number(/peak (\d+)/.exec(r.stderr)![1]) * 1024).toBeLessThan(150_000_000);
   });
+
+  it("--ndjson of a /proc/net dump (the streamed path): the rows before are written, the endless line dropped", () => {
+    const head = readFileSync(new URL("../../fixtures/linux-procfs/netns-states/tcp", import.meta.url), "utf8").split("\n").slice(0, 3).join("\n");
+    const script = `{ printf '%s\\n' "$2"; head -c 200000000 /dev/zero | tr '\\0' 'a'; } | /usr/bin/time -f 'peak %M' "$0" "$1" --input - -a --ndjson`;
+    const r = spawnSync("sh", ["-c", script, process.execPath, BIN, head], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim().split("\n").map((l) => JSON.parse(l).localPort)).toEqual([11000, 11001]);
+    expect(r.stderr.split("\n")[0]).toBe("tcpstat: skipped 1 line(s) longer than 64 KiB in stdin; first at line 4");
+    expect(Number(/peak (\d+)/.exec(r.stderr)![1]) * 1024).toBeLessThan(150_000_000);
+  });
 });
