@@ -94,7 +94,12 @@ export interface LongLines {
  * held) and counted in `long`: an endless input without a line break grew to 12.5 GB before.
  * A JSON document is read whole: ConvertTo-Json -Compress writes a whole capture on one line.
  */
-export async function readWhole(input: AsyncIterable<Uint8Array | string>, source: string, long: LongLines = { count: 0, firstLine: 0 }): Promise<Buffer> {
+export async function readWhole(
+  input: AsyncIterable<Uint8Array | string>,
+  source: string,
+  long: LongLines = { count: 0, firstLine: 0 },
+  maxBytes = Infinity,
+): Promise<Buffer> {
   const pieces: Buffer[] = [];
   let size = 0;
   let checked = false;
@@ -154,6 +159,11 @@ export async function readWhole(input: AsyncIterable<Uint8Array | string>, sourc
       assertText(Buffer.concat(pieces), source);
       checked = true;
     }
+    if (size > maxBytes)
+      throw new TcpstatError(
+        `${source} is more than ${Math.floor(maxBytes / 1e6)} MB: more records than the table or --json can hold in memory`,
+        "use --ndjson or summary, which stream the capture",
+      );
   }
   const all = Buffer.concat(pieces);
   if (all.length === 0 && long.count > 0)

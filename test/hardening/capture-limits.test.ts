@@ -82,4 +82,29 @@ describe("lines longer than 64 KiB", () => {
     expect(r.stderr.split("\n")[0]).toBe("tcpstat: skipped 1 line(s) longer than 64 KiB in stdin; first at line 4");
     expect(Number(/peak (\d+)/.exec(r.stderr)![1]) * 1024).toBeLessThan(150_000_000);
   });
+
+});
+
+describe("a capture bigger than the table or --json can hold", () => {
+  it("ends with one line naming --ndjson and summary, which still read it", () => {
+    const rows = ["  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode"];
+    for (let i = 0; i < 150_000; i++)
+      rows.push(`${i}: 0100007F:${(10000 + (i % 50000)).toString(16).toUpperCase()} 0200007F:0400 01 00000000:00000000 00:00000000 00000000     0        0 ${100000 + i} 1 0000000000000000 20 4 30 10 -1`);
+    const file = join(dir, "big-tcp");
+    writeFileSync(file, `${rows.join("\n")}\n`);
+    // A heap of 64 MB (as a small machine or container has): the 20 MB capture is too big to hold whole.
+    const run = (args: string[]) => spawnSync(process.execPath, ["--max-old-space-size=64", BIN, ...args], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }, maxBuffer: 1 << 28 });
+    for (const args of [["--input", file], ["--input", file, "--json"]]) {
+      const r = run(args);
+      expect(r.status).toBe(1);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toMatch(new RegExp(`^tcpstat: ${file} is more than \\d+ MB: more records than the table or --json can hold in memory; use --ndjson or summary, which stream the capture\n$`));
+    }
+    const streamed = run(["--input", file, "--ndjson"]);
+    expect(streamed.status, streamed.stderr).toBe(0);
+    expect(streamed.stdout.trim().split("\n")).toHaveLength(150_000);
+    const summary = run(["summary", "--input", file, "--json"]);
+    expect(summary.status, summary.stderr).toBe(0);
+    expect(JSON.parse(summary.stdout).total).toBe(150_000);
+  }, 120_000);
 });
