@@ -78,7 +78,8 @@ describe("serve under abusive clients", () => {
     expect(r.status, `${r.stderr} ${r.error ?? ""} ${r.signal}`).toBe(0);
     const got = JSON.parse(r.stdout) as [number | string, number][];
     expect(got.map(([status]) => status)).toEqual([200, 200, 200, 200, 200]);
-    expect(got.map(([, bytes]) => bytes)).toEqual(Array(5).fill(responseBytes));
+    // Whole answers (their length moves by a byte or two with the collection's duration).
+    for (const [, bytes] of got) expect(Math.abs(bytes - responseBytes)).toBeLessThan(100);
     expect(responseBytes).toBeGreaterThan(5_000_000);
   });
 
@@ -87,6 +88,7 @@ describe("serve under abusive clients", () => {
     expect(r.status, `${r.stderr} ${r.error ?? ""} ${r.signal}`).toBe(0);
     expect(r.stdout, r.stderr).not.toBe("");
     const got = JSON.parse(r.stdout) as [number | string, number][];
-    expect(got).toEqual(Array(5).fill([200, responseBytes]));
+    expect(got.map(([status]) => status)).toEqual([200, 200, 200, 200, 200]);
+    for (const [, bytes] of got) expect(Math.abs(bytes - responseBytes)).toBeLessThan(100);
   });
 });

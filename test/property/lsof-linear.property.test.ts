@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseLsofColumns } from "../../src/sources/lsof/parse-lsof-columns.js";
 import { isLsofRow, replayCapture } from "../../src/sources/replay.js";
+import { runs } from "./harness.js";
 
 /**
  * lsof detection and parsing are linear in a line's length (issue 22, item 7): the detection
@@ -24,7 +25,7 @@ describe("lsof detection and parsing of long lines", () => {
         const replayed = replayCapture(`COMMAND PID USER FD TYPE DEVICE SIZE/OFF NODE NAME\n${line}\n`, { source: "long" });
         expect(replayed.records).toEqual([]);
       }),
-      { numRuns: 12 },
+      runs(33),
     );
   });
 
@@ -37,7 +38,7 @@ describe("lsof detection and parsing of long lines", () => {
         // token came between; rows from lsof always have USER and FD there.
         if (OLD.test(line)) expect(isLsofRow(line)).toBe(true);
       }),
-      { numRuns: 2000 },
+      runs(2000),
     );
     expect(isLsofRow("sshd 812 root 3u IPv4 23110 0t0 TCP *:22 (LISTEN)")).toBe(true);
     expect(isLsofRow("sshd 812 root 3u IPv4 23110 0t0 TCP")).toBe(false);

@@ -20,7 +20,7 @@ export interface LsofColumnOptions {
   source?: string;
 }
 
-const ROW = /^(.+?)\s+(\d+)\s+(?:(\d+)\s+)?(\S+)\s+(\S+)\s+(IPv4|IPv6)\s+(\S+)\s+(\S+)\s+(TCP|UDP)\s+(\S+)(?:\s+\(([^)]*)\))?\s*$/;
+const ROW = /^(\S+(?:\s\S+)*?)\s+(\d+)\s+(?:(\d+)\s+)?(\S+)\s+(\S+)\s+(IPv4|IPv6)\s+(\S+)\s+(\S+)\s+(TCP|UDP)\s+(\S+)(?:\s+\(([^)]*)\))?\s*$/;
 
 export function parseLsofColumns(text: string, options: LsofColumnOptions = {}): ParseResult & { notices: string[] } {
   const source = options.source ?? "lsof";
