@@ -29,6 +29,8 @@ export interface ListOptions extends Pick<RecordSinks, "onRecord"> {
   procRoot?: string;
   /** Network namespace(s) to read, like `ss -N`: a name under /run/netns, a pid, a path, or "all". */
   netns?: string;
+  /** Most namespaces `netns: "all"` reads (default 64); a notice names those left out. */
+  netnsLimit?: number;
   /** Replay captured output (netstat, ss, lsof, sockstat, /proc/net dumps) instead of reading this machine. */
   input?: string | Uint8Array;
   /** Name of the capture in messages: a file name, or "stdin". */
@@ -84,6 +86,7 @@ export async function collectReport(options: ListOptions & RecordSinks = {}, fil
     source: options.source,
     procRoot: options.procRoot,
     netns: options.netns,
+    netnsLimit: options.netnsLimit,
   });
   return { ...collected, records: collected.records.filter(keep) };
 }

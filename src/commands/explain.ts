@@ -6,6 +6,7 @@ import type { LessonName, StateCounts } from "../model/report.js";
 import type { Lang } from "../knowledge/states/index.js";
 import { TCP_STATES, canonicalState, type TcpState } from "../model/state.js";
 import { addSourceOptions, countReport, type SourceFlags } from "./list.js";
+import { toJson } from "../lib/safe-text.js";
 
 interface ExplainFlags extends SourceFlags {
   lang?: string;
@@ -72,7 +73,7 @@ export async function runExplain(word: string | undefined, flags: ExplainFlags):
   const width = Math.min(process.stdout.columns || 80, 100);
   if (flags.json) {
     const body = state ? explainState(state, lang, counts) : TCP_STATES.map((s) => explainState(s, lang, counts));
-    await writeChunks([`${JSON.stringify(body, null, 2)}\n`]);
+    await writeChunks([`${toJson(body, 2)}\n`]);
     return;
   }
   await writeChunks([state ? renderExplanation(explainState(state, lang, counts), chalk, width) : renderOverview(lang, counts, chalk, width)]);

@@ -16,6 +16,7 @@ import { addWatchOptions, type WatchFlags } from "./watch-options.js";
 export interface SourceFlags extends FilterFlags {
   source?: string;
   netns?: string;
+  netnsLimit?: string;
   quiet?: boolean;
   input?: string;
   inputFormat?: string;
@@ -36,6 +37,7 @@ export function addSourceOptions(cmd: Command, shape: FilterShape = {}): Command
   return addFilterOptions(cmd, shape)
     .option("--source <name>", "force a socket source instead of the platform's default")
     .option("-N, --netns <ns>", "network namespace(s): a name (ip netns), a pid, a namespace file, or all")
+    .option("--netns-limit <n>", "most namespaces -N all reads; a notice names those left out (default 64)")
     .option("-q, --quiet", "no notices on stderr")
     .option("--input <file>", "replay captured output (netstat, ss, lsof, sockstat, /proc/net/*; - for stdin) instead of reading this machine")
     .option("--input-format <name>", "the format of --input, instead of detecting it")
@@ -90,8 +92,11 @@ export async function loadReport(flags: SourceFlags, options: Pick<ListOptions, 
   const input = flags.input === undefined ? undefined : await readInput(flags);
   // Loaded here, not at start-up: `tcpstat --version` and `--help` never read sockets.
   const { collectReport } = await import("../report.js");
-  const report = await collectReport({ ...options, owners, source: flags.source, netns: flags.netns, ...input }, filter);
-  const verbose = flags.verbose ? (report.details ?? [`source: ${report.source}`]) : undefined;
+  const netnsLimit = parseNetnsLimit(flags);
+  const report = await collectReport({ ...options, owners, source: flags.source, netns: flags.netns, netnsLimit, ...input }, filter);
+  // --verbose names each system tool run, by the absolute path it was taken from (issue 22).
+  const ran = flags.verbose ? (await import("../lib/exec.js")).commandsRun().map((command) => `ran ${command}`) : [];
+  const verbose = flags.verbose ? [...(report.details ?? [`source: ${report.source}`]), ...ran] : undefined;
   const notices = input === undefined && filter.pids ? [...(await missingPids(filter.pids)), ...report.notices] : report.notices;
   sayRemarks({ verbose, notices, problems: report.problems }, flags.quiet);
   return report;
@@ -105,6 +110,27 @@ async function missingPids(pids: ReadonlySet<number>): Promise<string[]> {
   return gone.length === 0 ? [] : [`no process ${gone.join(", ")} is running: --pid ${gone.length === 1 ? "matches" : "match"} nothing there.`];
 }
 
+/** --netns-limit N: only with -N all, a whole number from 1. */
+export function parseNetnsLimit(flags: Pick<SourceFlags, "netns" | "netnsLimit">): number | undefined {
+  if (flags.netnsLimit === undefined) return undefined;
+  if (flags.netns?.trim() !== "all") throw usageError("--netns-limit applies only to -N all", "add -N all, or drop --netns-limit");
+  const n = Number(flags.netnsLimit.trim());
+  if (!/^\d+$/.test(flags.netnsLimit.trim()) || n < 1 || n > 1_000_000) throw usageError(`bad --netns-limit '${flags.netnsLimit}'`, "give how many namespaces -N all may read, 1-1000000 (default 64)");
+  return n;
+}
+
+/**
+ * The biggest capture the outputs that hold every record can take (issue 22): a 1 GB ss capture
+ * failed at 2.2 GB RSS. A replayed row takes about 7 times its text at its peak (a 130 MB
+ * /proc/net dump took 950 MB), and the text must fit in one string. Past it: one line naming
+ * --ndjson and summary, which stream.
+ */
+async function wholeInputLimit(): Promise<number> {
+  const { getHeapStatistics } = await import("node:v8");
+  const { constants } = await import("node:buffer");
+  return Math.min(getHeapStatistics().heap_size_limit / 8, constants.MAX_STRING_LENGTH);
+}
+
 /** --input and its companions, checked; the capture's bytes read from the file or stdin. */
 async function readInput(flags: SourceFlags): Promise<Pick<ListOptions, "input" | "inputName" | "inputFormat" | "byteOrder">> {
   const file = flags.input as string;
@@ -112,13 +138,17 @@ async function readInput(flags: SourceFlags): Promise<Pick<ListOptions, "input" 
   const { createReadStream } = await import("node:fs");
   const { readWhole } = await import("../lib/stream-input.js");
   let bytes: Uint8Array;
+  const long = { count: 0, firstLine: 0 };
   try {
-    // Checked for binary data as it arrives: `--input /dev/zero` must not fill the memory.
-    bytes = await readWhole(file === "-" ? process.stdin : createReadStream(file), file === "-" ? "stdin" : file);
+    // Checked for binary data as it arrives: `--input /dev/zero` must not fill the memory;
+    // lines longer than 64 KiB are dropped as they come (issue 22).
+    bytes = await readWhole(file === "-" ? process.stdin : createReadStream(file), file === "-" ? "stdin" : file, long, await wholeInputLimit());
   } catch (error) {
     if (error instanceof TcpstatError) throw error;
     throw inputReadError(file, error);
   }
+  if (long.count > 0)
+    sayRemarks({ notices: [`skipped ${long.count} line(s) longer than 64 KiB in ${file === "-" ? "stdin" : file}; first at line ${long.firstLine}`], problems: [] }, flags.quiet);
   return { input: bytes, inputName: file === "-" ? "stdin" : file, inputFormat: flags.inputFormat, byteOrder: order };
 }
 

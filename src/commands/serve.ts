@@ -70,7 +70,10 @@ function listenError(error: NodeJS.ErrnoException, where: string): TcpstatError 
   }
 }
 
-export async function runServe(flags: ServeFlags): Promise<void> {
+export async function runServe(given: ServeFlags): Promise<void> {
+  // Per-process series only when asked: root's serve would otherwise tell any local user the
+  // names and pids of processes `ss -p` hides from them (issue 22).
+  const flags: ServeFlags = { ...given, processLabels: given.processLabels === true };
   // Every option is checked before the port opens.
   const address = parseListen(flags.listen);
   const top = parseTop(flags.top);
@@ -153,7 +156,8 @@ export function registerServe(program: Command): void {
   )
     .option("--listen <host:port>", "address to listen on (loopback unless told otherwise)", DEFAULT_LISTEN)
     .option("--timeout <seconds>", "time a client gets to send its request; also the idle limit (default 10)")
-    .option("--max-connections <n>", "clients connected at once; more are refused (default 32)")
+    .option("--max-connections <n>", "clients connected at once; a newcomer takes the slot of an idle one (default 32)")
     .option("--trace", "also count state changes, resets and connection lifetimes as they happen (tcpstat trace; root)")
+    .option("--process-labels", "also series by process name, and pids and names in --detailed (off: a local user could see owners ss -p hides)")
     .action((flags: ServeFlags) => runServe(flags));
 }

@@ -7,6 +7,7 @@ import type { GroupKey, Summary } from "../model/report.js";
 import { type Width, widthOf } from "../format/columns.js";
 import { renderSummary, renderSummaryOneline } from "../format/summary.js";
 import { addSourceOptions, countReport, loadReport, type SourceFlags } from "./list.js";
+import { toJson } from "../lib/safe-text.js";
 // zod (for --top and the --watch flags) and the watch engine load only when those flags are given:
 // a plain `tcpstat summary` must cost little more than reading the tables.
 import { addWatchOptions, type WatchFlags } from "./watch-options.js";
@@ -69,7 +70,7 @@ export async function runSummary(flags: SummaryFlags): Promise<void> {
     return summarize(report.records, { by, top, source: report.source, problems: report.problems.length });
   };
   const render = async (summary: Summary, previous?: Summary): Promise<string[]> => {
-    if (flags.json) return [`${JSON.stringify(summary, null, plan ? undefined : 2)}\n`];
+    if (flags.json) return [`${toJson(summary, plan ? undefined : 2)}\n`];
     if (flags.oneline) return [renderSummaryOneline(summary)];
     return [...renderSummary(summary, { chalk, previous, udp: flags.udp, width: await groupWidth(summary) })];
   };

@@ -7,6 +7,7 @@ import type { SocketRecord } from "../model/socket.js";
 import { SocketTracker, diffEvents } from "../lib/watch-diff.js";
 import { renderWatchTable } from "../format/watch.js";
 import { DEFAULT_WATCH_SECONDS, type WatchFlags } from "./watch-options.js";
+import { toJson } from "../lib/safe-text.js";
 
 /**
  * `--watch [SECONDS]` for the list and for summary: redraw in place on a terminal,
@@ -202,7 +203,7 @@ async function watchList(
   if (options.ndjson) {
     await runFrames(
       plan,
-      async () => diffEvents(tracker.update(await read())).map((e) => `${JSON.stringify(e)}\n`),
+      async () => diffEvents(tracker.update(await read())).map((e) => `${toJson(e)}\n`),
       { tty: false },
     );
     return;

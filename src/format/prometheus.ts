@@ -1,3 +1,4 @@
+import { escapeControl } from "../lib/safe-text.js";
 import type { Family, NetnsTag, Proto, SocketRecord } from "../model/socket.js";
 import { TCP_STATES, type TcpState } from "../model/state.js";
 import { ephemeralUse, rangeSize } from "../knowledge/ephemeral.js";
@@ -37,7 +38,7 @@ export interface MetricsInput {
   durationSeconds?: number;
   /** Unreadable lines in this collection. */
   problems?: number;
-  /** Processes with their own series; the rest are summed as process="other". Default 10. */
+  /** Processes with their own series; the rest are summed in one series labelled rest="true". Default 10. */
   top?: number;
   /** Whether owners were resolved; without them the per-process family is left out. */
   owners?: boolean;
@@ -48,6 +49,13 @@ export interface MetricsInput {
    * namespace, a replayed capture): the ephemeral-port families are then left out.
    */
   ephemeralRange?: readonly [number, number];
+  /**
+   * Process names and pids in the series (tcpstat_process_sockets, the process label of
+   * tcpstat_port_sockets, and the pid and process labels of --detailed). Default true; serve
+   * leaves them out unless --process-labels: a local user scraping root's serve would see
+   * owners `ss -p` hides from them (issue 22).
+   */
+  processLabels?: boolean;
 }
 
 /** Ports with their own tcpstat_port_sockets series; the rest are summed as port="other". */
@@ -59,8 +67,15 @@ const UDP_STATES = ["UNCONN", "ESTABLISHED"] as const;
 
 export type Labels = ReadonlyArray<readonly [string, string]>;
 
-/** Label values escape backslash, double quote and newline (exposition format spec). */
-const escapeLabelValue = (value: string): string => value.replace(/[\\"\n]/g, (ch) => (ch === "\n" ? "\\n" : `\\${ch}`));
+/**
+ * Label values escape backslash, double quote and newline (exposition format spec); every
+ * other control character (a process named "\x1b[2J", a zone of a replayed address) is
+ * written as a visible escape first, so the value read back is the text "\x1b[2J", never the
+ * character (issue 22).
+ */
+const LABEL_ESCAPED = /[\\"\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const escapeLabelValue = (value: string): string =>
+  value.replace(LABEL_ESCAPED, (ch) => (ch === "\n" ? "\\n" : ch === "\\" || ch === '"' ? `\\${ch}` : `\\${escapeControl(ch)}`));
 
 /** HELP text escapes backslash and newline only. */
 const escapeHelp = (text: string): string => text.replace(/[\\\n]/g, (ch) => (ch === "\n" ? "\\n" : "\\\\"));
@@ -140,14 +155,15 @@ export function* renderPrometheus(input: MetricsInput): Iterable<string> {
     listeners.samples("tcpstat_listening_sockets"),
   );
 
-  const shownProcesses = input.owners !== false ? topProcesses(records, input.top ?? DEFAULT_TOP, recordNs) : null;
+  const processLabels = input.processLabels !== false;
+  const shownProcesses = input.owners !== false && processLabels ? topProcesses(records, input.top ?? DEFAULT_TOP, recordNs) : null;
   if (shownProcesses) yield* processFamily(shownProcesses);
   yield* portFamily(records, shownProcesses, recordNs);
   if (input.ephemeralRange && !labelNetns) yield* ephemeralFamilies(records, input.ephemeralRange);
 
   yield* kernelFamilies(input.counters ?? [], labelNetns);
 
-  if (input.detailed) yield* detailedFamilies(records, labelNetns);
+  if (input.detailed) yield* detailedFamilies(records, labelNetns, processLabels);
 
   yield* family(
     "tcpstat_collection_problems",
@@ -173,7 +189,7 @@ interface ShownProcesses {
 }
 
 /**
- * The top N owning process names by socket count (ties by name); the rest are "other". With
+ * The top N owning process names by socket count (ties by name); the rest are summed. With
  * --netns, per namespace first: a process name in two namespaces is two programs.
  */
 function topProcesses(records: readonly SocketRecord[], top: number, netnsOf: (r: SocketRecord) => string | null): ShownProcesses {
@@ -191,15 +207,15 @@ function topProcesses(records: readonly SocketRecord[], top: number, netnsOf: (r
   return { shown: ranked.slice(0, top), rest, top };
 }
 
-/** Sockets by owning process: the top N names by count (ties by name), the rest as "other". */
+/** Sockets by owning process: the top N names by count (ties by name), the rest in a series labelled rest="true". */
 function* processFamily({ shown, rest, top }: ShownProcesses): Iterable<string> {
   const labels = (netns: string | null, name: string): Labels => [...(netns === null ? [] : ([["netns", netns]] as Labels)), ["process", name]];
   const samples = shown.map(({ netns, name, n }) => sample("tcpstat_process_sockets", labels(netns, name), n));
-  if (rest !== null) samples.push(sample("tcpstat_process_sockets", [["process", "other"]], rest));
+  if (rest !== null) samples.push(sample("tcpstat_process_sockets", [["rest", "true"]], rest));
   yield* family(
     "tcpstat_process_sockets",
     "gauge",
-    `Sockets by owning process name (where known): the ${top} with most sockets, the rest summed as process="other". A socket several processes hold counts once, under the one shown.`,
+    `Sockets by owning process name (where known): the ${top} with most sockets, the rest summed in one series labelled rest="true" (no process label, so no process name can give two series the same labels). A socket several processes hold counts once, under the one shown.`,
     samples,
   );
 }
@@ -303,7 +319,7 @@ function* kernelFamilies(sets: readonly KernelCounterSet[], labelNetns: boolean)
 }
 
 /** --detailed: one info series per socket, and the queues of connected ones in bytes. */
-function* detailedFamilies(records: readonly SocketRecord[], labelNetns: boolean): Iterable<string> {
+function* detailedFamilies(records: readonly SocketRecord[], labelNetns: boolean, processLabels: boolean): Iterable<string> {
   const identity = (r: SocketRecord): Labels => [
     ...(labelNetns ? ([["netns", r.netns ? nsLabel(r.netns) : ""]] as const) : []),
     ["proto", r.proto],
@@ -317,11 +333,13 @@ function* detailedFamilies(records: readonly SocketRecord[], labelNetns: boolean
   const info = records.map((r) =>
     sample(
       "tcpstat_socket_info",
-      [...identity(r), ["state", stateOf(r)], ["pid", r.pid === null ? "" : String(r.pid)], ["process", r.process ?? ""]],
+      processLabels
+        ? [...identity(r), ["state", stateOf(r)], ["pid", r.pid === null ? "" : String(r.pid)], ["process", r.process ?? ""]]
+        : [...identity(r), ["state", stateOf(r)]],
       1,
     ),
   );
-  yield* family("tcpstat_socket_info", "gauge", "One series per socket (--detailed), always 1; its state and owner are labels.", info);
+  yield* family("tcpstat_socket_info", "gauge", "One series per socket (--detailed), always 1; its state (and with --process-labels its owner) are labels.", info);
   // A listener's queues count connections waiting for accept(), not bytes: left out here.
   const queued = records.filter((r) => r.state !== "LISTEN");
   const bytes = (name: string, pick: (r: SocketRecord) => number | null) =>

@@ -71,7 +71,27 @@ const SS_ROW = new RegExp(
   `^(?:(tcp|udp|mptcp|u_str|u_dgr|u_seq|nl|p_raw|p_dgr|raw|icmp6|sctp)\\s+)?(?:${SS_STATE}\\s+\\d+\\s+\\d+\\s+\\S+:\\S+\\s+\\S+:\\S+|\\d+\\s+\\d+\\s+\\S+:\\S+\\s+\\S+:\\S+(?=\\s|$)(?!\\s+[A-Z][A-Z_0-9-]+(\\s|$)))`,
 );
 const SS_HEADER = /^(Netid\s+)?(State\s+)?Recv-Q\s+Send-Q\s+Local Address:Port/;
-const LSOF_ROW = /^\S.*?\s\d+\s.*\s(IPv4|IPv6)\s+\S+\s+\S+\s+(TCP|UDP)\s/;
+/**
+ * An lsof column row: "sshd 812 root 3u IPv4 23110 0t0 TCP *:22 (LISTEN)": a command, a pid,
+ * then a TYPE of IPv4/IPv6 whose third token after is TCP/UDP, followed by more. By tokens,
+ * in one pass: the regex it replaces (/^\S.*?\s\d+\s.*\s(IPv4|IPv6)\s+\S+\s+\S+\s+(TCP|UDP)\s/)
+ * backtracked quadratically, 19.5 s on one 256 KB line (issue 22).
+ */
+export function isLsofRow(line: string): boolean {
+  if (line === "" || /^\s/.test(line)) return false;
+  const tokens = line.split(/\s+/);
+  let pidSeen = false;
+  for (let i = 1; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    if ((token === "IPv4" || token === "IPv6") && pidSeen) {
+      const node = tokens[i + 3];
+      // TCP/UDP followed by whitespace: another token, or trailing space (an empty last token).
+      if ((node === "TCP" || node === "UDP") && i + 4 < tokens.length) return true;
+    }
+    if (!pidSeen && /^\d+$/.test(token)) pidSeen = true;
+  }
+  return false;
+}
 
 /**
  * The replay formats, most specific first: the Windows formats (netstat -ano/-an/-anob in any
@@ -168,7 +188,7 @@ const UNIX_REPLAY_FORMATS: ReplayFormat[] = [
   {
     name: "lsof",
     description: "lsof column output (lsof -nP -iTCP -iUDP)",
-    detect: (lines) => any(lines, /^COMMAND\s+PID\s+.*\bTYPE\s+DEVICE\b/) || any(lines, LSOF_ROW),
+    detect: (lines) => any(lines, /^COMMAND\s+PID\s+.*\bTYPE\s+DEVICE\b/) || lines.some(isLsofRow),
     parse: (text, o) => parseLsofColumns(text, { source: o.source, services: o.services }),
     likeness: /\b(COMMAND|IPv4|IPv6|TCP|UDP|NODE)\b/,
   },

@@ -16,10 +16,9 @@ import { PROMETHEUS, PrometheusHarness, type Alert } from "./prometheus-server.j
 
 /**
  * serve's arguments in both namespaces. The alert names the process from serve's `process`
- * label. NOTE for the merge with issue-22, which makes per-process series opt-in: add
- * "--process-labels" here (it does not exist on this branch, where process labels are on).
+ * label, which serve exports only with --process-labels.
  */
-const SERVE_ARGS = ["serve", "--listen", "127.0.0.1:9717", "-t"];
+const SERVE_ARGS = ["serve", "--listen", "127.0.0.1:9717", "-t", "--process-labels"];
 
 /** The rules under test: the shipped ones with short durations. */
 const RULE_ARGS = ["rules", "--for", "2s", "--window", "10s"];

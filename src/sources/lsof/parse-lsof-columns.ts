@@ -30,7 +30,7 @@ export interface LsofColumnOptions {
  */
 const ENDPOINTS = String.raw`(?:\s+\d+,[^\s,]*,\d*[a-zA-Z]*)*`;
 const ROW = new RegExp(
-  String.raw`^(.+?)\s+(\d+)\s+(?:(\d+)\s+)?(\S+)\s+(\S+)\s+(IPv4|IPv6)\s+(\S+)\s+(\S+)\s+(TCP|UDP)\s+(\S+)` +
+  String.raw`^(\S+(?:\s\S+)*?)\s+(\d+)\s+(?:(\d+)\s+)?(\S+)\s+(\S+)\s+(IPv4|IPv6)\s+(\S+)\s+(\S+)\s+(TCP|UDP)\s+(\S+)` +
     ENDPOINTS +
     String.raw`(?:\s+\(([^)]*)\))?\s*$`,
 );

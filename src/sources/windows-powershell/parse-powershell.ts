@@ -5,6 +5,7 @@ import { canonicalAddress } from "../windows-netstat/address.js";
 import { MIB_TCP_STATES, POWERSHELL_TCP_STATES } from "../windows-netstat/state-words.js";
 import { keepChecked } from "../../lib/record-guard.js";
 import { endpointRecord } from "../text-endpoint.js";
+import { TcpstatError } from "../../errors.js";
 
 /**
  * Parser for Get-NetTCPConnection / Get-NetUDPEndpoint as JSON: the same in every display
@@ -57,7 +58,37 @@ function tcpState(value: unknown): TcpState | undefined {
   return undefined;
 }
 
+/**
+ * Deepest nesting a capture may have. Get-NetTCPConnection | ConvertTo-Json nests 4 levels
+ * ({"tcp":[{..., "CimInstanceProperties": [...]}]}); ConvertTo-Json itself stops at 100. A
+ * document nested a hundred thousand levels overflowed the stack further on (issue 22).
+ */
+export const MAX_JSON_DEPTH = 100;
+
+/** How deep `text`'s arrays and objects nest, counted in one pass (strings skipped), stopping past `limit`. */
+function jsonDepth(text: string, limit: number): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > deepest && (deepest = depth) > limit) return deepest;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
+}
+
 export function parsePowershell(text: string, source = "powershell"): ParseResult & { notices: string[] } {
+  if (jsonDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH)
+    throw new TcpstatError(
+      `${source}: PowerShell JSON nested more than ${MAX_JSON_DEPTH} levels deep, deeper than any capture`,
+      "give the output of Get-NetTCPConnection | ConvertTo-Json as PowerShell writes it",
+    );
   const records: SocketRecord[] = [];
   let unknownStates = 0;
   const problems: Problem[] = [];
