@@ -122,6 +122,8 @@ export async function collectSockets(options: CollectOptions): Promise<Collected
     );
   if (options.netns !== undefined && !chain[0]!.namespaces)
     throw new TcpstatError(`--netns needs a source that reads network namespaces; '${chain[0]!.name}' does not`, "use --source procfs on Linux", 2);
+  // A namespace that cannot be read is an error: the next source (ss) would read this namespace instead.
+  if (options.netns !== undefined) chain.splice(1);
   const failures: string[] = [];
   const errors: TcpstatError[] = [];
   for (const source of chain) {

@@ -9,7 +9,7 @@
 
 Each prints "ready PID..." (the pids holding the socket) and sleeps until killed.
 """
-import os, socket, sys, time
+import ctypes, os, signal, socket, sys, time
 
 
 def listener(port):
@@ -28,6 +28,10 @@ def rename(name):
 def child(name):
     pid = os.fork()
     if pid == 0:
+        # Ends with its parent (which the test kills): PR_SET_PDEATHSIG, SIGKILL.
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
+        if os.getppid() == 1:
+            os._exit(0)
         rename(name)
         time.sleep(600)
         os._exit(0)

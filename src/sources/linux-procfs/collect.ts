@@ -28,7 +28,9 @@ export interface CollectResult {
 }
 
 const notice = (denied: number) =>
-  `not all processes could be identified: ${denied} process(es) hide their sockets from this user; run as root to see every owner.`;
+  process.getuid?.() === 0
+    ? `not all processes could be identified: the /proc/PID/fd of ${denied} process(es) cannot be read, even by root (a security module or another user namespace).`
+    : `not all processes could be identified: ${denied} process(es) hide their sockets from this user; run as root to see every owner.`;
 
 /**
  * Gives each socket its holders from an owner scan's answer (answer.counts[i] holders for

@@ -211,8 +211,10 @@ async function enterAndRead<T>(ns: Namespace, path: string, procRoot: string, re
     helper.once("exit", () =>
       reject(
         new TcpstatError(
-          `cannot enter network namespace ${path}: ${stderr.trim().replace(/^nsenter: /, "") || "nsenter failed"}`,
-          "entering a namespace that has no process needs root (CAP_SYS_ADMIN)",
+          `cannot enter network namespace ${netnsLabel(netnsTag(ns))}: nsenter --net=${path}: ${stderr.trim().replace(/^nsenter: /, "") || "failed"}`,
+          isRoot()
+            ? "check that the namespace file is still mounted and nsenter works"
+            : "no process of this user is inside it, and entering it needs root (CAP_SYS_ADMIN)",
         ),
       ),
     );
@@ -241,6 +243,16 @@ export interface NetnsCollectOptions {
 
 export const netnsTag = (ns: Namespace): NetnsTag => ({ inode: ns.inode, name: ns.name });
 
+const isRoot = () => process.getuid?.() === 0;
+
+/** A namespace with no process this user may read inside, and no file to enter it by. */
+function unreadable(ns: Namespace): TcpstatError {
+  return new TcpstatError(
+    `cannot read network namespace ${netnsLabel(netnsTag(ns))}: the processes inside ended, or their /proc/PID/net cannot be read${isRoot() ? "" : " by this user"}`,
+    isRoot() ? "give a pid that is inside it now, or its file (/proc/PID/ns/net)" : "run as a user who may read its processes, or as root",
+  );
+}
+
 /** Label for tables and metrics: the name, else the inode as `ls -l /proc/<pid>/ns/net` shows it. */
 export const netnsLabel = (tag: NetnsTag): string => tag.name ?? `net:[${tag.inode}]`;
 
@@ -251,12 +263,19 @@ export async function collectNetns(spec: string, options: NetnsCollectOptions): 
   const records: SocketRecord[] = [];
   const problems: Problem[] = [];
   const notices: string[] = [];
+  const all = spec.trim() === "all";
   for (const ns of namespaces) {
     const read = (pidDir: string) =>
       collectLinux({ protos: options.protos, families: options.families, owners: false, procRoot, netRoot: join(pidDir, "net") });
-    const result = await readInNamespace(ns, procRoot, read);
-    if (result === null) {
-      notices.push(`network namespace ${netnsLabel(netnsTag(ns))} could not be read (its processes ended, or hide it from this user); its sockets are not listed.`);
+    let result: CollectResult | null;
+    try {
+      result = await readInNamespace(ns, procRoot, read);
+      if (result === null) throw unreadable(ns);
+    } catch (error) {
+      // One namespace asked for: it is read or the run fails (never another namespace's sockets).
+      // All of them: the others are still listed, and this one is named.
+      if (!all || !(error instanceof TcpstatError)) throw error;
+      notices.push(`${error.message}; its sockets are not listed.`);
       continue;
     }
     const tag = netnsTag(ns);
@@ -265,10 +284,12 @@ export async function collectNetns(spec: string, options: NetnsCollectOptions): 
     append(problems, result.problems);
     notices.push(...result.notices);
   }
-  if (spec.trim() === "all") {
+  if (all) {
     const hidden = countHiddenNamespaces(procRoot);
     if (hidden > 0)
-      notices.push(`not every namespace could be seen: ${hidden} process(es) hide their network namespace from this user; run as root to see them all.`);
+      notices.push(
+        `not every namespace could be seen: the /proc/PID/ns/net link of ${hidden} process(es) cannot be read${isRoot() ? " (denied even to root: a security module or another user namespace)" : " by this user; run as root to see them all"}.`,
+      );
   }
   // One /proc/<pid>/fd scan for all namespaces: socket inodes are unique host-wide.
   if (options.owners) notices.push(...attachOwners(records, procRoot));
