@@ -1,5 +1,6 @@
 import type { Command, Option } from "commander";
 import { usageError } from "../errors.js";
+import { isFilterStart } from "../lib/ss-filter.js";
 
 /**
  * Options typed before a subcommand (`tcpstat -N lab doctor`, `tcpstat --json summary`, as
@@ -89,6 +90,8 @@ export function placeOptions(root: Command, args: readonly string[]): string[] {
   const found = leadingOptions(root, args);
   if (!found || found.typed.length === 0) return [...args];
   const name = args[found.at]!;
+  // The listing's own operands (ss's filter language): the options stay where they are.
+  if (isFilterStart(name)) return [...args];
   const sub = root.commands.find((c) => c.name() === name || c.aliases().includes(name));
   const moved: string[] = [];
   for (const t of found.typed) {
