@@ -29,6 +29,7 @@ interface ListFlags extends SourceFlags, WatchFlags {
   format?: string;
   timers?: boolean;
   color?: boolean;
+  info?: boolean;
 }
 
 /** Where sockets come from, and whether to speak on stderr. Shared by list, summary, doctor, ... */
@@ -46,6 +47,7 @@ export function addSourceOptions(cmd: Command, shape: FilterShape = {}): Command
 export function addListOptions(cmd: Command): Command {
   return addWatchOptions(addSourceOptions(cmd, { habits: true }))
     .option("-o, --timers", "show the timer column, like netstat -o")
+    .option("-i, --info", "TCP internals (tcp_info, as ss -ti): RTT, Cwnd, Retrans, Sent, Recv, Idle columns; every field in JSON")
     .option("--json", "one JSON array of records")
     .option("--ndjson", "one JSON record a line")
     .option("--format <name>", `output format: ${Object.keys(LIST_FORMATS).join(", ")}`)
@@ -133,6 +135,7 @@ export async function runList(flags: ListFlags): Promise<void> {
   const name = chooseFormat(flags);
   // Metrics also carry kernel counters and the collection time: `tcpstat metrics` makes them.
   if (name === "prometheus") return (await import("./metrics.js")).runMetrics(flags);
+  if (flags.info) return runListInfo(flags, name);
   if (flags.watch !== undefined || flags.count !== undefined)
     return (await import("./watch.js")).runListWatch(flags, name, (frame) => loadReport({ ...flags, quiet: flags.quiet || frame > 0 }));
   const format = LIST_FORMATS[name]!;
@@ -169,6 +172,24 @@ function writeRecordsStreamed(records: readonly SocketRecord[], kind: "json" | "
       }
     }
   });
+}
+
+/**
+ * -i/--info: the records gathered as usual while ss runs beside them, then each TCP record
+ * given its tcp_info by inode (null where the kernel gives none: UDP, TIME_WAIT).
+ */
+async function runListInfo(flags: ListFlags, name: string): Promise<void> {
+  if (process.platform !== "linux") throw usageError("-i/--info reads Linux's tcp_info", "run it on Linux, or use ss -ti / netstat there");
+  if (flags.input !== undefined) throw usageError("-i/--info reads this machine's kernel; it cannot apply to --input", "drop -i, or run it live");
+  if (flags.netns !== undefined) throw usageError("-i/--info reads this namespace's kernel; it cannot apply to --netns", "run it inside the namespace: ip netns exec NAME tcpstat -i");
+  if (flags.watch !== undefined || flags.count !== undefined) throw usageError("-i/--info does not go with --watch", "run tcpstat -i again, or use watch tcpstat -i");
+  const { collectTcpInfo } = await import("../sources/linux-ss/collect-info.js");
+  const [info, report] = await Promise.all([collectTcpInfo(), loadReport(flags)]);
+  sayRemarks({ notices: info.notices, problems: info.problems }, flags.quiet);
+  const records = report.records.map((r) => ({ ...r, tcpInfo: r.proto === "tcp" && r.inode !== null ? (info.byInode.get(r.inode) ?? null) : null }));
+  if (name === "json" || name === "ndjson") return writeRecordsStreamed(records, name);
+  const chalk = await stdoutChalk(flags.color);
+  await writeChunks(LIST_FORMATS[name]!.render(records, { chalk, timers: Boolean(flags.timers), info: true }));
 }
 
 async function runTableGathered(flags: ListFlags): Promise<void> {

@@ -4,6 +4,8 @@ import type { SocketRecord } from "../model/socket.js";
 export interface RenderContext {
   chalk: ChalkInstance;
   timers: boolean;
+  /** -i: the tcp_info columns (RTT, Cwnd, Retrans, Sent, Recv, Idle). */
+  info?: boolean;
 }
 
 export interface ListFormat {
