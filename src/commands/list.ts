@@ -30,6 +30,8 @@ interface ListFlags extends SourceFlags, WatchFlags {
   timers?: boolean;
   color?: boolean;
   info?: boolean;
+  /** false with -H/--no-header. */
+  header?: boolean;
 }
 
 /** Where sockets come from, and whether to speak on stderr. Shared by list, summary, doctor, ... */
@@ -48,6 +50,7 @@ export function addListOptions(cmd: Command): Command {
   return addWatchOptions(addSourceOptions(cmd, { habits: true }))
     .option("-o, --timers", "show the timer column, like netstat -o")
     .option("-i, --info", "TCP internals (tcp_info, as ss -ti): RTT, Cwnd, Retrans, Sent, Recv, Idle columns; every field in JSON")
+    .option("-H, --no-header", "no header line, as ss -H (the table)")
     .option("--json", "one JSON array of records")
     .option("--ndjson", "one JSON record a line")
     .option("--format <name>", `output format: ${Object.keys(LIST_FORMATS).join(", ")}`)
@@ -133,6 +136,8 @@ export function inputReadError(file: string, error: unknown): TcpstatError {
 
 export async function runList(flags: ListFlags): Promise<void> {
   const name = chooseFormat(flags);
+  if (flags.header === false && (name !== "table" || flags.watch !== undefined || flags.count !== undefined))
+    throw usageError(`-H/--no-header leaves out the table's header line; it does not apply to ${name !== "table" ? `--format ${name}` : "--watch"}`, "drop -H");
   // Metrics also carry kernel counters and the collection time: `tcpstat metrics` makes them.
   if (name === "prometheus") return (await import("./metrics.js")).runMetrics(flags);
   if (flags.info) return runListInfo(flags, name);
@@ -151,7 +156,7 @@ export async function runList(flags: ListFlags): Promise<void> {
   const report = await loadReport(flags);
   if (name === "json" || name === "ndjson") return writeRecordsStreamed(report.records, name);
   const chalk = await stdoutChalk(flags.color);
-  await writeChunks(format.render(report.records, { chalk, timers: Boolean(flags.timers) }));
+  await writeChunks(format.render(report.records, { chalk, timers: Boolean(flags.timers), header: flags.header !== false }));
 }
 
 /** Records between two looks at the reader of the output. */
@@ -189,7 +194,7 @@ async function runListInfo(flags: ListFlags, name: string): Promise<void> {
   const records = report.records.map((r) => ({ ...r, tcpInfo: r.proto === "tcp" && r.inode !== null ? (info.byInode.get(r.inode) ?? null) : null }));
   if (name === "json" || name === "ndjson") return writeRecordsStreamed(records, name);
   const chalk = await stdoutChalk(flags.color);
-  await writeChunks(LIST_FORMATS[name]!.render(records, { chalk, timers: Boolean(flags.timers), info: true }));
+  await writeChunks(LIST_FORMATS[name]!.render(records, { chalk, timers: Boolean(flags.timers), info: true, header: flags.header !== false }));
 }
 
 async function runTableGathered(flags: ListFlags): Promise<void> {
@@ -199,7 +204,7 @@ async function runTableGathered(flags: ListFlags): Promise<void> {
   const chalk = await stdoutChalk(flags.color);
   const out = openStream();
   try {
-    await table.writeTo(out, { chalk });
+    await table.writeTo(out, { chalk, header: flags.header !== false });
   } finally {
     await out.close();
   }

@@ -12,6 +12,8 @@ export interface TableOptions {
   timers?: boolean;
   /** -i: the tcp_info columns, as `ss -ti` shows them: RTT, Cwnd, Retrans, Sent, Recv, Idle. */
   info?: boolean;
+  /** false with -H/--no-header: the rows only, as `ss -H` prints them. */
+  header?: boolean;
 }
 
 /**
@@ -146,7 +148,7 @@ export async function* renderTable(records: readonly SocketRecord[], options: Ta
 
   // Colour goes around the text, padding after it, so escape codes never shift the columns.
   const pad = (c: number, w: number) => " ".repeat(widths[c]! - w + 1);
-  let chunk = `${columns.map((col, c) => `${paintHeader(chalk, col.head)}${pad(c, col.head.length)}`).join(" ")}\n`;
+  let chunk = options.header === false ? "" : `${columns.map((col, c) => `${paintHeader(chalk, col.head)}${pad(c, col.head.length)}`).join(" ")}\n`;
   for (let i = 0; i < sorted.length; i++) {
     const r = sorted[i]!;
     let line = "";

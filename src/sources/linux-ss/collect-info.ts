@@ -36,7 +36,7 @@ function findSs(paths: readonly string[]): string | undefined {
 export async function collectTcpInfo(o: { exec?: ExecRunner; procRoot?: string; ssPaths?: readonly string[] } = {}): Promise<TcpInfoResult> {
   const ss = findSs(o.ssPaths ?? SS_PATHS);
   if (ss !== undefined) {
-    const out = await (o.exec ?? realExec)(ss, SS_INFO_ARGS, { timeoutMs: 20_000, maxBytes: 512 * 1024 * 1024 });
+    const out = await (o.exec ?? realExec)(ss, SS_INFO_ARGS, { timeoutMs: 60_000, maxBytes: 512 * 1024 * 1024 });
     const { byInode, problems } = parseSsInfo(out.toString("utf8"), `ss ${SS_INFO_ARGS.join(" ")}`);
     return { byInode, notices: [], problems };
   }
