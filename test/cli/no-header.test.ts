@@ -18,7 +18,7 @@ print("ready", flush=True); time.sleep(600)`]);
 afterAll(() => ns?.close());
 
 describe("-H", () => {
-  it.each([[[]], [["--no-owners"]], [["-i"]], [["-o", "--no-owners"]]])("tcpstat -H %j: the table without its first line, as many rows as ss -tanH", (extra) => {
+  it.each([[[]], [["--no-owners"]], [["-o", "--no-owners"]]])("tcpstat -H %j: the table without its first line, as many rows as ss -tanH", (extra) => {
     const full = runTcpstat([...extra], { netns: ns });
     const bare = runTcpstat(["-H", ...extra], { netns: ns });
     expect(bare.status).toBe(0);
@@ -27,6 +27,14 @@ describe("-H", () => {
     expect(bare.stdout).toBe(lines.slice(1).join("\n"));
     const ss = ns.run("ss", ["-tanH"]).stdout.trim().split("\n");
     expect(bare.stdout.trim().split("\n")).toHaveLength(ss.length);
+  });
+
+  it("-iH: the -i table's rows (whose idle times move between runs), no header", () => {
+    const bare = runTcpstat(["-iH"], { netns: ns });
+    expect(bare.status).toBe(0);
+    const rows = bare.stdout.trim().split("\n");
+    expect(rows).toHaveLength(ns.run("ss", ["-tanH"]).stdout.trim().split("\n").length);
+    expect(rows.every((l) => /^tcp\s/.test(l))).toBe(true);
   });
 
   it("--no-header is its long name; refused where there is no header", () => {
