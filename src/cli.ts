@@ -41,7 +41,9 @@ function rootProgram(): Command {
   // ss's filter language after the options: tcpstat -t state established '( dport = :443 )'.
   return addListOptions(program)
     .argument("[filter...]", "ss filter: state WORD, exclude WORD, src/dst ADDR[/LEN][:PORT], sport/dport OP PORT, and/or/not, ( )")
-    .action((filter: string[], flags) => runList({ ...flags, filter }));
+    .action(async (filter: string[], flags) =>
+      flags.summary ? (await import("./commands/summary.js")).runListSummary({ ...flags, filter }) : runList({ ...flags, filter }),
+    );
 }
 
 /**

@@ -23,13 +23,14 @@ export interface SourceFlags extends FilterFlags {
   verbose?: boolean;
 }
 
-interface ListFlags extends SourceFlags, WatchFlags {
+export interface ListFlags extends SourceFlags, WatchFlags {
   json?: boolean;
   ndjson?: boolean;
   format?: string;
   timers?: boolean;
   color?: boolean;
   info?: boolean;
+  summary?: boolean;
   /** false with -H/--no-header. */
   header?: boolean;
 }
@@ -51,6 +52,7 @@ export function addListOptions(cmd: Command): Command {
     .option("-o, --timers", "show the timer column, like netstat -o")
     .option("-i, --info", "TCP internals (tcp_info, as ss -ti): RTT, Cwnd, Retrans, Sent, Recv, Idle columns; every field in JSON")
     .option("-H, --no-header", "no header line, as ss -H (the table)")
+    .option("-s, --summary", "counts by state and protocol, as ss -s (tcpstat summary); the kernel's counters: tcpstat stats")
     .option("--json", "one JSON array of records")
     .option("--ndjson", "one JSON record a line")
     .option("--format <name>", `output format: ${Object.keys(LIST_FORMATS).join(", ")}`)
