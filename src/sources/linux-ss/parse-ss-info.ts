@@ -110,21 +110,29 @@ export function parseInfoWords(words: readonly string[]): TcpInfo {
 export function parseSsInfo(text: string, source = "ss -tinHOe"): SsInfo {
   const byInode = new Map<number, TcpInfo>();
   const problems: Problem[] = [];
-  const lines = text.split("\n");
-  for (const [n, line] of lines.entries()) {
+  // Line by line without splitting the whole text (45 MB at 100k sockets), and only the words
+  // after `<->` split: the columns before it are checked by a pattern, the inode found by search.
+  let n = 0;
+  for (let at = 0; at < text.length; ) {
+    let end = text.indexOf("\n", at);
+    if (end < 0) end = text.length;
+    const line = text.slice(at, end);
+    at = end + 1;
+    n++;
     if (line.trim() === "") continue;
-    const words = line.trim().split(/\s+/);
-    const sep = words.indexOf("<->");
     // State Recv-Q Send-Q Local Peer, then the -e words (ino:, sk:, ...).
-    if (words.length < 5 || !/^\d+$/.test(words[1]!) || !/^\d+$/.test(words[2]!)) {
-      problems.push({ source, line: n + 1, text: line.slice(0, 200), reason: "not an ss -tinHOe line" });
+    if (!HEAD.test(line)) {
+      problems.push({ source, line: n, text: line.slice(0, 200), reason: "not an ss -tinHOe line" });
       continue;
     }
+    const sep = line.indexOf(" <-> ");
     if (sep < 0) continue; // no tcp_info for this socket (TIME_WAIT, SYN_RECV)
-    const info = parseInfoWords(words.slice(sep + 1));
-    const ino = words.slice(5, sep).find((w) => w.startsWith("ino:"));
-    const inode = ino === undefined ? 0 : Number(ino.slice(4));
-    if (inode > 0) byInode.set(inode, info);
+    const ino = line.lastIndexOf(" ino:", sep);
+    const inode = ino < 0 ? 0 : parseInt(line.slice(ino + 5, sep), 10);
+    if (!(inode > 0)) continue;
+    byInode.set(inode, parseInfoWords(line.slice(sep + 5).split(" ").filter((w) => w !== "")));
   }
   return { byInode, problems };
 }
+
+const HEAD = /^\s*\S+\s+\d+\s+\d+\s+\S+\s+\S+/;
