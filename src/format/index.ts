@@ -6,6 +6,8 @@ export interface RenderContext {
   timers: boolean;
   /** -i: the tcp_info columns (RTT, Cwnd, Retrans, Sent, Recv, Idle). */
   info?: boolean;
+  /** -e: Uid, Inode and Cookie columns. */
+  extended?: boolean;
   /** false with -H: no header line. */
   header?: boolean;
 }

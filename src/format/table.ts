@@ -12,6 +12,8 @@ export interface TableOptions {
   timers?: boolean;
   /** -i: the tcp_info columns, as `ss -ti` shows them: RTT, Cwnd, Retrans, Sent, Recv, Idle. */
   info?: boolean;
+  /** -e: Uid, Inode and Cookie columns, as ss -e shows uid:, ino: and sk:. */
+  extended?: boolean;
   /** false with -H/--no-header: the rows only, as `ss -H` prints them. */
   header?: boolean;
 }
@@ -21,6 +23,12 @@ export interface TableOptions {
  * Cwnd in segments, Retrans as current/total (retrans:0/2), Sent and Recv in bytes
  * (bytes_sent, bytes_received), Idle as the time since the last segment either way.
  */
+const EXTENDED_COLUMNS: ReadonlyArray<readonly [head: string, text: (r: SocketRecord) => string]> = [
+  ["Uid", (r) => (r.uid === null ? "-" : String(r.uid))],
+  ["Inode", (r) => (r.inode === null ? "-" : String(r.inode))],
+  ["Cookie", (r) => r.cookie ?? "-"],
+];
+
 const INFO_COLUMNS: ReadonlyArray<readonly [head: string, text: (r: SocketRecord) => string]> = [
   ["RTT(ms)", (r) => (r.tcpInfo?.rttMs == null ? "-" : String(r.tcpInfo.rttMs))],
   ["Cwnd", (r) => (r.tcpInfo?.cwnd == null ? "-" : String(r.tcpInfo.cwnd))],
@@ -70,7 +78,7 @@ interface Column {
   paint?(r: SocketRecord, text: string): string;
 }
 
-function columnsFor(options: { chalk: ChalkInstance; timers: boolean; info: boolean; netns: boolean; width: Width }): Column[] {
+function columnsFor(options: { chalk: ChalkInstance; timers: boolean; info: boolean; extended: boolean; netns: boolean; width: Width }): Column[] {
   const { chalk, width } = options;
   // Names are escaped once per distinct name: thousands of sockets share a few processes.
   const escaped = new Map<string, string>();
@@ -110,6 +118,7 @@ function columnsFor(options: { chalk: ChalkInstance; timers: boolean; info: bool
     },
   ];
   if (options.timers) columns.push({ head: "Timer", text: (r) => formatTimer(r.timer), width: (r) => formatTimer(r.timer).length, lengthIsWidth: true });
+  if (options.extended) for (const [head, text] of EXTENDED_COLUMNS) columns.push({ head, text, width: (r) => text(r).length, lengthIsWidth: true });
   if (options.info) for (const [head, text] of INFO_COLUMNS) columns.push({ head, text, width: (r) => text(r).length, lengthIsWidth: true });
   // --netns: which namespace each socket lives in (its ip-netns name, else net:[inode]).
   const netnsText = (r: SocketRecord) => (r.netns ? name(r.netns.name ?? `net:[${r.netns.inode}]`) : "-");
@@ -132,11 +141,11 @@ const BATCH = 512;
  * are measured first without making the cells, then each line is made once and written.
  */
 export async function* renderTable(records: readonly SocketRecord[], options: TableOptions): AsyncIterable<string> {
-  const { chalk, timers = false, info = false } = options;
+  const { chalk, timers = false, info = false, extended = false } = options;
   const sorted = [...records].sort(compareSockets);
   // Process and namespace names are the only text from the system.
   const width = await widthOf(sorted, (r) => r.process, (r) => r.netns?.name);
-  const columns = columnsFor({ chalk, timers, info, width, netns: records.some((r) => r.netns) });
+  const columns = columnsFor({ chalk, timers, info, extended, width, netns: records.some((r) => r.netns) });
 
   const widths = columns.map((c) => c.head.length);
   for (const r of sorted) {

@@ -103,6 +103,11 @@ export const SocketRecordSchema = z
       .string()
       .optional()
       .describe("When the socket was created (ISO 8601); present only where the source says so (Windows PowerShell CreationTime)"),
+    cookie: z
+      .string()
+      .nullable()
+      .optional()
+      .describe("The kernel's socket cookie, as ss -e prints it after sk: (hex); null where ss gives none; present only with -e"),
     tcpInfo: TcpInfoSchema.nullable()
       .optional()
       .describe("TCP internals (-i/--info); null for a socket the kernel gives none for (UDP, TIME_WAIT); absent without -i"),

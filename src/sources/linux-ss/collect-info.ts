@@ -52,3 +52,20 @@ export async function collectTcpInfo(o: { exec?: ExecRunner; procRoot?: string; 
     problems: [],
   };
 }
+
+export const SS_COOKIE_ARGS = ["-tuaneH"] as const;
+
+/**
+ * -e's socket cookies (`sk:82d` in `ss -tuaneH`), by inode. Without ss: none, and a notice.
+ *
+ *   tcp ESTAB 0 0 127.0.0.1:43428 127.0.0.1:5000 ino:1224311 sk:82d cgroup:/ <->  ->  1224311 => "82d"
+ */
+export async function collectCookies(o: { exec?: ExecRunner; ssPaths?: readonly string[] } = {}): Promise<{ byInode: Map<number, string>; notices: string[] }> {
+  const ss = findSs(o.ssPaths ?? SS_PATHS);
+  const byInode = new Map<number, string>();
+  if (ss === undefined)
+    return { byInode, notices: ["ss (iproute2) was not found: -e shows uid and inode; the socket cookie (sk:) needs ss"] };
+  const out = (await (o.exec ?? realExec)(ss, SS_COOKIE_ARGS, { timeoutMs: 60_000, maxBytes: 512 * 1024 * 1024 })).toString("utf8");
+  for (const m of out.matchAll(/ ino:(\d+) sk:([0-9a-f]+)/g)) if (m[1] !== "0") byInode.set(Number(m[1]), m[2]!);
+  return { byInode, notices: [] };
+}
