@@ -8,6 +8,8 @@ export interface RenderContext {
   info?: boolean;
   /** -e: Uid, Inode and Cookie columns. */
   extended?: boolean;
+  /** -m: socket memory columns. */
+  memory?: boolean;
   /** false with -H: no header line. */
   header?: boolean;
 }

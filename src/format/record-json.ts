@@ -18,6 +18,7 @@ export function recordJson(r: SocketRecord): string {
   if (r.netns !== undefined) text += `,"netns":{"inode":${r.netns.inode},"name":${str(r.netns.name)}}`;
   if (r.createdAt !== undefined) text += `,"createdAt":${str(r.createdAt)}`;
   if (r.cookie !== undefined) text += `,"cookie":${str(r.cookie)}`;
+  if (r.memory !== undefined) text += `,"memory":${r.memory === null ? "null" : JSON.stringify(r.memory)}`;
   if (r.tcpInfo !== undefined) text += `,"tcpInfo":${r.tcpInfo === null ? "null" : JSON.stringify(r.tcpInfo)}`;
   if (r.owners !== undefined) text += `,"owners":[${r.owners.map((o) => `{"pid":${o.pid},"process":${str(o.process)},"user":${str(o.user)},"fd":${o.fd}}`).join(",")}]`;
   return `${text}}`;

@@ -14,6 +14,8 @@ export interface TableOptions {
   info?: boolean;
   /** -e: Uid, Inode and Cookie columns, as ss -e shows uid:, ino: and sk:. */
   extended?: boolean;
+  /** -m: Rmem/Rbuf, Wmem/Sbuf and Drops, from ss -m's skmem:(r,rb,t,tb,...,d). */
+  memory?: boolean;
   /** false with -H/--no-header: the rows only, as `ss -H` prints them. */
   header?: boolean;
 }
@@ -27,6 +29,12 @@ const EXTENDED_COLUMNS: ReadonlyArray<readonly [head: string, text: (r: SocketRe
   ["Uid", (r) => (r.uid === null ? "-" : String(r.uid))],
   ["Inode", (r) => (r.inode === null ? "-" : String(r.inode))],
   ["Cookie", (r) => r.cookie ?? "-"],
+];
+
+const MEMORY_COLUMNS: ReadonlyArray<readonly [head: string, text: (r: SocketRecord) => string]> = [
+  ["Rmem/Rbuf", (r) => (r.memory ? `${r.memory.rmemAlloc}/${r.memory.rcvBuf}` : "-")],
+  ["Wmem/Sbuf", (r) => (r.memory ? `${r.memory.wmemAlloc}/${r.memory.sndBuf}` : "-")],
+  ["Drops", (r) => (r.memory ? String(r.memory.drops) : "-")],
 ];
 
 const INFO_COLUMNS: ReadonlyArray<readonly [head: string, text: (r: SocketRecord) => string]> = [
@@ -78,7 +86,7 @@ interface Column {
   paint?(r: SocketRecord, text: string): string;
 }
 
-function columnsFor(options: { chalk: ChalkInstance; timers: boolean; info: boolean; extended: boolean; netns: boolean; width: Width }): Column[] {
+function columnsFor(options: { chalk: ChalkInstance; timers: boolean; info: boolean; extended: boolean; memory: boolean; netns: boolean; width: Width }): Column[] {
   const { chalk, width } = options;
   // Names are escaped once per distinct name: thousands of sockets share a few processes.
   const escaped = new Map<string, string>();
@@ -119,6 +127,7 @@ function columnsFor(options: { chalk: ChalkInstance; timers: boolean; info: bool
   ];
   if (options.timers) columns.push({ head: "Timer", text: (r) => formatTimer(r.timer), width: (r) => formatTimer(r.timer).length, lengthIsWidth: true });
   if (options.extended) for (const [head, text] of EXTENDED_COLUMNS) columns.push({ head, text, width: (r) => text(r).length, lengthIsWidth: true });
+  if (options.memory) for (const [head, text] of MEMORY_COLUMNS) columns.push({ head, text, width: (r) => text(r).length, lengthIsWidth: true });
   if (options.info) for (const [head, text] of INFO_COLUMNS) columns.push({ head, text, width: (r) => text(r).length, lengthIsWidth: true });
   // --netns: which namespace each socket lives in (its ip-netns name, else net:[inode]).
   const netnsText = (r: SocketRecord) => (r.netns ? name(r.netns.name ?? `net:[${r.netns.inode}]`) : "-");
@@ -141,11 +150,11 @@ const BATCH = 512;
  * are measured first without making the cells, then each line is made once and written.
  */
 export async function* renderTable(records: readonly SocketRecord[], options: TableOptions): AsyncIterable<string> {
-  const { chalk, timers = false, info = false, extended = false } = options;
+  const { chalk, timers = false, info = false, extended = false, memory = false } = options;
   const sorted = [...records].sort(compareSockets);
   // Process and namespace names are the only text from the system.
   const width = await widthOf(sorted, (r) => r.process, (r) => r.netns?.name);
-  const columns = columnsFor({ chalk, timers, info, extended, width, netns: records.some((r) => r.netns) });
+  const columns = columnsFor({ chalk, timers, info, extended, memory, width, netns: records.some((r) => r.netns) });
 
   const widths = columns.map((c) => c.head.length);
   for (const r of sorted) {

@@ -80,6 +80,22 @@ export const TcpInfoSchema = z
   .strict()
   .describe("TCP internals of a connection (tcp_info), from -i/--info");
 
+/** A socket's memory, as ss -m prints it: skmem:(r0,rb131072,t0,tb16384,f0,w0,o0,bl0,d0). */
+export const SkMemSchema = z
+  .object({
+    rmemAlloc: z.number().int().nonnegative().describe("r: memory holding received data"),
+    rcvBuf: z.number().int().nonnegative().describe("rb: receive buffer size"),
+    wmemAlloc: z.number().int().nonnegative().describe("t: memory holding data sent and not yet acknowledged"),
+    sndBuf: z.number().int().nonnegative().describe("tb: send buffer size"),
+    fwdAlloc: z.number().int().nonnegative().describe("f: memory reserved ahead, not yet used"),
+    wmemQueued: z.number().int().nonnegative().describe("w: memory of data queued to send"),
+    optMem: z.number().int().nonnegative().describe("o: memory for socket options"),
+    backlog: z.number().int().nonnegative().describe("bl: memory of the backlog queue"),
+    drops: z.number().int().nonnegative().describe("d: packets dropped before reaching the socket"),
+  })
+  .strict()
+  .describe("Socket memory in bytes (SK_MEMINFO), from -m/--memory");
+
 /** One socket, whatever system or capture it came from. The JSON output is exactly this. */
 export const SocketRecordSchema = z
   .object({
@@ -108,6 +124,9 @@ export const SocketRecordSchema = z
       .nullable()
       .optional()
       .describe("The kernel's socket cookie, as ss -e prints it after sk: (hex); null where ss gives none; present only with -e"),
+    memory: SkMemSchema.nullable()
+      .optional()
+      .describe("Socket memory (-m, ss's skmem); null where ss gives none (TIME_WAIT); present only with -m"),
     tcpInfo: TcpInfoSchema.nullable()
       .optional()
       .describe("TCP internals (-i/--info); null for a socket the kernel gives none for (UDP, TIME_WAIT); absent without -i"),
@@ -127,6 +146,7 @@ export type Timer = z.infer<typeof TimerSchema>;
 export type NetnsTag = z.infer<typeof NetnsSchema>;
 export type Owner = z.infer<typeof OwnerSchema>;
 export type TcpInfo = z.infer<typeof TcpInfoSchema>;
+export type SkMem = z.infer<typeof SkMemSchema>;
 
 /** A line a parser could not read: counted and reported, never fatal. */
 export const ProblemSchema = z.object({

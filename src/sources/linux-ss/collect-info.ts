@@ -1,7 +1,7 @@
 import { statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { exec as realExec, type ExecRunner } from "../../lib/exec.js";
-import type { Problem, TcpInfo } from "../../model/socket.js";
+import type { Problem, SkMem, TcpInfo } from "../../model/socket.js";
 import { parseProcTcpInfo } from "../linux-procfs/parse-proc-tcp-info.js";
 import { parseSsInfo } from "./parse-ss-info.js";
 
@@ -53,19 +53,29 @@ export async function collectTcpInfo(o: { exec?: ExecRunner; procRoot?: string; 
   };
 }
 
-export const SS_COOKIE_ARGS = ["-tuaneH"] as const;
-
 /**
- * -e's socket cookies (`sk:82d` in `ss -tuaneH`), by inode. Without ss: none, and a notice.
+ * -e's socket cookies and -m's socket memory, from one `ss -tuaneHO` (`-tuanemHO` with -m), by inode:
  *
- *   tcp ESTAB 0 0 127.0.0.1:43428 127.0.0.1:5000 ino:1224311 sk:82d cgroup:/ <->  ->  1224311 => "82d"
+ *   tcp ESTAB 0 0 127.0.0.1:43428 127.0.0.1:5000 ino:1224311 sk:82d cgroup:/ <-> skmem:(r0,rb131072,t0,tb2626560,f0,w0,o0,bl0,d0)
+ *   -> 1224311: cookie "82d", memory { rmemAlloc 0, rcvBuf 131072, ... }
  */
-export async function collectCookies(o: { exec?: ExecRunner; ssPaths?: readonly string[] } = {}): Promise<{ byInode: Map<number, string>; notices: string[] }> {
+export async function collectSsExtras(o: { memory: boolean; exec?: ExecRunner; ssPaths?: readonly string[] }): Promise<{ cookies: Map<number, string>; memory: Map<number, SkMem>; notices: string[] }> {
   const ss = findSs(o.ssPaths ?? SS_PATHS);
-  const byInode = new Map<number, string>();
-  if (ss === undefined)
-    return { byInode, notices: ["ss (iproute2) was not found: -e shows uid and inode; the socket cookie (sk:) needs ss"] };
-  const out = (await (o.exec ?? realExec)(ss, SS_COOKIE_ARGS, { timeoutMs: 60_000, maxBytes: 512 * 1024 * 1024 })).toString("utf8");
-  for (const m of out.matchAll(/ ino:(\d+) sk:([0-9a-f]+)/g)) if (m[1] !== "0") byInode.set(Number(m[1]), m[2]!);
-  return { byInode, notices: [] };
+  const cookies = new Map<number, string>();
+  const memory = new Map<number, SkMem>();
+  if (ss === undefined) return { cookies, memory, notices: [`ss (iproute2) was not found: ${o.memory ? "-m's socket memory and " : ""}the socket cookie need it`] };
+  const out = (await (o.exec ?? realExec)(ss, [o.memory ? "-tuanemHO" : "-tuaneHO"], { timeoutMs: 60_000, maxBytes: 512 * 1024 * 1024 })).toString("utf8");
+  for (const line of out.split("\n")) {
+    const ino = / ino:(\d+)/.exec(line);
+    if (!ino || ino[1] === "0") continue;
+    const inode = Number(ino[1]);
+    const sk = / sk:([0-9a-f]+)/.exec(line);
+    if (sk) cookies.set(inode, sk[1]!);
+    const m = /skmem:\(r(\d+),rb(\d+),t(\d+),tb(\d+),f(\d+),w(\d+),o(\d+),bl(\d+),d(\d+)\)/.exec(line);
+    if (m) {
+      const [rmemAlloc, rcvBuf, wmemAlloc, sndBuf, fwdAlloc, wmemQueued, optMem, backlog, drops] = m.slice(1).map(Number) as number[];
+      memory.set(inode, { rmemAlloc: rmemAlloc!, rcvBuf: rcvBuf!, wmemAlloc: wmemAlloc!, sndBuf: sndBuf!, fwdAlloc: fwdAlloc!, wmemQueued: wmemQueued!, optMem: optMem!, backlog: backlog!, drops: drops! });
+    }
+  }
+  return { cookies, memory, notices: [] };
 }
