@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { SUBCOMMAND_NAMES, type SubcommandName } from "./command-names.js";
 import { addListOptions, runList } from "./commands/list.js";
 import { leadingCommand, placeOptions } from "./commands/placement.js";
+import { isFilterStart } from "./lib/ss-filter.js";
 import { EXIT, TcpstatError, usageError } from "./errors.js";
 import { nearest } from "./lib/suggest.js";
 import { writeError } from "./io.js";
@@ -47,7 +48,12 @@ function rootProgram(): Command {
       await writeChunks([describeFormats()]);
       throw new CommanderError(EXIT.ok, "commander.help", "");
     });
-  return addListOptions(program).action((flags) => runList(flags));
+  // ss's filter language after the options: tcpstat -t state established '( dport = :443 )'.
+  return addListOptions(program)
+    .argument("[filter...]", "ss filter: state WORD, exclude WORD, src/dst ADDR[/LEN][:PORT], sport/dport OP PORT, and/or/not, ( )")
+    .action(async (filter: string[], flags) =>
+      flags.summary ? (await import("./commands/summary.js")).runListSummary({ ...flags, filter }) : runList({ ...flags, filter }),
+    );
 }
 
 /**
@@ -72,6 +78,8 @@ function subcommandsFor(args: readonly string[]): ReadonlyArray<(typeof SUBCOMMA
     const guess = nearest(word, names);
     return usageError(`unknown command '${word}'${guess ? ` (did you mean ${guess}?)` : ""}`, `commands: ${names.join(", ")}; without one, tcpstat lists sockets`);
   };
+  // A filter expression, not a command: `tcpstat state listening`, `tcpstat dst 10.0.0.0/8`.
+  if (isFilterStart(name)) return [];
   if (name === "help") {
     const topic = parsed.operands[1];
     if (topic !== undefined && topic !== "help" && !SUBCOMMANDS.some(([n]) => n === topic)) throw unknown(topic);

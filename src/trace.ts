@@ -106,7 +106,17 @@ async function resolveScope(netns: string | undefined, procRoot: string): Promis
 
 /** A filter's view of an event: the state is the given one (either side of a change). */
 function filterView(e: TraceSocketEvent, state: TcpState | null) {
-  return { proto: "tcp" as const, family: e.family, state: state ?? "CLOSE", localPort: e.localPort, remotePort: e.remotePort, pid: e.pid, process: e.process };
+  return {
+    proto: "tcp" as const,
+    family: e.family,
+    state: state ?? "CLOSE",
+    localAddress: e.localAddress,
+    localPort: e.localPort,
+    remoteAddress: e.remoteAddress,
+    remotePort: e.remotePort,
+    pid: e.pid,
+    process: e.process,
+  };
 }
 
 export async function startTrace(options: TraceOptions = {}): Promise<TraceSession> {

@@ -24,12 +24,18 @@ export interface SourceFlags extends FilterFlags {
   verbose?: boolean;
 }
 
-interface ListFlags extends SourceFlags, WatchFlags {
+export interface ListFlags extends SourceFlags, WatchFlags {
   json?: boolean;
   ndjson?: boolean;
   format?: string;
   timers?: boolean;
   color?: boolean;
+  info?: boolean;
+  extended?: boolean;
+  memory?: boolean;
+  summary?: boolean;
+  /** false with -H/--no-header. */
+  header?: boolean;
 }
 
 /** Where sockets come from, and whether to speak on stderr. Shared by list, summary, doctor, ... */
@@ -48,6 +54,11 @@ export function addSourceOptions(cmd: Command, shape: FilterShape = {}): Command
 export function addListOptions(cmd: Command): Command {
   return addWatchOptions(addSourceOptions(cmd, { habits: true }))
     .option("-o, --timers", "show the timer column, like netstat -o")
+    .option("-i, --info", "TCP internals (tcp_info, as ss -ti): RTT, Cwnd, Retrans, Sent, Recv, Idle columns; every field in JSON")
+    .option("-e, --extended", "Uid, Inode and the kernel's socket cookie (ss -e's sk:) columns; cookie in JSON")
+    .option("-m, --memory", "socket memory (ss -m's skmem): Rmem/Rbuf, Wmem/Sbuf, Drops columns; memory in JSON")
+    .option("-H, --no-header", "no header line, as ss -H (the table)")
+    .option("-s, --summary", "counts by state and protocol, as ss -s (tcpstat summary); the kernel's counters: tcpstat stats")
     .option("--json", "one JSON array of records")
     .option("--ndjson", "one JSON record a line")
     .option("--format <name>", `output format: ${Object.keys(LIST_FORMATS).join(", ")}`)
@@ -170,8 +181,11 @@ export function inputReadError(file: string, error: unknown): TcpstatError {
 
 export async function runList(flags: ListFlags): Promise<void> {
   const name = chooseFormat(flags);
+  if (flags.header === false && (name !== "table" || flags.watch !== undefined || flags.count !== undefined))
+    throw usageError(`-H/--no-header leaves out the table's header line; it does not apply to ${name !== "table" ? `--format ${name}` : "--watch"}`, "drop -H");
   // Metrics also carry kernel counters and the collection time: `tcpstat metrics` makes them.
   if (name === "prometheus") return (await import("./metrics.js")).runMetrics(flags);
+  if (flags.info || flags.extended || flags.memory) return runListDetailed(flags, name);
   if (flags.watch !== undefined || flags.count !== undefined)
     return (await import("./watch.js")).runListWatch(flags, name, (frame) => loadReport({ ...flags, quiet: flags.quiet || frame > 0 }));
   const format = LIST_FORMATS[name]!;
@@ -187,7 +201,7 @@ export async function runList(flags: ListFlags): Promise<void> {
   const report = await loadReport(flags);
   if (name === "json" || name === "ndjson") return writeRecordsStreamed(report.records, name);
   const chalk = await stdoutChalk(flags.color);
-  await writeChunks(format.render(report.records, { chalk, timers: Boolean(flags.timers) }));
+  await writeChunks(format.render(report.records, { chalk, timers: Boolean(flags.timers), header: flags.header !== false }));
 }
 
 /** Records between two looks at the reader of the output. */
@@ -210,6 +224,33 @@ function writeRecordsStreamed(records: readonly SocketRecord[], kind: "json" | "
   });
 }
 
+/**
+ * -i/--info: the records gathered as usual while ss runs beside them, then each TCP record
+ * given its tcp_info by inode (null where the kernel gives none: UDP, TIME_WAIT).
+ */
+async function runListDetailed(flags: ListFlags, name: string): Promise<void> {
+  const flag = flags.info ? "-i/--info" : flags.extended ? "-e/--extended" : "-m/--memory";
+  if (process.platform !== "linux") throw usageError(`${flag} reads Linux's socket diagnostics`, "run it on Linux, or use ss -tie / netstat there");
+  if (flags.input !== undefined) throw usageError(`${flag} reads this machine's kernel; it cannot apply to --input`, `drop ${flag.slice(0, 2)}, or run it live`);
+  if (flags.netns !== undefined) throw usageError(`${flag} reads this namespace's kernel; it cannot apply to --netns`, `run it inside the namespace: ip netns exec NAME tcpstat ${flag.slice(0, 2)}`);
+  if (flags.watch !== undefined || flags.count !== undefined) throw usageError(`${flag} does not go with --watch`, `run tcpstat ${flag.slice(0, 2)} again`);
+  const { collectTcpInfo, collectSsExtras } = await import("../sources/linux-ss/collect-info.js");
+  const extras = flags.extended || flags.memory ? collectSsExtras({ memory: Boolean(flags.memory) }) : undefined;
+  const [info, more, report] = await Promise.all([flags.info ? collectTcpInfo() : undefined, extras, loadReport(flags)]);
+  sayRemarks({ notices: [...(info?.notices ?? []), ...(more?.notices ?? [])], problems: info?.problems ?? [] }, flags.quiet);
+  const records = report.records.map((r) => {
+    const out: SocketRecord = { ...r };
+    if (more && flags.extended) out.cookie = r.inode ? (more.cookies.get(r.inode) ?? null) : null;
+    if (more && flags.memory) out.memory = r.inode ? (more.memory.get(r.inode) ?? null) : null;
+    if (info) out.tcpInfo = r.proto === "tcp" && r.inode !== null ? (info.byInode.get(r.inode) ?? null) : null;
+    return out;
+  });
+  if (name === "json" || name === "ndjson") return writeRecordsStreamed(records, name);
+  const chalk = await stdoutChalk(flags.color);
+  const options = { chalk, timers: Boolean(flags.timers), info: Boolean(flags.info), extended: Boolean(flags.extended), memory: Boolean(flags.memory), header: flags.header !== false };
+  await writeChunks(LIST_FORMATS[name]!.render(records, options));
+}
+
 async function runTableGathered(flags: ListFlags): Promise<void> {
   const { SocketTable } = await import("../format/table-stream.js");
   const table = new SocketTable(Boolean(flags.timers));
@@ -217,7 +258,7 @@ async function runTableGathered(flags: ListFlags): Promise<void> {
   const chalk = await stdoutChalk(flags.color);
   const out = openStream();
   try {
-    await table.writeTo(out, { chalk });
+    await table.writeTo(out, { chalk, header: flags.header !== false });
   } finally {
     await out.close();
   }

@@ -22,6 +22,9 @@ export function recordJson(r: SocketRecord): string {
   if (r.remoteHost !== undefined) text += `,"remoteHost":${str(r.remoteHost)}`;
   if (r.truncated !== undefined) text += `,"truncated":[${r.truncated.map((f) => `"${f}"`).join(",")}]`;
   if (r.createdAt !== undefined) text += `,"createdAt":${str(r.createdAt)}`;
+  if (r.cookie !== undefined) text += `,"cookie":${str(r.cookie)}`;
+  if (r.memory !== undefined) text += `,"memory":${r.memory === null ? "null" : JSON.stringify(r.memory)}`;
+  if (r.tcpInfo !== undefined) text += `,"tcpInfo":${r.tcpInfo === null ? "null" : JSON.stringify(r.tcpInfo)}`;
   if (r.owners !== undefined) text += `,"owners":[${r.owners.map((o) => `{"pid":${o.pid},"process":${str(o.process)},"user":${str(o.user)},"fd":${o.fd}}`).join(",")}]`;
   return `${text}}`;
 }

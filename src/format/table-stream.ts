@@ -228,7 +228,7 @@ export class SocketTable {
    * per cell (at 100k sockets those strings cost more in garbage collection than the rest
    * of the table). Awaits a slow reader of the output every few hundred lines.
    */
-  async writeTo(out: OutputStream, options: { chalk: ChalkInstance }): Promise<void> {
+  async writeTo(out: OutputStream, options: { chalk: ChalkInstance; header?: boolean }): Promise<void> {
     const { chalk } = options;
     const n = this.n;
     const widths = this.widths;
@@ -279,7 +279,8 @@ export class SocketTable {
     };
 
     const heads = [...TABLE_HEAD, ...(this.withTimers ? ["Timer"] : [])];
-    out.write(`${heads.map((h, c) => `${paintHeader(chalk, h)}${c === heads.length - 1 ? "" : " ".repeat(widths[c]! - h.length + 1)}`).join(" ")}\n`);
+    if (options.header !== false)
+      out.write(`${heads.map((h, c) => `${paintHeader(chalk, h)}${c === heads.length - 1 ? "" : " ".repeat(widths[c]! - h.length + 1)}`).join(" ")}\n`);
     // The most a line takes but for an owner's name and a timer: asked for at once, with
     // theirs, so that each line goes out whole (a SIGTERM ends the run between flushes).
     let most = 64 + 3 * line.timerWidth;
