@@ -1,6 +1,5 @@
-import { statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { exec as realExec, type ExecRunner } from "../../lib/exec.js";
+import { exec as realExec, systemTool, type ExecRunner } from "../../lib/exec.js";
 import type { Problem, SkMem, TcpInfo } from "../../model/socket.js";
 import { parseProcTcpInfo } from "../linux-procfs/parse-proc-tcp-info.js";
 import { parseSsInfo } from "./parse-ss-info.js";
@@ -9,11 +8,9 @@ import { parseSsInfo } from "./parse-ss-info.js";
  * tcp_info for -i/--info: it comes only over netlink (INET_DIAG_INFO), which Node cannot open,
  * so iproute2's ss is run once (fixed argv, time limit, output cap) and its lines are joined to
  * the records by inode. ss is taken from the system's directories by absolute path, never from
- * PATH. Without it, /proc/net/tcp's few fields stand in, and a notice says so once.
+ * PATH (exec's systemTool). Without it, /proc/net/tcp's few fields stand in, and a notice says so once.
  */
 
-/** Where distributions install ss. */
-export const SS_PATHS = ["/usr/sbin/ss", "/usr/bin/ss", "/sbin/ss", "/bin/ss"] as const;
 export const SS_INFO_ARGS = ["-tainHOe"] as const;
 
 export interface TcpInfoResult {
@@ -22,21 +19,19 @@ export interface TcpInfoResult {
   problems: Problem[];
 }
 
-function findSs(paths: readonly string[]): string | undefined {
-  return paths.find((p) => {
-    try {
-      const st = statSync(p);
-      return st.isFile() && (st.mode & 0o111) !== 0;
-    } catch {
-      return false;
-    }
-  });
+/** Whether the system has ss where exec takes it from. */
+function hasSs(): boolean {
+  try {
+    systemTool("ss");
+    return true;
+  } catch {
+    return false;
+  }
 }
 
-export async function collectTcpInfo(o: { exec?: ExecRunner; procRoot?: string; ssPaths?: readonly string[] } = {}): Promise<TcpInfoResult> {
-  const ss = findSs(o.ssPaths ?? SS_PATHS);
-  if (ss !== undefined) {
-    const out = await (o.exec ?? realExec)(ss, SS_INFO_ARGS, { timeoutMs: 60_000, maxBytes: 512 * 1024 * 1024 });
+export async function collectTcpInfo(o: { exec?: ExecRunner; procRoot?: string } = {}): Promise<TcpInfoResult> {
+  if (hasSs()) {
+    const out = await (o.exec ?? realExec)("ss", SS_INFO_ARGS, { timeoutMs: 60_000, maxBytes: 512 * 1024 * 1024 });
     const { byInode, problems } = parseSsInfo(out.toString("utf8"), `ss ${SS_INFO_ARGS.join(" ")}`);
     return { byInode, notices: [], problems };
   }
@@ -59,12 +54,11 @@ export async function collectTcpInfo(o: { exec?: ExecRunner; procRoot?: string; 
  *   tcp ESTAB 0 0 127.0.0.1:43428 127.0.0.1:5000 ino:1224311 sk:82d cgroup:/ <-> skmem:(r0,rb131072,t0,tb2626560,f0,w0,o0,bl0,d0)
  *   -> 1224311: cookie "82d", memory { rmemAlloc 0, rcvBuf 131072, ... }
  */
-export async function collectSsExtras(o: { memory: boolean; exec?: ExecRunner; ssPaths?: readonly string[] }): Promise<{ cookies: Map<number, string>; memory: Map<number, SkMem>; notices: string[] }> {
-  const ss = findSs(o.ssPaths ?? SS_PATHS);
+export async function collectSsExtras(o: { memory: boolean; exec?: ExecRunner }): Promise<{ cookies: Map<number, string>; memory: Map<number, SkMem>; notices: string[] }> {
   const cookies = new Map<number, string>();
   const memory = new Map<number, SkMem>();
-  if (ss === undefined) return { cookies, memory, notices: [`ss (iproute2) was not found: ${o.memory ? "-m's socket memory and " : ""}the socket cookie need it`] };
-  const out = (await (o.exec ?? realExec)(ss, [o.memory ? "-tuanemHO" : "-tuaneHO"], { timeoutMs: 60_000, maxBytes: 512 * 1024 * 1024 })).toString("utf8");
+  if (!hasSs()) return { cookies, memory, notices: [`ss (iproute2) was not found: ${o.memory ? "-m's socket memory and " : ""}the socket cookie need it`] };
+  const out = (await (o.exec ?? realExec)("ss", [o.memory ? "-tuanemHO" : "-tuaneHO"], { timeoutMs: 60_000, maxBytes: 512 * 1024 * 1024 })).toString("utf8");
   for (const line of out.split("\n")) {
     const ino = / ino:(\d+)/.exec(line);
     if (!ino || ino[1] === "0") continue;
