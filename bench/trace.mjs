@@ -8,6 +8,7 @@
 // Then how soon `tcpstat trace` prints: from its start to its first line, while a change
 // happens every 5 ms (median of 5 runs). Everything it starts ends by itself.
 import { spawn, spawnSync } from "node:child_process";
+import { tmpdir } from "node:os";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
@@ -17,7 +18,7 @@ const BIN = fileURLToPath(new URL("../bin/tcpstat.cjs", import.meta.url));
 const CHURN = fileURLToPath(new URL("./trace-churn.py", import.meta.url));
 const TEXT_READER = fileURLToPath(new URL("./trace-text-reader.mjs", import.meta.url));
 const NS = `tcpstat-bench-trace-${process.pid}`;
-const STOP = `/tmp/tcpstat-bench-trace-${process.pid}.stop`;
+const STOP = `${tmpdir()}/tcpstat-bench-trace-${process.pid}.stop`;
 const TICK = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim() || 100);
 
 if (process.getuid?.() !== 0) {
@@ -120,7 +121,7 @@ for (const [name, extra] of [["tcpstat trace --ndjson", ["--ndjson"]], ["tcpstat
 
 // perf record and trace-cmd record, machine-wide (they cannot pick a namespace).
 if (sh("sh", ["-c", "command -v perf"]).status === 0) {
-  const file = `/tmp/tcpstat-bench-perf-${process.pid}.data`;
+  const file = `${tmpdir()}/tcpstat-bench-perf-${process.pid}.data`;
   const r = await measure("perf record", ["perf", "record", "-q", "-e", "sock:inet_sock_set_state", "-a", "-o", file, "--", "sleep", String(SECONDS + 60)], "all");
   const script = sh("sh", ["-c", `perf script -i ${file} 2>/dev/null | grep -c inet_sock_set_state`]).stdout.trim();
   const lostLine = /(\d+) lost/.exec(r.stderr + sh("perf", ["report", "-i", file, "--stats"]).stdout);
@@ -128,7 +129,7 @@ if (sh("sh", ["-c", "command -v perf"]).status === 0) {
   rmSync(file, { force: true });
 } else results.push({ tool: "perf", note: "not installed: not measured" });
 if (sh("sh", ["-c", "command -v trace-cmd"]).status === 0) {
-  const file = `/tmp/tcpstat-bench-tracecmd-${process.pid}.dat`;
+  const file = `${tmpdir()}/tcpstat-bench-tracecmd-${process.pid}.dat`;
   const r = await measure("trace-cmd record", ["trace-cmd", "record", "-q", "-e", "sock:inet_sock_set_state", "-o", file, "sleep", String(SECONDS + 60)], "all");
   const report = sh("sh", ["-c", `trace-cmd report -i ${file} 2>/dev/null | grep -c inet_sock_set_state`]).stdout.trim();
   const lostMatch = /CPU\s*\d+ overrun:\s*(\d+)/g;
