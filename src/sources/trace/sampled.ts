@@ -73,9 +73,11 @@ export async function startSampler(options: SamplerOptions): Promise<Sampler> {
       const diff = tracker.update(await read(), Date.now());
       if (!diff.initial) {
         const events: TraceTransition[] = [];
-        for (const t of diff.opened) if (t.record.state) events.push(event(t, "CLOSE", t.record.state, diff.time));
-        for (const c of diff.changed) if (c.from && c.tracked.record.state) events.push(event(c.tracked, c.from, c.tracked.record.state, diff.time));
+        // Gone first, then changed, then new: a socket read under a new key (its inode is 0 once
+        // its program closed it) ends before the same addresses begin again, in that order.
         for (const t of diff.closed) if (t.record.state) events.push(event(t, t.record.state, "CLOSE", diff.time));
+        for (const c of diff.changed) if (c.from && c.tracked.record.state) events.push(event(c.tracked, c.from, c.tracked.record.state, diff.time));
+        for (const t of diff.opened) if (t.record.state) events.push(event(t, "CLOSE", t.record.state, diff.time));
         if (events.length > 0) options.onEvents(events);
       }
     } catch (error) {
