@@ -205,4 +205,18 @@ describe("SocketTracker", () => {
     expect(diffEvents(t.update([a, b], 0))).toHaveLength(2);
     expect(diffEvents(t.update([b, a], 1))).toEqual([]);
   });
+
+  // Seen in `tcpstat lab server-ctrl-c` sampled at 50 Hz: the server accepted while the client's
+  // row was being read, and the kernel's second read() of /proc/net/tcp gave the client's row again.
+  it("takes a row the kernel repeated in one reading (same endpoints, same inode) as one socket", () => {
+    const t = new SocketTracker();
+    t.update([], 0);
+    const client = rec({ inode: 7 });
+    expect(diffEvents(t.update([client, { ...client }], 1))).toEqual([expect.objectContaining({ event: "opened", state: "ESTABLISHED" })]);
+    expect(diffEvents(t.update([client], 2))).toEqual([]);
+    // The same for a timewait row (inode 0), and two different sockets with one 4-tuple stay two.
+    const tw = rec({ state: "TIME_WAIT", inode: 0, pid: null, process: null });
+    expect(diffEvents(t.update([tw, { ...tw }], 3))).toEqual([expect.objectContaining({ event: "state", from: "ESTABLISHED", to: "TIME_WAIT" })]);
+    expect(diffEvents(t.update([tw, rec({ state: "SYN_SENT", inode: 9 })], 4))).toEqual([expect.objectContaining({ event: "opened", state: "SYN_SENT" })]);
+  });
 });
