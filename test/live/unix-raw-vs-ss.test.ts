@@ -223,6 +223,21 @@ describe("-w agrees with ss -wanp", () => {
   });
 });
 
+describe("--input of ss -x output", () => {
+  it("is not read as TCP or UDP: its unix sockets are counted and said", () => {
+    const capture = ns.run("ss", ["-xa"]).stdout;
+    const r = runTcpstat(["--input", "-", "--json"], { input: capture });
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([]);
+    const [skipped, unreadable, ...rest] = r.stderr.trimEnd().split("\n");
+    const kinds = /^tcpstat: skipped 12 socket\(s\) of other kinds in stdin \((.*)\): --input replays TCP and UDP; list unix and raw sockets live with tcpstat -x, -w$/.exec(skipped!);
+    expect(kinds?.[1]?.split(", ").sort()).toEqual(["u_dgr 1", "u_seq 1", "u_str 10"]);
+    // The three names holding a line end go on over a second line, which no parser can place.
+    expect(unreadable).toMatch(/^tcpstat: skipped 3 unreadable line\(s\); first at stdin:\d+: /);
+    expect(rest).toEqual([]);
+  });
+});
+
 describe("where -w and -x cannot apply: refused, one line, exit 2", () => {
   it.each([
     [["-x", "summary"], /^tcpstat: -x \(--unix\) does not apply to summary/],
