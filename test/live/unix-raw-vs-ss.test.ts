@@ -26,7 +26,7 @@ beforeAll(async () => {
   ns = createNetns();
   ns.run("ip", ["link", "set", "lo", "up"]);
   dir = mkdtempSync(join(tmpdir(), "s2-18b-"));
-  pathName = join(dir, "listen here\nnow.sock");
+  pathName = join(dir, "listen 7 here\nnow.sock");
   const script = `
 import socket, sys, os, time
 path = sys.argv[1]

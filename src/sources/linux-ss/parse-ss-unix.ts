@@ -9,7 +9,7 @@ import type { Problem } from "../../model/socket.js";
  *   -> 8147727: peer 8147726, Recv-Q 0, Send-Q 0; 8147723: no peer (0), Recv-Q 1, Send-Q 128
  *
  * The name may hold spaces (and ss prints a line end in it as is: the next line then continues
- * it), so a row is read from both ends: Netid, State and the queues from the left; the inode,
+ * the row, until the row has its inodes), so a row is read from both ends: Netid, State and the queues from the left; the inode,
  * the peer's name (always * when ss reads netlink: it names no peer) and the peer's inode from the right.
  */
 
@@ -29,7 +29,9 @@ export function parseSsUnix(text: string, source = "ss -xanH"): { byInode: Map<n
   const rows: Array<{ text: string; line: number }> = [];
   for (const [i, line] of text.split("\n").entries()) {
     if (line.trim() === "" && rows.length === 0) continue;
-    if (line.startsWith("u_") || rows.length === 0) rows.push({ text: line, line: i + 1 });
+    // A line goes on a row only while that row lacks its inodes (its name holds a line end).
+    const open = rows.length > 0 && !ROW.test(rows.at(-1)!.text);
+    if (line.startsWith("u_") || !open) rows.push({ text: line, line: i + 1 });
     else rows.at(-1)!.text += `\n${line}`;
   }
   for (const { text: row, line } of rows) {
