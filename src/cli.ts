@@ -70,7 +70,7 @@ function subcommandsFor(args: readonly string[]): ReadonlyArray<(typeof SUBCOMMA
   } catch (error) {
     return error instanceof CommanderError && error.code === "commander.version" ? [] : all;
   }
-  // An option with an optional value took the command as its value (`-w stats`): the command it names.
+  // An option with an optional value took the command as its value (`-c stats`): the command it names.
   const [name = leadingCommand(rootProgram(), args)] = parsed.operands;
   if (name === undefined) return parsed.unknown.length === 0 ? [] : all;
   const unknown = (word: string) => {

@@ -34,6 +34,8 @@ export interface ListFlags extends SourceFlags, WatchFlags {
   extended?: boolean;
   memory?: boolean;
   summary?: boolean;
+  raw?: boolean;
+  unix?: boolean;
   /** false with -H/--no-header. */
   header?: boolean;
 }
@@ -59,6 +61,8 @@ export function addListOptions(cmd: Command): Command {
     .option("-m, --memory", "socket memory (ss -m's skmem): Rmem/Rbuf, Wmem/Sbuf, Drops columns; memory in JSON")
     .option("-H, --no-header", "no header line, as ss -H (the table)")
     .option("-s, --summary", "counts by state and protocol, as ss -s (tcpstat summary); the kernel's counters: tcpstat stats")
+    .option("-w, --raw", "raw sockets (/proc/net/raw, raw6), as ss -w: the IP protocol in the port's place; -tw: with TCP")
+    .option("-x, --unix", "unix domain sockets (/proc/net/unix), as ss -x: type, name, inode, peer and its process (peers need ss)")
     .option("--json", "one JSON array of records")
     .option("--ndjson", "one JSON record a line")
     .option("--format <name>", `output format: ${Object.keys(LIST_FORMATS).join(", ")}`)
@@ -183,6 +187,7 @@ export async function runList(flags: ListFlags): Promise<void> {
   const name = chooseFormat(flags);
   if (flags.header === false && (name !== "table" || flags.watch !== undefined || flags.count !== undefined))
     throw usageError(`-H/--no-header leaves out the table's header line; it does not apply to ${name !== "table" ? `--format ${name}` : "--watch"}`, "drop -H");
+  if (flags.raw || flags.unix) return runListKinds(flags, name);
   // Metrics also carry kernel counters and the collection time: `tcpstat metrics` makes them.
   if (name === "prometheus") return (await import("./metrics.js")).runMetrics(flags);
   if (flags.info || flags.extended || flags.memory) return runListDetailed(flags, name);
@@ -249,6 +254,38 @@ async function runListDetailed(flags: ListFlags, name: string): Promise<void> {
   const chalk = await stdoutChalk(flags.color);
   const options = { chalk, timers: Boolean(flags.timers), info: Boolean(flags.info), extended: Boolean(flags.extended), memory: Boolean(flags.memory), header: flags.header !== false };
   await writeChunks(LIST_FORMATS[name]!.render(records, options));
+}
+
+/** "-x/--unix", "-w/--raw": the flag that asked for raw or unix sockets, for the lines refusing it. */
+export function kindFlag(flags: Pick<ListFlags, "raw" | "unix">): string | undefined {
+  return flags.unix ? "-x/--unix" : flags.raw ? "-w/--raw" : undefined;
+}
+
+/**
+ * -w/--raw and -x/--unix: the listing only, read from this machine's /proc (the peers of unix
+ * sockets through ss). What counts, watches or replays sockets deals in TCP and UDP: refused
+ * there with one line naming the flag, rather than showing raw or unix sockets wrongly.
+ */
+function checkKinds(flags: ListFlags, name: string): string {
+  const flag = kindFlag(flags)!;
+  const refuse = (what: string, hint: string) => usageError(`${flag} does not apply to ${what}`, hint);
+  if (name === "prometheus") throw refuse("--format prometheus (its metrics count TCP and UDP sockets)", `drop ${flag.slice(0, 2)}, or list them: tcpstat ${flag.slice(0, 2)} --json`);
+  if (flags.watch !== undefined || flags.count !== undefined) throw refuse("--watch", `run tcpstat ${flag.slice(0, 2)} again`);
+  if (flags.info || flags.extended || flags.memory) throw refuse(flags.info ? "-i/--info" : flags.extended ? "-e/--extended" : "-m/--memory", `list them apart: tcpstat ${flag.slice(0, 2)}`);
+  if (process.platform !== "linux") throw usageError(`${flag} reads Linux's /proc/net`, "run it on Linux, or use ss -x / ss -w there");
+  if (flags.input !== undefined) throw refuse("--input (replayed captures are read as TCP and UDP)", `drop ${flag.slice(0, 2)}, or run it live`);
+  if (flags.netns !== undefined) throw refuse("--netns", `run it inside the namespace: ip netns exec NAME tcpstat ${flag.slice(0, 2)}`);
+  if (flags.source !== undefined && flags.source !== "procfs") throw refuse(`--source ${flags.source}`, "drop --source: raw and unix sockets are read from /proc");
+  return flag;
+}
+
+/** -w/--raw, -x/--unix (with -t/-u when given): gathered whole, then the table in ss's columns or the JSON records. */
+async function runListKinds(flags: ListFlags, name: string): Promise<void> {
+  checkKinds(flags, name);
+  const report = await loadReport(flags);
+  if (name === "json" || name === "ndjson") return writeRecordsStreamed(report.records, name);
+  const chalk = await stdoutChalk(flags.color);
+  await writeChunks(LIST_FORMATS[name]!.render(report.records, { chalk, timers: Boolean(flags.timers), header: flags.header !== false, netid: true }));
 }
 
 async function runTableGathered(flags: ListFlags): Promise<void> {

@@ -10,6 +10,9 @@ import type { Family, Proto } from "../model/socket.js";
 export interface FilterFlags {
   tcp?: boolean;
   udp?: boolean;
+  /** -w/--raw and -x/--unix: the listing's only (src/commands/list.ts). */
+  raw?: boolean;
+  unix?: boolean;
   listening?: boolean;
   ipv4?: boolean;
   ipv6?: boolean;
@@ -75,8 +78,11 @@ export function addFilterOptions(cmd: Command, shape: FilterShape = {}): Command
 
 export function toSocketFilter(flags: FilterFlags): SocketFilter {
   const protos: Proto[] = [];
-  if (flags.tcp || !flags.udp) protos.push("tcp");
+  // TCP unless another kind is asked for, as ss -u, -w, -x list only theirs.
+  if (flags.tcp || !(flags.udp || flags.raw || flags.unix)) protos.push("tcp");
   if (flags.udp) protos.push("udp");
+  if (flags.raw) protos.push("raw");
+  if (flags.unix) protos.push("unix");
   const families: Family[] = [];
   if (flags.ipv4 || !flags.ipv6) families.push("ipv4");
   if (flags.ipv6 || !flags.ipv4) families.push("ipv6");

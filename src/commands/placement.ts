@@ -87,7 +87,7 @@ function leadingOptions(root: Command, args: readonly string[]): { typed: Typed[
   return null;
 }
 
-/** The command named after the leading options (`tcpstat -w stats`: stats), or undefined. */
+/** The command named after the leading options (`tcpstat -c stats`: stats), or undefined. */
 export function leadingCommand(root: Command, args: readonly string[]): string | undefined {
   const found = leadingOptions(root, args);
   const name = found ? args[found.at] : undefined;

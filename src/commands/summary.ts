@@ -103,7 +103,7 @@ function groupWidth(summary: Summary): Promise<Width> {
  * on stderr naming `tcpstat stats` for the kernel's counters (what `netstat -s` prints).
  */
 export async function runListSummary(flags: ListFlags): Promise<void> {
-  const other = [flags.ndjson && "--ndjson", flags.format !== undefined && "--format", flags.timers && "-o", flags.info && "-i", flags.extended && "-e", flags.memory && "-m", flags.header === false && "-H"].filter(Boolean);
+  const other = [flags.ndjson && "--ndjson", flags.format !== undefined && "--format", flags.timers && "-o", flags.info && "-i", flags.extended && "-e", flags.memory && "-m", flags.header === false && "-H", flags.raw && "-w", flags.unix && "-x"].filter(Boolean);
   if (other.length > 0) throw usageError(`-s (the summary) does not go with ${other.join(", ")}`, "tcpstat -s takes the selection flags, --json and --watch");
   await runSummary(flags);
   if (!flags.quiet) writeError("tcpstat: the kernel's TCP counters (what netstat -s prints): tcpstat stats");

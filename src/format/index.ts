@@ -12,6 +12,8 @@ export interface RenderContext {
   memory?: boolean;
   /** false with -H: no header line. */
   header?: boolean;
+  /** -w, -x: the table in ss's columns, with a Netid column (src/format/table-ss.ts). */
+  netid?: boolean;
 }
 
 export interface ListFormat {
@@ -23,7 +25,7 @@ export interface ListFormat {
 
 /** The registry behind --format and the help text: one line a format, its module loaded when used. */
 export const LIST_FORMATS: Readonly<Record<string, ListFormat>> = {
-  table: { name: "table", description: "netstat-like table, coloured on a terminal", render: async function* (r, ctx) { yield* (await import("./table.js")).renderTable(r, ctx); } },
+  table: { name: "table", description: "netstat-like table, coloured on a terminal", render: async function* (r, ctx) { yield* ctx.netid ? (await import("./table-ss.js")).renderSsTable(r, ctx) : (await import("./table.js")).renderTable(r, ctx); } },
   json: { name: "json", description: "one JSON array of socket records", render: async function* (r) { yield* (await import("./json.js")).renderJson(r); } },
   ndjson: { name: "ndjson", description: "one JSON socket record a line", render: async function* (r) { yield* (await import("./ndjson.js")).renderNdjson(r); } },
   prometheus: { name: "prometheus", description: "Prometheus text metrics (as `tcpstat metrics`)", render: async function* (r) { yield* (await import("./prometheus.js")).renderPrometheus({ records: r }); } },

@@ -25,6 +25,10 @@ export function recordJson(r: SocketRecord): string {
   if (r.cookie !== undefined) text += `,"cookie":${str(r.cookie)}`;
   if (r.memory !== undefined) text += `,"memory":${r.memory === null ? "null" : JSON.stringify(r.memory)}`;
   if (r.tcpInfo !== undefined) text += `,"tcpInfo":${r.tcpInfo === null ? "null" : JSON.stringify(r.tcpInfo)}`;
+  if (r.unix !== undefined) {
+    const u = r.unix;
+    text += `,"unix":{"type":"${u.type}","path":${str(u.path)},"abstract":${u.abstract},"peerInode":${u.peerInode},"peerPid":${u.peerPid},"peerProcess":${str(u.peerProcess)}}`;
+  }
   if (r.owners !== undefined) text += `,"owners":[${r.owners.map((o) => `{"pid":${o.pid},"process":${str(o.process)},"user":${str(o.user)},"fd":${o.fd}}`).join(",")}]`;
   return `${text}}`;
 }

@@ -3,7 +3,7 @@ import type { OutputStream } from "../io.js";
 import { compareAddressText, digits, endpointHost } from "../lib/endpoint.js";
 import { otherHolders } from "../lib/owners.js";
 import { escapeControl } from "../lib/safe-text.js";
-import type { SocketRecord, Timer } from "../model/socket.js";
+import type { Family, Proto, SocketRecord, Timer } from "../model/socket.js";
 import { TCP_STATES, type TcpState } from "../model/state.js";
 import type { ProcRow } from "../sources/linux-procfs/parse-proc-net.js";
 import { widthOf } from "./columns.js";
@@ -88,8 +88,8 @@ export class SocketTable {
   }
 
   private add(
-    proto: "tcp" | "udp",
-    family: "ipv4" | "ipv6",
+    proto: Proto,
+    family: Family,
     state: TcpState | null,
     localAddress: string,
     localPort: number,
@@ -98,6 +98,8 @@ export class SocketTable {
     recvQ: number | null,
     sendQ: number | null,
   ): void {
+    // Raw and unix sockets (-w, -x) go through the ss-shaped table (src/format/table-ss.ts).
+    if (proto === "raw" || proto === "unix" || family === "unix") throw new Error(`the gathered table holds TCP and UDP sockets, not ${proto}`);
     if (this.n === this.capacity) this.grow();
     const i = this.n++;
     const ipv6 = family === "ipv6";

@@ -51,14 +51,17 @@ export function isUnspecified(address: string): boolean {
 }
 
 /** An endpoint's address as it stands before ":port": "a.b.c.d" or "[v6]"; none is the wildcard. */
-export function endpointHost(address: string | null, family: "ipv4" | "ipv6"): string {
+export function endpointHost(address: string | null, family: "ipv4" | "ipv6" | "unix"): string {
+  // A unix socket's name (-x): a path, @abstract, or * when unbound; it has no port.
+  if (family === "unix") return address === null ? "*" : safeText(address);
   // A replayed capture may hold anything, e.g. a zone "fe80::1%\x1b[2J": escaped (issue 22).
   const host = address === null ? null : safeText(address);
   return family === "ipv6" ? `[${host ?? "::"}]` : (host ?? "0.0.0.0");
 }
 
 /** "a.b.c.d:port" or "[v6]:port", as ss prints endpoints; a missing port shows as "*". */
-export function formatEndpoint(address: string | null, port: number | null, family: "ipv4" | "ipv6"): string {
+export function formatEndpoint(address: string | null, port: number | null, family: "ipv4" | "ipv6" | "unix"): string {
+  if (family === "unix") return endpointHost(address, family);
   return `${endpointHost(address, family)}:${port === null ? "*" : String(port)}`;
 }
 
@@ -70,7 +73,8 @@ export function digits(n: number): number {
 }
 
 /** formatEndpoint(...).length, without making the string (tables measure 100k of them). */
-export function endpointLength(address: string | null, port: number | null, family: "ipv4" | "ipv6"): number {
+export function endpointLength(address: string | null, port: number | null, family: "ipv4" | "ipv6" | "unix"): number {
+  if (family === "unix") return endpointHost(address, family).length;
   const host = address === null ? (family === "ipv6" ? "::" : "0.0.0.0") : safeText(address);
   return host.length + (family === "ipv6" ? 2 : 0) + 1 + (port === null ? 1 : digits(port));
 }

@@ -134,17 +134,35 @@ function filterState(r: Filtered): TcpState {
   return r.state ?? (r.remotePort === null ? "CLOSE" : "ESTABLISHED");
 }
 
+/**
+ * What `ss -l` lists: TCP and unix LISTEN, and sockets with no peer where there is no listening
+ * (UDP and raw unconnected, unix datagram and seqpacket sockets left UNCONN: ss's SS_CLOSE).
+ */
+function listens(r: Filtered): boolean {
+  if (r.proto === "tcp") return r.state === "LISTEN";
+  if (r.proto === "unix" || r.proto === "raw") return r.state === "LISTEN" || r.state === "CLOSE";
+  return r.remotePort === null;
+}
+
 /** A predicate for the filter, cheap enough for the hot path. */
 export function makePredicate(filter: SocketFilter): (r: Filtered) => boolean {
   const processNeedle = filter.process?.toLowerCase();
+  const endpoints = filter.ports || filter.localPorts || filter.remotePorts || filter.expression;
   return (r) => {
-    if (!filter.protos.includes(r.proto) || !filter.families.includes(r.family)) return false;
-    if (filter.listening && !(r.proto === "tcp" ? r.state === "LISTEN" : r.remotePort === null)) return false;
+    if (!filter.protos.includes(r.proto)) return false;
+    // Unix sockets have no IP family: -4/-6 narrow the IP sockets only, as with ss -x4.
+    if (r.family === "unix") {
+      // Nor ports or addresses: a port or address filter selects none of them.
+      if (endpoints) return false;
+    } else {
+      if (!filter.families.includes(r.family)) return false;
+      if (filter.ports && !inRanges(r.localPort, filter.ports) && !inRanges(r.remotePort, filter.ports)) return false;
+      if (filter.localPorts && !inRanges(r.localPort, filter.localPorts)) return false;
+      if (filter.remotePorts && !inRanges(r.remotePort, filter.remotePorts)) return false;
+      if (filter.expression && !filter.expression(r as FilterSubject)) return false;
+    }
+    if (filter.listening && !listens(r)) return false;
     if (filter.states && !filter.states.has(filterState(r))) return false;
-    if (filter.ports && !inRanges(r.localPort, filter.ports) && !inRanges(r.remotePort, filter.ports)) return false;
-    if (filter.localPorts && !inRanges(r.localPort, filter.localPorts)) return false;
-    if (filter.remotePorts && !inRanges(r.remotePort, filter.remotePorts)) return false;
-    if (filter.expression && !filter.expression(r)) return false;
     // Any holder of the socket: a forked server's workers share its listener (src/lib/owners.ts).
     if (filter.pids && !heldByPid(r, filter.pids)) return false;
     if (processNeedle !== undefined && !heldByName(r, processNeedle)) return false;

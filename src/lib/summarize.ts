@@ -75,6 +75,8 @@ export class SummaryCounter {
 
   /** A record, or a /proc/net row that was never made into one (the same fields). */
   add(r: Pick<SocketRecord, "proto" | "family" | "state" | "remotePort">): void {
+    // The summary counts TCP and UDP: -w and -x are refused there (src/commands/summary.ts).
+    if (r.proto === "raw" || r.proto === "unix") throw new Error(`the summary counts TCP and UDP sockets, not ${r.proto}`);
     this.total++;
     if (r.family === "ipv4") this.ipv4++;
     else this.ipv6++;

@@ -1,4 +1,5 @@
 import type { SocketRecord } from "../model/socket.js";
+import { ipKind } from "./ip-kind.js";
 import type { TcpState } from "../model/state.js";
 import type { WatchEvent } from "../model/report.js";
 
@@ -99,8 +100,7 @@ export class SocketTracker {
 }
 
 const socketOf = (t: Tracked) => ({
-  proto: t.record.proto,
-  family: t.record.family,
+  ...ipKind(t.record),
   localAddress: t.record.localAddress,
   localPort: t.record.localPort,
   remoteAddress: t.record.remoteAddress,

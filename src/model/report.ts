@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ProtoSchema, FamilySchema, NetnsSchema, TcpStateSchema } from "./socket.js";
+import { IpFamilySchema, IpProtoSchema, NetnsSchema, TcpStateSchema } from "./socket.js";
 import { TCP_STATES, type TcpState } from "./state.js";
 import { GROUP_KEYS } from "./group-keys.js";
 
@@ -173,8 +173,8 @@ export type Lesson = z.infer<typeof LessonSchema>;
 
 /** The socket a watch event is about. */
 export const WatchSocketSchema = z.object({
-  proto: ProtoSchema,
-  family: FamilySchema,
+  proto: IpProtoSchema,
+  family: IpFamilySchema,
   localAddress: z.string(),
   localPort: z.number().int(),
   remoteAddress: z.string().nullable(),

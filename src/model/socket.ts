@@ -3,8 +3,13 @@ import { TCP_STATES } from "./state.js";
 
 export const TcpStateSchema = z.enum(TCP_STATES);
 
-export const ProtoSchema = z.enum(["tcp", "udp"]);
-export const FamilySchema = z.enum(["ipv4", "ipv6"]);
+/** tcp and udp by default; raw (-w/--raw) and unix (-x/--unix) only when asked for. */
+export const ProtoSchema = z.enum(["tcp", "udp", "raw", "unix"]);
+/** "unix" for unix domain sockets (proto unix), which have no IP address. */
+export const FamilySchema = z.enum(["ipv4", "ipv6", "unix"]);
+/** The outputs that deal in TCP and UDP only (watch events, trace events): their schemas say so. */
+export const IpProtoSchema = z.enum(["tcp", "udp"]);
+export const IpFamilySchema = z.enum(["ipv4", "ipv6"]);
 
 export const TimerSchema = z
   .object({
@@ -99,16 +104,39 @@ export const SkMemSchema = z
   .strict()
   .describe("Socket memory in bytes (SK_MEMINFO), from -m/--memory");
 
+/**
+ * What a unix domain socket has beyond the common fields (-x/--unix, as ss -xp shows it):
+ *
+ *   u_str ESTAB 0 0 @app 8147727 * 8147726 users:(("app",pid=2934,fd=9))
+ *   -> type stream, path "@app" (abstract), peerInode 8147726, peerPid/peerProcess of its holder
+ */
+export const UnixSchema = z
+  .object({
+    type: z.enum(["stream", "dgram", "seqpacket"]).describe("Socket type: ss's u_str, u_dgr, u_seq"),
+    path: z
+      .string()
+      .nullable()
+      .describe("Bound name as the kernel prints it: a file path, or for an abstract name @ then the name (its NUL bytes as @); null when unbound"),
+    abstract: z.boolean().describe("The name is in the abstract namespace (no file): ss marks it with @"),
+    peerInode: z.number().int().nonnegative().nullable().describe("Inode of the connected peer socket, as ss -x shows it; null where unknown (ss missing), 0 for none"),
+    peerPid: z.number().int().positive().nullable().describe("Process holding the peer socket; null when unknown or none"),
+    peerProcess: z.string().nullable().describe("Name of that process; null when unknown or none"),
+  })
+  .strict()
+  .describe("A unix domain socket's type, name and peer (proto unix)");
+
 /** One socket, whatever system or capture it came from. The JSON output is exactly this. */
 export const SocketRecordSchema = z
   .object({
     proto: ProtoSchema,
     family: FamilySchema,
-    localAddress: z.string().describe("RFC 5952 text; IPv4-mapped IPv6 stays ::ffff:a.b.c.d"),
-    localPort: port,
+    localAddress: z.string().describe("RFC 5952 text; IPv4-mapped IPv6 stays ::ffff:a.b.c.d; for unix sockets the name as ss shows it (a path, @abstract, or * when unbound)"),
+    localPort: port.describe("For raw sockets the IP protocol number (ss shows it there); 0 for unix sockets, which have none (see unix)"),
     remoteAddress: z.string().nullable().describe("null when there is no peer (listeners, unconnected UDP)"),
     remotePort: port.nullable(),
-    state: TcpStateSchema.nullable().describe("Canonical TCP state; null for UDP"),
+    state: TcpStateSchema.nullable().describe(
+      "Canonical TCP state; null for UDP; for raw sockets ESTABLISHED (connected) or CLOSE (ss's UNCONN); for unix sockets as mapped in src/model/state.ts (LINUX_UNIX_STATES)",
+    ),
     recvQ: z.number().int().nonnegative().nullable(),
     sendQ: z.number().int().nonnegative().nullable(),
     pid: z.number().int().positive().nullable().describe("Owning process; null when unknown or none (TIME_WAIT, orphans)"),
@@ -146,6 +174,7 @@ export const SocketRecordSchema = z
     tcpInfo: TcpInfoSchema.nullable()
       .optional()
       .describe("TCP internals (-i/--info); null for a socket the kernel gives none for (UDP, TIME_WAIT); absent without -i"),
+    unix: UnixSchema.optional().describe("Type, name and peer of a unix domain socket; present only for proto unix"),
     owners: z
       .array(OwnerSchema)
       .optional()
@@ -158,12 +187,15 @@ export const SocketRecordSchema = z
 export type SocketRecord = z.infer<typeof SocketRecordSchema>;
 export type Proto = z.infer<typeof ProtoSchema>;
 export type Family = z.infer<typeof FamilySchema>;
+/** The families of IP sockets: what text captures and address parsers deal in. */
+export type IpFamily = Exclude<Family, "unix">;
 export type Timer = z.infer<typeof TimerSchema>;
 export type NetnsTag = z.infer<typeof NetnsSchema>;
 export type EndpointField = z.infer<typeof EndpointFieldSchema>;
 export type Owner = z.infer<typeof OwnerSchema>;
 export type TcpInfo = z.infer<typeof TcpInfoSchema>;
 export type SkMem = z.infer<typeof SkMemSchema>;
+export type UnixInfo = z.infer<typeof UnixSchema>;
 
 /** A line a parser could not read: counted and reported, never fatal. */
 export const ProblemSchema = z.object({

@@ -40,6 +40,43 @@ export const LINUX_TCP_STATES: Readonly<Record<number, TcpState>> = {
 };
 
 /**
+ * Unix domain sockets in /proc/net/unix: the St column is the socket's `socket_state`
+ * (include/uapi/linux/net.h: 1 SS_UNCONNECTED, 2 SS_CONNECTING, 3 SS_CONNECTED,
+ * 4 SS_DISCONNECTING), and a listener is St 1 with __SO_ACCEPTCON (1 << 16) in Flags
+ * (net/unix/af_unix.c, unix_seq_show). Mapped as iproute2's ss maps them (misc/ss.c,
+ * unix_state_map: SS_CLOSE, SS_SYN_SENT, SS_ESTABLISHED, SS_CLOSING), so ss's words
+ * UNCONN, SYN-SENT, ESTAB, CLOSING and LISTEN read as CLOSE, SYN_SENT, ESTABLISHED,
+ * CLOSING and LISTEN.
+ */
+export const LINUX_UNIX_STATES: Readonly<Record<number, TcpState>> = {
+  1: "CLOSE",
+  2: "SYN_SENT",
+  3: "ESTABLISHED",
+  4: "CLOSING",
+};
+
+/** Flags bit of a listening unix socket (__SO_ACCEPTCON, include/linux/net.h). */
+export const UNIX_ACCEPTCON = 1 << 16;
+
+/**
+ * The words ss prints in its State column (misc/ss.c, sstate_name) for each canonical state:
+ * the -w/-x table speaks ss's language, as its columns are ss's.
+ */
+export const SS_STATE_WORDS: Readonly<Record<TcpState, string>> = {
+  ESTABLISHED: "ESTAB",
+  SYN_SENT: "SYN-SENT",
+  SYN_RECV: "SYN-RECV",
+  FIN_WAIT1: "FIN-WAIT-1",
+  FIN_WAIT2: "FIN-WAIT-2",
+  TIME_WAIT: "TIME-WAIT",
+  CLOSE: "UNCONN",
+  CLOSE_WAIT: "CLOSE-WAIT",
+  LAST_ACK: "LAST-ACK",
+  LISTEN: "LISTEN",
+  CLOSING: "CLOSING",
+};
+
+/**
  * Every spelling people type or tools print, keyed by its normalized form
  * (upper case, with '-', ' ' and '_' removed). One table for all sources.
  */

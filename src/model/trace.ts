@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { FamilySchema, NetnsSchema, TcpStateSchema } from "./socket.js";
+import { IpFamilySchema, NetnsSchema, TcpStateSchema } from "./socket.js";
 
 /**
  * `tcpstat trace --ndjson`: one of these a line. The kernel's tracepoints
@@ -35,7 +35,7 @@ const EventBase = {
     .enum(["process", "softirq", "irq", "sampled"])
     .describe("Where the kernel was when the event happened: a process's system call, a softirq (a packet arrived, a timer fired), a hard irq; sampled when polled"),
   skaddr: z.string().nullable().describe("Kernel address of the socket (hex), stable for its life; null when sampled or not given"),
-  family: FamilySchema,
+  family: IpFamilySchema,
   localAddress: z.string(),
   localPort: port,
   remoteAddress: z.string(),

@@ -34,12 +34,22 @@ export interface Source {
 export const SOURCES: Readonly<Record<string, Source>> = {
   procfs: {
     name: "procfs",
-    description: "Linux /proc/net/{tcp,tcp6,udp,udp6} and /proc/<pid>/fd",
+    description: "Linux /proc/net/{tcp,tcp6,udp,udp6} (raw, raw6, unix with -w, -x) and /proc/<pid>/fd",
     namespaces: true,
-    collect: async (o) =>
-      o.netns === undefined
-        ? collectLinuxOverlapped(o)
-        : (await import("./linux-procfs/netns.js")).collectNetns(o.netns, o),
+    collect: async (o) => {
+      if (o.netns !== undefined) return (await import("./linux-procfs/netns.js")).collectNetns(o.netns, o);
+      if (!o.protos.includes("unix")) return collectLinuxOverlapped(o);
+      // -x/--unix: ss (peers, queues) runs while /proc is read; the socketpairs of its stdio are tcpstat's own, left out.
+      const [{ collectUnixPeers, applyUnixPeers }, { ownSocketInodes }] = await Promise.all([import("./linux-ss/unix-peers.js"), import("./linux-procfs/own-sockets.js")]);
+      const before = ownSocketInodes();
+      const running = collectUnixPeers();
+      const mine = [...ownSocketInodes()].filter((inode) => !before.has(inode));
+      const [peers, result] = await Promise.all([running, collectLinuxOverlapped(o)]);
+      const own = ownPairs(mine, peers.byInode);
+      if (own.size > 0) result.records = result.records.filter((r) => r.proto !== "unix" || !own.has(r.inode!));
+      applyUnixPeers(result.records, peers);
+      return { ...result, notices: [...result.notices, ...peers.notices], problems: [...result.problems, ...peers.problems] };
+    },
   },
   // Command-running sources load their module only when used (start-up stays lazy).
   "linux-ss": {
@@ -83,6 +93,18 @@ export const SOURCES: Readonly<Record<string, Source>> = {
     collect: async (o) => (await import("./systeminformation/collect.js")).collectSystemInformation(o),
   },
 };
+
+/** tcpstat's ends of ss's stdio socketpairs and the ends ss held (ss knows both: it read them while alive). */
+function ownPairs(mine: readonly number[], byInode: ReadonlyMap<number, { peerInode: number }> | null): Set<number> {
+  const own = new Set(mine);
+  if (byInode === null) return own;
+  for (const inode of mine) {
+    const peer = byInode.get(inode)?.peerInode;
+    if (peer) own.add(peer);
+  }
+  for (const [inode, { peerInode }] of byInode) if (mine.includes(peerInode)) own.add(inode);
+  return own;
+}
 
 /** The one place that looks at the platform: the source chain for this system. */
 export function defaultSourceChain(platform: NodeJS.Platform = process.platform): string[] {

@@ -1,7 +1,7 @@
 import { isIPv4 } from "node:net";
 import { formatIpv6, ipv6Bytes } from "../lib/endpoint.js";
 import { servicePort, type ServiceTable } from "../lib/services.js";
-import type { EndpointField, Family, Problem, Proto, SocketRecord } from "../model/socket.js";
+import type { EndpointField, IpFamily as Family, Problem, Proto, SocketRecord } from "../model/socket.js";
 
 /**
  * Helpers shared by the text parsers (netstat, ss, lsof, sockstat): endpoint splitting in the

@@ -53,7 +53,15 @@ describe("tcpstat schema", () => {
     const always = ["proto", "family", "localAddress", "localPort", "remoteAddress", "remotePort", "state", "recvQ", "sendQ", "pid", "process", "uid", "user", "inode", "timer"];
     expect(schema.required.sort()).toEqual([...always].sort());
     expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(always));
-    expect(schema.properties.proto?.enum).toEqual(["tcp", "udp"]);
+    // raw (-w) and unix (-x) sockets are records too; a unix one says more in `unix`.
+    expect(schema.properties.proto?.enum).toEqual(["tcp", "udp", "raw", "unix"]);
+    expect(schema.properties.family?.enum).toEqual(["ipv4", "ipv6", "unix"]);
+    const unix = schema.properties.unix as unknown as { properties: Record<string, { enum?: string[] }>; required: string[] };
+    expect(unix.required.sort()).toEqual(["abstract", "path", "peerInode", "peerPid", "peerProcess", "type"]);
+    expect(unix.properties.type?.enum).toEqual(["stream", "dgram", "seqpacket"]);
+    // What deals in TCP and UDP only says so.
+    expect(JSON.stringify(shipped("watch-event"))).not.toContain('"unix"');
+    expect(JSON.stringify(shipped("trace-event"))).not.toContain('"unix"');
     // every object anywhere in every schema refuses fields it does not name
     for (const name of EXPECTED_NAMES) {
       const loose: string[] = [];

@@ -329,7 +329,8 @@ class RowReader {
       return "unreadable address (expected HEX:PORT with 8 or 32 hex digits)";
 
     const st = hexValue(b, starts[3]!, ends[3]!);
-    const state: TcpState | null | undefined = proto === "tcp" ? LINUX_TCP_STATES[st] : null;
+    // Raw sockets keep the TCP state numbers too: 01 once connected, else 07 (ss's UNCONN).
+    const state: TcpState | null | undefined = proto === "tcp" || proto === "raw" ? LINUX_TCP_STATES[st] : null;
     if (st < 0 || state === undefined) return `unknown state code ${this.quote(starts[3]!, ends[3]!)}`;
     // tx_queue:rx_queue and tr:tm->when.
     const qColon = colons[2]!;
@@ -345,7 +346,10 @@ class RowReader {
     if (tx < 0 || rx < 0 || tr < 0 || when < 0 || when > MAX_TICKS || retrans < 0 || uid < 0 || probes < 0 || inode < 0)
       return "unreadable queue, timer, uid or inode field";
 
-    const noPeer = remotePort === 0 && isUnspecified(remoteAddress);
+    // Raw sockets have no ports: the local one holds the IP protocol (ss shows it there), the
+    // peer's is always 0 (ss: *), and a peer address is set only by connect().
+    const raw = proto === "raw";
+    const noPeer = (raw || remotePort === 0) && isUnspecified(remoteAddress);
     const kind = TIMER_KINDS[tr];
     const row = this.row;
     row.proto = proto;
@@ -353,7 +357,7 @@ class RowReader {
     row.localAddress = localAddress;
     row.localPort = localPort;
     row.remoteAddress = noPeer ? null : remoteAddress;
-    row.remotePort = noPeer ? null : remotePort;
+    row.remotePort = noPeer || raw ? null : remotePort;
     row.state = state;
     row.recvQ = rx;
     row.sendQ = tx;

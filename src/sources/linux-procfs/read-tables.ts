@@ -6,11 +6,12 @@ import type { Family, Problem, Proto, SocketRecord } from "../../model/socket.js
 import type { CollectResult, LinuxCollectOptions } from "./collect.js";
 import { parsePasswd } from "./parse-passwd.js";
 import { ProcNetParser } from "./parse-proc-net.js";
+import { parseProcNetUnix } from "./parse-proc-net-unix.js";
 import { readAhead } from "./read-ahead.js";
 import { CHUNK, readLineChunks } from "./read-lines.js";
 
 /**
- * The socket tables (/proc/net/{tcp,tcp6,udp,udp6}) and the users owning the sockets:
+ * The socket tables (/proc/net/{tcp,tcp6,udp,udp6}, and raw, raw6, unix when asked) and the users owning the sockets:
  * everything a listing needs but the owning processes.
  */
 
@@ -19,6 +20,9 @@ const TABLES: ReadonlyArray<{ proto: Proto; family: Family; file: string }> = [
   { proto: "tcp", family: "ipv6", file: "tcp6" },
   { proto: "udp", family: "ipv4", file: "udp" },
   { proto: "udp", family: "ipv6", file: "udp6" },
+  // -w/--raw: raw sockets, in the same layout as udp.
+  { proto: "raw", family: "ipv4", file: "raw" },
+  { proto: "raw", family: "ipv6", file: "raw6" },
 ];
 
 /**
@@ -32,7 +36,7 @@ function plan(options: LinuxCollectOptions) {
   const byteOrder = endianness();
   const users = readUsers(options.etcRoot ?? "/etc");
   const named = <T extends { family: Family; uid: number | null; user: string | null }>(give: (r: T) => void) => (r: T) => {
-    if (!families.includes(r.family)) return;
+    if (r.family !== "unix" && !families.includes(r.family)) return;
     if (r.uid !== null) r.user = users.get(r.uid) ?? null;
     give(r);
   };
@@ -43,7 +47,27 @@ function plan(options: LinuxCollectOptions) {
     const path = join(options.netRoot ?? join(procRoot, "net"), t.file);
     return { path, parser: new ProcNetParser({ proto: t.proto, byteOrder, source: path, onRecord: sink, onRow: rowSink }) };
   });
-  return { tables, records };
+  // -x/--unix: /proc/net/unix has a layout of its own, read whole (src/sources/linux-procfs/parse-proc-net-unix.ts).
+  const unix = options.protos.includes("unix") ? join(options.netRoot ?? join(procRoot, "net"), "unix") : undefined;
+  return { tables, records, unix };
+}
+
+/**
+ * The unix sockets, kept in `records` even when the others go to a sink: their peers are
+ * joined once all are read (src/sources/linux-ss/unix-peers.ts); false when the file does not exist.
+ */
+function readUnix(path: string, records: SocketRecord[], problems: Problem[]): boolean {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw error;
+  }
+  const parsed = parseProcNetUnix(text, path);
+  for (const r of parsed.records) records.push(r);
+  problems.push(...parsed.problems);
+  return true;
 }
 
 export function readUsers(etcRoot: string): Map<number, string> {
@@ -57,11 +81,13 @@ export function readUsers(etcRoot: string): Map<number, string> {
 
 /** Reads and parses the tables in this thread. */
 export function readTables(options: LinuxCollectOptions): CollectResult {
-  const { tables, records } = plan(options);
+  const { tables, records, unix } = plan(options);
   const buffer = { bytes: Buffer.allocUnsafe(CHUNK) };
   let found = 0;
   for (const { path, parser } of tables) if (readLineChunks(path, buffer, (b, length) => parser.push(b, length))) found++;
-  return finish(options, tables, records, found);
+  const problems: Problem[] = [];
+  if (unix !== undefined && readUnix(unix, records, problems)) found++;
+  return finish(options, tables, records, found, problems);
 }
 
 /**
@@ -71,7 +97,7 @@ export function readTables(options: LinuxCollectOptions): CollectResult {
  * table, measured no faster, the kernel's two walks of the socket hash competing.)
  */
 export async function readTablesAhead(options: LinuxCollectOptions): Promise<CollectResult> {
-  const { tables, records } = plan(options);
+  const { tables, records, unix } = plan(options);
   const reads = await readAhead(tables.map((t) => t.path));
   let found = 0;
   try {
@@ -87,10 +113,12 @@ export async function readTablesAhead(options: LinuxCollectOptions): Promise<Col
   } finally {
     for (const read of reads) read.stop(); // after a failure the thread may wait for a slot, or a file be left open
   }
-  return finish(options, tables, records, found);
+  const problems: Problem[] = [];
+  if (unix !== undefined && readUnix(unix, records, problems)) found++;
+  return finish(options, tables, records, found, problems);
 }
 
-function finish(options: LinuxCollectOptions, tables: ReadonlyArray<{ parser: ProcNetParser }>, records: SocketRecord[], found: number): CollectResult {
+function finish(options: LinuxCollectOptions, tables: ReadonlyArray<{ parser: ProcNetParser }>, records: SocketRecord[], found: number, problems: Problem[]): CollectResult {
   // IPv6 may be off, but tcp and udp exist wherever /proc is mounted: none at all means no
   // /proc (a bare container, a chroot), and an empty list would be a lie.
   if (found === 0) {
@@ -100,7 +128,6 @@ function finish(options: LinuxCollectOptions, tables: ReadonlyArray<{ parser: Pr
       "mount proc, run `ss -tuan` or `--source linux-ss`, or replay a capture with --input FILE",
     );
   }
-  const problems: Problem[] = [];
   for (const { parser } of tables) for (const p of parser.problems) problems.push(p);
   return { records, problems, notices: [] };
 }

@@ -91,6 +91,7 @@ export function parseSs(text: string, options: SsOptions = {}): ParseResult & { 
   const old = oldAddresses(text);
   const filterState = stateFilterOf(options.commands);
   let stateless = 0;
+  const otherKinds = new Map<string, number>();
   let last: SocketRecord | undefined;
   const cuts: CutRow[] = [];
   const lines = [...numberedLines(text)];
@@ -109,7 +110,11 @@ export function parseSs(text: string, options: SsOptions = {}): ParseResult & { 
     last = undefined;
     const tokens = line.trim().split(/\s+/);
     const netid = PROTOS.has(tokens[0] as string) || OTHER.test(tokens[0] as string) ? (tokens[0] as string) : undefined;
-    if (netid !== undefined && OTHER.test(netid)) continue; // not TCP/UDP sockets
+    // Not TCP/UDP sockets (ss -x, -w, -0 ...): counted, and said, rather than dropped unseen.
+    if (netid !== undefined && OTHER.test(netid)) {
+      otherKinds.set(netid, (otherKinds.get(netid) ?? 0) + 1);
+      continue;
+    }
     let at = netid === undefined ? 0 : 1;
     const stateWord = STATE_WORD.test(tokens[at] ?? "") ? (tokens[at++] as string) : undefined;
     const [rq, sq, localText, remoteText] = tokens.slice(at, at + 4);
@@ -165,6 +170,10 @@ export function parseSs(text: string, options: SsOptions = {}): ParseResult & { 
     }
   }
   const notices = cutNotice(source, cuts);
+  if (otherKinds.size > 0) {
+    const kinds = [...otherKinds].map(([k, n]) => `${k} ${n}`).join(", ");
+    notices.push(`skipped ${[...otherKinds.values()].reduce((a, b) => a + b)} socket(s) of other kinds in ${source} (${kinds}): --input replays TCP and UDP; list unix and raw sockets live with tcpstat -x, -w`);
+  }
   if (stateless > 0)
     notices.push(`${stateless} TCP row(s) have no State column (ss with a state filter), so their state is unknown; paste the ss command line with the output, or capture without the filter`);
   return { records, problems, notices };

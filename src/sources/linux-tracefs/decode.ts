@@ -1,5 +1,5 @@
 import { formatIpv4, formatIpv6 } from "../../lib/endpoint.js";
-import type { Family } from "../../model/socket.js";
+import type { IpFamily as Family } from "../../model/socket.js";
 import { LINUX_TCP_STATES, type TcpState } from "../../model/state.js";
 import { requireField, type EventFormat, type FieldLayout } from "./parse-format.js";
 

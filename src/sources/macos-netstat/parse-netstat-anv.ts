@@ -1,4 +1,4 @@
-import type { Family, ParseResult, Proto, SocketRecord } from "../../model/socket.js";
+import type { IpFamily, ParseResult, Proto, SocketRecord } from "../../model/socket.js";
 import { canonicalState } from "../../model/state.js";
 import type { ServiceTable } from "../../lib/services.js";
 import { endpointRecord, markTruncated, numberedLines, problem, readEndpoints, splitDotted } from "../text-endpoint.js";
@@ -107,7 +107,7 @@ function layoutOfRow(rest: readonly string[]): Layout {
  * AIX) takes its family from its section: "Active Internet connections" is IPv4, "Active
  * Internet6 connections" IPv6; with no section heading (grep), from the address it prints.
  */
-function familyOf(proto: string, section: Family | null, localText: string): Family {
+function familyOf(proto: string, section: IpFamily | null, localText: string): IpFamily {
   if (proto.endsWith("4")) return "ipv4";
   if (proto.endsWith("6")) return "ipv6";
   return section ?? (localText.includes(":") ? "ipv6" : "ipv4");
@@ -131,7 +131,7 @@ export function parseBsdNetstat(text: string, options: BsdNetstatOptions = {}): 
   let layout: Layout = DEFAULT_LAYOUT;
   let header = false;
   let inInternet = true;
-  let section: Family | null = null;
+  let section: IpFamily | null = null;
 
   for (const [n, line] of numberedLines(text)) {
     const trimmed = line.trim();

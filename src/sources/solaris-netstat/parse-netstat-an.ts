@@ -1,4 +1,4 @@
-import type { Family, ParseResult, Proto, SocketRecord } from "../../model/socket.js";
+import type { IpFamily, ParseResult, Proto, SocketRecord } from "../../model/socket.js";
 import type { TcpState } from "../../model/state.js";
 import { keepChecked } from "../../lib/record-guard.js";
 import { endpointRecord, numberedLines, problem, readEndpoints, splitDotted } from "../text-endpoint.js";
@@ -58,7 +58,7 @@ const ENDPOINT = /^\S+\.(\d+|\*)$/;
 
 interface Section {
   proto: Proto | null; // null: SCTP, no records
-  family: Family | null;
+  family: IpFamily | null;
   owners: boolean;
 }
 
@@ -76,7 +76,7 @@ function readRow(tokens: string[], section: Section): Read | string {
   const local = splitDotted(localText);
   const remote = remoteText === null ? null : splitDotted(remoteText);
   if (!local || !ENDPOINT.test(localText) || (remoteText !== null && !remote)) return "expected Local Address and Remote Address as addr.port";
-  const family: Family = section.family ?? (localText.includes(":") || remoteText?.includes(":") ? "ipv6" : "ipv4");
+  const family: IpFamily = section.family ?? (localText.includes(":") || remoteText?.includes(":") ? "ipv6" : "ipv4");
   const ends = readEndpoints(local, remote, family);
   if (typeof ends === "string") return ends;
   const record = endpointRecord(proto, family, ends);

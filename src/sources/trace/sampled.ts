@@ -1,4 +1,5 @@
 import { readlinkSync } from "node:fs";
+import { ipKind } from "../../lib/ip-kind.js";
 import { SocketTracker, type Tracked } from "../../lib/watch-diff.js";
 import type { NetnsTag, SocketRecord } from "../../model/socket.js";
 import type { TcpState } from "../../model/state.js";
@@ -53,7 +54,7 @@ export async function startSampler(options: SamplerOptions): Promise<Sampler> {
     cpu: null,
     context: "sampled",
     skaddr: null,
-    family: t.record.family,
+    family: ipKind(t.record).family,
     localAddress: t.record.localAddress,
     localPort: t.record.localPort,
     remoteAddress: t.record.remoteAddress ?? (t.record.family === "ipv4" ? "0.0.0.0" : "::"),

@@ -1,6 +1,6 @@
 import { isIPv4 } from "node:net";
 import { formatIpv6, ipv6Bytes } from "../../lib/endpoint.js";
-import type { Family } from "../../model/socket.js";
+import type { IpFamily as Family } from "../../model/socket.js";
 
 /**
  * Address text as Windows tools print it, made canonical:

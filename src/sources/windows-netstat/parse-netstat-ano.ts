@@ -1,4 +1,4 @@
-import type { Family, ParseResult, Problem, SocketRecord } from "../../model/socket.js";
+import type { IpFamily, ParseResult, Problem, SocketRecord } from "../../model/socket.js";
 import type { TcpState } from "../../model/state.js";
 import { canonicalAddress } from "./address.js";
 import { portNumber } from "./services.js";
@@ -105,7 +105,7 @@ function readRow(tokens: string[]): Row | string {
   const issues: string[] = [];
   const la = canonicalAddress(local.host);
   const ra = remote ? canonicalAddress(remote.host) : null;
-  const family: Family =
+  const family: IpFamily =
     /V6$/i.test(protoText) || local.bracketed ? "ipv6" : (la?.family ?? ra?.family ?? (remote?.bracketed ? "ipv6" : "ipv4"));
   // A host name (netstat without -n) or an address netstat printed garbled stays as printed.
   const localAddress = la?.address ?? (local.bracketed ? local.host.toLowerCase() : local.host);
