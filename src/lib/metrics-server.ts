@@ -114,9 +114,16 @@ export function createMetricsServer(options: MetricsServerOptions): MetricsServe
   const scrape = (): Promise<Body> => {
     if (inFlight) return inFlight;
     // The body about to be built is the second: drop clients still being sent one older than
-    // the newest made, so no third is ever held.
-    for (const [socket, slot] of slots) if (slot.generation !== 0 && slot.generation < generation) drop(socket, "superseded");
-    return (inFlight = collect()
+    // the newest made, and wait until their sockets have closed (their pending writes, views of
+    // the old body, are let go then), so no third is ever held.
+    const gone: Promise<void>[] = [];
+    for (const [socket, slot] of slots) {
+      if (slot.generation === 0 || slot.generation >= generation || socket.destroyed) continue;
+      gone.push(new Promise((resolve) => socket.once("close", () => resolve())));
+      drop(socket, "superseded");
+    }
+    return (inFlight = Promise.all(gone)
+      .then(collect)
       .then((text) => {
         const body: Body = { bytes: Buffer.from(text), generation: ++generation, writers: 0 };
         counts.largestBodyBytes = Math.max(counts.largestBodyBytes, body.bytes.length);
