@@ -50,14 +50,26 @@ if (process.env[INSIDE] === undefined) {
 }
 
 prepareNamespace();
-const load = await holdConnections(conns);
+// serve first: the connections take nearly every port as their clients' ephemeral ports.
 const serve = spawn(process.execPath, [values.bin, "serve", "-q", "-t", "--detailed", "--listen", `127.0.0.1:${PORT}`], { stdio: ["ignore", "ignore", "pipe"] });
+let stderr = "";
+serve.stderr.on("data", (d) => (stderr += d));
+let load;
+try {
+  while (!stderr.includes("serving")) {
+    if (serve.exitCode !== null) throw new Error(`serve exited: ${stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  load = await holdConnections(conns);
+} catch (error) {
+  serve.kill("SIGKILL");
+  process.stderr.write(`bench/serve-memory: ${error.message}\n`);
+  process.exit(1);
+}
 const stop = () => {
   serve.kill("SIGKILL");
   load.stop();
 };
-let stderr = "";
-serve.stderr.on("data", (d) => (stderr += d));
 const memory = () => {
   const status = readFileSync(`/proc/${serve.pid}/status`, "utf8");
   const kb = (key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)[1]);
@@ -82,10 +94,6 @@ const nonReader = () =>
   });
 
 try {
-  while (!stderr.includes("serving")) {
-    if (serve.exitCode !== null) throw new Error(`serve exited: ${stderr}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
   const plain = [await scrape(), await scrape()];
   const afterPlain = memory();
   const waiting = [];
