@@ -185,6 +185,10 @@ export function createMetricsServer(options: MetricsServerOptions): MetricsServe
     switch (path) {
       case "/metrics": {
         let body: Body;
+        // A collection can take longer than the idle timeout (30 s at 120k sockets with
+        // --detailed on a loaded machine): a client waiting for one is not idle. Its writes
+        // are watched by the stall timer instead.
+        res.on("timeout", () => {});
         try {
           body = await scrape();
         } catch (error) {
@@ -194,6 +198,8 @@ export function createMetricsServer(options: MetricsServerOptions): MetricsServe
         }
         const slot = slots.get(req.socket);
         if (slot) slot.generation = body.generation;
+        // Gone while it waited (dropped, or hung up): nothing to send, nothing held.
+        if (res.destroyed) return;
         if (req.method !== "HEAD") hold(res, body);
         return send(req, res, 200, PROMETHEUS_CONTENT_TYPE, body.bytes, { "Cache-Control": "no-store" });
       }
