@@ -27,7 +27,7 @@ export function* renderServeStats(stats: ServeStats): Iterable<string> {
   yield* family(
     "tcpstat_serve_dropped_clients_total",
     "counter",
-    "Clients dropped since serve started: superseded (still being sent a body two collections old), stalled (took nothing of its answer for 5 s, or --timeout if shorter), evicted (slot given to a newcomer), full (refused: every slot answering a reading client).",
+    "Clients dropped since serve started: superseded (still being sent an older body than the newest when a collection started), stalled (took nothing of its answer for 5 s, or --timeout if shorter), evicted (slot given to a newcomer), full (refused: every slot answering a reading client).",
     DROP_REASONS.map((reason) => sample("tcpstat_serve_dropped_clients_total", [["reason", reason]], stats.dropped[reason])),
   );
 }
