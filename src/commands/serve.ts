@@ -3,7 +3,9 @@ import { isIP } from "node:net";
 import { z } from "zod";
 import { TcpstatError, usageError } from "../errors.js";
 import { renderPrometheus } from "../format/prometheus.js";
+import { renderServeStats } from "../format/prometheus-serve.js";
 import { TraceMetrics } from "../format/prometheus-trace.js";
+import type { ServeStats } from "../lib/metrics-server.js";
 import { writeError } from "../io.js";
 import { gatherMetrics, addMetricsOptions, parseTop, type GatheredMetrics, type MetricsFlags } from "./metrics.js";
 import { toSocketFilter } from "./options.js";
@@ -89,6 +91,7 @@ export async function runServe(given: ServeFlags): Promise<void> {
   const said = (g: GatheredMetrics) => [...g.notices, `${g.problems.length}`].join("\n");
 
   const traced = flags.trace ? await startTraceMetrics(flags) : null;
+  let stats: (() => ServeStats) | undefined;
   const collect = async () => {
     const gathered = await gatherMetrics(flags, top);
     // Tell stderr only what changed since the last scrape, not the same notice every 15 s.
@@ -100,11 +103,14 @@ export async function runServe(given: ServeFlags): Promise<void> {
       traced.metrics.setListening(gathered.input.records.flatMap((r) => (r.proto === "tcp" && r.state === "LISTEN" ? [r.localPort] : [])));
       text.push(...traced.metrics.render());
     }
+    if (stats) text.push(...renderServeStats(stats()));
     return text.join("");
   };
 
   const { createMetricsServer } = await import("../lib/metrics-server.js");
-  const { server, close } = createMetricsServer({ collect, log: writeError, timeoutMs, maxConnections });
+  const metricsServer = createMetricsServer({ collect, log: writeError, timeoutMs, maxConnections });
+  const { server, close } = metricsServer;
+  stats = metricsServer.stats;
   const where = address.host.includes(":") ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
   try {
     await new Promise<void>((resolve, reject) => {

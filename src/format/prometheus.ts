@@ -107,7 +107,8 @@ const isListening = (r: SocketRecord) => (r.proto === "tcp" ? r.state === "LISTE
 class Counter {
   readonly counts = new Map<string, { labels: Labels; value: number }>();
   add(labels: Labels, by = 1): void {
-    const key = labels.map(([, v]) => v).join("\u0000");
+    // Names too: rest="true" and process="true" are two series.
+    const key = labels.map(([k, v]) => `${k}=${v}`).join("\u0000");
     const entry = this.counts.get(key);
     if (entry) entry.value += by;
     else this.counts.set(key, { labels, value: by });
@@ -228,9 +229,13 @@ function* processFamily({ shown, rest, top }: ShownProcesses): Iterable<string> 
  *
  *   tcpstat_port_sockets{side="local",port="8080",state="CLOSE_WAIT",process="app"} 12
  *
- * With owners, `process` names the holder (one of the top processes, else "other"); sockets no
- * program holds (TIME_WAIT, SYN_RECV, orphans) on a listening port get the listener's process,
- * as doctor names the server behind a port; "" where no one is known. Only non-zero series.
+ * With owners, `process` names the holder when it is one of the top processes; the others'
+ * sockets are summed under rest="true" with no process label, as in tcpstat_process_sockets,
+ * so a process named "other" stays apart (issue 22). Sockets no program holds (TIME_WAIT,
+ * SYN_RECV, orphans) on a listening port get the listener's process, as doctor names the
+ * server behind a port; process="" where no one is known. Only non-zero series.
+ *
+ *   tcpstat_port_sockets{side="local",port="8080",state="ESTABLISHED",rest="true"} 3
  */
 function* portFamily(records: readonly SocketRecord[], processes: ShownProcesses | null, recordNs: (r: SocketRecord) => string | null): Iterable<string> {
   const key = (r: SocketRecord, port: number) => `${recordNs(r) ?? ""}|${port}`;
@@ -241,12 +246,13 @@ function* portFamily(records: readonly SocketRecord[], processes: ShownProcesses
     if (!held || (held.pid === null && r.pid !== null)) listeners.set(key(r, r.localPort), r);
   }
   const shown = new Set(processes?.shown.map(({ name }) => name));
-  const processOf = (r: SocketRecord, listener: SocketRecord | undefined): string => {
+  /** The process label, or null for a holder outside the top processes (rest="true"). */
+  const processOf = (r: SocketRecord, listener: SocketRecord | undefined): string | null => {
     const owner = r.pid !== null ? r : listener;
     const name = owner?.pid != null ? owner.process : null;
-    return name === null ? "" : shown.has(name) ? name : "other";
+    return name === null ? "" : shown.has(name) ? name : null;
   };
-  const rows: Array<{ r: SocketRecord; side: "local" | "remote"; port: number; process: string }> = [];
+  const rows: Array<{ r: SocketRecord; side: "local" | "remote"; port: number; process: string | null }> = [];
   const perPort = new Map<string, number>();
   for (const r of records) {
     if (r.proto !== "tcp" || r.state === "LISTEN" || r.state === null) continue;
@@ -272,13 +278,13 @@ function* portFamily(records: readonly SocketRecord[], processes: ShownProcesses
       ["side", side],
       ["port", topPorts.has(`${side}|${port}`) ? String(port) : "other"],
       ["state", r.state!],
-      ...(processes ? ([["process", process]] as const) : []),
+      ...(processes ? [process === null ? (["rest", "true"] as const) : (["process", process] as const)] : []),
     ]);
   }
   yield* family(
     "tcpstat_port_sockets",
     "gauge",
-    `TCP connections by state and port: side="local" for a port this host listens on, "remote" for the peer's port; the ${TOP_PORTS} busiest ports have their own series, the rest port="other".`,
+    `TCP connections by state and port: side="local" for a port this host listens on, "remote" for the peer's port; the ${TOP_PORTS} busiest ports have their own series, the rest port="other". With owners, process names the holder among the top processes, the others' sockets are summed under rest="true" (no process label).`,
     counter.samples("tcpstat_port_sockets"),
   );
 }

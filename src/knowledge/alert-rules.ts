@@ -52,7 +52,9 @@ export const durationSeconds = (d: string): number => {
 
 // Label templates: every series names its instance; process and port where the series has them.
 const INSTANCE = "{{ $labels.instance }}";
-const PROCESS = "{{ with $labels.process }}{{ . }}{{ else }}the program (process names not exported){{ end }}";
+// rest="true": sockets of the processes outside tcpstat's --top, summed (no process label).
+const PROCESS =
+  "{{ with $labels.process }}{{ . }}{{ else }}{{ if $labels.rest }}a program outside the top processes (tcpstat doctor names it){{ else }}the program (process names not exported){{ end }}{{ end }}";
 const PORT = '{{ if eq $labels.side "local" }}local{{ else }}remote{{ end }} port {{ $labels.port }}';
 const NETNS = '{{ with $labels.netns }} (netns {{ . }}){{ end }}';
 

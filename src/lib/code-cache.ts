@@ -1,4 +1,4 @@
-import { accessSync, closeSync, constants, fchmodSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { accessSync, closeSync, constants, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { createRequire, wrap } from "node:module";
 import { homedir } from "node:os";
 import { basename, dirname, isAbsolute, join } from "node:path";
@@ -30,7 +30,8 @@ import * as zlib from "node:zlib";
  * checks bind the cache to a place and an owner; the CRC binds it to the bundle's text against
  * mistakes (a rebuilt bundle of the same size), not against forgery: whoever could forge it
  * could write the cache, which the checks exclude. A SHA-256 would load node:crypto (4 ms).
- * Writing is best-effort and silent.
+ * Writing is best-effort and silent; a run that writes also removes the temporaries of runs
+ * killed while writing (sweepTemporaries).
  *
  * The file must not use import(): a vm.Script has no module loader for it (the CLI build turns
  * import() into require(), tsup.config.ts).
@@ -145,6 +146,7 @@ function readCache(cacheFile: string, stamp: string): Buffer | undefined {
 }
 
 function writeCache(script: Script, place: Place, stamp: string): void {
+  sweepTemporaries(place.file);
   const temporary = `${place.file}.${process.pid}.tmp`;
   let created = false;
   try {
@@ -166,5 +168,45 @@ function writeCache(script: Script, place: Place, stamp: string): void {
     } catch {
       // Nothing more to do: the next run compiles as usual.
     }
+  }
+}
+
+/**
+ * Removes what runs killed while writing the cache left: "cli.cjs.v8cache.4711.tmp" beside
+ * `cacheFile` (a place choosePlace found trusted), when it is a file of this user and process
+ * 4711 is gone. Only names of that exact shape, never through a symlink; a temporary of a
+ * running process (or of a pid reused since) stays. Run by a run that writes the cache: one that
+ * finds a usable cache does not read the directory.
+ */
+function sweepTemporaries(cacheFile: string): void {
+  const dir = dirname(cacheFile);
+  const prefix = `${basename(cacheFile)}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith(".tmp")) continue;
+    const pidText = name.slice(prefix.length, -".tmp".length);
+    if (!/^[1-9]\d{0,6}$/.test(pidText) || alive(Number(pidText))) continue;
+    const path = join(dir, name);
+    try {
+      const stats = lstatSync(path);
+      if (stats.isFile() && stats.uid === euid()) unlinkSync(path);
+    } catch {
+      // Gone meanwhile, or not ours to remove: left as it is.
+    }
+  }
+}
+
+/** Whether process `pid` exists (EPERM: it does, another user's). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== "ESRCH";
   }
 }

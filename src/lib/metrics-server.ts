@@ -17,9 +17,11 @@ import { PROMETHEUS_CONTENT_TYPE } from "../format/prometheus.js";
  *   views of it, never copied per client).
  * - Responses are written in chunks of 64 KiB, the next only once the client has taken the
  *   last (back-pressure); a client that takes nothing for `stallMs` is dropped.
- * - Memory: clients hold at most two collections' bodies, the newest and the one before; a
- *   client still being sent an older one when a newer is made is dropped. So whatever the
- *   clients do, tcpstat holds at most two responses plus the one being built.
+ * - Memory: at most two bodies at once, the one being built and the newest made. When a
+ *   collection starts, a client still being sent a body older than the newest (it would make
+ *   the new one a third) is dropped. `stats()` counts what is held: the bytes of the distinct
+ *   bodies some client is still being sent (a body shared by 32 clients counts once), plus,
+ *   at the moment a body is made, that body; its peak never exceeds twice the largest body.
  * - A connection slot is never held by a client that sends nothing: one that has not sent a
  *   whole request head within `headersTimeoutMs`, or sits idle between requests, is dropped;
  *   and when every slot is taken, the newcomer gets the slot of one that has sent nothing,
@@ -41,8 +43,26 @@ export interface MetricsServerOptions {
   stallMs?: number;
 }
 
+/** Why a client was dropped while connected (each a counter since start). */
+export const DROP_REASONS = ["superseded", "stalled", "evicted", "full"] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
+
+/** What serve holds for its clients, for its self-metrics (src/format/prometheus-serve.ts). */
+export interface ServeStats {
+  /** Bytes of the distinct bodies clients are being sent now. */
+  heldBytes: number;
+  /** The most held at once since start, counting a body from the moment it is made. */
+  heldBytesPeak: number;
+  /** The largest body made since start. */
+  largestBodyBytes: number;
+  /** Clients dropped since start, by reason. */
+  dropped: Record<DropReason, number>;
+}
+
 export interface MetricsServer {
   server: Server;
+  /** What is held now and since start (a copy). */
+  stats(): ServeStats;
   /** Stops accepting, lets requests in progress finish (up to graceMs), then closes the rest. */
   close(graceMs?: number): Promise<void>;
 }
@@ -65,6 +85,8 @@ interface Slot {
 interface Body {
   bytes: Buffer;
   generation: number;
+  /** Clients being sent it now. */
+  writers: number;
 }
 
 export function createMetricsServer(options: MetricsServerOptions): MetricsServer {
@@ -75,16 +97,50 @@ export function createMetricsServer(options: MetricsServerOptions): MetricsServe
   let generation = 0;
   let closing = false;
   const slots = new Map<Socket, Slot>();
+  /** Bodies some client is being sent, by generation. */
+  const held = new Map<number, Body>();
+  const counts: ServeStats = { heldBytes: 0, heldBytesPeak: 0, largestBodyBytes: 0, dropped: { superseded: 0, stalled: 0, evicted: 0, full: 0 } };
+  const heldBytes = () => {
+    let sum = 0;
+    for (const body of held.values()) sum += body.bytes.length;
+    return sum;
+  };
+  const drop = (socket: Socket, reason: DropReason) => {
+    if (socket.destroyed) return;
+    counts.dropped[reason]++;
+    socket.destroy();
+  };
 
-  const scrape = (): Promise<Body> =>
-    (inFlight ??= collect()
+  const scrape = (): Promise<Body> => {
+    if (inFlight) return inFlight;
+    // The body about to be built is the second: drop clients still being sent one older than
+    // the newest made, and wait until their sockets have closed (their pending writes, views of
+    // the old body, are let go then), so no third is ever held.
+    const gone: Promise<void>[] = [];
+    for (const [socket, slot] of slots) {
+      if (slot.generation === 0 || slot.generation >= generation || socket.destroyed) continue;
+      gone.push(new Promise((resolve) => socket.once("close", () => resolve())));
+      drop(socket, "superseded");
+    }
+    return (inFlight = Promise.all(gone)
+      .then(collect)
       .then((text) => {
-        const body = { bytes: Buffer.from(text), generation: ++generation };
-        // Two collections' bodies at most: drop clients still being sent an older one.
-        for (const [socket, slot] of slots) if (slot.generation !== 0 && slot.generation < body.generation - 1) socket.destroy();
+        const body: Body = { bytes: Buffer.from(text), generation: ++generation, writers: 0 };
+        counts.largestBodyBytes = Math.max(counts.largestBodyBytes, body.bytes.length);
+        counts.heldBytesPeak = Math.max(counts.heldBytesPeak, heldBytes() + body.bytes.length);
         return body;
       })
       .finally(() => (inFlight = null)));
+  };
+
+  /** Counts `body` as held while `res` is being sent it (until the response closes). */
+  const hold = (res: ServerResponse, body: Body) => {
+    body.writers++;
+    held.set(body.generation, body);
+    res.once("close", () => {
+      if (--body.writers === 0) held.delete(body.generation);
+    });
+  };
 
   /** Writes `bytes` in views of 64 KiB, each once the client has taken the one before. */
   const writeShared = async (res: ServerResponse, bytes: Buffer, slot: Slot | undefined): Promise<void> => {
@@ -108,7 +164,7 @@ export function createMetricsServer(options: MetricsServerOptions): MetricsServe
       });
       if (slot) slot.waitingSince = 0;
       if (!drained) {
-        socket?.destroy();
+        if (socket) drop(socket, "stalled");
         return;
       }
     }
@@ -129,6 +185,10 @@ export function createMetricsServer(options: MetricsServerOptions): MetricsServe
     switch (path) {
       case "/metrics": {
         let body: Body;
+        // A collection can take longer than the idle timeout (30 s at 120k sockets with
+        // --detailed on a loaded machine): a client waiting for one is not idle. Its writes
+        // are watched by the stall timer instead.
+        res.on("timeout", () => {});
         try {
           body = await scrape();
         } catch (error) {
@@ -138,6 +198,9 @@ export function createMetricsServer(options: MetricsServerOptions): MetricsServe
         }
         const slot = slots.get(req.socket);
         if (slot) slot.generation = body.generation;
+        // Gone while it waited (dropped, or hung up): nothing to send, nothing held.
+        if (res.destroyed) return;
+        if (req.method !== "HEAD") hold(res, body);
         return send(req, res, 200, PROMETHEUS_CONTENT_TYPE, body.bytes, { "Cache-Control": "no-store" });
       }
       case "/healthz":
@@ -193,9 +256,12 @@ export function createMetricsServer(options: MetricsServerOptions): MetricsServe
   server.on("connection", (socket: Socket) => {
     if (slots.size >= maxConnections) {
       const victim = evictable();
-      if (!victim) return socket.destroy();
+      if (!victim) {
+        counts.dropped.full++;
+        return socket.destroy();
+      }
       slots.delete(victim);
-      victim.destroy();
+      drop(victim, "evicted");
     }
     slots.set(socket, { idleSince: Date.now(), busy: false, waitingSince: 0, generation: 0 });
     socket.once("close", () => slots.delete(socket));
@@ -219,5 +285,7 @@ export function createMetricsServer(options: MetricsServerOptions): MetricsServe
       server.closeIdleConnections();
     });
 
-  return { server, close };
+  const stats = (): ServeStats => ({ ...counts, heldBytes: heldBytes(), dropped: { ...counts.dropped } });
+
+  return { server, close, stats };
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { chownSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
@@ -107,6 +107,35 @@ describe("the CLI's code cache", () => {
     expect(after.ino).not.toBe(before.ino);
     expect(tcpstat(args).stdout).toBe(expected.replace("On this machine now", "On this machine NOW"));
     expected = expected.replace("On this machine now", "On this machine NOW");
+  });
+
+  it("written again, sweeps the temporaries of runs killed while writing it, and only those", () => {
+    // A pid that has been and is gone: a process that ran and was reaped.
+    const gone = spawnSync("true").pid!;
+    const dist = join(root, "dist");
+    const planted = {
+      killed: `cli.cjs.v8cache.${gone}.tmp`,
+      running: `cli.cjs.v8cache.${process.pid}.tmp`,
+      notAPid: "cli.cjs.v8cache.x1.tmp",
+      otherFile: `chunk.js.${gone}.tmp`,
+      // Above any pid Linux hands out (PID_MAX_LIMIT 4194304): of no process.
+      otherUser: `cli.cjs.v8cache.5000001.tmp`,
+      symlink: `cli.cjs.v8cache.5000002.tmp`,
+    };
+    for (const [what, name] of Object.entries(planted)) if (what !== "symlink") writeFileSync(join(dist, name), "half-written");
+    chownSync(join(dist, planted.otherUser), 65534, 65534);
+    writeFileSync(join(root, "target"), "not the cache's");
+    symlinkSync(join(root, "target"), join(dist, planted.symlink));
+    rmSync(cacheFile, { force: true });
+
+    const run = tcpstat(args);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toBe(expected);
+    expect(statSync(cacheFile).isFile()).toBe(true);
+    const left = readdirSync(dist).filter((name) => name.endsWith(".tmp"));
+    expect(left.sort()).toEqual([planted.running, planted.notAPid, planted.otherFile, planted.otherUser, planted.symlink].sort());
+    expect(readFileSync(join(root, "target"), "utf8")).toBe("not the cache's");
+    for (const name of left) rmSync(join(dist, name));
   });
 
   it("that cannot be read or written costs nothing but the compile: no message, exit 0, nothing left behind", () => {

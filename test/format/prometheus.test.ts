@@ -92,6 +92,20 @@ describe("renderPrometheus", () => {
     if (PROMTOOL) expect(promtoolCheck(text)).toEqual({ status: 0, output: "" });
   });
 
+  it("tcpstat_port_sockets: a process named other (or true) stays apart from the rest, labelled rest=\"true\" (issue 22)", () => {
+    const conn = (pid: number, name: string, port: number) =>
+      rec({ localAddress: "10.0.0.1", localPort: port, remoteAddress: "10.0.0.9", remotePort: 443, state: "ESTABLISHED", pid, process: name, inode: pid });
+    const records = [conn(1, "other", 40001), conn(2, "other", 40002), conn(3, "true", 40003), conn(4, "true", 40004), conn(5, "a", 40005), conn(6, "b", 40006)];
+    const text = render({ records, top: 2 });
+    const series = select(parseSamples(text), "tcpstat_port_sockets");
+    expect(series.map((s) => [s.labels, s.value])).toEqual([
+      [{ side: "remote", port: "443", state: "ESTABLISHED", process: "other" }, 2],
+      [{ side: "remote", port: "443", state: "ESTABLISHED", process: "true" }, 2],
+      [{ side: "remote", port: "443", state: "ESTABLISHED", rest: "true" }, 2],
+    ]);
+    if (PROMTOOL) expect(promtoolCheck(text)).toEqual({ status: 0, output: "" });
+  });
+
   it("leaves out process names and pids when processLabels is false (serve without --process-labels)", () => {
     const text = render({ processLabels: false, detailed: true });
     expect(select(parseSamples(text), "tcpstat_process_sockets")).toEqual([]);
