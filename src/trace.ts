@@ -249,10 +249,13 @@ export async function startTrace(options: TraceOptions = {}): Promise<TraceSessi
     // instance was set up; the other namespaces' listeners and connections, which tell the
     // namespace of their events). The first events wait for the first table at most TABLE_WAIT_MS
     // (a busy table must not hold the first lines back).
+    // (After the first lines: its look through every process holds the drains back while it runs.)
     setTimeout(release, TABLE_WAIT_MS).unref();
-    void readOpenSockets(procRoot)
-      .then((records) => learnt.learnTable(records, own))
-      .catch(() => {});
+    setTimeout(() => {
+      void readOpenSockets(procRoot)
+        .then((records) => learnt.learnTable(records, own))
+        .catch(() => {});
+    }, TABLE_WAIT_MS).unref();
   } else {
     const error = started.error;
     if (!(error instanceof TracefsUnavailable)) throw error;
