@@ -1,9 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { endianness } from "node:os";
 import type { SocketRecord } from "../../model/socket.js";
-import { applyOwners } from "../linux-procfs/collect.js";
-import { startOwnerScan } from "../linux-procfs/owner-scan.js";
-import { readUsers } from "../linux-procfs/read-tables.js";
+import { attachOwners } from "../linux-procfs/collect.js";
 import { discoverNamespaces, type Namespace } from "../linux-procfs/netns.js";
 import { parseProcNet, rowRecord } from "../linux-procfs/parse-proc-net.js";
 
@@ -12,17 +10,13 @@ import { parseProcNet, rowRecord } from "../linux-procfs/parse-proc-net.js";
  * with their holders: what attribute.ts knows of the listeners and connections that were
  * there before the first event. TIME_WAIT sockets are left out (nobody holds them, and a
  * busy server has tens of thousands). The files are read in the thread pool, so the trace
- * keeps draining the kernel's buffers while the kernel prints the tables, and the holders are
- * found by the owner scan's worker thread (a walk through every process's descriptors: on a
- * machine with a thousand processes it held the first lines back by 100 ms and more when it
- * ran in this thread). `which` picks the
+ * keeps draining the kernel's buffers while the kernel prints the tables. `which` picks the
  * namespaces (by inode): the trace reads its own first, the others after. `namespaces`, when
  * given, spares a look through /proc (discoverNamespaces) the caller has made already.
  */
 export async function readOpenSockets(procRoot = "/proc", which: (inode: number) => boolean = () => true, namespaces?: readonly Namespace[]): Promise<SocketRecord[]> {
   const records: SocketRecord[] = [];
   const byteOrder = endianness();
-  const scan = await startOwnerScan(procRoot);
   for (const ns of namespaces ?? discoverNamespaces({ procRoot })) {
     if (!which(ns.inode)) continue;
     for (const pid of ns.pids.slice(0, 3)) {
@@ -47,7 +41,6 @@ export async function readOpenSockets(procRoot = "/proc", which: (inode: number)
       }
     }
   }
-  const sockets = records.filter((r) => r.inode !== null);
-  applyOwners(sockets, await scan.finish(Float64Array.from(sockets, (r) => r.inode!)), readUsers("/etc"));
+  attachOwners(records, procRoot);
   return records;
 }
