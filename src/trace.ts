@@ -14,6 +14,7 @@ import { makePredicate, type SocketFilter } from "./lib/filter.js";
 import { LifespanTracker } from "./lib/trace-lifespans.js";
 import { TraceTotals, type TraceCounters } from "./lib/trace-summary.js";
 import type { NetnsTag, SocketRecord } from "./model/socket.js";
+import type { Namespace } from "./sources/linux-procfs/netns.js";
 import type { TcpState } from "./model/state.js";
 import type { TraceEvent, TraceSocketEvent, TraceSummary, TraceTransition } from "./model/trace.js";
 import type { KernelEvent } from "./sources/linux-tracefs/decode.js";
@@ -27,8 +28,8 @@ import { TcpstatError } from "./errors.js";
 export { TracefsUnavailable };
 export type { TraceCounters };
 
-/** Longest the first events wait for the socket table of the namespaces shown. */
-const TABLE_WAIT_MS = 50;
+/** Longest the first events wait, once tracing runs, for the socket table of the namespaces shown (its reading began before the instance was set up). */
+const TABLE_WAIT_MS = 20;
 
 export interface TraceOptions {
   /** Like -N: undefined = the namespace tcpstat runs in; "all"; a name (ip netns), a pid or a namespace file. */
@@ -88,6 +89,8 @@ interface Scope {
   names: Map<number, string>;
   /** Namespaces on the machine. */
   count: number;
+  /** The namespaces found (with a few pids each), for reading their tables. */
+  all: Namespace[];
 }
 
 async function resolveScope(netns: string | undefined, procRoot: string): Promise<Scope> {
@@ -97,11 +100,13 @@ async function resolveScope(netns: string | undefined, procRoot: string): Promis
   for (const ns of all) if (ns.name !== null) names.set(ns.inode, ns.name);
   if (netns === undefined) {
     const own = netnsInode(procRoot, "self");
-    return { inodes: own === null ? new Set() : new Set([own]), names, count: all.length };
+    return { inodes: own === null ? new Set() : new Set([own]), names, count: all.length, all };
   }
-  if (netns.trim() === "all") return { inodes: null, names, count: all.length };
-  const chosen = resolveNetns(netns, { procRoot });
-  return { inodes: new Set(chosen.map((ns) => ns.inode)), names, count: all.length };
+  if (netns.trim() === "all") return { inodes: null, names, count: all.length, all };
+  // A name found already needs no second look through /proc; anything else is resolveNetns's (and its errors).
+  const named = all.filter((ns) => ns.name === netns.trim());
+  const chosen = named.length === 1 ? named : resolveNetns(netns, { procRoot });
+  return { inodes: new Set(chosen.map((ns) => ns.inode)), names, count: all.length, all };
 }
 
 /** A filter's view of an event: the state is the given one (either side of a change). */
@@ -121,7 +126,6 @@ function filterView(e: TraceSocketEvent, state: TcpState | null) {
 
 export async function startTrace(options: TraceOptions = {}): Promise<TraceSession> {
   const procRoot = options.procRoot ?? "/proc";
-  const scope = await resolveScope(options.netns, procRoot);
   const listeners = new Set<(event: TraceEvent) => void>();
   const errorListeners: Array<(error: Error) => void> = [];
   const totals = new TraceTotals();
@@ -131,9 +135,11 @@ export async function startTrace(options: TraceOptions = {}): Promise<TraceSessi
   let stopped = false;
   let summaryAtStop: TraceSummary | null = null;
   const iterators = new Set<{ push: (e: TraceEvent | null) => void }>();
+  let scope: Scope | null = null;
 
-  const tagOf = (inode: number | null): NetnsTag | null => (inode === null ? null : { inode, name: scope.names.get(inode) ?? null });
-  const inScope = (inode: number | null) => scope.inodes === null || (inode !== null && scope.inodes.has(inode));
+  // (Events are handled only once the namespaces are resolved: `scope` is set by then.)
+  const inScope = (inode: number | null): boolean => scope!.inodes === null || (inode !== null && scope!.inodes.has(inode));
+  const tagOf = (inode: number | null): NetnsTag | null => (inode === null ? null : { inode, name: scope!.names.get(inode) ?? null });
   const emit = (e: TraceEvent) => {
     totals.add(e);
     for (const listener of listeners) listener(e);
@@ -153,85 +159,108 @@ export async function startTrace(options: TraceOptions = {}): Promise<TraceSessi
     if (lifespan && shown(lifespan)) emit(lifespan);
   };
 
+  // The kernel's part begins first: its setup waits in the kernel (the clock switch and the
+  // buffer's size, tens of milliseconds each), in the thread pool, while the namespaces are
+  // resolved and their socket table read here. Events wait in `pending` until the table is known.
+  let attributor: Attributor | null = null;
+  let tableRead = false;
+  const pending: KernelEvent[] = [];
+  // CLOCK_MONOTONIC (the instance's trace_clock) -> wall clock.
+  const offsetMs = Date.now() - Number(process.hrtime.bigint()) / 1e6;
+  let instancePath = "";
+  const handle = (batch: KernelEvent[]) => {
+    const now = Date.now();
+    if (!tableRead || !attributor) {
+      for (const k of batch) {
+        // The processes in context are looked up at once (a short-lived one may be gone by the time the table is read).
+        if (k.context === "process") attributor?.prime(k.tid, now);
+        pending.push(k);
+      }
+      return;
+    }
+    for (const k of batch) {
+      const who = attributor.attribute(k, now);
+      if (!inScope(who.netns)) {
+        if (who.netns === null) totals.counters.unattributed++;
+        continue;
+      }
+      follow(toEvent(k, who, tagOf(who.netns), offsetMs), k.timeNs);
+    }
+  };
+  const release = () => {
+    if (tableRead || !attributor) return;
+    tableRead = true;
+    if (pending.length > 0) handle(pending.splice(0));
+  };
+  let kernelFailed = false;
+  const kernelStarting = startKernelTrace(
+    { bufferSizeKb: options.bufferSizeKb, procRoot },
+    {
+      onEvents: handle,
+      onLost: (cpu, count) => emit({ kind: "lost", time: new Date().toISOString(), cpu, count }),
+      onNotice: options.onNotice,
+      onError: (error) => {
+        finish();
+        for (const l of errorListeners) l(error);
+      },
+    },
+  ).then(
+    (trace) => ({ trace, error: null }),
+    (error: unknown) => {
+      kernelFailed = true;
+      return { trace: null, error };
+    },
+  );
+  try {
+    scope = await resolveScope(options.netns, procRoot);
+  } catch (error) {
+    (await kernelStarting).trace?.stop();
+    throw error;
+  }
+  const shownScope: Scope = scope;
+  const own = netnsInode(procRoot, "self");
+  const savedComms = () => {
+    try {
+      return parseSavedCmdlines(readFileSync(`${instancePath}/saved_cmdlines`, "utf8"));
+    } catch {
+      return new Map<number, string>();
+    }
+  };
+  attributor = new Attributor(procRoot, savedComms, shownScope.count === 1 ? own : null);
+  const learnt = attributor;
+  // The socket table of the namespaces shown (holders of the sockets open before), read in
+  // the thread pool while the kernel's setup finishes: the first events need not wait for it.
+  if (!kernelFailed)
+    void readOpenSockets(procRoot, (inode) => inScope(inode), shownScope.all)
+      .catch(() => [] as SocketRecord[])
+      .then((records) => {
+        learnt.learnTable(records, own);
+        release();
+      });
+
   let kernel: KernelTrace | null = null;
   let sampler: Sampler | null = null;
   let fallbackReason: string | null = null;
-  try {
-    kernel = startKernel();
-  } catch (error) {
+  const started = await kernelStarting;
+  if (started.trace) {
+    kernel = started.trace;
+    instancePath = kernel.instance;
+    // Tracing runs: the tables are read again, every namespace's (sockets opened while the
+    // instance was set up; the other namespaces' listeners and connections, which tell the
+    // namespace of their events). The first events wait for the first table at most TABLE_WAIT_MS
+    // (a busy table must not hold the first lines back).
+    // (After the first lines: its look through every process holds the drains back while it runs.)
+    setTimeout(release, TABLE_WAIT_MS).unref();
+    setTimeout(() => {
+      void readOpenSockets(procRoot)
+        .then((records) => learnt.learnTable(records, own))
+        .catch(() => {});
+    }, TABLE_WAIT_MS).unref();
+  } else {
+    const error = started.error;
     if (!(error instanceof TracefsUnavailable)) throw error;
     if (options.exact) throw new TcpstatError(`exact tracing is not possible: ${error.message}`, `${error.hint}; without --exact, tcpstat polls the socket table instead`);
     fallbackReason = `${error.message} (${error.hint})`;
-  }
-
-  function startKernel(): KernelTrace {
-    // CLOCK_MONOTONIC (the instance's trace_clock) -> wall clock.
-    const offsetMs = Date.now() - Number(process.hrtime.bigint()) / 1e6;
-    let instancePath = "";
-    const savedComms = () => {
-      try {
-        return parseSavedCmdlines(readFileSync(`${instancePath}/saved_cmdlines`, "utf8"));
-      } catch {
-        return new Map<number, string>();
-      }
-    };
-    const sole = scope.count === 1 ? netnsInode(procRoot, "self") : null;
-    const attributor = new Attributor(procRoot, savedComms, sole);
-    // Until the socket table is read, events wait here, in order; the processes in context
-    // are looked up at once (a short-lived one may be gone by the time the table is read).
-    let tableRead = false;
-    const pending: KernelEvent[] = [];
-    const handle = (batch: KernelEvent[]) => {
-      const now = Date.now();
-      if (!tableRead) {
-        for (const k of batch) {
-          if (k.context === "process") attributor.prime(k.tid, now);
-          pending.push(k);
-        }
-        return;
-      }
-      for (const k of batch) {
-        const who = attributor.attribute(k, now);
-        if (!inScope(who.netns)) {
-          if (who.netns === null) totals.counters.unattributed++;
-          continue;
-        }
-        follow(toEvent(k, who, tagOf(who.netns), offsetMs), k.timeNs);
-      }
-    };
-    const trace = startKernelTrace(
-      { bufferSizeKb: options.bufferSizeKb, procRoot },
-      {
-        onEvents: handle,
-        onLost: (cpu, count) => emit({ kind: "lost", time: new Date().toISOString(), cpu, count }),
-        onNotice: options.onNotice,
-        onError: (error) => {
-          finish();
-          for (const l of errorListeners) l(error);
-        },
-      },
-    );
-    instancePath = trace.instance;
-    // Tracing runs already; the socket tables (holders of sockets open before) are read in
-    // the thread pool while the buffers keep being drained: the namespaces shown first, and
-    // events wait for those at most TABLE_WAIT_MS (a busy table must not hold the first
-    // lines back); the other namespaces' tables after, for listeners and connections there.
-    const own = netnsInode(procRoot, "self");
-    const release = () => {
-      if (tableRead) return;
-      tableRead = true;
-      if (pending.length > 0) handle(pending.splice(0));
-    };
-    setTimeout(release, TABLE_WAIT_MS).unref();
-    void readOpenSockets(procRoot, (inode) => inScope(inode))
-      .catch(() => [] as SocketRecord[])
-      .then((records) => {
-        attributor.learnTable(records, own);
-        release();
-        if (scope.inodes !== null) return readOpenSockets(procRoot, (inode) => !inScope(inode)).then((rest) => attributor.learnTable(rest, own));
-      })
-      .catch(() => {});
-    return trace;
   }
 
   if (!kernel) {

@@ -79,9 +79,12 @@ async function runTrace(flags: TraceFlags): Promise<void> {
   const durationMs = flags.duration === undefined ? undefined : parseDuration(flags.duration);
   const bufferSizeKb = flags.bufferSize === undefined ? undefined : parseBufferSize(flags.bufferSize);
   const filter = toSocketFilter({ ...flags, tcp: true });
+  // The trace is started first: its setup waits in the kernel while the colours are chosen.
+  const starting = import("../trace.js").then(({ startTrace }) =>
+    startTrace({ netns: flags.netns, bufferSizeKb, exact: flags.exact, filter, onNotice: (line) => void (flags.quiet || writeError(`tcpstat: ${line}`)) }),
+  );
   const chalk = await stdoutChalk(flags.color);
-  const { startTrace } = await import("../trace.js");
-  const trace = await startTrace({ netns: flags.netns, bufferSizeKb, exact: flags.exact, filter, onNotice: (line) => void (flags.quiet || writeError(`tcpstat: ${line}`)) });
+  const trace = await starting;
   const render: TraceRenderOptions = { chalk, showNetns: flags.netns?.trim() === "all" };
   const say = (line: string) => void (flags.quiet || writeError(line));
   if (trace.source === "sampled")

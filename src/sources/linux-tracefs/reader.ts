@@ -1,4 +1,5 @@
-import { closeSync, constants, openSync, readFileSync, readSync } from "node:fs";
+import { closeSync, constants, openSync, readSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { decodePage, pageLayoutOf, type PageLayout } from "./parse-page.js";
 import { parseEventFormat } from "./parse-format.js";
 import { lostOf, parseCpuStats } from "./parse-stats.js";
@@ -13,8 +14,13 @@ import { openTracefs, releaseTracefs, removeStaleInstances, TraceInstance, Trace
  * in the reader's time and the text has no socket address, so the binary pages are read.
  *
  * Every way out removes the instance: stop(), process exit (also process.exit() after EPIPE),
- * and the caller's signal handlers, which call stop(). A run killed with SIGKILL leaves it
- * behind; the next run removes it (removeStaleInstances).
+ * and the caller's signal handlers, which call stop(); SIGINT, SIGTERM or SIGHUP while it is
+ * being set up remove it and then end the process as the signal would have. A run killed with
+ * SIGKILL leaves it behind; the next run removes it (removeStaleInstances).
+ *
+ * The setup is asynchronous: the writes that switch the instance's clock and size its buffer
+ * wait in the kernel (tens of milliseconds each: the buffer is reset after an RCU grace
+ * period), in the thread pool, while the caller does its own start (BENCHMARKS.md, "trace").
  */
 
 export interface KernelTraceOptions {
@@ -53,6 +59,9 @@ export interface KernelTrace {
 }
 
 const DEFAULT_POLL_MS = 20;
+/** Drains this often in the first STARTUP_MS, so that the first lines come without waiting a whole pollMs. */
+const STARTUP_POLL_MS = 5;
+const STARTUP_MS = 250;
 /** Budget for all CPUs' buffers together, and the floor per CPU (KiB). */
 const TOTAL_BUDGET_KB = 65536;
 const MIN_PER_CPU_KB = 1024;
@@ -66,7 +75,7 @@ const STATS_EVERY = 4;
 /** The default per-CPU size: 16 MiB on up to 4 CPUs, less on more (64 MiB in all), never under 1 MiB. */
 export const defaultBufferKb = (cpus: number) => Math.max(MIN_PER_CPU_KB, Math.min(16384, Math.floor(TOTAL_BUDGET_KB / Math.max(1, cpus))));
 
-export function startKernelTrace(options: KernelTraceOptions, handlers: KernelTraceHandlers): KernelTrace {
+export async function startKernelTrace(options: KernelTraceOptions, handlers: KernelTraceHandlers): Promise<KernelTrace> {
   const root: TracefsRoot = openTracefs(options.procRoot);
   removeStaleInstances(root.path);
   let instance: TraceInstance;
@@ -91,64 +100,110 @@ export function startKernelTrace(options: KernelTraceOptions, handlers: KernelTr
   };
   const onExit = () => cleanup();
   process.on("exit", onExit);
+  // A signal while the setup waits in the kernel: the instance is removed, then the signal
+  // ends the process as it would have (the caller's own handlers come after the setup).
+  let signalled: NodeJS.Signals | null = null;
+  const onSignal = (signal: NodeJS.Signals) => void (signalled ??= signal);
+  const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+  for (const signal of SIGNALS) process.on(signal, onSignal);
+  const endSetup = () => {
+    for (const signal of SIGNALS) process.off(signal, onSignal);
+  };
   try {
-    return running(instance, root, fds, options, handlers, () => {
+    const setup = await setUp(instance, root, options.bufferSizeKb);
+    if (signalled) throw new Error(signalled);
+    const trace = running(instance, root, fds, setup, options, handlers, () => {
       if (stopped) return false;
       stopped = true;
       cleanup();
       process.off("exit", onExit);
       return true;
     });
+    endSetup();
+    return trace;
   } catch (error) {
     stopped = true;
     cleanup();
     process.off("exit", onExit);
+    endSetup();
+    if (signalled) process.kill(process.pid, signalled);
     if (error instanceof TracefsUnavailable) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new TracefsUnavailable(`tracing could not be set up (${code ?? (error as Error).message})`, "run as root; a locked-down kernel (lockdown=confidentiality) refuses tracing");
   }
 }
 
+interface Setup {
+  formats: Map<KernelEventType, { format: ReturnType<typeof parseEventFormat>; text: string }>;
+  tracepoints: string[];
+  layout: PageLayout;
+  cpus: number[];
+  bufferKb: number;
+  monoClock: boolean;
+  pageBytes: number;
+}
+
+/**
+ * The instance made ready and switched on: the events' formats read, the clock switched to
+ * CLOCK_MONOTONIC, the buffer sized, the events enabled. The file operations run in the
+ * thread pool: the clock and size writes wait in the kernel, not on this thread.
+ */
+async function setUp(instance: TraceInstance, root: TracefsRoot, bufferSizeKb?: number): Promise<Setup> {
+  const present: Array<[KernelEventType, string]> = [];
+  for (const [type, event] of Object.entries(TRACEPOINTS) as Array<[KernelEventType, string]>) {
+    if (instance.hasEvent(event)) present.push([type, event]);
+    else if (type === "transition") throw new TracefsUnavailable(`this kernel has no ${event.replace("/", ":")} tracepoint`, "it appeared in Linux 4.16");
+  }
+  const cpus = instance.cpus();
+  const bufferKb = bufferSizeKb ?? defaultBufferKb(cpus.length);
+  // The clock first: switching it resets the buffer, which costs less while it is small.
+  const switchedOn = (async () => {
+    // CLOCK_MONOTONIC, the clock of process.hrtime: event times convert to wall-clock time.
+    let monoClock = true;
+    try {
+      await instance.writeAsync("trace_clock", "mono");
+    } catch {
+      // Older kernels: the default clock; times are then approximate, and not held back (below).
+      monoClock = false;
+    }
+    await instance.writeAsync("buffer_size_kb", String(bufferKb));
+    for (const [, event] of present) await instance.writeAsync(`events/${event}/enable`, "1");
+    await instance.writeAsync("tracing_on", "1");
+    return monoClock;
+  })();
+  const formats: Setup["formats"] = new Map();
+  let layout: PageLayout;
+  let pageBytes = 4096;
+  try {
+    const texts = await Promise.all(present.map(([, event]) => readFile(instance.file("events", event, "format"), "utf8")));
+    present.forEach(([type], i) => formats.set(type, { format: parseEventFormat(texts[i]!), text: texts[i]! }));
+    layout = pageLayoutOf(await readFile(`${root.path}/events/header_page`, "utf8"));
+    try {
+      pageBytes = Math.max(4096, Number((await readFile(instance.file("buffer_subbuf_size_kb"), "utf8")).trim()) * 1024);
+    } catch {
+      // Kernels before 6.8 have system-page-sized sub-buffers.
+    }
+  } catch (error) {
+    // The writes end before the instance is removed.
+    await switchedOn.catch(() => false);
+    throw error;
+  }
+  const monoClock = await switchedOn;
+  return { formats, tracepoints: present.map(([, event]) => event), layout, cpus, bufferKb, monoClock, pageBytes };
+}
+
 function running(
   instance: TraceInstance,
   root: TracefsRoot,
   fds: number[],
+  setup: Setup,
   options: KernelTraceOptions,
   handlers: KernelTraceHandlers,
   finish: () => boolean,
 ): KernelTrace {
-  const formats = new Map<KernelEventType, { format: ReturnType<typeof parseEventFormat>; text: string }>();
-  const tracepoints: string[] = [];
-  for (const [type, event] of Object.entries(TRACEPOINTS) as Array<[KernelEventType, string]>) {
-    if (!instance.hasEvent(event)) {
-      if (type === "transition") throw new TracefsUnavailable(`this kernel has no ${event.replace("/", ":")} tracepoint`, "it appeared in Linux 4.16");
-      continue;
-    }
-    const text = instance.read(`events/${event}/format`);
-    formats.set(type, { format: parseEventFormat(text), text });
-    tracepoints.push(event);
-  }
-  const decode = makeDecoder(formats);
-  const layout: PageLayout = pageLayoutOf(readFileSync(`${root.path}/events/header_page`, "utf8"));
-  const cpus = instance.cpus();
-  let bufferKb = options.bufferSizeKb ?? defaultBufferKb(cpus.length);
-  instance.write("buffer_size_kb", String(bufferKb));
-  // CLOCK_MONOTONIC, the clock of process.hrtime: event times convert to wall-clock time.
-  let monoClock = true;
-  try {
-    instance.write("trace_clock", "mono");
-  } catch {
-    // Older kernels: the default clock; times are then approximate, and not held back (below).
-    monoClock = false;
-  }
-  for (const event of tracepoints) instance.write(`events/${event}/enable`, "1");
-  instance.write("tracing_on", "1");
-  let pageBytes = 4096;
-  try {
-    pageBytes = Math.max(4096, Number(instance.read("buffer_subbuf_size_kb").trim()) * 1024);
-  } catch {
-    // Kernels before 6.8 have system-page-sized sub-buffers.
-  }
+  const { tracepoints, layout, cpus, monoClock, pageBytes } = setup;
+  const decode = makeDecoder(setup.formats);
+  const bufferKb = setup.bufferKb;
   for (const cpu of cpus) fds.push(openSync(instance.file("per_cpu", `cpu${cpu}`, "trace_pipe_raw"), constants.O_RDONLY | constants.O_NONBLOCK));
   const page = Buffer.alloc(pageBytes);
   const reportedLost = cpus.map(() => 0);
@@ -250,7 +305,7 @@ function running(
         windowStart = now;
         windowBase = cpuBytes.slice();
       }
-      timer = setTimeout(tick, busiest >= pageBytes * 4 ? 1 : pollMs);
+      timer = setTimeout(tick, busiest >= pageBytes * 4 ? 1 : Date.now() - startedAt < STARTUP_MS ? Math.min(pollMs, STARTUP_POLL_MS) : pollMs);
     } catch (error) {
       stop();
       handlers.onError?.(error as Error);
@@ -269,6 +324,7 @@ function running(
     }
     finish();
   };
+  const startedAt = Date.now();
   timer = setTimeout(tick, 0);
   return {
     instance: instance.path,

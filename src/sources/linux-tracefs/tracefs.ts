@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 /**
@@ -148,6 +149,11 @@ export class TraceInstance {
 
   write(relative: string, value: string): void {
     writeFileSync(this.file(relative), value);
+  }
+
+  /** write(), in the thread pool: for the writes the kernel makes wait. */
+  writeAsync(relative: string, value: string): Promise<void> {
+    return writeFile(this.file(relative), value);
   }
 
   read(relative: string): string {

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { endianness } from "node:os";
 import type { SocketRecord } from "../../model/socket.js";
 import { attachOwners } from "../linux-procfs/collect.js";
-import { discoverNamespaces } from "../linux-procfs/netns.js";
+import { discoverNamespaces, type Namespace } from "../linux-procfs/netns.js";
 import { parseProcNet, rowRecord } from "../linux-procfs/parse-proc-net.js";
 
 /**
@@ -11,12 +11,13 @@ import { parseProcNet, rowRecord } from "../linux-procfs/parse-proc-net.js";
  * there before the first event. TIME_WAIT sockets are left out (nobody holds them, and a
  * busy server has tens of thousands). The files are read in the thread pool, so the trace
  * keeps draining the kernel's buffers while the kernel prints the tables. `which` picks the
- * namespaces (by inode): the trace reads its own first, the others after.
+ * namespaces (by inode): the trace reads its own first, the others after. `namespaces`, when
+ * given, spares a look through /proc (discoverNamespaces) the caller has made already.
  */
-export async function readOpenSockets(procRoot = "/proc", which: (inode: number) => boolean = () => true): Promise<SocketRecord[]> {
+export async function readOpenSockets(procRoot = "/proc", which: (inode: number) => boolean = () => true, namespaces?: readonly Namespace[]): Promise<SocketRecord[]> {
   const records: SocketRecord[] = [];
   const byteOrder = endianness();
-  for (const ns of discoverNamespaces({ procRoot })) {
+  for (const ns of namespaces ?? discoverNamespaces({ procRoot })) {
     if (!which(ns.inode)) continue;
     for (const pid of ns.pids.slice(0, 3)) {
       try {
