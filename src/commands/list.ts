@@ -36,6 +36,8 @@ export interface ListFlags extends SourceFlags, WatchFlags {
   summary?: boolean;
   /** false with -H/--no-header. */
   header?: boolean;
+  kill?: boolean;
+  yes?: boolean;
 }
 
 /** Where sockets come from, and whether to speak on stderr. Shared by list, summary, doctor, ... */
@@ -59,6 +61,8 @@ export function addListOptions(cmd: Command): Command {
     .option("-m, --memory", "socket memory (ss -m's skmem): Rmem/Rbuf, Wmem/Sbuf, Drops columns; memory in JSON")
     .option("-H, --no-header", "no header line, as ss -H (the table)")
     .option("-s, --summary", "counts by state and protocol, as ss -s (tcpstat summary); the kernel's counters: tcpstat stats")
+    .option("-K, --kill", "close the selected connections, as ss -K (root; needs a filter; asks on a terminal)")
+    .option("--yes", "with -K: close without asking (scripts)")
     .option("--json", "one JSON array of records")
     .option("--ndjson", "one JSON record a line")
     .option("--format <name>", `output format: ${Object.keys(LIST_FORMATS).join(", ")}`)
@@ -180,6 +184,8 @@ export function inputReadError(file: string, error: unknown): TcpstatError {
 }
 
 export async function runList(flags: ListFlags): Promise<void> {
+  if (flags.kill) return (await import("./kill.js")).runKill(flags);
+  if (flags.yes) throw usageError("--yes answers -K's question; without -K nothing is asked", "drop --yes, or add -K");
   const name = chooseFormat(flags);
   if (flags.header === false && (name !== "table" || flags.watch !== undefined || flags.count !== undefined))
     throw usageError(`-H/--no-header leaves out the table's header line; it does not apply to ${name !== "table" ? `--format ${name}` : "--watch"}`, "drop -H");
