@@ -244,19 +244,20 @@ async function runListDetailed(flags: ListFlags, name: string): Promise<void> {
     throw usageError(kernel ? `${flag} reads this machine's kernel; it cannot apply to --input` : "-r/--resolve names this machine's view of addresses; it cannot apply to --input", `drop ${flag.slice(0, 2)}, or run it live`);
   if (kernel && flags.netns !== undefined) throw usageError(`${flag} reads this namespace's kernel; it cannot apply to --netns`, `run it inside the namespace: ip netns exec NAME tcpstat ${flag.slice(0, 2)}`);
   if (flags.watch !== undefined || flags.count !== undefined) throw usageError(`${flag} does not go with --watch`, `run tcpstat ${flag.slice(0, 2)} again`);
+  // -i alone, as a table without owners: gathered as the tables are read, as the plain listing is.
+  if (flags.info && !flags.extended && !flags.memory && !flags.resolve && flags.owners === false && name === "table") return runInfoTable(flags);
   const { collectTcpInfo, collectSsExtras } = await import("../sources/linux-ss/collect-info.js");
   const extras = flags.extended || flags.memory ? collectSsExtras({ memory: Boolean(flags.memory) }) : undefined;
   const [info, more, report] = await Promise.all([flags.info ? collectTcpInfo() : undefined, extras, loadReport(flags)]);
   sayRemarks({ notices: [...(info?.notices ?? []), ...(more?.notices ?? [])], problems: info?.problems ?? [] }, flags.quiet);
-  let records = !kernel
-    ? report.records
-    : report.records.map((r) => {
-        const out: SocketRecord = { ...r };
-        if (more && flags.extended) out.cookie = r.inode ? (more.cookies.get(r.inode) ?? null) : null;
-        if (more && flags.memory) out.memory = r.inode ? (more.memory.get(r.inode) ?? null) : null;
-        if (info) out.tcpInfo = r.proto === "tcp" && r.inode !== null ? (info.byInode.get(r.inode) ?? null) : null;
-        return out;
-      });
+  // The records are this run's own: given their details in place, not copied (100k of them).
+  let records: SocketRecord[] = report.records;
+  if (kernel)
+    for (const r of records) {
+      if (more && flags.extended) r.cookie = r.inode ? (more.cookies.get(r.inode) ?? null) : null;
+      if (more && flags.memory) r.memory = r.inode ? (more.memory.get(r.inode) ?? null) : null;
+      if (info) r.tcpInfo = r.proto === "tcp" && r.inode !== null ? (info.byInode.get(r.inode) ?? null) : null;
+    }
   if (flags.resolve) {
     const resolved = await (await import("../lib/resolve-names.js")).resolveNames(records);
     sayRemarks({ notices: resolved.notices, problems: [] }, flags.quiet);
@@ -274,6 +275,37 @@ async function runListDetailed(flags: ListFlags, name: string): Promise<void> {
     header: flags.header !== false,
   };
   await writeChunks(LIST_FORMATS[name]!.render(records, options));
+}
+
+/**
+ * -i --no-owners as a table: the sockets go into SocketTable as the /proc tables are read
+ * while ss's lines go into its compact store, and the -i columns are made from the store as
+ * each line is written: no record and no TcpInfo kept per socket (BENCHMARKS.md, issue 18).
+ */
+async function runInfoTable(flags: ListFlags): Promise<void> {
+  const [{ collectTcpInfo }, { SocketTable }, { INFO_COLUMNS }] = await Promise.all([
+    import("../sources/linux-ss/collect-info.js"),
+    import("../format/table-stream.js"),
+    import("../format/table.js"),
+  ]);
+  let byInode: { get(inode: number): SocketRecord["tcpInfo"] | undefined } = new Map();
+  const table = new SocketTable(Boolean(flags.timers), undefined, {
+    heads: INFO_COLUMNS.map(([head]) => head),
+    cells: (inode, proto) => {
+      const info = proto === "tcp" && inode > 0 ? (byInode.get(inode) ?? null) : null;
+      return INFO_COLUMNS.map(([, text]) => text(info));
+    },
+  });
+  const [info] = await Promise.all([collectTcpInfo(), loadReport(flags, { onRecord: (r) => table.record(r), onRow: (row) => table.row(row) })]);
+  sayRemarks({ notices: info.notices, problems: info.problems }, flags.quiet);
+  byInode = info.byInode;
+  const chalk = await stdoutChalk(flags.color);
+  const out = openStream();
+  try {
+    await table.writeTo(out, { chalk, header: flags.header !== false });
+  } finally {
+    await out.close();
+  }
 }
 
 async function runTableGathered(flags: ListFlags): Promise<void> {

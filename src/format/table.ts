@@ -2,7 +2,7 @@ import type { ChalkInstance } from "chalk";
 import { compareAddressText, digits, endpointHost, endpointLength, formatEndpoint } from "../lib/endpoint.js";
 import { ownerName } from "../lib/owners.js";
 import { escapeControl, safeText } from "../lib/safe-text.js";
-import type { SocketRecord, Timer } from "../model/socket.js";
+import type { SocketRecord, TcpInfo, Timer } from "../model/socket.js";
 import { type Width, widthOf } from "./columns.js";
 import { STATE_MEANING, paint, paintHeader } from "./style.js";
 
@@ -39,17 +39,17 @@ const MEMORY_COLUMNS: ReadonlyArray<readonly [head: string, text: (r: SocketReco
   ["Drops", (r) => (r.memory ? String(r.memory.drops) : "-")],
 ];
 
-const INFO_COLUMNS: ReadonlyArray<readonly [head: string, text: (r: SocketRecord) => string]> = [
-  ["RTT(ms)", (r) => (r.tcpInfo?.rttMs == null ? "-" : String(r.tcpInfo.rttMs))],
-  ["Cwnd", (r) => (r.tcpInfo?.cwnd == null ? "-" : String(r.tcpInfo.cwnd))],
-  ["Retrans", (r) => (r.tcpInfo?.retransmits == null ? "-" : `${r.tcpInfo.retransmits}/${r.tcpInfo.totalRetrans ?? "-"}`)],
-  ["Sent", (r) => (r.tcpInfo?.bytesSent == null ? "-" : String(r.tcpInfo.bytesSent))],
-  ["Recv", (r) => (r.tcpInfo?.bytesReceived == null ? "-" : String(r.tcpInfo.bytesReceived))],
-  ["Idle(ms)", (r) => idleText(r)],
+/** -i's columns, from a socket's tcp_info (null or absent: "-"); SocketTable writes them too. */
+export const INFO_COLUMNS: ReadonlyArray<readonly [head: string, text: (i: TcpInfo | null | undefined) => string]> = [
+  ["RTT(ms)", (i) => (i?.rttMs == null ? "-" : String(i.rttMs))],
+  ["Cwnd", (i) => (i?.cwnd == null ? "-" : String(i.cwnd))],
+  ["Retrans", (i) => (i?.retransmits == null ? "-" : `${i.retransmits}/${i.totalRetrans ?? "-"}`)],
+  ["Sent", (i) => (i?.bytesSent == null ? "-" : String(i.bytesSent))],
+  ["Recv", (i) => (i?.bytesReceived == null ? "-" : String(i.bytesReceived))],
+  ["Idle(ms)", (i) => idleText(i)],
 ];
 
-function idleText(r: SocketRecord): string {
-  const i = r.tcpInfo;
+function idleText(i: TcpInfo | null | undefined): string {
   if (!i || i.lastSendMs === null || i.lastRecvMs === null) return "-";
   return String(Math.min(i.lastSendMs, i.lastRecvMs));
 }
@@ -150,7 +150,11 @@ function columnsFor(options: {
   if (options.timers) columns.push({ head: "Timer", text: (r) => formatTimer(r.timer), width: (r) => formatTimer(r.timer).length, lengthIsWidth: true });
   if (options.extended) for (const [head, text] of EXTENDED_COLUMNS) columns.push({ head, text, width: (r) => text(r).length, lengthIsWidth: true });
   if (options.memory) for (const [head, text] of MEMORY_COLUMNS) columns.push({ head, text, width: (r) => text(r).length, lengthIsWidth: true });
-  if (options.info) for (const [head, text] of INFO_COLUMNS) columns.push({ head, text, width: (r) => text(r).length, lengthIsWidth: true });
+  if (options.info)
+    for (const [head, info] of INFO_COLUMNS) {
+      const text = (r: SocketRecord) => info(r.tcpInfo);
+      columns.push({ head, text, width: (r) => text(r).length, lengthIsWidth: true });
+    }
   // --netns: which namespace each socket lives in (its ip-netns name, else net:[inode]).
   const netnsText = (r: SocketRecord) => (r.netns ? name(r.netns.name ?? `net:[${r.netns.inode}]`) : "-");
   if (options.netns) columns.unshift({ head: "Netns", text: netnsText, width: (r) => width(netnsText(r)) });
