@@ -244,8 +244,8 @@ async function runListDetailed(flags: ListFlags, name: string): Promise<void> {
     throw usageError(kernel ? `${flag} reads this machine's kernel; it cannot apply to --input` : "-r/--resolve names this machine's view of addresses; it cannot apply to --input", `drop ${flag.slice(0, 2)}, or run it live`);
   if (kernel && flags.netns !== undefined) throw usageError(`${flag} reads this namespace's kernel; it cannot apply to --netns`, `run it inside the namespace: ip netns exec NAME tcpstat ${flag.slice(0, 2)}`);
   if (flags.watch !== undefined || flags.count !== undefined) throw usageError(`${flag} does not go with --watch`, `run tcpstat ${flag.slice(0, 2)} again`);
-  // -i alone, as a table without owners: gathered as the tables are read, as the plain listing is.
-  if (flags.info && !flags.extended && !flags.memory && !flags.resolve && flags.owners === false && name === "table") return runInfoTable(flags);
+  // -i alone, as a table: gathered into SocketTable (as the listing without owners is), no record kept.
+  if (flags.info && !flags.extended && !flags.memory && !flags.resolve && name === "table") return runInfoTable(flags);
   const { collectTcpInfo, collectSsExtras } = await import("../sources/linux-ss/collect-info.js");
   const extras = flags.extended || flags.memory ? collectSsExtras({ memory: Boolean(flags.memory) }) : undefined;
   const [info, more, report] = await Promise.all([flags.info ? collectTcpInfo() : undefined, extras, loadReport(flags)]);
@@ -278,7 +278,7 @@ async function runListDetailed(flags: ListFlags, name: string): Promise<void> {
 }
 
 /**
- * -i --no-owners as a table: the sockets go into SocketTable as the /proc tables are read
+ * -i as a table: the sockets go into SocketTable (as the /proc tables are read, without owners)
  * while ss's lines go into its compact store, and the -i columns are made from the store as
  * each line is written: no record and no TcpInfo kept per socket (BENCHMARKS.md, issue 18).
  */

@@ -48,7 +48,6 @@ const SIMPLE: Readonly<Record<string, Field>> = {
   bytes_sent: "bytesSent", bytes_acked: "bytesAcked", bytes_received: "bytesReceived", segs_out: "segsOut", segs_in: "segsIn",
   lastsnd: "lastSendMs", lastrcv: "lastRecvMs", lastack: "lastAckMs",
 };
-const INTEGER = new Set<Field>(["mss", "cwnd", "ssthresh", "retransmits", "totalRetrans", "lost", "unacked", "sacked", "bytesSent", "bytesAcked", "bytesReceived", "segsOut", "segsIn", "deliveryRateBps", "pacingRateBps", "sndWscale", "rcvWscale"]);
 
 const value = (s: string | undefined): number => {
   if (s === undefined) return NaN;
@@ -179,15 +178,19 @@ export class SsInfoStore {
   get(inode: number): TcpInfo | undefined {
     const slot = this.slots.get(inode);
     if (slot === undefined) return undefined;
-    const info = emptyInfo("ss");
-    const base = slot * WIDTH;
-    for (let f = 0; f < WIDTH; f++) {
-      const n = this.values[base + f]!;
-      const field = FIELDS[f]!;
-      (info as Record<Field, number | null>)[field] = Number.isNaN(n) ? null : INTEGER.has(field) ? Math.round(n) : n;
-    }
-    info.congestion = this.algo[slot] === 0 ? null : this.algos[this.algo[slot]!]!;
-    return info;
+    const v = this.values;
+    const b = slot * WIDTH;
+    // One literal in the schema's order (FIELDS' order, AT's indices): the same shape for every socket.
+    const x = (f: number) => (Number.isNaN(v[b + f]!) ? null : v[b + f]!);
+    const n = (f: number) => (Number.isNaN(v[b + f]!) ? null : Math.round(v[b + f]!));
+    return {
+      source: "ss",
+      congestion: this.algo[slot] === 0 ? null : this.algos[this.algo[slot]!]!,
+      rttMs: x(0), rttVarMs: x(1), minRttMs: x(2), rtoMs: x(3), atoMs: x(4), mss: n(5), cwnd: n(6), ssthresh: n(7),
+      retransmits: n(8), totalRetrans: n(9), lost: n(10), unacked: n(11), sacked: n(12), bytesSent: n(13), bytesAcked: n(14),
+      bytesReceived: n(15), segsOut: n(16), segsIn: n(17), lastSendMs: x(18), lastRecvMs: x(19), lastAckMs: x(20),
+      deliveryRateBps: n(21), pacingRateBps: n(22), sndWscale: n(23), rcvWscale: n(24), busyMs: x(25), rwndLimitedMs: x(26), sndbufLimitedMs: x(27),
+    };
   }
 }
 
