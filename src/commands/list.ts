@@ -220,10 +220,10 @@ const BATCH = 256;
  * goes straight into the output buffer, where chunks of them joined into strings were garbage
  * enough at 100k sockets to grow the heap by some 6 MB (BENCHMARKS.md, sixth pass).
  */
-function writeRecordsStreamed(records: readonly SocketRecord[], kind: "json" | "ndjson"): Promise<void> {
+function writeRecordsStreamed(records: readonly SocketRecord[], kind: "json" | "ndjson", each?: (r: SocketRecord) => SocketRecord): Promise<void> {
   return writeJson(kind, async (json, out) => {
     for (const [i, r] of records.entries()) {
-      json.record(r);
+      json.record(each ? each(r) : r);
       if (i % BATCH === BATCH - 1) {
         const behind = out.drained();
         if (behind) await behind;
@@ -250,20 +250,23 @@ async function runListDetailed(flags: ListFlags, name: string): Promise<void> {
   const extras = flags.extended || flags.memory ? collectSsExtras({ memory: Boolean(flags.memory) }) : undefined;
   const [info, more, report] = await Promise.all([flags.info ? collectTcpInfo() : undefined, extras, loadReport(flags)]);
   sayRemarks({ notices: [...(info?.notices ?? []), ...(more?.notices ?? [])], problems: info?.problems ?? [] }, flags.quiet);
-  // The records are this run's own: given their details in place, not copied (100k of them).
+  const detail = (r: SocketRecord) => {
+    if (more && flags.extended) r.cookie = r.inode ? (more.cookies.get(r.inode) ?? null) : null;
+    if (more && flags.memory) r.memory = r.inode ? (more.memory.get(r.inode) ?? null) : null;
+    if (info) r.tcpInfo = r.proto === "tcp" && r.inode !== null ? (info.byInode.get(r.inode) ?? null) : null;
+    return r;
+  };
   let records: SocketRecord[] = report.records;
-  if (kernel)
-    for (const r of records) {
-      if (more && flags.extended) r.cookie = r.inode ? (more.cookies.get(r.inode) ?? null) : null;
-      if (more && flags.memory) r.memory = r.inode ? (more.memory.get(r.inode) ?? null) : null;
-      if (info) r.tcpInfo = r.proto === "tcp" && r.inode !== null ? (info.byInode.get(r.inode) ?? null) : null;
-    }
   if (flags.resolve) {
     const resolved = await (await import("../lib/resolve-names.js")).resolveNames(records);
     sayRemarks({ notices: resolved.notices, problems: [] }, flags.quiet);
     records = resolved.records;
   }
-  if (name === "json" || name === "ndjson") return writeRecordsStreamed(records, name);
+  // JSON: each record's details made as it is written, a copy dropped once written (tcp_info
+  // objects for 100k sockets held at once took some 50 MB); the table needs them all at once.
+  if (name === "json" || name === "ndjson") return writeRecordsStreamed(records, name, kernel ? (r) => detail({ ...r }) : undefined);
+  // The records are this run's own: given their details in place, not copied (100k of them).
+  if (kernel) for (const r of records) detail(r);
   const chalk = await stdoutChalk(flags.color);
   const options = {
     chalk,
