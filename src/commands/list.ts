@@ -220,10 +220,16 @@ const BATCH = 256;
  * goes straight into the output buffer, where chunks of them joined into strings were garbage
  * enough at 100k sockets to grow the heap by some 6 MB (BENCHMARKS.md, sixth pass).
  */
-function writeRecordsStreamed(records: readonly SocketRecord[], kind: "json" | "ndjson", each?: (r: SocketRecord) => SocketRecord): Promise<void> {
+function writeRecordsStreamed(
+  records: readonly SocketRecord[],
+  kind: "json" | "ndjson",
+  each?: (r: SocketRecord) => SocketRecord,
+  written?: (r: SocketRecord) => void,
+): Promise<void> {
   return writeJson(kind, async (json, out) => {
     for (const [i, r] of records.entries()) {
       json.record(each ? each(r) : r);
+      written?.(r);
       if (i % BATCH === BATCH - 1) {
         const behind = out.drained();
         if (behind) await behind;
@@ -262,9 +268,12 @@ async function runListDetailed(flags: ListFlags, name: string): Promise<void> {
     sayRemarks({ notices: resolved.notices, problems: [] }, flags.quiet);
     records = resolved.records;
   }
-  // JSON: each record's details made as it is written, a copy dropped once written (tcp_info
+  // JSON: each record's details made as it is written and let go once written (tcp_info
   // objects for 100k sockets held at once took some 50 MB); the table needs them all at once.
-  if (name === "json" || name === "ndjson") return writeRecordsStreamed(records, name, kernel ? (r) => detail({ ...r }) : undefined);
+  const forget = (r: SocketRecord) => {
+    if (r.tcpInfo) r.tcpInfo = undefined;
+  };
+  if (name === "json" || name === "ndjson") return writeRecordsStreamed(records, name, kernel ? detail : undefined, kernel ? forget : undefined);
   // The records are this run's own: given their details in place, not copied (100k of them).
   if (kernel) for (const r of records) detail(r);
   const chalk = await stdoutChalk(flags.color);
