@@ -38,6 +38,9 @@ export interface ListFlags extends SourceFlags, WatchFlags {
   unix?: boolean;
   /** false with -H/--no-header. */
   header?: boolean;
+  kill?: boolean;
+  yes?: boolean;
+  resolve?: boolean;
 }
 
 /** Where sockets come from, and whether to speak on stderr. Shared by list, summary, doctor, ... */
@@ -63,6 +66,10 @@ export function addListOptions(cmd: Command): Command {
     .option("-s, --summary", "counts by state and protocol, as ss -s (tcpstat summary); the kernel's counters: tcpstat stats")
     .option("-w, --raw", "raw sockets (/proc/net/raw, raw6), as ss -w: the IP protocol in the port's place; -tw: with TCP")
     .option("-x, --unix", "unix domain sockets (/proc/net/unix), as ss -x: type, name, inode, peer and its process (peers need ss)")
+
+    .option("-r, --resolve", "host names for addresses and service names for ports (hosts file, then DNS: 1 s a lookup, 2 s in all)")
+    .option("-K, --kill", "close the selected connections, as ss -K (root; needs a filter; asks on a terminal)")
+    .option("--yes", "with -K: close without asking (scripts)")
     .option("--json", "one JSON array of records")
     .option("--ndjson", "one JSON record a line")
     .option("--format <name>", `output format: ${Object.keys(LIST_FORMATS).join(", ")}`)
@@ -184,13 +191,19 @@ export function inputReadError(file: string, error: unknown): TcpstatError {
 }
 
 export async function runList(flags: ListFlags): Promise<void> {
+  const kind = kindFlag(flags);
+  // -K closes TCP and UDP sockets (SOCK_DESTROY); -r names IP addresses: neither is built for these.
+  if (kind && (flags.kill || flags.resolve))
+    throw usageError(`${flags.kill ? "-K/--kill" : "-r/--resolve"} does not apply to ${kind}`, `drop ${kind.slice(0, 2)}, or run ${flags.kill ? "-K" : "-r"} apart`);
+  if (flags.kill) return (await import("./kill.js")).runKill(flags);
+  if (flags.yes) throw usageError("--yes answers -K's question; without -K nothing is asked", "drop --yes, or add -K");
   const name = chooseFormat(flags);
   if (flags.header === false && (name !== "table" || flags.watch !== undefined || flags.count !== undefined))
     throw usageError(`-H/--no-header leaves out the table's header line; it does not apply to ${name !== "table" ? `--format ${name}` : "--watch"}`, "drop -H");
   if (flags.raw || flags.unix) return runListKinds(flags, name);
   // Metrics also carry kernel counters and the collection time: `tcpstat metrics` makes them.
   if (name === "prometheus") return (await import("./metrics.js")).runMetrics(flags);
-  if (flags.info || flags.extended || flags.memory) return runListDetailed(flags, name);
+  if (flags.info || flags.extended || flags.memory || flags.resolve) return runListDetailed(flags, name);
   if (flags.watch !== undefined || flags.count !== undefined)
     return (await import("./watch.js")).runListWatch(flags, name, (frame) => loadReport({ ...flags, quiet: flags.quiet || frame > 0 }));
   const format = LIST_FORMATS[name]!;
@@ -217,10 +230,16 @@ const BATCH = 256;
  * goes straight into the output buffer, where chunks of them joined into strings were garbage
  * enough at 100k sockets to grow the heap by some 6 MB (BENCHMARKS.md, sixth pass).
  */
-function writeRecordsStreamed(records: readonly SocketRecord[], kind: "json" | "ndjson"): Promise<void> {
+function writeRecordsStreamed(
+  records: readonly SocketRecord[],
+  kind: "json" | "ndjson",
+  each?: (r: SocketRecord) => SocketRecord,
+  written?: (r: SocketRecord) => void,
+): Promise<void> {
   return writeJson(kind, async (json, out) => {
     for (const [i, r] of records.entries()) {
-      json.record(r);
+      json.record(each ? each(r) : r);
+      written?.(r);
       if (i % BATCH === BATCH - 1) {
         const behind = out.drained();
         if (behind) await behind;
@@ -234,25 +253,49 @@ function writeRecordsStreamed(records: readonly SocketRecord[], kind: "json" | "
  * given its tcp_info by inode (null where the kernel gives none: UDP, TIME_WAIT).
  */
 async function runListDetailed(flags: ListFlags, name: string): Promise<void> {
-  const flag = flags.info ? "-i/--info" : flags.extended ? "-e/--extended" : "-m/--memory";
-  if (process.platform !== "linux") throw usageError(`${flag} reads Linux's socket diagnostics`, "run it on Linux, or use ss -tie / netstat there");
-  if (flags.input !== undefined) throw usageError(`${flag} reads this machine's kernel; it cannot apply to --input`, `drop ${flag.slice(0, 2)}, or run it live`);
-  if (flags.netns !== undefined) throw usageError(`${flag} reads this namespace's kernel; it cannot apply to --netns`, `run it inside the namespace: ip netns exec NAME tcpstat ${flag.slice(0, 2)}`);
+  const kernel = flags.info || flags.extended || flags.memory;
+  const flag = flags.info ? "-i/--info" : flags.extended ? "-e/--extended" : flags.memory ? "-m/--memory" : "-r/--resolve";
+  if (kernel && process.platform !== "linux") throw usageError(`${flag} reads Linux's socket diagnostics`, "run it on Linux, or use ss -tie / netstat there");
+  if (flags.input !== undefined)
+    throw usageError(kernel ? `${flag} reads this machine's kernel; it cannot apply to --input` : "-r/--resolve names this machine's view of addresses; it cannot apply to --input", `drop ${flag.slice(0, 2)}, or run it live`);
+  if (kernel && flags.netns !== undefined) throw usageError(`${flag} reads this namespace's kernel; it cannot apply to --netns`, `run it inside the namespace: ip netns exec NAME tcpstat ${flag.slice(0, 2)}`);
   if (flags.watch !== undefined || flags.count !== undefined) throw usageError(`${flag} does not go with --watch`, `run tcpstat ${flag.slice(0, 2)} again`);
+  // -i alone, as a table: gathered into SocketTable (as the listing without owners is), no record kept.
+  if (flags.info && !flags.extended && !flags.memory && !flags.resolve && name === "table") return runInfoTable(flags);
   const { collectTcpInfo, collectSsExtras } = await import("../sources/linux-ss/collect-info.js");
   const extras = flags.extended || flags.memory ? collectSsExtras({ memory: Boolean(flags.memory) }) : undefined;
   const [info, more, report] = await Promise.all([flags.info ? collectTcpInfo() : undefined, extras, loadReport(flags)]);
   sayRemarks({ notices: [...(info?.notices ?? []), ...(more?.notices ?? [])], problems: info?.problems ?? [] }, flags.quiet);
-  const records = report.records.map((r) => {
-    const out: SocketRecord = { ...r };
-    if (more && flags.extended) out.cookie = r.inode ? (more.cookies.get(r.inode) ?? null) : null;
-    if (more && flags.memory) out.memory = r.inode ? (more.memory.get(r.inode) ?? null) : null;
-    if (info) out.tcpInfo = r.proto === "tcp" && r.inode !== null ? (info.byInode.get(r.inode) ?? null) : null;
-    return out;
-  });
-  if (name === "json" || name === "ndjson") return writeRecordsStreamed(records, name);
+  const detail = (r: SocketRecord) => {
+    if (more && flags.extended) r.cookie = r.inode ? (more.cookies.get(r.inode) ?? null) : null;
+    if (more && flags.memory) r.memory = r.inode ? (more.memory.get(r.inode) ?? null) : null;
+    if (info) r.tcpInfo = r.proto === "tcp" && r.inode !== null ? (info.byInode.get(r.inode) ?? null) : null;
+    return r;
+  };
+  let records: SocketRecord[] = report.records;
+  if (flags.resolve) {
+    const resolved = await (await import("../lib/resolve-names.js")).resolveNames(records);
+    sayRemarks({ notices: resolved.notices, problems: [] }, flags.quiet);
+    records = resolved.records;
+  }
+  // JSON: each record's details made as it is written and let go once written (tcp_info
+  // objects for 100k sockets held at once took some 50 MB); the table needs them all at once.
+  const forget = (r: SocketRecord) => {
+    if (r.tcpInfo) r.tcpInfo = undefined;
+  };
+  if (name === "json" || name === "ndjson") return writeRecordsStreamed(records, name, kernel ? detail : undefined, kernel ? forget : undefined);
+  // The records are this run's own: given their details in place, not copied (100k of them).
+  if (kernel) for (const r of records) detail(r);
   const chalk = await stdoutChalk(flags.color);
-  const options = { chalk, timers: Boolean(flags.timers), info: Boolean(flags.info), extended: Boolean(flags.extended), memory: Boolean(flags.memory), header: flags.header !== false };
+  const options = {
+    chalk,
+    timers: Boolean(flags.timers),
+    info: Boolean(flags.info),
+    extended: Boolean(flags.extended),
+    memory: Boolean(flags.memory),
+    names: Boolean(flags.resolve),
+    header: flags.header !== false,
+  };
   await writeChunks(LIST_FORMATS[name]!.render(records, options));
 }
 
@@ -286,6 +329,37 @@ async function runListKinds(flags: ListFlags, name: string): Promise<void> {
   if (name === "json" || name === "ndjson") return writeRecordsStreamed(report.records, name);
   const chalk = await stdoutChalk(flags.color);
   await writeChunks(LIST_FORMATS[name]!.render(report.records, { chalk, timers: Boolean(flags.timers), header: flags.header !== false, netid: true }));
+}
+
+/**
+ * -i as a table: the sockets go into SocketTable (as the /proc tables are read, without owners)
+ * while ss's lines go into its compact store, and the -i columns are made from the store as
+ * each line is written: no record and no TcpInfo kept per socket (BENCHMARKS.md, issue 18).
+ */
+async function runInfoTable(flags: ListFlags): Promise<void> {
+  const [{ collectTcpInfo }, { SocketTable }, { INFO_COLUMNS }] = await Promise.all([
+    import("../sources/linux-ss/collect-info.js"),
+    import("../format/table-stream.js"),
+    import("../format/table.js"),
+  ]);
+  let byInode: { get(inode: number): SocketRecord["tcpInfo"] | undefined } = new Map();
+  const table = new SocketTable(Boolean(flags.timers), undefined, {
+    heads: INFO_COLUMNS.map(([head]) => head),
+    cells: (inode, proto) => {
+      const info = proto === "tcp" && inode > 0 ? (byInode.get(inode) ?? null) : null;
+      return INFO_COLUMNS.map(([, text]) => text(info));
+    },
+  });
+  const [info] = await Promise.all([collectTcpInfo(), loadReport(flags, { onRecord: (r) => table.record(r), onRow: (row) => table.row(row) })]);
+  sayRemarks({ notices: info.notices, problems: info.problems }, flags.quiet);
+  byInode = info.byInode;
+  const chalk = await stdoutChalk(flags.color);
+  const out = openStream();
+  try {
+    await table.writeTo(out, { chalk, header: flags.header !== false });
+  } finally {
+    await out.close();
+  }
 }
 
 async function runTableGathered(flags: ListFlags): Promise<void> {

@@ -62,7 +62,7 @@ export function addFilterOptions(cmd: Command, shape: FilterShape = {}): Command
     .option("-4, --ipv4", "IPv4 only")
     .option("-6, --ipv6", "IPv6 only (IPv4-mapped addresses count as IPv6)")
     .addOption(habit("-a, --all", "all sockets (accepted for netstat habit; the default)"))
-    .addOption(habit("-n, --numeric", "numeric addresses (accepted; always numeric, never waits on DNS)"))
+    .addOption(habit("-n, --numeric", "numeric addresses (accepted: the default; -r asks for names)"))
     .addOption(habit("-p, --programs", "owning processes (accepted; shown by default)"));
   if (shape.owners !== false) cmd.option("--no-owners", "skip resolving owning processes (faster on big machines)");
   return cmd

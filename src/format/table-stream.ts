@@ -45,6 +45,8 @@ export class SocketTable {
   /** Owners, from sources that hand records over: by socket index. */
   private readonly owners = new Map<number, { pid: number; process: string | null; more: number }>();
   private readonly timers: Array<Timer | null> = [];
+  /** With `tail`: each socket's inode (0: none), for the tail's cells. */
+  private inodes = new Float64Array(0);
 
   /** The distinct addresses, per family (null: no peer), each an index into `hosts`. */
   private readonly hostIndex = [new Map<string | null, number>(), new Map<string | null, number>()] as const;
@@ -62,9 +64,16 @@ export class SocketTable {
   constructor(
     private readonly withTimers: boolean,
     private readonly limits = { keyBits: 64, exact: Number.MAX_SAFE_INTEGER },
+    /**
+     * Columns after the others, made from each socket's inode when the table is written
+     * (-i's, from the tcp_info ss gave: known only once ss has finished). Their cells are made
+     * twice, for the widths and for the line, rather than kept: 600k strings at 100k sockets.
+     */
+    private readonly tail?: { heads: readonly string[]; cells: (inode: number, proto: "tcp" | "udp") => readonly string[] },
   ) {
     this.widths = TABLE_HEAD.map((h) => h.length);
     if (withTimers) this.widths.push("Timer".length);
+    if (tail) this.inodes = new Float64Array(this.capacity);
   }
 
   get size(): number {
@@ -73,12 +82,14 @@ export class SocketTable {
 
   row(row: ProcRow): void {
     this.add(row.proto, row.family, row.state, row.localAddress, row.localPort, row.remoteAddress, row.remotePort, row.recvQ, row.sendQ);
+    if (this.tail) this.inodes[this.n - 1] = row.inode ?? 0;
     if (this.withTimers) this.timer(row.timerKind === null ? null : { kind: row.timerKind, expiresInMs: row.expiresInMs, retransmits: row.retransmits });
   }
 
   record(r: SocketRecord): void {
     if (r.pid !== null) this.owners.set(this.n, { pid: r.pid, process: r.process, more: otherHolders(r) });
     this.add(r.proto, r.family, r.state, r.localAddress, r.localPort, r.remoteAddress, r.remotePort, r.recvQ, r.sendQ);
+    if (this.tail) this.inodes[this.n - 1] = r.inode ?? 0;
     if (this.withTimers) this.timer(r.timer);
   }
 
@@ -146,6 +157,7 @@ export class SocketTable {
     this.remotePort = more(this.remotePort, Int32Array);
     this.recvQ = more(this.recvQ, Float64Array);
     this.sendQ = more(this.sendQ, Float64Array);
+    if (this.tail) this.inodes = more(this.inodes, Float64Array);
   }
 
   /**
@@ -251,6 +263,24 @@ export class SocketTable {
     }
     for (const owner of owners.values()) owner.pad = widths[6]! - owner.width + 1; // to the column's end, and the join
 
+    // The tail's widths: its cells made once here, and again as each line is written.
+    const tail = this.tail;
+    const tailWidths = tail ? tail.heads.map((h) => h.length) : [];
+    const protoOf = (i: number) => ((this.kind[i]! & 1) === 1 ? "udp" : "tcp");
+    if (tail)
+      for (let i = 0; i < n; i++) {
+        const cells = tail.cells(this.inodes[i]!, protoOf(i));
+        for (let c = 0; c < cells.length; c++) if (cells[c]!.length > tailWidths[c]!) tailWidths[c] = cells[c]!.length;
+      }
+    const lastTail = tailWidths.length - 1;
+    // " cell" and its padding for each tail column, the last not padded.
+    const tailText = (i: number) => {
+      const cells = tail!.cells(this.inodes[i]!, protoOf(i));
+      let text = "";
+      for (let c = 0; c <= lastTail; c++) text += ` ${cells[c]!}${c === lastTail ? "" : " ".repeat(tailWidths[c]! - cells[c]!.length + 1)}`;
+      return text;
+    };
+
     // Every cell is followed by its padding and one space (the join); the last by its padding.
     const cell = (c: number, text: string, shown = text) => Buffer.from(`${shown}${" ".repeat(widths[c]! - text.length + 1)} `);
     // Made for the states present only: the column is as wide as the widest of those.
@@ -274,18 +304,22 @@ export class SocketTable {
       ends: [widths[1]! + 2, widths[2]! + 2, widths[3]! + 2, widths[4]! + 2],
       owners,
       // The last column is not padded: no line ends in spaces.
-      noOwner: Buffer.from(this.withTimers ? `-${" ".repeat(widths[6]!)}` : "-"),
+      noOwner: Buffer.from(this.withTimers || tail ? `-${" ".repeat(widths[6]!)}` : "-"),
+      padOwner: this.withTimers || tail !== undefined,
       timers: this.withTimers ? this.timers : null,
       timerWidth: this.withTimers ? widths[7]! : 0,
+      tail: tail ? tailText : null,
       spaces: 0,
     };
 
-    const heads = [...TABLE_HEAD, ...(this.withTimers ? ["Timer"] : [])];
+    const heads = [...TABLE_HEAD, ...(this.withTimers ? ["Timer"] : []), ...(tail?.heads ?? [])];
+    const headWidths = [...widths.slice(0, this.withTimers ? 8 : 7), ...tailWidths];
     if (options.header !== false)
-      out.write(`${heads.map((h, c) => `${paintHeader(chalk, h)}${c === heads.length - 1 ? "" : " ".repeat(widths[c]! - h.length + 1)}`).join(" ")}\n`);
+      out.write(`${heads.map((h, c) => `${paintHeader(chalk, h)}${c === heads.length - 1 ? "" : " ".repeat(headWidths[c]! - h.length + 1)}`).join(" ")}\n`);
     // The most a line takes but for an owner's name and a timer: asked for at once, with
     // theirs, so that each line goes out whole (a SIGTERM ends the run between flushes).
     let most = 64 + 3 * line.timerWidth;
+    for (const w of tailWidths) most += w + 2;
     for (let c = 0; c < 7; c++) most += 3 * widths[c]! + 2;
     line.spaces = most;
     const order = this.order();
@@ -333,8 +367,12 @@ interface LineParts {
   ends: readonly [number, number, number, number];
   owners: ReadonlyMap<number, LineOwner>;
   noOwner: Uint8Array;
+  /** Whether a column follows the owner's (timers or a tail): it is then padded. */
+  padOwner: boolean;
   timers: ReadonlyArray<Timer | null> | null;
   timerWidth: number;
+  /** The tail's text of socket i (each cell after its join space), or null without a tail. */
+  tail: ((i: number) => string) | null;
   /** Bytes to fill with spaces before a line is written: as many as any line but for an owner's name takes. */
   spaces: number;
 }
@@ -379,12 +417,17 @@ function putLine(b: Uint8Array, at: number, i: number, line: LineParts): number 
     at = writeUint(b, at, owner.pid);
     b[at++] = SLASH;
     at = put(b, at, owner.name);
-    if (line.timers !== null) at += owner.pad;
+    if (line.padOwner) at += owner.pad;
   }
   if (line.timers !== null) {
     const timer = formatTimer(line.timers[i]!);
     b[at++] = SPACE;
     for (let c = 0; c < timer.length; c++) b[at++] = timer.charCodeAt(c);
+    if (line.tail !== null) at += line.timerWidth - timer.length + 1;
+  }
+  if (line.tail !== null) {
+    const tail = line.tail(i);
+    for (let c = 0; c < tail.length; c++) b[at++] = tail.charCodeAt(c);
   }
   b[at++] = LF;
   return at;

@@ -1,6 +1,7 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { accessSync, constants, statSync } from "node:fs";
 import { posix, win32 } from "node:path";
+import { StringDecoder } from "node:string_decoder";
 import { TcpstatError } from "../errors.js";
 
 /**
@@ -130,5 +131,73 @@ export const exec: ExecRunner = (cmd, args, options = {}) => {
         );
       },
     );
+  });
+};
+
+/** Hands a command's stdout over a line at a time (tests pass lines from a fixture). */
+export type LineRunner = (cmd: string, args: readonly string[], onLine: (line: string) => void, options?: ExecOptions) => Promise<void>;
+
+/**
+ * Runs a system command as exec does (by absolute path, fixed argv, time limit, output cap)
+ * and hands its stdout over line by line as it arrives, never holding it whole: ss -tinHOe
+ * prints some 50 MB at 100k sockets, read while ss still writes (BENCHMARKS.md, issue 18).
+ */
+export const execLines: LineRunner = (cmd, args, onLine, options = {}) => {
+  const { timeoutMs = DEFAULT_TIMEOUT_MS, maxBytes = DEFAULT_MAX_BYTES, okExitCodes = [0] } = options;
+  return new Promise((resolve, reject) => {
+    let path: string;
+    try {
+      path = systemTool(cmd);
+    } catch (error) {
+      return reject(error as Error);
+    }
+    noteRun(path, args);
+    const shown = `${cmd} ${args.join(" ")}`.trim();
+    const child = spawn(path, [...args], { stdio: ["ignore", "pipe", "pipe"], windowsHide: true, shell: false });
+    let failure: TcpstatError | undefined;
+    const stop = (error: TcpstatError) => {
+      failure ??= error;
+      child.kill("SIGKILL");
+    };
+    const timer = setTimeout(() => stop(new TcpstatError(`'${shown}' did not finish within ${timeoutMs} ms`, "the system may be overloaded; retry or choose another --source")), timeoutMs);
+    let bytes = 0;
+    let rest = "";
+    const decoder = new StringDecoder("utf8");
+    child.stdout.on("data", (chunk: Buffer) => {
+      if (failure) return;
+      bytes += chunk.length;
+      if (bytes > maxBytes) return stop(new TcpstatError(`'${shown}' printed more than ${maxBytes} bytes`, "narrow the selection or replay a capture with --input"));
+      const text = rest + decoder.write(chunk);
+      let at = 0;
+      for (let end = text.indexOf("\n"); end >= 0; end = text.indexOf("\n", at)) {
+        onLine(text.slice(at, end));
+        at = end + 1;
+      }
+      rest = text.slice(at);
+    });
+    let said = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      if (said.length < 4096) said += chunk.toString("utf8");
+    });
+    child.on("error", (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      if (error.code === "ENOENT") return reject(new TcpstatError(`'${path}' was not found`, INSTALL_HINTS[cmd] ?? `install ${cmd} or choose another --source`));
+      if (error.code === "EACCES") return reject(new TcpstatError(`'${cmd}' is not executable by this user`, "check its permissions or choose another --source"));
+      reject(new TcpstatError(`'${shown}' failed: ${error.message}`, "run it by hand to see why, or choose another --source"));
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      if (failure) return reject(failure);
+      const last = rest + decoder.end();
+      if (last !== "") onLine(last);
+      if (code !== null && okExitCodes.includes(code)) return resolve();
+      const first = said.trim().split("\n")[0];
+      reject(
+        new TcpstatError(
+          `'${shown}' failed${code !== null ? ` with exit code ${code}` : ""}${first ? `: ${first}` : ""}`,
+          "run it by hand to see why, or choose another --source",
+        ),
+      );
+    });
   });
 };

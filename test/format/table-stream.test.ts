@@ -103,3 +103,31 @@ describe("SocketTable prints renderTable's text", () => {
     );
   });
 });
+
+describe("SocketTable's -i columns (a tail made from each socket's inode)", () => {
+  it.each([false, true])("print renderTable's -i text (timers: %s)", async (timers) => {
+    const { INFO_COLUMNS } = await import("../../src/format/table.js");
+    const { emptyInfo } = await import("../../src/sources/linux-ss/parse-ss-info.js");
+    const records: SocketRecord[] = [];
+    for (const file of ["tcp", "tcp6", "udp", "udp6"]) {
+      const bytes = readFileSync(new URL(`../../fixtures/linux-procfs/netns-states/${file}`, import.meta.url));
+      new ProcNetParser({ proto: file.startsWith("tcp") ? "tcp" : "udp", onRecord: (r) => records.push(r) }).push(bytes, bytes.length);
+    }
+    // Some sockets with tcp_info (wide and narrow figures), some without (as ss gives none for TIME_WAIT).
+    const byInode = new Map<number, NonNullable<SocketRecord["tcpInfo"]>>();
+    records.forEach((r, k) => {
+      if (r.proto !== "tcp" || !r.inode || k % 3 === 2) return;
+      byInode.set(r.inode, { ...emptyInfo("ss"), rttMs: k * 0.125, cwnd: 10 + k, retransmits: k % 2, totalRetrans: k, bytesSent: 10 ** (k % 9), bytesReceived: k, lastSendMs: k * 7, lastRecvMs: k * 5 });
+    });
+    const withInfo = records.map((r) => ({ ...r, tcpInfo: r.proto === "tcp" && r.inode !== null ? (byInode.get(r.inode) ?? null) : null }));
+    const table = new SocketTable(timers, undefined, {
+      heads: INFO_COLUMNS.map(([head]) => head),
+      cells: (inode, proto) => INFO_COLUMNS.map(([, text]) => text(proto === "tcp" && inode > 0 ? (byInode.get(inode) ?? null) : null)),
+    });
+    for (const r of records) table.record(r);
+    const out = await written(table, new Chalk({ level: 0 }));
+    expect(out).toBe(await text(renderTable(withInfo, { chalk: new Chalk({ level: 0 }), timers, info: true })));
+    expect(byInode.size).toBeGreaterThan(3);
+    expect(out.split("\n")[0]).toMatch(/PID\/Program +(Timer +)?RTT\(ms\) +Cwnd +Retrans +Sent +Recv +Idle\(ms\)$/);
+  });
+});

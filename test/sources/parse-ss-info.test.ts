@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseProcTcpInfo } from "../../src/sources/linux-procfs/parse-proc-tcp-info.js";
-import { parseSsInfo } from "../../src/sources/linux-ss/parse-ss-info.js";
+import { emptyInfo, parseSsInfo } from "../../src/sources/linux-ss/parse-ss-info.js";
 
 // Captured from `ss -tainHOe` (iproute2 6.1) in a namespace holding a listener and one connection.
 const SS = [
@@ -20,6 +20,8 @@ describe("parseSsInfo", () => {
       segsOut: 3, segsIn: 2, lastSendMs: 16, lastRecvMs: 16, lastAckMs: 16, deliveryRateBps: 26214400000, pacingRateBps: 287904345936,
       sndWscale: 10, rcvWscale: 10, busyMs: 8, rwndLimitedMs: 4, sndbufLimitedMs: null,
     });
+    // The schema's key order, which JSON output keeps.
+    expect(Object.keys(byInode.get(1224311)!)).toEqual(Object.keys(emptyInfo("ss")));
     expect(byInode.get(1224310)).toMatchObject({ congestion: "bbr", cwnd: 10, rttMs: null, bytesSent: 0 });
     expect(problems).toEqual([{ source: "ss -tinHOe", line: 4, text: "garbage", reason: "not an ss -tinHOe line" }]);
   });

@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
-import { exec as realExec, systemTool, type ExecRunner } from "../../lib/exec.js";
+import { execLines, exec as realExec, systemTool, type ExecRunner, type LineRunner } from "../../lib/exec.js";
 import type { Problem, SkMem, TcpInfo } from "../../model/socket.js";
 import { parseProcTcpInfo } from "../linux-procfs/parse-proc-tcp-info.js";
-import { parseSsInfo } from "./parse-ss-info.js";
+import { SsInfoStore } from "./parse-ss-info.js";
 
 /**
  * tcp_info for -i/--info: it comes only over netlink (INET_DIAG_INFO), which Node cannot open,
@@ -14,7 +14,8 @@ import { parseSsInfo } from "./parse-ss-info.js";
 export const SS_INFO_ARGS = ["-tainHOe"] as const;
 
 export interface TcpInfoResult {
-  byInode: Map<number, TcpInfo>;
+  /** tcp_info by inode: a Map, or ss's compact store (objects made on get). */
+  byInode: { get(inode: number): TcpInfo | undefined };
   notices: string[];
   problems: Problem[];
 }
@@ -29,11 +30,12 @@ function hasSs(): boolean {
   }
 }
 
-export async function collectTcpInfo(o: { exec?: ExecRunner; procRoot?: string } = {}): Promise<TcpInfoResult> {
+export async function collectTcpInfo(o: { lines?: LineRunner; procRoot?: string } = {}): Promise<TcpInfoResult> {
   if (hasSs()) {
-    const out = await (o.exec ?? realExec)("ss", SS_INFO_ARGS, { timeoutMs: 60_000, maxBytes: 512 * 1024 * 1024 });
-    const { byInode, problems } = parseSsInfo(out.toString("utf8"), `ss ${SS_INFO_ARGS.join(" ")}`);
-    return { byInode, notices: [], problems };
+    // Read as ss writes it, each line into the compact store: ss's whole text is never held.
+    const store = new SsInfoStore(`ss ${SS_INFO_ARGS.join(" ")}`);
+    await (o.lines ?? execLines)("ss", SS_INFO_ARGS, (line) => store.line(line), { timeoutMs: 60_000, maxBytes: 512 * 1024 * 1024 });
+    return { byInode: store, notices: [], problems: store.problems };
   }
   const root = o.procRoot ?? "/proc";
   const byInode = new Map<number, TcpInfo>();

@@ -21,19 +21,6 @@ export interface SsInfo {
 /** Words ss prints before the congestion algorithm's name that are not it. */
 const FLAGS = new Set(["ts", "sack", "ecn", "ecnseen", "fastopen", "app_limited", "bidir"]);
 
-const num = (s: string | undefined): number | null => {
-  if (s === undefined) return null;
-  const n = Number(s);
-  return Number.isFinite(n) && n >= 0 ? n : null;
-};
-const int = (s: string | undefined): number | null => {
-  const n = num(s);
-  return n === null ? null : Math.round(n);
-};
-/** "12ms(3.1%)" or "12ms" -> 12. */
-const msOf = (s: string | undefined) => num(s?.replace(/ms.*$/, ""));
-/** "26214400000bps" -> 26214400000 (ss -n prints rates as plain bits per second). */
-const bps = (s: string | undefined) => int(s?.replace(/bps$/, ""));
 
 export function emptyInfo(source: TcpInfo["source"]): TcpInfo {
   return {
@@ -44,95 +31,191 @@ export function emptyInfo(source: TcpInfo["source"]): TcpInfo {
   };
 }
 
-/** The tcp_info words after `<->` of one line. */
-export function parseInfoWords(words: readonly string[]): TcpInfo {
-  const info = emptyInfo("ss");
-  // Counters ss leaves out when 0.
-  info.retransmits = info.totalRetrans = info.lost = info.unacked = info.sacked = 0;
-  info.bytesSent = info.bytesAcked = info.bytesReceived = info.segsOut = info.segsIn = 0;
-  for (let i = 0; i < words.length; i++) {
-    const w = words[i]!;
-    const colon = w.indexOf(":");
-    if (colon < 0) {
-      if (w === "send") i++;
-      else if (w === "pacing_rate") info.pacingRateBps = bps(words[++i]);
-      else if (w === "delivery_rate") info.deliveryRateBps = bps(words[++i]);
-      else if (!FLAGS.has(w) && info.congestion === null && /^[a-z][\w-]*$/.test(w)) info.congestion = w;
-      continue;
+/** tcp_info's numeric fields, in the order a store's rows hold them (NaN: unknown, null). */
+const FIELDS = [
+  "rttMs", "rttVarMs", "minRttMs", "rtoMs", "atoMs", "mss", "cwnd", "ssthresh", "retransmits", "totalRetrans", "lost", "unacked", "sacked",
+  "bytesSent", "bytesAcked", "bytesReceived", "segsOut", "segsIn", "lastSendMs", "lastRecvMs", "lastAckMs", "deliveryRateBps", "pacingRateBps",
+  "sndWscale", "rcvWscale", "busyMs", "rwndLimitedMs", "sndbufLimitedMs",
+] as const satisfies ReadonlyArray<keyof TcpInfo>;
+type Field = (typeof FIELDS)[number];
+const AT = Object.fromEntries(FIELDS.map((f, i) => [f, i])) as Record<Field, number>;
+const WIDTH = FIELDS.length;
+/** Counters ss leaves out when 0 (iproute2 misc/ss.c, tcp_stats_print). */
+const COUNTERS: readonly Field[] = ["retransmits", "totalRetrans", "lost", "unacked", "sacked", "bytesSent", "bytesAcked", "bytesReceived", "segsOut", "segsIn"];
+/** ss's word (before the colon) -> field, for the words that carry one number. */
+const SIMPLE: Readonly<Record<string, Field>> = {
+  rto: "rtoMs", ato: "atoMs", minrtt: "minRttMs", mss: "mss", cwnd: "cwnd", ssthresh: "ssthresh", lost: "lost", unacked: "unacked", sacked: "sacked",
+  bytes_sent: "bytesSent", bytes_acked: "bytesAcked", bytes_received: "bytesReceived", segs_out: "segsOut", segs_in: "segsIn",
+  lastsnd: "lastSendMs", lastrcv: "lastRecvMs", lastack: "lastAckMs",
+};
+
+const value = (s: string | undefined): number => {
+  if (s === undefined) return NaN;
+  const n = Number(s);
+  return Number.isFinite(n) && n >= 0 ? n : NaN;
+};
+
+/**
+ * tcp_info of many sockets, kept compact: one row of numbers per socket in a Float64Array and
+ * the congestion algorithm as an index into a short list, found by inode. At 100k sockets that
+ * is some 23 MB where as many TcpInfo objects took several times that (BENCHMARKS.md, issue 18);
+ * an object is made only for a socket that is shown (get).
+ */
+export class SsInfoStore {
+  private values = new Float64Array(1024 * WIDTH);
+  private algo = new Uint8Array(1024);
+  private readonly algos: string[] = [""];
+  private readonly slots = new Map<number, number>();
+  readonly problems: Problem[] = [];
+  private lineNo = 0;
+
+  constructor(private readonly source = "ss -tinHOe") {}
+
+  get size(): number {
+    return this.slots.size;
+  }
+
+  inodes(): IterableIterator<number> {
+    return this.slots.keys();
+  }
+
+  /** One line of `ss -tinHOe` output. */
+  line(line: string): void {
+    this.lineNo++;
+    const sep = line.indexOf(" <-> ");
+    if (sep < 0) {
+      if (line.trim() === "") return;
+      // State Recv-Q Send-Q Local Peer, then the -e words (ino:, sk:, ...).
+      if (!HEAD.test(line)) this.problems.push({ source: this.source, line: this.lineNo, text: line.slice(0, 200), reason: "not an ss -tinHOe line" });
+      return; // no tcp_info for this socket (TIME_WAIT, SYN_RECV)
     }
-    const key = w.slice(0, colon);
-    const value = w.slice(colon + 1);
-    switch (key) {
-      case "rtt": {
-        const [rtt, v] = value.split("/");
-        info.rttMs = num(rtt);
-        info.rttVarMs = num(v);
-        break;
+    if (!HEAD.test(line)) {
+      this.problems.push({ source: this.source, line: this.lineNo, text: line.slice(0, 200), reason: "not an ss -tinHOe line" });
+      return;
+    }
+    const ino = line.lastIndexOf(" ino:", sep);
+    const inode = ino < 0 ? 0 : parseInt(line.slice(ino + 5, sep), 10);
+    if (!(inode > 0)) return;
+    let slot = this.slots.get(inode);
+    if (slot === undefined) {
+      slot = this.slots.size;
+      this.slots.set(inode, slot);
+      this.grow(slot);
+    }
+    // ss pads each -O line with spaces to its widest: only the words are split.
+    this.fill(slot, line.slice(sep + 5).trimEnd().split(" "));
+  }
+
+  private grow(slot: number): void {
+    if (slot < this.algo.length) return;
+    const values = new Float64Array(this.values.length * 2);
+    values.set(this.values);
+    this.values = values;
+    const algo = new Uint8Array(this.algo.length * 2);
+    algo.set(this.algo);
+    this.algo = algo;
+  }
+
+  private fill(slot: number, words: readonly string[]): void {
+    const v = this.values;
+    const base = slot * WIDTH;
+    v.fill(NaN, base, base + WIDTH);
+    for (const f of COUNTERS) v[base + AT[f]] = 0;
+    this.algo[slot] = 0;
+    for (let i = 0; i < words.length; i++) {
+      const w = words[i]!;
+      if (w === "") continue;
+      const colon = w.indexOf(":");
+      if (colon < 0) {
+        if (w === "send") i++;
+        else if (w === "pacing_rate") v[base + AT.pacingRateBps] = rate(words[++i]);
+        else if (w === "delivery_rate") v[base + AT.deliveryRateBps] = rate(words[++i]);
+        else if (this.algo[slot] === 0 && !FLAGS.has(w) && /^[a-z][\w-]*$/.test(w)) this.algo[slot] = this.algoIndex(w);
+        continue;
       }
-      case "wscale": {
-        const [s, r] = value.split(",");
-        info.sndWscale = int(s);
-        info.rcvWscale = int(r);
-        break;
+      const key = w.slice(0, colon);
+      const text = w.slice(colon + 1);
+      const simple = SIMPLE[key];
+      if (simple !== undefined) {
+        v[base + AT[simple]] = value(text);
+        continue;
       }
-      case "retrans": {
-        const [now, total] = value.split("/");
-        info.retransmits = int(now);
-        info.totalRetrans = int(total);
-        break;
+      switch (key) {
+        case "rtt": {
+          const slash = text.indexOf("/");
+          v[base + AT.rttMs] = value(slash < 0 ? text : text.slice(0, slash));
+          v[base + AT.rttVarMs] = slash < 0 ? NaN : value(text.slice(slash + 1));
+          break;
+        }
+        case "wscale": {
+          const [s, r] = text.split(",");
+          v[base + AT.sndWscale] = value(s);
+          v[base + AT.rcvWscale] = value(r);
+          break;
+        }
+        case "retrans": {
+          const [now, total] = text.split("/");
+          v[base + AT.retransmits] = value(now);
+          v[base + AT.totalRetrans] = value(total);
+          break;
+        }
+        // "12ms(3.1%)" or "12ms" -> 12.
+        case "busy": v[base + AT.busyMs] = value(text.replace(/ms.*$/, "")); break;
+        case "rwnd_limited": v[base + AT.rwndLimitedMs] = value(text.replace(/ms.*$/, "")); break;
+        case "sndbuf_limited": v[base + AT.sndbufLimitedMs] = value(text.replace(/ms.*$/, "")); break;
+        default: break;
       }
-      case "rto": info.rtoMs = num(value); break;
-      case "ato": info.atoMs = num(value); break;
-      case "minrtt": info.minRttMs = num(value); break;
-      case "mss": info.mss = int(value); break;
-      case "cwnd": info.cwnd = int(value); break;
-      case "ssthresh": info.ssthresh = int(value); break;
-      case "lost": info.lost = int(value); break;
-      case "unacked": info.unacked = int(value); break;
-      case "sacked": info.sacked = int(value); break;
-      case "bytes_sent": info.bytesSent = int(value); break;
-      case "bytes_acked": info.bytesAcked = int(value); break;
-      case "bytes_received": info.bytesReceived = int(value); break;
-      case "segs_out": info.segsOut = int(value); break;
-      case "segs_in": info.segsIn = int(value); break;
-      case "lastsnd": info.lastSendMs = num(value); break;
-      case "lastrcv": info.lastRecvMs = num(value); break;
-      case "lastack": info.lastAckMs = num(value); break;
-      case "busy": info.busyMs = msOf(value); break;
-      case "rwnd_limited": info.rwndLimitedMs = msOf(value); break;
-      case "sndbuf_limited": info.sndbufLimitedMs = msOf(value); break;
-      default: break;
     }
   }
-  return info;
+
+  private algoIndex(name: string): number {
+    let i = this.algos.indexOf(name);
+    if (i < 0 && this.algos.length < 255) i = this.algos.push(name) - 1;
+    return i < 0 ? 0 : i;
+  }
+
+  /** The socket's tcp_info, or undefined when ss gave none for it. */
+  get(inode: number): TcpInfo | undefined {
+    const slot = this.slots.get(inode);
+    if (slot === undefined) return undefined;
+    const v = this.values;
+    const b = slot * WIDTH;
+    // One literal in the schema's order (FIELDS' order, AT's indices): the same shape for every socket.
+    const x = (f: number) => (Number.isNaN(v[b + f]!) ? null : v[b + f]!);
+    const n = (f: number) => (Number.isNaN(v[b + f]!) ? null : Math.round(v[b + f]!));
+    return {
+      source: "ss",
+      congestion: this.algo[slot] === 0 ? null : this.algos[this.algo[slot]!]!,
+      rttMs: x(0), rttVarMs: x(1), minRttMs: x(2), rtoMs: x(3), atoMs: x(4), mss: n(5), cwnd: n(6), ssthresh: n(7),
+      retransmits: n(8), totalRetrans: n(9), lost: n(10), unacked: n(11), sacked: n(12), bytesSent: n(13), bytesAcked: n(14),
+      bytesReceived: n(15), segsOut: n(16), segsIn: n(17), lastSendMs: x(18), lastRecvMs: x(19), lastAckMs: x(20),
+      deliveryRateBps: n(21), pacingRateBps: n(22), sndWscale: n(23), rcvWscale: n(24), busyMs: x(25), rwndLimitedMs: x(26), sndbufLimitedMs: x(27),
+    };
+  }
 }
 
+/** "26214400000bps" -> 26214400000 (ss -n prints rates as plain bits per second). */
+const rate = (s: string | undefined) => value(s?.endsWith("bps") ? s.slice(0, -3) : s);
+
+/** The tcp_info words after `<->` of one line. */
+export function parseInfoWords(words: readonly string[]): TcpInfo {
+  const store = new SsInfoStore();
+  store.line(`ESTAB 0 0 0.0.0.0:0 0.0.0.0:0 ino:1 <-> ${words.join(" ")}`);
+  return store.get(1)!;
+}
+
+/** A whole `ss -tinHOe` output (a capture, a test); collectTcpInfo reads ss's output as it comes instead. */
 export function parseSsInfo(text: string, source = "ss -tinHOe"): SsInfo {
-  const byInode = new Map<number, TcpInfo>();
-  const problems: Problem[] = [];
-  // Line by line without splitting the whole text (45 MB at 100k sockets), and only the words
-  // after `<->` split: the columns before it are checked by a pattern, the inode found by search.
-  let n = 0;
+  const store = new SsInfoStore(source);
   for (let at = 0; at < text.length; ) {
     let end = text.indexOf("\n", at);
     if (end < 0) end = text.length;
-    const line = text.slice(at, end);
+    store.line(text.slice(at, end));
     at = end + 1;
-    n++;
-    if (line.trim() === "") continue;
-    // State Recv-Q Send-Q Local Peer, then the -e words (ino:, sk:, ...).
-    if (!HEAD.test(line)) {
-      problems.push({ source, line: n, text: line.slice(0, 200), reason: "not an ss -tinHOe line" });
-      continue;
-    }
-    const sep = line.indexOf(" <-> ");
-    if (sep < 0) continue; // no tcp_info for this socket (TIME_WAIT, SYN_RECV)
-    const ino = line.lastIndexOf(" ino:", sep);
-    const inode = ino < 0 ? 0 : parseInt(line.slice(ino + 5, sep), 10);
-    if (!(inode > 0)) continue;
-    byInode.set(inode, parseInfoWords(line.slice(sep + 5).split(" ").filter((w) => w !== "")));
   }
-  return { byInode, problems };
+  const byInode = new Map<number, TcpInfo>();
+  for (const inode of store.inodes()) byInode.set(inode, store.get(inode)!);
+  return { byInode, problems: store.problems };
 }
 
 const HEAD = /^\s*\S+\s+\d+\s+\d+\s+\S+\s+\S+/;
