@@ -2,10 +2,10 @@ import { Command } from "commander";
 import { z } from "zod";
 import { EXIT, TcpstatError, usageError } from "../errors.js";
 import { stdoutChalk, writeChunks } from "../io.js";
-import type { DoctorReport } from "../model/report.js";
+import type { DoctorReport, Finding } from "../model/report.js";
+import type { NetnsTag, SocketRecord } from "../model/socket.js";
+import type { CounterReading, NetSysctls } from "../sources/linux-procfs/read-counters.js";
 import { THRESHOLDS, parseThresholds } from "../knowledge/thresholds.js";
-import type { SocketReport } from "../index.js";
-import { collectSockets } from "../sources/index.js";
 import { reportProblems } from "./problems.js";
 import { addSourceOptions, loadReport, type SourceFlags } from "./list.js";
 
@@ -38,22 +38,32 @@ function thresholdHelp(): string {
   return `\nThresholds (--threshold NAME=VALUE), with their defaults:\n${rows.join("\n")}\n\nExit status: 0 no problems, ${EXIT.findings} problems found, 1 failure, 2 usage error.\n`;
 }
 
+/** One namespace's sockets, and where to read its counters, sysctls and backlogs. */
+interface Place {
+  /** The namespace, when -N chose one or several (findings then name it). */
+  tag?: NetnsTag;
+  /** What to enter to run ss and read sysctls there; null: this process's own namespace. */
+  nsFile: string | null;
+  /** Reads /proc/net/snmp and netstat of the namespace; null when they cannot be read. */
+  counters: () => Promise<CounterReading | null>;
+  records: SocketRecord[];
+}
+
 /**
- * /proc/net/tcp shows 0 as a listener's Send-Q; ss reads the real backlog over netlink.
- * Asked only when some listener has connections waiting, and only from the live procfs source.
+ * /proc/net/tcp shows 0 as a listener's Send-Q; ss reads the real backlog over netlink, run in
+ * the namespace inspected. Asked only when some listener has connections waiting.
  */
-async function listenBacklogs(report: SocketReport, notes: string[]): Promise<Map<string, number> | undefined> {
-  const waiting = report.records.some((r) => r.state === "LISTEN" && (r.recvQ ?? 0) > 0 && (r.sendQ ?? 0) === 0);
-  if (!waiting || report.source !== "procfs") return undefined;
+async function listenBacklogs(place: Place, notes: string[], label: string): Promise<{ map?: Map<string, number>; unknown?: string }> {
+  const waiting = place.records.some((r) => r.state === "LISTEN" && (r.recvQ ?? 0) > 0 && (r.sendQ ?? 0) === 0);
+  if (!waiting) return {};
   const { backlogKey } = await import("../knowledge/diagnose.js");
+  const { readBacklogs } = await import("../sources/linux-procfs/in-namespace.js");
   try {
-    const ss = await collectSockets({ source: "linux-ss", protos: ["tcp"], families: ["ipv4", "ipv6"], owners: false });
-    const map = new Map<string, number>();
-    for (const r of ss.records) if (r.state === "LISTEN" && r.sendQ !== null) map.set(backlogKey(r.localAddress, r.localPort), r.sendQ);
-    return map;
+    return { map: await readBacklogs(place.nsFile, backlogKey) };
   } catch (error) {
-    notes.push(`listen backlogs unknown (${(error as Error).message}); full accept queues judged by waiting connections and overflows`);
-    return undefined;
+    const why = error instanceof TcpstatError && error.hint ? `${error.message}; ${error.hint}` : (error as Error).message;
+    notes.push(`listen backlogs${label} unknown (${why}); full accept queues judged by waiting connections and overflows`);
+    return { unknown: why };
   }
 }
 
@@ -68,53 +78,95 @@ const NO_SYSCTLS = {
   twReuse: null,
 };
 
+/**
+ * The namespaces read, each analysed apart: two namespaces' TIME_WAIT toward their own
+ * 127.0.0.1:18081 are two services, never one sum. Without -N, one place: this namespace.
+ */
+async function placesOf(flags: DoctorFlags, records: SocketRecord[], readKernelCounters: (procDir?: string) => CounterReading): Promise<Place[]> {
+  if (flags.netns === undefined) return [{ nsFile: null, counters: async () => readKernelCounters(), records }];
+  const { resolveNetns, readInNamespace, netnsTag } = await import("../sources/linux-procfs/netns.js");
+  const places: Place[] = [];
+  for (const ns of resolveNetns(flags.netns)) {
+    const mine = records.filter((r) => r.netns?.inode === ns.inode);
+    // -N all: namespaces without a socket read have nothing to judge.
+    if (mine.length === 0 && flags.netns.trim() === "all") continue;
+    places.push({
+      tag: netnsTag(ns),
+      nsFile: ns.path ?? (ns.pids[0] === undefined ? null : `/proc/${ns.pids[0]}/ns/net`),
+      counters: () => readInNamespace(ns, "/proc", (pidDir) => readKernelCounters(pidDir)),
+      records: mine,
+    });
+  }
+  return places;
+}
+
 export async function runDoctor(flags: DoctorFlags): Promise<void> {
   const thresholds = parseThresholds(flags.threshold);
   const parsed = Seconds.safeParse(flags.interval ?? 1);
   if (!parsed.success) throw usageError(`bad interval '${flags.interval}' for --interval`, "give seconds between 0 and 300, e.g. --interval 2");
   const seconds = parsed.data;
-  const { readKernelCounters, readNetSysctls } = await import("../sources/linux-procfs/read-counters.js");
+  const { readKernelCounters } = await import("../sources/linux-procfs/read-counters.js");
+  const { readSysctlsIn } = await import("../sources/linux-procfs/in-namespace.js");
   const { diagnose } = await import("../knowledge/diagnose.js");
+  const { netnsLabel } = await import("../sources/linux-procfs/netns.js");
 
   const notes: string[] = [];
-  // A capture (--input) or another namespace (--netns) is not where this process's /proc/net
-  // counters and sysctls come from: judge the sockets alone rather than mix two machines.
-  const elsewhere = flags.input !== undefined ? "--input" : flags.netns !== undefined ? "--netns" : null;
-  if (elsewhere) notes.push(`kernel counters and sysctls skipped with ${elsewhere}: they would describe this namespace, not the sockets read`);
-  const readCounters = () => {
-    if (elsewhere) return null;
+  // A capture (--input) is not where this machine's counters and sysctls come from: judge the sockets alone.
+  const replay = flags.input !== undefined;
+  if (replay) notes.push("kernel counters and sysctls skipped with --input: they would describe this machine, not the capture");
+  const report = await loadReport({ ...flags, tcp: true, udp: false }, { owners: flags.owners !== false });
+  if (report.records.length === 0 && report.problems.length > 0)
+    throw new TcpstatError("no socket could be read", "see the unreadable lines reported above");
+  const places = await placesOf(flags, report.records, readKernelCounters);
+  const several = flags.netns !== undefined;
+  const label = (p: Place) => (several && p.tag ? ` in ${netnsLabel(p.tag)}` : "");
+
+  const readCounters = async (p: Place) => {
+    if (replay) return null;
     try {
-      const reading = readKernelCounters();
+      const reading = await p.counters();
+      if (reading === null) throw new Error("no process inside could be read");
       if (!flags.quiet) reportProblems(reading.problems);
       return reading;
     } catch (error) {
-      notes.push(`kernel counter checks skipped: ${(error as Error).message}`);
+      notes.push(`kernel counter checks${label(p)} skipped: ${(error as Error).message}`);
       return null;
     }
   };
-  const before = readCounters();
   const started = Date.now();
-  const report = await loadReport({ ...flags, tcp: true, udp: false }, { owners: flags.owners !== false });
+  const before = await Promise.all(places.map(readCounters));
   let after = before;
-  if (before && seconds > 0) {
+  const counted = before.some((b) => b !== null);
+  if (counted && seconds > 0) {
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + seconds * 1000 - Date.now())));
-    after = readCounters();
-  } else if (before) notes.push("--interval 0: counters read once, rising-counter checks skipped");
-  if (!before || !after) after = null;
-  const interval = before && after ? Math.round((after.readAt - before.readAt) / 100) / 10 : 0;
-  if (report.records.length === 0 && report.problems.length > 0)
-    throw new TcpstatError("no socket could be read", "see the unreadable lines reported above");
-
-  const backlogs = await listenBacklogs(report, notes);
-  const findings = diagnose({
-    backlogs,
-    records: report.records,
-    before: before?.counters ?? null,
-    after: after?.counters ?? null,
-    intervalSeconds: interval,
-    sysctls: elsewhere ? NO_SYSCTLS : readNetSysctls(),
-    thresholds,
-  });
+    after = await Promise.all(places.map((p, i) => (before[i] ? readCounters(p) : Promise.resolve(null))));
+  } else if (counted) notes.push("--interval 0: counters read once, rising-counter checks skipped");
+  let interval = 0;
+  const findings: Finding[] = [];
+  for (const [i, place] of places.entries()) {
+    const b = before[i] ?? null;
+    const a = b && seconds > 0 ? (after[i] ?? null) : b;
+    if (b && a) interval = Math.max(interval, Math.round((a.readAt - b.readAt) / 100) / 10);
+    const backlogs = replay ? {} : await listenBacklogs(place, notes, label(place));
+    let sysctls: NetSysctls = NO_SYSCTLS;
+    if (!replay)
+      try {
+        sysctls = await readSysctlsIn(place.nsFile);
+      } catch (error) {
+        notes.push(`sysctls${label(place)} unknown: ${(error as Error).message}`);
+      }
+    const found = diagnose({
+      backlogs: backlogs.map,
+      backlogUnknown: backlogs.unknown,
+      records: place.records,
+      before: b?.counters ?? null,
+      after: a?.counters ?? null,
+      intervalSeconds: b && a ? Math.round((a.readAt - b.readAt) / 100) / 10 : 0,
+      sysctls,
+      thresholds,
+    });
+    for (const f of found) findings.push(place.tag ? { ...f, netns: place.tag } : f);
+  }
   const doctor: DoctorReport = {
     time: new Date().toISOString(),
     healthy: findings.length === 0,

@@ -131,7 +131,7 @@ export function* renderPrometheus(input: MetricsInput): Iterable<string> {
     listeners.samples("tcpstat_listening_sockets"),
   );
 
-  if (input.owners !== false) yield* processFamily(records, input.top ?? DEFAULT_TOP);
+  if (input.owners !== false) yield* processFamily(records, input.top ?? DEFAULT_TOP, recordNs);
 
   yield* kernelFamilies(input.counters ?? [], labelNetns);
 
@@ -153,13 +153,22 @@ export function* renderPrometheus(input: MetricsInput): Iterable<string> {
 }
 
 /** Sockets by owning process: the top N names by count (ties by name), the rest as "other". */
-function* processFamily(records: readonly SocketRecord[], top: number): Iterable<string> {
-  const byName = new Map<string, number>();
-  for (const r of records) if (r.pid !== null && r.process !== null) byName.set(r.process, (byName.get(r.process) ?? 0) + 1);
-  const ranked = [...byName].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+function* processFamily(records: readonly SocketRecord[], top: number, netnsOf: (r: SocketRecord) => string | null): Iterable<string> {
+  // With --netns, per namespace first: a process name in two namespaces is two programs.
+  const byName = new Map<string, { netns: string | null; name: string; n: number }>();
+  for (const r of records) {
+    if (r.pid === null || r.process === null) continue;
+    const netns = netnsOf(r);
+    const key = `${netns ?? ""}\0${r.process}`;
+    const entry = byName.get(key);
+    if (entry) entry.n++;
+    else byName.set(key, { netns, name: r.process, n: 1 });
+  }
+  const ranked = [...byName.values()].sort((a, b) => b.n - a.n || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || ((a.netns ?? "") < (b.netns ?? "") ? -1 : 1));
   const shown = ranked.slice(0, top);
-  const rest = ranked.slice(top).reduce((sum, [, n]) => sum + n, 0);
-  const samples = shown.map(([name, n]) => sample("tcpstat_process_sockets", [["process", name]], n));
+  const rest = ranked.slice(top).reduce((sum, { n }) => sum + n, 0);
+  const labels = (netns: string | null, name: string): Labels => [...(netns === null ? [] : ([["netns", netns]] as Labels)), ["process", name]];
+  const samples = shown.map(({ netns, name, n }) => sample("tcpstat_process_sockets", labels(netns, name), n));
   if (ranked.length > top) samples.push(sample("tcpstat_process_sockets", [["process", "other"]], rest));
   yield* family(
     "tcpstat_process_sockets",

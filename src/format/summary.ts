@@ -1,7 +1,7 @@
 import type { ChalkInstance } from "chalk";
 import { statesInUse } from "../lib/summarize.js";
 import { escapeControl } from "../lib/safe-text.js";
-import type { Summary } from "../model/report.js";
+import type { Summary, SummaryGroup } from "../model/report.js";
 import { TCP_STATES } from "../model/state.js";
 import { alignColumns, type Cell, type Width } from "./columns.js";
 import { STATE_MEANING, headingCells, paint } from "./style.js";
@@ -70,20 +70,24 @@ export function* renderSummary(summary: Summary, ctx: SummaryRenderContext): Ite
   if (!by) return;
   const columns = statesInUse(by.top);
   const hasUdp = by.top.some((g) => g.udp > 0);
+  const withNetns = by.top.some((g) => g.netns !== undefined);
   const head = [by.key === "process" ? "PID/Program" : by.key[0]!.toUpperCase() + by.key.slice(1), "Total", ...columns];
+  if (withNetns) head.unshift("Netns");
   if (hasUdp) head.push("UDP");
   const groups: Cell[][] = [headingCells(chalk, head)];
-  const before = new Map(previous?.by?.top.map((g) => [g.key, g.count]));
+  const id = (g: SummaryGroup) => `${g.netns?.inode ?? ""}/${g.key}`;
+  const before = new Map(previous?.by?.top.map((g) => [id(g), g.count]));
   for (const g of by.top) {
-    const change = previous ? delta(chalk, g.count, before.get(g.key) ?? 0) : { text: "" };
+    const change = previous ? delta(chalk, g.count, before.get(id(g)) ?? 0) : { text: "" };
     // "12 +3": the count, then its change painted apart (measured without the colour).
     const total: Cell = change.text === "" ? { text: String(g.count) } : { text: `${g.count} ${change.text}`, paint: (t) => `${t.slice(0, -change.text.length)}${change.paint!(change.text)}` };
     const row: Cell[] = [{ text: escapeControl(g.key) }, total, ...columns.map((s) => ({ text: String(g.states[s] ?? 0) }))];
+    if (withNetns) row.unshift({ text: escapeControl(g.netns ? (g.netns.name ?? `net:[${g.netns.inode}]`) : "-") });
     if (hasUdp) row.push({ text: String(g.udp) });
     groups.push(row);
   }
   yield `\nBy ${by.key} (top ${by.top.length} of ${by.top.length + by.rest.groups})\n`;
-  yield `${alignColumns(groups, ["left", ...head.slice(1).map(() => "right" as const)], ctx.width)}\n`;
+  yield `${alignColumns(groups, [...(withNetns ? ["left" as const] : []), "left", ...head.slice(withNetns ? 2 : 1).map(() => "right" as const)], ctx.width)}\n`;
   if (by.rest.groups > 0) yield `... and ${by.rest.groups} more group(s) with ${by.rest.count} socket(s)\n`;
   if (by.shared) yield `${by.shared === 1 ? "1 socket is" : `${by.shared} sockets are`} held by several processes: each counted once, under the process shown\n`;
 }
@@ -101,7 +105,10 @@ export function renderSummaryOneline(summary: Summary): string {
   parts.push(`udp=${summary.udp.total}`);
   if (summary.by) {
     parts.push(`by=${summary.by.key}`);
-    for (const g of summary.by.top) parts.push(`${escapeControl(g.key).replace(/\s/g, "_")}=${g.count}`);
+    for (const g of summary.by.top) {
+      const where = g.netns ? `${g.netns.name ?? `net:[${g.netns.inode}]`}/` : "";
+      parts.push(`${escapeControl(`${where}${g.key}`).replace(/\s/g, "_")}=${g.count}`);
+    }
     parts.push(`rest=${summary.by.rest.count}`);
   }
   return `${parts.join(" ")}\n`;

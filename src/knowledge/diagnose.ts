@@ -24,6 +24,8 @@ export interface DiagnoseInput {
    * /proc/net/tcp prints 0 as a listener's Send-Q, only ss (netlink) reports the backlog.
    */
   backlogs?: ReadonlyMap<string, number>;
+  /** Why the backlogs could not be read (ss missing or refused), said where a backlog is unknown. */
+  backlogUnknown?: string;
 }
 
 export const backlogKey = (address: string, port: number) => `${address}|${port}`;
@@ -47,6 +49,9 @@ function groupBy<K>(records: readonly SocketRecord[], key: (r: SocketRecord) => 
   }
   return m;
 }
+
+/** "1 socket", "3 sockets". */
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 /** The most frequent values, as "a (12), b (3)", at most `n` of them. */
 function top(values: Iterable<string>, n = 3): string {
@@ -119,7 +124,7 @@ function closeWait(input: DiagnoseInput): Finding[] {
     if (list.length < limit) continue;
     const first = list[0]!;
     // A CLOSE_WAIT socket is always held by a program; no pid means it could not be identified.
-    const holder = pid === null ? "an unidentified process (run as root to see every owner)" : owner(pid, first.process);
+    const holder = pid === null ? "a process tcpstat could not identify (its /proc/PID/fd could not be read)" : owner(pid, first.process);
     const timers = timerFacts(list);
     const ports = [...new Set(list.map((r) => r.localPort))];
     out.push({
@@ -278,7 +283,7 @@ function acceptQueue(input: DiagnoseInput): Finding[] {
       peer: null,
       oldestTimerMs: timerFacts(waiting).longestMs,
       evidence: [
-        `LISTEN ${endpoint(l, "local")}: ${l.recvQ} connection(s) waiting for accept() (Recv-Q), backlog ${backlog ?? "unknown (install ss to read it)"}; threshold accept-queue=${ratio}`,
+        `LISTEN ${endpoint(l, "local")}: ${l.recvQ} connection(s) waiting for accept() (Recv-Q), backlog ${backlog ?? `unknown${input.backlogUnknown ? ` (${input.backlogUnknown})` : ""}`}; threshold accept-queue=${ratio}`,
         overflows !== null
           ? `TcpExtListenOverflows rose by ${overflows} and TcpExtListenDrops by ${drops ?? "?"} in ${input.intervalSeconds} s${rising ? "" : " (not rising)"}`
           : "kernel counters not available",
@@ -354,6 +359,8 @@ function closingState(input: DiagnoseInput, listeners: Listeners, state: "FIN_WA
   // Our server's connections group by its port (each client has its own address and port);
   // our outgoing ones by the peer's endpoint.
   const groups = groupBy(inState(input.records, state), (r) => (listeners.has(r.localPort) ? `port ${r.localPort}` : peerOf(r)));
+  const ends = new Map<string, SocketRecord>();
+  if (groups.size > 0) for (const r of input.records) if (r.remotePort !== null) ends.set(`${endpoint(r, "local")}|${endpoint(r, "remote")}`, r);
   for (const [key, list] of groups) {
     if (list.length < limit) continue;
     const server = key.startsWith("port ") ? listeners.get(list[0]!.localPort) : undefined;
@@ -366,12 +373,17 @@ function closingState(input: DiagnoseInput, listeners: Listeners, state: "FIN_WA
     const port = server ? server.localPort : list[0]!.remotePort;
     const peerText = server ? peer : `peer ${peer}`;
     const finWait = state === "FIN_WAIT2";
+    // The other end on this host (its CLOSE_WAIT sockets, for FIN_WAIT2): the program to fix.
+    const others = list.flatMap((r) => ends.get(`${endpoint(r, "remote")}|${endpoint(r, "local")}`) ?? []);
+    const peerHolder = mainOwner(others);
+    const peerName = peerHolder.pid === null ? "" : ` (${peerHolder.process ?? "?"}, pid ${peerHolder.pid})`;
+    const holder = who.pid !== null ? `, ${held.pid !== null ? "held by" : "server:"} ${owner(who.pid, who.process)}` : "";
     out.push({
       rule,
       severity: severity(list.length, limit),
       title: finWait
-        ? `${list.length} FIN_WAIT2 sockets waiting on ${peerText} to close${who.pid !== null ? ` (${held.pid !== null ? "held by" : "server"} ${owner(who.pid, who.process)})` : ""}`
-        : `${list.length} LAST_ACK sockets waiting for the last ACK from ${peer}${who.pid !== null ? ` (${held.pid !== null ? "held by" : "server"} ${owner(who.pid, who.process)})` : ""}`,
+        ? `${list.length} FIN_WAIT2 sockets waiting on ${peerText}${peerName} to close${holder}`
+        : `${list.length} LAST_ACK sockets waiting for the last ACK from ${peer}${peerName}${holder}`,
       state,
       count: list.length,
       threshold: limit,
@@ -385,14 +397,23 @@ function closingState(input: DiagnoseInput, listeners: Listeners, state: "FIN_WA
         `owners: ${top(list.map((r) => owner(r.pid, r.process)))}; ${orphans} orphaned (already closed by their program)`,
         ...(server && held.pid === null ? [`listener on port ${server.localPort}: ${owner(server.pid, server.process)}`] : []),
         `local ports: ${top(list.map((r) => String(r.localPort)))}`,
-        ...(finWait ? [`net.ipv4.tcp_fin_timeout=${input.sysctls.finTimeout ?? "?"} s applies to the ${orphans} orphan(s) only; sockets still held by a program wait without limit`] : []),
+        ...(others.length > 0
+          ? [`the other end is on this host: ${plural(others.length, "socket")} in ${top(others.map((r) => r.state ?? "-"))}, held by ${top(others.map((r) => owner(r.pid, r.process)))}`]
+          : []),
+        ...(finWait
+          ? [
+              orphans > 0
+                ? `net.ipv4.tcp_fin_timeout=${input.sysctls.finTimeout ?? "?"} s reclaims the ${plural(orphans, "orphaned socket")}; sockets still held by a program wait without limit`
+                : `net.ipv4.tcp_fin_timeout=${input.sysctls.finTimeout ?? "?"} s does not apply: none is orphaned, and sockets held by a program wait without limit`,
+            ]
+          : []),
         ...(timers.line ? [timers.line] : []),
       ],
       cause: finWait
         ? `This side closed (or half-closed with shutdown()) and the ${peerText} acknowledged but never closed its own side: the remote program keeps these connections open (often leaking them in CLOSE_WAIT), or a firewall or NAT dropped the connection.`
         : `The ${peerText} closed first, this side answered with its FIN, and the final ACK never came back: the peer vanished (crash, expired NAT entry) or packets are lost.`,
       fix: finWait
-        ? `Fix the program at the ${peerText} so it closes connections when it reads end-of-file; on this side call close() rather than only shutdown() when done, so tcp_fin_timeout can reclaim them. Details: tcpstat explain fin-wait2.`
+        ? `Fix ${peerHolder.pid !== null ? `${peerHolder.process ?? "the program"} (pid ${peerHolder.pid}), which holds the other end${others.some((r) => r.state === "CLOSE_WAIT") ? " in CLOSE_WAIT" : ""},` : `the program at the ${peerText}`} so it closes connections when it reads end-of-file; on this side call close() rather than only shutdown() when done, so tcp_fin_timeout can reclaim them. Details: tcpstat explain fin-wait2.`
         : "Check loss and retransmissions on the path (tcpstat stats --interval 5); lowering net.ipv4.tcp_orphan_retries frees them sooner. Details: tcpstat explain last-ack.",
     });
   }

@@ -103,7 +103,15 @@ export class SummaryCounter {
 function groupBy(records: readonly SocketRecord[], by: GroupKey, top: number): NonNullable<Summary["by"]> {
   const label = groupLabeler(by, records);
   const groups = new Map<string, SummaryGroup>();
-  for (const r of records) countGroup(groups, label(r), r);
+  for (const r of records) {
+    // Sockets of several namespaces (--netns): grouped per namespace first, each group naming it.
+    if (r.netns === undefined) countGroup(groups, label(r), r);
+    else {
+      const key = `${r.netns.inode}\0${label(r)}`;
+      if (!groups.has(key)) groups.set(key, { key: label(r), count: 0, states: {}, udp: 0, netns: r.netns });
+      countGroup(groups, key, r);
+    }
+  }
   const ranked = rankGroups(groups.values(), by, top);
   // A socket several processes hold (a forked server's workers) counts once, under the one shown.
   if (by === "process") ranked.shared = records.reduce((n, r) => n + (otherHolders(r) > 0 ? 1 : 0), 0);

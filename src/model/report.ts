@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ProtoSchema, FamilySchema, TcpStateSchema } from "./socket.js";
+import { ProtoSchema, FamilySchema, NetnsSchema, TcpStateSchema } from "./socket.js";
 import { TCP_STATES, type TcpState } from "./state.js";
 import { GROUP_KEYS } from "./group-keys.js";
 
@@ -25,6 +25,7 @@ export const SummaryGroupSchema = z.object({
   count,
   states: StateCountsSchema.partial().describe("TCP states with a non-zero count; UDP sockets count under 'udp'"),
   udp: count,
+  netns: NetnsSchema.optional().describe("The network namespace of the group's sockets; present with --netns (groups are per namespace first)"),
 });
 export type SummaryGroup = z.infer<typeof SummaryGroupSchema>;
 
@@ -92,6 +93,7 @@ export const FindingSchema = z
     evidence: z.array(z.string()).describe("What was measured, one fact a line"),
     cause: z.string(),
     fix: z.string(),
+    netns: NetnsSchema.optional().describe("The network namespace whose sockets it is about; present with --netns (each namespace is judged apart)"),
   })
   .strict();
 export type Finding = z.infer<typeof FindingSchema>;

@@ -139,7 +139,7 @@ describe("doctor on reproduced pathologies", () => {
     // LAST_ACK sockets are orphans (the server closed them): the listener's owner is named.
     expect(f.pid).toBe(p.info.pid);
     expect(f.process).toBe("lonely-server");
-    expect(f.title).toContain(`(server lonely-server (pid ${p.info.pid}))`);
+    expect(f.title).toContain(`, server: lonely-server (pid ${p.info.pid})`);
     expect(f.oldestTimerMs).toBeGreaterThan(0);
     const r = finding(report, "retransmits");
     expect(r.state).toBe("LAST_ACK");
@@ -193,7 +193,7 @@ describe("doctor on reproduced pathologies", () => {
       const report = DoctorReportSchema.parse(JSON.parse(replay.stdout));
       expect(finding(report, "close-wait")).toMatchObject({ pid: p.info.pid, process: "leaky-server", port: 8080, count: 20 });
       expect(report.notes).toEqual([
-        "kernel counters and sysctls skipped with --input: they would describe this namespace, not the sockets read",
+        "kernel counters and sysctls skipped with --input: they would describe this machine, not the capture",
       ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });

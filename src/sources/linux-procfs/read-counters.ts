@@ -56,11 +56,11 @@ export interface NetSysctls {
  * Reads the few sysctls doctor needs. Values are whitespace-separated numbers:
  * "32768\t60999\n" -> [32768, 60999].
  */
-export function readNetSysctls(procRoot = "/proc"): NetSysctls {
+export function readNetSysctls(procRoot = "/proc", readText: (path: string) => string | null = readOptional): NetSysctls {
   const numbers = (rel: string): number[] | null => {
     let text: string | null;
     try {
-      text = readOptional(join(procRoot, "sys", "net", ...rel.split("/")));
+      text = readText(join(procRoot, "sys", "net", ...rel.split("/")));
     } catch {
       return null; // unreadable (permissions): treated as unknown
     }
@@ -81,3 +81,15 @@ export function readNetSysctls(procRoot = "/proc"): NetSysctls {
     twReuse: one("ipv4/tcp_tw_reuse"),
   };
 }
+
+/** The files readNetSysctls reads, under procRoot: what a reader in another namespace must fetch. */
+export const NET_SYSCTL_FILES = [
+  "ipv4/ip_local_port_range",
+  "ipv4/tcp_fin_timeout",
+  "core/somaxconn",
+  "ipv4/tcp_max_syn_backlog",
+  "ipv4/tcp_synack_retries",
+  "ipv4/tcp_syncookies",
+  "ipv4/tcp_max_tw_buckets",
+  "ipv4/tcp_tw_reuse",
+].map((rel) => join("/proc", "sys", "net", ...rel.split("/")));
