@@ -3,7 +3,7 @@
  * the way. The public API (index.ts) and every command call this. It loads no schema library,
  * so a listing starts fast; index.ts adds the zod schemas for library users.
  */
-import { makePredicate, parsePorts, parseStates, filterNeedsOwners, type SocketFilter } from "./lib/filter.js";
+import { makeEnrichedPredicate, makePredicate, parsePorts, parseStates, filterNeedsOwners, type SocketFilter } from "./lib/filter.js";
 import type { Family, Problem, Proto, SocketRecord } from "./model/socket.js";
 import { collectSockets } from "./sources/index.js";
 import type { RecordSinks } from "./sources/record-sinks.js";
@@ -23,6 +23,10 @@ export interface ListOptions extends Pick<RecordSinks, "onRecord"> {
   remotePorts?: Array<number | string>;
   pids?: number[];
   process?: string;
+  /** Give listeners their `exposure` (src/lib/exposure.ts). */
+  exposure?: boolean;
+  /** Listeners on all interfaces or a public address only (implies exposure). */
+  exposed?: boolean;
   /** Resolve owning processes (default true). */
   owners?: boolean;
   source?: string;
@@ -65,6 +69,7 @@ export function toFilter(options: ListOptions = {}): SocketFilter {
     remotePorts: remotePorts ? parsePorts(remotePorts, "--remote-port") : undefined,
     pids: options.pids ? new Set(options.pids) : undefined,
     process: options.process,
+    exposed: options.exposed,
   };
 }
 
@@ -73,6 +78,7 @@ export async function collectReport(options: ListOptions & RecordSinks = {}, fil
   if (options.input !== undefined) return replayReport(options, filter);
   const owners = options.owners !== false || filterNeedsOwners(filter);
   const keep = makePredicate(filter);
+  if (options.exposure || filter.exposed) return enrichedReport(options, filter, owners, keep);
   const { onRecord, onRow } = options;
   const collected = await collectSockets({
     onRecord: onRecord && ((r) => void (keep(r) && onRecord(r))),
@@ -86,6 +92,36 @@ export async function collectReport(options: ListOptions & RecordSinks = {}, fil
     netns: options.netns,
   });
   return { ...collected, records: collected.records.filter(keep) };
+}
+
+/**
+ * Sockets with what is read about them beyond the tables (exposure), then filtered on it.
+ * The records are gathered first: rows handed over unmade cannot carry these fields.
+ */
+async function enrichedReport(options: ListOptions & RecordSinks, filter: SocketFilter, owners: boolean, keep: (r: SocketRecord) => boolean): Promise<SocketReport> {
+  const collected = await collectSockets({
+    protos: filter.protos,
+    families: filter.families,
+    owners,
+    source: options.source,
+    procRoot: options.procRoot,
+    netns: options.netns,
+  });
+  const records = collected.records.filter(keep);
+  const notices = [...collected.notices];
+  const { addExposure } = await import("./sources/who/exposure.js");
+  await addExposure(records, notices);
+  return finishEnriched({ ...collected, notices, records }, filter, options.onRecord);
+}
+
+/** The filters on enriched fields, then the records handed to onRecord when one is given. */
+function finishEnriched(report: SocketReport, filter: SocketFilter, onRecord?: (r: SocketRecord) => void): SocketReport {
+  const records = report.records.filter(makeEnrichedPredicate(filter));
+  if (onRecord) {
+    for (const r of records) onRecord(r);
+    records.length = 0;
+  }
+  return { ...report, records };
 }
 
 /** Replays captured output through the parser its first lines name (or `inputFormat`), then filters. */
@@ -102,7 +138,13 @@ async function replayReport(options: ListOptions, filter: SocketFilter): Promise
   const byteOrder = options.byteOrder === undefined ? undefined : options.byteOrder === "be" ? "BE" : "LE";
   const r = replayCapture(text, { source: options.inputName ?? "input", format: options.inputFormat, byteOrder });
   const keep = makePredicate(filter);
-  const records = r.records.filter(keep);
+  let records = r.records.filter(keep);
+  if (options.exposure || filter.exposed) {
+    const { exposureOf, isListener } = await import("./lib/exposure.js");
+    // A capture says nothing about IPV6_V6ONLY but ss's `*` (dual-stack): `::` counts as all.
+    for (const rec of records) if (isListener(rec)) rec.exposure = exposureOf(rec.localAddress, undefined);
+    records = records.filter(makeEnrichedPredicate(filter));
+  }
   if (options.onRecord) {
     for (const record of records) options.onRecord(record);
     records.length = 0;

@@ -17,6 +17,7 @@ export interface FilterFlags {
   pid?: string[];
   process?: string;
   owners?: boolean;
+  exposed?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -61,7 +62,8 @@ export function addFilterOptions(cmd: Command, shape: FilterShape = {}): Command
     .option("--local-port <ports>", "local port, list or range", collect)
     .option("--remote-port <ports>", "remote port, list or range", collect)
     .option("--pid <pids>", "owning process id(s)", collect)
-    .addOption(new Option("--process <name>", "owning process name (case-insensitive substring)"));
+    .addOption(new Option("--process <name>", "owning process name (case-insensitive substring)"))
+    .option("--exposed", "listeners reachable from other machines only: bound to all interfaces or a public address");
 }
 
 export function toSocketFilter(flags: FilterFlags): SocketFilter {
@@ -83,5 +85,6 @@ export function toSocketFilter(flags: FilterFlags): SocketFilter {
     remotePorts: flags.remotePort ? parsePorts(flags.remotePort, "--remote-port") : undefined,
     pids: flags.pid ? parsePids(flags.pid) : undefined,
     process: flags.process,
+    exposed: flags.exposed,
   };
 }

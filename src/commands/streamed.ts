@@ -1,4 +1,5 @@
-import { makePredicate } from "../lib/filter.js";
+import { makeEnrichedPredicate, makePredicate } from "../lib/filter.js";
+import { exposureOf, isListener } from "../lib/exposure.js";
 import { readTextChunks } from "../lib/stream-input.js";
 import { otherHolders } from "../lib/owners.js";
 import { SummaryCounter, countGroup, groupLabeler, rankGroups } from "../lib/summarize.js";
@@ -20,7 +21,17 @@ import { sayRemarks } from "./problems.js";
 async function* batches(flags: SourceFlags): AsyncGenerator<ReplayResult & { records: SocketRecord[] }> {
   const file = flags.input as string;
   const order = checkInputFlags(flags);
-  const keep = makePredicate(toSocketFilter(flags));
+  const filter = toSocketFilter(flags);
+  const base = makePredicate(filter);
+  const exposed = makeEnrichedPredicate(filter);
+  // --exposed: a capture cannot say IPV6_V6ONLY, so `::` counts as all (src/lib/exposure.ts).
+  const keep = !filter.exposed
+    ? base
+    : (r: SocketRecord) => {
+        if (!base(r)) return false;
+        if (isListener(r)) r.exposure = exposureOf(r.localAddress, undefined);
+        return exposed(r);
+      };
   const source = file === "-" ? "stdin" : file;
   const input = file === "-" ? process.stdin : await openFile(file);
   const chunks = readTextChunks(input, { source });

@@ -1,4 +1,4 @@
-import type { SocketRecord, Timer } from "../model/socket.js";
+import type { Owner, SocketRecord, Timer } from "../model/socket.js";
 
 /**
  * One socket record as JSON text, fields in the schema's order:
@@ -17,7 +17,8 @@ export function recordJson(r: SocketRecord): string {
   let text = `{"proto":"${r.proto}","family":"${r.family}","localAddress":${str(r.localAddress)},"localPort":${r.localPort},"remoteAddress":${str(r.remoteAddress)},"remotePort":${r.remotePort},"state":${r.state === null ? "null" : `"${r.state}"`},"recvQ":${r.recvQ},"sendQ":${r.sendQ},"pid":${r.pid},"process":${str(r.process)},"uid":${r.uid},"user":${str(r.user)},"inode":${r.inode},"timer":${timer(r.timer)}`;
   if (r.netns !== undefined) text += `,"netns":{"inode":${r.netns.inode},"name":${str(r.netns.name)}}`;
   if (r.createdAt !== undefined) text += `,"createdAt":${str(r.createdAt)}`;
-  if (r.owners !== undefined) text += `,"owners":[${r.owners.map((o) => `{"pid":${o.pid},"process":${str(o.process)},"user":${str(o.user)},"fd":${o.fd}}`).join(",")}]`;
+  if (r.exposure !== undefined) text += `,"exposure":"${r.exposure}"`;
+  if (r.owners !== undefined) text += `,"owners":[${r.owners.map(ownerJson).join(",")}]`;
   return `${text}}`;
 }
 
@@ -34,6 +35,12 @@ const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 /** A text as JSON (what JSON.stringify gives), or null. */
 export function str(s: string | null): string {
   return s === null ? "null" : PLAIN.test(s) ? `"${s}"` : JSON.stringify(s);
+}
+
+/** A holder; with --who's fields (made in the schema's key order) through JSON.stringify. */
+function ownerJson(o: Owner): string {
+  if (o.cmdline !== undefined) return JSON.stringify(o);
+  return `{"pid":${o.pid},"process":${str(o.process)},"user":${str(o.user)},"fd":${o.fd}}`;
 }
 
 function timer(t: Timer | null): string {

@@ -46,7 +46,9 @@ interface Column {
   paint?(r: SocketRecord, text: string): string;
 }
 
-function columnsFor(options: { chalk: ChalkInstance; timers: boolean; netns: boolean; width: Width }): Column[] {
+const exposureText = (r: SocketRecord) => r.exposure ?? "-";
+
+function columnsFor(options: { chalk: ChalkInstance; timers: boolean; netns: boolean; exposure: boolean; width: Width }): Column[] {
   const { chalk, width } = options;
   // Names are escaped once per distinct name: thousands of sockets share a few processes.
   const escaped = new Map<string, string>();
@@ -78,6 +80,7 @@ function columnsFor(options: { chalk: ChalkInstance; timers: boolean; netns: boo
       // Without colour chalk gives the text back as it is: skip its per-call style objects.
       paint: chalk.level === 0 ? undefined : (r, text) => (r.state ? paint(chalk, STATE_MEANING[r.state], text) : text),
     },
+    ...(options.exposure ? [{ head: "Exposure", text: exposureText, width: (r: SocketRecord) => exposureText(r).length, lengthIsWidth: true }] : []),
     {
       head: TABLE_HEAD[6],
       // One holder, and how many more share the socket: "2502/nginx +3" (src/lib/owners.ts).
@@ -111,7 +114,7 @@ export async function* renderTable(records: readonly SocketRecord[], options: Ta
   const sorted = [...records].sort(compareSockets);
   // Process and namespace names are the only text from the system.
   const width = await widthOf(sorted, (r) => r.process, (r) => r.netns?.name);
-  const columns = columnsFor({ chalk, timers, width, netns: records.some((r) => r.netns) });
+  const columns = columnsFor({ chalk, timers, width, netns: records.some((r) => r.netns), exposure: records.some((r) => r.exposure !== undefined) });
 
   const widths = columns.map((c) => c.head.length);
   for (const r of sorted) {

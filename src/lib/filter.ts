@@ -1,6 +1,7 @@
 import { usageError } from "../errors.js";
 import type { Family, Proto, SocketRecord } from "../model/socket.js";
 import { STATE_GROUPS, TCP_STATES, canonicalState, type TcpState } from "../model/state.js";
+import { isExposed } from "./exposure.js";
 import { heldByName, heldByPid } from "./owners.js";
 import { nearest } from "./suggest.js";
 
@@ -19,6 +20,8 @@ export interface SocketFilter {
   pids?: ReadonlySet<number>;
   /** Case-insensitive substring of the process name. */
   process?: string;
+  /** Listeners on all interfaces or a public address (records carry `exposure`). */
+  exposed?: boolean;
 }
 
 const STATE_CHOICES = [...TCP_STATES, ...Object.keys(STATE_GROUPS)];
@@ -123,6 +126,14 @@ export function makePredicate(filter: SocketFilter): (r: Filtered) => boolean {
     // Any holder of the socket: a forked server's workers share its listener (src/lib/owners.ts).
     if (filter.pids && !heldByPid(r, filter.pids)) return false;
     if (processNeedle !== undefined && !heldByName(r, processNeedle)) return false;
+    return true;
+  };
+}
+
+/** The filters on fields read after the tables (exposure), for records that carry them. */
+export function makeEnrichedPredicate(filter: SocketFilter): (r: SocketRecord) => boolean {
+  return (r) => {
+    if (filter.exposed && !isExposed(r.exposure)) return false;
     return true;
   };
 }
