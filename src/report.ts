@@ -27,6 +27,12 @@ export interface ListOptions extends Pick<RecordSinks, "onRecord"> {
   exposure?: boolean;
   /** Listeners on all interfaces or a public address only (implies exposure). */
   exposed?: boolean;
+  /** Each holder fully: command line, parent, start time, systemd unit, container (implies owners). */
+  who?: boolean;
+  /** Sockets held by a container of this name or id (prefix of at least 4 hex digits); implies who. */
+  containers?: string[];
+  /** Sockets held by a process in this systemd unit ("nginx" matches nginx.service); implies who. */
+  units?: string[];
   /** Resolve owning processes (default true). */
   owners?: boolean;
   source?: string;
@@ -70,15 +76,18 @@ export function toFilter(options: ListOptions = {}): SocketFilter {
     pids: options.pids ? new Set(options.pids) : undefined,
     process: options.process,
     exposed: options.exposed,
+    containers: options.containers,
+    units: options.units,
   };
 }
 
 /** Collects the sockets of this machine that match the options, with problems and notices. */
 export async function collectReport(options: ListOptions & RecordSinks = {}, filter = toFilter(options)): Promise<SocketReport> {
   if (options.input !== undefined) return replayReport(options, filter);
-  const owners = options.owners !== false || filterNeedsOwners(filter);
+  const who = Boolean(options.who || filter.containers || filter.units);
+  const owners = options.owners !== false || filterNeedsOwners(filter) || who;
   const keep = makePredicate(filter);
-  if (options.exposure || filter.exposed) return enrichedReport(options, filter, owners, keep);
+  if (options.exposure || filter.exposed || who) return enrichedReport(options, filter, owners, keep, who);
   const { onRecord, onRow } = options;
   const collected = await collectSockets({
     onRecord: onRecord && ((r) => void (keep(r) && onRecord(r))),
@@ -98,7 +107,13 @@ export async function collectReport(options: ListOptions & RecordSinks = {}, fil
  * Sockets with what is read about them beyond the tables (exposure), then filtered on it.
  * The records are gathered first: rows handed over unmade cannot carry these fields.
  */
-async function enrichedReport(options: ListOptions & RecordSinks, filter: SocketFilter, owners: boolean, keep: (r: SocketRecord) => boolean): Promise<SocketReport> {
+async function enrichedReport(
+  options: ListOptions & RecordSinks,
+  filter: SocketFilter,
+  owners: boolean,
+  keep: (r: SocketRecord) => boolean,
+  who: boolean,
+): Promise<SocketReport> {
   const collected = await collectSockets({
     protos: filter.protos,
     families: filter.families,
@@ -109,8 +124,8 @@ async function enrichedReport(options: ListOptions & RecordSinks, filter: Socket
   });
   const records = collected.records.filter(keep);
   const notices = [...collected.notices];
-  const { addExposure } = await import("./sources/who/exposure.js");
-  await addExposure(records, notices);
+  if (options.exposure || filter.exposed) await (await import("./sources/who/exposure.js")).addExposure(records, notices);
+  if (who) await (await import("./sources/who/read-who.js")).addWho(records, notices, options.procRoot);
   return finishEnriched({ ...collected, notices, records }, filter, options.onRecord);
 }
 

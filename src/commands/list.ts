@@ -30,6 +30,7 @@ interface ListFlags extends SourceFlags, WatchFlags {
   timers?: boolean;
   color?: boolean;
   exposure?: boolean;
+  who?: boolean;
 }
 
 /** Where sockets come from, and whether to speak on stderr. Shared by list, summary, doctor, ... */
@@ -47,6 +48,7 @@ export function addSourceOptions(cmd: Command, shape: FilterShape = {}): Command
 export function addListOptions(cmd: Command): Command {
   return addWatchOptions(addSourceOptions(cmd, { habits: true }))
     .option("-o, --timers", "show the timer column, like netstat -o")
+    .option("--who", "each holder fully: Unit, Container and Command columns; command line, parent, start time, unit, container in the JSON")
     .option("--exposure", "show what each listener answers on (loopback, all, all-ipv6, private, public); on with -l")
     .option("--json", "one JSON array of records")
     .option("--ndjson", "one JSON record a line")
@@ -84,7 +86,7 @@ export async function countReport(flags: SourceFlags): Promise<Summary> {
   return counter.summary({ source: report.source, problems: report.problems.length });
 }
 
-export async function loadReport(flags: SourceFlags, options: Pick<ListOptions, "owners" | "exposure"> & RecordSinks = {}): Promise<SocketReport> {
+export async function loadReport(flags: SourceFlags, options: Pick<ListOptions, "owners" | "exposure" | "who"> & RecordSinks = {}): Promise<SocketReport> {
   const filter = toSocketFilter(flags);
   const owners = options.owners ?? flags.owners;
   if (flags.input === undefined && (flags.inputFormat !== undefined || flags.byteOrder !== undefined))
@@ -137,19 +139,20 @@ export async function runList(flags: ListFlags): Promise<void> {
   if (name === "prometheus") return (await import("./metrics.js")).runMetrics(flags);
   // What a listener answers on: a column with -l, --exposure or --exposed, a field in the JSON.
   const exposure = Boolean(flags.exposure || flags.listening || flags.exposed);
+  const who = Boolean(flags.who);
   if (flags.watch !== undefined || flags.count !== undefined)
-    return (await import("./watch.js")).runListWatch(flags, name, (frame) => loadReport({ ...flags, quiet: flags.quiet || frame > 0 }, { exposure }));
+    return (await import("./watch.js")).runListWatch(flags, name, (frame) => loadReport({ ...flags, quiet: flags.quiet || frame > 0 }, { exposure, who }));
   const format = LIST_FORMATS[name]!;
   // A capture may hold a million sockets: NDJSON is written as it is read (bounded memory).
-  if (flags.input !== undefined && name === "ndjson" && !exposure) return (await import("./streamed.js")).runStreamedNdjson(flags);
-  if (flags.owners === false && flags.input === undefined && !exposure) {
+  if (flags.input !== undefined && name === "ndjson" && !exposure && !who) return (await import("./streamed.js")).runStreamedNdjson(flags);
+  if (flags.owners === false && flags.input === undefined && !exposure && !who && !flags.container && !flags.unit) {
     // JSON and NDJSON print each record by itself (no sorting, no column widths): written as
     // the tables are read (src/format/json-stream.ts), 100k records never held (BENCHMARKS.md).
     if (name === "json" || name === "ndjson") return runListStreamed(flags, name);
     // The table is gathered as the tables are read (held: numbers, not records).
     if (name === "table" && flags.netns === undefined) return runTableGathered(flags);
   }
-  const report = await loadReport(flags, { exposure });
+  const report = await loadReport(flags, { exposure, who });
   if (name === "json" || name === "ndjson") return writeRecordsStreamed(report.records, name);
   const chalk = await stdoutChalk(flags.color);
   await writeChunks(format.render(report.records, { chalk, timers: Boolean(flags.timers) }));

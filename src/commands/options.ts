@@ -18,6 +18,8 @@ export interface FilterFlags {
   process?: string;
   owners?: boolean;
   exposed?: boolean;
+  container?: string[];
+  unit?: string[];
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -63,7 +65,9 @@ export function addFilterOptions(cmd: Command, shape: FilterShape = {}): Command
     .option("--remote-port <ports>", "remote port, list or range", collect)
     .option("--pid <pids>", "owning process id(s)", collect)
     .addOption(new Option("--process <name>", "owning process name (case-insensitive substring)"))
-    .option("--exposed", "listeners reachable from other machines only: bound to all interfaces or a public address");
+    .option("--exposed", "listeners reachable from other machines only: bound to all interfaces or a public address")
+    .option("--container <name|id>", "held by a container (Docker/Podman name, Kubernetes pod or container name, or id prefix); repeatable", collect)
+    .option("--unit <name>", "held by a process in a systemd unit (nginx = nginx.service); repeatable", collect);
 }
 
 export function toSocketFilter(flags: FilterFlags): SocketFilter {
@@ -86,5 +90,12 @@ export function toSocketFilter(flags: FilterFlags): SocketFilter {
     pids: flags.pid ? parsePids(flags.pid) : undefined,
     process: flags.process,
     exposed: flags.exposed,
+    containers: nonEmpty(flags.container, "--container", "a container name or id, e.g. --container web"),
+    units: nonEmpty(flags.unit, "--unit", "a systemd unit, e.g. --unit nginx.service"),
   };
+}
+
+function nonEmpty(values: string[] | undefined, flag: string, example: string): string[] | undefined {
+  if (values?.some((v) => v.trim() === "")) throw usageError(`empty value for ${flag}`, `give ${example}`);
+  return values;
 }

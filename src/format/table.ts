@@ -46,9 +46,11 @@ interface Column {
   paint?(r: SocketRecord, text: string): string;
 }
 
+const COMMAND_WIDTH = 80;
+
 const exposureText = (r: SocketRecord) => r.exposure ?? "-";
 
-function columnsFor(options: { chalk: ChalkInstance; timers: boolean; netns: boolean; exposure: boolean; width: Width }): Column[] {
+function columnsFor(options: { chalk: ChalkInstance; timers: boolean; netns: boolean; exposure: boolean; who: boolean; width: Width }): Column[] {
   const { chalk, width } = options;
   // Names are escaped once per distinct name: thousands of sockets share a few processes.
   const escaped = new Map<string, string>();
@@ -88,6 +90,25 @@ function columnsFor(options: { chalk: ChalkInstance; timers: boolean; netns: boo
       width: (r) => (r.pid === null ? 1 : digits(r.pid) + 1 + width(ownerName(name(r.process ?? ""), r))),
     },
   ];
+  if (options.who) {
+    // --who: the shown holder's unit, container and command line (escaped like names).
+    const shown = (r: SocketRecord) => r.owners?.find((o) => o.pid === r.pid);
+    const unit = (r: SocketRecord) => name(shown(r)?.unit ?? "-");
+    const container = (r: SocketRecord) => {
+      const c = shown(r)?.container;
+      return c ? name(c.pod?.name ? `${c.pod.namespace ?? "?"}/${c.pod.name}/${c.name ?? c.id.slice(0, 12)}` : (c.name ?? c.id.slice(0, 12))) : "-";
+    };
+    // A command line can be pages long: cut at COMMAND_WIDTH characters (the JSON has it whole).
+    const command = (r: SocketRecord) => {
+      const text = name(shown(r)?.cmdline ?? "-");
+      return text.length > COMMAND_WIDTH ? `${text.slice(0, COMMAND_WIDTH - 1)}…` : text;
+    };
+    columns.push(
+      { head: "Unit", text: unit, width: (r) => width(unit(r)) },
+      { head: "Container", text: container, width: (r) => width(container(r)) },
+      { head: "Command", text: command, width: (r) => width(command(r)) },
+    );
+  }
   if (options.timers) columns.push({ head: "Timer", text: (r) => formatTimer(r.timer), width: (r) => formatTimer(r.timer).length, lengthIsWidth: true });
   // --netns: which namespace each socket lives in (its ip-netns name, else net:[inode]).
   const netnsText = (r: SocketRecord) => (r.netns ? name(r.netns.name ?? `net:[${r.netns.inode}]`) : "-");
@@ -113,8 +134,8 @@ export async function* renderTable(records: readonly SocketRecord[], options: Ta
   const { chalk, timers = false } = options;
   const sorted = [...records].sort(compareSockets);
   // Process and namespace names are the only text from the system.
-  const width = await widthOf(sorted, (r) => r.process, (r) => r.netns?.name);
-  const columns = columnsFor({ chalk, timers, width, netns: records.some((r) => r.netns), exposure: records.some((r) => r.exposure !== undefined) });
+  const width = await widthOf(sorted, (r) => r.process, (r) => r.netns?.name, (r) => r.owners?.map((o) => `${o.cmdline ?? ""}${o.unit ?? ""}${o.container?.name ?? ""}`).join(""));
+  const columns = columnsFor({ chalk, timers, width, netns: records.some((r) => r.netns), exposure: records.some((r) => r.exposure !== undefined), who: records.some((r) => r.owners?.some((o) => o.cmdline !== undefined)) });
 
   const widths = columns.map((c) => c.head.length);
   for (const r of sorted) {

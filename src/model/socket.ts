@@ -33,7 +33,7 @@ export const ExposureSchema = z
 /** A container a process runs in, from its cgroup path, named by its runtime where that answers. */
 export const ContainerSchema = z
   .object({
-    runtime: z.enum(["docker", "containerd", "cri-o", "podman", "lxc"]),
+    runtime: z.enum(["docker", "containerd", "cri-o", "cri", "podman", "lxc"]).describe("cri: a Kubernetes container whose runtime the cgroup path does not name (cgroupfs driver)"),
     id: z.string().describe("Container id from the cgroup path (64 hex digits for Docker, containerd, CRI-O, Podman; the name for LXC)"),
     name: z.string().nullable().describe("Name the runtime gives it; null when the runtime did not answer"),
     pod: z
