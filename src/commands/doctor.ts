@@ -114,7 +114,7 @@ export async function runDoctor(flags: DoctorFlags): Promise<void> {
   // A capture (--input) is not where this machine's counters and sysctls come from: judge the sockets alone.
   const replay = flags.input !== undefined;
   if (replay) notes.push("kernel counters and sysctls skipped with --input: they would describe this machine, not the capture");
-  const report = await loadReport({ ...flags, tcp: true, udp: false }, { owners: flags.owners !== false, exposure: true });
+  const report = await loadReport({ ...flags, tcp: true, udp: false }, { owners: flags.owners !== false, exposure: true, who: flags.owners !== false });
   if (report.records.length === 0 && report.problems.length > 0)
     throw new TcpstatError("no socket could be read", "see the unreadable lines reported above");
   const places = await placesOf(flags, report.records, readKernelCounters);

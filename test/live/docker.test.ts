@@ -70,6 +70,13 @@ describe.skipIf(why !== null)("a Docker container's sockets", () => {
     expect(owner.parent).toBe("containerd-shim");
   });
 
+  it("summary --by container counts its socket under its name", () => {
+    const r = runTcpstat(["summary", "-N", "all", "-l", "--by", "container", "--json"]);
+    expect(r.status, r.stderr).toBe(0);
+    const groups = JSON.parse(r.stdout).by.top as Array<{ key: string; count: number }>;
+    expect(groups.find((g) => g.key === NAME)?.count).toBe(1);
+  });
+
   it("the id prefix docker ps prints finds it too, and the table names it", () => {
     const r = runTcpstat(["-N", "all", "-l", "--who", "--container", id.slice(0, 12)]);
     expect(r.status, r.stderr).toBe(0);

@@ -157,6 +157,17 @@ describe("--who reads each holder's cgroup, command line and parent", () => {
     expect(stderr).toMatch(/no answer within 1000 ms/);
   });
 
+  it("summary --by unit counts each listener under its unit; --input refuses it", () => {
+    const r = runTcpstat(["summary", "-l", "--by", "unit", "--json", "--top", "20"], { netns: ns });
+    expect(r.status, r.stderr).toBe(0);
+    const groups = new Map((JSON.parse(r.stdout).by.top as Array<{ key: string; count: number }>).map((g) => [g.key, g.count]));
+    expect(groups.get("i19-web.service")).toBe(1);
+    expect(groups.get(`docker-${ids.docker}.scope`)).toBe(1);
+    const refused = runTcpstat(["summary", "--by", "unit", "--input", "-"], { input: "" });
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/--by unit reads this machine's cgroups/);
+  });
+
   it("without --who the records carry none of it", () => {
     const { list } = records(["-l", "--port", "19101"]);
     expect(list[0]!.owners![0]).not.toHaveProperty("cmdline");
