@@ -4,4 +4,4 @@ import { rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-for (const path of ["dist", "schema", "tcpstat.1"]) rmSync(`${root}/${path}`, { recursive: true, force: true });
+for (const path of ["dist", "schema", "rules", "tcpstat.1"]) rmSync(`${root}/${path}`, { recursive: true, force: true });

@@ -1,7 +1,8 @@
 import { Command, CommanderError } from "commander";
 import { SUBCOMMAND_NAMES, type SubcommandName } from "./command-names.js";
 import { addListOptions, runList } from "./commands/list.js";
-import { placeOptions } from "./commands/placement.js";
+import { leadingCommand, placeOptions } from "./commands/placement.js";
+import { isFilterStart } from "./lib/ss-filter.js";
 import { EXIT, TcpstatError, usageError } from "./errors.js";
 import { nearest } from "./lib/suggest.js";
 import { writeError } from "./io.js";
@@ -24,6 +25,9 @@ const LOADERS: Record<SubcommandName, () => Promise<Register>> = {
   stats: async () => (await import("./commands/stats.js")).registerStats,
   explain: async () => (await import("./commands/explain.js")).registerExplain,
   doctor: async () => (await import("./commands/doctor.js")).registerDoctor,
+  trace: async () => (await import("./commands/trace.js")).registerTrace,
+  lab: async () => (await import("./commands/lab/index.js")).registerLab,
+  rules: async () => (await import("./commands/rules.js")).registerRules,
 };
 const SUBCOMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Register>]> = SUBCOMMAND_NAMES.map((name) => [name, LOADERS[name]]);
 
@@ -36,8 +40,20 @@ function rootProgram(): Command {
     .configureOutput({ writeErr: () => {} })
     .showSuggestionAfterError(true)
     // Subcommands reuse the list flags (-t, -u, --state ...): they must reach the subcommand.
-    .enablePositionalOptions();
-  return addListOptions(program).action((flags) => runList(flags));
+    .enablePositionalOptions()
+    // `--input-format help`: the formats --input reads, whatever the command.
+    .hook("preAction", async (_root, action) => {
+      if (action.opts().inputFormat !== "help") return;
+      const [{ describeFormats }, { writeChunks }] = await Promise.all([import("./sources/replay.js"), import("./io.js")]);
+      await writeChunks([describeFormats()]);
+      throw new CommanderError(EXIT.ok, "commander.help", "");
+    });
+  // ss's filter language after the options: tcpstat -t state established '( dport = :443 )'.
+  return addListOptions(program)
+    .argument("[filter...]", "ss filter: state WORD, exclude WORD, src/dst ADDR[/LEN][:PORT], sport/dport OP PORT, and/or/not, ( )")
+    .action(async (filter: string[], flags) =>
+      flags.summary ? (await import("./commands/summary.js")).runListSummary({ ...flags, filter }) : runList({ ...flags, filter }),
+    );
 }
 
 /**
@@ -54,13 +70,16 @@ function subcommandsFor(args: readonly string[]): ReadonlyArray<(typeof SUBCOMMA
   } catch (error) {
     return error instanceof CommanderError && error.code === "commander.version" ? [] : all;
   }
-  const [name] = parsed.operands;
+  // An option with an optional value took the command as its value (`-w stats`): the command it names.
+  const [name = leadingCommand(rootProgram(), args)] = parsed.operands;
   if (name === undefined) return parsed.unknown.length === 0 ? [] : all;
   const unknown = (word: string) => {
     const names = SUBCOMMANDS.map(([n]) => n).filter((n) => n !== "manpage");
     const guess = nearest(word, names);
     return usageError(`unknown command '${word}'${guess ? ` (did you mean ${guess}?)` : ""}`, `commands: ${names.join(", ")}; without one, tcpstat lists sockets`);
   };
+  // A filter expression, not a command: `tcpstat state listening`, `tcpstat dst 10.0.0.0/8`.
+  if (isFilterStart(name)) return [];
   if (name === "help") {
     const topic = parsed.operands[1];
     if (topic !== undefined && topic !== "help" && !SUBCOMMANDS.some(([n]) => n === topic)) throw unknown(topic);
@@ -78,8 +97,52 @@ async function buildProgram(args: readonly string[]): Promise<Command> {
   const registers = await Promise.all(needed.map(([, load]) => load()));
   for (const register of registers) register(program);
   // addCommand() does not pass these on: without them a subcommand's usage error (or `help CMD`) exits by itself with commander's own text.
-  for (const sub of program.commands) sub.exitOverride().configureOutput({ writeErr: () => {} });
+  // Each names itself on its errors, whose hint then points to its own --help.
+  for (const sub of program.commands)
+    sub
+      .exitOverride((error) => {
+        throw Object.assign(error, { command: sub.name() });
+      })
+      .configureOutput({ writeErr: () => {} });
   return program;
+}
+
+/** What netstat and ss users type that tcpstat spells otherwise, for the suggestion after an unknown option. */
+const HABITS: Readonly<Record<string, string>> = {
+  "--inet": "-4 or --ipv4",
+  "--inet6": "-6 or --ipv6",
+  "--program": "-p or --programs",
+  "--processes": "-p or --programs",
+  "--listen": "-l or --listening",
+  "--extended": "-o or --timers",
+};
+
+/**
+ * Commander's usage errors in tcpstat's words: one line, lower-case suggestions like the
+ * others ("did you mean"), a suggestion only when it means the same thing.
+ */
+function usageText(error: CommanderError): string {
+  const text = error.message.replace(/^error: /, "").replace(/\n+/g, " ").trim();
+  switch (error.code) {
+    case "commander.unknownOption": {
+      const flag = /'([^']+)'/.exec(text)?.[1] ?? "";
+      const habit = HABITS[flag.split("=")[0]!];
+      if (habit) return `unknown option '${flag}' (did you mean ${habit}?)`;
+      return text.replace(/\(Did you mean (.+?)\?\)/, "(did you mean $1?)");
+    }
+    case "commander.optionMissingArgument": {
+      const flag = /option '([^' ]+)/.exec(text)?.[1]?.split(",").pop()?.trim() ?? "the option";
+      return `${flag} needs a value`;
+    }
+    case "commander.excessArguments": {
+      const m = /for '([^']+)'\. Expected (\d+) arguments? but got (\d+)/.exec(text);
+      return m ? `too many arguments for ${m[1]}: it takes ${m[2] === "0" ? "none" : `at most ${m[2]}`}, got ${m[3]}` : text;
+    }
+    case "commander.missingArgument":
+      return text.replace(/^missing required argument '([^']+)'/, "missing $1");
+    default:
+      return text.replace(/\(Did you mean (.+?)\?\)/, "(did you mean $1?)").replace(/\.$/, "");
+  }
 }
 
 /** The one top-level handler: one line on stderr, the right exit code, never a stack trace. */
@@ -88,8 +151,8 @@ function fail(error: unknown): void {
     // Help and the version were written: the run ends once they are out (a failed write still says so, with 1).
     if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help")
       return void (process.exitCode = EXIT.ok);
-    const message = error.message.replace(/^error: /, "").replace(/\n+/g, " ").trim();
-    writeError(`tcpstat: ${message} (see tcpstat --help)`);
+    const where = (error as CommanderError & { command?: string }).command;
+    writeError(`tcpstat: ${usageText(error)}; see tcpstat ${where ? `${where} ` : ""}--help`);
     process.exit(EXIT.usage);
   }
   if (error instanceof TcpstatError) {

@@ -43,8 +43,8 @@ export function earlyTables(args: readonly string[]): string[] | null {
     if (arg === "--tcp") tcp = true;
     if (arg === "--udp") udp = true;
     if (/^-[^-]/.test(arg)) {
-      // A cluster of short flags (-tuln); -N (netns), -h, -V, -w take the run elsewhere.
-      if (/[NhVw]/.test(arg)) return null;
+      // A cluster of short flags (-tuln); -N (netns), -h, -V, -c (watch) take the run elsewhere.
+      if (/[NhVc]/.test(arg)) return null;
       if (arg.includes("t")) tcp = true;
       if (arg.includes("u")) udp = true;
     }

@@ -39,6 +39,8 @@ export interface ListOptions extends Pick<RecordSinks, "onRecord"> {
   procRoot?: string;
   /** Network namespace(s) to read, like `ss -N`: a name under /run/netns, a pid, a path, or "all". */
   netns?: string;
+  /** Most namespaces `netns: "all"` reads (default 64); a notice names those left out. */
+  netnsLimit?: number;
   /** Replay captured output (netstat, ss, lsof, sockstat, /proc/net dumps) instead of reading this machine. */
   input?: string | Uint8Array;
   /** Name of the capture in messages: a file name, or "stdin". */
@@ -99,6 +101,7 @@ export async function collectReport(options: ListOptions & RecordSinks = {}, fil
     source: options.source,
     procRoot: options.procRoot,
     netns: options.netns,
+    netnsLimit: options.netnsLimit,
   });
   return { ...collected, records: collected.records.filter(keep) };
 }
@@ -121,6 +124,7 @@ async function enrichedReport(
     source: options.source,
     procRoot: options.procRoot,
     netns: options.netns,
+    netnsLimit: options.netnsLimit,
   });
   const records = collected.records.filter(keep);
   const notices = [...collected.notices];
@@ -151,7 +155,8 @@ async function replayReport(options: ListOptions, filter: SocketFilter): Promise
     text = decodeCapture(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   }
   const byteOrder = options.byteOrder === undefined ? undefined : options.byteOrder === "be" ? "BE" : "LE";
-  const r = replayCapture(text, { source: options.inputName ?? "input", format: options.inputFormat, byteOrder });
+  const { systemServices } = await import("./lib/services-file.js");
+  const r = replayCapture(text, { source: options.inputName ?? "input", format: options.inputFormat, byteOrder, services: systemServices() });
   const keep = makePredicate(filter);
   let records = r.records.filter(keep);
   if (options.exposure || filter.exposed) {

@@ -23,7 +23,7 @@ const readsElsewhere = (args: readonly string[]) => args.some((arg) => /^--(inpu
 
 /** This Linux namespace's TCP sockets (/proc/net/sockstat), when the run reads them; else undefined. */
 function ownSocketCount(args: readonly string[], platform = process.platform, procRoot = "/proc"): number | undefined {
-  return platform === "linux" && !readsElsewhere(args) ? tcpSocketCount(procRoot) : undefined;
+  return platform === "linux" && !readsElsewhere(args) && args.find((arg) => !arg.startsWith("-")) !== "trace" ? tcpSocketCount(procRoot) : undefined;
 }
 
 /**
@@ -33,6 +33,9 @@ function ownSocketCount(args: readonly string[], platform = process.platform, pr
  * test/hardening/big-input.test.ts; other namespaces). A wrong yes costs 3 ms.
  */
 export function mayReadMany(args: readonly string[], platform = process.platform, procRoot = "/proc", tcpSockets = ownSocketCount(args, platform, procRoot)): boolean {
+  // `trace` holds few objects but makes many short-lived ones: a small young generation
+  // had it spend a third of its time collecting (BENCHMARKS.md, "trace").
+  if (args.find((arg) => !arg.startsWith("-")) === "trace") return false;
   return readsElsewhere(args) || (tcpSockets ?? 0) >= KEEP_YOUNG_SMALL_FROM;
 }
 

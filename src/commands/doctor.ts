@@ -8,6 +8,7 @@ import type { CounterReading, NetSysctls } from "../sources/linux-procfs/read-co
 import { THRESHOLDS, parseThresholds } from "../knowledge/thresholds.js";
 import { reportProblems } from "./problems.js";
 import { addSourceOptions, loadReport, type SourceFlags } from "./list.js";
+import { toJson } from "../lib/safe-text.js";
 
 interface DoctorFlags extends SourceFlags {
   interval?: string;
@@ -176,7 +177,7 @@ export async function runDoctor(flags: DoctorFlags): Promise<void> {
     findings,
     notes,
   };
-  if (flags.json) await writeChunks([`${JSON.stringify(doctor, null, 2)}\n`]);
+  if (flags.json) await writeChunks([`${toJson(doctor, 2)}\n`]);
   else {
     const { renderDoctor } = await import("../format/doctor.js");
     const chalk = await stdoutChalk(flags.color);

@@ -2,9 +2,11 @@ import { Command } from "commander";
 import { EXIT, TcpstatError, usageError } from "../errors.js";
 import { stdoutChalk, writeChunks, writeError } from "../io.js";
 import { nearest } from "../lib/suggest.js";
-import type { StateCounts } from "../model/report.js";
+import type { LessonName, StateCounts } from "../model/report.js";
+import type { Lang } from "../knowledge/states/index.js";
 import { TCP_STATES, canonicalState, type TcpState } from "../model/state.js";
 import { addSourceOptions, countReport, type SourceFlags } from "./list.js";
+import { toJson } from "../lib/safe-text.js";
 
 interface ExplainFlags extends SourceFlags {
   lang?: string;
@@ -14,8 +16,10 @@ interface ExplainFlags extends SourceFlags {
 
 export function registerExplain(program: Command): void {
   const cmd = new Command("explain")
-    .description("what a TCP state means, who is in it, how long it lasts, what many of them mean; without STATE, the state diagram with live counts")
-    .argument("[state]", "any spelling: CLOSE_WAIT, close-wait, SYN_RCVD, LISTENING, ...")
+    .description(
+      "what a TCP state means, who is in it, how long it lasts, what many of them mean; handshake and teardown tell the opening and the close; without STATE, the state diagram with live counts",
+    )
+    .argument("[state]", "any spelling: CLOSE_WAIT, close-wait, SYN_RCVD, LISTENING, ...; or a lesson: handshake, teardown")
     .option("--lang <code>", "en, zh or fr (default: from LC_ALL, LC_MESSAGES or LANG)")
     .option("--json", "one JSON object (an array of all states without STATE)")
     .option("--color", "force colour")
@@ -24,11 +28,15 @@ export function registerExplain(program: Command): void {
   program.addCommand(cmd);
 }
 
-function toState(word: string): TcpState {
+function toState(word: string, lessonNames: readonly string[]): TcpState {
   const state = canonicalState(word);
   if (state) return state;
-  const guess = nearest(word.toUpperCase().replace(/-/g, "_"), TCP_STATES);
-  throw usageError(`unknown TCP state '${word}'${guess ? ` (did you mean ${guess}?)` : ""}`, `choose one of: ${TCP_STATES.join(", ")}`);
+  const guess = nearest(word.toUpperCase().replace(/-/g, "_"), TCP_STATES) ?? nearest(word.toLowerCase(), lessonNames);
+  // The same words as --state's error (src/lib/filter.ts), for the states explain knows, then its lessons.
+  throw usageError(
+    `unknown state '${word}'${guess ? ` (did you mean ${guess}?)` : ""}`,
+    `valid states: ${TCP_STATES.join(", ")}; or a lesson: ${lessonNames.join(", ")}`,
+  );
 }
 
 /** Live counts per state; if the sockets cannot be read, explain still works, without them. */
@@ -53,14 +61,29 @@ export async function runExplain(word: string | undefined, flags: ExplainFlags):
       throw usageError(`unsupported language '${flags.lang}' for --lang`, `choose one of: ${LANGS.join(", ")}`);
     lang = code as typeof lang;
   }
-  const state = word === undefined ? undefined : toState(word);
+  let state: TcpState | undefined;
+  if (word !== undefined) {
+    const lessons = await import("../knowledge/lessons/index.js");
+    const lesson = lessons.lessonNamed(word);
+    if (lesson) return writeLesson(lessons, lesson, lang, flags);
+    state = toState(word, lessons.LESSONS);
+  }
   const counts = await liveCounts(flags);
   const chalk = await stdoutChalk(flags.color);
   const width = Math.min(process.stdout.columns || 80, 100);
   if (flags.json) {
     const body = state ? explainState(state, lang, counts) : TCP_STATES.map((s) => explainState(s, lang, counts));
-    await writeChunks([`${JSON.stringify(body, null, 2)}\n`]);
+    await writeChunks([`${toJson(body, 2)}\n`]);
     return;
   }
   await writeChunks([state ? renderExplanation(explainState(state, lang, counts), chalk, width) : renderOverview(lang, counts, chalk, width)]);
+}
+
+/** A lesson needs no sockets: it is told without reading them. */
+async function writeLesson(lessons: typeof import("../knowledge/lessons/index.js"), name: LessonName, lang: Lang, flags: ExplainFlags): Promise<void> {
+  const lesson = lessons.buildLesson(name, lang);
+  if (flags.json) return writeChunks([`${JSON.stringify(lesson, null, 2)}\n`]);
+  const chalk = await stdoutChalk(flags.color);
+  const width = Math.min(process.stdout.columns || 80, 100);
+  await writeChunks([lessons.renderLesson(lesson, chalk, width)]);
 }

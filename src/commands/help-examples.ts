@@ -48,11 +48,18 @@ export const FALLBACK_EXAMPLES: Readonly<Record<string, readonly Example[]>> = {
     { what: "what CLOSE_WAIT means, why many pile up, what to do", tcpstat: "tcpstat explain close-wait" },
     { what: "the state diagram with live counts", tcpstat: "tcpstat explain" },
     { what: "in French (or zh)", tcpstat: "tcpstat explain time-wait --lang fr" },
+    { what: "the three-way handshake, segment by segment", tcpstat: "tcpstat explain handshake" },
+    { what: "the four-way close, in Chinese", tcpstat: "tcpstat explain teardown --lang zh" },
   ],
   doctor: [
     { what: "look for CLOSE_WAIT leaks, TIME_WAIT churn, SYN floods, full accept queues", tcpstat: "tcpstat doctor" },
     { what: "a stricter CLOSE_WAIT threshold", tcpstat: "tcpstat doctor --threshold close-wait=3" },
     { what: "in a cron job or health check: exit 3 when something is found", tcpstat: "tcpstat doctor -q --json > doctor.json" },
+  ],
+  lab: [
+    { what: "the experiments there are", tcpstat: "tcpstat lab" },
+    { what: "connect, accept, close, narrated with every transition (root)", tcpstat: "tcpstat lab handshake" },
+    { what: "what a killed server leaves: FIN_WAIT2 owned by nobody, CLOSE_WAIT", tcpstat: "tcpstat lab server-ctrl-c" },
   ],
   metrics: [
     { what: "Prometheus text: sockets by state, listeners, owners, counters", tcpstat: "tcpstat metrics" },

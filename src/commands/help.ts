@@ -53,17 +53,44 @@ export const ENVIRONMENT: ReadonlyArray<readonly [string, string]> = [
 function formatExamples(rows: readonly Example[]): string {
   if (rows.length === 0) return "";
   const columns = (["netstat", "ss", "tcpstat"] as const).filter((c) => rows.some((r) => r[c] !== undefined));
-  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => (r[c] ?? "-").length)));
-  const line = (cells: string[]) =>
-    `  ${cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]! + 3))).join("")}`.trimEnd();
+  const cellsOf = (r: Example) => columns.map((c) => r[c] ?? "-");
+  const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => cellsOf(r)[i]!.length)));
+  // Within HELP_WIDTH: the widest column shrinks to its next widest cell while the lines are too long;
+  // a cell longer than its column then ends its line, and the next cell goes under its own column.
+  const total = () => 2 + widths.reduce((n, w, i) => n + w + (i === widths.length - 1 ? 0 : GAP), 0);
+  for (;;) {
+    if (total() <= HELP_WIDTH) break;
+    const i = widths.slice(0, -1).reduce((best, w, k) => (w > widths[best]! ? k : best), 0);
+    const next = Math.max(columns[i]!.length, ...rows.map((r) => cellsOf(r)[i]!.length).filter((n) => n < widths[i]!));
+    if (next >= widths[i]!) break;
+    widths[i] = next;
+  }
+  const line = (cells: string[]) => {
+    let text = "  ";
+    let at = 2;
+    cells.forEach((cell, i) => {
+      const column = 2 + widths.slice(0, i).reduce((n, w) => n + w + GAP, 0);
+      if (at > column) {
+        text = `${text.trimEnd()}\n${" ".repeat(column)}`;
+        at = column;
+      }
+      text += " ".repeat(column - at) + cell;
+      at = column + cell.length;
+    });
+    return text.trimEnd();
+  };
   const out = ["Examples:"];
   if (columns.length > 1) out.push(line([...columns]));
   for (const row of rows) {
     out.push(`  # ${row.what}`);
-    out.push(line(columns.map((c) => row[c] ?? "-")));
+    out.push(line(cellsOf(row)));
   }
   return `\n${out.join("\n")}\n`;
 }
+
+/** Columns the help's examples fit in, and the gap between their columns. */
+const HELP_WIDTH = 100;
+const GAP = 3;
 
 function formatExitCodes(): string {
   const codes = EXIT_CODES.map(([code, meaning]) => `  ${code}  ${meaning}`);

@@ -16,6 +16,7 @@ import { addWatchOptions, type WatchFlags } from "./watch-options.js";
 export interface SourceFlags extends FilterFlags {
   source?: string;
   netns?: string;
+  netnsLimit?: string;
   quiet?: boolean;
   input?: string;
   inputFormat?: string;
@@ -23,7 +24,7 @@ export interface SourceFlags extends FilterFlags {
   verbose?: boolean;
 }
 
-interface ListFlags extends SourceFlags, WatchFlags {
+export interface ListFlags extends SourceFlags, WatchFlags {
   json?: boolean;
   ndjson?: boolean;
   format?: string;
@@ -31,6 +32,12 @@ interface ListFlags extends SourceFlags, WatchFlags {
   color?: boolean;
   exposure?: boolean;
   who?: boolean;
+  info?: boolean;
+  extended?: boolean;
+  memory?: boolean;
+  summary?: boolean;
+  /** false with -H/--no-header. */
+  header?: boolean;
 }
 
 /** Where sockets come from, and whether to speak on stderr. Shared by list, summary, doctor, ... */
@@ -38,6 +45,7 @@ export function addSourceOptions(cmd: Command, shape: FilterShape = {}): Command
   return addFilterOptions(cmd, shape)
     .option("--source <name>", "force a socket source instead of the platform's default")
     .option("-N, --netns <ns>", "network namespace(s): a name (ip netns), a pid, a namespace file, or all")
+    .option("--netns-limit <n>", "most namespaces -N all reads; a notice names those left out (default 64)")
     .option("-q, --quiet", "no notices on stderr")
     .option("--input <file>", "replay captured output (netstat, ss, lsof, sockstat, /proc/net/*; - for stdin) instead of reading this machine")
     .option("--input-format <name>", "the format of --input, instead of detecting it")
@@ -50,6 +58,11 @@ export function addListOptions(cmd: Command): Command {
     .option("-o, --timers", "show the timer column, like netstat -o")
     .option("--who", "each holder fully: Unit, Container and Command columns; command line, parent, start time, unit, container in the JSON")
     .option("--exposure", "show what each listener answers on (loopback, all, all-ipv6, private, public); on with -l")
+    .option("-i, --info", "TCP internals (tcp_info, as ss -ti): RTT, Cwnd, Retrans, Sent, Recv, Idle columns; every field in JSON")
+    .option("-e, --extended", "Uid, Inode and the kernel's socket cookie (ss -e's sk:) columns; cookie in JSON")
+    .option("-m, --memory", "socket memory (ss -m's skmem): Rmem/Rbuf, Wmem/Sbuf, Drops columns; memory in JSON")
+    .option("-H, --no-header", "no header line, as ss -H (the table)")
+    .option("-s, --summary", "counts by state and protocol, as ss -s (tcpstat summary); the kernel's counters: tcpstat stats")
     .option("--json", "one JSON array of records")
     .option("--ndjson", "one JSON record a line")
     .option("--format <name>", `output format: ${Object.keys(LIST_FORMATS).join(", ")}`)
@@ -94,10 +107,43 @@ export async function loadReport(flags: SourceFlags, options: Pick<ListOptions, 
   const input = flags.input === undefined ? undefined : await readInput(flags);
   // Loaded here, not at start-up: `tcpstat --version` and `--help` never read sockets.
   const { collectReport } = await import("../report.js");
-  const report = await collectReport({ ...options, owners, source: flags.source, netns: flags.netns, ...input }, filter);
-  const verbose = flags.verbose ? (report.details ?? [`source: ${report.source}`]) : undefined;
-  sayRemarks({ verbose, notices: report.notices, problems: report.problems }, flags.quiet);
+  const netnsLimit = parseNetnsLimit(flags);
+  const report = await collectReport({ ...options, owners, source: flags.source, netns: flags.netns, netnsLimit, ...input }, filter);
+  // --verbose names each system tool run, by the absolute path it was taken from (issue 22).
+  const ran = flags.verbose ? (await import("../lib/exec.js")).commandsRun().map((command) => `ran ${command}`) : [];
+  const verbose = flags.verbose ? [...(report.details ?? [`source: ${report.source}`]), ...ran] : undefined;
+  const notices = input === undefined && filter.pids ? [...(await missingPids(filter.pids)), ...report.notices] : report.notices;
+  sayRemarks({ verbose, notices, problems: report.problems }, flags.quiet);
   return report;
+}
+
+/** --pid values no running process has (Linux: no /proc/PID): said, so an empty listing is not taken for "no sockets". */
+async function missingPids(pids: ReadonlySet<number>): Promise<string[]> {
+  if (process.platform !== "linux") return [];
+  const { existsSync } = await import("node:fs");
+  const gone = [...pids].filter((pid) => !existsSync(`/proc/${pid}`));
+  return gone.length === 0 ? [] : [`no process ${gone.join(", ")} is running: --pid ${gone.length === 1 ? "matches" : "match"} nothing there.`];
+}
+
+/** --netns-limit N: only with -N all, a whole number from 1. */
+export function parseNetnsLimit(flags: Pick<SourceFlags, "netns" | "netnsLimit">): number | undefined {
+  if (flags.netnsLimit === undefined) return undefined;
+  if (flags.netns?.trim() !== "all") throw usageError("--netns-limit applies only to -N all", "add -N all, or drop --netns-limit");
+  const n = Number(flags.netnsLimit.trim());
+  if (!/^\d+$/.test(flags.netnsLimit.trim()) || n < 1 || n > 1_000_000) throw usageError(`bad --netns-limit '${flags.netnsLimit}'`, "give how many namespaces -N all may read, 1-1000000 (default 64)");
+  return n;
+}
+
+/**
+ * The biggest capture the outputs that hold every record can take (issue 22): a 1 GB ss capture
+ * failed at 2.2 GB RSS. A replayed row takes about 7 times its text at its peak (a 130 MB
+ * /proc/net dump took 950 MB), and the text must fit in one string. Past it: one line naming
+ * --ndjson and summary, which stream.
+ */
+async function wholeInputLimit(): Promise<number> {
+  const { getHeapStatistics } = await import("node:v8");
+  const { constants } = await import("node:buffer");
+  return Math.min(getHeapStatistics().heap_size_limit / 8, constants.MAX_STRING_LENGTH);
 }
 
 /** --input and its companions, checked; the capture's bytes read from the file or stdin. */
@@ -107,13 +153,17 @@ async function readInput(flags: SourceFlags): Promise<Pick<ListOptions, "input" 
   const { createReadStream } = await import("node:fs");
   const { readWhole } = await import("../lib/stream-input.js");
   let bytes: Uint8Array;
+  const long = { count: 0, firstLine: 0 };
   try {
-    // Checked for binary data as it arrives: `--input /dev/zero` must not fill the memory.
-    bytes = await readWhole(file === "-" ? process.stdin : createReadStream(file), file === "-" ? "stdin" : file);
+    // Checked for binary data as it arrives: `--input /dev/zero` must not fill the memory;
+    // lines longer than 64 KiB are dropped as they come (issue 22).
+    bytes = await readWhole(file === "-" ? process.stdin : createReadStream(file), file === "-" ? "stdin" : file, long, await wholeInputLimit());
   } catch (error) {
     if (error instanceof TcpstatError) throw error;
     throw inputReadError(file, error);
   }
+  if (long.count > 0)
+    sayRemarks({ notices: [`skipped ${long.count} line(s) longer than 64 KiB in ${file === "-" ? "stdin" : file}; first at line ${long.firstLine}`], problems: [] }, flags.quiet);
   return { input: bytes, inputName: file === "-" ? "stdin" : file, inputFormat: flags.inputFormat, byteOrder: order };
 }
 
@@ -135,11 +185,14 @@ export function inputReadError(file: string, error: unknown): TcpstatError {
 
 export async function runList(flags: ListFlags): Promise<void> {
   const name = chooseFormat(flags);
+  if (flags.header === false && (name !== "table" || flags.watch !== undefined || flags.count !== undefined))
+    throw usageError(`-H/--no-header leaves out the table's header line; it does not apply to ${name !== "table" ? `--format ${name}` : "--watch"}`, "drop -H");
   // Metrics also carry kernel counters and the collection time: `tcpstat metrics` makes them.
   if (name === "prometheus") return (await import("./metrics.js")).runMetrics(flags);
   // What a listener answers on: a column with -l, --exposure or --exposed, a field in the JSON.
   const exposure = Boolean(flags.exposure || flags.listening || flags.exposed);
   const who = Boolean(flags.who);
+  if (flags.info || flags.extended || flags.memory) return runListDetailed(flags, name, { exposure, who });
   if (flags.watch !== undefined || flags.count !== undefined)
     return (await import("./watch.js")).runListWatch(flags, name, (frame) => loadReport({ ...flags, quiet: flags.quiet || frame > 0 }, { exposure, who }));
   const format = LIST_FORMATS[name]!;
@@ -155,7 +208,7 @@ export async function runList(flags: ListFlags): Promise<void> {
   const report = await loadReport(flags, { exposure, who });
   if (name === "json" || name === "ndjson") return writeRecordsStreamed(report.records, name);
   const chalk = await stdoutChalk(flags.color);
-  await writeChunks(format.render(report.records, { chalk, timers: Boolean(flags.timers) }));
+  await writeChunks(format.render(report.records, { chalk, timers: Boolean(flags.timers), header: flags.header !== false }));
 }
 
 /** Records between two looks at the reader of the output. */
@@ -178,6 +231,33 @@ function writeRecordsStreamed(records: readonly SocketRecord[], kind: "json" | "
   });
 }
 
+/**
+ * -i/--info: the records gathered as usual while ss runs beside them, then each TCP record
+ * given its tcp_info by inode (null where the kernel gives none: UDP, TIME_WAIT).
+ */
+async function runListDetailed(flags: ListFlags, name: string, enrich: { exposure: boolean; who: boolean }): Promise<void> {
+  const flag = flags.info ? "-i/--info" : flags.extended ? "-e/--extended" : "-m/--memory";
+  if (process.platform !== "linux") throw usageError(`${flag} reads Linux's socket diagnostics`, "run it on Linux, or use ss -tie / netstat there");
+  if (flags.input !== undefined) throw usageError(`${flag} reads this machine's kernel; it cannot apply to --input`, `drop ${flag.slice(0, 2)}, or run it live`);
+  if (flags.netns !== undefined) throw usageError(`${flag} reads this namespace's kernel; it cannot apply to --netns`, `run it inside the namespace: ip netns exec NAME tcpstat ${flag.slice(0, 2)}`);
+  if (flags.watch !== undefined || flags.count !== undefined) throw usageError(`${flag} does not go with --watch`, `run tcpstat ${flag.slice(0, 2)} again`);
+  const { collectTcpInfo, collectSsExtras } = await import("../sources/linux-ss/collect-info.js");
+  const extras = flags.extended || flags.memory ? collectSsExtras({ memory: Boolean(flags.memory) }) : undefined;
+  const [info, more, report] = await Promise.all([flags.info ? collectTcpInfo() : undefined, extras, loadReport(flags, enrich)]);
+  sayRemarks({ notices: [...(info?.notices ?? []), ...(more?.notices ?? [])], problems: info?.problems ?? [] }, flags.quiet);
+  const records = report.records.map((r) => {
+    const out: SocketRecord = { ...r };
+    if (more && flags.extended) out.cookie = r.inode ? (more.cookies.get(r.inode) ?? null) : null;
+    if (more && flags.memory) out.memory = r.inode ? (more.memory.get(r.inode) ?? null) : null;
+    if (info) out.tcpInfo = r.proto === "tcp" && r.inode !== null ? (info.byInode.get(r.inode) ?? null) : null;
+    return out;
+  });
+  if (name === "json" || name === "ndjson") return writeRecordsStreamed(records, name);
+  const chalk = await stdoutChalk(flags.color);
+  const options = { chalk, timers: Boolean(flags.timers), info: Boolean(flags.info), extended: Boolean(flags.extended), memory: Boolean(flags.memory), header: flags.header !== false };
+  await writeChunks(LIST_FORMATS[name]!.render(records, options));
+}
+
 async function runTableGathered(flags: ListFlags): Promise<void> {
   const { SocketTable } = await import("../format/table-stream.js");
   const table = new SocketTable(Boolean(flags.timers));
@@ -185,7 +265,7 @@ async function runTableGathered(flags: ListFlags): Promise<void> {
   const chalk = await stdoutChalk(flags.color);
   const out = openStream();
   try {
-    await table.writeTo(out, { chalk });
+    await table.writeTo(out, { chalk, header: flags.header !== false });
   } finally {
     await out.close();
   }

@@ -4,7 +4,7 @@ import { usageError } from "../errors.js";
 import { DEFAULT_TOP, renderPrometheus, type KernelCounterSet, type MetricsInput } from "../format/prometheus.js";
 import { writeChunks } from "../io.js";
 import type { NetnsTag, Problem } from "../model/socket.js";
-import { addSourceOptions, loadReport, type SourceFlags } from "./list.js";
+import { addSourceOptions, loadReport, parseNetnsLimit, type SourceFlags } from "./list.js";
 import { toSocketFilter } from "./options.js";
 import { sayRemarks } from "./problems.js";
 import { append } from "../lib/append.js";
@@ -13,6 +13,8 @@ export interface MetricsFlags extends SourceFlags {
   top?: string;
   detailed?: boolean;
   output?: string;
+  /** serve: process names and pids in the series (off unless --process-labels). */
+  processLabels?: boolean;
 }
 
 /** What one collection gives the exposition renderer, plus what to tell the user on stderr. */
@@ -22,12 +24,12 @@ export interface GatheredMetrics {
   problems: Problem[];
 }
 
-const TopSchema = z.coerce.number().int().min(0).max(10_000);
+const TopSchema = z.coerce.number().int().min(1).max(10_000);
 
 export function parseTop(value: string | undefined): number {
   if (value === undefined) return DEFAULT_TOP;
   const parsed = TopSchema.safeParse(value.trim() === "" ? NaN : value);
-  if (!parsed.success) throw usageError(`bad --top '${value}'`, "give how many processes get their own series, 0-10000 (default 10)");
+  if (!parsed.success) throw usageError(`bad --top '${value}'`, "give how many processes get their own series, 1-10000 (default 10)");
   return parsed.data;
 }
 
@@ -42,12 +44,13 @@ export async function gatherMetrics(flags: MetricsFlags, top = parseTop(flags.to
   const started = performance.now();
   const chosen = withDefaultProtos(flags);
   const filter = toSocketFilter(chosen);
-  // quiet: the caller says the notices (serve only when they change)
-  const report = await loadReport({ ...chosen, quiet: true });
+  // quiet: the caller says the notices (serve only when they change). Without process labels
+  // owners are not looked for, unless a filter needs them (--pid, --process).
+  const report = await loadReport({ ...chosen, quiet: true, owners: flags.processLabels === false ? false : chosen.owners });
   const notices = [...report.notices];
   const problems = [...report.problems];
   let kernel: Awaited<ReturnType<typeof readCounters>> = { counters: [] };
-  if (chosen.input === undefined) kernel = await readCounters(chosen.netns, notices, problems);
+  if (chosen.input === undefined) kernel = await readCounters(chosen.netns, notices, problems, parseNetnsLimit(chosen));
   else notices.push("kernel counters left out: a replayed capture has none");
   const { counters, namespaces } = kernel;
   const input: MetricsInput = {
@@ -61,7 +64,14 @@ export async function gatherMetrics(flags: MetricsFlags, top = parseTop(flags.to
     top,
     owners: chosen.owners !== false,
     detailed: Boolean(flags.detailed),
+    processLabels: flags.processLabels !== false,
   };
+  // /proc/sys is the reader's own namespace: the range is known only when reading this one.
+  if (chosen.input === undefined && chosen.netns === undefined) {
+    const { readNetSysctls } = await import("../sources/linux-procfs/read-counters.js");
+    const range = readNetSysctls().localPortRange;
+    if (range) input.ephemeralRange = range;
+  }
   input.durationSeconds = (performance.now() - started) / 1000;
   return { input, notices, problems };
 }
@@ -71,6 +81,7 @@ async function readCounters(
   netns: string | undefined,
   notices: string[],
   problems: Problem[],
+  limit?: number,
 ): Promise<{ counters: KernelCounterSet[]; namespaces?: NetnsTag[] }> {
   const { readKernelCounters } = await import("../sources/linux-procfs/read-counters.js");
   const counters: KernelCounterSet[] = [];
@@ -85,7 +96,8 @@ async function readCounters(
       return { counters };
     }
     const { resolveNetns, readInNamespace, netnsTag } = await import("../sources/linux-procfs/netns.js");
-    const namespaces = resolveNetns(netns);
+    // The same namespaces as the sockets (their notice names those left out).
+    const namespaces = resolveNetns(netns, { limit });
     for (const ns of namespaces) {
       const values = await readInNamespace(ns, "/proc", read);
       if (values !== null) counters.push({ netns: netnsTag(ns), counters: values });
@@ -111,7 +123,7 @@ export async function runMetrics(flags: MetricsFlags): Promise<void> {
 /** Options metrics and serve share. */
 export function addMetricsOptions(cmd: Command): Command {
   return addSourceOptions(cmd, { protos: "both", habits: false })
-    .option("--top <n>", `processes with their own series; the rest are summed as process="other" (default ${DEFAULT_TOP})`)
+    .option("--top <n>", `processes with their own series; the rest are summed in one series labelled rest="true" (default ${DEFAULT_TOP})`)
     .option("--detailed", "also one series per socket (high cardinality)");
 }
 

@@ -1,6 +1,9 @@
 import { Option, type Command } from "commander";
 import { usageError } from "../errors.js";
-import { parsePids, parsePorts, parseStates, type SocketFilter } from "../lib/filter.js";
+import { parsePids, parsePorts, parseStates, type FilterSubject, type SocketFilter } from "../lib/filter.js";
+import { systemServices } from "../lib/services-file.js";
+import { parseSsFilter } from "../lib/ss-filter.js";
+import type { TcpState } from "../model/state.js";
 import type { Family, Proto } from "../model/socket.js";
 
 /** Options as commander hands them over. */
@@ -20,6 +23,10 @@ export interface FilterFlags {
   exposed?: boolean;
   container?: string[];
   unit?: string[];
+  src?: string[];
+  dst?: string[];
+  /** ss's filter language typed after the options (the listing's operands). */
+  filter?: string[];
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -60,9 +67,11 @@ export function addFilterOptions(cmd: Command, shape: FilterShape = {}): Command
   if (shape.owners !== false) cmd.option("--no-owners", "skip resolving owning processes (faster on big machines)");
   return cmd
     .option("--state <states>", "states, comma-separated or repeated, any spelling or ss group (connected, synchronized, bucket, big)", collect)
-    .option("--port <ports>", "local or remote port: 443, 80,443, 8000-8100", collect)
+    .option("--port <ports>", "local or remote port: 443, :443, http, 80,443, 8000-8100", collect)
     .option("--local-port <ports>", "local port, list or range", collect)
     .option("--remote-port <ports>", "remote port, list or range", collect)
+    .option("--src <addresses>", "local address or prefix, ss's src: 10.0.0.1, 10.0.0.0/8, [::1]:22 (list: any)", collect)
+    .option("--dst <addresses>", "remote address or prefix, ss's dst: 192.168.0.0/16, [2001:db8::]/32, *:443 (list: any)", collect)
     .option("--pid <pids>", "owning process id(s)", collect)
     .addOption(new Option("--process <name>", "owning process name (case-insensitive substring)"))
     .option("--exposed", "listeners reachable from other machines only: bound to all interfaces or a public address")
@@ -79,14 +88,18 @@ export function toSocketFilter(flags: FilterFlags): SocketFilter {
   if (flags.ipv6 || !flags.ipv4) families.push("ipv6");
   if (flags.process !== undefined && flags.process.trim() === "")
     throw usageError("empty name for --process", "give part of a process name, e.g. --process nginx");
+  const services = systemServices();
+  const { states, expression } = expressionFilter(flags);
+  const flagStates = flags.state ? parseStates(flags.state) : undefined;
   return {
     protos,
     families,
     listening: flags.listening,
-    states: flags.state ? parseStates(flags.state) : undefined,
-    ports: flags.port ? parsePorts(flags.port, "--port") : undefined,
-    localPorts: flags.localPort ? parsePorts(flags.localPort, "--local-port") : undefined,
-    remotePorts: flags.remotePort ? parsePorts(flags.remotePort, "--remote-port") : undefined,
+    states: flagStates && states ? new Set([...flagStates].filter((s) => states.has(s))) : (flagStates ?? states),
+    ports: flags.port ? parsePorts(flags.port, "--port", services) : undefined,
+    localPorts: flags.localPort ? parsePorts(flags.localPort, "--local-port", services) : undefined,
+    remotePorts: flags.remotePort ? parsePorts(flags.remotePort, "--remote-port", services) : undefined,
+    expression,
     pids: flags.pid ? parsePids(flags.pid) : undefined,
     process: flags.process,
     exposed: flags.exposed,
@@ -98,4 +111,25 @@ export function toSocketFilter(flags: FilterFlags): SocketFilter {
 function nonEmpty(values: string[] | undefined, flag: string, example: string): string[] | undefined {
   if (values?.some((v) => v.trim() === "")) throw usageError(`empty value for ${flag}`, `give ${example}`);
   return values;
+}
+
+/**
+ * The ss filter typed after the options, --src and --dst, read once into one predicate:
+ * `--src A,B --dst C` is `( src A or src B ) and ( dst C )` and the expression.
+ */
+function expressionFilter(flags: FilterFlags): { states?: Set<TcpState>; expression?: (s: FilterSubject) => boolean } {
+  const services = systemServices();
+  const parts: Array<(s: FilterSubject) => boolean> = [];
+  for (const [key, values] of [["src", flags.src], ["dst", flags.dst]] as const) {
+    if (!values) continue;
+    const hosts = values.flatMap((v) => v.split(",")).map((v) => v.trim());
+    if (hosts.some((h) => h === "" || /\s/.test(h)))
+      throw usageError(`empty or spaced address for --${key}`, `give addresses or prefixes, e.g. --${key} 10.0.0.0/8,[::1]`);
+    const words = hosts.flatMap((h, i) => (i === 0 ? [key, h] : ["or", key, h]));
+    parts.push(parseSsFilter(words, services).match!);
+  }
+  const typed = flags.filter && flags.filter.length > 0 ? parseSsFilter(flags.filter, services) : undefined;
+  if (typed?.match) parts.push(typed.match);
+  const expression = parts.length === 0 ? undefined : parts.length === 1 ? parts[0] : (s: FilterSubject) => parts.every((p) => p(s));
+  return { states: typed?.states, expression };
 }

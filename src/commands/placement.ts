@@ -1,5 +1,7 @@
 import type { Command, Option } from "commander";
+import { SUBCOMMAND_NAMES } from "../command-names.js";
 import { usageError } from "../errors.js";
+import { isFilterStart } from "../lib/ss-filter.js";
 
 /**
  * Options typed before a subcommand (`tcpstat -N lab doctor`, `tcpstat --json summary`, as
@@ -36,6 +38,9 @@ function leadingOptions(root: Command, args: readonly string[]): { typed: Typed[
   const byLong = new Map(root.options.filter((o) => o.long).map((o) => [o.long!, o]));
   const byShort = new Map(root.options.filter((o) => o.short).map((o) => [o.short!, o]));
   const takes = (o: Option) => o.required || o.optional;
+  // As commander reads an optional value (--watch [seconds]): the next word, unless it is an option or a command.
+  const isCommand = (w: string) => w === "help" || (SUBCOMMAND_NAMES as readonly string[]).includes(w) || root.commands.some((c) => c.name() === w);
+  const optionalValue = (next: string | undefined) => next !== undefined && !next.startsWith("-") && !isCommand(next);
   const typed: Typed[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -52,7 +57,7 @@ function leadingOptions(root: Command, args: readonly string[]): { typed: Typed[
       if (eq >= 0) typed.push({ flag: name, option, value: arg.slice(eq + 1) });
       else if (option.required) typed.push({ flag: name, option, value: args[++i] });
       // An optional value (--watch [seconds]) is taken when the next word is not an option nor a command.
-      else if (option.optional && args[i + 1] !== undefined && /^\d/.test(args[i + 1]!)) typed.push({ flag: name, option, value: args[++i] });
+      else if (option.optional && optionalValue(args[i + 1])) typed.push({ flag: name, option, value: args[++i] });
       else typed.push({ flag: name, option });
       continue;
     }
@@ -71,7 +76,7 @@ function leadingOptions(root: Command, args: readonly string[]): { typed: Typed[
         }
         const rest = arg.slice(j + 1);
         if (rest !== "") typed.push({ flag, option, value: rest });
-        else if (option.required || (args[i + 1] !== undefined && /^\d/.test(args[i + 1]!))) typed.push({ flag, option, value: args[++i] });
+        else if (option.required || optionalValue(args[i + 1])) typed.push({ flag, option, value: args[++i] });
         else typed.push({ flag, option });
         break;
       }
@@ -82,6 +87,13 @@ function leadingOptions(root: Command, args: readonly string[]): { typed: Typed[
   return null;
 }
 
+/** The command named after the leading options (`tcpstat -w stats`: stats), or undefined. */
+export function leadingCommand(root: Command, args: readonly string[]): string | undefined {
+  const found = leadingOptions(root, args);
+  const name = found ? args[found.at] : undefined;
+  return name !== undefined && (SUBCOMMAND_NAMES as readonly string[]).includes(name) ? name : undefined;
+}
+
 const named = (t: Typed) => (t.option?.long && t.option.long !== t.flag ? `${t.flag} (${t.option.long})` : t.flag);
 
 /** The command line with the options typed before a subcommand moved behind its name; refuses those the subcommand does not take. */
@@ -89,7 +101,11 @@ export function placeOptions(root: Command, args: readonly string[]): string[] {
   const found = leadingOptions(root, args);
   if (!found || found.typed.length === 0) return [...args];
   const name = args[found.at]!;
+  // The listing's own operands (ss's filter language): the options stay where they are.
+  if (isFilterStart(name)) return [...args];
   const sub = root.commands.find((c) => c.name() === name || c.aliases().includes(name));
+  // Not a command (`--watch soon`): commander and the command's own checks say what is wrong.
+  if (!sub && name !== "help" && !(SUBCOMMAND_NAMES as readonly string[]).includes(name)) return [...args];
   const moved: string[] = [];
   for (const t of found.typed) {
     if (t.option === null) {

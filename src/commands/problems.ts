@@ -2,8 +2,11 @@ import { escapeControl } from "../lib/safe-text.js";
 import type { Problem } from "../model/socket.js";
 import { writeError } from "../io.js";
 
+/** Lines dropped: a line two reasons were found for is still one line. */
+const distinctLines = (problems: readonly Problem[]) => new Set(problems.map((p) => `${p.source}\0${p.line}`)).size;
+
 /** Bad lines: how many, and the first one quoted with its line number. Once, on stderr. */
-export function reportProblems(problems: readonly Problem[], total = problems.length): void {
+export function reportProblems(problems: readonly Problem[], total = distinctLines(problems)): void {
   const first = problems[0];
   if (!first) return;
   writeError(

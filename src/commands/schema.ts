@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { Argument, Command } from "commander";
-import { TcpstatError } from "../errors.js";
+import { TcpstatError, usageError } from "../errors.js";
+import { nearest } from "../lib/suggest.js";
 import { writeChunks } from "../io.js";
 import { OUTPUT_SCHEMA_NAMES, OUTPUT_SCHEMAS, type OutputSchemaName } from "../model/schemas.js";
 import { addExamples } from "./help.js";
@@ -13,14 +14,22 @@ import { addExamples } from "./help.js";
 export function registerSchema(program: Command): void {
   const cmd = new Command("schema")
     .description("print the JSON Schema of a JSON output (the contract for scripts); list the names without one")
-    .addArgument(new Argument("[name]", "which output").choices(OUTPUT_SCHEMA_NAMES))
-    .action((name: OutputSchemaName | undefined) => (name ? printSchema(name) : listSchemas()));
+    // The choices feed shell completion; a wrong name is answered by checkName, in tcpstat's words.
+    .addArgument(new Argument("[name]", "which output").choices(OUTPUT_SCHEMA_NAMES).argParser((name: string) => checkName(name)))
+    .action((name: string | undefined) => (name ? printSchema(checkName(name)) : listSchemas()));
   addExamples(cmd, [
     { what: "the names of every JSON output's schema", tcpstat: "tcpstat schema" },
     { what: "the schema of tcpstat --json", tcpstat: "tcpstat schema sockets > sockets.schema.json" },
     { what: "the schema of one --ndjson line", tcpstat: "tcpstat schema socket-record" },
   ]);
   program.addCommand(cmd);
+}
+
+/** A schema's name, or a usage error in tcpstat's words with the nearest name. */
+function checkName(name: string): OutputSchemaName {
+  if ((OUTPUT_SCHEMA_NAMES as readonly string[]).includes(name)) return name as OutputSchemaName;
+  const guess = nearest(name, OUTPUT_SCHEMA_NAMES);
+  throw usageError(`unknown schema '${name}'${guess ? ` (did you mean ${guess}?)` : ""}`, `choose one of: ${OUTPUT_SCHEMA_NAMES.join(", ")}`);
 }
 
 /** The shipped file sits beside dist/: <package>/schema/NAME.json. */

@@ -3,6 +3,7 @@ import { isIP } from "node:net";
 import { z } from "zod";
 import { TcpstatError, usageError } from "../errors.js";
 import { renderPrometheus } from "../format/prometheus.js";
+import { TraceMetrics } from "../format/prometheus-trace.js";
 import { writeError } from "../io.js";
 import { gatherMetrics, addMetricsOptions, parseTop, type GatheredMetrics, type MetricsFlags } from "./metrics.js";
 import { toSocketFilter } from "./options.js";
@@ -12,6 +13,7 @@ interface ServeFlags extends MetricsFlags {
   listen: string;
   timeout?: string;
   maxConnections?: string;
+  trace?: boolean;
 }
 
 /** Not registered with Prometheus' port list: a free default nothing common uses. */
@@ -68,34 +70,51 @@ function listenError(error: NodeJS.ErrnoException, where: string): TcpstatError 
   }
 }
 
-export async function runServe(flags: ServeFlags): Promise<void> {
+export async function runServe(given: ServeFlags): Promise<void> {
+  // Per-process series only when asked: root's serve would otherwise tell any local user the
+  // names and pids of processes `ss -p` hides from them (issue 22).
+  const flags: ServeFlags = { ...given, processLabels: given.processLabels === true };
   // Every option is checked before the port opens.
   const address = parseListen(flags.listen);
   const top = parseTop(flags.top);
   toSocketFilter(flags);
   const timeoutMs = parseTimeout(flags.timeout, 10) * 1000;
   const maxConnections = parseMaxConnections(flags.maxConnections, 32);
+  if (flags.trace && flags.input !== undefined)
+    throw usageError("--trace follows this machine's kernel as it runs: it cannot apply to a replayed --input", "drop --trace, or --input to serve this machine");
 
   // A first collection at start-up: a bad --netns or source fails now, and notices are said once.
   let last = await gatherMetrics(flags, top);
   sayRemarks(last, flags.quiet);
   const said = (g: GatheredMetrics) => [...g.notices, `${g.problems.length}`].join("\n");
 
+  const traced = flags.trace ? await startTraceMetrics(flags) : null;
   const collect = async () => {
     const gathered = await gatherMetrics(flags, top);
     // Tell stderr only what changed since the last scrape, not the same notice every 15 s.
     if (!flags.quiet && said(gathered) !== said(last)) sayRemarks(gathered);
     last = gathered;
-    return [...renderPrometheus(gathered.input)].join("");
+    const text = [...renderPrometheus(gathered.input)];
+    if (traced) {
+      traced.metrics.setUnattributed(traced.unattributed());
+      traced.metrics.setListening(gathered.input.records.flatMap((r) => (r.proto === "tcp" && r.state === "LISTEN" ? [r.localPort] : [])));
+      text.push(...traced.metrics.render());
+    }
+    return text.join("");
   };
 
   const { createMetricsServer } = await import("../lib/metrics-server.js");
   const { server, close } = createMetricsServer({ collect, log: writeError, timeoutMs, maxConnections });
   const where = address.host.includes(":") ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", (error) => reject(listenError(error, where)));
-    server.listen(address.port, address.host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", (error) => reject(listenError(error, where)));
+      server.listen(address.port, address.host, () => resolve());
+    });
+  } catch (error) {
+    traced?.stop();
+    throw error;
+  }
   const bound = server.address();
   const port = bound && typeof bound === "object" ? bound.port : address.port;
   const url = `http://${address.host.includes(":") ? `[${address.host}]` : address.host}:${port}/metrics`;
@@ -106,11 +125,27 @@ export async function runServe(flags: ServeFlags): Promise<void> {
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       writeError(`tcpstat: ${signal}: shutting down`);
+      traced?.stop();
       close().then(resolve, resolve);
     };
     process.once("SIGTERM", stop);
     process.once("SIGINT", stop);
   });
+}
+
+/**
+ * --trace: a trace session (src/trace.ts) over the same namespaces and filter as the metrics,
+ * its events counted into TraceMetrics from now on. Says on stderr when it only polls.
+ */
+async function startTraceMetrics(flags: ServeFlags): Promise<{ metrics: TraceMetrics; unattributed: () => number; stop: () => void }> {
+  const { startTrace } = await import("../trace.js");
+  const trace = await startTrace({ netns: flags.netns, filter: toSocketFilter(flags) });
+  if (trace.source === "sampled" && !flags.quiet)
+    writeError(`tcpstat: no kernel tracing here: ${trace.fallbackReason}; --trace counts what polling the socket table every ${trace.sampleIntervalMs} ms sees (short states are missed)`);
+  const metrics = new TraceMetrics(trace.source);
+  trace.on((e) => metrics.add(e));
+  trace.onError((error) => writeError(`tcpstat: --trace stopped: ${error.message}; its counters stay where they were`));
+  return { metrics, unattributed: () => trace.counters().unattributed, stop: () => void trace.stop() };
 }
 
 export function registerServe(program: Command): void {
@@ -121,6 +156,8 @@ export function registerServe(program: Command): void {
   )
     .option("--listen <host:port>", "address to listen on (loopback unless told otherwise)", DEFAULT_LISTEN)
     .option("--timeout <seconds>", "time a client gets to send its request; also the idle limit (default 10)")
-    .option("--max-connections <n>", "clients connected at once; more are refused (default 32)")
+    .option("--max-connections <n>", "clients connected at once; a newcomer takes the slot of an idle one (default 32)")
+    .option("--trace", "also count state changes, resets and connection lifetimes as they happen (tcpstat trace; root)")
+    .option("--process-labels", "also series by process name, and pids and names in --detailed (off: a local user could see owners ss -p hides)")
     .action((flags: ServeFlags) => runServe(flags));
 }

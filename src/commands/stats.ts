@@ -4,6 +4,7 @@ import { TcpstatError, usageError } from "../errors.js";
 import { stdoutChalk, writeChunks } from "../io.js";
 import { ownMeaning } from "./placement.js";
 import { reportProblems } from "./problems.js";
+import { toJson } from "../lib/safe-text.js";
 
 interface StatsFlags {
   interval?: string;
@@ -55,7 +56,7 @@ export async function runStats(flags: StatsFlags): Promise<void> {
   if (!flags.quiet) reportProblems(second.problems);
   const stats = buildStats(first, seconds === null ? null : second, { all: Boolean(flags.all) });
   if (flags.json) {
-    await writeChunks([`${JSON.stringify(stats, null, 2)}\n`]);
+    await writeChunks([`${toJson(stats, 2)}\n`]);
     return;
   }
   const chalk = await stdoutChalk(flags.color);

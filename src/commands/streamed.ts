@@ -1,6 +1,7 @@
 import { makeEnrichedPredicate, makePredicate } from "../lib/filter.js";
 import { exposureOf, isListener } from "../lib/exposure.js";
-import { readTextChunks } from "../lib/stream-input.js";
+import { systemServices } from "../lib/services-file.js";
+import { readTextChunks, type LongLines } from "../lib/stream-input.js";
 import { otherHolders } from "../lib/owners.js";
 import { SummaryCounter, countGroup, groupLabeler, rankGroups } from "../lib/summarize.js";
 import type { GroupKey, Summary, SummaryGroup } from "../model/report.js";
@@ -18,7 +19,7 @@ import { sayRemarks } from "./problems.js";
  * unreadable lines come once, at the end, as loadReport gives them.
  */
 
-async function* batches(flags: SourceFlags): AsyncGenerator<ReplayResult & { records: SocketRecord[] }> {
+async function* batches(flags: SourceFlags, long: LongLines): AsyncGenerator<ReplayResult & { records: SocketRecord[] }> {
   const file = flags.input as string;
   const order = checkInputFlags(flags);
   const filter = toSocketFilter(flags);
@@ -34,8 +35,9 @@ async function* batches(flags: SourceFlags): AsyncGenerator<ReplayResult & { rec
       };
   const source = file === "-" ? "stdin" : file;
   const input = file === "-" ? process.stdin : await openFile(file);
-  const chunks = readTextChunks(input, { source });
-  for await (const batch of replayChunks(chunks, { source, format: flags.inputFormat, byteOrder: order === undefined ? undefined : order === "be" ? "BE" : "LE" }))
+  const chunks = readTextChunks(input, { source, long });
+  const services = systemServices();
+  for await (const batch of replayChunks(chunks, { source, format: flags.inputFormat, byteOrder: order === undefined ? undefined : order === "be" ? "BE" : "LE", services }))
     yield { ...batch, records: batch.records.filter(keep) };
 }
 
@@ -60,6 +62,9 @@ class Remarks {
   private notices: string[] = [];
   private verbose: string | undefined;
 
+  /** Lines longer than 64 KiB, skipped by the reader (issue 22). */
+  long: LongLines = { count: 0, firstLine: 0 };
+
   add(batch: ReplayResult): void {
     this.verbose ??= batch.verbose;
     this.first ??= batch.problems[0];
@@ -71,7 +76,8 @@ class Remarks {
     return this.count;
   }
 
-  report(flags: SourceFlags): void {
+  report(flags: SourceFlags, source = flags.input === "-" ? "stdin" : (flags.input as string)): void {
+    if (this.long.count > 0) this.notices.unshift(`skipped ${this.long.count} line(s) longer than 64 KiB in ${source}; first at line ${this.long.firstLine}`);
     const verbose = flags.verbose && this.verbose ? [this.verbose] : undefined;
     sayRemarks({ verbose, notices: this.notices, problems: this.first ? [this.first] : [], problemCount: this.count }, flags.quiet);
   }
@@ -81,7 +87,7 @@ class Remarks {
 export async function runStreamedNdjson(flags: SourceFlags): Promise<void> {
   const remarks = new Remarks();
   await writeJson("ndjson", async (json, out) => {
-    for await (const batch of batches(flags)) {
+    for await (const batch of batches(flags, remarks.long)) {
       remarks.add(batch);
       for (const r of batch.records) json.record(r);
       // A slow reader of stdout holds the reading back: memory stays that of a chunk.
@@ -102,7 +108,7 @@ export async function summarizeStreamed(flags: SourceFlags, options: { by?: Grou
   const groups = new Map<string, SummaryGroup>();
   let shared = 0;
   let source = "input";
-  for await (const batch of batches(flags)) {
+  for await (const batch of batches(flags, remarks.long)) {
     remarks.add(batch);
     source = `input:${batch.format}`;
     const label = options.by && groupLabeler(options.by, batch.records);

@@ -1,12 +1,13 @@
 import { Command } from "commander";
 import { usageError } from "../errors.js";
-import { stdoutChalk, writeChunks } from "../io.js";
+import { stdoutChalk, writeChunks, writeError } from "../io.js";
 import { summarize } from "../lib/summarize.js";
 import { GROUP_KEYS } from "../model/group-keys.js";
 import type { GroupKey, Summary } from "../model/report.js";
 import { type Width, widthOf } from "../format/columns.js";
 import { renderSummary, renderSummaryOneline } from "../format/summary.js";
-import { addSourceOptions, countReport, loadReport, type SourceFlags } from "./list.js";
+import { addSourceOptions, countReport, loadReport, type ListFlags, type SourceFlags } from "./list.js";
+import { toJson } from "../lib/safe-text.js";
 // zod (for --top and the --watch flags) and the watch engine load only when those flags are given:
 // a plain `tcpstat summary` must cost little more than reading the tables.
 import { addWatchOptions, type WatchFlags } from "./watch-options.js";
@@ -71,7 +72,7 @@ export async function runSummary(flags: SummaryFlags): Promise<void> {
     return summarize(report.records, { by, top, source: report.source, problems: report.problems.length });
   };
   const render = async (summary: Summary, previous?: Summary): Promise<string[]> => {
-    if (flags.json) return [`${JSON.stringify(summary, null, plan ? undefined : 2)}\n`];
+    if (flags.json) return [`${toJson(summary, plan ? undefined : 2)}\n`];
     if (flags.oneline) return [renderSummaryOneline(summary)];
     return [...renderSummary(summary, { chalk, previous, udp: flags.udp, width: await groupWidth(summary) })];
   };
@@ -97,4 +98,15 @@ export async function runSummary(flags: SummaryFlags): Promise<void> {
 /** Columns on screen of the groups' names: string-width (and its Unicode tables) only for a name that is not plain ASCII. */
 function groupWidth(summary: Summary): Promise<Width> {
   return widthOf(summary.by?.top ?? [], (g) => g.key);
+}
+
+/**
+ * `tcpstat -s`, as `ss -s`: the summary of the sockets the other flags select, then one line
+ * on stderr naming `tcpstat stats` for the kernel's counters (what `netstat -s` prints).
+ */
+export async function runListSummary(flags: ListFlags): Promise<void> {
+  const other = [flags.ndjson && "--ndjson", flags.format !== undefined && "--format", flags.timers && "-o", flags.info && "-i", flags.extended && "-e", flags.memory && "-m", flags.header === false && "-H"].filter(Boolean);
+  if (other.length > 0) throw usageError(`-s (the summary) does not go with ${other.join(", ")}`, "tcpstat -s takes the selection flags, --json and --watch");
+  await runSummary(flags);
+  if (!flags.quiet) writeError("tcpstat: the kernel's TCP counters (what netstat -s prints): tcpstat stats");
 }

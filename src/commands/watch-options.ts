@@ -15,6 +15,6 @@ export const DEFAULT_WATCH_SECONDS = 2;
 /** The two options, for every command that can watch. */
 export function addWatchOptions(cmd: Command): Command {
   return cmd
-    .option("-w, --watch [seconds]", `refresh every SECONDS (default ${DEFAULT_WATCH_SECONDS}), marking what changed`)
+    .option("-c, --watch [seconds]", `continuous, as netstat -c: refresh every SECONDS (default ${DEFAULT_WATCH_SECONDS}), marking what changed`)
     .option("--count <n>", "with --watch: stop after N frames");
 }

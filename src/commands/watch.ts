@@ -7,6 +7,7 @@ import type { SocketRecord } from "../model/socket.js";
 import { SocketTracker, diffEvents } from "../lib/watch-diff.js";
 import { renderWatchTable } from "../format/watch.js";
 import { DEFAULT_WATCH_SECONDS, type WatchFlags } from "./watch-options.js";
+import { toJson } from "../lib/safe-text.js";
 
 /**
  * `--watch [SECONDS]` for the list and for summary: redraw in place on a terminal,
@@ -50,10 +51,57 @@ const ERASE_BELOW = "\x1b[J";
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 /**
+ * A frame cut to the terminal: each line to `columns` columns (never wrapped: a wrapped line
+ * would push the header off the top), and no more lines than `rows` - 1, so the screen never
+ * scrolls. Escape codes (colour) take no column; a line cut inside a colour is reset.
+ *
+ *   fitToScreen("Proto  Recv-Q ...\ntcp ...", 20, 10)  ->  each line's first 20 columns
+ */
+export function fitToScreen(text: string, columns: number, rows: number): string {
+  const lines = text.split("\n");
+  const ended = lines[lines.length - 1] === "";
+  if (ended) lines.pop();
+  const kept = rows > 1 ? lines.slice(0, rows - 1) : lines;
+  const cut = kept.map((line) => cutLine(line, columns));
+  return `${cut.join("\n")}${ended ? "\n" : ""}`;
+}
+
+const ESCAPE = /^\x1b\[[0-9;?]*[A-Za-z]/;
+
+function cutLine(line: string, columns: number): string {
+  let used = 0;
+  let out = "";
+  let painted = false;
+  for (let i = 0; i < line.length; ) {
+    const escape = line.charCodeAt(i) === 0x1b ? ESCAPE.exec(line.slice(i)) : null;
+    if (escape) {
+      out += escape[0];
+      painted = true;
+      i += escape[0].length;
+      continue;
+    }
+    const ch = String.fromCodePoint(line.codePointAt(i)!);
+    const w = ch.charCodeAt(0) < 0x7f ? 1 : charWidth(ch);
+    if (used + w > columns) return painted ? `${out}\x1b[0m` : out;
+    out += ch;
+    used += w;
+    i += ch.length;
+  }
+  return out;
+}
+
+/** Columns of one character beyond ASCII: two for wide (CJK, emoji), none for combining marks. */
+function charWidth(ch: string): number {
+  if (/\p{Mn}|\p{Me}|\u200b/u.test(ch)) return 0;
+  return /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]|\p{Extended_Pictographic}/u.test(ch) ? 2 : 1;
+}
+
+/**
  * Runs frames on a schedule (no drift: frame i is due at start + i * interval).
- * On a terminal the frames replace each other on the alternate screen; Ctrl-C or the
- * last frame restores the screen and the cursor, and the last frame stays visible.
- * Elsewhere each frame is appended, preceded by `header(time)` when given.
+ * On a terminal the frames replace each other on the alternate screen, each cut to the
+ * screen (fitToScreen); Ctrl-C, `q`, SIGTERM or the last frame restore the screen and the
+ * cursor, and the last frame, with its time line, is written again on the normal screen,
+ * where it stays. Elsewhere each frame is appended, preceded by `header(time)` when given.
  */
 export async function runFrames(
   plan: WatchPlan,
@@ -62,19 +110,39 @@ export async function runFrames(
 ): Promise<void> {
   let last: string[] = [];
   let restored = !options.tty;
+  const stdin = process.stdin;
+  const keys = options.tty && Boolean(stdin.isTTY);
   const restore = async () => {
     if (restored) return;
     restored = true;
+    if (keys) {
+      stdin.setRawMode(false);
+      stdin.off("data", onKey);
+      stdin.pause();
+    }
     await writeChunks([LEAVE]);
+    // The last frame stays on the normal screen, whole: there it may scroll.
+    await writeChunks(last);
   };
   const interrupt = (code: number) => () => {
     void restore().then(() => process.exit(code));
   };
   const onInt = interrupt(EXIT.interrupted);
   const onTerm = interrupt(EXIT.terminated);
+  const quit = interrupt(EXIT.ok);
+  // Raw mode: `q` quits; Ctrl-C arrives as a byte rather than a signal, and means the same as SIGINT.
+  const onKey = (data: Buffer) => {
+    if (data.includes(0x03)) onInt();
+    else if (data.includes(0x71) || data.includes(0x51)) quit();
+  };
   if (options.tty) {
     process.once("SIGINT", onInt);
     process.once("SIGTERM", onTerm);
+    if (keys) {
+      stdin.setRawMode(true);
+      stdin.on("data", onKey);
+      stdin.resume();
+    }
     await writeChunks([ENTER]);
   }
   try {
@@ -82,13 +150,14 @@ export async function runFrames(
     for (let i = 0; plan.count === undefined || i < plan.count; i++) {
       if (i > 0) await sleep(start + i * plan.intervalMs - Date.now());
       const chunks = await frame();
-      last = chunks;
+      const head = options.header ? options.header(new Date()) : "";
+      last = head === "" ? chunks : [head, ...chunks];
       if (options.tty) {
-        const head = options.header ? options.header(new Date()) : "";
-        const text = (head + chunks.join("")).replace(/\n/g, `${ERASE_LINE_END}\n`);
+        const fitted = fitToScreen(head + chunks.join(""), process.stdout.columns || 80, process.stdout.rows || 24);
+        const text = fitted.replace(/\n/g, `${ERASE_LINE_END}\n`);
         await writeChunks([HOME, text, ERASE_BELOW]);
       } else {
-        await writeChunks(options.header ? [options.header(new Date()), ...chunks] : chunks);
+        await writeChunks(last);
       }
     }
   } finally {
@@ -96,7 +165,6 @@ export async function runFrames(
       process.off("SIGINT", onInt);
       process.off("SIGTERM", onTerm);
       await restore();
-      await writeChunks(last);
     }
   }
 }
@@ -135,7 +203,7 @@ async function watchList(
   if (options.ndjson) {
     await runFrames(
       plan,
-      async () => diffEvents(tracker.update(await read())).map((e) => `${JSON.stringify(e)}\n`),
+      async () => diffEvents(tracker.update(await read())).map((e) => `${toJson(e)}\n`),
       { tty: false },
     );
     return;

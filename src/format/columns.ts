@@ -82,7 +82,9 @@ export function alignColumns(rows: ReadonlyArray<ReadonlyArray<Cell | string>>, 
           const shown = c.paint ? c.paint(c.text) : c.text;
           return align[i] === "right" ? pad + shown : shown + pad;
         })
-        .join("  "),
+        .join("  ")
+        // A left-aligned last column pads nothing after it: no line ends in spaces.
+        .trimEnd(),
     )
     .join("\n");
 }

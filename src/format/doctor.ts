@@ -13,6 +13,8 @@ import type { DoctorReport } from "../model/report.js";
  *     likely cause: The peers closed these connections, but ...
  *     fix: Fix server so every code path closes its sockets ...
  */
+const sockets = (n: number) => `${n} socket${n === 1 ? "" : "s"}`;
+
 export function renderDoctor(report: DoctorReport, chalk: ChalkInstance): string {
   const out: string[] = [];
   const n = report.findings.length;
@@ -20,12 +22,12 @@ export function renderDoctor(report: DoctorReport, chalk: ChalkInstance): string
   if (n === 0) {
     out.push(
       chalk.green(
-        `tcpstat doctor: no problems found (${report.sockets} sockets checked, kernel counters compared over ${report.intervalSeconds} s)`,
+        `tcpstat doctor: no problems found (${sockets(report.sockets)} checked${report.intervalSeconds > 0 ? `, kernel counters compared over ${report.intervalSeconds} s` : ""})`,
       ),
     );
   } else {
     out.push(
-      chalk.bold(`tcpstat doctor: ${n} problem${n === 1 ? "" : "s"} found (${critical} critical, ${n - critical} warning${n - critical === 1 ? "" : "s"}) in ${report.sockets} sockets`),
+      chalk.bold(`tcpstat doctor: ${n} problem${n === 1 ? "" : "s"} found (${critical} critical, ${n - critical} warning${n - critical === 1 ? "" : "s"}) in ${sockets(report.sockets)}`),
     );
   }
   for (const f of report.findings) {

@@ -4,6 +4,14 @@ import type { SocketRecord } from "../model/socket.js";
 export interface RenderContext {
   chalk: ChalkInstance;
   timers: boolean;
+  /** -i: the tcp_info columns (RTT, Cwnd, Retrans, Sent, Recv, Idle). */
+  info?: boolean;
+  /** -e: Uid, Inode and Cookie columns. */
+  extended?: boolean;
+  /** -m: socket memory columns. */
+  memory?: boolean;
+  /** false with -H: no header line. */
+  header?: boolean;
 }
 
 export interface ListFormat {

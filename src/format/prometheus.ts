@@ -1,5 +1,7 @@
+import { escapeControl } from "../lib/safe-text.js";
 import type { Family, NetnsTag, Proto, SocketRecord } from "../model/socket.js";
 import { TCP_STATES, type TcpState } from "../model/state.js";
+import { ephemeralUse, rangeSize } from "../knowledge/ephemeral.js";
 import { KERNEL_METRICS } from "./prometheus-counters.js";
 
 /**
@@ -36,22 +38,44 @@ export interface MetricsInput {
   durationSeconds?: number;
   /** Unreadable lines in this collection. */
   problems?: number;
-  /** Processes with their own series; the rest are summed as process="other". Default 10. */
+  /** Processes with their own series; the rest are summed in one series labelled rest="true". Default 10. */
   top?: number;
   /** Whether owners were resolved; without them the per-process family is left out. */
   owners?: boolean;
   /** One series per socket (tcpstat serve --detailed). */
   detailed?: boolean;
+  /**
+   * net.ipv4.ip_local_port_range of the namespace read; absent when unknown (another
+   * namespace, a replayed capture): the ephemeral-port families are then left out.
+   */
+  ephemeralRange?: readonly [number, number];
+  /**
+   * Process names and pids in the series (tcpstat_process_sockets, the process label of
+   * tcpstat_port_sockets, and the pid and process labels of --detailed). Default true; serve
+   * leaves them out unless --process-labels: a local user scraping root's serve would see
+   * owners `ss -p` hides from them (issue 22).
+   */
+  processLabels?: boolean;
 }
+
+/** Ports with their own tcpstat_port_sockets series; the rest are summed as port="other". */
+export const TOP_PORTS = 20;
 
 export const DEFAULT_TOP = 10;
 export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 const UDP_STATES = ["UNCONN", "ESTABLISHED"] as const;
 
-type Labels = ReadonlyArray<readonly [string, string]>;
+export type Labels = ReadonlyArray<readonly [string, string]>;
 
-/** Label values escape backslash, double quote and newline (exposition format spec). */
-const escapeLabelValue = (value: string): string => value.replace(/[\\"\n]/g, (ch) => (ch === "\n" ? "\\n" : `\\${ch}`));
+/**
+ * Label values escape backslash, double quote and newline (exposition format spec); every
+ * other control character (a process named "\x1b[2J", a zone of a replayed address) is
+ * written as a visible escape first, so the value read back is the text "\x1b[2J", never the
+ * character (issue 22).
+ */
+const LABEL_ESCAPED = /[\\"\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const escapeLabelValue = (value: string): string =>
+  value.replace(LABEL_ESCAPED, (ch) => (ch === "\n" ? "\\n" : ch === "\\" || ch === '"' ? `\\${ch}` : `\\${escapeControl(ch)}`));
 
 /** HELP text escapes backslash and newline only. */
 const escapeHelp = (text: string): string => text.replace(/[\\\n]/g, (ch) => (ch === "\n" ? "\\n" : "\\\\"));
@@ -64,12 +88,12 @@ function formatValue(value: number): string {
   return String(value);
 }
 
-function sample(name: string, labels: Labels, value: number): string {
+export function sample(name: string, labels: Labels, value: number): string {
   const body = labels.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(",");
   return `${name}${body ? `{${body}}` : ""} ${formatValue(value)}\n`;
 }
 
-function* family(name: string, type: "gauge" | "counter", help: string, samples: Iterable<string>): Iterable<string> {
+export function* family(name: string, type: "gauge" | "counter" | "histogram", help: string, samples: Iterable<string>): Iterable<string> {
   yield `# HELP ${name} ${escapeHelp(help)}\n# TYPE ${name} ${type}\n`;
   yield* samples;
 }
@@ -131,11 +155,15 @@ export function* renderPrometheus(input: MetricsInput): Iterable<string> {
     listeners.samples("tcpstat_listening_sockets"),
   );
 
-  if (input.owners !== false) yield* processFamily(records, input.top ?? DEFAULT_TOP, recordNs);
+  const processLabels = input.processLabels !== false;
+  const shownProcesses = input.owners !== false && processLabels ? topProcesses(records, input.top ?? DEFAULT_TOP, recordNs) : null;
+  if (shownProcesses) yield* processFamily(shownProcesses);
+  yield* portFamily(records, shownProcesses, recordNs);
+  if (input.ephemeralRange && !labelNetns) yield* ephemeralFamilies(records, input.ephemeralRange);
 
   yield* kernelFamilies(input.counters ?? [], labelNetns);
 
-  if (input.detailed) yield* detailedFamilies(records, labelNetns);
+  if (input.detailed) yield* detailedFamilies(records, labelNetns, processLabels);
 
   yield* family(
     "tcpstat_collection_problems",
@@ -152,9 +180,19 @@ export function* renderPrometheus(input: MetricsInput): Iterable<string> {
     );
 }
 
-/** Sockets by owning process: the top N names by count (ties by name), the rest as "other". */
-function* processFamily(records: readonly SocketRecord[], top: number, netnsOf: (r: SocketRecord) => string | null): Iterable<string> {
-  // With --netns, per namespace first: a process name in two namespaces is two programs.
+interface ShownProcesses {
+  /** Socket counts of the processes with their own series, most first (per namespace with --netns). */
+  shown: ReadonlyArray<{ netns: string | null; name: string; n: number }>;
+  /** Sockets of every other named process, or null when there are none. */
+  rest: number | null;
+  top: number;
+}
+
+/**
+ * The top N owning process names by socket count (ties by name); the rest are summed. With
+ * --netns, per namespace first: a process name in two namespaces is two programs.
+ */
+function topProcesses(records: readonly SocketRecord[], top: number, netnsOf: (r: SocketRecord) => string | null): ShownProcesses {
   const byName = new Map<string, { netns: string | null; name: string; n: number }>();
   for (const r of records) {
     if (r.pid === null || r.process === null) continue;
@@ -165,16 +203,101 @@ function* processFamily(records: readonly SocketRecord[], top: number, netnsOf: 
     else byName.set(key, { netns, name: r.process, n: 1 });
   }
   const ranked = [...byName.values()].sort((a, b) => b.n - a.n || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || ((a.netns ?? "") < (b.netns ?? "") ? -1 : 1));
-  const shown = ranked.slice(0, top);
-  const rest = ranked.slice(top).reduce((sum, { n }) => sum + n, 0);
+  const rest = ranked.length > top ? ranked.slice(top).reduce((sum, { n }) => sum + n, 0) : null;
+  return { shown: ranked.slice(0, top), rest, top };
+}
+
+/** Sockets by owning process: the top N names by count (ties by name), the rest in a series labelled rest="true". */
+function* processFamily({ shown, rest, top }: ShownProcesses): Iterable<string> {
   const labels = (netns: string | null, name: string): Labels => [...(netns === null ? [] : ([["netns", netns]] as Labels)), ["process", name]];
   const samples = shown.map(({ netns, name, n }) => sample("tcpstat_process_sockets", labels(netns, name), n));
-  if (ranked.length > top) samples.push(sample("tcpstat_process_sockets", [["process", "other"]], rest));
+  if (rest !== null) samples.push(sample("tcpstat_process_sockets", [["rest", "true"]], rest));
   yield* family(
     "tcpstat_process_sockets",
     "gauge",
-    `Sockets by owning process name (where known): the ${top} with most sockets, the rest summed as process="other". A socket several processes hold counts once, under the one shown.`,
+    `Sockets by owning process name (where known): the ${top} with most sockets, the rest summed in one series labelled rest="true" (no process label, so no process name can give two series the same labels). A socket several processes hold counts once, under the one shown.`,
     samples,
+  );
+}
+
+/**
+ * TCP connections (every state but LISTEN) by state and by the port they belong to: a local
+ * port something listens on (side="local": this host serves it), else the peer's port
+ * (side="remote": this host is the client). The ports with most sockets get their own series,
+ * the rest port="other", so the count of series stays bounded whatever the traffic:
+ *
+ *   tcpstat_port_sockets{side="local",port="8080",state="CLOSE_WAIT",process="app"} 12
+ *
+ * With owners, `process` names the holder (one of the top processes, else "other"); sockets no
+ * program holds (TIME_WAIT, SYN_RECV, orphans) on a listening port get the listener's process,
+ * as doctor names the server behind a port; "" where no one is known. Only non-zero series.
+ */
+function* portFamily(records: readonly SocketRecord[], processes: ShownProcesses | null, recordNs: (r: SocketRecord) => string | null): Iterable<string> {
+  const key = (r: SocketRecord, port: number) => `${recordNs(r) ?? ""}|${port}`;
+  const listeners = new Map<string, SocketRecord>();
+  for (const r of records) {
+    if (r.proto !== "tcp" || r.state !== "LISTEN") continue;
+    const held = listeners.get(key(r, r.localPort));
+    if (!held || (held.pid === null && r.pid !== null)) listeners.set(key(r, r.localPort), r);
+  }
+  const shown = new Set(processes?.shown.map(({ name }) => name));
+  const processOf = (r: SocketRecord, listener: SocketRecord | undefined): string => {
+    const owner = r.pid !== null ? r : listener;
+    const name = owner?.pid != null ? owner.process : null;
+    return name === null ? "" : shown.has(name) ? name : "other";
+  };
+  const rows: Array<{ r: SocketRecord; side: "local" | "remote"; port: number; process: string }> = [];
+  const perPort = new Map<string, number>();
+  for (const r of records) {
+    if (r.proto !== "tcp" || r.state === "LISTEN" || r.state === null) continue;
+    const listener = listeners.get(key(r, r.localPort));
+    const side = listener ? "local" : "remote";
+    const port = listener ? r.localPort : r.remotePort;
+    if (port === null) continue;
+    rows.push({ r, side, port, process: processes ? processOf(r, listener) : "" });
+    const portKey = `${side}|${port}`;
+    perPort.set(portKey, (perPort.get(portKey) ?? 0) + 1);
+  }
+  const topPorts = new Set(
+    [...perPort]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, TOP_PORTS)
+      .map(([k]) => k),
+  );
+  const counter = new Counter();
+  for (const { r, side, port, process } of rows) {
+    const ns = recordNs(r);
+    counter.add([
+      ...(ns === null ? [] : ([["netns", ns]] as const)),
+      ["side", side],
+      ["port", topPorts.has(`${side}|${port}`) ? String(port) : "other"],
+      ["state", r.state!],
+      ...(processes ? ([["process", process]] as const) : []),
+    ]);
+  }
+  yield* family(
+    "tcpstat_port_sockets",
+    "gauge",
+    `TCP connections by state and port: side="local" for a port this host listens on, "remote" for the peer's port; the ${TOP_PORTS} busiest ports have their own series, the rest port="other".`,
+    counter.samples("tcpstat_port_sockets"),
+  );
+}
+
+/** The ephemeral port range and doctor's per-destination use of it (knowledge/ephemeral.ts). */
+function* ephemeralFamilies(records: readonly SocketRecord[], range: readonly [number, number]): Iterable<string> {
+  let most = 0;
+  for (const { used } of ephemeralUse(records, range).values()) if (used > most) most = used;
+  yield* family(
+    "tcpstat_ephemeral_port_range_size",
+    "gauge",
+    "Ports in net.ipv4.ip_local_port_range, the local ports outgoing connections are given.",
+    [sample("tcpstat_ephemeral_port_range_size", [], rangeSize(range))],
+  );
+  yield* family(
+    "tcpstat_ephemeral_ports_used_max",
+    "gauge",
+    "The most local ports of the ephemeral range in use toward one destination (address and port), any TCP state but LISTEN.",
+    [sample("tcpstat_ephemeral_ports_used_max", [], most)],
   );
 }
 
@@ -196,7 +319,7 @@ function* kernelFamilies(sets: readonly KernelCounterSet[], labelNetns: boolean)
 }
 
 /** --detailed: one info series per socket, and the queues of connected ones in bytes. */
-function* detailedFamilies(records: readonly SocketRecord[], labelNetns: boolean): Iterable<string> {
+function* detailedFamilies(records: readonly SocketRecord[], labelNetns: boolean, processLabels: boolean): Iterable<string> {
   const identity = (r: SocketRecord): Labels => [
     ...(labelNetns ? ([["netns", r.netns ? nsLabel(r.netns) : ""]] as const) : []),
     ["proto", r.proto],
@@ -210,11 +333,13 @@ function* detailedFamilies(records: readonly SocketRecord[], labelNetns: boolean
   const info = records.map((r) =>
     sample(
       "tcpstat_socket_info",
-      [...identity(r), ["state", stateOf(r)], ["pid", r.pid === null ? "" : String(r.pid)], ["process", r.process ?? ""]],
+      processLabels
+        ? [...identity(r), ["state", stateOf(r)], ["pid", r.pid === null ? "" : String(r.pid)], ["process", r.process ?? ""]]
+        : [...identity(r), ["state", stateOf(r)]],
       1,
     ),
   );
-  yield* family("tcpstat_socket_info", "gauge", "One series per socket (--detailed), always 1; its state and owner are labels.", info);
+  yield* family("tcpstat_socket_info", "gauge", "One series per socket (--detailed), always 1; its state (and with --process-labels its owner) are labels.", info);
   // A listener's queues count connections waiting for accept(), not bytes: left out here.
   const queued = records.filter((r) => r.state !== "LISTEN");
   const bytes = (name: string, pick: (r: SocketRecord) => number | null) =>

@@ -1,3 +1,4 @@
+import { jsonEscapeControls } from "../lib/safe-text.js";
 import type { Owner, SocketRecord, Timer } from "../model/socket.js";
 
 /**
@@ -10,13 +11,20 @@ import type { Owner, SocketRecord, Timer } from "../model/socket.js";
  * The same text as JSON.stringify of a record whose keys are in that order, built from a
  * template instead: --json and --ndjson at 100k sockets spent 90 ms in JSON.stringify,
  * this takes about 60 % of that (BENCHMARKS.md). Every text field still goes through
- * JSON.stringify unless it is plain printable ASCII without a quote or backslash, so
- * escaping is the same (test/property/record-json.property.test.ts holds both equal).
+ * JSON.stringify unless it is plain printable ASCII without a quote or backslash, then
+ * jsonEscapeControls (issue 22: DEL, C1 controls and bidi overrides as \u escapes), so
+ * escaping is that of toJson (test/property/record-json.property.test.ts holds both equal).
  */
 export function recordJson(r: SocketRecord): string {
   let text = `{"proto":"${r.proto}","family":"${r.family}","localAddress":${str(r.localAddress)},"localPort":${r.localPort},"remoteAddress":${str(r.remoteAddress)},"remotePort":${r.remotePort},"state":${r.state === null ? "null" : `"${r.state}"`},"recvQ":${r.recvQ},"sendQ":${r.sendQ},"pid":${r.pid},"process":${str(r.process)},"uid":${r.uid},"user":${str(r.user)},"inode":${r.inode},"timer":${timer(r.timer)}`;
   if (r.netns !== undefined) text += `,"netns":{"inode":${r.netns.inode},"name":${str(r.netns.name)}}`;
+  if (r.localHost !== undefined) text += `,"localHost":${str(r.localHost)}`;
+  if (r.remoteHost !== undefined) text += `,"remoteHost":${str(r.remoteHost)}`;
+  if (r.truncated !== undefined) text += `,"truncated":[${r.truncated.map((f) => `"${f}"`).join(",")}]`;
   if (r.createdAt !== undefined) text += `,"createdAt":${str(r.createdAt)}`;
+  if (r.cookie !== undefined) text += `,"cookie":${str(r.cookie)}`;
+  if (r.memory !== undefined) text += `,"memory":${r.memory === null ? "null" : JSON.stringify(r.memory)}`;
+  if (r.tcpInfo !== undefined) text += `,"tcpInfo":${r.tcpInfo === null ? "null" : JSON.stringify(r.tcpInfo)}`;
   if (r.exposure !== undefined) text += `,"exposure":"${r.exposure}"`;
   if (r.owners !== undefined) text += `,"owners":[${r.owners.map(ownerJson).join(",")}]`;
   return `${text}}`;
@@ -32,14 +40,14 @@ export const jsonClose = (count: number): string => (count === 0 ? "[]\n" : "\n]
 
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
-/** A text as JSON (what JSON.stringify gives), or null. */
+/** A text as JSON (what JSON.stringify gives, with C1 controls and bidi overrides as \u escapes), or null. */
 export function str(s: string | null): string {
-  return s === null ? "null" : PLAIN.test(s) ? `"${s}"` : JSON.stringify(s);
+  return s === null ? "null" : PLAIN.test(s) ? `"${s}"` : jsonEscapeControls(JSON.stringify(s));
 }
 
 /** A holder; with --who's fields (made in the schema's key order) through JSON.stringify. */
 function ownerJson(o: Owner): string {
-  if (o.cmdline !== undefined) return JSON.stringify(o);
+  if (o.cmdline !== undefined) return jsonEscapeControls(JSON.stringify(o));
   return `{"pid":${o.pid},"process":${str(o.process)},"user":${str(o.user)},"fd":${o.fd}}`;
 }
 

@@ -20,14 +20,21 @@ export function* renderStats(stats: Stats, chalk: ChalkInstance): Iterable<strin
   }
   // Counter names and labels are the kernel's and ours: plain ASCII, so widths are lengths.
   const head = headingCells(chalk, ["", "Counter", "Value", ...(rates ? ["Per second"] : [])]);
-  for (const [group, entries] of groups) {
-    const rows: Cell[][] = [head];
+  // Every section aligned as one table, then cut: the columns stay put from section to section.
+  const rows: Cell[][] = [];
+  for (const entries of groups.values()) {
+    rows.push(head);
     for (const e of entries) {
       const row: Cell[] = [{ text: e.label === e.name ? "" : e.label }, { text: e.name }, { text: String(e.value) }];
       if (rates) row.push(e.perSecond === null ? { text: "-" } : e.perSecond === 0 ? { text: "0" } : { text: String(e.perSecond), paint: (t) => chalk.yellow(t) });
       rows.push(row);
     }
-    const table = alignColumns(rows, ["left", "left", "right", "right"]);
+  }
+  const lines = alignColumns(rows, ["left", "left", "right", "right"]).split("\n");
+  let at = 0;
+  for (const [group, entries] of groups) {
+    const table = lines.slice(at, at + entries.length + 1).join("\n");
+    at += entries.length + 1;
     yield `${chalk.bold(group)}\n${table.replace(/^/gm, "  ")}\n\n`;
   }
 }

@@ -42,7 +42,7 @@ const deltaText = (chalk: ChalkInstance, now: number, before: number | undefined
  */
 export function* renderSummary(summary: Summary, ctx: SummaryRenderContext): Iterable<string> {
   const { chalk, previous } = ctx;
-  yield `Total: ${summary.total} sockets (TCP ${summary.tcp.total}, UDP ${summary.udp.total}; IPv4 ${summary.families.ipv4}, IPv6 ${summary.families.ipv6})` +
+  yield `Total: ${summary.total} socket${summary.total === 1 ? "" : "s"} (TCP ${summary.tcp.total}, UDP ${summary.udp.total}; IPv4 ${summary.families.ipv4}, IPv6 ${summary.families.ipv6})` +
     (previous ? ` ${deltaText(chalk, summary.total, previous.total)}` : "") +
     "\n\n";
   const withDelta = previous !== undefined;
@@ -88,7 +88,8 @@ export function* renderSummary(summary: Summary, ctx: SummaryRenderContext): Ite
   }
   yield `\nBy ${by.key} (top ${by.top.length} of ${by.top.length + by.rest.groups})\n`;
   yield `${alignColumns(groups, [...(withNetns ? ["left" as const] : []), "left", ...head.slice(withNetns ? 2 : 1).map(() => "right" as const)], ctx.width)}\n`;
-  if (by.rest.groups > 0) yield `... and ${by.rest.groups} more group(s) with ${by.rest.count} socket(s)\n`;
+  if (by.rest.groups > 0)
+    yield `... and ${by.rest.groups} more group${by.rest.groups === 1 ? "" : "s"} with ${by.rest.count} socket${by.rest.count === 1 ? "" : "s"}\n`;
   if (by.shared) yield `${by.shared === 1 ? "1 socket is" : `${by.shared} sockets are`} held by several processes: each counted once, under the process shown\n`;
 }
 

@@ -228,7 +228,7 @@ export class SocketTable {
    * per cell (at 100k sockets those strings cost more in garbage collection than the rest
    * of the table). Awaits a slow reader of the output every few hundred lines.
    */
-  async writeTo(out: OutputStream, options: { chalk: ChalkInstance }): Promise<void> {
+  async writeTo(out: OutputStream, options: { chalk: ChalkInstance; header?: boolean }): Promise<void> {
     const { chalk } = options;
     const n = this.n;
     const widths = this.widths;
@@ -271,13 +271,16 @@ export class SocketTable {
       // Each column's width plus its join, after the cells that are padded by count.
       ends: [widths[1]! + 2, widths[2]! + 2, widths[3]! + 2, widths[4]! + 2],
       owners,
-      noOwner: Buffer.from(`-${" ".repeat(widths[6]!)}`),
+      // The last column is not padded: no line ends in spaces.
+      noOwner: Buffer.from(this.withTimers ? `-${" ".repeat(widths[6]!)}` : "-"),
       timers: this.withTimers ? this.timers : null,
       timerWidth: this.withTimers ? widths[7]! : 0,
       spaces: 0,
     };
 
-    out.write(`${[...TABLE_HEAD, ...(this.withTimers ? ["Timer"] : [])].map((h, c) => `${paintHeader(chalk, h)}${" ".repeat(widths[c]! - h.length + 1)}`).join(" ")}\n`);
+    const heads = [...TABLE_HEAD, ...(this.withTimers ? ["Timer"] : [])];
+    if (options.header !== false)
+      out.write(`${heads.map((h, c) => `${paintHeader(chalk, h)}${c === heads.length - 1 ? "" : " ".repeat(widths[c]! - h.length + 1)}`).join(" ")}\n`);
     // The most a line takes but for an owner's name and a timer: asked for at once, with
     // theirs, so that each line goes out whole (a SIGTERM ends the run between flushes).
     let most = 64 + 3 * line.timerWidth;
@@ -374,13 +377,12 @@ function putLine(b: Uint8Array, at: number, i: number, line: LineParts): number 
     at = writeUint(b, at, owner.pid);
     b[at++] = SLASH;
     at = put(b, at, owner.name);
-    at += owner.pad;
+    if (line.timers !== null) at += owner.pad;
   }
   if (line.timers !== null) {
     const timer = formatTimer(line.timers[i]!);
     b[at++] = SPACE;
     for (let c = 0; c < timer.length; c++) b[at++] = timer.charCodeAt(c);
-    at += line.timerWidth - timer.length + 1;
   }
   b[at++] = LF;
   return at;

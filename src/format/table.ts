@@ -10,6 +10,46 @@ export interface TableOptions {
   chalk: ChalkInstance;
   /** Show the timer column, like `netstat -o`. */
   timers?: boolean;
+  /** -i: the tcp_info columns, as `ss -ti` shows them: RTT, Cwnd, Retrans, Sent, Recv, Idle. */
+  info?: boolean;
+  /** -e: Uid, Inode and Cookie columns, as ss -e shows uid:, ino: and sk:. */
+  extended?: boolean;
+  /** -m: Rmem/Rbuf, Wmem/Sbuf and Drops, from ss -m's skmem:(r,rb,t,tb,...,d). */
+  memory?: boolean;
+  /** false with -H/--no-header: the rows only, as `ss -H` prints them. */
+  header?: boolean;
+}
+
+/**
+ * -i's compact columns from a record's tcpInfo ("-" where unknown): RTT in ms (rtt:0.024 in ss),
+ * Cwnd in segments, Retrans as current/total (retrans:0/2), Sent and Recv in bytes
+ * (bytes_sent, bytes_received), Idle as the time since the last segment either way.
+ */
+const EXTENDED_COLUMNS: ReadonlyArray<readonly [head: string, text: (r: SocketRecord) => string]> = [
+  ["Uid", (r) => (r.uid === null ? "-" : String(r.uid))],
+  ["Inode", (r) => (r.inode === null ? "-" : String(r.inode))],
+  ["Cookie", (r) => r.cookie ?? "-"],
+];
+
+const MEMORY_COLUMNS: ReadonlyArray<readonly [head: string, text: (r: SocketRecord) => string]> = [
+  ["Rmem/Rbuf", (r) => (r.memory ? `${r.memory.rmemAlloc}/${r.memory.rcvBuf}` : "-")],
+  ["Wmem/Sbuf", (r) => (r.memory ? `${r.memory.wmemAlloc}/${r.memory.sndBuf}` : "-")],
+  ["Drops", (r) => (r.memory ? String(r.memory.drops) : "-")],
+];
+
+const INFO_COLUMNS: ReadonlyArray<readonly [head: string, text: (r: SocketRecord) => string]> = [
+  ["RTT(ms)", (r) => (r.tcpInfo?.rttMs == null ? "-" : String(r.tcpInfo.rttMs))],
+  ["Cwnd", (r) => (r.tcpInfo?.cwnd == null ? "-" : String(r.tcpInfo.cwnd))],
+  ["Retrans", (r) => (r.tcpInfo?.retransmits == null ? "-" : `${r.tcpInfo.retransmits}/${r.tcpInfo.totalRetrans ?? "-"}`)],
+  ["Sent", (r) => (r.tcpInfo?.bytesSent == null ? "-" : String(r.tcpInfo.bytesSent))],
+  ["Recv", (r) => (r.tcpInfo?.bytesReceived == null ? "-" : String(r.tcpInfo.bytesReceived))],
+  ["Idle(ms)", (r) => idleText(r)],
+];
+
+function idleText(r: SocketRecord): string {
+  const i = r.tcpInfo;
+  if (!i || i.lastSendMs === null || i.lastRecvMs === null) return "-";
+  return String(Math.min(i.lastSendMs, i.lastRecvMs));
 }
 
 /** "timewait (59.85/0)": the kind, seconds left and retransmits so far, as netstat -o shows them. */
@@ -50,7 +90,17 @@ const COMMAND_WIDTH = 80;
 
 const exposureText = (r: SocketRecord) => r.exposure ?? "-";
 
-function columnsFor(options: { chalk: ChalkInstance; timers: boolean; netns: boolean; exposure: boolean; who: boolean; width: Width }): Column[] {
+function columnsFor(options: {
+  chalk: ChalkInstance;
+  timers: boolean;
+  info: boolean;
+  extended: boolean;
+  memory: boolean;
+  netns: boolean;
+  exposure: boolean;
+  who: boolean;
+  width: Width;
+}): Column[] {
   const { chalk, width } = options;
   // Names are escaped once per distinct name: thousands of sockets share a few processes.
   const escaped = new Map<string, string>();
@@ -110,6 +160,9 @@ function columnsFor(options: { chalk: ChalkInstance; timers: boolean; netns: boo
     );
   }
   if (options.timers) columns.push({ head: "Timer", text: (r) => formatTimer(r.timer), width: (r) => formatTimer(r.timer).length, lengthIsWidth: true });
+  if (options.extended) for (const [head, text] of EXTENDED_COLUMNS) columns.push({ head, text, width: (r) => text(r).length, lengthIsWidth: true });
+  if (options.memory) for (const [head, text] of MEMORY_COLUMNS) columns.push({ head, text, width: (r) => text(r).length, lengthIsWidth: true });
+  if (options.info) for (const [head, text] of INFO_COLUMNS) columns.push({ head, text, width: (r) => text(r).length, lengthIsWidth: true });
   // --netns: which namespace each socket lives in (its ip-netns name, else net:[inode]).
   const netnsText = (r: SocketRecord) => (r.netns ? name(r.netns.name ?? `net:[${r.netns.inode}]`) : "-");
   if (options.netns) columns.unshift({ head: "Netns", text: netnsText, width: (r) => width(netnsText(r)) });
@@ -131,11 +184,21 @@ const BATCH = 512;
  * are measured first without making the cells, then each line is made once and written.
  */
 export async function* renderTable(records: readonly SocketRecord[], options: TableOptions): AsyncIterable<string> {
-  const { chalk, timers = false } = options;
+  const { chalk, timers = false, info = false, extended = false, memory = false } = options;
   const sorted = [...records].sort(compareSockets);
   // Process and namespace names are the only text from the system.
   const width = await widthOf(sorted, (r) => r.process, (r) => r.netns?.name, (r) => r.owners?.map((o) => `${o.cmdline ?? ""}${o.unit ?? ""}${o.container?.name ?? ""}`).join(""));
-  const columns = columnsFor({ chalk, timers, width, netns: records.some((r) => r.netns), exposure: records.some((r) => r.exposure !== undefined), who: records.some((r) => r.owners?.some((o) => o.cmdline !== undefined)) });
+  const columns = columnsFor({
+    chalk,
+    timers,
+    info,
+    extended,
+    memory,
+    width,
+    netns: records.some((r) => r.netns),
+    exposure: records.some((r) => r.exposure !== undefined),
+    who: records.some((r) => r.owners?.some((o) => o.cmdline !== undefined)),
+  });
 
   const widths = columns.map((c) => c.head.length);
   for (const r of sorted) {
@@ -146,8 +209,10 @@ export async function* renderTable(records: readonly SocketRecord[], options: Ta
   }
 
   // Colour goes around the text, padding after it, so escape codes never shift the columns.
-  const pad = (c: number, w: number) => " ".repeat(widths[c]! - w + 1);
-  let chunk = `${columns.map((col, c) => `${paintHeader(chalk, col.head)}${pad(c, col.head.length)}`).join(" ")}\n`;
+  // The last column is not padded: no line ends in spaces.
+  const last = columns.length - 1;
+  const pad = (c: number, w: number) => (c === last ? "" : " ".repeat(widths[c]! - w + 1));
+  let chunk = options.header === false ? "" : `${columns.map((col, c) => `${paintHeader(chalk, col.head)}${pad(c, col.head.length)}`).join(" ")}\n`;
   for (let i = 0; i < sorted.length; i++) {
     const r = sorted[i]!;
     let line = "";

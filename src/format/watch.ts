@@ -82,7 +82,8 @@ export async function renderWatchTable(diff: FrameDiff, ctx: { chalk: ChalkInsta
   const total = `${n} socket${n === 1 ? "" : "s"}`;
   const counts = diff.initial ? total : `${total}: ${diff.opened.length} new, ${diff.closed.length} gone, ${diff.changed.length} changed state`;
   let frame = `${counts}\n`;
-  for (const cells of lines) frame += `${cells.map((c, i) => c.shown + " ".repeat(widths[i]! - width(c.text) + 1)).join(" ")}\n`;
+  // The last cell is not padded: no line ends in spaces.
+  for (const cells of lines) frame += `${cells.map((c, i) => c.shown + (i === cells.length - 1 ? "" : " ".repeat(widths[i]! - width(c.text) + 1))).join(" ").replace(/ +$/, "")}\n`;
   // One piece: a SIGTERM on a pipe ends the run between frames, never inside one.
   return [frame];
 }

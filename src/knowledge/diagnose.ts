@@ -5,6 +5,8 @@ import type { SocketRecord } from "../model/socket.js";
 import type { TcpState } from "../model/state.js";
 import type { KernelCounters } from "../sources/linux-procfs/parse-snmp.js";
 import type { NetSysctls } from "../sources/linux-procfs/read-counters.js";
+import { ephemeralUse, rangeSize } from "./ephemeral.js";
+import { FIXES } from "./fixes.js";
 import type { Thresholds } from "./thresholds.js";
 
 /**
@@ -147,7 +149,7 @@ function closeWait(input: DiagnoseInput): Finding[] {
         ...(timers.line ? [timers.line] : ["no timers running: the kernel will never close them by itself"]),
       ],
       cause: "The peers closed these connections, but the program never called close() on its side: a leak, usually on an error or timeout path, or threads stuck before they read the end of the stream.",
-      fix: `Fix ${first.process ?? "the program"} so every code path closes its sockets (finally/defer/try-with-resources, close response bodies, return pooled connections). A restart frees them only until the leak fills them again. Details: tcpstat explain close-wait.`,
+      fix: FIXES["close-wait"](first.process ?? "the program"),
     });
   }
   return out;
@@ -210,7 +212,7 @@ function timeWait(input: DiagnoseInput, listeners: Listeners): Finding[] {
       cause: server
         ? "The server closes connections first, so each one leaves a TIME_WAIT socket behind for 60 s: clients that do not reuse connections, or keep-alive turned off."
         : "Many short connections are opened and closed toward the same peer; the closing side keeps each in TIME_WAIT for 60 s, and together they can use up the local ephemeral ports.",
-      fix: "Reuse connections (HTTP keep-alive, a connection pool) instead of one connection per request; for outgoing connections allow net.ipv4.tcp_tw_reuse=1 and widen net.ipv4.ip_local_port_range. Details: tcpstat explain time-wait.",
+      fix: FIXES["time-wait"](),
     });
   }
   return out;
@@ -248,7 +250,7 @@ function synRecv(input: DiagnoseInput, listeners: Listeners): Finding[] {
         ...(timers.line ? [timers.line] : []),
       ],
       cause: "Handshakes are started but never finished: a SYN flood (often from spoofed addresses), clients on a lossy path, an accept queue so full that final ACKs are ignored, or a TCP_DEFER_ACCEPT listener whose clients connect and send nothing.",
-      fix: "Keep net.ipv4.tcp_syncookies=1; raise net.ipv4.tcp_max_syn_backlog and the listen() backlog; make the server accept faster; if the sources look hostile, filter or rate-limit them upstream. Details: tcpstat explain syn-recv.",
+      fix: FIXES["syn-recv"](),
     });
   }
   return out;
@@ -292,7 +294,7 @@ function acceptQueue(input: DiagnoseInput): Finding[] {
         `net.core.somaxconn=${input.sysctls.somaxconn ?? "?"} caps any backlog`,
       ],
       cause: "The program does not call accept() as fast as connections arrive (blocked or too few workers), or its backlog is too small; once the queue is full the kernel drops new handshakes and clients hang in SYN_SENT or retry.",
-      fix: `Make ${l.process ?? "the server"} accept faster (more workers, nothing blocking the accept loop) and raise the backlog passed to listen() along with net.core.somaxconn. Details: tcpstat explain listen.`,
+      fix: FIXES["accept-queue"](l.process ?? "the server"),
     });
   }
   if (rising && flagged.size === 0) {
@@ -313,7 +315,7 @@ function acceptQueue(input: DiagnoseInput): Finding[] {
         "no listener's accept queue was full at the moment of reading: the overflows come in bursts",
       ],
       cause: "Bursts of connections fill some listener's accept queue faster than its program accepts them.",
-      fix: "Watch `tcpstat -l --watch 1` for a LISTEN socket whose Recv-Q reaches its Send-Q; raise that listen() backlog and net.core.somaxconn, and make the program accept faster.",
+      fix: FIXES["listen-overflows"](),
     });
   }
   return out;
@@ -347,7 +349,7 @@ function synSent(input: DiagnoseInput, localListeners: Listeners): Finding[] {
         ...(local && (local.recvQ ?? 0) > 0 ? [`a local listener on port ${local.localPort} has ${local.recvQ} connection(s) waiting in its accept queue`] : []),
       ],
       cause: "The peer does not answer the SYNs: it is down, a firewall drops them silently, or its accept queue is full and it ignores new handshakes.",
-      fix: `Test the peer by hand (nc -vz ${first.remoteAddress} ${first.remotePort}); fix the firewall, route or server; give clients a shorter connect timeout. Details: tcpstat explain syn-sent.`,
+      fix: FIXES["syn-sent"](String(first.remoteAddress), String(first.remotePort)),
     });
   }
   return out;
@@ -414,8 +416,13 @@ function closingState(input: DiagnoseInput, listeners: Listeners, state: "FIN_WA
         ? `This side closed (or half-closed with shutdown()) and the ${peerText} acknowledged but never closed its own side: the remote program keeps these connections open (often leaking them in CLOSE_WAIT), or a firewall or NAT dropped the connection.`
         : `The ${peerText} closed first, this side answered with its FIN, and the final ACK never came back: the peer vanished (crash, expired NAT entry) or packets are lost.`,
       fix: finWait
-        ? `Fix ${peerHolder.pid !== null ? `${peerHolder.process ?? "the program"} (pid ${peerHolder.pid}), which holds the other end${others.some((r) => r.state === "CLOSE_WAIT") ? " in CLOSE_WAIT" : ""},` : `the program at the ${peerText}`} so it closes connections when it reads end-of-file; on this side call close() rather than only shutdown() when done, so tcp_fin_timeout can reclaim them. Details: tcpstat explain fin-wait2.`
-        : "Check loss and retransmissions on the path (tcpstat stats --interval 5); lowering net.ipv4.tcp_orphan_retries frees them sooner. Details: tcpstat explain last-ack.",
+        ? FIXES["fin-wait2"](
+            peerText,
+            peerHolder.pid !== null
+              ? `${peerHolder.process ?? "the program"} (pid ${peerHolder.pid}), which holds the other end${others.some((r) => r.state === "CLOSE_WAIT") ? " in CLOSE_WAIT" : ""},`
+              : undefined,
+          )
+        : FIXES["last-ack"](),
     });
   }
   return out;
@@ -452,7 +459,7 @@ function retransmits(input: DiagnoseInput, listeners: Listeners): Finding[] {
         ...(timers.line ? [timers.line] : []),
       ],
       cause: "Segments to this peer are not acknowledged: the peer is gone or overloaded, or the path loses packets.",
-      fix: `Check the path to ${peer} (mtr, ping) and the peer itself; these connections fail once net.ipv4.tcp_retries2 is exhausted (about 15 minutes by default).`,
+      fix: FIXES.retransmits(peer),
     });
   }
   const retrans = delta(input, "TcpRetransSegs");
@@ -473,7 +480,7 @@ function retransmits(input: DiagnoseInput, listeners: Listeners): Finding[] {
       oldestTimerMs: null,
       evidence: [`TcpRetransSegs rose by ${retrans} while TcpOutSegs rose by ${sent} (threshold retrans-rate=${rate})`],
       cause: "Packet loss or congestion on some path, or peers that stopped answering.",
-      fix: "Find the connections with `tcpstat -o` (retransmit timers with retries) and check those paths; `tcpstat stats --interval 5` shows which loss counters move.",
+      fix: FIXES["retrans-rate"](),
     });
   }
   return out;
@@ -483,15 +490,10 @@ function ephemeral(input: DiagnoseInput): Finding[] {
   const range = input.sysctls.localPortRange;
   if (!range) return [];
   const [lo, hi] = range;
-  const size = hi - lo + 1;
+  const size = rangeSize(range);
   const limit = input.thresholds.ephemeral;
   const out: Finding[] = [];
-  const outgoing = input.records.filter(
-    (r) => r.proto === "tcp" && r.remotePort !== null && r.state !== "LISTEN" && r.localPort >= lo && r.localPort <= hi,
-  );
-  // A local port can be reused toward different destinations: exhaustion is per destination.
-  for (const [dest, list] of groupBy(outgoing, peerOf)) {
-    const used = new Set(list.map((r) => r.localPort)).size;
+  for (const [dest, { used, sockets: list }] of ephemeralUse(input.records, range)) {
     if (used / size < limit) continue;
     const who = mainOwner(list);
     out.push({
@@ -512,7 +514,7 @@ function ephemeral(input: DiagnoseInput): Finding[] {
         `owners: ${top(list.map((r) => owner(r.pid, r.process)))}`,
       ],
       cause: "Too many connections to one destination at once, mostly short ones lingering in TIME_WAIT; when the range runs out connect() fails with EADDRNOTAVAIL (\"Cannot assign requested address\").",
-      fix: "Reuse connections (keep-alive, pools); widen net.ipv4.ip_local_port_range; allow net.ipv4.tcp_tw_reuse=1; spread load over more destination addresses or ports.",
+      fix: FIXES.ephemeral(),
     });
   }
   return out;

@@ -21,6 +21,9 @@ export function explainState(state: TcpState, lang: Lang, counts: StateCounts | 
 /** Display width: CJK and full-width forms take two columns. */
 const charWidth = (ch: string) => (/[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 2 : 1);
 
+/** Columns a text takes on a terminal. */
+export const displayWidth = (text: string) => [...text].reduce((n, ch) => n + charWidth(ch), 0);
+
 /**
  * Wraps text to `width` columns with an indent: words stay whole; CJK text, which has no
  * spaces, may break between any two characters.
@@ -82,6 +85,6 @@ export function renderOverview(lang: Lang, counts: StateCounts | null, chalk: Ch
     const n = counts ? ` (${counts[state]})` : "";
     out.push(wrap(`${state}${n}: ${first}`, width, "  "));
   }
-  out.push("", labels.diagramHint);
+  out.push("", wrap(labels.diagramHint, width, ""));
   return `${out.join("\n")}\n`;
 }

@@ -1,4 +1,5 @@
 import { isIPv6 } from "node:net";
+import { safeText } from "./safe-text.js";
 
 /**
  * Address text in RFC 5952 form, from the bytes every source eventually yields.
@@ -51,7 +52,9 @@ export function isUnspecified(address: string): boolean {
 
 /** An endpoint's address as it stands before ":port": "a.b.c.d" or "[v6]"; none is the wildcard. */
 export function endpointHost(address: string | null, family: "ipv4" | "ipv6"): string {
-  return family === "ipv6" ? `[${address ?? "::"}]` : (address ?? "0.0.0.0");
+  // A replayed capture may hold anything, e.g. a zone "fe80::1%\x1b[2J": escaped (issue 22).
+  const host = address === null ? null : safeText(address);
+  return family === "ipv6" ? `[${host ?? "::"}]` : (host ?? "0.0.0.0");
 }
 
 /** "a.b.c.d:port" or "[v6]:port", as ss prints endpoints; a missing port shows as "*". */
@@ -68,7 +71,7 @@ export function digits(n: number): number {
 
 /** formatEndpoint(...).length, without making the string (tables measure 100k of them). */
 export function endpointLength(address: string | null, port: number | null, family: "ipv4" | "ipv6"): number {
-  const host = address ?? (family === "ipv6" ? "::" : "0.0.0.0");
+  const host = address === null ? (family === "ipv6" ? "::" : "0.0.0.0") : safeText(address);
   return host.length + (family === "ipv6" ? 2 : 0) + 1 + (port === null ? 1 : digits(port));
 }
 

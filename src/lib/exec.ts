@@ -1,4 +1,6 @@
 import { execFile } from "node:child_process";
+import { accessSync, constants, statSync } from "node:fs";
+import { posix, win32 } from "node:path";
 import { TcpstatError } from "../errors.js";
 
 /**
@@ -34,14 +36,76 @@ const INSTALL_HINTS: Readonly<Record<string, string>> = {
   chcp: "chcp ships with Windows",
 };
 
+/**
+ * Where system tools are taken from, never through PATH (issue 22): `npx` puts
+ * ./node_modules/.bin and every parent's .bin before the system's directories, so a fake
+ * `nsenter` or `ss` planted where root runs `npx tcpstat` would run as root. The BSDs' ports
+ * and packages (lsof, for one) install under /usr/local, which only root may write there too.
+ */
+const POSIX_DIRS = ["/usr/sbin", "/usr/bin", "/sbin", "/bin"];
+const BSD_DIRS = [...POSIX_DIRS, "/usr/local/sbin", "/usr/local/bin"];
+
+/** Windows tools under %SystemRoot%\System32 (a bare name would be searched in the current directory first). */
+const WINDOWS_TOOLS: Readonly<Record<string, string>> = {
+  netstat: "netstat.exe",
+  tasklist: "tasklist.exe",
+  "chcp.com": "chcp.com",
+  powershell: "WindowsPowerShell\\v1.0\\powershell.exe",
+};
+
+const isExecutableFile = (path: string) => {
+  try {
+    if (!statSync(path).isFile()) return false;
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * The absolute path of a system tool: the first of the system's directories holding it on
+ * Linux, macOS and the BSDs; under %SystemRoot%\System32 on Windows.
+ *
+ *   systemTool("ss")                                  -> "/usr/bin/ss" (Debian)
+ *   systemTool("netstat", "win32", { SystemRoot })    -> "C:\\Windows\\System32\\netstat.exe"
+ */
+export function systemTool(cmd: string, platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env, exists = isExecutableFile): string {
+  if (platform === "win32") {
+    const root = env.SystemRoot ?? env.SYSTEMROOT ?? env.windir ?? "C:\\Windows";
+    return win32.join(root, "System32", WINDOWS_TOOLS[cmd] ?? `${cmd}.exe`);
+  }
+  const dirs = platform === "linux" || platform === "darwin" ? POSIX_DIRS : BSD_DIRS;
+  for (const dir of dirs) {
+    const path = posix.join(dir, cmd);
+    if (exists(path)) return path;
+  }
+  throw new TcpstatError(`'${cmd}' was not found in ${dirs.join(", ")}`, INSTALL_HINTS[cmd] ?? `install ${cmd} or choose another --source`);
+}
+
+/** What this run ran, for --verbose: "/usr/bin/ss -tuanpe". */
+const ran: string[] = [];
+export const commandsRun = (): readonly string[] => ran;
+export function noteRun(path: string, args: readonly string[]): void {
+  const shown = args.join(" ");
+  ran.push(`${path}${shown ? ` ${shown.length > 60 ? `${shown.slice(0, 60)}...` : shown}` : ""}`);
+}
+
 const DEFAULT_TIMEOUT_MS = 15_000;
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 
 export const exec: ExecRunner = (cmd, args, options = {}) => {
   const { timeoutMs = DEFAULT_TIMEOUT_MS, maxBytes = DEFAULT_MAX_BYTES, okExitCodes = [0] } = options;
   return new Promise((resolve, reject) => {
+    let path: string;
+    try {
+      path = systemTool(cmd);
+    } catch (error) {
+      return reject(error as Error);
+    }
+    noteRun(path, args);
     execFile(
-      cmd,
+      path,
       [...args],
       // SIGKILL: a command stuck with SIGTERM ignored would otherwise outlive its time limit.
       { encoding: "buffer", timeout: timeoutMs, maxBuffer: maxBytes, windowsHide: true, shell: false, killSignal: "SIGKILL" },
@@ -50,7 +114,7 @@ export const exec: ExecRunner = (cmd, args, options = {}) => {
         const e = error as NodeJS.ErrnoException & { killed?: boolean; signal?: string | null; code?: string | number };
         const shown = `${cmd} ${args.join(" ")}`.trim();
         if (e.code === "ENOENT")
-          return reject(new TcpstatError(`'${cmd}' was not found`, INSTALL_HINTS[cmd] ?? `install ${cmd} or choose another --source`));
+          return reject(new TcpstatError(`'${path}' was not found`, INSTALL_HINTS[cmd] ?? `install ${cmd} or choose another --source`));
         if (e.code === "EACCES") return reject(new TcpstatError(`'${cmd}' is not executable by this user`, "check its permissions or choose another --source"));
         if (e.code === "ERR_CHILD_PROCESS_STDIO_MAXBUFFER")
           return reject(new TcpstatError(`'${shown}' printed more than ${maxBytes} bytes`, "narrow the selection or replay a capture with --input"));

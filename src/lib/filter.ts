@@ -3,7 +3,18 @@ import type { Container, Family, Proto, SocketRecord } from "../model/socket.js"
 import { STATE_GROUPS, TCP_STATES, canonicalState, type TcpState } from "../model/state.js";
 import { isExposed } from "./exposure.js";
 import { heldByName, heldByPid } from "./owners.js";
+import { servicePort, type ServiceTable } from "./services.js";
+import { systemServices } from "./services-file.js";
 import { nearest } from "./suggest.js";
+
+/** The endpoint fields of a socket an ss filter expression looks at (a record or a /proc/net row). */
+export interface FilterSubject {
+  family: "ipv4" | "ipv6";
+  localAddress: string;
+  localPort: number;
+  remoteAddress: string | null;
+  remotePort: number | null;
+}
 
 /** Inclusive port ranges; a single port is a range of one. */
 export type PortRanges = ReadonlyArray<readonly [number, number]>;
@@ -26,6 +37,8 @@ export interface SocketFilter {
   containers?: readonly string[];
   /** Held by a process in this systemd unit (owners[].unit). */
   units?: readonly string[];
+  /** An ss filter expression, --src and --dst (src/lib/ss-filter.ts), built once. */
+  expression?: (s: FilterSubject) => boolean;
 }
 
 const STATE_CHOICES = [...TCP_STATES, ...Object.keys(STATE_GROUPS)];
@@ -53,15 +66,25 @@ export function parseStates(values: readonly string[]): Set<TcpState> {
       }
     }
   }
+  if (states.size === 0) throw usageError("empty --state", `give one or more states, e.g. --state close-wait; valid states: ${STATE_CHOICES.join(", ")}`);
   return states;
 }
 
-/** "443", "80,443", "8000-8100" -> port ranges; anything else is a usage error. */
-export function parsePorts(values: readonly string[], flag = "--port"): PortRanges {
+/**
+ * "443", ":443", "80,443", "8000-8100", "http", "https,ssh" -> port ranges; anything else is a
+ * usage error. Names come from the services database (/etc/services, else the well-known table).
+ */
+export function parsePorts(values: readonly string[], flag = "--port", services: ServiceTable = systemServices()): PortRanges {
   const ranges: Array<readonly [number, number]> = [];
   const bad = (part: string) =>
-    usageError(`bad port '${part}' for ${flag}`, "use a port 0-65535, a list (80,443) or a range (8000-8100)");
-  const toPort = (s: string, part: string) => {
+    usageError(`bad port '${part}' for ${flag}`, "use a port 0-65535 or a service name (http), a list (80,443) or a range (8000-8100)");
+  const toPort = (text: string, part: string) => {
+    const s = text.startsWith(":") ? text.slice(1) : text;
+    if (/^[a-z][\w.+-]*$/i.test(s)) {
+      const named = servicePort(s.toLowerCase(), "tcp", services);
+      if (named === undefined) throw bad(part);
+      return named;
+    }
     if (!/^\d{1,5}$/.test(s)) throw bad(part);
     const n = Number(s);
     if (n > 65535) throw bad(part);
@@ -71,7 +94,8 @@ export function parsePorts(values: readonly string[], flag = "--port"): PortRang
     for (const raw of value.split(",")) {
       const part = raw.trim();
       if (part === "") throw bad(value);
-      const dash = part.indexOf("-");
+      // A service name may hold a dash (http-alt): a range is two numbers.
+      const dash = /^:?\d+-:?\d+$/.test(part) ? part.indexOf("-") : -1;
       if (dash < 0) {
         const p = toPort(part, part);
         ranges.push([p, p]);
@@ -107,7 +131,7 @@ const inRanges = (port: number | null, ranges: PortRanges) =>
  * What a filter looks at: a record, or a row of /proc/net decoded but not made into one
  * (which has no owner: a filter on pids or a process name always has records).
  */
-type Filtered = Pick<SocketRecord, "proto" | "family" | "state" | "localPort" | "remotePort"> & Partial<Pick<SocketRecord, "pid" | "process" | "owners">>;
+type Filtered = Pick<SocketRecord, "proto" | "family" | "state" | "localAddress" | "localPort" | "remoteAddress" | "remotePort"> & Partial<Pick<SocketRecord, "pid" | "process" | "owners">>;
 
 /**
  * The kernel's state of a socket for filtering: UDP has no TCP state in the record,
@@ -127,6 +151,7 @@ export function makePredicate(filter: SocketFilter): (r: Filtered) => boolean {
     if (filter.ports && !inRanges(r.localPort, filter.ports) && !inRanges(r.remotePort, filter.ports)) return false;
     if (filter.localPorts && !inRanges(r.localPort, filter.localPorts)) return false;
     if (filter.remotePorts && !inRanges(r.remotePort, filter.remotePorts)) return false;
+    if (filter.expression && !filter.expression(r)) return false;
     // Any holder of the socket: a forked server's workers share its listener (src/lib/owners.ts).
     if (filter.pids && !heldByPid(r, filter.pids)) return false;
     if (processNeedle !== undefined && !heldByName(r, processNeedle)) return false;

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import { PROMETHEUS_CONTENT_TYPE } from "../format/prometheus.js";
 
 /**
@@ -9,19 +10,35 @@ import { PROMETHEUS_CONTENT_TYPE } from "../format/prometheus.js";
  *   HEAD ...      -> the same headers, no body
  *   POST ...      -> 405 with "Allow: GET, HEAD"
  *
- * Scrapes that arrive while a collection runs wait for that one instead of starting their
- * own, so ten Prometheus replicas cost one read of /proc. Slow clients are cut off
- * (headers, whole request, idle socket), and connections beyond the cap are refused.
+ * Built so that a local user cannot keep Prometheus from scraping nor make tcpstat grow
+ * (issue 22, item 4):
+ * - Scrapes that arrive while a collection runs wait for that one instead of starting their
+ *   own, and every client of one collection is sent the same bytes (one Buffer, written in
+ *   views of it, never copied per client).
+ * - Responses are written in chunks of 64 KiB, the next only once the client has taken the
+ *   last (back-pressure); a client that takes nothing for `stallMs` is dropped.
+ * - Memory: clients hold at most two collections' bodies, the newest and the one before; a
+ *   client still being sent an older one when a newer is made is dropped. So whatever the
+ *   clients do, tcpstat holds at most two responses plus the one being built.
+ * - A connection slot is never held by a client that sends nothing: one that has not sent a
+ *   whole request head within `headersTimeoutMs`, or sits idle between requests, is dropped;
+ *   and when every slot is taken, the newcomer gets the slot of one that has sent nothing,
+ *   else of the longest idle, else of one stalled reading its answer, instead of being refused. Only when every slot
+ *   holds a request being answered to a client that is reading is the newcomer refused.
  */
 export interface MetricsServerOptions {
   /** One collection, rendered. */
   collect: () => Promise<string>;
   /** A line for stderr. */
   log: (line: string) => void;
-  /** Time a client gets to send its request, and the longest a socket may sit idle. Default 10 s. */
+  /** Time a client gets to send its whole request. Default 10 s. */
   timeoutMs?: number;
-  /** Open connections at most; more are closed at once. Default 32. */
+  /** Open connections at most. Default 32. */
   maxConnections?: number;
+  /** Time a client gets to send its request head. Default the lesser of 3 s and timeoutMs. */
+  headersTimeoutMs?: number;
+  /** Longest a client may take nothing of its answer. Default the lesser of 5 s and timeoutMs. */
+  stallMs?: number;
 }
 
 export interface MetricsServer {
@@ -32,17 +49,78 @@ export interface MetricsServer {
 
 const TEXT = "text/plain; charset=utf-8";
 const INDEX = "tcpstat exporter\n\n/metrics  Prometheus metrics\n/healthz  liveness\n";
+const CHUNK = 64 * 1024;
+
+interface Slot {
+  /** When the connection last became idle (opened, or its last answer finished). */
+  idleSince: number;
+  /** A request is being answered. */
+  busy: boolean;
+  /** Since when the answer waits for the client to read (0: not waiting). */
+  waitingSince: number;
+  /** Which collection's body this client is being sent (0: none). */
+  generation: number;
+}
+
+interface Body {
+  bytes: Buffer;
+  generation: number;
+}
 
 export function createMetricsServer(options: MetricsServerOptions): MetricsServer {
   const { collect, log, timeoutMs = 10_000, maxConnections = 32 } = options;
-  let inFlight: Promise<string> | null = null;
+  const headersTimeoutMs = options.headersTimeoutMs ?? Math.min(timeoutMs, 3000);
+  const stallMs = options.stallMs ?? Math.min(timeoutMs, 5000);
+  let inFlight: Promise<Body> | null = null;
+  let generation = 0;
   let closing = false;
-  const scrape = (): Promise<string> => (inFlight ??= collect().finally(() => (inFlight = null)));
+  const slots = new Map<Socket, Slot>();
 
-  const send = (req: IncomingMessage, res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}) => {
+  const scrape = (): Promise<Body> =>
+    (inFlight ??= collect()
+      .then((text) => {
+        const body = { bytes: Buffer.from(text), generation: ++generation };
+        // Two collections' bodies at most: drop clients still being sent an older one.
+        for (const [socket, slot] of slots) if (slot.generation !== 0 && slot.generation < body.generation - 1) socket.destroy();
+        return body;
+      })
+      .finally(() => (inFlight = null)));
+
+  /** Writes `bytes` in views of 64 KiB, each once the client has taken the one before. */
+  const writeShared = async (res: ServerResponse, bytes: Buffer, slot: Slot | undefined): Promise<void> => {
+    const socket = res.socket;
+    for (let at = 0; at < bytes.length; at += CHUNK) {
+      if (res.destroyed) return;
+      if (res.write(bytes.subarray(at, at + CHUNK))) continue;
+      if (slot) slot.waitingSince = Date.now();
+      const drained = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), stallMs);
+        const done = (ok: boolean) => () => {
+          clearTimeout(timer);
+          res.off("drain", onDrain);
+          res.off("close", onClose);
+          resolve(ok);
+        };
+        const onDrain = done(true);
+        const onClose = done(false);
+        res.once("drain", onDrain);
+        res.once("close", onClose);
+      });
+      if (slot) slot.waitingSince = 0;
+      if (!drained) {
+        socket?.destroy();
+        return;
+      }
+    }
+    res.end();
+  };
+
+  const send = (req: IncomingMessage, res: ServerResponse, status: number, type: string, body: string | Buffer, headers: Record<string, string> = {}) => {
     if (closing) headers = { ...headers, Connection: "close" }; // shutting down: no keep-alive
     res.writeHead(status, { "Content-Type": type, "Content-Length": String(Buffer.byteLength(body)), ...headers });
-    res.end(req.method === "HEAD" ? undefined : body);
+    if (req.method === "HEAD") return res.end();
+    if (typeof body === "string") return res.end(body);
+    return writeShared(res, body, slots.get(req.socket));
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -50,7 +128,7 @@ export function createMetricsServer(options: MetricsServerOptions): MetricsServe
     const path = (req.url ?? "/").split("?")[0];
     switch (path) {
       case "/metrics": {
-        let body: string;
+        let body: Body;
         try {
           body = await scrape();
         } catch (error) {
@@ -58,7 +136,9 @@ export function createMetricsServer(options: MetricsServerOptions): MetricsServe
           log(`tcpstat: scrape failed: ${message}`);
           return send(req, res, 500, TEXT, `collection failed: ${message}\n`);
         }
-        return send(req, res, 200, PROMETHEUS_CONTENT_TYPE, body, { "Cache-Control": "no-store" });
+        const slot = slots.get(req.socket);
+        if (slot) slot.generation = body.generation;
+        return send(req, res, 200, PROMETHEUS_CONTENT_TYPE, body.bytes, { "Cache-Control": "no-store" });
       }
       case "/healthz":
         return send(req, res, 200, TEXT, "ok\n");
@@ -69,18 +149,58 @@ export function createMetricsServer(options: MetricsServerOptions): MetricsServe
     }
   };
 
-  const server = createServer({ requestTimeout: timeoutMs, headersTimeout: Math.min(timeoutMs, 5000), connectionsCheckingInterval: 500 }, (req, res) => {
+  const server = createServer({ requestTimeout: timeoutMs, headersTimeout: headersTimeoutMs, connectionsCheckingInterval: 250 }, (req, res) => {
+    const slot = slots.get(req.socket);
+    if (slot) slot.busy = true;
+    res.once("close", () => {
+      if (!slot) return;
+      Object.assign(slot, { busy: false, waitingSince: 0, generation: 0, idleSince: Date.now() });
+    });
     handle(req, res).catch((error: Error) => {
       log(`tcpstat: request failed: ${error.message}`);
       if (!res.headersSent) send(req, res, 500, TEXT, "internal error\n");
       else res.destroy();
     });
   });
-  server.maxConnections = maxConnections;
-  server.keepAliveTimeout = 5000;
-  // Idle sockets, including clients too slow to read the answer; a little longer than the
-  // request timeout so a slow sender gets its 408 (checked every 500 ms) before the socket goes.
+  server.keepAliveTimeout = Math.min(timeoutMs, 5000);
+  // Idle sockets: a little longer than the request timeout so a slow sender gets its 408
+  // (checked every 250 ms) before the socket goes.
   server.timeout = timeoutMs + 1000;
+
+  /**
+   * The slot to give a newcomer when all are taken: a connection that has sent nothing at all
+   * (the longest open first), else the longest idle between requests, else the longest stalled
+   * reading its answer (waiting for it to take the last chunk). A scraper's keep-alive
+   * connection has sent its requests, and a scraper reads as fast as it is sent: they go last.
+   */
+  const evictable = (): Socket | undefined => {
+    let silent: [Socket, number] | undefined;
+    let idle: [Socket, number] | undefined;
+    let stalled: [Socket, number] | undefined;
+    const older = (best: [Socket, number] | undefined, since: number) => !best || since < best[1];
+    for (const [socket, slot] of slots) {
+      if (!slot.busy && socket.bytesRead === 0) {
+        if (older(silent, slot.idleSince)) silent = [socket, slot.idleSince];
+      } else if (!slot.busy) {
+        if (older(idle, slot.idleSince)) idle = [socket, slot.idleSince];
+      } else if (slot.waitingSince !== 0) {
+        if (older(stalled, slot.waitingSince)) stalled = [socket, slot.waitingSince];
+      }
+    }
+    return (silent ?? idle ?? stalled)?.[0];
+  };
+
+  server.on("connection", (socket: Socket) => {
+    if (slots.size >= maxConnections) {
+      const victim = evictable();
+      if (!victim) return socket.destroy();
+      slots.delete(victim);
+      victim.destroy();
+    }
+    slots.set(socket, { idleSince: Date.now(), busy: false, waitingSince: 0, generation: 0 });
+    socket.once("close", () => slots.delete(socket));
+  });
+
   server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
     const status = error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "408 Request Timeout" : "400 Bad Request";
     if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);

@@ -25,6 +25,8 @@ export interface ChunkOptions {
   source: string;
   /** About how many characters a chunk holds (default 256 Ki: small chunks keep the heap small). */
   chunkChars?: number;
+  /** Lines longer than MAX_LINE_BYTES characters, skipped as they come (counted here). */
+  long?: LongLines;
 }
 
 const SNIFF_BYTES = 64 * 1024;
@@ -76,24 +78,99 @@ export function assertText(bytes: Uint8Array, source: string): void {
     );
 }
 
+/** Longest line a capture may have (issue 22): longer ones are skipped, never held whole. */
+export const MAX_LINE_BYTES = 64 * 1024;
+
+/** Lines readWhole skipped for being longer than MAX_LINE_BYTES: how many, and the first one's number. */
+export interface LongLines {
+  count: number;
+  firstLine: number;
+}
+
 /**
  * Reads a whole capture (for the outputs that need every socket at once), refusing binary data
  * as soon as its first block is in: `--input /dev/zero` ends with one line, not with memory full.
+ * A line longer than MAX_LINE_BYTES is dropped as it comes (at most that much of it is ever
+ * held) and counted in `long`: an endless input without a line break grew to 12.5 GB before.
+ * A JSON document is read whole: ConvertTo-Json -Compress writes a whole capture on one line.
  */
-export async function readWhole(input: AsyncIterable<Uint8Array | string>, source: string): Promise<Buffer> {
+export async function readWhole(
+  input: AsyncIterable<Uint8Array | string>,
+  source: string,
+  long: LongLines = { count: 0, firstLine: 0 },
+  maxBytes = Infinity,
+): Promise<Buffer> {
   const pieces: Buffer[] = [];
   let size = 0;
   let checked = false;
-  for await (const piece of input) {
-    const bytes = typeof piece === "string" ? Buffer.from(piece) : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+  let lineStart = 0; // size when the current line began
+  let line = 1;
+  let skipping = false; // inside a line already found too long: its bytes are dropped
+  const keep = (bytes: Buffer) => {
+    if (bytes.length === 0) return;
     pieces.push(bytes);
     size += bytes.length;
+  };
+  /** Drops what is held of the current line (at most MAX_LINE_BYTES). */
+  const dropLine = () => {
+    let excess = size - lineStart;
+    while (excess > 0) {
+      const last = pieces[pieces.length - 1]!;
+      if (last.length <= excess) {
+        pieces.pop();
+        excess -= last.length;
+        size -= last.length;
+      } else {
+        pieces[pieces.length - 1] = last.subarray(0, last.length - excess);
+        size -= excess;
+        excess = 0;
+      }
+    }
+  };
+  // A JSON document (PowerShell's ConvertTo-Json -Compress) may be one long line: not bounded.
+  let json: boolean | undefined;
+  for await (const piece of input) {
+    const bytes = typeof piece === "string" ? Buffer.from(piece) : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+    if (json === undefined) {
+      const first = bytes.toString("latin1", 0, Math.min(bytes.length, 64)).replace(/^(\xef\xbb\xbf|\xff\xfe|\xfe\xff|[\s\0])*/, "");
+      if (first !== "") json = first[0] === "[" || first[0] === "{";
+    }
+    let from = json === true ? bytes.length : 0;
+    if (json === true) keep(bytes);
+    while (from < bytes.length) {
+      const nl = bytes.indexOf(10, from);
+      const end = nl < 0 ? bytes.length : nl + 1;
+      if (!skipping) {
+        keep(bytes.subarray(from, end));
+        if (size - lineStart > MAX_LINE_BYTES + 1) {
+          dropLine();
+          skipping = true;
+          if (long.count++ === 0) long.firstLine = line;
+        }
+      }
+      if (nl >= 0) {
+        skipping = false;
+        lineStart = size;
+        line++;
+      }
+      from = end;
+    }
     if (!checked && size >= SNIFF_BYTES) {
       assertText(Buffer.concat(pieces), source);
       checked = true;
     }
+    if (size > maxBytes)
+      throw new TcpstatError(
+        `${source} is more than ${Math.floor(maxBytes / 1e6)} MB: more records than the table or --json can hold in memory`,
+        "use --ndjson or summary, which stream the capture",
+      );
   }
   const all = Buffer.concat(pieces);
+  if (all.length === 0 && long.count > 0)
+    throw new TcpstatError(
+      `${source} holds no line shorter than 64 KiB: skipped ${long.count} longer line(s), the first at line ${long.firstLine}`,
+      "give a captured netstat, ss, lsof, sockstat or /proc/net output",
+    );
   if (!checked) assertText(all, source);
   return all;
 }
@@ -105,6 +182,19 @@ export async function* readTextChunks(input: AsyncIterable<Uint8Array | string>,
   let headBytes = 0;
   let carry = "";
   let line = 1;
+  let skipping = false;
+  const long = options.long ?? { count: 0, firstLine: 0 };
+  /** Drops the rest of a line found too long, up to its end. */
+  const skip = () => {
+    if (!skipping) return;
+    const nl = carry.indexOf("\n");
+    if (nl < 0) carry = "";
+    else {
+      carry = carry.slice(nl + 1);
+      skipping = false;
+      line++;
+    }
+  };
 
   const start = (bytes: Buffer) => {
     assertText(bytes, options.source);
@@ -119,7 +209,20 @@ export async function* readTextChunks(input: AsyncIterable<Uint8Array | string>,
         const nl = carry.lastIndexOf("\n", chunkChars);
         const at = nl >= 0 ? nl : carry.indexOf("\n", chunkChars);
         if (at < 0) {
-          if (!final) return; // one enormous line: wait for its end
+          if (!final && carry.length - chunkChars <= MAX_LINE_BYTES) return; // a long line: wait for its end
+          if (!final) {
+            // Past the bound: the whole lines before it go out, the long one is dropped as it comes.
+            const before = carry.lastIndexOf("\n");
+            if (before >= 0) {
+              const text = carry.slice(0, before + 1);
+              yield { text, firstLine: line };
+              line += countLines(text);
+            }
+            carry = "";
+            skipping = true;
+            if (long.count++ === 0) long.firstLine = line;
+            return;
+          }
         } else end = at + 1;
       }
       const text = carry.slice(0, end);
@@ -138,10 +241,13 @@ export async function* readTextChunks(input: AsyncIterable<Uint8Array | string>,
       carry += start(Buffer.concat(head));
       head = [];
     } else carry += decoder.decode(bytes, true);
+    skip();
     yield* cut(false);
   }
   if (!decoder) carry += start(Buffer.concat(head));
   carry += decoder!.decode(new Uint8Array(0), false);
+  skip();
+  if (skipping) carry = "";
   yield* cut(true);
 }
 

@@ -40,17 +40,30 @@ function baseKey(r: SocketRecord): string {
   return `${r.proto}|${r.family}|${r.localAddress}|${r.localPort}|${r.remoteAddress ?? ""}|${r.remotePort ?? ""}${netns === undefined ? "" : `|${JSON.stringify(netns)}`}`;
 }
 
-/** Keys for a reading; sockets sharing endpoints (SO_REUSEPORT listeners) get "#2", "#3", ... in inode order. */
+/**
+ * Keys for a reading; sockets sharing endpoints (SO_REUSEPORT listeners) get "#2", "#3", ... in
+ * inode order. A row read twice is one socket: /proc/net/tcp is read in several read() calls,
+ * and the kernel resumes each where the last stopped by position, so a socket that opens or
+ * closes meanwhile shifts the rest and repeats one (same endpoints, same inode). Counted twice,
+ * it would be a socket opened and closed again in the next reading.
+ */
 export function keyRecords(records: readonly SocketRecord[]): Map<string, SocketRecord> {
   const sorted = [...records].sort((a, b) => (a.inode ?? 0) - (b.inode ?? 0));
   const out = new Map<string, SocketRecord>();
   for (const r of sorted) {
     const base = baseKey(r);
+    if (r.inode !== null && keyedWithInode(out, base, r.inode)) continue;
     let key = base;
     for (let n = 2; out.has(key); n++) key = `${base}#${n}`;
     out.set(key, r);
   }
   return out;
+}
+
+/** Whether a socket of `base`'s endpoints with this inode is already keyed ("#n" included). */
+function keyedWithInode(out: Map<string, SocketRecord>, base: string, inode: number): boolean {
+  for (let key = base, n = 2; out.has(key); key = `${base}#${n++}`) if (out.get(key)!.inode === inode) return true;
+  return false;
 }
 
 export class SocketTracker {

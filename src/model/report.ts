@@ -131,6 +131,46 @@ export const ExplanationSchema = z
   .strict();
 export type Explanation = z.infer<typeof ExplanationSchema>;
 
+/** The lessons of the state diagram `tcpstat explain LESSON` tells, by name. */
+export const LESSONS = ["handshake", "teardown"] as const;
+export type LessonName = (typeof LESSONS)[number];
+
+/** `tcpstat explain handshake|teardown --json`: one lesson of the state diagram. */
+export const LessonSchema = z
+  .object({
+    lesson: z.enum(LESSONS),
+    lang: z.enum(["en", "zh", "fr"]),
+    title: z.string(),
+    summary: z.string(),
+    sides: z
+      .array(
+        z
+          .object({
+            role: z.enum(["client", "server", "active-closer", "passive-closer"]),
+            name: z.string(),
+            states: z.array(TcpStateSchema).describe("The states this side passes through, in order"),
+            text: z.string(),
+          })
+          .strict(),
+      )
+      .describe("The two ends, left one first"),
+    segments: z.array(
+      z
+        .object({
+          n: z.number().int().describe("1 for the first segment sent"),
+          from: z.enum(["client", "server", "active-closer", "passive-closer"]),
+          flags: z.string().describe("The TCP flags that matter: SYN, SYN+ACK, ACK, FIN"),
+          senderState: TcpStateSchema.describe("The sender's state once the segment is sent"),
+          receiverState: TcpStateSchema.describe("The receiver's state once the segment has arrived"),
+          text: z.string(),
+        })
+        .strict(),
+    ),
+    sections: z.array(z.object({ topic: z.string().describe("Stable name: why-three, why-four, half-close, ..."), heading: z.string(), text: z.string() }).strict()),
+  })
+  .strict();
+export type Lesson = z.infer<typeof LessonSchema>;
+
 /** The socket a watch event is about. */
 export const WatchSocketSchema = z.object({
   proto: ProtoSchema,

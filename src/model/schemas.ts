@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { DoctorReportSchema, ExplanationSchema, FindingSchema, StatsSchema, SummarySchema, WatchEventSchema } from "./report.js";
+import { DoctorReportSchema, ExplanationSchema, FindingSchema, LessonSchema, StatsSchema, SummarySchema, WatchEventSchema } from "./report.js";
 import { SocketRecordSchema } from "./socket.js";
+import { TraceEventSchema } from "./trace.js";
 
 /**
  * Every JSON output of tcpstat, by the name `tcpstat schema NAME` prints it under.
@@ -34,10 +35,16 @@ export const OUTPUT_SCHEMAS = {
   finding: { schema: FindingSchema, printedBy: "tcpstat doctor --json (findings[])", description: "One problem doctor found" },
   explanation: { schema: ExplanationSchema, printedBy: "tcpstat explain STATE --json", description: "What a TCP state means and what to do about many of them" },
   explanations: { schema: z.array(ExplanationSchema), printedBy: "tcpstat explain --json", description: "Every TCP state explained, with live counts" },
+  lesson: { schema: LessonSchema, printedBy: "tcpstat explain handshake|teardown --json", description: "A lesson of the state diagram: the segments, each side's states, the whys" },
   "watch-event": {
     schema: WatchEventSchema,
     printedBy: "tcpstat --watch --ndjson (one a line)",
     description: "A socket opened, closed or changed state",
+  },
+  "trace-event": {
+    schema: TraceEventSchema,
+    printedBy: "tcpstat trace --ndjson (one a line)",
+    description: "A TCP state change, reset, retransmit, finished connection (lifespan), lost-events report or the closing summary",
   },
 } as const satisfies Record<string, OutputSchema>;
 

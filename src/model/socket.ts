@@ -16,6 +16,9 @@ export const TimerSchema = z
 
 const port = z.number().int().min(0).max(65535);
 
+/** The endpoint fields a tool's column width can cut. */
+export const EndpointFieldSchema = z.enum(["localAddress", "localPort", "remoteAddress", "remotePort"]);
+
 /** A Linux network namespace, as `ls -l /proc/<pid>/ns/net` (net:[inode]) and `ip netns` name it. */
 export const NetnsSchema = z
   .object({
@@ -66,6 +69,66 @@ export const OwnerSchema = z
   .strict()
   .describe("A process holding the socket");
 
+const ms = z.number().nonnegative().nullable();
+const count = z.number().int().nonnegative().nullable();
+
+/**
+ * The kernel's tcp_info for one connection (`ss -ti`), as -i/--info reads it. Every field is
+ * null where the source does not know it: /proc/net/tcp (when ss is missing) carries only
+ * rto, ato, cwnd, ssthresh and retransmits; ss leaves out counters that are 0 (read as 0).
+ */
+export const TcpInfoSchema = z
+  .object({
+    source: z.enum(["ss", "proc"]).describe("ss: ss -tinHOe (netlink INET_DIAG_INFO); proc: /proc/net/tcp's few fields"),
+    congestion: z.string().nullable().describe("Congestion control algorithm (cubic, bbr, reno)"),
+    rttMs: ms.describe("Smoothed round-trip time"),
+    rttVarMs: ms.describe("Round-trip time variation"),
+    minRttMs: ms.describe("Lowest round-trip time seen"),
+    rtoMs: ms.describe("Retransmission timeout"),
+    atoMs: ms.describe("Delayed-ACK timeout"),
+    mss: count.describe("Maximum segment size in use"),
+    cwnd: count.describe("Congestion window, in segments"),
+    ssthresh: count.describe("Slow-start threshold, in segments; null while in slow start or unknown"),
+    retransmits: count.describe("Retransmissions of the segment now outstanding (tcpi_retransmits)"),
+    totalRetrans: count.describe("Retransmitted segments over the connection's life (tcpi_total_retrans)"),
+    lost: count.describe("Segments the kernel counts as lost"),
+    unacked: count.describe("Segments sent and not yet acknowledged"),
+    sacked: count.describe("Segments selectively acknowledged"),
+    bytesSent: count.describe("Bytes sent, retransmissions included (tcpi_bytes_sent)"),
+    bytesAcked: count.describe("Bytes the peer acknowledged"),
+    bytesReceived: count.describe("Bytes received"),
+    segsOut: count.describe("Segments sent"),
+    segsIn: count.describe("Segments received"),
+    lastSendMs: ms.describe("Time since the last data was sent"),
+    lastRecvMs: ms.describe("Time since the last data was received"),
+    lastAckMs: ms.describe("Time since the last ACK was received"),
+    deliveryRateBps: count.describe("Delivery rate, bits per second"),
+    pacingRateBps: count.describe("Pacing rate, bits per second"),
+    sndWscale: count.describe("Send window scale"),
+    rcvWscale: count.describe("Receive window scale"),
+    busyMs: ms.describe("Time spent sending (busy)"),
+    rwndLimitedMs: ms.describe("Time limited by the peer's receive window"),
+    sndbufLimitedMs: ms.describe("Time limited by the send buffer"),
+  })
+  .strict()
+  .describe("TCP internals of a connection (tcp_info), from -i/--info");
+
+/** A socket's memory, as ss -m prints it: skmem:(r0,rb131072,t0,tb16384,f0,w0,o0,bl0,d0). */
+export const SkMemSchema = z
+  .object({
+    rmemAlloc: z.number().int().nonnegative().describe("r: memory holding received data"),
+    rcvBuf: z.number().int().nonnegative().describe("rb: receive buffer size"),
+    wmemAlloc: z.number().int().nonnegative().describe("t: memory holding data sent and not yet acknowledged"),
+    sndBuf: z.number().int().nonnegative().describe("tb: send buffer size"),
+    fwdAlloc: z.number().int().nonnegative().describe("f: memory reserved ahead, not yet used"),
+    wmemQueued: z.number().int().nonnegative().describe("w: memory of data queued to send"),
+    optMem: z.number().int().nonnegative().describe("o: memory for socket options"),
+    backlog: z.number().int().nonnegative().describe("bl: memory of the backlog queue"),
+    drops: z.number().int().nonnegative().describe("d: packets dropped before reaching the socket"),
+  })
+  .strict()
+  .describe("Socket memory in bytes (SK_MEMINFO), from -m/--memory");
+
 /** One socket, whatever system or capture it came from. The JSON output is exactly this. */
 export const SocketRecordSchema = z
   .object({
@@ -85,10 +148,34 @@ export const SocketRecordSchema = z
     inode: z.number().int().nonnegative().nullable(),
     timer: TimerSchema.nullable(),
     netns: NetnsSchema.optional().describe("Network namespace of the socket; present only when --netns chose one or all"),
+    localHost: z
+      .string()
+      .optional()
+      .describe(
+        "Host name a capture made without -n printed instead of the local address, kept as given; localAddress then holds the loopback address for localhost names, else this same name. Present only for such captures",
+      ),
+    remoteHost: z.string().optional().describe("Host name printed instead of the remote address, as localHost"),
+    truncated: z
+      .array(EndpointFieldSchema)
+      .optional()
+      .describe(
+        "Fields the capturing tool cut to fit its column (netstat's address width): their values are the text as printed and are not to be trusted. Present only when some field was cut",
+      ),
     createdAt: z
       .string()
       .optional()
       .describe("When the socket was created (ISO 8601); present only where the source says so (Windows PowerShell CreationTime)"),
+    cookie: z
+      .string()
+      .nullable()
+      .optional()
+      .describe("The kernel's socket cookie, as ss -e prints it after sk: (hex); null where ss gives none; present only with -e"),
+    memory: SkMemSchema.nullable()
+      .optional()
+      .describe("Socket memory (-m, ss's skmem); null where ss gives none (TIME_WAIT); present only with -m"),
+    tcpInfo: TcpInfoSchema.nullable()
+      .optional()
+      .describe("TCP internals (-i/--info); null for a socket the kernel gives none for (UDP, TIME_WAIT); absent without -i"),
     exposure: ExposureSchema.optional().describe("What a listener answers on; present on listeners with -l, --exposure or --exposed"),
     owners: z
       .array(OwnerSchema)
@@ -104,9 +191,12 @@ export type Proto = z.infer<typeof ProtoSchema>;
 export type Family = z.infer<typeof FamilySchema>;
 export type Timer = z.infer<typeof TimerSchema>;
 export type NetnsTag = z.infer<typeof NetnsSchema>;
+export type EndpointField = z.infer<typeof EndpointFieldSchema>;
 export type Owner = z.infer<typeof OwnerSchema>;
 export type Exposure = z.infer<typeof ExposureSchema>;
 export type Container = z.infer<typeof ContainerSchema>;
+export type TcpInfo = z.infer<typeof TcpInfoSchema>;
+export type SkMem = z.infer<typeof SkMemSchema>;
 
 /** A line a parser could not read: counted and reported, never fatal. */
 export const ProblemSchema = z.object({

@@ -12,6 +12,8 @@ export interface CollectOptions extends RecordSinks {
   procRoot?: string;
   /** -N, --netns: NAME, PID, PATH or "all" (sources with `namespaces` only). */
   netns?: string;
+  /** --netns-limit: most namespaces `-N all` reads. */
+  netnsLimit?: number;
 }
 
 export interface Collected {

@@ -1,4 +1,5 @@
 import type { TextChunk } from "../lib/stream-input.js";
+import { blankPasteNoise } from "./paste.js";
 import { replayProcNet } from "./replay-proc-net.js";
 import { replayCapture, replayFormats, sniff, type ReplayOptions, type ReplayResult } from "./replay.js";
 
@@ -49,14 +50,23 @@ export async function* replayChunks(chunks: AsyncIterable<TextChunk>, options: R
   shiftLines(head, first.firstLine);
   yield head;
   let header = lastHeader(first.text);
-  for (let n = await iterator.next(); !n.done; n = await iterator.next()) {
-    const { text, firstLine } = n.value;
+  const read = (chunk: TextChunk, last: boolean): ReplayResult => {
+    // A prompt after the dump (`$ `) or a notice pasted below it is no row: the last chunk is
+    // cleaned as replayCapture cleans a capture's end (line numbers kept); the others are rows.
+    const text = last ? blankPasteNoise(chunk.text) : chunk.text;
     const withHeader = header !== undefined && !/^[ \t]*sl[ \t]/.test(text) ? `${header}\n${text}` : text;
     const parsed = replayProcNet(withHeader, { source: options.source, byteOrder });
-    shiftLines(parsed, firstLine - (withHeader === text ? 0 : 1));
-    yield { ...head, records: parsed.records, problems: parsed.problems, notices: [] };
+    shiftLines(parsed, chunk.firstLine - (withHeader === text ? 0 : 1));
     header = lastHeader(text) ?? header;
+    return { ...head, records: parsed.records, problems: parsed.problems, notices: [] };
+  };
+  // Two chunks held back, so the last two are known (a notice may straddle their border).
+  const pending: TextChunk[] = [];
+  for (let n = await iterator.next(); !n.done; n = await iterator.next()) {
+    pending.push(n.value);
+    if (pending.length > 2) yield read(pending.shift() as TextChunk, false);
   }
+  for (const chunk of pending) yield read(chunk, true);
 }
 
 /** Problem line numbers from a chunk's own (1-based) numbering to the capture's. */

@@ -1,6 +1,7 @@
 import { isIPv4 } from "node:net";
 import { formatIpv6, ipv6Bytes } from "../lib/endpoint.js";
-import type { Family, Problem, Proto, SocketRecord } from "../model/socket.js";
+import { servicePort, type ServiceTable } from "../lib/services.js";
+import type { EndpointField, Family, Problem, Proto, SocketRecord } from "../model/socket.js";
 
 /**
  * Helpers shared by the text parsers (netstat, ss, lsof, sockstat): endpoint splitting in the
@@ -68,7 +69,8 @@ export function isWildcardHost(host: string): boolean {
  * Returns null when the text is no address (a host name, or cut off by the tool).
  */
 export function normalizeAddress(host: string, family: Family): string | null {
-  if (host === "*") return family === "ipv6" ? "::" : "0.0.0.0";
+  // `*%eth0`: the wildcard bound to one interface (ss), still the wildcard.
+  if (host === "*" || host.startsWith("*%")) return family === "ipv6" ? "::" : "0.0.0.0";
   if (host.startsWith("[") && host.endsWith("]")) host = host.slice(1, -1);
   const pct = host.indexOf("%");
   const bare = (pct < 0 ? host : host.slice(0, pct)).toLowerCase();
@@ -120,12 +122,21 @@ export function emptyRecord(base: Pick<SocketRecord, "proto" | "family" | "local
 export function endpointRecord(
   proto: Proto,
   family: Family,
-  ends: Pick<SocketRecord, "localAddress" | "localPort" | "remoteAddress" | "remotePort">,
+  ends: Pick<SocketRecord, "localAddress" | "localPort" | "remoteAddress" | "remotePort" | "localHost" | "remoteHost" | "truncated">,
 ): SocketRecord {
   const r = emptyRecord({ proto, family, localAddress: ends.localAddress, localPort: ends.localPort });
   r.remoteAddress = ends.remoteAddress;
   r.remotePort = ends.remotePort;
+  if (ends.localHost !== undefined) r.localHost = ends.localHost;
+  if (ends.remoteHost !== undefined) r.remoteHost = ends.remoteHost;
+  if (ends.truncated !== undefined) r.truncated = ends.truncated;
   return r;
+}
+
+/** Marks a field of a kept record as cut by the tool's column width. */
+export function markTruncated(r: SocketRecord, field: EndpointField): void {
+  if (!r.truncated) r.truncated = [field];
+  else if (!r.truncated.includes(field)) r.truncated.push(field);
 }
 
 /** Lines of a capture with their 1-based numbers, CR stripped. */
@@ -141,34 +152,89 @@ export function problem(source: string, line: number, text: string, reason: stri
   return { source, line, text, reason };
 }
 
+/** What one side of a row reads as: an address (or the text a tool cut), maybe a host name. */
+interface HostRead {
+  address: string;
+  /** The host name as printed, when the capture had a name instead of an address. */
+  name?: string;
+  cut: boolean;
+}
+
+const LOOPBACK_NAMES: Readonly<Record<string, Record<Family, string>>> = {
+  localhost: { ipv4: "127.0.0.1", ipv6: "::1" },
+  "localhost.localdomain": { ipv4: "127.0.0.1", ipv6: "::1" },
+  localhost6: { ipv4: "::1", ipv6: "::1" },
+  "ip6-localhost": { ipv4: "::1", ipv6: "::1" },
+  "ip6-loopback": { ipv4: "::1", ipv6: "::1" },
+};
+
+/**
+ * Address text that is no address: cut by the tool's column (`::ffff:192.168.0.`, `fe80::87e6:73b7:`,
+ * `192.168.10`: hex digits, dots and colons that do not make an address) or a host name
+ * (`web1.example.com`, `localhost`: kept as printed; loopback names mean the loopback address).
+ */
+export function readHost(host: string, family: Family): HostRead {
+  const address = normalizeAddress(host, family);
+  if (address !== null) return { address, cut: false };
+  const bare = host.replace(/%.*$/, "");
+  if (/^[0-9a-fA-F:.]*$/.test(bare) && (bare.includes(":") || /^[\d.]+$/.test(bare))) return { address: host.toLowerCase(), cut: true };
+  const loopback = LOOPBACK_NAMES[host.toLowerCase()];
+  return { address: loopback ? loopback[family] : host, name: host, cut: false };
+}
+
+/** Port text -> number (digits or a service name), null for a wildcard; undefined when unreadable. */
+export function readServicePort(text: string, proto?: Proto, services?: ServiceTable): number | null | undefined {
+  const port = readPort(text);
+  if (port !== undefined || !/^[A-Za-z][\w.+-]*$/.test(text)) return port;
+  return servicePort(text, proto, services);
+}
+
+export interface Ends {
+  localAddress: string;
+  localPort: number;
+  remoteAddress: string | null;
+  remotePort: number | null;
+  /** Some address is not an address (cut by the tool's column width): see `truncated`. */
+  cutOff: boolean;
+  localHost?: string;
+  remoteHost?: string;
+  truncated?: EndpointField[];
+}
+
+export interface EndpointOptions {
+  proto?: Proto;
+  /** Where service names are looked up (a capture made without -n); the built-in table when absent. */
+  services?: ServiceTable;
+}
+
 /**
  * Local and remote endpoint of a row, normalized. A peer that is a wildcard in any spelling
  * (`*`, `*.*`, `0.0.0.0:*`, `[::]:0`) means "no peer": null address and port.
- * `cutOff` is set when an address is not an address (cut by the tool's column width).
+ * Service names in port columns are looked up; host names are kept (localHost, remoteHost);
+ * an address the tool cut is kept as printed and listed in `truncated`.
  */
-export function readEndpoints(
-  local: HostPort,
-  remote: HostPort | null,
-  family: Family,
-): { localAddress: string; localPort: number; remoteAddress: string | null; remotePort: number | null; cutOff: boolean } | string {
-  const lp = readPort(local.port);
+export function readEndpoints(local: HostPort, remote: HostPort | null, family: Family, options: EndpointOptions = {}): Ends | string {
+  const lp = readServicePort(local.port, options.proto, options.services);
   // An unbound socket prints `*.*` or `*:*` locally: the kernel holds port 0 for it.
-  if (lp === undefined || (lp === null && !isWildcardHost(local.host))) return `unreadable local port '${local.port}'`;
-  let cutOff = false;
-  let localAddress = normalizeAddress(local.host, family);
-  if (localAddress === null) {
-    cutOff = true;
-    localAddress = local.host.toLowerCase();
+  if (lp === undefined || (lp === null && !isWildcardHost(local.host))) return unreadablePort("local", local.port);
+  const lh = readHost(local.host, family);
+  const ends: Ends = { localAddress: lh.address, localPort: lp ?? 0, remoteAddress: null, remotePort: null, cutOff: lh.cut };
+  if (lh.name !== undefined) ends.localHost = lh.name;
+  if (lh.cut) ends.truncated = ["localAddress"];
+  if (!remote || (isWildcardHost(remote.host) && (remote.port === "*" || remote.port === "0"))) return ends;
+  const rp = readServicePort(remote.port, options.proto, options.services);
+  if (rp === undefined) return unreadablePort("remote", remote.port);
+  const rh = readHost(remote.host, family);
+  ends.remoteAddress = rh.address;
+  ends.remotePort = rp;
+  if (rh.name !== undefined) ends.remoteHost = rh.name;
+  if (rh.cut) {
+    ends.cutOff = true;
+    (ends.truncated ??= []).push("remoteAddress");
   }
-  if (!remote || (isWildcardHost(remote.host) && (remote.port === "*" || remote.port === "0"))) {
-    return { localAddress, localPort: lp ?? 0, remoteAddress: null, remotePort: null, cutOff };
-  }
-  const rp = readPort(remote.port);
-  if (rp === undefined) return `unreadable remote port '${remote.port}'`;
-  let remoteAddress = normalizeAddress(remote.host, family);
-  if (remoteAddress === null) {
-    cutOff = true;
-    remoteAddress = remote.host.toLowerCase();
-  }
-  return { localAddress, localPort: lp ?? 0, remoteAddress, remotePort: rp, cutOff };
+  return ends;
+}
+
+function unreadablePort(side: string, text: string): string {
+  return /^[A-Za-z][\w.+-]*$/.test(text) ? `unknown service name '${text}' in the ${side} port (not in the services database)` : `unreadable ${side} port '${text}'`;
 }

@@ -30,7 +30,7 @@ describe("earlyTables: the guess made before the CLI loads", () => {
       ["-tN", "1", "--no-owners"],
       ["summary", "--netns=all"],
       ["summary", "--watch"],
-      ["summary", "-w", "2"],
+      ["summary", "-c", "2"],
       ["summary", "--help"],
       ["--no-owners", "-h"],
       ["explain", "summary"],

@@ -30,12 +30,12 @@ describe("usage errors", () => {
 
   it.each([
     [["--port", "70000"], "bad port '70000' for --port"],
-    [["--port", "http"], "bad port 'http' for --port"],
+    [["--port", "htp"], "bad port 'htp' for --port"],
     [["--local-port", "8100-8000"], "bad port '8100-8000' for --local-port"],
     [["--local-port", "80-"], "bad port '80-' for --local-port"],
     [["--remote-port", "1,,2"], "bad port '1,,2' for --remote-port"],
   ])("%j -> %s, with the accepted forms", (args, message) => {
-    expect(usageFailure(args)).toBe(`tcpstat: ${message}; use a port 0-65535, a list (80,443) or a range (8000-8100)`);
+    expect(usageFailure(args)).toBe(`tcpstat: ${message}; use a port 0-65535 or a service name (http), a list (80,443) or a range (8000-8100)`);
   });
 
   it("a bad pid names the fix", () => {
@@ -48,13 +48,13 @@ describe("usage errors", () => {
   });
 
   it("an unknown option suggests the nearest one", () => {
-    expect(usageFailure(["--sate", "listen"])).toBe("tcpstat: unknown option '--sate' (Did you mean --state?) (see tcpstat --help)");
-    expect(usageFailure(["--bogus"])).toBe("tcpstat: unknown option '--bogus' (see tcpstat --help)");
+    expect(usageFailure(["--sate", "listen"])).toBe("tcpstat: unknown option '--sate' (did you mean --state?); see tcpstat --help");
+    expect(usageFailure(["--bogus"])).toBe("tcpstat: unknown option '--bogus'; see tcpstat --help");
     expect(usageFailure(["-z"])).toContain("unknown option '-z'");
   });
 
   it("a flag without its value says so", () => {
-    expect(usageFailure(["--port"])).toContain("option '--port <ports>' argument missing");
+    expect(usageFailure(["--port"])).toBe("tcpstat: --port needs a value; see tcpstat --help");
   });
 
   it("conflicting or unknown formats name the choices", () => {

@@ -60,7 +60,7 @@ describe("--quiet", () => {
 });
 
 describe("usage errors", () => {
-  const commands = [[], ["summary"], ["stats"], ["explain"], ["doctor"], ["metrics"], ["serve"], ["schema"], ["completion", "bash"]];
+  const commands = [[], ["summary"], ["stats"], ["explain"], ["doctor"], ["metrics"], ["serve"], ["rules"], ["schema"], ["completion", "bash"]];
   for (const args of commands) {
     const name = `tcpstat ${args.join(" ")}`.trim();
     it(`${name} --no-such-flag: exit 2, one line naming the flag, nothing on stdout`, () => {

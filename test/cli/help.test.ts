@@ -21,13 +21,15 @@ function listedCommands(help: string): string[] {
 function exampleRows(help: string): Array<Record<string, string>> {
   const lines = help.split("\nExamples:\n")[1]?.split("\n\n")[0]?.split("\n") ?? [];
   const header = lines[0]?.trim().split(/\s{3,}/) ?? [];
-  const rows: Array<Record<string, string>> = [];
+  const rows: string[][] = [];
   for (const line of lines.slice(1)) {
     if (line.trimStart().startsWith("#")) continue;
     const cells = line.trim().split(/\s{3,}/);
-    rows.push(Object.fromEntries(header.map((h, i) => [h, cells[i] ?? ""])));
+    // A row too wide for 100 columns goes on under its last columns (src/commands/help.ts).
+    if (/^ {3,}/.test(line)) rows[rows.length - 1]!.push(...cells);
+    else rows.push(cells);
   }
-  return rows;
+  return rows.map((cells) => Object.fromEntries(header.map((h, i) => [h, cells[i] ?? ""])));
 }
 
 describe("tcpstat --help", () => {

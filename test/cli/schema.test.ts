@@ -7,7 +7,7 @@ import { startScenario, type Scenario } from "../live/scenario.js";
 
 /** The contract for scripts: shipped JSON Schemas, `tcpstat schema`, real output validated by ajv. */
 
-const EXPECTED_NAMES = ["socket-record", "sockets", "summary", "stats", "doctor", "finding", "explanation", "explanations", "watch-event"];
+const EXPECTED_NAMES = ["socket-record", "sockets", "summary", "stats", "doctor", "finding", "explanation", "explanations", "lesson", "watch-event", "trace-event"];
 const shipped = (name: string) => JSON.parse(readFileSync(new URL(`../../schema/${name}.json`, import.meta.url), "utf8")) as object;
 
 function validator(name: string) {
@@ -147,6 +147,8 @@ describe("real output validates against the shipped schemas", () => {
       ["doctor", ["doctor", "--json", "--interval", "0.2", "--threshold", "close-wait=1"], [3]],
       ["explanation", ["explain", "close-wait", "--json"], [0]],
       ["explanations", ["explain", "--json"], [0]],
+      ["lesson", ["explain", "handshake", "--json"], [0]],
+      ["lesson", ["explain", "teardown", "--json", "--lang", "zh"], [0]],
     ];
     for (const [name, args, codes] of outputs) {
       it(`tcpstat ${args.join(" ")} matches schema ${name}`, () => {

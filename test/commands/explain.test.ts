@@ -65,7 +65,7 @@ describe("tcpstat explain", () => {
     const bad = runTcpstat(["explain", "close-wiat"]);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toBe(
-      "tcpstat: unknown TCP state 'close-wiat' (did you mean CLOSE_WAIT?); choose one of: ESTABLISHED, SYN_SENT, SYN_RECV, FIN_WAIT1, FIN_WAIT2, TIME_WAIT, CLOSE, CLOSE_WAIT, LAST_ACK, LISTEN, CLOSING\n",
+      "tcpstat: unknown state 'close-wiat' (did you mean CLOSE_WAIT?); valid states: ESTABLISHED, SYN_SENT, SYN_RECV, FIN_WAIT1, FIN_WAIT2, TIME_WAIT, CLOSE, CLOSE_WAIT, LAST_ACK, LISTEN, CLOSING; or a lesson: handshake, teardown\n",
     );
     const lang = runTcpstat(["explain", "listen", "--lang", "de"]);
     expect(lang.status).toBe(2);

@@ -56,7 +56,7 @@ describe("tcpstat metrics", () => {
   it("rejects a bad --top with exit 2", () => {
     const r = runTcpstat(["metrics", "--top", "ten"], { netns: ns });
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe("tcpstat: bad --top 'ten'; give how many processes get their own series, 0-10000 (default 10)\n");
+    expect(r.stderr).toBe("tcpstat: bad --top 'ten'; give how many processes get their own series, 1-10000 (default 10)\n");
   });
 
   it.skipIf(!existsSync(CAPTURE))(`--input replays a capture${existsSync(CAPTURE) ? "" : " (skipped: ../shared/fixtures-real is absent)"}`, () => {

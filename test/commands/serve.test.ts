@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { once } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseListen } from "../../src/commands/serve.js";
@@ -70,6 +71,28 @@ describe("tcpstat serve", () => {
     child.kill("SIGINT");
     const [code] = await once(child, "exit");
     expect(code).toBe(0);
+  });
+
+  it("shows no process names or pids unless --process-labels (issue 22): ss -p hides them from other users", async () => {
+    const plain = await serve(["--listen", "127.0.0.1:9720", "--detailed"]);
+    const hidden = parseSamples(nsFetch("http://127.0.0.1:9720/metrics").body);
+    expect(hidden.filter((s) => s.name === "tcpstat_process_sockets")).toEqual([]);
+    const own = hidden.filter((s) => s.name === "tcpstat_socket_info" && s.labels.local_port === "9720" && s.labels.state === "LISTEN");
+    expect(own).toHaveLength(1);
+    expect(Object.keys(own[0]!.labels)).not.toContain("pid");
+    expect(Object.keys(own[0]!.labels)).not.toContain("process");
+    plain.child.kill("SIGTERM");
+    await once(plain.child, "close");
+
+    const labelled = await serve(["--listen", "127.0.0.1:9720", "--detailed", "--process-labels"]);
+    const shown = parseSamples(nsFetch("http://127.0.0.1:9720/metrics").body);
+    const comm = readFileSync(`/proc/${labelled.child.pid}/comm`, "utf8").trim();
+    // its listener, its end of the scrape, and the scraper (node too)
+    expect(value(shown, "tcpstat_process_sockets", { process: comm })).toBeGreaterThan(0);
+    const info = shown.filter((s) => s.name === "tcpstat_socket_info" && s.labels.local_port === "9720" && s.labels.state === "LISTEN");
+    expect(info.map((s) => [s.labels.pid, s.labels.process])).toEqual([[String(labelled.child.pid), comm]]);
+    labelled.child.kill("SIGTERM");
+    await once(labelled.child, "close");
   });
 
   it("fails with one line: bad address (2), port taken (1), address not on this host (1)", async () => {

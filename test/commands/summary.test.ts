@@ -44,7 +44,7 @@ describe.skipIf(!present)("summary of a replayed /proc/net/tcp capture", () => {
     expect(table).toContain("By port (top 3 of 6)");
     expect(table).toMatch(/^Port +Total +ESTABLISHED +FIN_WAIT1 +TIME_WAIT +LISTEN$/m);
     expect(table).toMatch(/^80 +21 +0 +6 +15 +0$/m);
-    expect(table).toContain("... and 3 more group(s) with 3 socket(s)");
+    expect(table).toContain("... and 3 more groups with 3 sockets");
   });
 
   it("groups by remote address, and by process as '-' when a capture has no owners", () => {

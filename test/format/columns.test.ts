@@ -21,7 +21,8 @@ const BORDERLESS = borderless("  ");
 function cliTable(chalk: ChalkInstance, head: string[], rows: string[][], align: Array<"left" | "right">): string {
   const table = new Table({ head: head.map((h) => paintHeader(chalk, h)), chars: BORDERLESS, colAligns: align, style: { head: [], border: [], "padding-left": 0, "padding-right": 0 } });
   for (const row of rows) table.push(row);
-  return `${table.toString()}\n`;
+  // cli-table3 padded a short last cell; tcpstat ends no line in spaces (issue 14).
+  return `${table.toString().replace(/ +$/gm, "")}\n`;
 }
 
 function delta(chalk: ChalkInstance, now: number, before: number | undefined): string {
@@ -57,7 +58,7 @@ function oracle(summary: Summary, chalk: ChalkInstance, previous?: Summary): str
   ]);
   out += `\nBy ${by.key} (top ${by.top.length} of ${by.top.length + by.rest.groups})\n`;
   out += cliTable(chalk, head, groups, ["left", ...head.slice(1).map(() => "right" as const)]);
-  if (by.rest.groups > 0) out += `... and ${by.rest.groups} more group(s) with ${by.rest.count} socket(s)\n`;
+  if (by.rest.groups > 0) out += `... and ${by.rest.groups} more group${by.rest.groups === 1 ? "" : "s"} with ${by.rest.count} socket${by.rest.count === 1 ? "" : "s"}\n`;
   return out;
 }
 

@@ -73,12 +73,29 @@ describe("renderPrometheus", () => {
     expect(listeners).toEqual(["tcp/ipv4/22=1", "udp/ipv4/53=1", "tcp/ipv6/8080=1"]);
   });
 
-  it("keeps the top N processes and sums the rest as other", () => {
-    const top2 = select(parseSamples(render({ top: 2 })), "tcpstat_process_sockets").map((s) => `${s.labels.process}=${s.value}`);
-    expect(top2).toEqual(["node=3", "sshd=2", "other=1"]);
+  it("keeps the top N processes and sums the rest in a series labelled rest=\"true\"", () => {
+    const top2 = select(parseSamples(render({ top: 2 })), "tcpstat_process_sockets").map((s) => `${s.labels.process ?? `rest:${s.labels.rest}`}=${s.value}`);
+    expect(top2).toEqual(["node=3", "sshd=2", "rest:true=1"]);
     const all = select(parseSamples(render({ top: 10 })), "tcpstat_process_sockets").map((s) => `${s.labels.process}=${s.value}`);
     expect(all).toEqual(["node=3", "sshd=2", `${WEIRD}=1`]);
     expect(select(parseSamples(render({ owners: false })), "tcpstat_process_sockets")).toEqual([]);
+  });
+
+  it("a process named other cannot collide with the rest: every series has its own labels (issue 22)", () => {
+    const other = (pid: number, name: string) => ({ ...RECORDS[0]!, pid, process: name });
+    const text = render({ records: [other(1, "other"), other(2, "other"), other(3, "a"), other(4, "b")], top: 1 });
+    const series = select(parseSamples(text), "tcpstat_process_sockets");
+    expect(series.map((s) => [s.labels, s.value])).toEqual([
+      [{ process: "other" }, 2],
+      [{ rest: "true" }, 2],
+    ]);
+    if (PROMTOOL) expect(promtoolCheck(text)).toEqual({ status: 0, output: "" });
+  });
+
+  it("leaves out process names and pids when processLabels is false (serve without --process-labels)", () => {
+    const text = render({ processLabels: false, detailed: true });
+    expect(select(parseSamples(text), "tcpstat_process_sockets")).toEqual([]);
+    for (const s of select(parseSamples(text), "tcpstat_socket_info")) expect(Object.keys(s.labels).filter((k) => k === "pid" || k === "process")).toEqual([]);
   });
 
   it("escapes label values: backslash, double quote, newline", () => {

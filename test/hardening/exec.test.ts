@@ -1,17 +1,20 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TcpstatError } from "../../src/errors.js";
-import { exec } from "../../src/lib/exec.js";
-import { runTcpstat } from "../helpers/cli.js";
+import { exec, systemTool } from "../../src/lib/exec.js";
+import { BIN } from "../helpers/cli.js";
 
 /**
  * External commands under stress: a command that ignores SIGTERM still ends at its time limit,
  * an endless one hits the output cap, a missing one names what to install, and what tcpstat
- * runs is a fixed argument list that no option value can reach (fake commands on PATH record
- * their arguments).
+ * runs is a fixed argument list that no option value can reach (fake commands record their
+ * arguments). tcpstat takes tools from the system's directories only, never PATH (issue 22), so
+ * each fake is bind-mounted over the real tool in a private mount namespace (`unshare -m`), and
+ * a tool is made missing by mounting /dev/null (not a file) over it: the machine's own stay as
+ * they were.
  */
 
 let bin: string;
@@ -31,7 +34,14 @@ afterAll(() => {
   if (bin) rmSync(bin, { recursive: true, force: true });
 });
 
-const env = (extra: NodeJS.ProcessEnv = {}) => ({ PATH: bin, ...extra });
+/** tcpstat ARGS with each system tool named in `over` replaced by a fake of `bin` (or by /dev/null: missing). */
+function runTcpstat(args: readonly string[], over: Record<string, string>) {
+  const mounts = Object.entries(over).map(([tool, fakeName]) => `mount --bind ${fakeName === "missing" ? "/dev/null" : join(bin, fakeName)} ${systemTool(tool)} || exit 9`);
+  const script = [...mounts, 'exec "$@"'].join("\n");
+  const env = { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined };
+  const result = spawnSync("unshare", ["-m", "sh", "-c", script, "sh", process.execPath, BIN, ...args], { encoding: "utf8", env });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
 
 describe("exec under stress", () => {
   it("a command that ignores SIGTERM still ends at its time limit", async () => {
@@ -51,15 +61,15 @@ describe("exec under stress", () => {
 
 describe("tcpstat with commands missing, hostile or huge", () => {
   it("a missing ss names the package to install, in one line, exit 1", () => {
-    const r = runTcpstat(["--source", "linux-ss"], { env: env() });
+    const r = runTcpstat(["--source", "linux-ss"], { ss: "missing" });
     expect(r.status).toBe(1);
-    expect(r.stderr.trim()).toBe("tcpstat: 'ss' was not found; install iproute2");
+    expect(r.stderr.trim()).toBe("tcpstat: 'ss' was not found in /usr/sbin, /usr/bin, /sbin, /bin; install iproute2");
   });
 
   it("a missing lsof names how to install it", () => {
-    const r = runTcpstat(["--source", "lsof"], { env: env() });
+    const r = runTcpstat(["--source", "lsof"], { lsof: "missing" });
     expect(r.status).toBe(1);
-    expect(r.stderr.trim()).toMatch(/^tcpstat: 'lsof' was not found; install lsof \(apt-get install lsof/);
+    expect(r.stderr.trim()).toMatch(/^tcpstat: 'lsof' was not found in \/usr\/sbin, \/usr\/bin, \/sbin, \/bin; install lsof \(apt-get install lsof/);
   });
 
   it("runs ss with fixed arguments: option values never reach its command line or a shell", () => {
@@ -67,7 +77,7 @@ describe("tcpstat with commands missing, hostile or huge", () => {
     const marker = join(bin, "pwned");
     fake("ss", `for a in "$@"; do printf '%s\\n' "$a"; done > "${log}"\necho 'Netid State Recv-Q Send-Q Local Address:Port Peer Address:Port Process'`);
     const hostile = `$(touch ${marker});touch ${marker}`;
-    const r = runTcpstat(["--source", "linux-ss", "--process", hostile, "--state", "listen"], { env: env() });
+    const r = runTcpstat(["--source", "linux-ss", "--process", hostile, "--state", "listen"], { ss: "ss" });
     expect(r.status).toBe(0);
     const argv = readFileSync(log, "utf8");
     expect(argv).not.toContain("touch");
@@ -76,10 +86,9 @@ describe("tcpstat with commands missing, hostile or huge", () => {
   });
 
   it("an ss that prints without end is cut at the cap: one line, exit 1, no crash", () => {
-    // The fake's PATH is the private bin dir only: name yes by its full path.
     const yes = execFileSync("sh", ["-c", "command -v yes"], { encoding: "utf8" }).trim();
     fake("ss", `exec ${yes} 'tcp   LISTEN 0      128        0.0.0.0:22       0.0.0.0:*'`);
-    const r = runTcpstat(["--source", "linux-ss"], { env: env() });
+    const r = runTcpstat(["--source", "linux-ss"], { ss: "ss" });
     expect(r.status).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
@@ -88,7 +97,7 @@ describe("tcpstat with commands missing, hostile or huge", () => {
 
   it("an ss that fails says so with its own first line of complaint", () => {
     fake("ss", "echo 'Cannot open netlink socket: Protocol not supported' >&2; exit 1");
-    const r = runTcpstat(["--source", "linux-ss"], { env: env() });
+    const r = runTcpstat(["--source", "linux-ss"], { ss: "ss" });
     expect(r.status).toBe(1);
     expect(r.stderr.trim()).toMatch(/^tcpstat: 'ss [^']*' failed with exit code 1: Cannot open netlink socket: Protocol not supported; /);
   });

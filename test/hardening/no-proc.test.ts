@@ -58,12 +58,14 @@ describe("no /proc", () => {
   });
 
   it("no /proc and no ss either: one line naming both failures and both fixes, exit 1", () => {
-    const { status, stdout, stderr } = withoutProc(`PATH=/nonexistent "${process.execPath}" "$BIN"`);
+    // tcpstat takes ss from the system's directories, never PATH: /dev/null mounted over it
+    // (in this private mount namespace) is not a program, so ss is missing.
+    const { status, stdout, stderr } = withoutProc(`mount --bind /dev/null "$(command -v ss)" && "${process.execPath}" "$BIN"`);
     expect(status).toBe(1);
     expect(stdout).toBe("");
     expect(stderr.trim().split("\n")).toHaveLength(1);
     expect(stderr.trim()).toBe(
-      "tcpstat: source procfs failed: no socket tables in /proc/net (is /proc mounted?); source linux-ss failed: 'ss' was not found; " +
+      "tcpstat: source procfs failed: no socket tables in /proc/net (is /proc mounted?); source linux-ss failed: 'ss' was not found in /usr/sbin, /usr/bin, /sbin, /bin; " +
         "mount proc, run `ss -tuan` or `--source linux-ss`, or replay a capture with --input FILE; or install iproute2",
     );
   });

@@ -114,9 +114,10 @@ describe("names with control characters", () => {
     }
     expect(stdout).not.toMatch(/^fake 1/m);
     expect(stdout).toContain('process="a\\"\\nfake 1"');
-    // A machine format: the exposition format has no escape for ESC, so the label keeps the
-    // exact name (as JSON does); only its own escapes (backslash, quote, LF) apply.
-    expect(stdout).toContain(`process="${EVIL}"`);
+    // The exposition format has no escape for ESC: written as visible text, the backslash
+    // escaped, so the label read back is the text \x1b[2J..., never the character (issue 22).
+    expect(stdout).not.toContain("\x1b");
+    expect(stdout).toContain('process="\\\\x1b[2J\\\\x1b[31mevil"');
   });
 
   it.each(["doctor --threshold close-wait=1", "explain CLOSE_WAIT", "explain"])("%s shows the names escaped", (line) => {

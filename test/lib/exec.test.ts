@@ -12,7 +12,7 @@ describe("exec", () => {
   it("names what to install when the command is missing", async () => {
     const err = await exec("lsof-does-not-exist-xyz", []).catch((e) => e);
     expect(err).toBeInstanceOf(TcpstatError);
-    expect(err.message).toBe("'lsof-does-not-exist-xyz' was not found");
+    expect(err.message).toBe("'lsof-does-not-exist-xyz' was not found in /usr/sbin, /usr/bin, /sbin, /bin");
     expect(err.hint).toContain("install lsof-does-not-exist-xyz");
   });
 

@@ -1,3 +1,4 @@
+import { WELL_KNOWN_SERVICES, parseServices } from "../../src/lib/services.js";
 import { describe, expect, it } from "vitest";
 import { TcpstatError } from "../../src/errors.js";
 import { makePredicate, parsePids, parsePorts, parseStates } from "../../src/lib/filter.js";
@@ -33,12 +34,24 @@ describe("parsePorts", () => {
     expect(parsePorts(["5-5"])).toEqual([[5, 5]]);
   });
 
-  it.each(["65536", "-1", "http", "80-", "-80", "90-80", "1.5", "", "80,,443", "1e3", "0x50", "99999999"])(
+  it("reads :443 and service names (a services file, else the well-known names)", () => {
+    const file = parseServices("http 80/tcp www\nhttp-alt 8080/tcp webcache\nmyapp 7777/tcp\n");
+    expect(parsePorts([":443,http", "http-alt", "MyApp", ":8000-:8001"], "--port", file)).toEqual([
+      [443, 443],
+      [80, 80],
+      [8080, 8080],
+      [7777, 7777],
+      [8000, 8001],
+    ]);
+    expect(parsePorts(["https"], "--port", WELL_KNOWN_SERVICES)).toEqual([[443, 443]]);
+  });
+
+  it.each(["65536", "-1", "htp", "80-", "-80", "90-80", "1.5", "", "80,,443", "1e3", "0x50", "99999999"])(
     "rejects %j with the flag and the accepted forms",
     (bad) => {
       const e = usage(() => parsePorts([bad], "--local-port"));
       expect(e.message).toMatch(/^bad port '.*' for --local-port$/);
-      expect(e.hint).toBe("use a port 0-65535, a list (80,443) or a range (8000-8100)");
+      expect(e.hint).toBe("use a port 0-65535 or a service name (http), a list (80,443) or a range (8000-8100)");
     },
   );
 });

@@ -108,7 +108,7 @@ describe("8000 sockets without owners (tables read ahead, records streamed)", ()
     const json = runTcpstat(["-t", "--json", "--no-owners"], { netns: ns });
     expect([table.status, table.stderr]).toEqual([0, ""]);
     const [head, ...lines] = table.stdout.trimEnd().split("\n");
-    expect(head).toMatch(/^Proto +Recv-Q +Send-Q +Local Address +Foreign Address +State +PID\/Program $/);
+    expect(head).toMatch(/^Proto +Recv-Q +Send-Q +Local Address +Foreign Address +State +PID\/Program$/);
     const mine = new Map(lines.map((line) => line.split(/ +/)).map((f) => [key(f[3]!, f[4]!), f[5]!]));
     expect(mine.size).toBe(lines.length); // no socket twice
     expect(mine).toEqual(ssSockets());

@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { spawnSync, type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN } from "../helpers/cli.js";
 import { createNetns, type Netns } from "../helpers/netns.js";
+import { PROMETHEUS, PrometheusHarness, type Series } from "./prometheus-server.js";
 import { sameCounts, ssCounts } from "./prometheus-ss-counts.js";
 
 /**
@@ -16,7 +13,6 @@ import { sameCounts, ssCounts } from "./prometheus-ss-counts.js";
  * not move the numbers. (The every-state scenario cannot host this: it blackholes lo.)
  */
 
-const PROMETHEUS = spawnSync("sh", ["-c", "command -v prometheus"], { encoding: "utf8" }).stdout.trim() || null;
 const PORTS = "16000-16999";
 const SS_FILTER = ["( sport >= :16000 and sport <= :16999 ) or ( dport >= :16000 and dport <= :16999 )"];
 
@@ -65,62 +61,23 @@ const HELD: Record<string, number> = {
 };
 
 let ns: Netns;
-let dir: string | undefined;
-const children: ChildProcess[] = [];
-const logs = { holder: "", serve: "", prometheus: "" };
-
-interface Series {
-  metric: Record<string, string>;
-  value: [number, string];
-}
-
-function query(promql: string): Series[] {
-  const url = `http://127.0.0.1:9090/api/v1/query?query=${encodeURIComponent(promql)}`;
-  // While its storage starts, Prometheus answers 503 "Service Unavailable" in plain text: that
-  // is "not yet" (the callers poll), like a refused connection, not a broken answer.
-  const script = `fetch(${JSON.stringify(url)}).then((r) => { if (!r.ok) process.exit(3); return r.text(); }).then((t) => console.log(t), (e) => { console.error(String(e.cause ?? e)); process.exit(1); })`;
-  const r = ns.run(process.execPath, ["-e", script]);
-  if (r.status !== 0) return [];
-  const body = JSON.parse(r.stdout) as { status: string; data: { result: Series[] } };
-  return body.status === "success" ? body.data.result : [];
-}
-
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const got = probe();
-    if (got !== undefined) return got;
-    if (Date.now() > deadline)
-      throw new Error(`${what} did not happen in ${timeoutMs} ms\nholder: ${logs.holder}\nserve: ${logs.serve}\nprometheus: ${logs.prometheus.slice(-2000)}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
-function start(name: keyof typeof logs, cmd: string, args: string[]): ChildProcess {
-  const child = ns.spawn(cmd, args);
-  children.push(child);
-  child.stdout!.on("data", (d) => (logs[name] += d));
-  child.stderr!.on("data", (d) => (logs[name] += d));
-  return child;
-}
+let prom: PrometheusHarness;
+const query = (promql: string) => prom.query(promql);
 
 beforeAll(async () => {
   if (!PROMETHEUS) return;
   ns = createNetns();
-  start("holder", process.execPath, ["-e", HOLDER]);
-  await until("the holder's sockets", () => (logs.holder.includes("ready") ? true : undefined), 30_000);
-  dir = mkdtempSync(join(tmpdir(), "tcpstat-prometheus-"));
-  const config = ["global:", "  scrape_interval: 2s", "  scrape_timeout: 2s", "scrape_configs:", "  - job_name: tcpstat", "    static_configs:", '      - targets: ["127.0.0.1:9717"]', ""];
-  writeFileSync(join(dir, "prometheus.yml"), config.join("\n"));
-  start("serve", process.execPath, [BIN, "serve", "--listen", "127.0.0.1:9717", "-tu", "--port", PORTS]);
-  start("prometheus", PROMETHEUS, [`--config.file=${join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${join(dir, "data")}`, "--web.listen-address=127.0.0.1:9090"]);
-  await until("a successful scrape", () => (query('up{job="tcpstat"}')[0]?.value[1] === "1" ? true : undefined));
+  prom = new PrometheusHarness(ns);
+  prom.spawn("holder", process.execPath, ["-e", HOLDER]);
+  await prom.until("the holder's sockets", () => (prom.logs.holder!.includes("ready") ? true : undefined), 30_000);
+  prom.spawn("serve", process.execPath, [BIN, "serve", "--listen", "127.0.0.1:9717", "-tu", "--port", PORTS]);
+  prom.start({ scrapeInterval: "2s", targets: ["127.0.0.1:9717"] });
+  await prom.until("a successful scrape", () => (query('up{job="tcpstat"}')[0]?.value[1] === "1" ? true : undefined));
 }, 120_000);
 
 afterAll(() => {
-  for (const child of children) child.kill("SIGTERM");
+  prom?.stop();
   ns?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe.skipIf(!PROMETHEUS)(`a real Prometheus scraping tcpstat serve${PROMETHEUS ? "" : " (skipped: prometheus not installed; apt-get install prometheus, as .ci/run does)"}`, () => {
@@ -151,6 +108,6 @@ describe.skipIf(!PROMETHEUS)(`a real Prometheus scraping tcpstat serve${PROMETHE
     const seconds = Number(query("tcpstat_collection_duration_seconds")[0]?.value[1]);
     expect(seconds).toBeGreaterThan(0);
     expect(seconds).toBeLessThan(10);
-    expect(logs.serve).toContain("serving aggregate metrics on http://127.0.0.1:9717/metrics");
+    expect(prom.logs.serve).toContain("serving aggregate metrics on http://127.0.0.1:9717/metrics");
   });
 });

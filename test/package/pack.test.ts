@@ -35,7 +35,7 @@ function run(cmd: string, args: string[], cwd: string, input?: string): SpawnSyn
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), "tcpstat-pack-"));
   const src = join(work, "src");
-  const skip = new Set(["node_modules", ".git", "dist", "schema", "tcpstat.1", "coverage"]);
+  const skip = new Set(["node_modules", ".git", "dist", "schema", "rules", "tcpstat.1", "coverage"]);
   cpSync(REPO, src, {
     recursive: true,
     filter: (path) => {
@@ -68,14 +68,15 @@ afterAll(() => {
 });
 
 describe("npm pack", () => {
-  it("ships the bundle, bin, types, JSON Schemas, man page, README and LICENSE, and nothing else", () => {
+  it("ships the bundle, bin, types, JSON Schemas, Prometheus rules, man page, README and LICENSE, and nothing else", () => {
     const paths = packed.files.map((f) => f.path).sort();
     const allowed = (p: string) =>
       ["package.json", "README.md", "LICENSE", "tcpstat.1", "bin/tcpstat.cjs"].includes(p) ||
       /^dist\/(vendor\/)?[\w.-]+\.(js|cjs|d\.ts)$/.test(p) ||
-      /^schema\/[a-z-]+\.json$/.test(p);
+      /^schema\/[a-z-]+\.json$/.test(p) ||
+      p === "rules/tcpstat.rules.yml";
     expect(paths.filter((p) => !allowed(p))).toEqual([]);
-    for (const required of ["bin/tcpstat.cjs", "dist/cli.cjs", "dist/vendor/zod.cjs", "dist/vendor/iconv-lite.cjs", "dist/vendor/systeminformation.cjs", "dist/index.js", "dist/index.d.ts", "schema/socket-record.json", "schema/sockets.json", "tcpstat.1", "README.md", "LICENSE"])
+    for (const required of ["bin/tcpstat.cjs", "dist/cli.cjs", "dist/vendor/zod.cjs", "dist/vendor/iconv-lite.cjs", "dist/vendor/systeminformation.cjs", "dist/index.js", "dist/index.d.ts", "schema/socket-record.json", "schema/sockets.json", "rules/tcpstat.rules.yml", "tcpstat.1", "README.md", "LICENSE"])
       expect(paths).toContain(required);
     expect(paths.some((p) => p.endsWith(".map"))).toBe(false);
   });
@@ -143,6 +144,14 @@ describe("installed from the tarball, offline", () => {
     expect(Array.isArray(JSON.parse(result.stdout))).toBe(true);
   });
 
+  it("the Prometheus rules are installed, as `tcpstat rules` prints them", () => {
+    const shipped = readFileSync(join(app, "node_modules", "tcpstat", "rules", "tcpstat.rules.yml"), "utf8");
+    const printed = run(join(app, "node_modules", ".bin", "tcpstat"), ["rules"], app);
+    expect(printed.status, printed.stderr).toBe(0);
+    expect(shipped).toBe(printed.stdout);
+    expect(shipped).toMatch(/^ {6}- alert: "TcpstatCloseWaitLeak"$/m);
+  });
+
   it("the man page is installed and renders", () => {
     const page = join(app, "node_modules", "tcpstat", "tcpstat.1");
     expect(statSync(page).size).toBeGreaterThan(1000);
@@ -161,7 +170,7 @@ describe("installed from the tarball, offline", () => {
     expect(result.status, result.stderr).toBe(0);
     const out = JSON.parse(result.stdout) as { n: number; names: number; title: string };
     expect(out.n).toBeGreaterThan(0);
-    expect(out.names).toBe(9);
+    expect(out.names).toBe(11);
     expect(out.title).toBe("tcpstat socket-record");
   });
 

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { recordJson } from "../../src/format/record-json.js";
+import { toJson } from "../../src/lib/safe-text.js";
 import { SocketRecordSchema, type SocketRecord } from "../../src/model/socket.js";
 import { TCP_STATES } from "../../src/model/state.js";
 import { HOSTILE_CHARS, runs } from "./harness.js";
@@ -8,8 +9,9 @@ import { HOSTILE_CHARS, runs } from "./harness.js";
 /**
  * --json and --ndjson write each record through a template (src/format/record-json.ts), not
  * JSON.stringify: for any record, valid by the schema and with its keys in the schema's
- * order, the text must be JSON.stringify's to the byte, whatever its names hold (controls,
- * quotes, backslashes, lone surrogates, wide characters), and must parse back to the record.
+ * order, the text must be toJson's (JSON.stringify's, with DEL, C1 controls and bidi
+ * overrides as \u escapes: issue 22) to the byte, whatever its names hold (controls, quotes,
+ * backslashes, lone surrogates, wide characters), and must parse back to the record.
  */
 
 const text = fc.oneof(
@@ -51,12 +53,13 @@ const record: fc.Arbitrary<SocketRecord> = fc
   });
 
 describe("recordJson", () => {
-  it("is JSON.stringify's text for every valid record, and parses back to it", () => {
+  it("is toJson's text for every valid record, with no raw C1 control or bidi override, and parses back to it", () => {
     fc.assert(
       fc.property(record, (r) => {
         expect(SocketRecordSchema.safeParse(r).success).toBe(true);
         const json = recordJson(r);
-        expect(json).toBe(JSON.stringify(r));
+        expect(json).toBe(toJson(r));
+        expect(json).not.toMatch(/[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/);
         expect(JSON.parse(json)).toEqual(r);
       }),
       runs(3000),

@@ -126,6 +126,10 @@ describe("round trips through the tools' text", () => {
     const header = "Proto Recv-Q Send-Q Local Address           Foreign Address         State       PID/Program name";
     fc.assert(
       fc.property(fc.array(sockArb, { minLength: 1, maxLength: 5 }), (socks) => {
+        // An IPv6 endpoint of exactly netstat's 23-character width, with none wider, may have lost its end
+        // (net-tools cuts there): the parser marks it cut, so that ambiguous text is not a round trip.
+        const ends = socks.flatMap(({ record: r }) => [`${r.localAddress}:${r.localPort}`, r.remoteAddress === null ? "" : `${r.remoteAddress}:${r.remotePort}`].map((t) => ({ t, v6: r.family === "ipv6" })));
+        fc.pre(ends.some((e) => e.t.length > 23) || !ends.some((e) => e.v6 && e.t.length === 23));
         const text = ["Active Internet connections (servers and established)", header, ...socks.map(netstatLine)].join("\n") + "\n";
         const result = parseLinuxNetstat(text, { source: "netstat" });
         expect(result.problems).toEqual([]);
@@ -162,7 +166,9 @@ describe("round trips through the tools' text", () => {
         const text = [header, ...socks.map(ssLine)].join("\n") + "\n";
         const result = parseSs(text, { source: "ss" });
         expect(result.problems).toEqual([]);
-        expect(result.records).toEqual(socks.map((s) => s.record));
+        // ss -p names every holder: the one written (fd 3) is the record's owners (issue 14).
+        const owned = (r: SocketRecord) => (r.pid === null ? r : { ...r, owners: [{ pid: r.pid, process: r.process, user: null, fd: 3 }] });
+        expect(result.records).toEqual(socks.map((s) => owned(s.record)));
       }),
       runs(2000),
     );

@@ -86,3 +86,26 @@ root     devd       400   4  stream /var/run/devd.pipe
     expect(records[0]!.user).toBe("unbound");
   });
 });
+
+describe("net-tools netstat: addresses cut to fit 22 characters", () => {
+  const head = "Proto Recv-Q Send-Q Local Address               Foreign Address             State\n";
+  // ::ffff:192.168.1.10 + 3306 is 23 characters of address and port: netstat keeps 18 of the address.
+  const exact = "tcp        0      0 ::ffff:192.168.1.1:3306     ::ffff:10.0.0.9:51234       ESTABLISHED\n";
+  const plain = "tcp        0      0 ::ffff:192.168.0.:54321     ::ffff:10.20.30.40:443      ESTABLISHED\n";
+
+  it("keeps a plainly cut row, marks the field, and then distrusts 23-character texts of the same capture", () => {
+    const r = parseLinuxNetstat(head + exact + plain, { source: "n" });
+    expect(r.problems).toEqual([]);
+    expect(r.records.map((x) => [x.localAddress, x.truncated])).toEqual([
+      ["::ffff:192.168.1.1", ["localAddress"]],
+      ["::ffff:192.168.0.", ["localAddress"]],
+    ]);
+    expect(r.notices).toEqual([`2 row(s) kept with a field cut by the tool's column width; cut fields are listed in "truncated", first at n:2: local address '::ffff:192.168.1.1'`]);
+  });
+
+  it("takes a 23-character text as printed when nothing in the capture is plainly cut", () => {
+    const r = parseLinuxNetstat(head + exact, { source: "n" });
+    expect(r.records[0]).not.toHaveProperty("truncated");
+    expect(r.notices).toEqual([]);
+  });
+});

@@ -58,7 +58,8 @@ describe("tcpstat --input", () => {
   it("fails with exit 1 and names the formats on unrecognizable input; says when the input is empty", () => {
     const run = runTcpstat(["--input", write("notes.txt", "dear diary\n")]);
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/^tcpstat: could not recognize the format of .*notes\.txt; tcpstat reads: .*linux-procfs .*macos-netstat .*lsof-fields .*name one with --input-format\n$/);
+    expect(run.stderr).toMatch(/^tcpstat: could not recognize the format of .*notes\.txt \(closest: [\w-]+, [\w-]+, [\w-]+\); name one with --input-format; tcpstat --input-format help lists them all\n$/);
+    expect(run.stderr.length).toBeLessThan(200 + run.stderr.indexOf("notes.txt"));
     const empty = runTcpstat(["--input", "-"], { input: "" });
     expect(empty.status).toBe(1);
     expect(empty.stderr).toBe("tcpstat: stdin is empty: there is nothing to replay; capture the command's output into the file first\n");
@@ -81,5 +82,52 @@ describe("tcpstat --input", () => {
       expect(run.stderr).toMatch(message);
       expect(run.stdout).toBe("");
     }
+  });
+
+  it("--input-format help lists every format it reads, for any command, and exits 0", () => {
+    for (const args of [["--input-format", "help"], ["summary", "--input-format", "help"]]) {
+      const run = runTcpstat(args);
+      expect(run.status, args.join(" ")).toBe(0);
+      expect(run.stderr).toBe("");
+      const names = run.stdout.trim().split("\n").map((l) => l.split(/\s+/)[0]);
+      expect(names).toEqual(expect.arrayContaining(["linux-ss", "linux-netstat", "macos-netstat", "freebsd-sockstat", "lsof", "windows-netstat", "linux-procfs"]));
+    }
+  });
+
+  it("a forced format that reads no socket exits 1 with the first line it could not read, numbered from 1", () => {
+    const path = write("netstat.txt", "Proto Recv-Q Send-Q Local Address Foreign Address State\ntcp 0 0 0.0.0.0:22 0.0.0.0:* LISTEN\n");
+    const run = runTcpstat(["--input", path, "--input-format", "linux-ss", "--json"]);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toBe(
+      `tcpstat: --input-format linux-ss read no socket from ${path}: line 1: expected Netid State Recv-Q Send-Q Local:Port Peer:Port: "Proto Recv-Q Send-Q Local Address Foreign Address State"; check that the capture is linux-ss output; tcpstat --input-format help lists them all\n`,
+    );
+    const json = runTcpstat(["--input", "-", "--input-format", "powershell"], { input: "\n  not json at all\n" });
+    expect(json.status).toBe(1);
+    // Not JSON: read as PowerShell's console views, which name what they lack.
+    expect(json.stderr).toMatch(/^tcpstat: --input-format powershell read no socket from stdin: line 2: no Get-NetTCPConnection or Get-NetUDPEndpoint table or list.*"not json at all"/);
+  });
+
+  it("counts as skipped only the lines it dropped: a row kept with a cut field or an unknown state is a notice", () => {
+    const cut = runTcpstat(["--input", fixture("linux-netstat/centos-6/netstat-tan-cut.txt"), "--json"]);
+    expect(cut.status).toBe(0);
+    expect(JSON.parse(cut.stdout)).toHaveLength(4);
+    expect(cut.stderr).toBe(
+      `tcpstat: 2 row(s) kept with a field cut by the tool's column width; cut fields are listed in "truncated", first at ${fixture("linux-netstat/centos-6/netstat-tan-cut.txt")}:4: local address '::ffff:192.168.100'\n`,
+    );
+    const ps = runTcpstat(["--input", "-", "--json"], { input: '[{"LocalAddress":"0.0.0.0","LocalPort":80,"State":42,"OwningProcess":4},{"LocalPort":1}]' });
+    expect(ps.status).toBe(0);
+    expect(ps.stderr).toContain("tcpstat: 1 TCP row(s) have a State tcpstat does not know; they are listed with no state\n");
+    expect(ps.stderr).toContain("tcpstat: skipped 1 unreadable line(s); first at stdin:2: not a socket entry");
+  });
+
+  it("resolves service names and keeps host names of a capture made without -n, never dropping the row", () => {
+    const run = runTcpstat(["--input", fixture("linux-netstat/debian-12/netstat-ta-names.txt"), "--json"]);
+    expect(run.status).toBe(0);
+    expect(run.stderr).toBe("");
+    const records = JSON.parse(run.stdout);
+    expect(records).toHaveLength(14);
+    expect(records).toContainEqual(expect.objectContaining({ localAddress: "127.0.0.1", localHost: "localhost", localPort: 8080, state: "LISTEN" }));
+    expect(records).toContainEqual(expect.objectContaining({ family: "ipv6", localAddress: "::1", localPort: 5432, state: "LISTEN" }));
   });
 });

@@ -75,7 +75,9 @@ describe("replayCapture", () => {
     try {
       replayCapture("hello", { source: "notes.txt" });
     } catch (e) {
-      expect((e as { hint: string }).hint).toMatch(/tcpstat reads: .*linux-procfs.*linux-ss.*macos-netstat.*lsof-fields/);
+      // One short line: the closest formats, and where the whole list is.
+      expect((e as Error).message).toMatch(/^could not recognize the format of notes.txt \(closest: [\w-]+, [\w-]+, [\w-]+\)$/);
+      expect((e as { hint: string }).hint).toBe("name one with --input-format; tcpstat --input-format help lists them all");
     }
     expect(() => replayCapture("\n  \n", { source: "empty.txt" })).toThrow("empty.txt is empty: there is nothing to replay");
   });

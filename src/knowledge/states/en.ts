@@ -14,7 +14,7 @@ export const en: Language = {
     now: "On this machine now:",
     sockets: (n) => (n === 1 ? "1 socket" : `${n} sockets`),
     diagramTitle: "TCP state diagram (RFC 9293), with the number of sockets in each state now",
-    diagramHint: "Run `tcpstat explain STATE` for one state in detail, e.g. `tcpstat explain close-wait`.",
+    diagramHint: "Run `tcpstat explain STATE` for one state in detail, e.g. `tcpstat explain close-wait`; `tcpstat explain handshake` and `tcpstat explain teardown` tell the opening and the close segment by segment.",
     noCounts: (why) => `counts not shown: ${why}`,
   },
   states: {
@@ -73,11 +73,11 @@ export const en: Language = {
       whatToDo: "Find the peer with `tcpstat --state fin-wait-2` and fix it so it closes. On our side, close() rather than only shutdown() once done, and keep tcp_fin_timeout modest for orphans.",
     },
     TIME_WAIT: {
-      meaning: "The connection is over; this end keeps its addresses and ports reserved for a while so a lost final ACK can be sent again and stray old segments die out before the same pair of ports is reused.",
+      meaning: "The connection is over; this end keeps its addresses and ports reserved for 2MSL (twice the maximum segment lifetime), for two reasons: if its last ACK is lost, the peer resends its FIN and this end can still answer it; and old duplicate segments of the connection die out in the network before the same pair of ports is reused.",
       side: "The active closer, the end that closed first (often the client; a server that closes first collects them instead).",
       enteredBy: "The peer's FIN arrived after our FIN was acknowledged (from FIN_WAIT2), or the last ACK arrived in CLOSING.",
       leftBy: "Only its timer: the socket disappears (CLOSE). A new SYN for the same ports may reuse it early.",
-      duration: "60 seconds on Linux, fixed in the kernel (TCP_TIMEWAIT_LEN, meant as twice the maximum segment lifetime). tcp_fin_timeout does not change it.",
+      duration: "2MSL, which Linux fixes at 60 seconds in the kernel (TCP_TIMEWAIT_LEN). tcp_fin_timeout does not change it.",
       whenMany: "Many short connections opened and closed from here: each leaves one behind for a minute. Thousands toward one peer and port can use up the local ephemeral ports, and connect() then fails with EADDRNOTAVAIL.",
       whatToDo: "Reuse connections (HTTP keep-alive, connection pools). Widen net.ipv4.ip_local_port_range; allow net.ipv4.tcp_tw_reuse=1 for outgoing connections. Do not shorten TIME_WAIT by tricks: it protects against corrupted data.",
     },

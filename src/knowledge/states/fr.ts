@@ -14,7 +14,7 @@ export const fr: Language = {
     now: "Sur cette machine en ce moment :",
     sockets: (n) => (n <= 1 ? `${n} socket` : `${n} sockets`),
     diagramTitle: "Diagramme d'états TCP (RFC 9293), avec le nombre de sockets dans chaque état en ce moment",
-    diagramHint: "Pour le détail d'un état : `tcpstat explain ÉTAT`, par exemple `tcpstat explain close-wait`.",
+    diagramHint: "Pour le détail d'un état : `tcpstat explain ÉTAT`, par exemple `tcpstat explain close-wait` ; `tcpstat explain handshake` et `tcpstat explain teardown` racontent l'ouverture et la fermeture segment par segment.",
     noCounts: (why) => `nombres non affichés : ${why}`,
   },
   states: {
@@ -73,7 +73,7 @@ export const fr: Language = {
       whatToDo: "Trouvez le pair avec `tcpstat --state fin-wait-2` et corrigez-le pour qu'il ferme. De notre côté, appelez close() et pas seulement shutdown() une fois fini, et gardez un tcp_fin_timeout raisonnable pour les orphelines.",
     },
     TIME_WAIT: {
-      meaning: "La connexion est terminée ; ce côté garde ses adresses et ports réservés un moment, pour pouvoir renvoyer un dernier ACK perdu et laisser s'éteindre les vieux segments égarés avant que la même paire de ports ne resserve.",
+      meaning: "La connexion est terminée ; ce côté garde ses adresses et ports réservés pendant 2MSL (deux fois la durée de vie maximale d'un segment), pour deux raisons : si son dernier ACK se perd, le pair renvoie son FIN et ce côté peut encore y répondre ; et les vieux doublons de la connexion s'éteignent dans le réseau avant que la même paire de ports ne resserve.",
       side: "Celui qui a fermé en premier (souvent le client ; un serveur qui ferme le premier les accumule à sa place).",
       enteredBy: "Le FIN du pair est arrivé après l'acquittement du nôtre (depuis FIN_WAIT2), ou le dernier ACK est arrivé en CLOSING.",
       leftBy: "Seulement par son minuteur : la socket disparaît (CLOSE). Un nouveau SYN pour les mêmes ports peut la réutiliser plus tôt.",

@@ -14,7 +14,7 @@ export const zh: Language = {
     now: "本机当前：",
     sockets: (n) => `${n} 个套接字`,
     diagramTitle: "TCP 状态图（RFC 9293），括号内为当前处于各状态的套接字数",
-    diagramHint: "查看单个状态的详细说明：`tcpstat explain 状态`，例如 `tcpstat explain close-wait`。",
+    diagramHint: "查看单个状态的详细说明：`tcpstat explain 状态`，例如 `tcpstat explain close-wait`；`tcpstat explain handshake`（三次握手）和 `tcpstat explain teardown`（四次挥手）逐个报文段讲解连接的建立与断开。",
     noCounts: (why) => `未显示数量：${why}`,
   },
   states: {
@@ -73,7 +73,7 @@ export const zh: Language = {
       whatToDo: "用 `tcpstat --state fin-wait-2` 找到对端并修复它，使其正确关闭。本端用完后应调用 close() 而不只是 shutdown()，并把孤儿套接字的 tcp_fin_timeout 保持在适中的值。",
     },
     TIME_WAIT: {
-      meaning: "连接已经结束；本端把这对地址和端口保留一段时间，以便在最后的 ACK 丢失时能重发，并让网络中残留的旧报文自然消失，之后这对端口才会被重新使用。",
+      meaning: "连接已经结束；本端把这对地址和端口保留 2MSL（两倍最大报文段生存时间），原因有二：最后的 ACK 若丢失，对端会重发 FIN，本端仍能再次应答；这条连接残留在网络中的旧重复报文也会自然消失，之后这对端口才会被重新使用。",
       side: "主动关闭方，即先关闭的一端（通常是客户端；如果服务端先关闭，则由服务端承担）。",
       enteredBy: "本端的 FIN 被确认后收到了对端的 FIN（从 FIN_WAIT2），或在 CLOSING 中收到了最后的 ACK。",
       leftBy: "只能等计时器到期：套接字消失（CLOSE）。针对相同端口的新 SYN 可能提前复用它。",

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { noteRun, systemTool } from "../../lib/exec.js";
 import { readdirSync, readlinkSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { TcpstatError, usageError } from "../../errors.js";
@@ -14,7 +15,7 @@ import { append } from "../../lib/append.js";
  * process per inode is a window onto each namespace, with no setns() (which Node lacks).
  * `ip netns add NAME` bind-mounts a namespace on /run/netns/NAME; stat() of it gives the
  * same inode, which names the namespace. A namespace held only by such a file (no process
- * inside) is entered with `nsenter --net=FILE sleep`, and read through that helper's /proc.
+ * inside) is entered with `nsenter --net=FILE cat`, and read through that helper's /proc.
  * Socket inodes are unique across namespaces, so one /proc/<pid>/fd scan finds every owner.
  */
 
@@ -32,13 +33,22 @@ export interface NetnsOptions {
   procRoot?: string;
   /** Where `ip netns` keeps its bind mounts. */
   runNetnsDir?: string;
+  /** Most namespaces "all" reads (--netns-limit; default DEFAULT_NETNS_LIMIT). */
+  limit?: number;
 }
+
+/**
+ * Namespaces `-N all` reads at most unless --netns-limit raises it: a local user can make
+ * namespaces at will (unshare -n), and 500 of them made `metrics -N all` take 20 s and export
+ * 30,000 series (issue 22). tcpstat's own comes first, then the named ones, then by inode.
+ */
+export const DEFAULT_NETNS_LIMIT = 64;
 
 const NET_LINK = /^net:\[(\d+)\]$/;
 const DEFAULT_RUN_NETNS = "/run/netns";
 
 /** Namespace inode of a process, or null when it is gone or hidden. */
-export function netnsOfPid(procRoot: string, pid: number): number | null {
+export function netnsOfPid(procRoot: string, pid: number | "self"): number | null {
   try {
     const match = NET_LINK.exec(readlinkSync(join(procRoot, String(pid), "ns", "net")));
     return match ? Number(match[1]) : null;
@@ -142,7 +152,7 @@ export function resolveNetns(spec: string, options: NetnsOptions = {}): Namespac
   const { procRoot = "/proc", runNetnsDir = DEFAULT_RUN_NETNS } = options;
   const target = spec.trim();
   if (target === "") throw usageError("empty --netns", "give a name from `ip netns list`, a pid, a namespace file, or all");
-  if (target === "all") return discoverNamespaces(options);
+  if (target === "all") return boundNamespaces(discoverNamespaces(options), options).kept;
   const all = discoverNamespaces(options);
   const find = (inode: number) => all.find((ns) => ns.inode === inode);
 
@@ -174,11 +184,35 @@ export function resolveNetns(spec: string, options: NetnsOptions = {}): Namespac
   return [named];
 }
 
+/** The namespaces "all" reads within the bound, and those left out. */
+function boundNamespaces(all: Namespace[], options: NetnsOptions): { kept: Namespace[]; leftOut: Namespace[] } {
+  const limit = options.limit ?? DEFAULT_NETNS_LIMIT;
+  if (all.length <= limit) return { kept: all, leftOut: [] };
+  const own = netnsOfPid(options.procRoot ?? "/proc", "self");
+  const rank = (ns: Namespace) => (ns.inode === own ? 0 : ns.name !== null ? 1 : 2);
+  const ranked = [...all].sort((a, b) => rank(a) - rank(b) || a.inode - b.inode);
+  return { kept: ranked.slice(0, limit).sort((a, b) => a.inode - b.inode), leftOut: ranked.slice(limit) };
+}
+
+/** resolveNetns, and for "all" beyond the bound a notice naming what was left out. */
+export function resolveNetnsBounded(spec: string, options: NetnsOptions = {}): { namespaces: Namespace[]; notice?: string } {
+  if (spec.trim() !== "all") return { namespaces: resolveNetns(spec, options) };
+  const all = discoverNamespaces(options);
+  const { kept, leftOut } = boundNamespaces(all, options);
+  if (leftOut.length === 0) return { namespaces: kept };
+  const shown = leftOut.slice(0, 5).map((ns) => netnsLabel(netnsTag(ns)));
+  const more = leftOut.length > shown.length ? ` and ${leftOut.length - shown.length} more` : "";
+  return {
+    namespaces: kept,
+    notice: `-N all read ${kept.length} of ${all.length} network namespaces; left out ${shown.join(", ")}${more} (raise the bound with --netns-limit ${all.length}).`,
+  };
+}
+
 const ENTER_TIMEOUT_MS = 5000;
 
 /**
  * Runs `read` on a /proc/<pid> directory whose process sits in the namespace: the first
- * live process inside, or a short-lived `nsenter --net=FILE sleep` helper when there is none.
+ * live process inside, or a short-lived `nsenter --net=FILE cat` helper when there is none.
  * The namespace is checked again after reading, so a pid that exited (or was reused) mid-read
  * is never mistaken for the namespace.
  */
@@ -197,7 +231,19 @@ export async function readInNamespace<T>(ns: Namespace, procRoot: string, read: 
 }
 
 async function enterAndRead<T>(ns: Namespace, path: string, procRoot: string, read: (pidDir: string) => T | Promise<T>): Promise<T> {
-  const helper = spawn("nsenter", [`--net=${path}`, "--", "sleep", "30"], { stdio: ["ignore", "ignore", "pipe"] });
+  // By absolute paths, never through PATH (issue 22). The helper holds the namespace by
+  // reading a pipe from tcpstat: however tcpstat ends (SIGTERM, SIGKILL), the pipe closes
+  // and the helper ends with it.
+  let nsenter: string;
+  let cat: string;
+  try {
+    nsenter = systemTool("nsenter");
+    cat = systemTool("cat");
+  } catch {
+    throw new TcpstatError("cannot enter a network namespace: nsenter not found in the system's directories", "install util-linux (apt-get install util-linux)");
+  }
+  noteRun(nsenter, [`--net=${path}`, "--", cat]);
+  const helper = spawn(nsenter, [`--net=${path}`, "--", cat], { stdio: ["pipe", "ignore", "pipe"] });
   let stderr = "";
   helper.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const failed = new Promise<never>((_, reject) => {
@@ -239,6 +285,8 @@ export interface NetnsCollectOptions {
   owners: boolean;
   procRoot?: string;
   runNetnsDir?: string;
+  /** --netns-limit: most namespaces "all" reads. */
+  netnsLimit?: number;
 }
 
 export const netnsTag = (ns: Namespace): NetnsTag => ({ inode: ns.inode, name: ns.name });
@@ -259,10 +307,10 @@ export const netnsLabel = (tag: NetnsTag): string => tag.name ?? `net:[${tag.ino
 /** The sockets of the namespaces `spec` names, each tagged with its namespace; owners found host-wide. */
 export async function collectNetns(spec: string, options: NetnsCollectOptions): Promise<CollectResult> {
   const { procRoot = "/proc" } = options;
-  const namespaces = resolveNetns(spec, options);
+  const { namespaces, notice } = resolveNetnsBounded(spec, { ...options, limit: options.netnsLimit });
   const records: SocketRecord[] = [];
   const problems: Problem[] = [];
-  const notices: string[] = [];
+  const notices: string[] = notice === undefined ? [] : [notice];
   const all = spec.trim() === "all";
   for (const ns of namespaces) {
     const read = (pidDir: string) =>

@@ -1,3 +1,4 @@
+import type { ServiceTable } from "../../lib/services.js";
 import type { ParseResult, Problem, Proto, SocketRecord } from "../../model/socket.js";
 import { numberedLines, problem } from "../text-endpoint.js";
 import { NAMED_NOTICE, readLsofSocket } from "./parse-lsof-name.js";
@@ -19,9 +20,20 @@ import { badHolder, setOwners } from "../../lib/owners.js";
 
 export interface LsofColumnOptions {
   source?: string;
+  services?: ServiceTable;
 }
 
-const ROW = /^(.+?)\s+(\d+)\s+(?:(\d+)\s+)?(\S+)\s+(\S+)\s+(IPv4|IPv6)\s+(\S+)\s+(\S+)\s+(TCP|UDP)\s+(\S+)(?:\s+\(([^)]*)\))?\s*$/;
+/**
+ * `lsof -E` / `+E` (Linux, lsof 4.90+) puts the other end's `PID,COMMAND,FD` list between the
+ * name and the state when both ends are on this host; lsof escapes spaces in COMMAND (\x20):
+ *   nc  4242 u  3u IPv4 81234 0t0 TCP 127.0.0.2:9999->127.0.0.1:10000 4241,nc,3u (ESTABLISHED)
+ */
+const ENDPOINTS = String.raw`(?:\s+\d+,[^\s,]*,\d*[a-zA-Z]*)*`;
+const ROW = new RegExp(
+  String.raw`^(\S+(?:\s\S+)*?)\s+(\d+)\s+(?:(\d+)\s+)?(\S+)\s+(\S+)\s+(IPv4|IPv6)\s+(\S+)\s+(\S+)\s+(TCP|UDP)\s+(\S+)` +
+    ENDPOINTS +
+    String.raw`(?:\s+\(([^)]*)\))?\s*$`,
+);
 
 export function parseLsofColumns(text: string, options: LsofColumnOptions = {}): ParseResult & { notices: string[] } {
   const source = options.source ?? "lsof";
@@ -63,7 +75,7 @@ export function parseLsofColumns(text: string, options: LsofColumnOptions = {}):
       process,
       user: login,
       uid: /^\d+$/.test(user as string) ? Number(user) : null,
-    });
+    }, options.services);
     if (typeof read === "string") {
       problems.push(problem(source, n, line, read));
       continue;

@@ -1,3 +1,4 @@
+import type { ServiceTable } from "../../lib/services.js";
 import type { ParseResult, Problem, Proto, SocketRecord } from "../../model/socket.js";
 import { problem } from "../text-endpoint.js";
 import { NAMED_NOTICE, readLsofSocket, type LsofSocket } from "./parse-lsof-name.js";
@@ -23,6 +24,7 @@ import { badHolder, setOwners } from "../../lib/owners.js";
 
 export interface LsofFieldOptions {
   source?: string;
+  services?: ServiceTable;
 }
 
 interface FileFields {
@@ -74,7 +76,7 @@ export function parseLsofFields(text: string, options: LsofFieldOptions = {}): P
       user: login,
       uid,
     };
-    const read = readLsofSocket(s);
+    const read = readLsofSocket(s, options.services);
     if (typeof read === "string") {
       problems.push(problem(source, f.line, f.text, read));
       return;

@@ -1,6 +1,7 @@
 import type { Family, Proto, SocketRecord } from "../../model/socket.js";
 import { canonicalState } from "../../model/state.js";
-import { emptyRecord, familyOf, normalizeAddress, readPort, splitColon, type HostPort } from "../text-endpoint.js";
+import type { ServiceTable } from "../../lib/services.js";
+import { emptyRecord, familyOf, readHost, readPort, splitColon, type HostPort } from "../text-endpoint.js";
 import { servicePort } from "./services.js";
 
 /**
@@ -31,41 +32,38 @@ interface NameResult {
   named: boolean;
 }
 
-function readPortText(text: string): { port: number | null; named: boolean } | undefined {
+function readPortText(text: string, proto: Proto, services?: ServiceTable): { port: number | null; named: boolean } | undefined {
   const port = readPort(text);
   if (port !== undefined) return { port, named: false };
-  const service = servicePort(text);
+  const service = servicePort(text, proto, services);
   return service === undefined ? undefined : { port: service, named: true };
 }
 
-function readHost(host: string, family: Family): { address: string; named: boolean } {
-  const address = normalizeAddress(host, family);
-  if (address !== null) return { address, named: false };
-  if (host.toLowerCase() === "localhost") return { address: family === "ipv6" ? "::1" : "127.0.0.1", named: true };
-  return { address: host, named: true };
-}
-
 /** A record for one lsof socket, or the reason it cannot be read. */
-export function readLsofSocket(s: LsofSocket): NameResult | string {
+export function readLsofSocket(s: LsofSocket, services?: ServiceTable): NameResult | string {
   const [localText = "", remoteText] = s.name.split("->");
   const local = splitColon(localText);
   const remote: HostPort | null = remoteText === undefined ? null : splitColon(remoteText);
   if (!local || (remoteText !== undefined && !remote)) return `unreadable lsof name '${s.name}'`;
   const family: Family =
     s.type === "IPv6" ? "ipv6" : s.type === "IPv4" ? "ipv4" : (familyOf(local.host) ?? (remote && familyOf(remote.host)) ?? "ipv4");
-  const lp = readPortText(local.port);
+  const lp = readPortText(local.port, s.proto, services);
   // `*:*` is an unbound socket: the kernel holds port 0 for it.
   if (!lp || (lp.port === null && local.host !== "*")) return `unreadable local port '${local.port}'`;
   const lh = readHost(local.host, family);
   const record = emptyRecord({ proto: s.proto, family, localAddress: lh.address, localPort: lp.port ?? 0 });
-  let named = lp.named || lh.named;
+  if (lh.name !== undefined) record.localHost = lh.name;
+  if (lh.cut) record.truncated = ["localAddress"];
+  let named = lp.named || lh.name !== undefined;
   if (remote && !(remote.host === "*" && remote.port === "*")) {
-    const rp = readPortText(remote.port);
+    const rp = readPortText(remote.port, s.proto, services);
     if (!rp) return `unreadable remote port '${remote.port}'`;
     const rh = readHost(remote.host, family);
     record.remoteAddress = rh.address;
     record.remotePort = rp.port;
-    named ||= rp.named || rh.named;
+    if (rh.name !== undefined) record.remoteHost = rh.name;
+    if (rh.cut) record.truncated = [...(record.truncated ?? []), "remoteAddress"];
+    named ||= rp.named || rh.name !== undefined;
   }
   if (s.proto === "tcp" && s.stateWord !== undefined) {
     const state = canonicalState(s.stateWord);

@@ -37,6 +37,35 @@ const PROTO = /^(TCP|UDP)(V6)?$/i;
 /** Something shaped like an endpoint: a line carrying one is a socket row gone wrong, not a header. */
 const ENDPOINT_LIKE = /(^|\s)(\d{1,3}(\.\d{1,3}){3}|\[[0-9A-Fa-f:.%]+\]):\d+(\s|$)/;
 
+/**
+ * `netstat -t` offload states (TCP_CONNECTION_OFFLOAD_STATE, tcpmib.h: InHost, Offloading,
+ * Offloaded, Uploading), printed after the state. netstat prints them in English in every
+ * display language seen so far (German `HERGESTELLT     InHost` in issue 16; a published Simplified
+ * Chinese `netstat -t` under the header 卸载状态 prints `ESTABLISHED     InHost`). People used to
+ * Linux type `netstat -ant` on Windows, which is how most captures with this column come about.
+ */
+const OFFLOAD_WORDS = new Set(["inhost", "offloading", "offloaded", "uploading"]);
+const isOffloadWord = (word: string | undefined): boolean => word !== undefined && OFFLOAD_WORDS.has(word.toLowerCase());
+
+/** A line where the author cut the paste: `...`, `[...]`, `…`, `[ … ]`, `<snip>`. */
+const isElision = (text: string): boolean => /^[[(<]?\s*(\.{2,}|…|snip|cut)\s*[\])>]?$/i.test(text);
+
+type OwnerLine = { kind: "image"; name: string } | { kind: "component" } | { kind: "other" };
+
+/**
+ * A `-b` line under a socket row: `[svchost.exe]` names its process; a single word (`RpcSs`,
+ * `iphlpsvc`) is the component (service) inside it; anything else (a cut, "Can not obtain
+ * ownership information" in any language) is no owner.
+ */
+function ownerLine(text: string): OwnerLine {
+  const image = /^\[(.+)\]$/.exec(text);
+  if (image) {
+    const name = (image[1] as string).trim();
+    return isElision(text) || !/[\p{L}\p{N}]/u.test(name) || /\.\.\.|…/.test(name) ? { kind: "other" } : { kind: "image", name };
+  }
+  return /^[^\s[\]]+$/.test(text) && !isElision(text) ? { kind: "component" } : { kind: "other" };
+}
+
 interface Endpoint {
   host: string;
   port: string;
@@ -96,14 +125,22 @@ function readRow(tokens: string[]): Row | string {
     }
   }
 
+  // `-t` adds the offload state after the state, before or after the PID.
+  if (isOffloadWord(rest[rest.length - 1])) rest.pop();
   const last = rest[rest.length - 1];
   const pidText = last !== undefined && /^\d+$/.test(last) ? rest.pop() : undefined;
+  if (isOffloadWord(rest[rest.length - 1])) rest.pop();
   let state: TcpState | null = null;
   if (proto === "udp") {
     if (rest.length > 0) issues.push(`unexpected '${rest.join(" ")}' in a UDP row`);
   } else {
     const word = rest.join(" ");
     state = (word ? windowsState(word) : undefined) ?? null;
+    // An offload word netstat printed in a language not in OFFLOAD_WORDS: a known state before it.
+    if (state === null && rest.length >= 2) {
+      const before = windowsState(rest.slice(0, -1).join(" "));
+      if (before !== undefined) state = before;
+    }
     if (state === null) {
       if (remoteAddress === null && peerKnown) state = "LISTEN";
       else issues.push(word ? `unknown TCP state '${word}'` : "TCP row without a state");
@@ -150,10 +187,14 @@ export function parseNetstatAno(text: string, options: NetstatAnoOptions = {}): 
       continue;
     }
     if (owner) {
-      const exe = /^\[(.+)\]$/.exec(trimmed);
-      if (exe) owner.process = exe[1] as string;
+      const line = ownerLine(trimmed);
+      if (line.kind === "image") owner.process = line.name;
+      // The owner block ends at its [image], at a note of several words (ownership unknown, in
+      // any language) or at a cut: a later [image] belongs to a row not shown.
+      if (line.kind !== "component") owner = null;
       continue;
     }
+    if (isElision(trimmed)) continue;
     // Banners and headers in any language are skipped by shape; a line carrying an endpoint is not one.
     if (ENDPOINT_LIKE.test(trimmed)) report(i + 1, lineText, "not a netstat socket row (no TCP/UDP protocol column)");
   }

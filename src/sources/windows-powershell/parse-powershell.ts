@@ -5,6 +5,7 @@ import { canonicalAddress } from "../windows-netstat/address.js";
 import { MIB_TCP_STATES, POWERSHELL_TCP_STATES } from "../windows-netstat/state-words.js";
 import { keepChecked } from "../../lib/record-guard.js";
 import { endpointRecord } from "../text-endpoint.js";
+import { TcpstatError } from "../../errors.js";
 
 /**
  * Parser for Get-NetTCPConnection / Get-NetUDPEndpoint as JSON: the same in every display
@@ -57,8 +58,39 @@ function tcpState(value: unknown): TcpState | undefined {
   return undefined;
 }
 
-export function parsePowershell(text: string, source = "powershell"): ParseResult {
+/**
+ * Deepest nesting a capture may have. Get-NetTCPConnection | ConvertTo-Json nests 4 levels
+ * ({"tcp":[{..., "CimInstanceProperties": [...]}]}); ConvertTo-Json itself stops at 100. A
+ * document nested a hundred thousand levels overflowed the stack further on (issue 22).
+ */
+export const MAX_JSON_DEPTH = 100;
+
+/** How deep `text`'s arrays and objects nest, counted in one pass (strings skipped), stopping past `limit`. */
+function jsonDepth(text: string, limit: number): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > deepest && (deepest = depth) > limit) return deepest;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
+}
+
+export function parsePowershell(text: string, source = "powershell"): ParseResult & { notices: string[] } {
+  if (jsonDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH)
+    throw new TcpstatError(
+      `${source}: PowerShell JSON nested more than ${MAX_JSON_DEPTH} levels deep, deeper than any capture`,
+      "give the output of Get-NetTCPConnection | ConvertTo-Json as PowerShell writes it",
+    );
   const records: SocketRecord[] = [];
+  let unknownStates = 0;
   const problems: Problem[] = [];
   const fail = (line: number, shown: string, reason: string) => problems.push({ source, line, text: shown.slice(0, 200), reason });
 
@@ -66,8 +98,11 @@ export function parsePowershell(text: string, source = "powershell"): ParseResul
   try {
     json = JSON.parse(text.replace(/^\uFEFF/, ""));
   } catch (error) {
-    fail(0, text.trim().split("\n")[0] ?? "", `not JSON: ${(error as Error).message}`);
-    return { records, problems };
+    // Line numbers are 1-based: the first line that holds anything.
+    const lines = text.split("\n");
+    const at = Math.max(0, lines.findIndex((l) => l.trim() !== ""));
+    fail(at + 1, (lines[at] ?? "").trim(), `not JSON: ${(error as Error).message}`);
+    return { records, problems, notices: [] };
   }
   const envelope = Envelope.safeParse(json);
   const isEnvelope = envelope.success && !Array.isArray(json) && ("tcp" in (json as object) || "udp" in (json as object));
@@ -96,7 +131,8 @@ export function parsePowershell(text: string, source = "powershell"): ParseResul
     let state: TcpState | null = null;
     if (proto === "tcp") {
       state = tcpState(e.State) ?? null;
-      if (state === null) fail(index + 1, shown, `unknown TCP state '${String(e.State)}'`);
+      // Kept with no state, and said once: a row kept is not a skipped line.
+      if (state === null) unknownStates++;
     }
     const hasPeer = proto === "tcp" && remote !== null && (e.RemotePort ?? 0) !== 0;
     const pid = e.OwningProcess ? e.OwningProcess : null;
@@ -113,5 +149,6 @@ export function parsePowershell(text: string, source = "powershell"): ParseResul
     if (created) record.createdAt = created;
     keepChecked(record, { records, problems }, { source, line: index + 1, text: shown.slice(0, 200) });
   });
-  return { records, problems };
+  const notices = unknownStates > 0 ? [`${unknownStates} TCP row(s) have a State tcpstat does not know; they are listed with no state`] : [];
+  return { records, problems, notices };
 }

@@ -121,3 +121,27 @@ describe("row shapes", () => {
     ]);
   });
 });
+
+describe("netstat -t offload column and -b gaps (issue 16)", () => {
+  const row = (tail: string) => parseNetstatAno(`  TCP    10.0.0.2:50000   10.0.0.9:443   ${tail}`);
+  it.each([
+    ["ESTABLISHED     InHost", null],
+    ["ESTABLISHED     4200     InHost", 4200],
+    ["ESTABLISHED     Offloaded     4200", 4200],
+    ["HERGESTELLT     InHost", null],
+    ["IN ASCOLTO      Uploading", null],
+  ])("'%s' keeps the state and the pid", (tail, pid) => {
+    const { records, problems } = row(tail);
+    expect(problems).toEqual([]);
+    expect(records[0]).toMatchObject({ state: tail.startsWith("IN ASCOLTO") ? "LISTEN" : "ESTABLISHED", pid });
+  });
+  it("an offload word in an unknown language after a known state is not read as the state", () => {
+    expect(row("ESTABLISHED     DansLeHôte     4200").records[0]).toMatchObject({ state: "ESTABLISHED", pid: 4200 });
+  });
+  it("a cut, an ownership note or a component line never names a process", () => {
+    const text = ["  TCP    0.0.0.0:1   0.0.0.0:0   LISTENING   10", " [...]", " [svchost.exe]", "  TCP    0.0.0.0:2   0.0.0.0:0   LISTENING   11", " No se puede obtener información de propiedad", " [x.exe]", "  TCP    0.0.0.0:3   0.0.0.0:0   LISTENING   12", "  RpcSs", " [ … ]"].join("\n");
+    const { records, problems } = parseNetstatAno(text);
+    expect(problems).toEqual([]);
+    expect(records.map((r) => r.process)).toEqual([null, null, null]);
+  });
+});

@@ -25,13 +25,13 @@ describe("parsePowershell", () => {
   });
 
   it("reports what it cannot read, never throws", () => {
-    expect(parsePowershell("not json").problems[0]?.reason).toMatch(/^not JSON/);
+    // Line numbers are 1-based: the first line that holds text, not 0.
+    expect(parsePowershell("\nnot json").problems[0]).toMatchObject({ line: 2, text: "not json", reason: expect.stringMatching(/^not JSON/) });
     const bad = parsePowershell('[{"LocalAddress":"0.0.0.0","LocalPort":80,"State":42},{"LocalPort":1}]');
+    // The row with an unknown state is kept (no state) and said in a notice: only the dropped entry is a problem.
     expect(bad.records.map((r) => r.state)).toEqual([null]);
-    expect(bad.problems.map((p) => [p.line, p.reason.split(":")[0]])).toEqual([
-      [1, "unknown TCP state '42'"],
-      [2, "not a socket entry"],
-    ]);
+    expect(bad.problems.map((p) => [p.line, p.reason.split(":")[0]])).toEqual([[2, "not a socket entry"]]);
+    expect(bad.notices).toEqual(["1 TCP row(s) have a State tcpstat does not know; they are listed with no state"]);
   });
 
   it("creationTime accepts the forms ConvertTo-Json writes", () => {
