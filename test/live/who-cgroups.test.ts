@@ -7,7 +7,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lineFrom } from "../helpers/child-output.js";
-import { runTcpstat } from "../helpers/cli.js";
+import { BIN, runTcpstat } from "../helpers/cli.js";
+import { untilServing } from "../helpers/serve.js";
+import { PROMTOOL, PROMTOOL_MISSING, parseSamples, promtoolCheck, select, type Sample } from "../format/prometheus-text.js";
 import { createNetns, type Netns } from "../helpers/netns.js";
 import { SocketRecordSchema, type SocketRecord } from "../../src/model/socket.js";
 
@@ -174,3 +176,69 @@ describe("--who reads each holder's cgroup, command line and parent", () => {
     expect(list[0]!.owners![0]).not.toHaveProperty("container");
   });
 });
+
+describe("metrics --who: series by container and unit, bounded like processes", () => {
+  const PORTS = "19101-19107";
+  const live = () => CASES.filter((c) => c.root !== null);
+  // What the test made: a container's label is its name, else the first 12 digits of its id (as docker ps shows it).
+  const containerLabels = () =>
+    live()
+      .filter((c) => c.container)
+      .map((c) => (c.container!.name as string | null | undefined) ?? (c.container!.id as string).slice(0, 12));
+  const unitLabels = () => live().flatMap((c) => (c.unit ? [c.unit] : []));
+  const byLabel = (samples: Sample[], name: string, label: string) => new Map(select(samples, name).map((s) => [s.labels[label] ?? `rest=${s.labels.rest}`, s.value]));
+
+  it(`each container and unit the test made has its series; promtool accepts it (${PROMTOOL ? "promtool found" : PROMTOOL_MISSING})`, () => {
+    const r = runTcpstat(["metrics", "-t", "-l", "--port", PORTS, "--who", "--top", "20"], { netns: ns });
+    expect(r.status, r.stderr).toBe(0);
+    const samples = parseSamples(r.stdout);
+    expect(byLabel(samples, "tcpstat_container_sockets", "container")).toEqual(new Map(containerLabels().map((l) => [l, 1])));
+    expect(byLabel(samples, "tcpstat_unit_sockets", "unit")).toEqual(new Map(unitLabels().map((l) => [l, 1])));
+    if (!PROMTOOL) return expect.fail(PROMTOOL_MISSING);
+    expect(promtoolCheck(r.stdout)).toEqual({ status: 0, output: "" });
+  });
+
+  it('--top 2: two containers and two units get series, the rest one series labelled rest="true"', () => {
+    const r = runTcpstat(["metrics", "-t", "-l", "--port", PORTS, "--who", "--top", "2"], { netns: ns });
+    expect(r.status, r.stderr).toBe(0);
+    const samples = parseSamples(r.stdout);
+    for (const [name, label, all] of [
+      ["tcpstat_container_sockets", "container", containerLabels()],
+      ["tcpstat_unit_sockets", "unit", unitLabels()],
+    ] as const) {
+      const series = select(samples, name);
+      expect(series).toHaveLength(3);
+      // Ties (one socket each) go by name.
+      expect(series.slice(0, 2).map((s) => s.labels[label])).toEqual([...all].sort().slice(0, 2));
+      expect(series[2]).toEqual({ name, labels: { rest: "true" }, value: all.length - 2 });
+    }
+    if (PROMTOOL) expect(promtoolCheck(r.stdout)).toEqual({ status: 0, output: "" });
+  });
+
+  it("without --who there are no such series; --who with --input is refused", () => {
+    const r = runTcpstat(["metrics", "-t", "-l", "--port", PORTS], { netns: ns });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).not.toMatch(/tcpstat_(container|unit)_sockets/);
+    const refused = runTcpstat(["metrics", "--who", "--input", "-"], { input: "" });
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/--who reads this machine's cgroups/);
+  });
+
+  it("serve --who: a scrape carries the same series", async () => {
+    const server = ns.spawn(process.execPath, [BIN, "serve", "--listen", "127.0.0.1:19190", "-t", "-l", "--port", PORTS, "--who", "--top", "20"]);
+    try {
+      await untilServing(server);
+      const got = ns.run(process.execPath, ["-e", "fetch('http://127.0.0.1:19190/metrics').then(async (r) => process.stdout.write(await r.text()))"]);
+      expect(got.status, got.stderr).toBe(0);
+      const samples = parseSamples(got.stdout);
+      expect(byLabel(samples, "tcpstat_container_sockets", "container")).toEqual(new Map(containerLabels().map((l) => [l, 1])));
+      expect(byLabel(samples, "tcpstat_unit_sockets", "unit")).toEqual(new Map(unitLabels().map((l) => [l, 1])));
+      // serve keeps process names out unless --process-labels (issue 22), --who or not.
+      expect(got.stdout).not.toMatch(/tcpstat_process_sockets\{/);
+    } finally {
+      server.kill("SIGTERM");
+      await once(server, "exit");
+    }
+  });
+});
+
