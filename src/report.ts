@@ -27,8 +27,11 @@ export interface ListOptions extends Pick<RecordSinks, "onRecord"> {
   exposure?: boolean;
   /** Listeners on all interfaces or a public address only (implies exposure). */
   exposed?: boolean;
-  /** Each holder fully: command line, parent, start time, systemd unit, container (implies owners). */
-  who?: boolean;
+  /**
+   * Each holder fully: command line, parent, start time, systemd unit, container (implies owners);
+   * "cgroup": the unit and container only (one read a process).
+   */
+  who?: boolean | "cgroup";
   /** Sockets held by a container of this name or id (prefix of at least 4 hex digits); implies who. */
   containers?: string[];
   /** Sockets held by a process in this systemd unit ("nginx" matches nginx.service); implies who. */
@@ -117,6 +120,9 @@ async function enrichedReport(
   keep: (r: SocketRecord) => boolean,
   who: boolean,
 ): Promise<SocketReport> {
+  // --who's reads start while the owner scan runs, on the holders it has found (this thread waits for it anyway).
+  const whoModule = who ? await import("./sources/who/read-who.js") : undefined;
+  const reader = whoModule && new whoModule.WhoReader(options.procRoot, options.who === true ? "all" : "cgroup");
   const collected = await collectSockets({
     protos: filter.protos,
     families: filter.families,
@@ -125,11 +131,12 @@ async function enrichedReport(
     procRoot: options.procRoot,
     netns: options.netns,
     netnsLimit: options.netnsLimit,
+    onHolders: reader && ((pids) => reader.prefetch(pids)),
   });
   const records = collected.records.filter(keep);
   const notices = [...collected.notices];
   if (options.exposure || filter.exposed) await (await import("./sources/who/exposure.js")).addExposure(records, notices);
-  if (who) await (await import("./sources/who/read-who.js")).addWho(records, notices, options.procRoot);
+  if (whoModule) await whoModule.addWho(records, notices, reader);
   return finishEnriched({ ...collected, notices, records }, filter, options.onRecord);
 }
 

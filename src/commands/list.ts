@@ -191,7 +191,8 @@ export async function runList(flags: ListFlags): Promise<void> {
   if (name === "prometheus") return (await import("./metrics.js")).runMetrics(flags);
   // What a listener answers on: a column with -l, --exposure or --exposed, a field in the JSON.
   const exposure = Boolean(flags.exposure || flags.listening || flags.exposed);
-  const who = Boolean(flags.who);
+  // --container and --unit imply --who: the listing shows what they matched.
+  const who = Boolean(flags.who || flags.container || flags.unit);
   if (flags.info || flags.extended || flags.memory) return runListDetailed(flags, name, { exposure, who });
   if (flags.watch !== undefined || flags.count !== undefined)
     return (await import("./watch.js")).runListWatch(flags, name, (frame) => loadReport({ ...flags, quiet: flags.quiet || frame > 0 }, { exposure, who }));

@@ -50,7 +50,7 @@ export async function gatherMetrics(flags: MetricsFlags, top = parseTop(flags.to
   // owners are not looked for, unless a filter needs them (--pid, --process).
   const who = Boolean(flags.who);
   if (who && chosen.input !== undefined) throw usageError("--who reads this machine's cgroups; it cannot apply to --input", "drop --who, or run it live");
-  const report = await loadReport({ ...chosen, quiet: true }, { owners: flags.processLabels === false ? false : chosen.owners, who });
+  const report = await loadReport({ ...chosen, quiet: true }, { owners: flags.processLabels === false ? false : chosen.owners, who: who && "cgroup" });
   const notices = [...report.notices];
   const problems = [...report.problems];
   let kernel: Awaited<ReturnType<typeof readCounters>> = { counters: [] };

@@ -68,7 +68,7 @@ export async function runSummary(flags: SummaryFlags): Promise<void> {
     const quiet = flags.quiet || readings++ > 0;
     // Only counts: each socket is counted as it is read, never kept.
     if (!by) return countReport({ ...flags, quiet });
-    const report = await loadReport({ ...flags, quiet }, { owners: (by === "process" || who) && flags.owners !== false, who });
+    const report = await loadReport({ ...flags, quiet }, { owners: (by === "process" || who) && flags.owners !== false, who: who && "cgroup" });
     return summarize(report.records, { by, top, source: report.source, problems: report.problems.length });
   };
   const render = async (summary: Summary, previous?: Summary): Promise<string[]> => {

@@ -41,6 +41,9 @@ export function whoText(r: SocketRecord): string {
   return text;
 }
 
+/** A listener exposedServices() reports: a well-known internal port, on every interface or a public address. */
+export const isExposedService = (r: SocketRecord): boolean => INTERNAL_SERVICES.has(r.localPort) && r.state === "LISTEN" && isExposed(r.exposure);
+
 /**
  * A well-known internal service listening on every interface or a public address: one finding
  * a listener. Loopback and private addresses stay quiet; the listener needs `exposure` set.
@@ -48,8 +51,8 @@ export function whoText(r: SocketRecord): string {
 export function exposedServices(records: readonly SocketRecord[]): Finding[] {
   const out: Finding[] = [];
   for (const r of records) {
-    const service = INTERNAL_SERVICES.get(r.localPort);
-    if (service === undefined || r.state !== "LISTEN" || !isExposed(r.exposure)) continue;
+    if (!isExposedService(r)) continue;
+    const service = INTERNAL_SERVICES.get(r.localPort)!;
     const where = formatEndpoint(r.localAddress, r.localPort, r.family);
     out.push({
       rule: "exposed-service",

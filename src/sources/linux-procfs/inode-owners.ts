@@ -77,14 +77,16 @@ export class FdScanner {
     for (const inode of this.holders.keys()) if (!wanted.has(inode)) this.holders.delete(inode);
   }
 
-  scanPid(pid: number): void {
+  /** Remembers the sockets pid holds; true when it holds one that is kept (a wanted one, once known). */
+  scanPid(pid: number): boolean {
     const fdDir = `${this.procRoot}/${pid}/fd`;
     let fds: string[];
+    let kept = false;
     try {
       fds = readdirSync(fdDir);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "EACCES") this.denied++;
-      return;
+      return false;
     }
     for (const fd of fds) {
       let target: string;
@@ -98,7 +100,9 @@ export class FdScanner {
       const list = this.holders.get(inode);
       if (list) list.push(pid, Number(fd));
       else this.holders.set(inode, [pid, Number(fd)]);
+      kept = true;
     }
+    return kept;
   }
 
   /** The holders of each of `inodes`, with names and uids read once per process. */

@@ -5,18 +5,40 @@
  *
  *   workerData: { procRoot, port }
  *   port <- the wanted inodes (Float64Array), whenever the main thread knows them
+ *   parentPort -> { holders: Int32Array } batches, when workerData.holders: the pids holding a
+ *                 wanted socket, each once, as they are found (once the wanted set is known)
  *   parentPort -> { counts, flat, names: [pid, comm][], uids: [pid, uid][], denied } (an OwnerAnswer)
  */
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from "node:worker_threads";
 import { FdScanner, listPids } from "./inode-owners.js";
 
-const { procRoot, port } = workerData as { procRoot: string; port: MessagePort };
+const { procRoot, port, holders } = workerData as { procRoot: string; port: MessagePort; holders?: boolean };
 const scanner = new FdScanner(procRoot);
 let wanted: Float64Array | null = null;
+
+// Holders not yet sent, sent every BATCH pids: the main thread reads them while this one scans.
+const BATCH = 64;
+let batch: number[] = [];
+const flush = () => {
+  if (batch.length === 0) return;
+  const pids = Int32Array.from(batch);
+  parentPort!.postMessage({ holders: pids }, [pids.buffer as ArrayBuffer]);
+  batch = [];
+};
+const found = (pid: number) => {
+  batch.push(pid);
+  if (batch.length >= BATCH) flush();
+};
 
 const takeWanted = (message: unknown) => {
   wanted = message as Float64Array;
   scanner.want(new Set(wanted));
+  // The processes scanned before the wanted set came.
+  if (holders) {
+    const pids = new Set<number>();
+    for (const list of scanner.holders.values()) for (let k = 0; k < list.length; k += 2) pids.add(list[k]!);
+    for (const pid of pids) found(pid);
+  }
 };
 
 // Every process: a socket may have holders anywhere (inode-owners.ts).
@@ -26,10 +48,11 @@ for (const pid of listPids(procRoot)) {
     const received = receiveMessageOnPort(port);
     if (received) takeWanted(received.message);
   }
-  scanner.scanPid(pid);
+  if (scanner.scanPid(pid) && holders && wanted) found(pid);
 }
 
 const reply = (inodes: Float64Array) => {
+  flush();
   const { counts, flat, names, uids, denied } = scanner.answer(inodes);
   parentPort!.postMessage({ counts, flat, names: [...names], uids: [...uids], denied }, [counts.buffer as ArrayBuffer, flat.buffer as ArrayBuffer]);
   port.close();

@@ -26,20 +26,29 @@ const WORKER_URL = new URL("./owner-scan-worker.js", import.meta.url);
 /** The same answer from a scan in this thread. */
 const scanHere = (procRoot: string, inodes: Float64Array): OwnerAnswer => scanInodeOwners(procRoot, inodes);
 
-export async function startOwnerScan(procRoot: string): Promise<PendingOwnerScan> {
+/**
+ * `onHolders`, when given, is told the pids holding a wanted socket as the worker finds them,
+ * in batches, all before finish() returns: this thread, idle while it waits, reads what it
+ * needs of them (--who) meanwhile.
+ */
+export async function startOwnerScan(procRoot: string, onHolders?: (pids: Int32Array) => void): Promise<PendingOwnerScan> {
   if (!existsSync(WORKER_URL)) return { finish: async (inodes) => scanHere(procRoot, inodes) };
 
   const { MessageChannel, Worker } = await import("node:worker_threads"); // only big tables get here
   const { port1, port2 } = new MessageChannel();
   const worker = new Worker(WORKER_URL, {
-    workerData: { procRoot, port: port2 },
+    workerData: { procRoot, port: port2, holders: onHolders !== undefined },
     transferList: [port2],
     // Its garbage is one short string per descriptor: a small young generation keeps the RSS down.
     resourceLimits: { maxYoungGenerationSizeMb: 1, stackSizeMb: 1 },
   });
   worker.unref(); // never keeps the process alive by itself: finish() holds it while waiting
   const reply = new Promise<{ counts: Int32Array; flat: Int32Array; names: Array<[number, string]>; uids: Array<[number, number]>; denied: number }>((resolve, reject) => {
-    worker.once("message", resolve);
+    // Batches of holders ({ holders }) come first, in order, then the answer.
+    worker.on("message", (message: { holders?: Int32Array }) => {
+      if (message.holders === undefined) resolve(message as never);
+      else onHolders?.(message.holders);
+    });
     worker.once("error", reject);
     worker.once("exit", (code) => reject(new Error(`owner scan worker exited with ${code}`)));
   });

@@ -49,20 +49,27 @@ export function unitOf(path: string): string | null {
 
 const KUBE_RUNTIME: Readonly<Record<string, Container["runtime"]>> = { "cri-containerd": "containerd", crio: "cri-o", docker: "docker" };
 
+// Made once: thousands of processes are read in one run.
+const POD = /pod([0-9a-f]{8}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{12})/;
+const KUBE_SCOPE = new RegExp(`/(cri-containerd|crio|docker)-(${HEX64})\\.scope(?:/|$)`);
+const KUBE_BARE = new RegExp(`/(${HEX64})(?:/|$)`);
+const DOCKER_SCOPE = new RegExp(`/docker-(${HEX64})\\.scope(?:/|$)`);
+const DOCKER_FS = new RegExp(`/docker/(${HEX64})(?:/|$)`);
+const LIBPOD = new RegExp(`/libpod-(${HEX64})(?:\\.scope)?(?:/|$)`);
+const LXC = /\/lxc(?:\.payload)?[./]([^/]+)/;
+
 export function containerOf(path: string): CgroupFacts["container"] {
   let m: RegExpExecArray | null;
   if (path.includes("kubepods")) {
-    const pod = /pod([0-9a-f]{8}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{12})/.exec(path);
+    const pod = POD.exec(path);
     const podUid = pod ? pod[1]!.replace(/_/g, "-") : undefined;
-    if ((m = new RegExp(`/(cri-containerd|crio|docker)-(${HEX64})\\.scope(?:/|$)`).exec(path)))
-      return { runtime: KUBE_RUNTIME[m[1]!]!, id: m[2]!, ...(podUid && { podUid }) };
-    if ((m = new RegExp(`/(${HEX64})(?:/|$)`).exec(path))) return { runtime: "cri", id: m[1]!, ...(podUid && { podUid }) };
+    if ((m = KUBE_SCOPE.exec(path))) return { runtime: KUBE_RUNTIME[m[1]!]!, id: m[2]!, ...(podUid && { podUid }) };
+    if ((m = KUBE_BARE.exec(path))) return { runtime: "cri", id: m[1]!, ...(podUid && { podUid }) };
     return null;
   }
-  if ((m = new RegExp(`/docker-(${HEX64})\\.scope(?:/|$)`).exec(path)) || (m = new RegExp(`/docker/(${HEX64})(?:/|$)`).exec(path)))
-    return { runtime: "docker", id: m[1]! };
-  if ((m = new RegExp(`/libpod-(${HEX64})(?:\\.scope)?(?:/|$)`).exec(path))) return { runtime: "podman", id: m[1]! };
-  if ((m = /\/lxc(?:\.payload)?[./]([^/]+)/.exec(path))) return { runtime: "lxc", id: m[1]! };
+  if ((m = DOCKER_SCOPE.exec(path)) || (m = DOCKER_FS.exec(path))) return { runtime: "docker", id: m[1]! };
+  if ((m = LIBPOD.exec(path))) return { runtime: "podman", id: m[1]! };
+  if ((m = LXC.exec(path))) return { runtime: "lxc", id: m[1]! };
   return null;
 }
 

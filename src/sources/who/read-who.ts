@@ -13,10 +13,12 @@ import { readKubeIndex, type KubeIndex } from "./kube-pods.js";
  *   /proc/812/cmdline  "postgres\0-D\0/var/lib/postgresql\0"           -> "postgres -D /var/lib/postgresql"
  *   /proc/812/cgroup   see parse-cgroup.ts                             -> unit, container
  */
+/** Which facts to read: everything (--who), or the cgroup's unit and container only (filters, --by, metrics, doctor). */
+export type WhoFields = "all" | "cgroup";
+
 interface ProcFacts {
-  cmdline: string | null;
-  ppid: number;
-  startedAt: string | null;
+  /** Absent when only the cgroup was asked for. */
+  process?: { cmdline: string | null; ppid: number; startedAt: string | null } | null;
   cgroup: CgroupFacts;
 }
 
@@ -27,74 +29,121 @@ const TICKS_PER_SECOND = 100;
 export function parseStat(text: string): { ppid: number; startTicks: number } | null {
   const close = text.lastIndexOf(")");
   if (close < 0) return null;
-  const f = text.slice(close + 2).split(" ");
+  const f = text.slice(close + 2).split(" ", 20);
   const ppid = Number(f[1]);
   const startTicks = Number(f[19]);
   return Number.isSafeInteger(ppid) && Number.isSafeInteger(startTicks) ? { ppid, startTicks } : null;
 }
 
 /** The arguments of /proc/PID/cmdline joined by spaces; null when empty (a kernel thread, a zombie). */
-export function parseCmdline(bytes: Buffer): string | null {
-  const text = bytes.toString("utf8").replace(/\0+$/, "");
-  return text === "" ? null : text.split("\0").join(" ");
+export function parseCmdline(text: string): string | null {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 0) end--;
+  return end === 0 ? null : text.slice(0, end).replaceAll("\0", " ");
 }
 
-const read = (path: string): Buffer | null => {
+/** A /proc file as text, or null when the process is gone. readFileSync with an encoding takes Node's one-call path. */
+const read = (path: string): string | null => {
   try {
-    return readFileSync(path);
+    return readFileSync(path, "utf8");
   } catch {
     return null;
   }
 };
 
 function bootTime(procRoot: string): number | null {
-  const m = /^btime (\d+)$/m.exec(read(`${procRoot}/stat`)?.toString("latin1") ?? "");
+  const m = /^btime (\d+)$/m.exec(read(`${procRoot}/stat`) ?? "");
   return m ? Number(m[1]) : null;
 }
 
-export async function addWho(records: SocketRecord[], notices: string[], procRoot = "/proc"): Promise<void> {
-  const btime = bootTime(procRoot);
-  const facts = new Map<number, ProcFacts | null>();
-  const comm = new Map<number, string | null>();
-  const nameOf = (pid: number) => {
-    if (!comm.has(pid)) comm.set(pid, read(`${procRoot}/${pid}/comm`)?.toString("utf8").replace(/\n$/, "") ?? null);
-    return comm.get(pid)!;
-  };
-  const factsOf = (pid: number): ProcFacts | null => {
-    if (facts.has(pid)) return facts.get(pid)!;
-    const stat = read(`${procRoot}/${pid}/stat`);
-    const parsed = stat && parseStat(stat.toString("utf8"));
-    const cmd = read(`${procRoot}/${pid}/cmdline`);
-    const cgroup = read(`${procRoot}/${pid}/cgroup`);
-    const f: ProcFacts | null = parsed
-      ? {
-          cmdline: cmd && parseCmdline(cmd),
-          ppid: parsed.ppid,
-          startedAt: btime === null ? null : new Date((btime + parsed.startTicks / TICKS_PER_SECOND) * 1000).toISOString(),
-          cgroup: cgroup ? parseCgroup(cgroup.toString("utf8")) : { unit: null, container: null },
-        }
-      : null;
-    facts.set(pid, f);
+/**
+ * Reads processes' facts, each once: its cgroup always, its stat and cmdline only for `fields`
+ * "all"; a cgroup text shared by many processes (a server's workers) is parsed once. Fed the
+ * holders while the owner scan runs (CollectOptions.onHolders), then asked by addWho.
+ */
+export class WhoReader {
+  readonly facts = new Map<number, ProcFacts | null>();
+  private readonly parsed = new Map<string, CgroupFacts>();
+  private readonly btime: number | null;
+
+  constructor(
+    readonly procRoot = "/proc",
+    readonly fields: WhoFields = "all",
+  ) {
+    this.btime = fields === "all" ? bootTime(procRoot) : null;
+  }
+
+  /** Reads these pids now (those not read yet). */
+  prefetch(pids: ArrayLike<number>): void {
+    for (let i = 0; i < pids.length; i++) this.get(pids[i]!);
+  }
+
+  get(pid: number): ProcFacts | null {
+    let f = this.facts.get(pid);
+    if (f === undefined) this.facts.set(pid, (f = this.read(pid)));
     return f;
-  };
+  }
+
+  private read(pid: number): ProcFacts | null {
+    const { procRoot } = this;
+    const cgroupText = read(`${procRoot}/${pid}/cgroup`);
+    if (cgroupText === null) return null;
+    let cgroup = this.parsed.get(cgroupText);
+    if (cgroup === undefined) this.parsed.set(cgroupText, (cgroup = parseCgroup(cgroupText)));
+    if (this.fields !== "all") return { cgroup };
+    const stat = read(`${procRoot}/${pid}/stat`);
+    const st = stat === null ? null : parseStat(stat);
+    if (st === null) return null;
+    const cmd = read(`${procRoot}/${pid}/cmdline`);
+    const startedAt = this.btime === null ? null : new Date((this.btime + st.startTicks / TICKS_PER_SECOND) * 1000).toISOString();
+    return { cgroup, process: { cmdline: cmd === null ? null : parseCmdline(cmd), ppid: st.ppid, startedAt } };
+  }
+}
+
+/**
+ * Gives every holder of the records its --who fields (all, or the unit and container only), each
+ * process read once however many sockets it holds; the runtimes are asked once, only when a
+ * container was found.
+ */
+export async function addWho(records: SocketRecord[], notices: string[], reader = new WhoReader()): Promise<void> {
+  const all = reader.fields === "all";
+  const { procRoot } = reader;
+  const names = new Map<number, string | null>();
   const owners: Owner[] = [];
-  for (const r of records) for (const o of r.owners ?? []) owners.push(o);
-  for (const o of owners) factsOf(o.pid);
+  for (const r of records)
+    for (const o of r.owners ?? []) {
+      owners.push(o);
+      if (o.process !== null) names.set(o.pid, o.process);
+    }
+  const nameOf = (pid: number) => {
+    if (!names.has(pid)) names.set(pid, read(`${procRoot}/${pid}/comm`)?.replace(/\n$/, "") ?? null);
+    return names.get(pid)!;
+  };
+  const facts = new Map<number, ProcFacts | null>();
+  for (const o of owners) if (!facts.has(o.pid)) facts.set(o.pid, reader.get(o.pid));
 
   const found = [...facts.values()].map((f) => f?.cgroup.container).filter((c): c is NonNullable<CgroupFacts["container"]> => Boolean(c));
-  const names = await containerNames(found, notices);
+  const names_ = await containerNames(found, notices);
+  // One container record per container found: the processes in it and their sockets share it.
+  const containers = new Map<object, Container>();
   let unread = 0;
   for (const o of owners) {
     const f = facts.get(o.pid);
     if (!f) unread++;
-    o.cmdline = f?.cmdline ?? null;
-    o.ppid = f?.ppid ?? null;
-    o.parent = f && f.ppid > 0 ? nameOf(f.ppid) : null;
-    o.startedAt = f?.startedAt ?? null;
+    if (all) {
+      const p = f?.process;
+      o.cmdline = p?.cmdline ?? null;
+      o.ppid = p?.ppid ?? null;
+      o.parent = p && p.ppid > 0 ? nameOf(p.ppid) : null;
+      o.startedAt = p?.startedAt ?? null;
+    }
     o.unit = f?.cgroup.unit ?? null;
-    o.container = f?.cgroup.container ? names(f.cgroup.container) : null;
+    const found = f?.cgroup.container;
+    let c = found ? containers.get(found) : null;
+    if (c === undefined) containers.set(found!, (c = names_(found!)));
+    o.container = c;
   }
-  if (unread > 0) notices.push(`${unread} holder${unread === 1 ? "" : "s"} exited before --who could read them: their details are null`);
+  if (unread > 0) notices.push(`${unread} holder${unread === 1 ? "" : "s"} exited before their ${all ? "details" : "cgroup"} could be read: ${all ? "their --who fields are" : "unit and container are"} null`);
 }
 
 type Found = NonNullable<CgroupFacts["container"]>;
