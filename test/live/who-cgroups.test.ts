@@ -242,3 +242,20 @@ describe("metrics --who: series by container and unit, bounded like processes", 
   });
 });
 
+describe("doctor names the container and unit of an exposed service", () => {
+  it("PostgreSQL's port on 0.0.0.0, held in a Docker-named cgroup: the finding names process, container and unit", async () => {
+    const c = CASES[0]!;
+    const child = ns.spawn("python3", [HELPER, "0.0.0.0:5432"]);
+    await lineFrom(child, "listener 5432", /^ready\n/m);
+    writeFileSync(join(c.root!, c.path, "cgroup.procs"), String(child.pid));
+    exits.push(once(child, "exit"));
+    const r = runTcpstat(["doctor", "--json", "--interval", "0"], { netns: ns });
+    // doctor's exit status when it finds something (doctor --help).
+    expect(r.status, r.stderr).toBe(3);
+    const finding = (JSON.parse(r.stdout).findings as Array<{ rule: string; port: number; pid: number; evidence: string[] }>).find((f) => f.rule === "exposed-service" && f.port === 5432)!;
+    expect(finding.pid).toBe(child.pid);
+    const id12 = (c.container!.id as string).slice(0, 12);
+    expect(finding.evidence).toContain(`held by python3 (pid ${child.pid}), container ${id12} (docker ${id12}), unit ${c.unit}`);
+  });
+});
+
