@@ -23,7 +23,9 @@ const why =
       : !existsSync("/bin/busybox") && !existsSync("/usr/bin/busybox")
         ? "busybox-static is not installed"
         : null;
-if (why) console.warn(`test/live/docker.test.ts skipped: ${why}`);
+// .ci/run starts a dockerd and sets TCPSTAT_TEST_DOCKER=required: there a missing one is a failure.
+const required = process.env.TCPSTAT_TEST_DOCKER === "required";
+if (why && !required) console.warn(`test/live/docker.test.ts skipped: ${why}`);
 
 const NAME = `i19-web-${process.pid}`;
 const IMAGE = `i19-busybox:${process.pid}`;
@@ -58,6 +60,10 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+describe.runIf(why !== null && required)("a Docker container's sockets, required here", () => {
+  it("has a dockerd to test against", () => expect.fail(`TCPSTAT_TEST_DOCKER=required but ${why}`));
+});
+
 describe.skipIf(why !== null)("a Docker container's sockets", () => {
   it("-N all --container NAME finds its listener, carrying the container's name and id", () => {
     const r = runTcpstat(["-N", "all", "--container", NAME, "--json"]);
@@ -68,6 +74,18 @@ describe.skipIf(why !== null)("a Docker container's sockets", () => {
     expect(owner.container).toEqual({ runtime: "docker", id, name: NAME });
     expect(owner.cmdline).toBe("/bin/busybox httpd -f -p 8080");
     expect(owner.parent).toBe("containerd-shim");
+  });
+
+  it("-l in the container's unnamed namespace: exposure from ss run inside it, as ss there says", () => {
+    const r = runTcpstat(["-N", "all", "-l", "--container", NAME, "--json"]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/v6only/);
+    const [rec] = (JSON.parse(r.stdout) as unknown[]).map((x) => SocketRecordSchema.parse(x));
+    const pid = docker(["inspect", "-f", "{{.State.Pid}}", NAME]).stdout.trim();
+    const ss = spawnSync("nsenter", ["-t", pid, "-n", "ss", "-tlnHe", "sport = :8080"], { encoding: "utf8" }).stdout;
+    // busybox httpd binds [::]: dual-stack (v6only:0) answers on every IPv4 and IPv6 address.
+    expect(rec!.localAddress).toBe("::");
+    expect(rec!.exposure).toBe(/v6only:1/.test(ss) ? "all-ipv6" : "all");
   });
 
   it("summary --by container counts its socket under its name", () => {
