@@ -108,7 +108,9 @@ export async function loadReport(flags: SourceFlags, options: Pick<ListOptions, 
   // Loaded here, not at start-up: `tcpstat --version` and `--help` never read sockets.
   const { collectReport } = await import("../report.js");
   const netnsLimit = parseNetnsLimit(flags);
-  const report = await collectReport({ ...options, owners, source: flags.source, netns: flags.netns, netnsLimit, ...input }, filter);
+  // A container's sockets live in its own network namespace: --container looks in every one unless -N says where.
+  const netns = flags.netns ?? (filter.containers && input === undefined ? "all" : undefined);
+  const report = await collectReport({ ...options, owners, source: flags.source, netns, netnsLimit, ...input }, filter);
   // --verbose names each system tool run, by the absolute path it was taken from (issue 22).
   const ran = flags.verbose ? (await import("../lib/exec.js")).commandsRun().map((command) => `ran ${command}`) : [];
   const verbose = flags.verbose ? [...(report.details ?? [`source: ${report.source}`]), ...ran] : undefined;

@@ -88,6 +88,15 @@ describe.skipIf(why !== null)("a Docker container's sockets", () => {
     expect(rec!.exposure).toBe(/v6only:1/.test(ss) ? "all-ipv6" : "all");
   });
 
+  it("--container NAME alone looks in every namespace: the container's own is where its socket is", () => {
+    const r = runTcpstat(["--container", NAME, "--json"]);
+    expect(r.status, r.stderr).toBe(0);
+    const records = (JSON.parse(r.stdout) as unknown[]).map((x) => SocketRecordSchema.parse(x));
+    const pid = docker(["inspect", "-f", "{{.State.Pid}}", NAME]).stdout.trim();
+    const inode = Number(/net:\[(\d+)\]/.exec(spawnSync("readlink", [`/proc/${pid}/ns/net`], { encoding: "utf8" }).stdout)![1]);
+    expect(records.map((x) => [x.localPort, x.netns?.inode])).toEqual([[8080, inode]]);
+  });
+
   it("summary --by container counts its socket under its name", () => {
     const r = runTcpstat(["summary", "-N", "all", "-l", "--by", "container", "--json"]);
     expect(r.status, r.stderr).toBe(0);
