@@ -131,7 +131,7 @@ async function enrichedReport(
     procRoot: options.procRoot,
     netns: options.netns,
     netnsLimit: options.netnsLimit,
-    onHolders: reader && ((pids) => reader.prefetch(pids)),
+    onHolders: reader && ((pids, stat) => reader.prefetch(pids, stat)),
   });
   const records = collected.records.filter(keep);
   const notices = [...collected.notices];

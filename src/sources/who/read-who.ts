@@ -73,9 +73,16 @@ export class WhoReader {
     this.btime = fields === "all" ? bootTime(procRoot) : null;
   }
 
-  /** Reads these pids now (those not read yet). */
-  prefetch(pids: ArrayLike<number>): void {
-    for (let i = 0; i < pids.length; i++) this.get(pids[i]!);
+  /** Parent and start already read by the owner scan (its stat), by pid. */
+  private readonly stats = new Map<number, { ppid: number; startTicks: number }>();
+
+  /** Reads these pids now (those not read yet); `stat`, when the owner scan read it, spares that read. */
+  prefetch(pids: ArrayLike<number>, stat?: { ppids: ArrayLike<number>; starts: ArrayLike<number> }): void {
+    for (let i = 0; i < pids.length; i++) {
+      const pid = pids[i]!;
+      if (stat && stat.ppids[i]! >= 0 && !this.facts.has(pid)) this.stats.set(pid, { ppid: stat.ppids[i]!, startTicks: stat.starts[i]! });
+      this.get(pid);
+    }
   }
 
   get(pid: number): ProcFacts | null {
@@ -91,8 +98,11 @@ export class WhoReader {
     let cgroup = this.parsed.get(cgroupText);
     if (cgroup === undefined) this.parsed.set(cgroupText, (cgroup = parseCgroup(cgroupText)));
     if (this.fields !== "all") return { cgroup };
-    const stat = read(`${procRoot}/${pid}/stat`);
-    const st = stat === null ? null : parseStat(stat);
+    let st = this.stats.get(pid) ?? null;
+    if (st === null) {
+      const stat = read(`${procRoot}/${pid}/stat`);
+      st = stat === null ? null : parseStat(stat);
+    }
     if (st === null) return null;
     const cmd = read(`${procRoot}/${pid}/cmdline`);
     const startedAt = this.btime === null ? null : new Date((this.btime + st.startTicks / TICKS_PER_SECOND) * 1000).toISOString();
