@@ -3,7 +3,7 @@
  * the way. The public API (index.ts) and every command call this. It loads no schema library,
  * so a listing starts fast; index.ts adds the zod schemas for library users.
  */
-import { makePredicate, parsePorts, parseStates, filterNeedsOwners, type SocketFilter } from "./lib/filter.js";
+import { makeEnrichedPredicate, makePredicate, parsePorts, parseStates, filterNeedsOwners, type SocketFilter } from "./lib/filter.js";
 import type { Family, Problem, Proto, SocketRecord } from "./model/socket.js";
 import { collectSockets } from "./sources/index.js";
 import type { RecordSinks } from "./sources/record-sinks.js";
@@ -23,6 +23,19 @@ export interface ListOptions extends Pick<RecordSinks, "onRecord"> {
   remotePorts?: Array<number | string>;
   pids?: number[];
   process?: string;
+  /** Give listeners their `exposure` (src/lib/exposure.ts). */
+  exposure?: boolean;
+  /** Listeners on all interfaces or a public address only (implies exposure). */
+  exposed?: boolean;
+  /**
+   * Each holder fully: command line, parent, start time, systemd unit, container (implies owners);
+   * "cgroup": the unit and container only (one read a process).
+   */
+  who?: boolean | "cgroup";
+  /** Sockets held by a container of this name or id (prefix of at least 4 hex digits); implies who. */
+  containers?: string[];
+  /** Sockets held by a process in this systemd unit ("nginx" matches nginx.service); implies who. */
+  units?: string[];
   /** Resolve owning processes (default true). */
   owners?: boolean;
   source?: string;
@@ -67,14 +80,19 @@ export function toFilter(options: ListOptions = {}): SocketFilter {
     remotePorts: remotePorts ? parsePorts(remotePorts, "--remote-port") : undefined,
     pids: options.pids ? new Set(options.pids) : undefined,
     process: options.process,
+    exposed: options.exposed,
+    containers: options.containers,
+    units: options.units,
   };
 }
 
 /** Collects the sockets of this machine that match the options, with problems and notices. */
 export async function collectReport(options: ListOptions & RecordSinks = {}, filter = toFilter(options)): Promise<SocketReport> {
   if (options.input !== undefined) return replayReport(options, filter);
-  const owners = options.owners !== false || filterNeedsOwners(filter);
+  const who = Boolean(options.who || filter.containers || filter.units);
+  const owners = options.owners !== false || filterNeedsOwners(filter) || who;
   const keep = makePredicate(filter);
+  if (options.exposure || filter.exposed || who) return enrichedReport(options, filter, owners, keep, who);
   const { onRecord, onRow } = options;
   const collected = await collectSockets({
     onRecord: onRecord && ((r) => void (keep(r) && onRecord(r))),
@@ -89,6 +107,47 @@ export async function collectReport(options: ListOptions & RecordSinks = {}, fil
     netnsLimit: options.netnsLimit,
   });
   return { ...collected, records: collected.records.filter(keep) };
+}
+
+/**
+ * Sockets with what is read about them beyond the tables (exposure), then filtered on it.
+ * The records are gathered first: rows handed over unmade cannot carry these fields.
+ */
+async function enrichedReport(
+  options: ListOptions & RecordSinks,
+  filter: SocketFilter,
+  owners: boolean,
+  keep: (r: SocketRecord) => boolean,
+  who: boolean,
+): Promise<SocketReport> {
+  // --who's reads start while the owner scan runs, on the holders it has found (this thread waits for it anyway).
+  const whoModule = who ? await import("./sources/who/read-who.js") : undefined;
+  const reader = whoModule && new whoModule.WhoReader(options.procRoot, options.who === true ? "all" : "cgroup");
+  const collected = await collectSockets({
+    protos: filter.protos,
+    families: filter.families,
+    owners,
+    source: options.source,
+    procRoot: options.procRoot,
+    netns: options.netns,
+    netnsLimit: options.netnsLimit,
+    onHolders: reader && ((pids, stat) => reader.prefetch(pids, stat)),
+  });
+  const records = collected.records.filter(keep);
+  const notices = [...collected.notices];
+  if (options.exposure || filter.exposed) await (await import("./sources/who/exposure.js")).addExposure(records, notices);
+  if (whoModule) await whoModule.addWho(records, notices, reader);
+  return finishEnriched({ ...collected, notices, records }, filter, options.onRecord);
+}
+
+/** The filters on enriched fields, then the records handed to onRecord when one is given. */
+function finishEnriched(report: SocketReport, filter: SocketFilter, onRecord?: (r: SocketRecord) => void): SocketReport {
+  const records = report.records.filter(makeEnrichedPredicate(filter));
+  if (onRecord) {
+    for (const r of records) onRecord(r);
+    records.length = 0;
+  }
+  return { ...report, records };
 }
 
 /** Replays captured output through the parser its first lines name (or `inputFormat`), then filters. */
@@ -106,7 +165,13 @@ async function replayReport(options: ListOptions, filter: SocketFilter): Promise
   const { systemServices } = await import("./lib/services-file.js");
   const r = replayCapture(text, { source: options.inputName ?? "input", format: options.inputFormat, byteOrder, services: systemServices() });
   const keep = makePredicate(filter);
-  const records = r.records.filter(keep);
+  let records = r.records.filter(keep);
+  if (options.exposure || filter.exposed) {
+    const { exposureOf, isListener } = await import("./lib/exposure.js");
+    // A capture says nothing about IPV6_V6ONLY but ss's `*` (dual-stack): `::` counts as all.
+    for (const rec of records) if (isListener(rec)) rec.exposure = exposureOf(rec.localAddress, undefined);
+    records = records.filter(makeEnrichedPredicate(filter));
+  }
   if (options.onRecord) {
     for (const record of records) options.onRecord(record);
     records.length = 0;

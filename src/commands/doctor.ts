@@ -6,7 +6,7 @@ import type { DoctorReport, Finding } from "../model/report.js";
 import type { NetnsTag, SocketRecord } from "../model/socket.js";
 import type { CounterReading, NetSysctls } from "../sources/linux-procfs/read-counters.js";
 import { THRESHOLDS, parseThresholds } from "../knowledge/thresholds.js";
-import { reportProblems } from "./problems.js";
+import { reportProblems, sayRemarks } from "./problems.js";
 import { addSourceOptions, loadReport, type SourceFlags } from "./list.js";
 import { toJson } from "../lib/safe-text.js";
 
@@ -115,7 +115,18 @@ export async function runDoctor(flags: DoctorFlags): Promise<void> {
   // A capture (--input) is not where this machine's counters and sysctls come from: judge the sockets alone.
   const replay = flags.input !== undefined;
   if (replay) notes.push("kernel counters and sysctls skipped with --input: they would describe this machine, not the capture");
-  const report = await loadReport({ ...flags, tcp: true, udp: false }, { owners: flags.owners !== false });
+  const report = await loadReport({ ...flags, tcp: true, udp: false }, { owners: flags.owners !== false, exposure: true });
+  // The exposed-service rule names the holder's container and unit: read for those listeners only.
+  if (!replay && flags.owners !== false) {
+    const { isExposedService } = await import("../knowledge/exposed-services.js");
+    const exposed = report.records.filter(isExposedService);
+    if (exposed.length > 0) {
+      const notices: string[] = [];
+      const { addWho, WhoReader } = await import("../sources/who/read-who.js");
+      await addWho(exposed, notices, new WhoReader("/proc", "cgroup"));
+      sayRemarks({ notices, problems: [] }, flags.quiet);
+    }
+  }
   if (report.records.length === 0 && report.problems.length > 0)
     throw new TcpstatError("no socket could be read", "see the unreadable lines reported above");
   const places = await placesOf(flags, report.records, readKernelCounters);

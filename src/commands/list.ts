@@ -30,6 +30,8 @@ export interface ListFlags extends SourceFlags, WatchFlags {
   format?: string;
   timers?: boolean;
   color?: boolean;
+  exposure?: boolean;
+  who?: boolean;
   info?: boolean;
   extended?: boolean;
   memory?: boolean;
@@ -59,6 +61,8 @@ export function addSourceOptions(cmd: Command, shape: FilterShape = {}): Command
 export function addListOptions(cmd: Command): Command {
   return addWatchOptions(addSourceOptions(cmd, { habits: true }))
     .option("-o, --timers", "show the timer column, like netstat -o")
+    .option("--who", "each holder fully: Unit, Container and Command columns; command line, parent, start time, unit, container in the JSON")
+    .option("--exposure", "show what each listener answers on (loopback, all, all-ipv6, private, public); on with -l")
     .option("-i, --info", "TCP internals (tcp_info, as ss -ti): RTT, Cwnd, Retrans, Sent, Recv, Idle columns; every field in JSON")
     .option("-e, --extended", "Uid, Inode and the kernel's socket cookie (ss -e's sk:) columns; cookie in JSON")
     .option("-m, --memory", "socket memory (ss -m's skmem): Rmem/Rbuf, Wmem/Sbuf, Drops columns; memory in JSON")
@@ -106,7 +110,7 @@ export async function countReport(flags: SourceFlags): Promise<Summary> {
   return counter.summary({ source: report.source, problems: report.problems.length });
 }
 
-export async function loadReport(flags: SourceFlags, options: Pick<ListOptions, "owners"> & RecordSinks = {}): Promise<SocketReport> {
+export async function loadReport(flags: SourceFlags, options: Pick<ListOptions, "owners" | "exposure" | "who"> & RecordSinks = {}): Promise<SocketReport> {
   const filter = toSocketFilter(flags);
   const owners = options.owners ?? flags.owners;
   if (flags.input === undefined && (flags.inputFormat !== undefined || flags.byteOrder !== undefined))
@@ -115,7 +119,9 @@ export async function loadReport(flags: SourceFlags, options: Pick<ListOptions, 
   // Loaded here, not at start-up: `tcpstat --version` and `--help` never read sockets.
   const { collectReport } = await import("../report.js");
   const netnsLimit = parseNetnsLimit(flags);
-  const report = await collectReport({ ...options, owners, source: flags.source, netns: flags.netns, netnsLimit, ...input }, filter);
+  // A container's sockets live in its own network namespace: --container looks in every one unless -N says where.
+  const netns = flags.netns ?? (filter.containers && input === undefined ? "all" : undefined);
+  const report = await collectReport({ ...options, owners, source: flags.source, netns, netnsLimit, ...input }, filter);
   // --verbose names each system tool run, by the absolute path it was taken from (issue 22).
   const ran = flags.verbose ? (await import("../lib/exec.js")).commandsRun().map((command) => `ran ${command}`) : [];
   const verbose = flags.verbose ? [...(report.details ?? [`source: ${report.source}`]), ...ran] : undefined;
@@ -203,20 +209,24 @@ export async function runList(flags: ListFlags): Promise<void> {
   if (flags.raw || flags.unix) return runListKinds(flags, name);
   // Metrics also carry kernel counters and the collection time: `tcpstat metrics` makes them.
   if (name === "prometheus") return (await import("./metrics.js")).runMetrics(flags);
-  if (flags.info || flags.extended || flags.memory || flags.resolve) return runListDetailed(flags, name);
+  // What a listener answers on: a column with -l, --exposure or --exposed, a field in the JSON.
+  const exposure = Boolean(flags.exposure || flags.listening || flags.exposed);
+  // --container and --unit imply --who: the listing shows what they matched.
+  const who = Boolean(flags.who || flags.container || flags.unit);
+  if (flags.info || flags.extended || flags.memory || flags.resolve) return runListDetailed(flags, name, { exposure, who });
   if (flags.watch !== undefined || flags.count !== undefined)
-    return (await import("./watch.js")).runListWatch(flags, name, (frame) => loadReport({ ...flags, quiet: flags.quiet || frame > 0 }));
+    return (await import("./watch.js")).runListWatch(flags, name, (frame) => loadReport({ ...flags, quiet: flags.quiet || frame > 0 }, { exposure, who }));
   const format = LIST_FORMATS[name]!;
   // A capture may hold a million sockets: NDJSON is written as it is read (bounded memory).
-  if (flags.input !== undefined && name === "ndjson") return (await import("./streamed.js")).runStreamedNdjson(flags);
-  if (flags.owners === false && flags.input === undefined) {
+  if (flags.input !== undefined && name === "ndjson" && !exposure && !who) return (await import("./streamed.js")).runStreamedNdjson(flags);
+  if (flags.owners === false && flags.input === undefined && !exposure && !who && !flags.container && !flags.unit) {
     // JSON and NDJSON print each record by itself (no sorting, no column widths): written as
     // the tables are read (src/format/json-stream.ts), 100k records never held (BENCHMARKS.md).
     if (name === "json" || name === "ndjson") return runListStreamed(flags, name);
     // The table is gathered as the tables are read (held: numbers, not records).
     if (name === "table" && flags.netns === undefined) return runTableGathered(flags);
   }
-  const report = await loadReport(flags);
+  const report = await loadReport(flags, { exposure, who });
   if (name === "json" || name === "ndjson") return writeRecordsStreamed(report.records, name);
   const chalk = await stdoutChalk(flags.color);
   await writeChunks(format.render(report.records, { chalk, timers: Boolean(flags.timers), header: flags.header !== false }));
@@ -252,7 +262,7 @@ function writeRecordsStreamed(
  * -i/--info: the records gathered as usual while ss runs beside them, then each TCP record
  * given its tcp_info by inode (null where the kernel gives none: UDP, TIME_WAIT).
  */
-async function runListDetailed(flags: ListFlags, name: string): Promise<void> {
+async function runListDetailed(flags: ListFlags, name: string, enrich: { exposure: boolean; who: boolean }): Promise<void> {
   const kernel = flags.info || flags.extended || flags.memory;
   const flag = flags.info ? "-i/--info" : flags.extended ? "-e/--extended" : flags.memory ? "-m/--memory" : "-r/--resolve";
   if (kernel && process.platform !== "linux") throw usageError(`${flag} reads Linux's socket diagnostics`, "run it on Linux, or use ss -tie / netstat there");
@@ -261,10 +271,10 @@ async function runListDetailed(flags: ListFlags, name: string): Promise<void> {
   if (kernel && flags.netns !== undefined) throw usageError(`${flag} reads this namespace's kernel; it cannot apply to --netns`, `run it inside the namespace: ip netns exec NAME tcpstat ${flag.slice(0, 2)}`);
   if (flags.watch !== undefined || flags.count !== undefined) throw usageError(`${flag} does not go with --watch`, `run tcpstat ${flag.slice(0, 2)} again`);
   // -i alone, as a table: gathered into SocketTable (as the listing without owners is), no record kept.
-  if (flags.info && !flags.extended && !flags.memory && !flags.resolve && name === "table") return runInfoTable(flags);
+  if (flags.info && !flags.extended && !flags.memory && !flags.resolve && !enrich.exposure && !enrich.who && name === "table") return runInfoTable(flags);
   const { collectTcpInfo, collectSsExtras } = await import("../sources/linux-ss/collect-info.js");
   const extras = flags.extended || flags.memory ? collectSsExtras({ memory: Boolean(flags.memory) }) : undefined;
-  const [info, more, report] = await Promise.all([flags.info ? collectTcpInfo() : undefined, extras, loadReport(flags)]);
+  const [info, more, report] = await Promise.all([flags.info ? collectTcpInfo() : undefined, extras, loadReport(flags, enrich)]);
   sayRemarks({ notices: [...(info?.notices ?? []), ...(more?.notices ?? [])], problems: info?.problems ?? [] }, flags.quiet);
   const detail = (r: SocketRecord) => {
     if (more && flags.extended) r.cookie = r.inode ? (more.cookies.get(r.inode) ?? null) : null;
@@ -314,6 +324,8 @@ function checkKinds(flags: ListFlags, name: string): string {
   const refuse = (what: string, hint: string) => usageError(`${flag} does not apply to ${what}`, hint);
   if (name === "prometheus") throw refuse("--format prometheus (its metrics count TCP and UDP sockets)", `drop ${flag.slice(0, 2)}, or list them: tcpstat ${flag.slice(0, 2)} --json`);
   if (flags.watch !== undefined || flags.count !== undefined) throw refuse("--watch", `run tcpstat ${flag.slice(0, 2)} again`);
+  const who = flags.who ? "--who" : flags.container ? "--container" : flags.unit ? "--unit" : flags.exposure ? "--exposure" : flags.exposed ? "--exposed" : undefined;
+  if (who) throw refuse(who, `list them apart: tcpstat ${flag.slice(0, 2)}`);
   if (flags.info || flags.extended || flags.memory) throw refuse(flags.info ? "-i/--info" : flags.extended ? "-e/--extended" : "-m/--memory", `list them apart: tcpstat ${flag.slice(0, 2)}`);
   if (process.platform !== "linux") throw usageError(`${flag} reads Linux's /proc/net`, "run it on Linux, or use ss -x / ss -w there");
   if (flags.input !== undefined) throw refuse("--input (replayed captures are read as TCP and UDP)", `drop ${flag.slice(0, 2)}, or run it live`);

@@ -15,6 +15,8 @@ export interface MetricsFlags extends SourceFlags {
   output?: string;
   /** serve: process names and pids in the series (off unless --process-labels). */
   processLabels?: boolean;
+  /** Series by container and systemd unit (reads each holder's cgroup). */
+  who?: boolean;
 }
 
 /** What one collection gives the exposition renderer, plus what to tell the user on stderr. */
@@ -46,7 +48,9 @@ export async function gatherMetrics(flags: MetricsFlags, top = parseTop(flags.to
   const filter = toSocketFilter(chosen);
   // quiet: the caller says the notices (serve only when they change). Without process labels
   // owners are not looked for, unless a filter needs them (--pid, --process).
-  const report = await loadReport({ ...chosen, quiet: true, owners: flags.processLabels === false ? false : chosen.owners });
+  const who = Boolean(flags.who);
+  if (who && chosen.input !== undefined) throw usageError("--who reads this machine's cgroups; it cannot apply to --input", "drop --who, or run it live");
+  const report = await loadReport({ ...chosen, quiet: true }, { owners: flags.processLabels === false ? false : chosen.owners, who: who && "cgroup" });
   const notices = [...report.notices];
   const problems = [...report.problems];
   let kernel: Awaited<ReturnType<typeof readCounters>> = { counters: [] };
@@ -65,6 +69,7 @@ export async function gatherMetrics(flags: MetricsFlags, top = parseTop(flags.to
     owners: chosen.owners !== false,
     detailed: Boolean(flags.detailed),
     processLabels: flags.processLabels !== false,
+    who,
   };
   // /proc/sys is the reader's own namespace: the range is known only when reading this one.
   if (chosen.input === undefined && chosen.netns === undefined) {
@@ -124,7 +129,8 @@ export async function runMetrics(flags: MetricsFlags): Promise<void> {
 export function addMetricsOptions(cmd: Command): Command {
   return addSourceOptions(cmd, { protos: "both", habits: false })
     .option("--top <n>", `processes with their own series; the rest are summed in one series labelled rest="true" (default ${DEFAULT_TOP})`)
-    .option("--detailed", "also one series per socket (high cardinality)");
+    .option("--detailed", "also one series per socket (high cardinality)")
+    .option("--who", "also series by container and systemd unit of each socket's holder, bounded by --top like processes");
 }
 
 export function registerMetrics(program: Command): void {

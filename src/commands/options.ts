@@ -23,6 +23,9 @@ export interface FilterFlags {
   pid?: string[];
   process?: string;
   owners?: boolean;
+  exposed?: boolean;
+  container?: string[];
+  unit?: string[];
   src?: string[];
   dst?: string[];
   /** ss's filter language typed after the options (the listing's operands). */
@@ -73,7 +76,10 @@ export function addFilterOptions(cmd: Command, shape: FilterShape = {}): Command
     .option("--src <addresses>", "local address or prefix, ss's src: 10.0.0.1, 10.0.0.0/8, [::1]:22 (list: any)", collect)
     .option("--dst <addresses>", "remote address or prefix, ss's dst: 192.168.0.0/16, [2001:db8::]/32, *:443 (list: any)", collect)
     .option("--pid <pids>", "owning process id(s)", collect)
-    .addOption(new Option("--process <name>", "owning process name (case-insensitive substring)"));
+    .addOption(new Option("--process <name>", "owning process name (case-insensitive substring)"))
+    .option("--exposed", "listeners reachable from other machines only: bound to all interfaces or a public address")
+    .option("--container <name|id>", "held by a container (Docker/Podman name, Kubernetes pod or container name, or id prefix); repeatable", collect)
+    .option("--unit <name>", "held by a process in a systemd unit (nginx = nginx.service); repeatable", collect);
 }
 
 export function toSocketFilter(flags: FilterFlags): SocketFilter {
@@ -102,7 +108,15 @@ export function toSocketFilter(flags: FilterFlags): SocketFilter {
     expression,
     pids: flags.pid ? parsePids(flags.pid) : undefined,
     process: flags.process,
+    exposed: flags.exposed,
+    containers: nonEmpty(flags.container, "--container", "a container name or id, e.g. --container web"),
+    units: nonEmpty(flags.unit, "--unit", "a systemd unit, e.g. --unit nginx.service"),
   };
+}
+
+function nonEmpty(values: string[] | undefined, flag: string, example: string): string[] | undefined {
+  if (values?.some((v) => v.trim() === "")) throw usageError(`empty value for ${flag}`, `give ${example}`);
+  return values;
 }
 
 /**

@@ -1,4 +1,5 @@
-import { makePredicate } from "../lib/filter.js";
+import { makeEnrichedPredicate, makePredicate } from "../lib/filter.js";
+import { exposureOf, isListener } from "../lib/exposure.js";
 import { systemServices } from "../lib/services-file.js";
 import { readTextChunks, type LongLines } from "../lib/stream-input.js";
 import { otherHolders } from "../lib/owners.js";
@@ -21,7 +22,17 @@ import { sayRemarks } from "./problems.js";
 async function* batches(flags: SourceFlags, long: LongLines): AsyncGenerator<ReplayResult & { records: SocketRecord[] }> {
   const file = flags.input as string;
   const order = checkInputFlags(flags);
-  const keep = makePredicate(toSocketFilter(flags));
+  const filter = toSocketFilter(flags);
+  const base = makePredicate(filter);
+  const exposed = makeEnrichedPredicate(filter);
+  // --exposed: a capture cannot say IPV6_V6ONLY, so `::` counts as all (src/lib/exposure.ts).
+  const keep = !filter.exposed
+    ? base
+    : (r: SocketRecord) => {
+        if (!base(r)) return false;
+        if (isListener(r)) r.exposure = exposureOf(r.localAddress, undefined);
+        return exposed(r);
+      };
   const source = file === "-" ? "stdin" : file;
   const input = file === "-" ? process.stdin : await openFile(file);
   const chunks = readTextChunks(input, { source, long });

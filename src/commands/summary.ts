@@ -62,11 +62,13 @@ export async function runSummary(flags: SummaryFlags): Promise<void> {
   // process filter turns them on by itself in collectReport).
   const read = async (): Promise<Summary> => {
     // A capture is summarized as it is read (bounded memory); --by port needs it whole.
+    const who = by === "container" || by === "unit";
+    if (who && flags.input !== undefined) throw usageError(`--by ${by} reads this machine's cgroups; it cannot apply to --input`, "drop --input, or use --by process");
     if (flags.input !== undefined && by !== "port") return (await import("./streamed.js")).summarizeStreamed({ ...flags, quiet: flags.quiet || readings++ > 0 }, { by, top });
     const quiet = flags.quiet || readings++ > 0;
     // Only counts: each socket is counted as it is read, never kept.
     if (!by) return countReport({ ...flags, quiet });
-    const report = await loadReport({ ...flags, quiet }, { owners: by === "process" && flags.owners !== false });
+    const report = await loadReport({ ...flags, quiet }, { owners: (by === "process" || who) && flags.owners !== false, who: who && "cgroup" });
     return summarize(report.records, { by, top, source: report.source, problems: report.problems.length });
   };
   const render = async (summary: Summary, previous?: Summary): Promise<string[]> => {

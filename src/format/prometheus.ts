@@ -56,6 +56,11 @@ export interface MetricsInput {
    * owners `ss -p` hides from them (issue 22).
    */
   processLabels?: boolean;
+  /**
+   * tcpstat_container_sockets and tcpstat_unit_sockets, from each socket's shown holder (records
+   * read with --who): the `top` containers and units with most sockets, the rest in rest="true".
+   */
+  who?: boolean;
 }
 
 /** Ports with their own tcpstat_port_sockets series; the rest are summed as port="other". */
@@ -157,8 +162,10 @@ export function* renderPrometheus(input: MetricsInput): Iterable<string> {
   );
 
   const processLabels = input.processLabels !== false;
-  const shownProcesses = input.owners !== false && processLabels ? topProcesses(records, input.top ?? DEFAULT_TOP, recordNs) : null;
+  const top = input.top ?? DEFAULT_TOP;
+  const shownProcesses = input.owners !== false && processLabels ? topProcesses(records, top, recordNs) : null;
   if (shownProcesses) yield* processFamily(shownProcesses);
+  if (input.who) yield* whoFamilies(records, top, recordNs);
   yield* portFamily(records, shownProcesses, recordNs);
   if (input.ephemeralRange && !labelNetns) yield* ephemeralFamilies(records, input.ephemeralRange);
 
@@ -194,14 +201,20 @@ interface ShownProcesses {
  * --netns, per namespace first: a process name in two namespaces is two programs.
  */
 function topProcesses(records: readonly SocketRecord[], top: number, netnsOf: (r: SocketRecord) => string | null): ShownProcesses {
+  return topBy(records, top, netnsOf, (r) => (r.pid === null ? null : r.process));
+}
+
+/** The top N values of `nameOf` by socket count (ties by name, then namespace); sockets with no value are left out. */
+function topBy(records: readonly SocketRecord[], top: number, netnsOf: (r: SocketRecord) => string | null, nameOf: (r: SocketRecord) => string | null): ShownProcesses {
   const byName = new Map<string, { netns: string | null; name: string; n: number }>();
   for (const r of records) {
-    if (r.pid === null || r.process === null) continue;
+    const name = nameOf(r);
+    if (name === null) continue;
     const netns = netnsOf(r);
-    const key = `${netns ?? ""}\0${r.process}`;
+    const key = `${netns ?? ""}\0${name}`;
     const entry = byName.get(key);
     if (entry) entry.n++;
-    else byName.set(key, { netns, name: r.process, n: 1 });
+    else byName.set(key, { netns, name, n: 1 });
   }
   const ranked = [...byName.values()].sort((a, b) => b.n - a.n || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || ((a.netns ?? "") < (b.netns ?? "") ? -1 : 1));
   const rest = ranked.length > top ? ranked.slice(top).reduce((sum, { n }) => sum + n, 0) : null;
@@ -219,6 +232,34 @@ function* processFamily({ shown, rest, top }: ShownProcesses): Iterable<string> 
     `Sockets by owning process name (where known): the ${top} with most sockets, the rest summed in one series labelled rest="true" (no process label, so no process name can give two series the same labels). A socket several processes hold counts once, under the one shown.`,
     samples,
   );
+}
+
+/** The holder shown for a socket (pid/process), with --who's fields. */
+const shownHolder = (r: SocketRecord) => (r.pid === null ? undefined : r.owners?.find((o) => o.pid === r.pid));
+
+/** A container as its label: its name, else its id's first 12 digits (as docker ps prints it); as summary --by container. */
+const containerLabel = (r: SocketRecord): string | null => {
+  const c = shownHolder(r)?.container;
+  return c ? (c.name ?? c.id.slice(0, 12)) : null;
+};
+
+/**
+ * Sockets by container and by systemd unit (--who), bounded as processes are: the `top` with most
+ * sockets get their own series, the rest one series labelled rest="true"; sockets outside any
+ * container (or unit) are not counted.
+ */
+function* whoFamilies(records: readonly SocketRecord[], top: number, recordNs: (r: SocketRecord) => string | null): Iterable<string> {
+  const kinds = [
+    ["tcpstat_container_sockets", "container", containerLabel, "Sockets by container (Docker/Podman name, Kubernetes container name, LXC name; else the id's first 12 digits) of the holder shown"],
+    ["tcpstat_unit_sockets", "unit", (r: SocketRecord) => shownHolder(r)?.unit ?? null, "Sockets by the systemd unit (service, scope, slice) of the holder shown"],
+  ] as const;
+  for (const [name, label, nameOf, help] of kinds) {
+    const { shown, rest } = topBy(records, top, recordNs, nameOf);
+    const labels = (netns: string | null, value: string): Labels => [...(netns === null ? [] : ([["netns", netns]] as Labels)), [label, value]];
+    const samples = shown.map(({ netns, name: value, n }) => sample(name, labels(netns, value), n));
+    if (rest !== null) samples.push(sample(name, [["rest", "true"]], rest));
+    yield* family(name, "gauge", `${help}: the ${top} with most sockets, the rest summed in one series labelled rest="true".`, samples);
+  }
 }
 
 /**

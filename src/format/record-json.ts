@@ -1,5 +1,5 @@
 import { jsonEscapeControls } from "../lib/safe-text.js";
-import type { SocketRecord, Timer } from "../model/socket.js";
+import type { Container, Owner, SocketRecord, Timer } from "../model/socket.js";
 
 /**
  * One socket record as JSON text, fields in the schema's order:
@@ -31,7 +31,8 @@ export function recordJson(r: SocketRecord): string {
     const u = r.unix;
     text += `,"unix":{"type":"${u.type}","path":${str(u.path)},"abstract":${u.abstract},"peerInode":${u.peerInode},"peerPid":${u.peerPid},"peerProcess":${str(u.peerProcess)}}`;
   }
-  if (r.owners !== undefined) text += `,"owners":[${r.owners.map((o) => `{"pid":${o.pid},"process":${str(o.process)},"user":${str(o.user)},"fd":${o.fd}}`).join(",")}]`;
+  if (r.exposure !== undefined) text += `,"exposure":"${r.exposure}"`;
+  if (r.owners !== undefined) text += `,"owners":[${r.owners.map(ownerJson).join(",")}]`;
   return `${text}}`;
 }
 
@@ -48,6 +49,29 @@ const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 /** A text as JSON (what JSON.stringify gives, with C1 controls and bidi overrides as \u escapes), or null. */
 export function str(s: string | null): string {
   return s === null ? "null" : PLAIN.test(s) ? `"${s}"` : jsonEscapeControls(JSON.stringify(s));
+}
+
+/** A holder, with --who's fields where read, in the schema's key order. */
+function ownerJson(o: Owner): string {
+  let text = `{"pid":${o.pid},"process":${str(o.process)},"user":${str(o.user)},"fd":${o.fd}`;
+  if (o.cmdline !== undefined) text += `,"cmdline":${str(o.cmdline)}`;
+  if (o.ppid !== undefined) text += `,"ppid":${o.ppid}`;
+  if (o.parent !== undefined) text += `,"parent":${str(o.parent)}`;
+  if (o.startedAt !== undefined) text += `,"startedAt":${str(o.startedAt)}`;
+  if (o.unit !== undefined) text += `,"unit":${str(o.unit)}`;
+  if (o.container !== undefined) text += `,"container":${o.container === null ? "null" : containerJson(o.container)}`;
+  return `${text}}`;
+}
+
+// A container's text, made once: the processes in it and their sockets share one object (--who).
+const containerTexts = new WeakMap<Container, string>();
+function containerJson(c: Container): string {
+  let text = containerTexts.get(c);
+  if (text === undefined) {
+    const pod = c.pod ? `,"pod":{"uid":${str(c.pod.uid)},"namespace":${str(c.pod.namespace)},"name":${str(c.pod.name)},"container":${str(c.pod.container)}}` : "";
+    containerTexts.set(c, (text = `{"runtime":"${c.runtime}","id":${str(c.id)},"name":${str(c.name)}${pod}}`));
+  }
+  return text;
 }
 
 function timer(t: Timer | null): string {

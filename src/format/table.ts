@@ -92,6 +92,9 @@ interface Column {
 function namedEndpoint(host: string | undefined, address: string | null, port: number | null, service: string | undefined, family: SocketRecord["family"]): string {
   return `${host !== undefined ? safeText(host) : endpointHost(address, family)}:${service !== undefined ? safeText(service) : port === null ? "*" : String(port)}`;
 }
+const COMMAND_WIDTH = 80;
+
+const exposureText = (r: SocketRecord) => r.exposure ?? "-";
 
 function columnsFor(options: {
   chalk: ChalkInstance;
@@ -102,6 +105,8 @@ function columnsFor(options: {
   netns: boolean;
   width: Width;
   names?: boolean;
+  exposure: boolean;
+  who: boolean;
 }): Column[] {
   const { chalk, width } = options;
   // Names are escaped once per distinct name: thousands of sockets share a few processes.
@@ -134,6 +139,7 @@ function columnsFor(options: {
       // Without colour chalk gives the text back as it is: skip its per-call style objects.
       paint: chalk.level === 0 ? undefined : (r, text) => (r.state ? paint(chalk, STATE_MEANING[r.state], text) : text),
     },
+    ...(options.exposure ? [{ head: "Exposure", text: exposureText, width: (r: SocketRecord) => exposureText(r).length, lengthIsWidth: true }] : []),
     {
       head: TABLE_HEAD[6],
       // One holder, and how many more share the socket: "2502/nginx +3" (src/lib/owners.ts).
@@ -146,6 +152,25 @@ function columnsFor(options: {
     const remote = (r: SocketRecord) => namedEndpoint(r.remoteHost, r.remoteAddress, r.remotePort, r.remoteService, r.family);
     columns[3] = { head: TABLE_HEAD[3], text: local, width: (r) => width(local(r)) };
     columns[4] = { head: TABLE_HEAD[4], text: remote, width: (r) => width(remote(r)) };
+  }
+  if (options.who) {
+    // --who: the shown holder's unit, container and command line (escaped like names).
+    const shown = (r: SocketRecord) => r.owners?.find((o) => o.pid === r.pid);
+    const unit = (r: SocketRecord) => name(shown(r)?.unit ?? "-");
+    const container = (r: SocketRecord) => {
+      const c = shown(r)?.container;
+      return c ? name(c.pod?.name ? `${c.pod.namespace ?? "?"}/${c.pod.name}/${c.name ?? c.id.slice(0, 12)}` : (c.name ?? c.id.slice(0, 12))) : "-";
+    };
+    // A command line can be pages long: cut at COMMAND_WIDTH characters (the JSON has it whole).
+    const command = (r: SocketRecord) => {
+      const text = name(shown(r)?.cmdline ?? "-");
+      return text.length > COMMAND_WIDTH ? `${text.slice(0, COMMAND_WIDTH - 1)}…` : text;
+    };
+    columns.push(
+      { head: "Unit", text: unit, width: (r) => width(unit(r)) },
+      { head: "Container", text: container, width: (r) => width(container(r)) },
+      { head: "Command", text: command, width: (r) => width(command(r)) },
+    );
   }
   if (options.timers) columns.push({ head: "Timer", text: (r) => formatTimer(r.timer), width: (r) => formatTimer(r.timer).length, lengthIsWidth: true });
   if (options.extended) for (const [head, text] of EXTENDED_COLUMNS) columns.push({ head, text, width: (r) => text(r).length, lengthIsWidth: true });
@@ -179,8 +204,26 @@ export async function* renderTable(records: readonly SocketRecord[], options: Ta
   const { chalk, timers = false, info = false, extended = false, memory = false, names = false } = options;
   const sorted = [...records].sort(compareSockets);
   // Process and namespace names are the only text from the system.
-  const width = await widthOf(sorted, (r) => r.process, (r) => r.netns?.name, (r) => (names ? r.localHost : undefined), (r) => (names ? r.remoteHost : undefined));
-  const columns = columnsFor({ chalk, timers, info, extended, memory, width, names, netns: records.some((r) => r.netns) });
+  const width = await widthOf(
+    sorted,
+    (r) => r.process,
+    (r) => r.netns?.name,
+    (r) => (names ? r.localHost : undefined),
+    (r) => (names ? r.remoteHost : undefined),
+    (r) => r.owners?.map((o) => `${o.cmdline ?? ""}${o.unit ?? ""}${o.container?.name ?? ""}`).join(""),
+  );
+  const columns = columnsFor({
+    chalk,
+    timers,
+    info,
+    extended,
+    memory,
+    width,
+    names,
+    netns: records.some((r) => r.netns),
+    exposure: records.some((r) => r.exposure !== undefined),
+    who: records.some((r) => r.owners?.some((o) => o.cmdline !== undefined)),
+  });
 
   const widths = columns.map((c) => c.head.length);
   for (const r of sorted) {

@@ -1,5 +1,6 @@
 import { formatEndpoint } from "../lib/endpoint.js";
 import type { Finding } from "../model/report.js";
+import { exposedServices } from "./exposed-services.js";
 import type { SocketRecord } from "../model/socket.js";
 import type { TcpState } from "../model/state.js";
 import type { KernelCounters } from "../sources/linux-procfs/parse-snmp.js";
@@ -531,6 +532,7 @@ const RULES: readonly Rule[] = [
   (i, l) => closingState(i, l, "LAST_ACK"),
   retransmits,
   ephemeral,
+  (i) => exposedServices(i.records),
 ];
 
 /** Every finding, the most severe and largest first. */

@@ -1,6 +1,7 @@
 import { usageError } from "../errors.js";
-import type { Family, Proto, SocketRecord } from "../model/socket.js";
+import type { Container, Family, Proto, SocketRecord } from "../model/socket.js";
 import { STATE_GROUPS, TCP_STATES, canonicalState, type TcpState } from "../model/state.js";
+import { isExposed } from "./exposure.js";
 import { heldByName, heldByPid } from "./owners.js";
 import { servicePort, type ServiceTable } from "./services.js";
 import { systemServices } from "./services-file.js";
@@ -30,6 +31,12 @@ export interface SocketFilter {
   pids?: ReadonlySet<number>;
   /** Case-insensitive substring of the process name. */
   process?: string;
+  /** Listeners on all interfaces or a public address (records carry `exposure`). */
+  exposed?: boolean;
+  /** Held by a container of this name or id (records carry owners[].container, --who). */
+  containers?: readonly string[];
+  /** Held by a process in this systemd unit (owners[].unit). */
+  units?: readonly string[];
   /** An ss filter expression, --src and --dst (src/lib/ss-filter.ts), built once. */
   expression?: (s: FilterSubject) => boolean;
 }
@@ -169,6 +176,25 @@ export function makePredicate(filter: SocketFilter): (r: Filtered) => boolean {
     return true;
   };
 }
+
+/** The filters on fields read after the tables (exposure), for records that carry them. */
+export function makeEnrichedPredicate(filter: SocketFilter): (r: SocketRecord) => boolean {
+  return (r) => {
+    if (filter.exposed && !isExposed(r.exposure)) return false;
+    if (filter.containers && !r.owners?.some((o) => o.container && filter.containers!.some((c) => containerMatches(o.container!, c)))) return false;
+    if (filter.units && !r.owners?.some((o) => o.unit && filter.units!.some((u) => unitMatches(o.unit!, u)))) return false;
+    return true;
+  };
+}
+
+/** A container by its name, its pod's name, or its id or an id prefix of 4+ hex digits (as docker accepts). */
+export function containerMatches(c: Container, wanted: string): boolean {
+  if (c.name === wanted || c.pod?.name === wanted || c.id === wanted) return true;
+  return /^[0-9a-f]{4,}$/.test(wanted) && c.id.startsWith(wanted);
+}
+
+/** A unit by its full name, or without the .service suffix, as systemctl accepts. */
+export const unitMatches = (unit: string, wanted: string): boolean => unit === wanted || unit === `${wanted}.service`;
 
 /** True when the filter needs owning processes resolved. */
 export const filterNeedsOwners = (filter: SocketFilter) => filter.pids !== undefined || filter.process !== undefined;

@@ -47,6 +47,14 @@ export function groupLabeler(by: GroupKey, records: readonly SocketRecord[]): Gr
       return (r) => r.remoteAddress ?? "-";
     case "local":
       return (r) => formatEndpoint(r.localAddress, r.localPort, r.family);
+    // The shown holder's (records read with --who): a container's name, else its id's first 12 digits.
+    case "container":
+      return (r) => {
+        const c = r.owners?.find((o) => o.pid === r.pid)?.container;
+        return c ? (c.name ?? c.id.slice(0, 12)) : "-";
+      };
+    case "unit":
+      return (r) => r.owners?.find((o) => o.pid === r.pid)?.unit ?? "-";
   }
 }
 

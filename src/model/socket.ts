@@ -33,6 +33,30 @@ export const NetnsSchema = z
   .strict()
   .describe("The network namespace a socket lives in");
 
+/** What a listener answers on (src/lib/exposure.ts): loopback only, every interface, or one private or public address. */
+export const ExposureSchema = z
+  .enum(["loopback", "all", "all-ipv6", "private", "public"])
+  .describe("loopback (127.0.0.0/8, ::1); all (0.0.0.0, or :: dual-stack); all-ipv6 (:: with IPV6_V6ONLY); private (RFC 1918, RFC 6598, link-local, ULA) or public: the one address it is bound to");
+
+/** A container a process runs in, from its cgroup path, named by its runtime where that answers. */
+export const ContainerSchema = z
+  .object({
+    runtime: z.enum(["docker", "containerd", "cri-o", "cri", "podman", "lxc"]).describe("cri: a Kubernetes container whose runtime the cgroup path does not name (cgroupfs driver)"),
+    id: z.string().describe("Container id from the cgroup path (64 hex digits for Docker, containerd, CRI-O, Podman; the name for LXC)"),
+    name: z.string().nullable().describe("Name the runtime gives it; null when the runtime did not answer"),
+    pod: z
+      .object({
+        uid: z.string(),
+        namespace: z.string().nullable(),
+        name: z.string().nullable(),
+        container: z.string().nullable(),
+      })
+      .strict()
+      .optional()
+      .describe("Kubernetes pod (kubepods cgroup): namespace/name from the kubelet's /var/log/pods directories, null when not found"),
+  })
+  .strict();
+
 /** One process holding a socket: `ss -p` lists each as ("nginx",pid=2502,fd=6). */
 export const OwnerSchema = z
   .object({
@@ -40,6 +64,12 @@ export const OwnerSchema = z
     process: z.string().nullable().describe("Process name (comm); null when the source does not say"),
     user: z.string().nullable().describe("User the process runs as; null when unknown"),
     fd: z.number().int().nonnegative().nullable().describe("The socket's file descriptor in that process; null when the source does not say"),
+    cmdline: z.string().nullable().optional().describe("Command line (/proc/PID/cmdline, arguments joined by spaces); null for kernel threads or unreadable; present with --who"),
+    ppid: z.number().int().nonnegative().nullable().optional().describe("Parent process id; present with --who"),
+    parent: z.string().nullable().optional().describe("Parent process name (comm); present with --who"),
+    startedAt: z.string().nullable().optional().describe("When the process started (ISO 8601); present with --who"),
+    unit: z.string().nullable().optional().describe("systemd unit from the cgroup (nginx.service, session-3.scope); null when none; present with --who"),
+    container: ContainerSchema.nullable().optional().describe("Container from the cgroup; null when none; present with --who"),
   })
   .strict()
   .describe("A process holding the socket");
@@ -177,6 +207,7 @@ export const SocketRecordSchema = z
       .optional()
       .describe("TCP internals (-i/--info); null for a socket the kernel gives none for (UDP, TIME_WAIT); absent without -i"),
     unix: UnixSchema.optional().describe("Type, name and peer of a unix domain socket; present only for proto unix"),
+    exposure: ExposureSchema.optional().describe("What a listener answers on; present on listeners with -l, --exposure or --exposed"),
     owners: z
       .array(OwnerSchema)
       .optional()
@@ -195,6 +226,8 @@ export type Timer = z.infer<typeof TimerSchema>;
 export type NetnsTag = z.infer<typeof NetnsSchema>;
 export type EndpointField = z.infer<typeof EndpointFieldSchema>;
 export type Owner = z.infer<typeof OwnerSchema>;
+export type Exposure = z.infer<typeof ExposureSchema>;
+export type Container = z.infer<typeof ContainerSchema>;
 export type TcpInfo = z.infer<typeof TcpInfoSchema>;
 export type SkMem = z.infer<typeof SkMemSchema>;
 export type UnixInfo = z.infer<typeof UnixSchema>;

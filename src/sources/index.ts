@@ -14,6 +14,8 @@ export interface CollectOptions extends RecordSinks {
   netns?: string;
   /** --netns-limit: most namespaces `-N all` reads. */
   netnsLimit?: number;
+  /** Pids found holding a listed socket, as the owner scan finds them (--who reads them meanwhile). */
+  onHolders?: (pids: Int32Array, stat: { ppids: Int32Array; starts: Float64Array }) => void;
 }
 
 export interface Collected {

@@ -64,7 +64,7 @@ describe.skipIf(!present)("summary of a replayed /proc/net/tcp capture", () => {
 
 describe("summary flags", () => {
   it.each([
-    [["summary", "--by", "pid"], "tcpstat: unknown grouping 'pid' for --by; choose one of: port, process, remote, local\n"],
+    [["summary", "--by", "pid"], "tcpstat: unknown grouping 'pid' for --by; choose one of: port, process, remote, local, container, unit\n"],
     [["summary", "--top", "5"], "tcpstat: --top needs --by; add --by port (or process, remote, local)\n"],
     [["summary", "--by", "port", "--top", "0"], "tcpstat: bad number '0' for --top; give a whole number, 1 or more\n"],
     [["summary", "--json", "--oneline"], "tcpstat: conflicting formats: --json and --oneline; choose one\n"],

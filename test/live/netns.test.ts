@@ -100,7 +100,7 @@ describe("tcpstat --netns", () => {
     expect(head).toMatch(/^Netns\s+Proto\s+Recv-Q/);
     expect(row).toMatch(new RegExp(`^${NAME}\\s+tcp\\s+0\\s+0\\s+127\\.0\\.0\\.1:\\d+\\s+127\\.0\\.0\\.1:${TW_PORT}\\s+TIME_WAIT`));
     const byInode = runTcpstat(["--netns", String(listenerPid), "-l"]).stdout.split("\n")[1];
-    expect(byInode).toMatch(new RegExp(`^net:\\[${nsInode}\\]\\s+tcp .*127\\.0\\.0\\.1:${PORT}.*LISTEN\\s+${listenerPid}/${nodeComm()}`));
+    expect(byInode).toMatch(new RegExp(`^net:\\[${nsInode}\\]\\s+tcp .*127\\.0\\.0\\.1:${PORT}.*LISTEN\\s+loopback\\s+${listenerPid}/${nodeComm()}`));
   });
 
   it("metrics: labels series by namespace and reads each namespace's counters", () => {

@@ -87,7 +87,8 @@ describe("a forked server with four workers", () => {
 
   it("the table shows one holder and +3", () => {
     const r = runTcpstat(["-l", "--port", String(FORKED)], { netns: ns });
-    expect(r.stdout).toMatch(new RegExp(`LISTEN\\s+${workers[0]}/worker-1 \\+3\\s*$`, "m"));
+    // -l adds the Exposure column (issue 19) before the holder.
+    expect(r.stdout).toMatch(new RegExp(`LISTEN\\s+loopback\\s+${workers[0]}/worker-1 \\+3\\s*$`, "m"));
     const gathered = runTcpstat(["-l", "--port", String(FORKED), "--pid", String(workers[3])], { netns: ns });
     expect(gathered.stdout).toContain(`${workers[0]}/worker-1 +3`);
   });

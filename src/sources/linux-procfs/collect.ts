@@ -18,6 +18,8 @@ export interface LinuxCollectOptions extends RecordSinks {
   etcRoot?: string;
   /** Directory holding tcp, tcp6, udp, udp6: default <procRoot>/net; /proc/<pid>/net reads another namespace's tables. */
   netRoot?: string;
+  /** Pids found holding a listed socket while the worker scans (owner-scan.ts); not called on the in-thread path. */
+  onHolders?: (pids: Int32Array, stat: { ppids: Int32Array; starts: Float64Array }) => void;
 }
 
 export interface CollectResult {
@@ -85,7 +87,7 @@ export async function collectLinuxOverlapped(options: LinuxCollectOptions): Prom
   const { procRoot = "/proc" } = options;
   // A thread takes some 20 ms to start: on a small table, scanning here is done sooner.
   if (socketCount(procRoot) < OVERLAP_FROM) return collectLinux(options);
-  const scan = await startOwnerScan(procRoot);
+  const scan = await startOwnerScan(procRoot, options.onHolders);
   const result = readTables(options);
   const sockets = result.records.filter((r) => r.inode !== null);
   const answer = await scan.finish(Float64Array.from(sockets, (r) => r.inode!));

@@ -15,6 +15,9 @@ import { scanInodeOwners, type OwnerAnswer } from "./inode-owners.js";
  */
 export type { OwnerAnswer };
 
+/** Pids holding a listed socket, with each one's parent and start in ticks after boot (-1: gone), from its stat. */
+export type HolderSink = (pids: Int32Array, stat: { ppids: Int32Array; starts: Float64Array }) => void;
+
 export interface PendingOwnerScan {
   finish(inodes: Float64Array): Promise<OwnerAnswer>;
 }
@@ -26,20 +29,29 @@ const WORKER_URL = new URL("./owner-scan-worker.js", import.meta.url);
 /** The same answer from a scan in this thread. */
 const scanHere = (procRoot: string, inodes: Float64Array): OwnerAnswer => scanInodeOwners(procRoot, inodes);
 
-export async function startOwnerScan(procRoot: string): Promise<PendingOwnerScan> {
+/**
+ * `onHolders`, when given, is told the pids holding a wanted socket as the worker finds them,
+ * in batches, all before finish() returns: this thread, idle while it waits, reads what it
+ * needs of them (--who) meanwhile.
+ */
+export async function startOwnerScan(procRoot: string, onHolders?: HolderSink): Promise<PendingOwnerScan> {
   if (!existsSync(WORKER_URL)) return { finish: async (inodes) => scanHere(procRoot, inodes) };
 
   const { MessageChannel, Worker } = await import("node:worker_threads"); // only big tables get here
   const { port1, port2 } = new MessageChannel();
   const worker = new Worker(WORKER_URL, {
-    workerData: { procRoot, port: port2 },
+    workerData: { procRoot, port: port2, holders: onHolders !== undefined },
     transferList: [port2],
     // Its garbage is one short string per descriptor: a small young generation keeps the RSS down.
     resourceLimits: { maxYoungGenerationSizeMb: 1, stackSizeMb: 1 },
   });
   worker.unref(); // never keeps the process alive by itself: finish() holds it while waiting
   const reply = new Promise<{ counts: Int32Array; flat: Int32Array; names: Array<[number, string]>; uids: Array<[number, number]>; denied: number }>((resolve, reject) => {
-    worker.once("message", resolve);
+    // Batches of holders ({ holders }) come first, in order, then the answer.
+    worker.on("message", (message: { holders?: Int32Array; ppids: Int32Array; starts: Float64Array }) => {
+      if (message.holders === undefined) resolve(message as never);
+      else onHolders?.(message.holders, message);
+    });
     worker.once("error", reject);
     worker.once("exit", (code) => reject(new Error(`owner scan worker exited with ${code}`)));
   });
