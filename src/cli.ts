@@ -53,7 +53,7 @@ function rootProgram(): Command {
   return addListOptions(program)
     .argument("[filter...]", "ss filter: state WORD, exclude WORD, src/dst ADDR[/LEN][:PORT], sport/dport OP PORT, and/or/not, ( )")
     .action(async (filter: string[], flags) =>
-      flags.summary ? (await import("./commands/summary.js")).runListSummary({ ...flags, filter }) : runList({ ...flags, filter }),
+      flags.summary && !flags.kill ? (await import("./commands/summary.js")).runListSummary({ ...flags, filter }) : runList({ ...flags, filter }),
     );
 }
 

@@ -36,6 +36,9 @@ export interface ListFlags extends SourceFlags, WatchFlags {
   summary?: boolean;
   /** false with -H/--no-header. */
   header?: boolean;
+  kill?: boolean;
+  yes?: boolean;
+  resolve?: boolean;
 }
 
 /** Where sockets come from, and whether to speak on stderr. Shared by list, summary, doctor, ... */
@@ -59,6 +62,9 @@ export function addListOptions(cmd: Command): Command {
     .option("-m, --memory", "socket memory (ss -m's skmem): Rmem/Rbuf, Wmem/Sbuf, Drops columns; memory in JSON")
     .option("-H, --no-header", "no header line, as ss -H (the table)")
     .option("-s, --summary", "counts by state and protocol, as ss -s (tcpstat summary); the kernel's counters: tcpstat stats")
+    .option("-r, --resolve", "host names for addresses and service names for ports (hosts file, then DNS: 1 s a lookup, 2 s in all)")
+    .option("-K, --kill", "close the selected connections, as ss -K (root; needs a filter; asks on a terminal)")
+    .option("--yes", "with -K: close without asking (scripts)")
     .option("--json", "one JSON array of records")
     .option("--ndjson", "one JSON record a line")
     .option("--format <name>", `output format: ${Object.keys(LIST_FORMATS).join(", ")}`)
@@ -180,12 +186,14 @@ export function inputReadError(file: string, error: unknown): TcpstatError {
 }
 
 export async function runList(flags: ListFlags): Promise<void> {
+  if (flags.kill) return (await import("./kill.js")).runKill(flags);
+  if (flags.yes) throw usageError("--yes answers -K's question; without -K nothing is asked", "drop --yes, or add -K");
   const name = chooseFormat(flags);
   if (flags.header === false && (name !== "table" || flags.watch !== undefined || flags.count !== undefined))
     throw usageError(`-H/--no-header leaves out the table's header line; it does not apply to ${name !== "table" ? `--format ${name}` : "--watch"}`, "drop -H");
   // Metrics also carry kernel counters and the collection time: `tcpstat metrics` makes them.
   if (name === "prometheus") return (await import("./metrics.js")).runMetrics(flags);
-  if (flags.info || flags.extended || flags.memory) return runListDetailed(flags, name);
+  if (flags.info || flags.extended || flags.memory || flags.resolve) return runListDetailed(flags, name);
   if (flags.watch !== undefined || flags.count !== undefined)
     return (await import("./watch.js")).runListWatch(flags, name, (frame) => loadReport({ ...flags, quiet: flags.quiet || frame > 0 }));
   const format = LIST_FORMATS[name]!;
@@ -229,25 +237,42 @@ function writeRecordsStreamed(records: readonly SocketRecord[], kind: "json" | "
  * given its tcp_info by inode (null where the kernel gives none: UDP, TIME_WAIT).
  */
 async function runListDetailed(flags: ListFlags, name: string): Promise<void> {
-  const flag = flags.info ? "-i/--info" : flags.extended ? "-e/--extended" : "-m/--memory";
-  if (process.platform !== "linux") throw usageError(`${flag} reads Linux's socket diagnostics`, "run it on Linux, or use ss -tie / netstat there");
-  if (flags.input !== undefined) throw usageError(`${flag} reads this machine's kernel; it cannot apply to --input`, `drop ${flag.slice(0, 2)}, or run it live`);
-  if (flags.netns !== undefined) throw usageError(`${flag} reads this namespace's kernel; it cannot apply to --netns`, `run it inside the namespace: ip netns exec NAME tcpstat ${flag.slice(0, 2)}`);
+  const kernel = flags.info || flags.extended || flags.memory;
+  const flag = flags.info ? "-i/--info" : flags.extended ? "-e/--extended" : flags.memory ? "-m/--memory" : "-r/--resolve";
+  if (kernel && process.platform !== "linux") throw usageError(`${flag} reads Linux's socket diagnostics`, "run it on Linux, or use ss -tie / netstat there");
+  if (flags.input !== undefined)
+    throw usageError(kernel ? `${flag} reads this machine's kernel; it cannot apply to --input` : "-r/--resolve names this machine's view of addresses; it cannot apply to --input", `drop ${flag.slice(0, 2)}, or run it live`);
+  if (kernel && flags.netns !== undefined) throw usageError(`${flag} reads this namespace's kernel; it cannot apply to --netns`, `run it inside the namespace: ip netns exec NAME tcpstat ${flag.slice(0, 2)}`);
   if (flags.watch !== undefined || flags.count !== undefined) throw usageError(`${flag} does not go with --watch`, `run tcpstat ${flag.slice(0, 2)} again`);
   const { collectTcpInfo, collectSsExtras } = await import("../sources/linux-ss/collect-info.js");
   const extras = flags.extended || flags.memory ? collectSsExtras({ memory: Boolean(flags.memory) }) : undefined;
   const [info, more, report] = await Promise.all([flags.info ? collectTcpInfo() : undefined, extras, loadReport(flags)]);
   sayRemarks({ notices: [...(info?.notices ?? []), ...(more?.notices ?? [])], problems: info?.problems ?? [] }, flags.quiet);
-  const records = report.records.map((r) => {
-    const out: SocketRecord = { ...r };
-    if (more && flags.extended) out.cookie = r.inode ? (more.cookies.get(r.inode) ?? null) : null;
-    if (more && flags.memory) out.memory = r.inode ? (more.memory.get(r.inode) ?? null) : null;
-    if (info) out.tcpInfo = r.proto === "tcp" && r.inode !== null ? (info.byInode.get(r.inode) ?? null) : null;
-    return out;
-  });
+  let records = !kernel
+    ? report.records
+    : report.records.map((r) => {
+        const out: SocketRecord = { ...r };
+        if (more && flags.extended) out.cookie = r.inode ? (more.cookies.get(r.inode) ?? null) : null;
+        if (more && flags.memory) out.memory = r.inode ? (more.memory.get(r.inode) ?? null) : null;
+        if (info) out.tcpInfo = r.proto === "tcp" && r.inode !== null ? (info.byInode.get(r.inode) ?? null) : null;
+        return out;
+      });
+  if (flags.resolve) {
+    const resolved = await (await import("../lib/resolve-names.js")).resolveNames(records);
+    sayRemarks({ notices: resolved.notices, problems: [] }, flags.quiet);
+    records = resolved.records;
+  }
   if (name === "json" || name === "ndjson") return writeRecordsStreamed(records, name);
   const chalk = await stdoutChalk(flags.color);
-  const options = { chalk, timers: Boolean(flags.timers), info: Boolean(flags.info), extended: Boolean(flags.extended), memory: Boolean(flags.memory), header: flags.header !== false };
+  const options = {
+    chalk,
+    timers: Boolean(flags.timers),
+    info: Boolean(flags.info),
+    extended: Boolean(flags.extended),
+    memory: Boolean(flags.memory),
+    names: Boolean(flags.resolve),
+    header: flags.header !== false,
+  };
   await writeChunks(LIST_FORMATS[name]!.render(records, options));
 }
 

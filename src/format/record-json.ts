@@ -20,6 +20,8 @@ export function recordJson(r: SocketRecord): string {
   if (r.netns !== undefined) text += `,"netns":{"inode":${r.netns.inode},"name":${str(r.netns.name)}}`;
   if (r.localHost !== undefined) text += `,"localHost":${str(r.localHost)}`;
   if (r.remoteHost !== undefined) text += `,"remoteHost":${str(r.remoteHost)}`;
+  if (r.localService !== undefined) text += `,"localService":${str(r.localService)}`;
+  if (r.remoteService !== undefined) text += `,"remoteService":${str(r.remoteService)}`;
   if (r.truncated !== undefined) text += `,"truncated":[${r.truncated.map((f) => `"${f}"`).join(",")}]`;
   if (r.createdAt !== undefined) text += `,"createdAt":${str(r.createdAt)}`;
   if (r.cookie !== undefined) text += `,"cookie":${str(r.cookie)}`;

@@ -1,7 +1,7 @@
 import type { ChalkInstance } from "chalk";
-import { compareAddressText, digits, endpointLength, formatEndpoint } from "../lib/endpoint.js";
+import { compareAddressText, digits, endpointHost, endpointLength, formatEndpoint } from "../lib/endpoint.js";
 import { ownerName } from "../lib/owners.js";
-import { escapeControl } from "../lib/safe-text.js";
+import { escapeControl, safeText } from "../lib/safe-text.js";
 import type { SocketRecord, Timer } from "../model/socket.js";
 import { type Width, widthOf } from "./columns.js";
 import { STATE_MEANING, paint, paintHeader } from "./style.js";
@@ -18,6 +18,8 @@ export interface TableOptions {
   memory?: boolean;
   /** false with -H/--no-header: the rows only, as `ss -H` prints them. */
   header?: boolean;
+  /** -r: host and service names where the record has them (localHost, localService, ...), as `ss -r`. */
+  names?: boolean;
 }
 
 /**
@@ -86,7 +88,21 @@ interface Column {
   paint?(r: SocketRecord, text: string): string;
 }
 
-function columnsFor(options: { chalk: ChalkInstance; timers: boolean; info: boolean; extended: boolean; memory: boolean; netns: boolean; width: Width }): Column[] {
+/** "localhost:ipp", "[::1]:8080": an endpoint with its names where -r found them. */
+function namedEndpoint(host: string | undefined, address: string | null, port: number | null, service: string | undefined, family: SocketRecord["family"]): string {
+  return `${host !== undefined ? safeText(host) : endpointHost(address, family)}:${service !== undefined ? safeText(service) : port === null ? "*" : String(port)}`;
+}
+
+function columnsFor(options: {
+  chalk: ChalkInstance;
+  timers: boolean;
+  info: boolean;
+  extended: boolean;
+  memory: boolean;
+  netns: boolean;
+  width: Width;
+  names?: boolean;
+}): Column[] {
   const { chalk, width } = options;
   // Names are escaped once per distinct name: thousands of sockets share a few processes.
   const escaped = new Map<string, string>();
@@ -125,6 +141,12 @@ function columnsFor(options: { chalk: ChalkInstance; timers: boolean; info: bool
       width: (r) => (r.pid === null ? 1 : digits(r.pid) + 1 + width(ownerName(name(r.process ?? ""), r))),
     },
   ];
+  if (options.names) {
+    const local = (r: SocketRecord) => namedEndpoint(r.localHost, r.localAddress, r.localPort, r.localService, r.family);
+    const remote = (r: SocketRecord) => namedEndpoint(r.remoteHost, r.remoteAddress, r.remotePort, r.remoteService, r.family);
+    columns[3] = { head: TABLE_HEAD[3], text: local, width: (r) => width(local(r)) };
+    columns[4] = { head: TABLE_HEAD[4], text: remote, width: (r) => width(remote(r)) };
+  }
   if (options.timers) columns.push({ head: "Timer", text: (r) => formatTimer(r.timer), width: (r) => formatTimer(r.timer).length, lengthIsWidth: true });
   if (options.extended) for (const [head, text] of EXTENDED_COLUMNS) columns.push({ head, text, width: (r) => text(r).length, lengthIsWidth: true });
   if (options.memory) for (const [head, text] of MEMORY_COLUMNS) columns.push({ head, text, width: (r) => text(r).length, lengthIsWidth: true });
@@ -150,11 +172,11 @@ const BATCH = 512;
  * are measured first without making the cells, then each line is made once and written.
  */
 export async function* renderTable(records: readonly SocketRecord[], options: TableOptions): AsyncIterable<string> {
-  const { chalk, timers = false, info = false, extended = false, memory = false } = options;
+  const { chalk, timers = false, info = false, extended = false, memory = false, names = false } = options;
   const sorted = [...records].sort(compareSockets);
   // Process and namespace names are the only text from the system.
-  const width = await widthOf(sorted, (r) => r.process, (r) => r.netns?.name);
-  const columns = columnsFor({ chalk, timers, info, extended, memory, width, netns: records.some((r) => r.netns) });
+  const width = await widthOf(sorted, (r) => r.process, (r) => r.netns?.name, (r) => (names ? r.localHost : undefined), (r) => (names ? r.remoteHost : undefined));
+  const columns = columnsFor({ chalk, timers, info, extended, memory, width, names, netns: records.some((r) => r.netns) });
 
   const widths = columns.map((c) => c.head.length);
   for (const r of sorted) {

@@ -99,3 +99,22 @@ export function lazyServices(read: () => string | undefined): ServiceTable {
     },
   };
 }
+
+/**
+ * Port numbers to names, for -r/--resolve: the first name a services file lists for each
+ * `port/proto`, then the built-in names (the first spelled for a port) where it has none.
+ *
+ *   serviceNames("http 80/tcp www\n").get("80/tcp") -> "http"
+ */
+export function serviceNames(text: string | undefined): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const raw of (text ?? "").split("\n")) {
+    const m = /^(\S+)\s+(\d{1,5})\/(\w+)/.exec(raw.replace(/#.*/, "").trim());
+    if (!m) continue;
+    const key = `${Number(m[2])}/${(m[3] as string).toLowerCase()}`;
+    if (!names.has(key)) names.set(key, m[1] as string);
+  }
+  for (const [name, port] of Object.entries(WELL_KNOWN))
+    for (const proto of ["tcp", "udp"]) if (!names.has(`${port}/${proto}`)) names.set(`${port}/${proto}`, name);
+  return names;
+}

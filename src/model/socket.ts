@@ -122,9 +122,11 @@ export const SocketRecordSchema = z
       .string()
       .optional()
       .describe(
-        "Host name a capture made without -n printed instead of the local address, kept as given; localAddress then holds the loopback address for localhost names, else this same name. Present only for such captures",
+        "Host name a capture made without -n printed instead of the local address, kept as given; localAddress then holds the loopback address for localhost names, else this same name. With -r/--resolve: the name the hosts file or DNS gives the address. Present only then",
       ),
     remoteHost: z.string().optional().describe("Host name printed instead of the remote address, as localHost"),
+    localService: z.string().optional().describe("Service name of the local port (-r/--resolve, from the services database); absent without -r or when the port has none"),
+    remoteService: z.string().optional().describe("Service name of the remote port (-r/--resolve), as localService"),
     truncated: z
       .array(EndpointFieldSchema)
       .optional()

@@ -43,12 +43,17 @@ const record: fc.Arbitrary<SocketRecord> = fc
       fc.record({ kind: fc.constantFrom("retransmit", "keepalive", "timewait", "probe"), expiresInMs: uint, retransmits: fc.nat({ max: 255 }) }),
     ),
     netns: fc.option(fc.record({ inode: fc.integer({ min: 1, max: 2 ** 32 - 1 }), name: fc.option(text) }), { nil: undefined }),
+    localHost: fc.option(text, { nil: undefined }),
+    remoteHost: fc.option(text, { nil: undefined }),
+    localService: fc.option(text, { nil: undefined }),
+    remoteService: fc.option(text, { nil: undefined }),
     createdAt: fc.option(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), { nil: undefined }),
   })
   .map((r) => {
     // Optional fields absent, not undefined: a record as the sources make it.
     if (r.netns === undefined) delete (r as Partial<typeof r>).netns;
     if (r.createdAt === undefined) delete (r as Partial<typeof r>).createdAt;
+    for (const key of ["localHost", "remoteHost", "localService", "remoteService"] as const) if (r[key] === undefined) delete (r as Partial<typeof r>)[key];
     return r as SocketRecord;
   });
 
