@@ -185,7 +185,7 @@ describe.skipIf(!hasTmux)("tcpstat top on a terminal", () => {
     await until(() => screen(name).includes("Local Address"), "the table again");
   });
 
-  it("? shows the keys, p pauses, r says resolution is not there", async () => {
+  it("? shows the keys, p pauses and resumes, r shows names and numbers again", async () => {
     await reset(name);
     keys(name, "?");
     await until(() => screen(name).includes("Keys") && screen(name).includes("filter as you type"), "the help");
@@ -196,7 +196,33 @@ describe.skipIf(!hasTmux)("tcpstat top on a terminal", () => {
     keys(name, "p");
     await until(() => !screen(name).includes("PAUSED"), "resumed");
     keys(name, "r");
-    await until(() => screen(name).includes("name resolution (-r) is not in this build"), "the refusal");
+    // 127.0.0.1 is localhost in the hosts file (no DNS asked).
+    await until(() => screen(name).includes("names on") && new RegExp(`localhost:${A} `).test(screen(name)), "the names");
+    keys(name, "r");
+    await until(() => screen(name).includes("names off") && !screen(name).includes("localhost:"), "the numbers again");
+  });
+
+  it("c asks, then closes exactly the selected connection: both ends see it", async () => {
+    await reset(name);
+    const before = ns.run("ss", ["-tanH", "state", "established"]).stdout.trim().split("\n").map((l) => l.split(/\s+/).slice(2, 4).join(" "));
+    keys(name, "/");
+    typed(name, `sport = :${kept}`);
+    keys(name, "Enter");
+    await until(() => new RegExp(`^> tcp +127\\.0\\.0\\.1:${kept} `, "m").test(screen(name)), "the row to close");
+    keys(name, "c");
+    await until(() => screen(name).includes(`Close tcp 127.0.0.1:${kept} -> 127.0.0.1:${A} (ESTABLISHED,`), "the question");
+    keys(name, "n");
+    await until(() => screen(name).includes("not closed"), "nothing closed");
+    keys(name, "c");
+    await until(() => screen(name).includes("Close tcp"), "the question again");
+    const from = said.length;
+    keys(name, "y");
+    await until(() => screen(name).includes(`closed 127.0.0.1:${kept} -> 127.0.0.1:${A}`), "the close said");
+    // The holder sees its connection aborted, the peer a reset.
+    await until(() => said.slice(from).includes(`client-error ${kept} ECONNABORTED`), "the holder to see it");
+    await until(() => said.slice(from).includes(`server-error ${kept} ECONNRESET`), "the peer to see it");
+    const after = ns.run("ss", ["-tanH", "state", "established"]).stdout.trim().split("\n").map((l) => l.split(/\s+/).slice(2, 4).join(" "));
+    expect(before.filter((c) => !after.includes(c)).sort()).toEqual([`127.0.0.1:${A} 127.0.0.1:${kept}`, `127.0.0.1:${kept} 127.0.0.1:${A}`].sort());
   });
 
   it("k asks, n keeps the process; y sends SIGTERM, then offers SIGKILL", async () => {

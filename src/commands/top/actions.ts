@@ -1,3 +1,4 @@
+import type { TcpstatError } from "../../errors.js";
 import { formatEndpoint } from "../../lib/endpoint.js";
 import type { TopRow } from "./view.js";
 
@@ -35,7 +36,17 @@ export const describeConnection = (row: TopRow): string => {
   return `${formatEndpoint(r.localAddress, r.localPort, r.family)} -> ${formatEndpoint(r.remoteAddress, r.remotePort, r.family)}`;
 };
 
-/** Closes the connection (ss -K, as tcpstat -K); the message says what happened. */
+/**
+ * Closes exactly this connection (SOCK_DESTROY through ss -K, as tcpstat -K: the peer sees a
+ * reset, the holder ECONNABORTED); the message says what happened, or why it could not be.
+ */
 export async function closeConnection(row: TopRow): Promise<string> {
-  return `closing connections needs tcpstat -K, which this build does not have: ${describeConnection(row)} left open`;
+  const { closeConnections } = await import("../../sources/linux-ss/close-connections.js");
+  try {
+    const [result] = await closeConnections([row.record]);
+    return result?.closed ? `closed ${describeConnection(row)}` : `not closed: ${describeConnection(row)}: ${result?.reason ?? "ss closed nothing"}`;
+  } catch (error) {
+    const e = error as TcpstatError;
+    return `cannot close ${describeConnection(row)}: ${e.message}${e.hint ? ` (${e.hint})` : ""}`;
+  }
 }

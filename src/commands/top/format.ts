@@ -1,4 +1,4 @@
-import { formatEndpoint } from "../../lib/endpoint.js";
+import { endpointHost, formatEndpoint } from "../../lib/endpoint.js";
 import { ownerName } from "../../lib/owners.js";
 import { safeText } from "../../lib/safe-text.js";
 import type { SocketRecord } from "../../model/socket.js";
@@ -28,9 +28,17 @@ export function holderText(r: SocketRecord): string {
 /** The name a process is counted under in the header and in groups. */
 export const processLabel = (r: SocketRecord): string => (r.pid === null ? "(no process)" : safeText(r.process ?? `pid ${r.pid}`));
 
-export const localText = (r: SocketRecord): string => formatEndpoint(r.localAddress, r.localPort, r.family);
+/** "127.0.0.1:443", or with `r`'s names where found: "localhost:https" (as the table's -r). */
+export function localText(r: SocketRecord): string {
+  if (r.localHost === undefined && r.localService === undefined) return formatEndpoint(r.localAddress, r.localPort, r.family);
+  return `${r.localHost !== undefined ? safeText(r.localHost) : endpointHost(r.localAddress, r.family)}:${r.localService !== undefined ? safeText(r.localService) : r.localPort}`;
+}
 
-export const remoteText = (r: SocketRecord): string => formatEndpoint(r.remoteAddress, r.remotePort, r.family);
+export function remoteText(r: SocketRecord): string {
+  if (r.remoteHost === undefined && r.remoteService === undefined) return formatEndpoint(r.remoteAddress, r.remotePort, r.family);
+  const port = r.remoteService !== undefined ? safeText(r.remoteService) : r.remotePort === null ? "*" : String(r.remotePort);
+  return `${r.remoteHost !== undefined ? safeText(r.remoteHost) : endpointHost(r.remoteAddress, r.family)}:${port}`;
+}
 
 /** The state word of the listing: TCP's state, UNCONN / ESTAB-like for UDP. */
 export const stateText = (r: SocketRecord): string => r.state ?? (r.remotePort === null ? "UNCONN" : "CONNECTED");

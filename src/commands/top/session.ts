@@ -12,7 +12,8 @@ import { RowBook, totalsOf } from "./rows.js";
 import { ShownRows, keepInSight } from "./shown.js";
 import { Terminal } from "./terminal.js";
 import { TransitionRate } from "./trace-rate.js";
-import { emptyView, type TopView } from "./view.js";
+import { NameBook } from "./names.js";
+import { emptyView, type TopRow } from "./view.js";
 
 export interface TopOptions {
   flags: SourceFlags;
@@ -35,7 +36,9 @@ export async function runTopSession(o: TopOptions): Promise<number> {
   const shown = new ShownRows();
   const rate = new TransitionRate();
   if (!o.trace) rate.note = "off";
+  const names = new NameBook();
   let records: SocketRecord[] = [];
+  let raw: TopRow[] = [];
   let timer: NodeJS.Timeout | null = null;
   let reading = false;
   let ended = false;
@@ -47,7 +50,8 @@ export async function runTopSession(o: TopOptions): Promise<number> {
   const apply = (r: Reading) => {
     const diff = tracker.update(r.records);
     records = r.records;
-    view.rows = book.update(diff, r.info);
+    raw = book.update(diff, r.info);
+    named();
     view.tcpInfo = r.info !== null;
     view.totals = totalsOf(view.rows, rate.take(), rate.note);
     const effectiveMs = Math.max(o.intervalMs, Math.round(r.costMs / BUSY_SHARE));
@@ -55,6 +59,16 @@ export async function runTopSession(o: TopOptions): Promise<number> {
     const panel = view.panel;
     if (panel.kind === "details") panel.row = view.rows.find((row) => row.key === panel.key) ?? { ...panel.row, mark: "gone" };
   };
+
+  /** The rows as shown: with the names `r` found, when it is on. */
+  function named(): void {
+    view.rows = view.resolve
+      ? raw.map((row) => {
+          const record = names.name(row.record);
+          return record === row.record ? row : { ...row, record };
+        })
+      : raw;
+  }
 
   // The first reading before the screen is taken: its notices stay readable on the normal screen.
   const first = await readSockets(o.flags, true);
@@ -81,7 +95,15 @@ export async function runTopSession(o: TopOptions): Promise<number> {
       view.selected = i < 0 ? null : rows[i]!.key;
       lastIndex = Math.max(0, i);
       keepInSight(view, Math.max(0, i), page - 1, rows.length);
-      columnsShown = placeColumns(availableColumns(view.rows), rows.slice(view.top, view.top + page), terminal.columns - 2).map((p) => p.column.id);
+      const onScreen = rows.slice(view.top, view.top + page);
+      columnsShown = placeColumns(availableColumns(view.rows), onScreen, terminal.columns - 2).map((p) => p.column.id);
+      if (view.resolve)
+        void names.fill(onScreen.map((row) => row.record)).then((found) => {
+          if (!found || !view.resolve) return;
+          named();
+          if (names.notice) view.message = names.notice;
+          draw();
+        });
     }
     void terminal.draw(renderScreen(view, rows, { width: terminal.columns, height, chalk: o.chalk }));
   };
@@ -122,7 +144,9 @@ export async function runTopSession(o: TopOptions): Promise<number> {
         else void refresh();
         return;
       case "resolve":
-        view.message = "name resolution (-r) is not in this build: addresses stay numeric";
+        view.resolve = !view.resolve;
+        view.message = view.resolve ? "names on: the rows on screen are looked up (hosts file, then DNS, as -r)" : "names off: numeric addresses and ports";
+        named();
         return;
       case "details": {
         const key = effect.row.key;

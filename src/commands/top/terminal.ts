@@ -11,6 +11,7 @@ const LEAVE = "\x1b[?25h\x1b[?1049l";
 const HOME = "\x1b[H";
 const ERASE_LINE_END = "\x1b[K";
 const ERASE_BELOW = "\x1b[J";
+const RESET = "\x1b[0m";
 
 export interface TerminalHooks {
   onKeys: (data: string) => void;
@@ -60,7 +61,8 @@ export class Terminal {
   /** One frame: each line over the last one's, the rest of the screen erased. */
   async draw(lines: readonly string[]): Promise<void> {
     if (this.restored) return;
-    await writeChunks([HOME, lines.join(`${ERASE_LINE_END}\n`), ERASE_LINE_END, ERASE_BELOW]);
+    // Each line ends with every attribute reset: no colour of one line (or frame) bleeds into the next.
+    await writeChunks([HOME, RESET, lines.join(`${RESET}${ERASE_LINE_END}\n`), RESET, ERASE_LINE_END, ERASE_BELOW]);
   }
 
   private end(code: number, error?: unknown): void {
