@@ -54,7 +54,15 @@ function rateCell(r: TopRow, bps: number | null): string {
 export const columnById = (id: ColumnId): Column => COLUMNS.find((c) => c.id === id)!;
 
 /** The columns this reading can fill: container and unit only when some row carries one (issue 19). */
+const available = new WeakMap<readonly TopRow[], Column[]>();
+
 export function availableColumns(rows: readonly TopRow[]): Column[] {
+  let known = available.get(rows);
+  if (!known) available.set(rows, (known = columnsOf(rows)));
+  return known;
+}
+
+function columnsOf(rows: readonly TopRow[]): Column[] {
   const has = (f: "container" | "unit") => rows.some((r) => extraText(r.record, f) !== null);
   const container = has("container");
   const unit = has("unit");

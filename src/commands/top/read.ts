@@ -23,7 +23,7 @@ export async function readSockets(flags: SourceFlags, first: boolean): Promise<R
   const { collectTcpInfo } = await import("../../sources/linux-ss/collect-info.js");
   // Notices of the first reading are said once (on the normal screen, before the alternate one).
   const [report, info] = await Promise.all([
-    loadReport({ ...flags, quiet: flags.quiet || !first }, { owners: true }),
+    loadReport({ ...flags, quiet: flags.quiet || !first }, { owners: flags.owners !== false }),
     collectTcpInfo().catch((error: Error) => ({ byInode: null, notices: [`tcp_info could not be read: ${error.message}`], problems: [] })),
   ]);
   const fromSs = info.byInode !== null && info.notices.length === 0;
