@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { z } from "zod";
 import { usageError } from "../../errors.js";
 import { stdoutChalk } from "../../io.js";
+import { addExamples } from "../help.js";
 import { addFilterOptions, type FilterFlags } from "../options.js";
 
 /**
@@ -19,8 +20,14 @@ const Seconds = z.coerce.number().finite().min(0.1).max(3600);
 export const DEFAULT_TOP_SECONDS = 1;
 
 export function registerTop(program: Command): void {
+  const cmd = addFilterOptions(new Command("top"));
+  addExamples(cmd, [
+    { what: "the live view, TCPView's for a terminal", tcpstat: "tcpstat top" },
+    { what: "refresh every 5 seconds, established connections only", tcpstat: "tcpstat top --interval 5 --state established" },
+    { what: "a big machine: no holders read (far cheaper refreshes)", tcpstat: "tcpstat top --no-owners" },
+  ]);
   program.addCommand(
-    addFilterOptions(new Command("top"))
+    cmd
       .description("live interactive view of the connections, like TCPView: bytes/s, new/gone highlighted, sort, filter, close, kill")
       .option("--interval <seconds>", `refresh every SECONDS (default ${DEFAULT_TOP_SECONDS}; slower by itself on a big table)`)
       .option("--no-trace", "no transitions/s in the header (trace's tracefs instance is not started)")
