@@ -118,11 +118,14 @@ describe.skipIf(!hasTmux)("tcpstat top on a terminal", () => {
 
   it("a connection opened shows green, one closed shows red, then goes", async () => {
     const opened = Number((await ask(`open ${B}`, /^opened (\d+)/))[1]);
-    await until(() => lineWith(screen(name, true), `127.0.0.1:${opened} `)?.includes("\x1b[32m"), "the new connection in green");
+    // A row of the connection (either end) marked and painted: "+" green, "-" red.
+    const marked = (port: number, lead: string, colour: string) =>
+      screen(name, true).split("\n").some((l) => l.includes(`127.0.0.1:${port} `) && l.replace(/\x1b\[[0-9;]*m/g, "")[1] === lead && l.includes(colour));
+    await until(() => marked(opened, "+", "\x1b[32m"), "the new connection in green");
     await ask(`close ${gone}`, /^closed/);
-    await until(() => lineWith(screen(name, true), `127.0.0.1:${gone} `)?.includes("\x1b[31m"), "the closed connection in red");
-    // Gone after a few refreshes (its TIME_WAIT remainder is another row: the client's end).
-    await until(() => !screen(name, true).split("\n").some((l) => l.includes(`127.0.0.1:${gone} `) && l.includes("\x1b[31m")), "the red row to go");
+    // The server's end goes away (the client's end stays, in TIME_WAIT: a change, yellow).
+    await until(() => marked(gone, "-", "\x1b[31m"), "the closed connection in red");
+    await until(() => !screen(name).split("\n").some((l) => l.includes(`127.0.0.1:${gone} `) && /^.-/.test(l)), "the red row to go");
   });
 
   it("/ filters as you type, to exactly the rows the command line's language selects", async () => {
@@ -172,7 +175,7 @@ describe.skipIf(!hasTmux)("tcpstat top on a terminal", () => {
     keys(name, "/");
     typed(name, `sport = :${kept}`);
     keys(name, "Enter");
-    await until(() => /^> tcp/m.test(screen(name)) && screen(name).includes(`Filter: sport = :${kept}`), "the one row");
+    await until(() => /^>[ +~-]tcp/m.test(screen(name)) && screen(name).includes(`Filter: sport = :${kept}`), "the one row");
     keys(name, "Enter");
     const text = await until(() => (/Holders[\s\S]*top-peer\.cjs[\s\S]*rttMs/.test(screen(name)) ? screen(name) : null), "the details");
     expect(text).toMatch(new RegExp(`Connection {2}tcp {2}127\\.0\\.0\\.1:${kept} -> 127\\.0\\.0\\.1:${A} {2}ESTABLISHED`));
@@ -208,7 +211,7 @@ describe.skipIf(!hasTmux)("tcpstat top on a terminal", () => {
     keys(name, "/");
     typed(name, `sport = :${kept}`);
     keys(name, "Enter");
-    await until(() => new RegExp(`^> tcp +127\\.0\\.0\\.1:${kept} `, "m").test(screen(name)), "the row to close");
+    await until(() => new RegExp(`^>[ +~-]tcp +127\\.0\\.0\\.1:${kept} `, "m").test(screen(name)), "the row to close");
     keys(name, "c");
     await until(() => screen(name).includes(`Close tcp 127.0.0.1:${kept} -> 127.0.0.1:${A} (ESTABLISHED,`), "the question");
     keys(name, "n");
@@ -234,7 +237,7 @@ describe.skipIf(!hasTmux)("tcpstat top on a terminal", () => {
     keys(name, "/");
     typed(name, `sport = :${port}`);
     keys(name, "Enter");
-    await until(() => new RegExp(`^> tcp +127\\.0\\.0\\.1:${port} `, "m").test(screen(name)), "the victim's row");
+    await until(() => new RegExp(`^>[ +~-]tcp +127\\.0\\.0\\.1:${port} `, "m").test(screen(name)), "the victim's row");
     keys(name, "k");
     await until(() => /Send SIGTERM to process \d+ \(node\)\? y\/n/.test(screen(name)), "the question");
     keys(name, "n");

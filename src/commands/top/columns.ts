@@ -18,9 +18,11 @@ export interface Column {
   text: (row: TopRow) => string;
   /** Ascending order of two rows by this column. */
   compare: (a: TopRow, b: TopRow) => number;
+  /** Numeric columns: the number sorted on (-1 for none), read once a row when sorting. */
+  value?: (row: TopRow) => number;
 }
 
-const byNumber = (f: (r: TopRow) => number | null) => (a: TopRow, b: TopRow) => (f(a) ?? -1) - (f(b) ?? -1);
+const byNumber = (f: (r: TopRow) => number | null) => ({ compare: (a: TopRow, b: TopRow) => (f(a) ?? -1) - (f(b) ?? -1), value: (r: TopRow) => f(r) ?? -1 });
 const byText = (f: (r: TopRow) => string) => (a: TopRow, b: TopRow) => (f(a) < f(b) ? -1 : f(a) > f(b) ? 1 : 0);
 const byEndpoint = (side: "local" | "remote") => (a: TopRow, b: TopRow) => {
   const ra = a.record;
@@ -36,11 +38,11 @@ export const COLUMNS: readonly Column[] = [
   { id: "local", heading: "Local Address", align: "left", priority: 9, max: 47, text: (r) => localText(r.record), compare: byEndpoint("local") },
   { id: "remote", heading: "Remote Address", align: "left", priority: 8, max: 47, text: (r) => remoteText(r.record), compare: byEndpoint("remote") },
   { id: "state", heading: "State", align: "left", priority: 10, max: 11, text: (r) => stateText(r.record), compare: byText((r) => stateText(r.record)) },
-  { id: "sent", heading: "Sent/s", align: "right", priority: 7, max: 7, text: (r) => rateCell(r, r.sentBps), compare: byNumber((r) => r.sentBps) },
-  { id: "recv", heading: "Recv/s", align: "right", priority: 7, max: 7, text: (r) => rateCell(r, r.recvBps), compare: byNumber((r) => r.recvBps) },
+  { id: "sent", heading: "Sent/s", align: "right", priority: 7, max: 7, text: (r) => rateCell(r, r.sentBps), ...byNumber((r) => r.sentBps) },
+  { id: "recv", heading: "Recv/s", align: "right", priority: 7, max: 7, text: (r) => rateCell(r, r.recvBps), ...byNumber((r) => r.recvBps) },
   { id: "holder", heading: "PID/Program", align: "left", priority: 6, max: 28, text: (r) => holderText(r.record), compare: byText((r) => holderText(r.record)) },
-  { id: "recvQ", heading: "Recv-Q", align: "right", priority: 2, max: 8, text: (r) => String(r.record.recvQ ?? "-"), compare: byNumber((r) => r.record.recvQ) },
-  { id: "sendQ", heading: "Send-Q", align: "right", priority: 2, max: 8, text: (r) => String(r.record.sendQ ?? "-"), compare: byNumber((r) => r.record.sendQ) },
+  { id: "recvQ", heading: "Recv-Q", align: "right", priority: 2, max: 8, text: (r) => String(r.record.recvQ ?? "-"), ...byNumber((r) => r.record.recvQ) },
+  { id: "sendQ", heading: "Send-Q", align: "right", priority: 2, max: 8, text: (r) => String(r.record.sendQ ?? "-"), ...byNumber((r) => r.record.sendQ) },
   { id: "container", heading: "Container", align: "left", priority: 4, max: 20, text: (r) => safeText(extraText(r.record, "container") ?? "-"), compare: byText((r) => extraText(r.record, "container") ?? "") },
   { id: "unit", heading: "Unit", align: "left", priority: 4, max: 24, text: (r) => safeText(extraText(r.record, "unit") ?? "-"), compare: byText((r) => extraText(r.record, "unit") ?? "") },
 ];

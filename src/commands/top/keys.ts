@@ -58,7 +58,8 @@ export function decodeKeys(data: string): Key[] {
 }
 
 export interface KeyContext {
-  shown: readonly TopRow[];
+  /** The rows listed now (computed when a key needs them: typing a filter does not). */
+  shown: () => readonly TopRow[];
   /** Columns on screen now, left to right (1-9 pick among them). */
   columns: readonly ColumnId[];
   /** Every column the table has (< and > walk them). */
@@ -90,7 +91,8 @@ export function pressKey(view: TopView, key: Key, ctx: KeyContext): Effect {
     else if (key === "q") return { kind: "quit" };
     return null;
   }
-  const selected = ctx.shown[selectedIndex(view, ctx.shown)];
+  const listed = key === "enter" || key === "c" || key === "k" ? ctx.shown() : [];
+  const selected = listed[selectedIndex(view, listed)];
   switch (key) {
     case "q":
     case "Q":
@@ -170,7 +172,7 @@ function move(view: TopView, ctx: KeyContext, to: number | "first" | "last"): Ef
     view.top = Math.max(0, to === "first" ? 0 : to === "last" ? Number.MAX_SAFE_INTEGER : view.top + to);
     return null;
   }
-  moveSelection(view, ctx.shown, to, ctx.pageRows);
+  moveSelection(view, ctx.shown(), to, ctx.pageRows);
   return null;
 }
 

@@ -192,7 +192,7 @@ export async function runTopSession(o: TopOptions): Promise<number> {
     for (const key of decodeKeys(data)) {
       if (ended) return;
       const ctx: KeyContext = {
-        shown: shown.of(view),
+        shown: () => shown.of(view),
         columns: columnsShown,
         allColumns: availableColumns(view.rows).map((c) => c.id),
         pageRows: Math.max(1, tableRows(view, terminal.rows) - 1),

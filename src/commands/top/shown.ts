@@ -2,8 +2,7 @@ import { columnById } from "./columns.js";
 import type { TopRow, TopView } from "./view.js";
 
 /**
- * The rows the table lists: the filter's, in the sort's order (ties by key, so rows do not
- * jump between refreshes). Kept until the rows, the sort or the filter change: a key that only
+ * The rows the table lists: the filter's, in the sort's order (ties in the reading's order). Kept until the rows, the sort or the filter change: a key that only
  * moves the selection costs nothing at 100k rows.
  */
 export class ShownRows {
@@ -20,11 +19,18 @@ export class ShownRows {
     this.match = view.filter.match;
     const match = view.filter.match;
     const kept = match ? view.rows.filter((r) => match(r.record)) : [...view.rows];
-    const compare = columnById(view.sort.column).compare;
-    const sign = view.sort.reverse ? -1 : 1;
+    const column = columnById(view.sort.column);
     // Numbers (bytes/s, queues) read best largest first: their natural order is descending.
-    const numeric = columnById(view.sort.column).align === "right" ? -1 : 1;
-    kept.sort((a, b) => sign * numeric * compare(a, b) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const sign = (view.sort.reverse ? -1 : 1) * (column.align === "right" ? -1 : 1);
+    // Ties keep the reading's order (the sort is stable), so rows do not jump between refreshes.
+    if (column.value) {
+      const value = column.value;
+      const values = Float64Array.from(kept, (r) => value(r));
+      const order = kept.map((_, i) => i).sort((a, b) => sign * (values[a]! - values[b]!));
+      this.shown = order.map((i) => kept[i]!);
+      return this.shown;
+    }
+    kept.sort((a, b) => sign * column.compare(a, b));
     this.shown = kept;
     return kept;
   }
