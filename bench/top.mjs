@@ -7,7 +7,7 @@
 //   sudo node bench/top.mjs --conns 50000               # 100k sockets
 //   sudo node bench/top.mjs --conns 5000 --churn 200 --minutes 10   # the 10-minute memory run
 //
-// --churn N opens and closes N connections a second beside the held ones; --args '--no-owners'
+// --churn N opens and closes N connections a second beside the held ones; --args=--no-owners
 // passes options to top. Needs root and tmux.
 import { spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
