@@ -28,6 +28,7 @@ const LOADERS: Record<SubcommandName, () => Promise<Register>> = {
   trace: async () => (await import("./commands/trace.js")).registerTrace,
   lab: async () => (await import("./commands/lab/index.js")).registerLab,
   rules: async () => (await import("./commands/rules.js")).registerRules,
+  top: async () => (await import("./commands/top/index.js")).registerTop,
 };
 const SUBCOMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Register>]> = SUBCOMMAND_NAMES.map((name) => [name, LOADERS[name]]);
 

@@ -1,0 +1,45 @@
+import { processLabel, stateText } from "./format.js";
+import { extraText, type GroupBy, type TopRow } from "./view.js";
+
+export interface Group {
+  label: string;
+  count: number;
+  sentBps: number;
+  recvBps: number;
+}
+
+/** The label a row is grouped under. */
+function labelOf(row: TopRow, by: GroupBy): string {
+  const r = row.record;
+  switch (by) {
+    case "process":
+      return r.pid === null ? processLabel(r) : `${r.pid}/${processLabel(r)}`;
+    case "port":
+      // A listener's port, or a connection's service side: the lower of the two ports.
+      return r.state === "LISTEN" || r.remotePort === null ? `${r.proto} ${r.localPort}` : `${r.proto} ${Math.min(r.localPort, r.remotePort)}`;
+    case "state":
+      return stateText(r);
+    case "container":
+      return extraText(r, "container") ?? "(no container)";
+  }
+}
+
+/**
+ * Rows counted by process, port, state or container, with the bytes a second of each group;
+ * gone rows are left out. The busiest group first, then the largest.
+ *
+ *   rows of nginx (3, 1.2 MB/s) and sshd (1) -> [{ label: "812/nginx", count: 3, ... }, { label: "903/sshd", count: 1, ... }]
+ */
+export function groupRows(rows: readonly TopRow[], by: GroupBy): Group[] {
+  const groups = new Map<string, Group>();
+  for (const row of rows) {
+    if (row.mark === "gone") continue;
+    const label = labelOf(row, by);
+    let g = groups.get(label);
+    if (!g) groups.set(label, (g = { label, count: 0, sentBps: 0, recvBps: 0 }));
+    g.count++;
+    g.sentBps += row.sentBps ?? 0;
+    g.recvBps += row.recvBps ?? 0;
+  }
+  return [...groups.values()].sort((a, b) => b.sentBps + b.recvBps - (a.sentBps + a.recvBps) || b.count - a.count || (a.label < b.label ? -1 : 1));
+}

@@ -1,0 +1,107 @@
+import type { SocketRecord, TcpInfo } from "../../model/socket.js";
+import type { TcpState } from "../../model/state.js";
+
+/**
+ * What `tcpstat top` shows, as data: the rows of the last reading (and those that went away a
+ * moment ago), the sort, the filter, the grouping, the selection and the open panel. The render
+ * functions draw it; the key handler changes it; only the session reads sockets and writes.
+ */
+
+/** TCPView's convention: new green, changed state yellow, gone red, each for a few refreshes. */
+export type Mark = "new" | "changed" | "gone";
+
+export interface TopRow {
+  /** The socket's key across readings (src/lib/watch-diff.ts). */
+  key: string;
+  record: SocketRecord;
+  mark: Mark | null;
+  /** Bytes a second acknowledged by the peer / received, over the last refresh; null when unknown. */
+  sentBps: number | null;
+  recvBps: number | null;
+  /** The connection's tcp_info this refresh (ss), for the details panel. */
+  info: TcpInfo | null;
+}
+
+export type ColumnId = "proto" | "state" | "local" | "remote" | "sent" | "recv" | "holder" | "recvQ" | "sendQ" | "container" | "unit";
+export type GroupBy = "process" | "port" | "state" | "container";
+export const GROUPINGS: readonly GroupBy[] = ["process", "port", "state", "container"];
+
+export interface HolderDetail {
+  pid: number;
+  process: string | null;
+  user: string | null;
+  fd: number | null;
+  /** The command line from /proc/PID/cmdline; null when it could not be read. */
+  commandLine: string | null;
+}
+
+/** What Enter shows beyond the row itself, read when the panel opens. */
+export interface Details {
+  holders: HolderDetail[];
+  /** Doctor's findings that name this socket's port, peer, process or state (one line each). */
+  findings: string[];
+  findingsNote: string | null;
+}
+
+export type Panel =
+  | { kind: "none" }
+  | { kind: "help" }
+  | { kind: "details"; key: string; row: TopRow; details: Details | null; offset: number }
+  | { kind: "close"; row: TopRow }
+  | { kind: "kill"; pid: number; name: string; signal: "SIGTERM" | "SIGKILL"; note?: string };
+
+export interface Totals {
+  sockets: number;
+  byState: Partial<Record<TcpState | "UDP", number>>;
+  /** State changes a second from trace; null when trace is not running. */
+  transitionsPerSecond: number | null;
+  traceNote: string | null;
+  busiest: Array<{ name: string; bps: number }>;
+}
+
+export interface TopView {
+  rows: TopRow[];
+  totals: Totals;
+  sort: { column: ColumnId; reverse: boolean };
+  filter: { text: string; typing: boolean; error: string | null; match: ((r: SocketRecord) => boolean) | null };
+  group: GroupBy | null;
+  /** The selected row's key (kept across refreshes), and the first row on screen. */
+  selected: string | null;
+  top: number;
+  panel: Panel;
+  paused: boolean;
+  resolve: boolean;
+  /** One line for the user (an action's result, a refusal); cleared by the next key. */
+  message: string | null;
+  refresh: { costMs: number; intervalMs: number; effectiveMs: number; time: Date };
+  /** Whether tcp_info could be read (ss): without it the bytes/s columns say "-". */
+  tcpInfo: boolean;
+}
+
+export type TcpInfoByInode = ReadonlyMap<number, TcpInfo>;
+
+export function emptyView(intervalMs: number): TopView {
+  return {
+    rows: [],
+    totals: { sockets: 0, byState: {}, transitionsPerSecond: null, traceNote: null, busiest: [] },
+    sort: { column: "sent", reverse: false },
+    filter: { text: "", typing: false, error: null, match: null },
+    group: null,
+    selected: null,
+    top: 0,
+    panel: { kind: "none" },
+    paused: false,
+    resolve: false,
+    message: null,
+    refresh: { costMs: 0, intervalMs, effectiveMs: intervalMs, time: new Date() },
+    tcpInfo: true,
+  };
+}
+
+/** A field issue 19 adds to the record (container, unit), read when present. */
+export function extraText(r: SocketRecord, field: "container" | "unit"): string | null {
+  const v = (r as unknown as Record<string, unknown>)[field];
+  if (typeof v === "string") return v;
+  if (v && typeof v === "object" && "name" in v && typeof (v as { name: unknown }).name === "string") return (v as { name: string }).name;
+  return null;
+}
