@@ -12,7 +12,7 @@ import type { Details, TopRow } from "./view.js";
  */
 export interface Reading {
   records: SocketRecord[];
-  info: Map<number, TcpInfo> | null;
+  info: { get(inode: number): TcpInfo | undefined } | null;
   /** Said once (ss missing): the bytes/s columns then show "-". */
   notices: string[];
   costMs: number;

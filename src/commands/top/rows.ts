@@ -25,7 +25,7 @@ export class RowBook {
   private previous = new Map<string, SocketRecord>();
 
   /** The rows of a reading (`diff` from SocketTracker), `info` by inode when ss could be read. */
-  update(diff: FrameDiff, info: ReadonlyMap<number, TcpInfo> | null): TopRow[] {
+  update(diff: FrameDiff, info: { get(inode: number): TcpInfo | undefined } | null): TopRow[] {
     for (const [key, m] of this.marks) if (--m.left <= 0) this.marks.delete(key);
     for (const [key, g] of this.gone) if (--g.left <= 0 || diff.current.has(key)) this.gone.delete(key);
     const opened = new Set<Tracked>(diff.opened);
