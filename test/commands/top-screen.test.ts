@@ -3,6 +3,10 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN } from "../helpers/cli.js";
 import { createNetns, type Netns } from "../helpers/netns.js";
+import { nodeComm } from "../helpers/comm.js";
+
+/** The peer's process name, as this Node version has it ("node", "MainThread", "node-MainThread"). */
+const NODE = nodeComm().replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /**
  * `tcpstat top` on a real terminal (tmux, 110 x 24), in a fresh namespace where a peer
@@ -102,7 +106,7 @@ describe.skipIf(!hasTmux)("tcpstat top on a terminal", () => {
     // The pumped connection moves bytes: its Sent/s shows a rate, and node leads the busiest.
     const text = await until(() => {
       const s = screen(name);
-      return /busiest: node \d/.test(s) && lineWith(s, `127.0.0.1:${pumped} `)?.match(/ESTABLISHED\s+\d+(\.\d)?[kMG]?\s/) ? s : null;
+      return new RegExp(`busiest: ${NODE} \\d`).test(s) && lineWith(s, `127.0.0.1:${pumped} `)?.match(/ESTABLISHED\s+\d+(\.\d)?[kMG]?\s/) ? s : null;
     }, "a rate on the pumped connection");
     const lines = text.replace(/\n+$/, "").split("\n");
     expect(lines[0]).toMatch(/^tcpstat top {2}8 sockets {2}ESTABLISHED 6 {2}LISTEN 2$/);
@@ -112,8 +116,8 @@ describe.skipIf(!hasTmux)("tcpstat top on a terminal", () => {
     expect(lines.length).toBe(HEIGHT);
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(WIDTH);
     // Both listeners and the six ends of the three connections, each held by the peer (node).
-    expect(lines.filter((l) => /\d+\/node/.test(l))).toHaveLength(8);
-    expect(text).toMatch(new RegExp(`^[> ] tcp +127\\.0\\.0\\.1:${A} +0\\.0\\.0\\.0:\\* +LISTEN +\\d+/node`, "m"));
+    expect(lines.filter((l) => new RegExp(`\\d+/${NODE}`).test(l))).toHaveLength(8);
+    expect(text).toMatch(new RegExp(`^[> ] tcp +127\\.0\\.0\\.1:${A} +0\\.0\\.0\\.0:\\* +LISTEN +\\d+/${NODE}`, "m"));
   });
 
   it("a connection opened shows green, one closed shows red, then goes", async () => {
@@ -158,7 +162,7 @@ describe.skipIf(!hasTmux)("tcpstat top on a terminal", () => {
     await reset(name);
     keys(name, "g");
     const byProcess = await until(() => (screen(name).includes("By process") ? screen(name) : null), "grouping by process");
-    expect(lineWith(byProcess, "/node")).toMatch(/\/node\s+\d+\s+\S+\s+\S+/);
+    expect(lineWith(byProcess, `/${nodeComm()}`)).toMatch(new RegExp(`/${NODE}\\s+\\d+\\s+\\S+\\s+\\S+`));
     keys(name, "g");
     const byPort = await until(() => (screen(name).includes("By port") ? screen(name) : null), "grouping by port");
     expect(lineWith(byPort, `tcp ${A} `)).toMatch(new RegExp(`tcp ${A}\\s+\\d+`));
@@ -177,9 +181,11 @@ describe.skipIf(!hasTmux)("tcpstat top on a terminal", () => {
     keys(name, "Enter");
     await until(() => /^>[ +~-]tcp/m.test(screen(name)) && screen(name).includes(`Filter: sport = :${kept}`), "the one row");
     keys(name, "Enter");
-    const text = await until(() => (/Holders[\s\S]*top-peer\.cjs[\s\S]*rttMs/.test(screen(name)) ? screen(name) : null), "the details");
+    // A command line longer than the pane goes on in lines indented by 4: joined back here.
+    const whole = () => screen(name).replace(/\n {4}/g, "");
+    const text = await until(() => (/Holders[\s\S]*top-peer\.cjs[\s\S]*rttMs/.test(whole()) ? whole() : null), "the details");
     expect(text).toMatch(new RegExp(`Connection {2}tcp {2}127\\.0\\.0\\.1:${kept} -> 127\\.0\\.0\\.1:${A} {2}ESTABLISHED`));
-    expect(text).toMatch(/\d+\/node user root fd \d+: \S*node \S*top-peer\.cjs/);
+    expect(text).toMatch(new RegExp(`\\d+/${NODE} user root fd \\d+: \\S*node \\S*top-peer\\.cjs`));
     expect(text).toMatch(/bytesAcked \d+/);
     expect(text).toContain("Doctor");
     keys(name, "PageDown");
@@ -239,7 +245,7 @@ describe.skipIf(!hasTmux)("tcpstat top on a terminal", () => {
     keys(name, "Enter");
     await until(() => new RegExp(`^>[ +~-]tcp +127\\.0\\.0\\.1:${port} `, "m").test(screen(name)), "the victim's row");
     keys(name, "k");
-    await until(() => /Send SIGTERM to process \d+ \(node\)\? y\/n/.test(screen(name)), "the question");
+    await until(() => new RegExp(`Send SIGTERM to process \\d+ \\(${NODE}\\)\\? y/n`).test(screen(name)), "the question");
     keys(name, "n");
     await until(() => screen(name).includes("no signal sent"), "no signal");
     keys(name, "k");

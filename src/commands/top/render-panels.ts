@@ -49,6 +49,14 @@ function infoLines(info: Record<string, unknown>, width: number): string[] {
   return lines;
 }
 
+/** A long line (a command line) cut into lines of the screen's width, the rest indented: shown whole, never clipped. */
+function wrapped(text: string, width: number, indent: string): string[] {
+  if (text.length <= width || width <= indent.length + 10) return [text];
+  const out = [text.slice(0, width)];
+  for (let at = width; at < text.length; at += width - indent.length) out.push(indent + text.slice(at, at + width - indent.length));
+  return out;
+}
+
 export function renderDetails(panel: Extract<Panel, { kind: "details" }>, chalk: ChalkInstance, width: number): string[] {
   const row = panel.row;
   const r = row.record;
@@ -65,8 +73,11 @@ export function renderDetails(panel: Extract<Panel, { kind: "details" }>, chalk:
   if (d === null) lines.push("  reading...");
   else if (d.holders.length === 0) lines.push(`  ${r.pid === null ? "no process holds it (TIME_WAIT, orphaned, or owners unreadable)" : holderText(r)}`);
   else
-    for (const h of d.holders)
-      lines.push(`  ${h.pid}/${safeText(h.process ?? "?")}${h.user ? ` user ${safeText(h.user)}` : ""}${h.fd !== null ? ` fd ${h.fd}` : ""}: ${h.commandLine === null ? chalk.dim("(command line unreadable)") : safeText(h.commandLine)}`);
+    for (const h of d.holders) {
+      const head = `  ${h.pid}/${safeText(h.process ?? "?")}${h.user ? ` user ${safeText(h.user)}` : ""}${h.fd !== null ? ` fd ${h.fd}` : ""}: `;
+      if (h.commandLine === null) lines.push(head + chalk.dim("(command line unreadable)"));
+      else lines.push(...wrapped(head + safeText(h.commandLine), width, "    "));
+    }
   lines.push("", chalk.bold("tcp_info"));
   if (row.info) lines.push(...infoLines(row.info as unknown as Record<string, unknown>, width));
   else lines.push(`  ${r.proto !== "tcp" ? "none: not TCP" : r.state === "TIME_WAIT" ? "none: the kernel keeps no tcp_info for TIME_WAIT" : "none read (ss missing, or the connection is gone)"}`);
