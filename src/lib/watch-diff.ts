@@ -54,11 +54,28 @@ export function keyRecords(records: readonly SocketRecord[]): Map<string, Socket
   for (const r of sorted) {
     const base = baseKey(r);
     if (r.inode !== null && keyedWithInode(out, base, r.inode)) continue;
+    // A connection accepted between two reads is read once before accept() (inode 0) and once
+    // after: the same 4-tuple twice. The kernel never holds two live TCP sockets of one 4-tuple
+    // (only a TIME_WAIT one beside its successor), so the later reading (the inode) stands.
+    const twin = r.inode !== null && liveConnection(r) ? liveTwin(out, base) : undefined;
+    if (twin !== undefined) {
+      out.set(twin, r);
+      continue;
+    }
     let key = base;
     for (let n = 2; out.has(key); n++) key = `${base}#${n}`;
     out.set(key, r);
   }
   return out;
+}
+
+/** A connected TCP socket other than TIME_WAIT: one at most per 4-tuple. */
+const liveConnection = (r: SocketRecord) => r.proto === "tcp" && r.remotePort !== null && r.remotePort !== 0 && r.state !== "TIME_WAIT";
+
+/** The key of a live connection of `base`'s endpoints already keyed, if any. */
+function liveTwin(out: Map<string, SocketRecord>, base: string): string | undefined {
+  for (let key = base, n = 2; out.has(key); key = `${base}#${n++}`) if (liveConnection(out.get(key)!)) return key;
+  return undefined;
 }
 
 /** Whether a socket of `base`'s endpoints with this inode is already keyed ("#n" included). */

@@ -219,4 +219,14 @@ describe("SocketTracker", () => {
     expect(diffEvents(t.update([tw, { ...tw }], 3))).toEqual([expect.objectContaining({ event: "state", from: "ESTABLISHED", to: "TIME_WAIT" })]);
     expect(diffEvents(t.update([tw, rec({ state: "SYN_SENT", inode: 9 })], 4))).toEqual([expect.objectContaining({ event: "opened", state: "SYN_SENT" })]);
   });
+
+  // Also seen in the lab: the server's end read before accept() gave it an inode and again after.
+  it("takes a connection read before and after accept() (inode 0, then its inode) as one socket", () => {
+    const t = new SocketTracker();
+    t.update([], 0);
+    const server = rec({ localPort: 80, remotePort: 40000, pid: 7, process: "nginx", inode: 55 });
+    const unaccepted = { ...server, inode: 0, pid: null, process: null };
+    expect(diffEvents(t.update([unaccepted, server], 1))).toEqual([expect.objectContaining({ event: "opened", socket: expect.objectContaining({ pid: 7 }) })]);
+    expect(diffEvents(t.update([server], 2))).toEqual([]);
+  });
 });
