@@ -95,19 +95,24 @@ export async function collectReport(options: ListOptions & RecordSinks = {}, fil
   if (options.exposure || filter.exposed || who) return enrichedReport(options, filter, owners, keep, who);
   const { onRecord, onRow } = options;
   const collected = await collectSockets({
+    ...where(options, filter, owners),
     onRecord: onRecord && ((r) => void (keep(r) && onRecord(r))),
     onRow: onRecord && onRow && ((row) => void (keep(row) && onRow(row))),
     pace: onRecord && options.pace,
-    protos: filter.protos,
-    families: filter.families,
-    owners,
-    source: options.source,
-    procRoot: options.procRoot,
-    netns: options.netns,
-    netnsLimit: options.netnsLimit,
   });
   return { ...collected, records: collected.records.filter(keep) };
 }
+
+/** What to read and where from: the same for a plain and an enriched report. */
+const where = (options: ListOptions, filter: SocketFilter, owners: boolean) => ({
+  protos: filter.protos,
+  families: filter.families,
+  owners,
+  source: options.source,
+  procRoot: options.procRoot,
+  netns: options.netns,
+  netnsLimit: options.netnsLimit,
+});
 
 /**
  * Sockets with what is read about them beyond the tables (exposure), then filtered on it.
@@ -124,13 +129,7 @@ async function enrichedReport(
   const whoModule = who ? await import("./sources/who/read-who.js") : undefined;
   const reader = whoModule && new whoModule.WhoReader(options.procRoot, options.who === true ? "all" : "cgroup");
   const collected = await collectSockets({
-    protos: filter.protos,
-    families: filter.families,
-    owners,
-    source: options.source,
-    procRoot: options.procRoot,
-    netns: options.netns,
-    netnsLimit: options.netnsLimit,
+    ...where(options, filter, owners),
     onHolders: reader && ((pids, stat) => reader.prefetch(pids, stat)),
   });
   const records = collected.records.filter(keep);

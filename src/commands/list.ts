@@ -365,6 +365,11 @@ async function runInfoTable(flags: ListFlags): Promise<void> {
   const [info] = await Promise.all([collectTcpInfo(), loadReport(flags, { onRecord: (r) => table.record(r), onRow: (row) => table.row(row) })]);
   sayRemarks({ notices: info.notices, problems: info.problems }, flags.quiet);
   byInode = info.byInode;
+  await writeSocketTable(table, flags);
+}
+
+/** A gathered SocketTable to stdout, coloured as the terminal allows, with or without its header. */
+async function writeSocketTable(table: import("../format/table-stream.js").SocketTable, flags: ListFlags): Promise<void> {
   const chalk = await stdoutChalk(flags.color);
   const out = openStream();
   try {
@@ -378,13 +383,7 @@ async function runTableGathered(flags: ListFlags): Promise<void> {
   const { SocketTable } = await import("../format/table-stream.js");
   const table = new SocketTable(Boolean(flags.timers));
   await loadReport(flags, { onRecord: (r) => table.record(r), onRow: (row) => table.row(row) });
-  const chalk = await stdoutChalk(flags.color);
-  const out = openStream();
-  try {
-    await table.writeTo(out, { chalk, header: flags.header !== false });
-  } finally {
-    await out.close();
-  }
+  await writeSocketTable(table, flags);
 }
 
 function runListStreamed(flags: ListFlags, kind: "json" | "ndjson"): Promise<void> {
