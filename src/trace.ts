@@ -40,6 +40,8 @@ export interface TraceOptions {
   exact?: boolean;
   /** Polls a second when sampling (default 10). */
   sampleHz?: number;
+  /** Traced: how long events wait for later-committed earlier ones of other CPUs (default 10 ms). */
+  holdMs?: number;
   /** Which events to hand out (all when absent); lifespans are followed for every connection. */
   filter?: SocketFilter;
   procRoot?: string;
@@ -194,7 +196,7 @@ export async function startTrace(options: TraceOptions = {}): Promise<TraceSessi
   };
   let kernelFailed = false;
   const kernelStarting = startKernelTrace(
-    { bufferSizeKb: options.bufferSizeKb, procRoot },
+    { bufferSizeKb: options.bufferSizeKb, holdMs: options.holdMs, procRoot },
     {
       onEvents: handle,
       onLost: (cpu, count) => emit({ kind: "lost", time: new Date().toISOString(), cpu, count }),

@@ -65,8 +65,9 @@ export async function runLab(name: string | undefined, flags: LabFlags): Promise
     const list = async (owners: boolean): Promise<SocketRecord[]> =>
       (await collectReport({ netns: String(ns.pid), owners, protos: ["tcp"] })).records;
     // The tracepoint gives every change; without tracefs, listings compared every 20 ms (said on stderr).
+    // Each step is printed after it ends: events wait 100 ms for late ones of other CPUs, so the order holds.
     const { startTrace } = await import("../../trace.js");
-    observer = new TraceObserver(await startTrace({ netns: String(ns.pid), sampleHz: 50 }));
+    observer = new TraceObserver(await startTrace({ netns: String(ns.pid), sampleHz: 50, holdMs: 100 }));
     if (observer.session.fallbackReason)
       writeError(`tcpstat: lab: transitions sampled from listings every ${observer.session.sampleIntervalMs} ms, short states missed: no trace: ${observer.session.fallbackReason}`);
     const [server, client] = await Promise.all([ns.actor("lab-server"), ns.actor("lab-client")]);

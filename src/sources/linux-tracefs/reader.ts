@@ -28,8 +28,17 @@ export interface KernelTraceOptions {
   bufferSizeKb?: number;
   /** Milliseconds between drains while quiet. */
   pollMs?: number;
+  /**
+   * How long an event is held for events of other CPUs committed later with an earlier time
+   * (default HOLD_MS). A virtual CPU paused by its host in the middle of a write commits its
+   * event milliseconds late; a listing that shows the order (lab) holds them longer.
+   */
+  holdMs?: number;
   procRoot?: string;
 }
+
+/** Events younger than this wait for the next drain (see holdMs). */
+const HOLD_MS = 10;
 
 export interface KernelTraceHandlers {
   /** A batch of events from every CPU, in time order. */
@@ -213,18 +222,19 @@ function running(
   let drains = 0;
   let timer: NodeJS.Timeout | null = null;
   const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+  const holdNs = (options.holdMs ?? HOLD_MS) * 1e6;
 
   /** Reads every CPU until it has nothing; returns the largest byte count one CPU gave. */
   /**
    * Events of one CPU may be read before an earlier event of another CPU is (it was committed
    * just after that CPU was read). Events are handed out in time order up to a watermark: the
-   * clock when this drain began, less 1 ms; later ones wait for the next drain. Without that,
+   * clock when this drain began, less holdMs; later ones wait for the next drain. Without that,
    * a socket freed on one CPU and its memory reused at once by a new socket on another could
    * be seen in the wrong order, and the new socket lose its holder.
    */
   let held: KernelEvent[] = [];
   const drain = (final = false): number => {
-    const watermark = Number(process.hrtime.bigint()) - 1e6;
+    const watermark = Number(process.hrtime.bigint()) - holdNs;
     const batch: KernelEvent[] = held;
     held = [];
     let busiest = 0;
