@@ -59,7 +59,11 @@ export class Lab {
     for (;;) {
       const records = await this.list(false);
       if (until(records)) break;
-      if (Date.now() > deadline) throw new TcpstatError(`lab: step ${this.n} (${title}) did not reach its outcome within ${timeoutMs / 1000} s`, "run it again; if it keeps failing, report it with `uname -r`");
+      if (Date.now() > deadline)
+        throw new TcpstatError(
+          `lab: step ${this.n} (${title}) did not reach its outcome within ${timeoutMs / 1000} s; the namespace shows ${this.describe(records)}`,
+          "run it again; if it keeps failing, report it with `uname -r`",
+        );
       // A listing takes a few milliseconds to read; the next one follows shortly after.
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
@@ -110,6 +114,13 @@ export class Lab {
     }
     this.listed = now;
     return out;
+  }
+
+  /** The namespace's sockets in a few words, for a step that never reached its outcome. */
+  private describe(records: SocketRecord[]): string {
+    if (records.length === 0) return "no socket";
+    const shown = records.slice(0, 8).map((r) => `${this.sideOf(r)} ${r.localPort}${r.remotePort ? `→${r.remotePort}` : ""} ${r.state ?? "?"}`);
+    return `${shown.join(", ")}${records.length > shown.length ? ` and ${records.length - shown.length} more` : ""}`;
   }
 
   /** Whose end a socket is: the server's port (or the closed one it would have), else the client's. */
