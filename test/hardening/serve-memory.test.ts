@@ -85,11 +85,12 @@ describe("serve's memory under clients that never read", () => {
 
     const peak = value(got.serve, "tcpstat_serve_held_bytes_peak");
     const largest = value(got.serve, "tcpstat_serve_response_bytes_max");
-    // The bound: never more than two bodies' worth held, though 32 clients held on to four.
-    expect(peak).toBeLessThanOrEqual(2 * got.bytes);
+    // The bound: never more than two bodies' worth held, though 32 clients held on to four. A
+    // body's size moves a little with the values in it, so the bound is two of the largest
+    // body made; three bodies (the rule this replaced) are half as much again.
+    const body = Math.max(largest, got.bytes);
+    expect(peak).toBeLessThanOrEqual(2 * body);
     // And the test reached it: two bodies were held at once.
-    expect(peak).toBeGreaterThan(got.bytes);
-    // The largest body serve made before this one is not larger than this one (the table grew).
-    expect(largest).toBeLessThanOrEqual(got.bytes);
+    expect(peak).toBeGreaterThan(body);
   }, 180_000);
 });
