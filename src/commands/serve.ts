@@ -124,11 +124,9 @@ export async function runServe(given: ServeFlags): Promise<void> {
   const bound = server.address();
   const port = bound && typeof bound === "object" ? bound.port : address.port;
   const url = `http://${address.host.includes(":") ? `[${address.host}]` : address.host}:${port}/metrics`;
-  writeError(`tcpstat: serving ${flags.detailed ? "per-socket" : "aggregate"} metrics on ${url}`);
-  if (!isLoopback(address.host))
-    writeError(`tcpstat: warning: ${address.host} is not loopback; whoever reaches this port sees this host's sockets.`);
-
-  await new Promise<void>((resolve) => {
+  // The handlers are in place before the line that says serve is up: a supervisor (or a test)
+  // that signals as soon as it reads it gets the orderly shutdown, not the default death.
+  const stopped = new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       writeError(`tcpstat: ${signal}: shutting down`);
       traced?.stop();
@@ -137,6 +135,10 @@ export async function runServe(given: ServeFlags): Promise<void> {
     process.once("SIGTERM", stop);
     process.once("SIGINT", stop);
   });
+  writeError(`tcpstat: serving ${flags.detailed ? "per-socket" : "aggregate"} metrics on ${url}`);
+  if (!isLoopback(address.host))
+    writeError(`tcpstat: warning: ${address.host} is not loopback; whoever reaches this port sees this host's sockets.`);
+  await stopped;
 }
 
 /**
