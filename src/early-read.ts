@@ -7,8 +7,8 @@ import { OVERLAP_FROM, countEarly } from "./sources/linux-procfs/socket-count.js
  * on a Linux server with many sockets, a command that will read the socket tables without
  * owners (`tcpstat summary`, `tcpstat --no-owners --json`, ...) has the kernel start printing
  * them now: this thread reads until a reader thread has started, which then reads on while
- * the CLI sets itself up (read-ahead.ts). At 100k sockets the tables take the kernel 190 ms,
- * the longest part of such a run.
+ * the CLI sets itself up (read-ahead.ts). At 100k sockets the kernel's printing of the tables
+ * is the longest part of such a run (BENCHMARKS.md, issue 15).
  *
  * Only a guess from the command line, made to be safe: whatever it cannot be sure of
  * (another command, a namespace, a capture, help) starts nothing, and a guess the run does

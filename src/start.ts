@@ -29,8 +29,8 @@ function ownSocketCount(args: readonly string[], platform = process.platform, pr
 /**
  * Whether the run may read many sockets: this Linux namespace holds many, or the run reads
  * elsewhere, where their number is not known before (a replayed capture: a million rows of
- * one peaked at 330 MB on node 24 without the flag, 320 allowed by
- * test/hardening/big-input.test.ts; other namespaces). A wrong yes costs 3 ms.
+ * one peaked above the bound of test/hardening/big-input.test.ts on node 24 without the flag;
+ * other namespaces). A wrong yes costs little (BENCHMARKS.md, issue 15).
  */
 export function mayReadMany(args: readonly string[], platform = process.platform, procRoot = "/proc", tcpSockets = ownSocketCount(args, platform, procRoot)): boolean {
   // `trace` holds few objects but makes many short-lived ones: a small young generation
@@ -41,9 +41,9 @@ export function mayReadMany(args: readonly string[], platform = process.platform
 
 /**
  * A run over a big table holds one record per socket to the end: letting V8 grow the young
- * generation for them only adds RSS (25 MB at 100k sockets, no time saved). On a small table
- * the flag changes nothing (at 1k sockets: -0.1 ms, 101 paired runs), but node:v8 takes 3 ms to
- * load: only big tables pay for it. The flag is set before the bundle is compiled, never later:
+ * generation for them only adds RSS, no time saved. On a small table the flag changes nothing,
+ * but loading node:v8 costs time: only big tables pay for it (BENCHMARKS.md,
+ * issue 15). The flag is set before the bundle is compiled, never later:
  * V8 flags are part of a code cache's key, and a cache written after a change would be refused
  * by the next run. (A run with the flag after one without, or the reverse, still finds a cache
  * made under the other flags: it compiles as before and writes its own.)

@@ -148,9 +148,9 @@ export function parseNetnsLimit(flags: Pick<SourceFlags, "netns" | "netnsLimit">
 }
 
 /**
- * The biggest capture the outputs that hold every record can take (issue 22): a 1 GB ss capture
- * failed at 2.2 GB RSS. A replayed row takes about 7 times its text at its peak (a 130 MB
- * /proc/net dump took 950 MB), and the text must fit in one string. Past it: one line naming
+ * The biggest capture the outputs that hold every record can take (issue 22): a replayed row
+ * takes several times its text at its peak (BENCHMARKS.md, issue 15),
+ * and the text must fit in one string. Past it: one line naming
  * --ndjson and summary, which stream.
  */
 async function wholeInputLimit(): Promise<number> {
@@ -238,7 +238,7 @@ const BATCH = 256;
 /**
  * JSON and NDJSON of records already gathered (with owners, or replayed): each record's text
  * goes straight into the output buffer, where chunks of them joined into strings were garbage
- * enough at 100k sockets to grow the heap by some 6 MB (BENCHMARKS.md, sixth pass).
+ * enough at 100k sockets to grow the heap (BENCHMARKS.md, sixth pass).
  */
 function writeRecordsStreamed(
   records: readonly SocketRecord[],
@@ -289,7 +289,7 @@ async function runListDetailed(flags: ListFlags, name: string, enrich: { exposur
     records = resolved.records;
   }
   // JSON: each record's details made as it is written and let go once written (tcp_info
-  // objects for 100k sockets held at once took some 50 MB); the table needs them all at once.
+  // objects held at once at 100k sockets: BENCHMARKS.md, issue 15); the table needs them all.
   const forget = (r: SocketRecord) => {
     if (r.tcpInfo) r.tcpInfo = undefined;
   };

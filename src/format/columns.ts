@@ -8,7 +8,7 @@
  *
  * Cells are plain text with an optional paint (colour); widths are measured on the plain
  * text, so colour codes never count. Drawn by hand: loading and running a table library
- * cost `tcpstat summary` some 7 ms of a 340 ms run at 100k sockets (BENCHMARKS.md);
+ * cost `tcpstat summary` time at 100k sockets (BENCHMARKS.md, issue 15);
  * test/format/columns.test.ts holds the output equal to what cli-table3 drew.
  */
 export interface Cell {
@@ -51,8 +51,8 @@ const printable = (code: number) => code >= 0x20 && code <= 0x7e;
 /**
  * string-width's answer, measured in pieces cut between two printable ASCII characters: no
  * grapheme spans such a cut, so the widths add up. string-width walks Intl.Segmenter, whose
- * time grows with the square of the text's length (20 s for a hostile 70,000-character
- * process name in a replayed capture); pieces keep it linear. A text holding an escape code
+ * time grows with the square of the text's length (a hostile process name in a replayed
+ * capture: BENCHMARKS.md, issue 15); pieces keep it linear. A text holding an escape code
  * is measured whole, as a cut could fall inside the code.
  */
 export function widthInPieces(text: string, stringWidth: (text: string) => number, piece = PIECE): number {

@@ -12,9 +12,9 @@ import { JSON_OPEN, JSON_SEP, jsonClose, recordJson, str } from "./record-json.j
  *   json.row(row);       // a decoded /proc/net row, its bytes written directly
  *   json.end();
  *
- * A row gives the same bytes recordJson gives for its record (pid and process null): at
- * 100k sockets this writes no string and makes no object per socket, which was 150 ms of
- * records, strings and garbage collection (BENCHMARKS.md). Every text (addresses, states,
+ * A row gives the same bytes recordJson gives for its record (pid and process null): it
+ * writes no string and makes no object per socket, which cost records, strings and garbage
+ * collection at 100k sockets (BENCHMARKS.md, issue 15). Every text (addresses, states,
  * user names) is still escaped by recordJson's rule, once per distinct text.
  * test/format/json-stream.test.ts holds rows and records to the same bytes.
  */

@@ -9,11 +9,11 @@ import type { Container, Owner, SocketRecord, Timer } from "../model/socket.js";
  *    "user":"root","inode":23110,"timer":null}
  *
  * The same text as JSON.stringify of a record whose keys are in that order, built from a
- * template instead: --json and --ndjson at 100k sockets spent 90 ms in JSON.stringify,
- * this takes about 60 % of that (BENCHMARKS.md). Every text field still goes through
+ * template instead, which is faster for --json and --ndjson at 100k sockets (BENCHMARKS.md,
+ * issue 15). Every text field still goes through
  * JSON.stringify unless it is plain printable ASCII without a quote or backslash, then
  * jsonEscapeControls (issue 22: DEL, C1 controls and bidi overrides as \u escapes), so
- * escaping is that of toJson (test/property/record-json.property.test.ts holds both equal).
+ * escaping is that of toJson (test/format/record-json.property.test.ts holds both equal).
  */
 export function recordJson(r: SocketRecord): string {
   let text = `{"proto":"${r.proto}","family":"${r.family}","localAddress":${str(r.localAddress)},"localPort":${r.localPort},"remoteAddress":${str(r.remoteAddress)},"remotePort":${r.remotePort},"state":${r.state === null ? "null" : `"${r.state}"`},"recvQ":${r.recvQ},"sendQ":${r.sendQ},"pid":${r.pid},"process":${str(r.process)},"uid":${r.uid},"user":${str(r.user)},"inode":${r.inode},"timer":${timer(r.timer)}`;

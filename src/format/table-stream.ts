@@ -166,7 +166,7 @@ export class SocketTable {
    * addresses are ranked once by compareAddressText; each socket then gets one number that
    * sorts like it, ending in its place (so ties keep the order read), and a typed array of
    * them is sorted without a comparator, natively. This runs once, in code V8 has not
-   * optimized: a comparator, or a radix sort in JavaScript, took 30-50 ms at 100k sockets.
+   * optimized: a comparator, or a radix sort in JavaScript, was slower (BENCHMARKS.md, issue 15).
    *
    * The number is a 64-bit integer when the fields fit: [group: 2 bits][local port: 16]
    * [local address rank][peer port + 1: 17][peer address rank][place], one sort of a

@@ -7,8 +7,8 @@ import * as zlib from "node:zlib";
 
 /**
  * Loads a CommonJS file as require() does, compiled with a V8 code cache kept in `cacheFile`,
- * and returns its exports. Compiling the CLI's bundle (540 KB) is the biggest part of a short
- * run (18 ms of about 190 at 1k sockets); from the cache it takes 4 (BENCHMARKS.md, seventh pass).
+ * and returns its exports. Compiling the CLI's bundle is the biggest part of a short run;
+ * from the cache it takes a fraction of that (BENCHMARKS.md, seventh pass and issue 15).
  *
  * The cache is written when the process exits, so it holds the functions the run compiled as
  * well as the top level, and only when it was missing or unusable. It is used only as written
@@ -29,7 +29,7 @@ import * as zlib from "node:zlib";
  * too, the run compiles without a cache (BENCHMARKS.md, eighth pass: what that costs). The
  * checks bind the cache to a place and an owner; the CRC binds it to the bundle's text against
  * mistakes (a rebuilt bundle of the same size), not against forgery: whoever could forge it
- * could write the cache, which the checks exclude. A SHA-256 would load node:crypto (4 ms).
+ * could write the cache, which the checks exclude. A SHA-256 would load node:crypto (BENCHMARKS.md).
  * Writing is best-effort and silent; a run that writes also removes the temporaries of runs
  * killed while writing (sweepTemporaries).
  *

@@ -140,7 +140,7 @@ export type LineRunner = (cmd: string, args: readonly string[], onLine: (line: s
 /**
  * Runs a system command as exec does (by absolute path, fixed argv, time limit, output cap)
  * and hands its stdout over line by line as it arrives, never holding it whole: ss -tinHOe
- * prints some 50 MB at 100k sockets, read while ss still writes (BENCHMARKS.md, issue 18).
+ * prints a lot at 100k sockets, read while ss still writes (BENCHMARKS.md, issues 18 and 15).
  */
 export const execLines: LineRunner = (cmd, args, onLine, options = {}) => {
   const { timeoutMs = DEFAULT_TIMEOUT_MS, maxBytes = DEFAULT_MAX_BYTES, okExitCodes = [0] } = options;

@@ -185,8 +185,8 @@ export function createMetricsServer(options: MetricsServerOptions): MetricsServe
     switch (path) {
       case "/metrics": {
         let body: Body;
-        // A collection can take longer than the idle timeout (30 s at 120k sockets with
-        // --detailed on a loaded machine): a client waiting for one is not idle. Its writes
+        // A collection can take longer than the idle timeout (120k sockets, --detailed, a loaded
+        // machine; BENCHMARKS.md, issue 15): a client waiting for one is not idle. Its writes
         // are watched by the stall timer instead.
         res.on("timeout", () => {});
         try {

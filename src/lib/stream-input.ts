@@ -91,7 +91,7 @@ export interface LongLines {
  * Reads a whole capture (for the outputs that need every socket at once), refusing binary data
  * as soon as its first block is in: `--input /dev/zero` ends with one line, not with memory full.
  * A line longer than MAX_LINE_BYTES is dropped as it comes (at most that much of it is ever
- * held) and counted in `long`: an endless input without a line break grew to 12.5 GB before.
+ * held) and counted in `long`: an endless input without a line break grew unbounded (BENCHMARKS.md).
  * A JSON document is read whole: ConvertTo-Json -Compress writes a whole capture on one line.
  */
 export async function readWhole(

@@ -75,7 +75,7 @@ const SS_HEADER = /^(Netid\s+)?(State\s+)?Recv-Q\s+Send-Q\s+Local Address:Port/;
  * An lsof column row: "sshd 812 root 3u IPv4 23110 0t0 TCP *:22 (LISTEN)": a command, a pid,
  * then a TYPE of IPv4/IPv6 whose third token after is TCP/UDP, followed by more. By tokens,
  * in one pass: the regex it replaces (/^\S.*?\s\d+\s.*\s(IPv4|IPv6)\s+\S+\s+\S+\s+(TCP|UDP)\s/)
- * backtracked quadratically, 19.5 s on one 256 KB line (issue 22).
+ * backtracked quadratically on one long line (issue 22; BENCHMARKS.md, issue 15).
  */
 export function isLsofRow(line: string): boolean {
   if (line === "" || /^\s/.test(line)) return false;

@@ -1,4 +1,6 @@
+import { once } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { lineFrom } from "../helpers/child-output.js";
 import { runTcpstat } from "../helpers/cli.js";
 import { StatsSchema, type Stats } from "../../src/model/report.js";
 import { buildStats } from "../../src/lib/counter-stats.js";
@@ -54,21 +56,30 @@ describe("tcpstat stats", () => {
     expect(text).toMatch(/connections opened from here \(connect: CLOSED -> SYN_SENT\) +TcpActiveOpens +301\n/);
   });
 
-  it("--interval shows rates per second between two readings", () => {
-    // 40 connections spread over the interval, made by ss-independent means: nc is not
-    // everywhere, so a small node loop opens and closes them inside the namespace.
+  it("--interval shows rates per second between two readings", async () => {
+    // Connections made all through the interval, by ss-independent means: nc is not everywhere,
+    // so a small node loop opens one every 50 ms inside the namespace and prints how many it
+    // has begun, from before the first reading (its first line) until after the second.
     const loop = p.ns.spawn(process.execPath, [
       "-e",
-      `const net=require("net");let n=0;const t=setInterval(()=>{const c=net.connect(9090,"127.0.0.1",()=>c.end());if(++n===40)clearInterval(t)},50);`,
+      `const net=require("net");let n=0;setInterval(()=>{console.log(++n);const c=net.connect(9090,"127.0.0.1",()=>c.end())},50);`,
     ]);
+    let begun = "";
+    loop.stdout!.on("data", (d) => (begun += String(d)));
+    await lineFrom(loop, "connection loop");
+    const started = Date.now();
     const s = stats(["--interval", "3"]);
+    const wallSeconds = (Date.now() - started) / 1000;
     loop.kill();
+    await once(loop, "close");
+    const made = Number(begun.trim().split("\n").pop());
     expect(s.intervalSeconds).toBeGreaterThanOrEqual(3);
-    expect(s.intervalSeconds).toBeLessThan(4);
+    // The interval is the time between the readings: within the run as the user timed it.
+    expect(s.intervalSeconds).toBeLessThanOrEqual(wallSeconds);
     const opens = s.counters.find((c) => c.name === "TcpActiveOpens")!;
-    // Some of the 40 may fall before the first reading, none after the second (2 s of loop < 3 s).
+    // Some connections fall between the readings, and no more than the loop began.
     expect(opens.perSecond).toBeGreaterThan(0);
-    expect(opens.perSecond! * s.intervalSeconds!).toBeLessThanOrEqual(40.5);
+    expect(opens.perSecond! * s.intervalSeconds!).toBeLessThanOrEqual(made + 0.5);
     expect(s.counters.find((c) => c.name === "TcpCurrEstab")!.perSecond).toBeNull();
   });
 

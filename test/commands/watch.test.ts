@@ -9,12 +9,13 @@ import { nodeComm } from "../helpers/comm.js";
 
 /**
  * --watch as a user sees it: a namespace with a node server on 7000, a client that
- * connects while tcpstat watches and hangs up a little later.
+ * connects while tcpstat watches and hangs up when the test sends it SIGUSR2 (SIGUSR1
+ * belongs to node's inspector), once the watch has shown the connection.
  */
 
 let ns: Netns;
 const SERVER = `require("net").createServer((s) => s.resume()).listen(7000, "127.0.0.1", () => console.log("up"));`;
-const CLIENT = `const c = require("net").connect(7000, "127.0.0.1", () => { console.log(process.pid); setTimeout(() => c.end(), 1500); }); c.resume(); c.on("close", () => setTimeout(() => process.exit(0), 200));`;
+const CLIENT = `const c = require("net").connect(7000, "127.0.0.1", () => console.log(process.pid)); process.on("SIGUSR2", () => c.end()); c.resume(); c.on("close", () => process.exit(0));`;
 
 beforeAll(async () => {
   ns = createNetns();
@@ -58,10 +59,11 @@ describe("--watch --ndjson", () => {
   it("streams opened, state and closed events with timestamps and how long each socket was seen", async () => {
     const watch = ns.spawn(process.execPath, [BIN, "--watch", "0.3", "--count", "20", "--ndjson"], { env: { ...process.env, NO_COLOR: "1" } });
     track(watch);
+    // Whole lines only: the last one may still be arriving.
     const events = () =>
       (output.get(watch) ?? "")
         .split("\n")
-        .filter((l) => l !== "")
+        .slice(0, -1)
         .map((l) => WatchEventSchema.parse(JSON.parse(l)));
     // The first reading: the listener, already open before the watch began.
     await waitFor(() => events().length > 0, 20_000);
@@ -70,8 +72,15 @@ describe("--watch --ndjson", () => {
     ]);
     const client = ns.spawn(process.execPath, ["-e", CLIENT]);
     track(client);
-    await waitFor(() => /\d+/.test(output.get(client) ?? ""), 20_000);
+    await waitFor(() => /\d+\n/.test(output.get(client) ?? ""), 20_000);
     const clientPid = Number(output.get(client));
+    // Both ends of the connection shown as opened; the client hangs up 1.5 s after the later
+    // of the two, by the watch's own clock, so each end is seen that long on any machine.
+    const openedEnds = () => events().filter((e) => e.event === "opened" && !e.initial && (e.socket.remotePort === 7000 || (e.socket.localPort === 7000 && e.socket.remotePort !== null)));
+    await waitFor(() => openedEnds().length >= 2, 20_000);
+    const shownAt = Math.max(...openedEnds().map((e) => Date.parse(e.time)));
+    await waitFor(() => Date.now() >= shownAt + 1500, 20_000);
+    process.kill(clientPid, "SIGUSR2");
     expect(await exited(client)).toBe(0);
     expect(await exited(watch)).toBe(0);
 
@@ -88,7 +97,7 @@ describe("--watch --ndjson", () => {
     const gone = all.find((e) => e.event === "closed" && e.socket.localPort === 7000 && e.socket.remotePort === serverSide);
     expect(gone).toBeDefined();
     if (gone?.event !== "closed") throw new Error("unreachable");
-    // It lived about 1.5 s (the client's timer); frames are 0.3 s apart.
+    // It was held 1.5 s after the watch first showed it.
     expect(gone.seenMs).toBeGreaterThanOrEqual(900);
     expect(gone.seenMs).toBeLessThan(10_000);
   });
@@ -101,6 +110,10 @@ describe("--watch without a terminal", () => {
     await waitFor(() => (output.get(watch) ?? "").includes("--- "), 20_000);
     const client = ns.spawn(process.execPath, ["-e", CLIENT]);
     track(client);
+    await waitFor(() => /\d+\n/.test(output.get(client) ?? ""), 20_000);
+    // The client hangs up once a frame has shown its connection.
+    await waitFor(() => /^\+ +tcp .*127\.0\.0\.1:7000 +ESTABLISHED/m.test(output.get(watch) ?? ""), 20_000);
+    process.kill(Number(output.get(client)), "SIGUSR2");
     expect(await exited(client)).toBe(0);
     expect(await exited(watch)).toBe(0);
     const frames = (output.get(watch) ?? "").split(/^--- /m).filter((f) => f !== "");

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LIST_FORMATS } from "../../src/format/index.js";
 import { BIN } from "../helpers/cli.js";
@@ -77,8 +78,27 @@ describe("pipes with tens of thousands of sockets", () => {
   });
 
   /**
-   * Runs tcpstat ARGS, reads a little of its output, stops reading so that it blocks on a
-   * full pipe, sends SIGTERM and reads the rest: its exit and every line it wrote.
+   * Until tcpstat waits for its reader: its main thread asleep (state S in /proc) and no CPU
+   * time spent between two looks 100 ms apart. (nsenter execs it: the child's pid is its own.)
+   */
+  async function untilWaiting(pid: number): Promise<void> {
+    const look = () => {
+      const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return { state: fields[0], cpu: Number(fields[11]) + Number(fields[12]) }; // utime + stime
+    };
+    for (let before = look(), deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 100));
+      const now = look();
+      if (before.state === "S" && now.state === "S" && now.cpu === before.cpu) return;
+      before = now;
+    }
+    throw new Error("tcpstat never waited on its full pipe");
+  }
+
+  /**
+   * Runs tcpstat ARGS, reads a little of its output, stops reading until it waits on a full
+   * pipe, sends SIGTERM and reads the rest: its exit and every line it wrote.
    */
   async function terminatedWhileBlocked(args: readonly string[]) {
     const child = ns.spawn(process.execPath, [BIN, ...args], { env: ENV });
@@ -92,7 +112,7 @@ describe("pipes with tens of thousands of sockets", () => {
       }),
     );
     child.stdout!.pause();
-    await new Promise((r) => setTimeout(r, 500));
+    await untilWaiting(child.pid!);
     child.kill("SIGTERM");
     child.stdout!.resume();
     const [code, signal] = (await once(child, "close")) as [number | null, string | null];

@@ -87,6 +87,20 @@ def wait_for(predicate, what, timeout=5.0):
     raise SystemExit(f"hold-sockets: timed out waiting for {what}")
 
 
+def states_on(port):
+    """(state code, local?) of each socket on `port` (local or remote), from /proc/net/tcp and tcp6."""
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            next(f)
+            for line in f:
+                field = line.split()
+                local, remote = (int(field[i].rsplit(":", 1)[1], 16) for i in (1, 2))
+                if port in (local, remote):
+                    found.append((field[3], local == port))
+    return found
+
+
 def tcp_state(s):
     # struct tcp_info starts with tcpi_state (u8)
     return s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 1)[0]
@@ -155,10 +169,13 @@ def main():
         uc.send(b"hello")
         later.append((name, fl, a0, a5, a6))
 
-    # Let the two +4 closes settle into TIME_WAIT before anything is frozen.
-    time.sleep(0.3)
+    # The two +4 closes settled into TIME_WAIT before anything is frozen.
+    for name, fl in FLAVOURS.items():
+        # the listener (0A), the server's end in TIME_WAIT (06), the client's end gone
+        wait_for(lambda: sorted(states_on(fl["base"] + 4)) == [("06", True), ("0A", True)], f"TIME_WAIT on +4 ({name})")
     subprocess.run(["tc", "qdisc", "add", "dev", "lo", "root", "blackhole"], check=True)
 
+    frozen = []
     for name, fl, a0, a5, a6 in later:
         b = fl["base"]
         a0.send(b"y" * 1000)  # never acknowledged: sendQ 1000
@@ -175,8 +192,10 @@ def main():
             s.connect(target)
         except BlockingIOError:
             pass  # SYN lost: SYN_SENT
+        frozen += [(a5, 4, f"FIN_WAIT1 on +5 ({name})"), (a6, 9, f"LAST_ACK on +6 ({name})"), (s, 2, f"SYN_SENT to +8 ({name})")]
 
-    time.sleep(0.2)
+    for sock, state, what in frozen:
+        wait_for(lambda: tcp_state(sock) == state, what)
     if args.capture:
         os.makedirs(args.capture, exist_ok=True)
         for table in ("tcp", "tcp6", "udp", "udp6"):

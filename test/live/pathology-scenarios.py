@@ -79,6 +79,50 @@ def child(name, body):
     return pid
 
 
+# /proc/net/tcp state codes (include/net/tcp_states.h).
+ESTABLISHED, SYN_SENT, SYN_RECV, FIN_WAIT1, FIN_WAIT2, TIME_WAIT = 0x01, 0x02, 0x03, 0x04, 0x05, 0x06
+CLOSE_WAIT, LAST_ACK, LISTEN = 0x08, 0x09, 0x0A
+
+
+def tcp_sockets():
+    """This namespace's IPv4 TCP sockets, read from /proc/net/tcp as the kernel prints them."""
+    with open("/proc/net/tcp") as f:
+        next(f)
+        for line in f:
+            field = line.split()
+            yield {
+                "state": int(field[3], 16),
+                "lport": int(field[1].split(":")[1], 16),
+                "rport": int(field[2].split(":")[1], 16),
+                "rxq": int(field[4].split(":")[1], 16),
+                "retransmits": int(field[6], 16),
+            }
+
+
+def sockets_in(state, lport=None, rport=None, retransmits=0):
+    return sum(
+        1
+        for s in tcp_sockets()
+        if s["state"] == state and lport in (None, s["lport"]) and rport in (None, s["rport"]) and s["retransmits"] >= retransmits
+    )
+
+
+def until(what, ready, timeout=60):
+    """Waits until ready() holds, looking every 10 ms: the kernel's state, not a guessed delay."""
+    deadline = time.monotonic() + timeout
+    while not ready():
+        if time.monotonic() > deadline:
+            sys.exit(f"scenario: {what} did not happen within {timeout} s")
+        time.sleep(0.01)
+
+
+def netstat_counter(name):
+    """A TcpExt counter of /proc/net/netstat (e.g. ListenOverflows)."""
+    with open("/proc/net/netstat") as f:
+        lines = [l.split() for l in f if l.startswith("TcpExt:")]
+    return int(dict(zip(lines[0][1:], lines[1][1:]))[name])
+
+
 def accept_all(server, count):
     for _ in range(count):
         conn, _ = server.accept()
@@ -100,7 +144,7 @@ def close_wait(count):
         os.waitpid(pid, 0)
 
     server_pid = child("leaky-server", serve)
-    time.sleep(0.2)
+    until("the clients' FINs", lambda: sockets_in(CLOSE_WAIT, lport=8080) == count and sockets_in(FIN_WAIT2, rport=8080) == count)
     return {"pid": server_pid, "port": 8080, "process": "leaky-server"}
 
 
@@ -134,7 +178,11 @@ def time_wait(count):
         held.append(pooled)
 
     client_pid = child("churn-client", churn)
-    time.sleep(0.5)  # let the server side finish closing
+    # Done when every short connection is in TIME_WAIT and the server's ends are gone.
+    until(
+        "the churn's closes",
+        lambda: sockets_in(TIME_WAIT, rport=9090) == count and sockets_in(LAST_ACK, lport=9090) + sockets_in(CLOSE_WAIT, lport=9090) == 0,
+    )
     return {"pid": client_pid, "serverPid": server_pid, "port": 9090, "process": "churn-client"}
 
 
@@ -160,8 +208,16 @@ def accept_queue(count):
             connect(6060, blocking=False)
             time.sleep(0.05)
 
+    overflows = netstat_counter("ListenOverflows")
     client_pid = child("eager-client", clients)
-    time.sleep(1.5)  # SYN retries and dropped ACKs raise ListenOverflows
+    # The queue full (backlog 1 holds 2), clients left in SYN_SENT, and the SYNs or ACKs
+    # dropped on the full queue counted by the kernel.
+    until(
+        "a full accept queue",
+        lambda: any(s["state"] == LISTEN and s["lport"] == 6060 and s["rxq"] == 2 for s in tcp_sockets())
+        and sockets_in(SYN_SENT, rport=6060) > 0
+        and netstat_counter("ListenOverflows") > overflows,
+    )
     return {"pid": server_pid, "clientPid": client_pid, "port": 6060, "process": "stuck-server"}
 
 
@@ -183,7 +239,7 @@ def fin_wait2(count):
             c.shutdown(socket.SHUT_WR)  # FIN sent; the socket stays open, waiting for the peer's FIN
 
     client_pid = child("half-closer", half_close)
-    time.sleep(0.3)
+    until("the half-closes", lambda: sockets_in(FIN_WAIT2, rport=5050) == count and sockets_in(CLOSE_WAIT, lport=5050) == count)
     return {"pid": client_pid, "serverPid": server_pid, "port": 5050, "process": "half-closer"}
 
 
@@ -223,10 +279,12 @@ def last_ack(count):
             c.shutdown(socket.SHUT_WR)
 
     client_pid = child("gone-client", clients)
-    time.sleep(0.3)
+    until("the half-closes", lambda: sockets_in(CLOSE_WAIT, lport=2020) == count and sockets_in(FIN_WAIT2, rport=2020) == count)
     subprocess.run(["tc", "qdisc", "add", "dev", "lo", "root", "blackhole"], check=True)
     os.write(w, b"x")
-    time.sleep(3.5)  # retransmissions at about 0.2, 0.6, 1.4 and 3 s
+    # Each FIN retransmitted 3 times or more (at about 0.2, 0.6 and 1.4 s): what doctor's
+    # retransmits rule counts.
+    until("the FINs' retransmissions", lambda: sockets_in(LAST_ACK, lport=2020, retransmits=3) == count)
     return {"pid": server_pid, "clientPid": client_pid, "port": 2020, "process": "lonely-server"}
 
 
@@ -264,8 +322,9 @@ def states(_count):
         tw = connect(2000)
         c, _ = lst.accept()
         held.remove(tw)
+        tw_port = tw.getsockname()[1]
         tw.close()
-        time.sleep(0.05)
+        until("the FIN to close after", lambda: sockets_in(CLOSE_WAIT, lport=2000, rport=tw_port) == 1)
         c.close()
         # SYN_RECV: a deferred-accept listener and a client that sends nothing.
         listener(2001, defer=30)
@@ -289,7 +348,20 @@ def states(_count):
         connect_to.setblocking(False)
         connect_to.connect_ex(("10.77.0.2", 80))
         held.append(connect_to)
-        time.sleep(0.3)
+        until(
+            "every state",
+            lambda: all(
+                sockets_in(state, lport=lport, rport=rport) > 0
+                for state, lport, rport in [
+                    (SYN_SENT, None, 80),
+                    (SYN_RECV, 2001, None),
+                    (FIN_WAIT1, None, 2002),
+                    (FIN_WAIT2, None, 2000),
+                    (TIME_WAIT, None, 2000),
+                    (CLOSE_WAIT, 2000, None),
+                ]
+            ),
+        )
 
     info["pid"] = child("state-zoo", build)
     return info

@@ -17,7 +17,7 @@ const PORTS = "16000-16999";
 const SS_FILTER = ["( sport >= :16000 and sport <= :16999 ) or ( dport >= :16000 and dport <= :16999 )"];
 
 /**
- * Holds, then prints "ready":
+ * Holds, then prints "ready" (the test then waits until ss counts all of it):
  *   16000 (127.0.0.1) LISTEN, 3 idle connections: 6 ESTABLISHED
  *   16001 (127.0.0.1) LISTEN, 2 clients that shut down writing: 2 FIN_WAIT2 + 2 CLOSE_WAIT
  *   16002 (127.0.0.1) LISTEN, 2 connections the client closes first: 2 TIME_WAIT
@@ -42,7 +42,7 @@ const dial = (port, host) => new Promise((ok) => { const c = net.connect({ port,
   const b = dgram.createSocket("udp4"); await new Promise((ok) => b.bind(16051, "127.0.0.1", ok));
   await new Promise((ok) => b.connect(16050, "127.0.0.1", ok));
   held.push(a, b);
-  setTimeout(() => console.log("ready"), 500);
+  console.log("ready");
   setTimeout(() => {}, 600000);
 })();
 `;
@@ -70,6 +70,8 @@ beforeAll(async () => {
   prom = new PrometheusHarness(ns);
   prom.spawn("holder", process.execPath, ["-e", HOLDER]);
   await prom.until("the holder's sockets", () => (prom.logs.holder!.includes("ready") ? true : undefined), 30_000);
+  // The closes it began settle in the kernel a moment later (FIN_WAIT2, CLOSE_WAIT, TIME_WAIT).
+  await prom.until("ss to count what the holder made", () => (sameCounts(ssCounts(ns, SS_FILTER), new Map(Object.entries(HELD))) ? true : undefined), 30_000);
   prom.spawn("serve", process.execPath, [BIN, "serve", "--listen", "127.0.0.1:9717", "-tu", "--port", PORTS]);
   prom.start({ scrapeInterval: "2s", targets: ["127.0.0.1:9717"] });
   await prom.until("a successful scrape", () => (query('up{job="tcpstat"}')[0]?.value[1] === "1" ? true : undefined));
@@ -85,7 +87,9 @@ describe.skipIf(!PROMETHEUS)(`a real Prometheus scraping tcpstat serve${PROMETHE
     let result: { ss: Map<string, number>; series: Series[] } | undefined;
     for (let attempt = 0; attempt < 5 && !result; attempt++) {
       const before = ssCounts(ns, SS_FILTER);
-      await new Promise((r) => setTimeout(r, 4500)); // two scrapes, both after `before`
+      // Every series from a scrape that began after `before` was counted.
+      const since = Date.now() / 1000;
+      await prom.until("a scrape after ss counted", () => (Number(query("min(timestamp(tcpstat_sockets))")[0]?.value[1]) > since ? true : undefined));
       const series = query("tcpstat_sockets");
       const after = ssCounts(ns, SS_FILTER);
       if (sameCounts(before, after)) result = { ss: before, series };

@@ -85,7 +85,7 @@ export async function collectLinuxOverlapped(options: LinuxCollectOptions): Prom
   // Owners are matched to records once all are read: those are returned whole.
   options = { ...options, onRecord: undefined, onRow: undefined };
   const { procRoot = "/proc" } = options;
-  // A thread takes some 20 ms to start: on a small table, scanning here is done sooner.
+  // A thread is slow to start (BENCHMARKS.md, issue 15): on a small table, scanning here is sooner.
   if (socketCount(procRoot) < OVERLAP_FROM) return collectLinux(options);
   const scan = await startOwnerScan(procRoot, options.onHolders);
   const result = readTables(options);

@@ -5,8 +5,8 @@ import { readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
  * /proc/<pid>/fd/<n> that links to "socket:[<inode>]" names a holder (pid and fd n),
  * /proc/<pid>/comm names the process and the owner of /proc/<pid> its user.
  *
- * This is the costly part of a listing (one readlink per open descriptor on the machine,
- * about 5 µs each), and it can start before the wanted set is known (see owner-scan.ts,
+ * This is the costly part of a listing (one readlink per open descriptor on the machine;
+ * BENCHMARKS.md, issue 15), and it can start before the wanted set is known (see owner-scan.ts,
  * which runs it in a worker thread). It reads every process: a socket shared after fork
  * (a server's workers) or passed on (systemd socket activation) has holders anywhere.
  * Processes that exit mid-scan (ENOENT, ESRCH) are skipped; EACCES is counted.

@@ -39,8 +39,8 @@ export interface NetnsOptions {
 
 /**
  * Namespaces `-N all` reads at most unless --netns-limit raises it: a local user can make
- * namespaces at will (unshare -n), and 500 of them made `metrics -N all` take 20 s and export
- * 30,000 series (issue 22). tcpstat's own comes first, then the named ones, then by inode.
+ * namespaces at will (unshare -n), and hundreds made `metrics -N all` slow and its series
+ * many (issues 22, 15 in BENCHMARKS.md). tcpstat's own first, then the named, then by inode.
  */
 export const DEFAULT_NETNS_LIMIT = 64;
 

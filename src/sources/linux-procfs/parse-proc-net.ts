@@ -374,7 +374,7 @@ class RowReader {
 
 /**
  * Parses a table fed in pieces of whole lines: the live path reads /proc/net/tcp a chunk at
- * a time into one reused buffer, so a 15 MB table never sits in memory whole.
+ * a time into one reused buffer, so a big table (BENCHMARKS.md, issue 15) is never held whole.
  *
  *   const parser = new ProcNetParser({ proto: "tcp" });
  *   parser.push(chunk, length);          // any number of times, each ending on a line end

@@ -5,8 +5,8 @@ import { LineChunks } from "./read-lines.js";
 /**
  * Reading /proc/net tables in a thread of their own, ahead of the parse.
  *
- * At 100k sockets most of a listing's time is the kernel printing the tables: `read()` of
- * /proc/net/tcp costs some 135 ms and of tcp6 55 ms on this project's 2-core machine, time
+ * At 100k sockets most of a listing's time is the kernel printing the tables in `read()` of
+ * /proc/net/tcp and tcp6 (BENCHMARKS.md, issue 15), time
  * in which a single thread parses nothing. A reader thread reads the first table into the
  * slots of a shared buffer, whole lines in each, and this thread parses each slot as it
  * fills, so the kernel prints rows on the other core while the ones before them are parsed.
@@ -15,7 +15,7 @@ import { LineChunks } from "./read-lines.js";
  *   for (let piece = await tcp.next(); piece; piece = await tcp.next()) parser.push(piece.bytes, piece.length);
  *   tcp.found                                 // false when the file does not exist
  *
- * A thread takes some 30 ms to start. Meanwhile this thread reads the other tables (tcp6:
+ * A thread is slow to start (same section). Meanwhile this thread reads the other tables (tcp6:
  * the kernel prints both at once, on both cores; up to 8 MiB of them, the rest when their
  * turn comes), and then the first table until the thread is up, when it hands the open
  * file over and the thread reads on from there. A thread up before that reads the first

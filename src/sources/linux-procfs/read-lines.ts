@@ -5,7 +5,7 @@ export const CHUNK = 1 << 18;
 
 /**
  * A file read a chunk at a time through one buffer, handed over as whole lines only: /proc
- * tables of 100k sockets are 15 MB, which a whole-file read would allocate (and copy) piece
+ * tables of 100k sockets are big (BENCHMARKS.md, issue 15); a whole-file read would copy piece
  * by piece. Each next() gives b[0, length), ending on a line end (the last piece may end
  * without one), valid until the next call; null once the file is read. `found` is false
  * when the file does not exist (e.g. tcp6 with IPv6 disabled); other errors are thrown.

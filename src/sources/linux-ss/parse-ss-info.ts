@@ -57,8 +57,8 @@ const value = (s: string | undefined): number => {
 
 /**
  * tcp_info of many sockets, kept compact: one row of numbers per socket in a Float64Array and
- * the congestion algorithm as an index into a short list, found by inode. At 100k sockets that
- * is some 23 MB where as many TcpInfo objects took several times that (BENCHMARKS.md, issue 18);
+ * the congestion algorithm as an index into a short list, found by inode: a fraction of what as
+ * many TcpInfo objects took (BENCHMARKS.md, issues 18 and 15);
  * an object is made only for a socket that is shown (get).
  */
 export class SsInfoStore {

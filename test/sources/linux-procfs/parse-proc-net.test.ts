@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { SocketRecordSchema, type SocketRecord } from "../../src/model/socket.js";
-import { parseProcNet } from "../../src/sources/linux-procfs/parse-proc-net.js";
+import { SocketRecordSchema, type SocketRecord } from "../../../src/model/socket.js";
+import { parseProcNet } from "../../../src/sources/linux-procfs/parse-proc-net.js";
 
-const fixture = (path: string) => readFileSync(new URL(`../../fixtures/linux-procfs/${path}`, import.meta.url), "latin1");
+const fixture = (path: string) => readFileSync(new URL(`../../../fixtures/linux-procfs/${path}`, import.meta.url), "latin1");
 const expected = (path: string) => JSON.parse(fixture(path)) as SocketRecord[];
 
 describe("parseProcNet on tables captured on this machine (little-endian)", () => {

@@ -49,10 +49,18 @@ describe("metrics server", () => {
 
   it("lets concurrent scrapes share the collection in flight", async () => {
     let calls = 0;
+    // The first collection is held until all six requests have reached the server (its own
+    // handler runs first on each, and joins or starts the collection then).
+    let allArrived!: () => void;
+    const six = new Promise<void>((resolve) => (allArrived = resolve));
     const { url } = await start(async () => {
       calls++;
-      await new Promise((r) => setTimeout(r, 200));
+      if (calls === 1) await six;
       return `x ${calls}\n`;
+    });
+    let arrived = 0;
+    running!.server.on("request", () => {
+      if (++arrived === 6) allArrived();
     });
     const bodies = await Promise.all(Array.from({ length: 6 }, () => fetch(`${url}/metrics`).then((r) => r.text())));
     expect(calls).toBe(1);
@@ -77,7 +85,7 @@ describe("metrics server", () => {
 
   it("cuts off a client that never finishes its request", async () => {
     const { port } = await start(async () => BODY, { timeoutMs: 1000 });
-    const started = Date.now();
+    // The 408 and the close are the cut (a bound on how soon is the benchmark's, not this test's).
     const reply = await new Promise<string>((resolve, reject) => {
       const socket = connect(port, "127.0.0.1", () => socket.write("GET /metrics HTTP/1.1\r\nHost: x\r\n"));
       let data = "";
@@ -86,7 +94,6 @@ describe("metrics server", () => {
       socket.on("error", reject);
     });
     expect(reply).toMatch(/^HTTP\/1\.1 408 /);
-    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it("beyond the cap, gives the newcomer the slot of an idle connection instead of refusing it", async () => {
@@ -106,9 +113,14 @@ describe("metrics server", () => {
 
   it("close() lets a scrape in progress finish", async () => {
     let release!: () => void;
-    const { url } = await start(() => new Promise<string>((resolve) => (release = () => resolve(BODY))));
+    let collecting!: () => void;
+    const started = new Promise<void>((resolve) => (collecting = resolve));
+    const { url } = await start(() => {
+      collecting();
+      return new Promise<string>((resolve) => (release = () => resolve(BODY)));
+    });
     const pending = fetch(`${url}/metrics`).then((r) => r.text());
-    await new Promise((r) => setTimeout(r, 100));
+    await started;
     const closing = running!.close(5000);
     release();
     expect(await pending).toBe(BODY);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseLsofColumns } from "../../src/sources/lsof/parse-lsof-columns.js";
-import { parseLsofFields } from "../../src/sources/lsof/parse-lsof-fields.js";
+import { parseLsofColumns } from "../../../src/sources/lsof/parse-lsof-columns.js";
+import { parseLsofFields } from "../../../src/sources/lsof/parse-lsof-fields.js";
 
 describe("parseLsofFields", () => {
   it("reads any field set, one record per TCP/UDP file, state and queues from T fields", () => {

@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { makeDecoder, symbolsOf, type KernelEvent, type KernelEventType } from "../../src/sources/linux-tracefs/decode.js";
-import { parseEventFormat } from "../../src/sources/linux-tracefs/parse-format.js";
-import { decodePage, pageLayoutOf, PAGE_LAYOUT_64 } from "../../src/sources/linux-tracefs/parse-page.js";
-import { lostOf, parseCpuStats } from "../../src/sources/linux-tracefs/parse-stats.js";
-import { tracefsMounts } from "../../src/sources/linux-tracefs/tracefs.js";
-import { parseSavedCmdlines } from "../../src/sources/trace/attribute.js";
+import { makeDecoder, symbolsOf, type KernelEvent, type KernelEventType } from "../../../src/sources/linux-tracefs/decode.js";
+import { parseEventFormat } from "../../../src/sources/linux-tracefs/parse-format.js";
+import { decodePage, pageLayoutOf, PAGE_LAYOUT_64 } from "../../../src/sources/linux-tracefs/parse-page.js";
+import { lostOf, parseCpuStats } from "../../../src/sources/linux-tracefs/parse-stats.js";
+import { tracefsMounts } from "../../../src/sources/linux-tracefs/tracefs.js";
+import { parseSavedCmdlines } from "../../../src/sources/trace/attribute.js";
 
 /**
  * The binary trace decoder against the kernel's own text of the same events: a page of
@@ -13,7 +13,7 @@ import { parseSavedCmdlines } from "../../src/sources/trace/attribute.js";
  * (fixtures/linux-tracefs/6.18/PROVENANCE.md). Every field the kernel printed is compared.
  */
 
-const dir = new URL("../../fixtures/linux-tracefs/6.18/", import.meta.url);
+const dir = new URL("../../../fixtures/linux-tracefs/6.18/", import.meta.url);
 const fixture = (name: string) => readFileSync(new URL(name, dir));
 const text = (name: string) => fixture(name).toString("utf8");
 

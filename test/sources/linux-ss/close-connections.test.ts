@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
-import { checkCanClose, closeConnections } from "../../src/sources/linux-ss/close-connections.js";
-import type { ExecRunner } from "../../src/lib/exec.js";
+import { checkCanClose, closeConnections } from "../../../src/sources/linux-ss/close-connections.js";
+import type { ExecRunner } from "../../../src/lib/exec.js";
 
 /** checkCanClose on fake /proc trees: it reads the capability and the kernel's configuration, and says which is missing. */
 

@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseLsofColumns } from "../../src/sources/lsof/parse-lsof-columns.js";
-import { isLsofRow, replayCapture } from "../../src/sources/replay.js";
-import { runs } from "./harness.js";
+import { parseLsofColumns } from "../../../src/sources/lsof/parse-lsof-columns.js";
+import { isLsofRow, replayCapture } from "../../../src/sources/replay.js";
+import { runs } from "../../property/harness.js";
 
 /**
  * lsof detection and parsing are linear in a line's length (issue 22, item 7): the detection

@@ -1,10 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { SocketRecord } from "../../src/model/socket.js";
-import { parseProcNet, ProcNetParser, type ByteOrder } from "../../src/sources/linux-procfs/parse-proc-net.js";
-import { addressText } from "./address-oracle.js";
-import { anyText, document, expectSound, mutated, runs } from "./harness.js";
-import { memoryOutput } from "../helpers/memory-output.js";
+import type { SocketRecord } from "../../../src/model/socket.js";
+import { parseProcNet, ProcNetParser, type ByteOrder } from "../../../src/sources/linux-procfs/parse-proc-net.js";
+import { addressText } from "../../property/address-oracle.js";
+import { anyText, document, expectSound, mutated, runs } from "../../property/harness.js";
+import { memoryOutput } from "../../helpers/memory-output.js";
 
 /**
  * /proc/net/{tcp,tcp6,udp,udp6} under random and hostile input. Rows are written here the way
@@ -272,9 +272,9 @@ describe("rows written straight as JSON", () => {
   const NAMES = ["root", "dä mon", 'q"uote', "back\\slash", "\u001b[2J", "\ud800", "日本", "x".repeat(5000)];
   for (const kind of ["json", "ndjson"] as const) {
     it(`${kind}: the bytes of the records, each row's user name included`, async () => {
-      const { JsonStream } = await import("../../src/format/json-stream.js");
-      const { renderJson } = await import("../../src/format/json.js");
-      const { renderNdjson } = await import("../../src/format/ndjson.js");
+      const { JsonStream } = await import("../../../src/format/json-stream.js");
+      const { renderJson } = await import("../../../src/format/json.js");
+      const { renderNdjson } = await import("../../../src/format/ndjson.js");
       const line = fc.oneof({ weight: 4, arbitrary: fc.tuple(rowArb, fc.constantFrom<ByteOrder>("LE")).map(([r, o]) => writeRow(r, o)) }, { weight: 1, arbitrary: mutated(rowArb.map((r) => writeRow(r, "LE"))) });
       fc.assert(
         fc.property(fc.array(line, { maxLength: 40 }), fc.nat(), (lines, seed) => {

@@ -4,7 +4,7 @@ import { recordJson } from "../../src/format/record-json.js";
 import { toJson } from "../../src/lib/safe-text.js";
 import { SocketRecordSchema, type SocketRecord } from "../../src/model/socket.js";
 import { TCP_STATES } from "../../src/model/state.js";
-import { HOSTILE_CHARS, runs } from "./harness.js";
+import { HOSTILE_CHARS, runs } from "../property/harness.js";
 
 /**
  * --json and --ndjson write each record through a template (src/format/record-json.ts), not

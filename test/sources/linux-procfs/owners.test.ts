@@ -2,9 +2,9 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { collectLinux } from "../../src/sources/linux-procfs/collect.js";
-import { scanInodeOwners } from "../../src/sources/linux-procfs/inode-owners.js";
-import { parsePasswd } from "../../src/sources/linux-procfs/parse-passwd.js";
+import { collectLinux } from "../../../src/sources/linux-procfs/collect.js";
+import { scanInodeOwners } from "../../../src/sources/linux-procfs/inode-owners.js";
+import { parsePasswd } from "../../../src/sources/linux-procfs/parse-passwd.js";
 
 describe("parsePasswd", () => {
   it("maps uids to the first name, skipping comments, blanks and broken lines", () => {
@@ -52,7 +52,7 @@ beforeAll(() => {
   mkdirSync(join(root, "400"));
   mkdirSync(join(root, "self"));
   mkdirSync(join(root, "net"));
-  const fixtures = new URL("../../fixtures/linux-procfs/netns-states/", import.meta.url);
+  const fixtures = new URL("../../../fixtures/linux-procfs/netns-states/", import.meta.url);
   for (const table of ["tcp", "tcp6", "udp", "udp6"]) copyFileSync(new URL(table, fixtures), join(root, "net", table));
   writeFileSync(join(etc, "passwd"), "root:x:0:0:root:/root:/bin/bash\n");
 });

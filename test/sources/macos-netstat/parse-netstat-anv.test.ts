@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseBsdNetstat } from "../../src/sources/macos-netstat/parse-netstat-anv.js";
+import { parseBsdNetstat } from "../../../src/sources/macos-netstat/parse-netstat-anv.js";
 
 const TAHOE = `Active Internet connections (including servers)
 Proto Recv-Q Send-Q  Local Address                                 Foreign Address                               (state)          rxbytes      txbytes  rhiwat  shiwat          process:pid    state  options           gencnt    flags   flags1 usecnt rtncnt fltrs

@@ -1,9 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BIN } from "../helpers/cli.js";
-import { createNetns, type Netns } from "../helpers/netns.js";
-import { nodeComm } from "../helpers/comm.js";
+import { BIN } from "../../helpers/cli.js";
+import { createNetns, type Netns } from "../../helpers/netns.js";
+import { nodeComm } from "../../helpers/comm.js";
 
 /** The peer's process name, as this Node version has it ("node", "MainThread", "node-MainThread"). */
 const NODE = nodeComm().replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -16,7 +16,7 @@ const NODE = nodeComm().replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
  */
 
 const hasTmux = spawnSync("tmux", ["-V"]).status === 0;
-const PEER = fileURLToPath(new URL("../helpers/top-peer.cjs", import.meta.url));
+const PEER = fileURLToPath(new URL("../../helpers/top-peer.cjs", import.meta.url));
 const A = 18_971;
 const B = 18_972;
 const WIDTH = 110;

@@ -11,10 +11,13 @@ import { createNetns, type Netns } from "../helpers/netns.js";
 const SCENARIO = `
 const net = require("node:net");
 const keep = [];
-const a = net.createServer((s) => keep.push(s)).listen(7100, "127.0.0.1", () => {
-  const b = net.createServer((s) => keep.push(s)).listen(7200, "::", () => {
-    keep.push(net.connect(7100, "127.0.0.1"), net.connect(7200, "::1"), net.connect(7200, "127.0.0.1"));
-    setTimeout(() => console.log("ready"), 300);
+// Ready once each of the 3 connections is both connected and accepted.
+let up = 0;
+const one = () => { if (++up === 6) console.log("ready"); };
+const accept = (s) => { keep.push(s); one(); };
+const a = net.createServer(accept).listen(7100, "127.0.0.1", () => {
+  const b = net.createServer(accept).listen(7200, "::", () => {
+    keep.push(net.connect(7100, "127.0.0.1", one), net.connect(7200, "::1", one), net.connect(7200, "127.0.0.1", one));
   });
 });
 setTimeout(() => process.exit(0), 120000);

@@ -3,9 +3,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { collectLinux } from "../../src/sources/linux-procfs/collect.js";
-import { parseProcNet } from "../../src/sources/linux-procfs/parse-proc-net.js";
-import { readTables, readTablesAhead } from "../../src/sources/linux-procfs/read-tables.js";
+import { collectLinux } from "../../../src/sources/linux-procfs/collect.js";
+import { parseProcNet } from "../../../src/sources/linux-procfs/parse-proc-net.js";
+import { readTables, readTablesAhead } from "../../../src/sources/linux-procfs/read-tables.js";
 
 /**
  * The live path reads /proc/net/* in 256 KiB chunks and parses whole lines as they come.
@@ -88,7 +88,7 @@ describe("reading the later tables ahead in a thread", () => {
   it("reads a captured namespace's four tables alike", async () => {
     const etc = mkdtempSync(join(tmpdir(), "tcpstat-etc-"));
     try {
-      const netRoot = join(import.meta.dirname, "../../fixtures/linux-procfs/netns-states");
+      const netRoot = join(import.meta.dirname, "../../../fixtures/linux-procfs/netns-states");
       const all = { protos: ["tcp", "udp"] as const, families: ["ipv4", "ipv6"] as const, owners: false, netRoot, etcRoot: etc };
       const threaded = await readTablesAhead(all);
       expect(threaded.records.map((r) => `${r.proto}${r.family === "ipv6" ? "6" : ""}`)).toEqual(

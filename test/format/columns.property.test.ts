@@ -2,7 +2,7 @@ import fc from "fast-check";
 import stringWidth from "string-width";
 import { describe, expect, it } from "vitest";
 import { widthInPieces } from "../../src/format/columns.js";
-import { runs } from "./harness.js";
+import { runs } from "../property/harness.js";
 
 /**
  * Long names are measured in pieces cut between two printable ASCII characters

@@ -30,8 +30,8 @@ vi.mock("node:fs", async (importOriginal) => {
   return { ...wrapped, default: wrapped };
 });
 
-const { scanInodeOwners } = await import("../../src/sources/linux-procfs/inode-owners.js");
-const { collectLinux } = await import("../../src/sources/linux-procfs/collect.js");
+const { scanInodeOwners } = await import("../../../src/sources/linux-procfs/inode-owners.js");
+const { collectLinux } = await import("../../../src/sources/linux-procfs/collect.js");
 
 let root: string;
 
