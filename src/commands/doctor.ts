@@ -4,7 +4,7 @@ import { EXIT, TcpstatError, usageError } from "../errors.js";
 import { stdoutChalk, writeChunks } from "../io.js";
 import type { DoctorReport, Finding } from "../model/report.js";
 import type { NetnsTag, SocketRecord } from "../model/socket.js";
-import type { CounterReading, NetSysctls } from "../sources/linux-procfs/read-counters.js";
+import type { CounterReading, NetSysctls } from "../model/counters.js";
 import { THRESHOLDS, parseThresholds } from "../knowledge/thresholds.js";
 import { reportProblems, sayRemarks } from "./problems.js";
 import { addSourceOptions, loadReport, type SourceFlags } from "./list.js";

@@ -53,7 +53,8 @@ async function liveCounts(flags: ExplainFlags): Promise<StateCounts | null> {
 
 export async function runExplain(word: string | undefined, flags: ExplainFlags): Promise<void> {
   const { LANGS, pickLang } = await import("../knowledge/states/index.js");
-  const { explainState, renderExplanation, renderOverview } = await import("../knowledge/explain.js");
+  const { explainState } = await import("../knowledge/explain.js");
+  const { renderExplanation, renderOverview } = await import("../format/explain.js");
   let lang = pickLang();
   if (flags.lang !== undefined) {
     const code = flags.lang.toLowerCase().slice(0, 2);
@@ -85,5 +86,6 @@ async function writeLesson(lessons: typeof import("../knowledge/lessons/index.js
   if (flags.json) return writeChunks([`${JSON.stringify(lesson, null, 2)}\n`]);
   const chalk = await stdoutChalk(flags.color);
   const width = Math.min(process.stdout.columns || 80, 100);
-  await writeChunks([lessons.renderLesson(lesson, chalk, width)]);
+  const { renderLesson } = await import("../format/lesson.js");
+  await writeChunks([renderLesson(lesson, chalk, width)]);
 }

@@ -1,4 +1,11 @@
-import type { Example } from "./help.js";
+/** One example of a command: the tcpstat way, beside the netstat and ss commands people know. */
+export interface Example {
+  /** What the example is for, in a few words. */
+  what: string;
+  netstat?: string;
+  ss?: string;
+  tcpstat: string;
+}
 
 /**
  * The examples of `tcpstat --help` and the man page: the netstat and ss commands people

@@ -1,5 +1,5 @@
 import type { Command, Help, Option } from "commander";
-import { ENVIRONMENT, EXIT_CODES, examplesOf, type Example } from "./help.js";
+import type { Example } from "./help-examples.js";
 
 /**
  * tcpstat(1) in roff, rendered from the commander tree and the help examples, so the man
@@ -10,7 +10,15 @@ import { ENVIRONMENT, EXIT_CODES, examplesOf, type Example } from "./help.js";
  *   \-l, \-\-listening
  *   listening sockets only (TCP LISTEN, unconnected UDP)
  */
-export function renderManPage(program: Command): string {
+
+/** What the help says beside the commander tree, handed over by src/commands/help.ts. */
+export interface HelpTables {
+  examplesOf(cmd: Command): readonly Example[];
+  exitCodes: ReadonlyArray<readonly [number, string]>;
+  environment: ReadonlyArray<readonly [string, string]>;
+}
+
+export function renderManPage(program: Command, tables: HelpTables): string {
   const help = program.createHelp();
   const name = program.name();
   const out: string[] = [
@@ -45,14 +53,14 @@ export function renderManPage(program: Command): string {
     out.push(...options(sub, help, (o) => !shared(o)));
     const common = help.visibleOptions(sub).filter(shared);
     if (common.length > 0) out.push(".PP", `Also ${common.map((o) => code(o.short ?? o.long ?? "")).join(", ")}, as under OPTIONS.`);
-    const rows = examplesOf(sub);
+    const rows = tables.examplesOf(sub);
     if (rows.length > 0) out.push(".PP", "Examples:", ...examples(rows));
   }
-  out.push(".SH EXAMPLES", ...examples(examplesOf(program)));
+  out.push(".SH EXAMPLES", ...examples(tables.examplesOf(program)));
   out.push(".SH EXIT STATUS");
-  for (const [exitCode, meaning] of EXIT_CODES) out.push(".TP", `.B ${exitCode}`, text(meaning));
+  for (const [exitCode, meaning] of tables.exitCodes) out.push(".TP", `.B ${exitCode}`, text(meaning));
   out.push(".SH ENVIRONMENT");
-  for (const [variable, meaning] of ENVIRONMENT) out.push(".TP", `.B ${variable}`, text(meaning));
+  for (const [variable, meaning] of tables.environment) out.push(".TP", `.B ${variable}`, text(meaning));
   out.push(
     ".PP",
     "\\fB\\-\\-color\\fR and \\fB\\-\\-no\\-color\\fR win over both.",

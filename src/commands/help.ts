@@ -1,21 +1,13 @@
 import { Command } from "commander";
 import { writeChunks } from "../io.js";
 import { EXIT } from "../errors.js";
-import { FALLBACK_EXAMPLES, ROOT_EXAMPLES } from "./help-examples.js";
+import { FALLBACK_EXAMPLES, ROOT_EXAMPLES, type Example } from "./help-examples.js";
 
 /**
  * Help that teaches: every command's help ends with examples that put the netstat and ss
  * commands people know beside the tcpstat way, and the root help ends with the exit codes.
  * The man page (tcpstat.1) is rendered from the same commander tree and the same examples.
  */
-
-export interface Example {
-  /** What the example is for, in a few words. */
-  what: string;
-  netstat?: string;
-  ss?: string;
-  tcpstat: string;
-}
 
 const ownExamples = new WeakMap<Command, readonly Example[]>();
 
@@ -116,7 +108,7 @@ export function registerHelp(program: Command): void {
       .description("print the tcpstat(1) man page (roff), e.g. tcpstat manpage | man -l -")
       .action(async () => {
         const { renderManPage } = await import("./help-man.js");
-        await writeChunks([renderManPage(program)]);
+        await writeChunks([renderManPage(program, { examplesOf, exitCodes: EXIT_CODES, environment: ENVIRONMENT })]);
       }),
     { hidden: true },
   );

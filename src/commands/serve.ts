@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { isIP } from "node:net";
 import { z } from "zod";
 import { TcpstatError, usageError } from "../errors.js";
-import { renderPrometheus } from "../format/prometheus.js";
+import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from "../format/prometheus.js";
 import { renderServeStats } from "../format/prometheus-serve.js";
 import { TraceMetrics } from "../format/prometheus-trace.js";
 import type { ServeStats } from "../lib/metrics-server.js";
@@ -108,7 +108,7 @@ export async function runServe(given: ServeFlags): Promise<void> {
   };
 
   const { createMetricsServer } = await import("../lib/metrics-server.js");
-  const metricsServer = createMetricsServer({ collect, log: writeError, timeoutMs, maxConnections });
+  const metricsServer = createMetricsServer({ collect, contentType: PROMETHEUS_CONTENT_TYPE, log: writeError, timeoutMs, maxConnections });
   const { server, close } = metricsServer;
   stats = metricsServer.stats;
   const where = address.host.includes(":") ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;

@@ -44,7 +44,7 @@ export async function runStats(flags: StatsFlags): Promise<void> {
   } else if (flags.rate) seconds = 1;
 
   const { readKernelCounters } = await import("../sources/linux-procfs/read-counters.js");
-  const { buildStats } = await import("../lib/counter-stats.js");
+  const { buildStats } = await import("../knowledge/counter-stats.js");
   const { renderStats } = await import("../format/stats.js");
   const read = await counterReader(flags.netns, readKernelCounters);
   const first = await read();

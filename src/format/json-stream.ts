@@ -1,6 +1,6 @@
 import type { OutputStream } from "../io.js";
 import type { SocketRecord } from "../model/socket.js";
-import { type ProcRow, rowRecord } from "../sources/linux-procfs/parse-proc-net.js";
+import { type ProcRow, rowRecord } from "../model/socket-row.js";
 import { putByte, putBytes, putUint } from "./out-bytes.js";
 import { JSON_OPEN, JSON_SEP, jsonClose, recordJson, str } from "./record-json.js";
 

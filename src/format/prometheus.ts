@@ -67,6 +67,7 @@ export interface MetricsInput {
 export const TOP_PORTS = 20;
 
 export const DEFAULT_TOP = 10;
+/** The Content-Type of the text exposition format this file renders, which serve sends with it. */
 export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 const UDP_STATES = ["UNCONN", "ESTABLISHED"] as const;
 

@@ -4,9 +4,8 @@ import { escapeControl } from "../lib/safe-text.js";
 import type { SocketRecord } from "../model/socket.js";
 import { SS_STATE_WORDS, type TcpState } from "../model/state.js";
 import { alignColumns, widthOf, type Cell } from "./columns.js";
-import type { RenderContext } from "./index.js";
 import { STATE_MEANING, paint, paintHeader } from "./style.js";
-import { compareSockets, formatTimer } from "./table.js";
+import { compareSockets, formatTimer, type TableOptions } from "./table.js";
 
 /**
  * The table of a listing with raw or unix sockets (-w, -x), in ss's columns, since ss is where
@@ -55,7 +54,7 @@ function compare(a: SocketRecord, b: SocketRecord): number {
   );
 }
 
-export async function* renderSsTable(records: readonly SocketRecord[], ctx: RenderContext): AsyncIterable<string> {
+export async function* renderSsTable(records: readonly SocketRecord[], ctx: Pick<TableOptions, "chalk" | "timers" | "header">): AsyncIterable<string> {
   const { chalk } = ctx;
   const sorted = [...records].sort(compare);
   const width = await widthOf(sorted, (r) => r.process, (r) => r.unix?.peerProcess, (r) => r.localAddress);

@@ -5,7 +5,7 @@ import { otherHolders } from "../lib/owners.js";
 import { escapeControl } from "../lib/safe-text.js";
 import type { Family, Proto, SocketRecord, Timer } from "../model/socket.js";
 import { TCP_STATES, type TcpState } from "../model/state.js";
-import type { ProcRow } from "../sources/linux-procfs/parse-proc-net.js";
+import type { ProcRow } from "../model/socket-row.js";
 import { widthOf } from "./columns.js";
 import { writeUint } from "./out-bytes.js";
 import { TABLE_HEAD, formatTimer } from "./table.js";

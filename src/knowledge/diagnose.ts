@@ -1,10 +1,9 @@
 import { formatEndpoint } from "../lib/endpoint.js";
+import type { KernelCounters, NetSysctls } from "../model/counters.js";
 import type { Finding } from "../model/report.js";
 import { exposedServices } from "./exposed-services.js";
 import type { SocketRecord } from "../model/socket.js";
 import type { TcpState } from "../model/state.js";
-import type { KernelCounters } from "../sources/linux-procfs/parse-snmp.js";
-import type { NetSysctls } from "../sources/linux-procfs/read-counters.js";
 import { ephemeralUse, rangeSize } from "./ephemeral.js";
 import { FIXES } from "./fixes.js";
 import type { Thresholds } from "./thresholds.js";

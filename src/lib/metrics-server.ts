@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { PROMETHEUS_CONTENT_TYPE } from "../format/prometheus.js";
 
 /**
  * The scrape endpoint behind `tcpstat serve`, on node:http:
@@ -31,6 +30,8 @@ import { PROMETHEUS_CONTENT_TYPE } from "../format/prometheus.js";
 export interface MetricsServerOptions {
   /** One collection, rendered. */
   collect: () => Promise<string>;
+  /** The Content-Type of what collect renders (the format's own: src/format/prometheus.ts). */
+  contentType: string;
   /** A line for stderr. */
   log: (line: string) => void;
   /** Time a client gets to send its whole request. Default 10 s. */
@@ -90,7 +91,7 @@ interface Body {
 }
 
 export function createMetricsServer(options: MetricsServerOptions): MetricsServer {
-  const { collect, log, timeoutMs = 10_000, maxConnections = 32 } = options;
+  const { collect, contentType, log, timeoutMs = 10_000, maxConnections = 32 } = options;
   const headersTimeoutMs = options.headersTimeoutMs ?? Math.min(timeoutMs, 3000);
   const stallMs = options.stallMs ?? Math.min(timeoutMs, 5000);
   let inFlight: Promise<Body> | null = null;
@@ -201,7 +202,7 @@ export function createMetricsServer(options: MetricsServerOptions): MetricsServe
         // Gone while it waited (dropped, or hung up): nothing to send, nothing held.
         if (res.destroyed) return;
         if (req.method !== "HEAD") hold(res, body);
-        return send(req, res, 200, PROMETHEUS_CONTENT_TYPE, body.bytes, { "Cache-Control": "no-store" });
+        return send(req, res, 200, contentType, body.bytes, { "Cache-Control": "no-store" });
       }
       case "/healthz":
         return send(req, res, 200, TEXT, "ok\n");

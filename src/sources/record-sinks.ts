@@ -1,5 +1,5 @@
 import type { SocketRecord } from "../model/socket.js";
-import type { ProcRow } from "./linux-procfs/parse-proc-net.js";
+import type { ProcRow } from "../model/socket-row.js";
 
 /**
  * Records handed over as they are read instead of returned (`records` then comes back

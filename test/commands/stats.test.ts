@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lineFrom } from "../helpers/child-output.js";
 import { runTcpstat } from "../helpers/cli.js";
 import { StatsSchema, type Stats } from "../../src/model/report.js";
-import { buildStats } from "../../src/lib/counter-stats.js";
+import { buildStats } from "../../src/knowledge/counter-stats.js";
 import { KNOWN_COUNTERS } from "../../src/knowledge/counters.js";
 import { startPathology, type Pathology } from "../live/pathology-helpers.js";
 

@@ -2,8 +2,10 @@ import { describe, expect, it } from "vitest";
 import { Chalk } from "chalk";
 import { ExplanationSchema } from "../../src/model/report.js";
 import { STATE_SPELLINGS, TCP_STATES, canonicalState, type TcpState } from "../../src/model/state.js";
-import { explainState, renderExplanation, wrap } from "../../src/knowledge/explain.js";
-import { renderDiagram } from "../../src/knowledge/diagram.js";
+import { explainState } from "../../src/knowledge/explain.js";
+import { renderExplanation } from "../../src/format/explain.js";
+import { renderDiagram } from "../../src/format/state-diagram.js";
+import { wrap } from "../../src/format/wrap.js";
 import { LANGS, LANGUAGES, aliasesOf, pickLang, ssSpelling } from "../../src/knowledge/states/index.js";
 import { emptyStateCounts } from "../../src/lib/summarize.js";
 

@@ -1,5 +1,6 @@
 import { connect, type AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { PROMETHEUS_CONTENT_TYPE } from "../../src/format/prometheus.js";
 import { createMetricsServer, type MetricsServer } from "../../src/lib/metrics-server.js";
 
 /** The scrape endpoint itself, on an ephemeral loopback port, with a collection the test controls. */
@@ -12,7 +13,7 @@ afterEach(async () => {
 
 async function start(collect: () => Promise<string>, options: { timeoutMs?: number; maxConnections?: number } = {}) {
   const logs: string[] = [];
-  running = createMetricsServer({ collect, log: (l) => logs.push(l), ...options });
+  running = createMetricsServer({ collect, contentType: PROMETHEUS_CONTENT_TYPE, log: (l) => logs.push(l), ...options });
   await new Promise<void>((resolve) => running!.server.listen(0, "127.0.0.1", resolve));
   const { port } = running.server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}`, port, logs };

@@ -2,7 +2,7 @@ import type { ChalkInstance } from "chalk";
 import { TcpstatError } from "../../errors.js";
 import { LIST_FORMATS } from "../../format/index.js";
 import { paint, STATE_MEANING } from "../../format/style.js";
-import { wrap } from "../../knowledge/explain.js";
+import { wrap } from "../../format/wrap.js";
 import { escapeControl } from "../../lib/safe-text.js";
 import type { Actor, LabNetns } from "../../lib/lab-netns.js";
 import type { SocketRecord } from "../../model/socket.js";

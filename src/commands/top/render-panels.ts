@@ -1,5 +1,6 @@
 import type { ChalkInstance } from "chalk";
-import { explainState, renderExplanation } from "../../knowledge/explain.js";
+import { explainState } from "../../knowledge/explain.js";
+import { renderExplanation } from "../../format/explain.js";
 import { safeText } from "../../lib/safe-text.js";
 import { formatRate, holderText, localText, remoteText, stateText } from "./format.js";
 import { extraText, type Panel } from "./view.js";

@@ -1,33 +1,10 @@
 import { join } from "node:path";
-import type { Family, Owner, Problem, Proto, SocketRecord } from "../../model/socket.js";
+import type { Owner, SocketRecord } from "../../model/socket.js";
 import { setOwners } from "../../lib/owners.js";
 import { scanInodeOwners, type OwnerAnswer } from "./inode-owners.js";
 import { startOwnerScan } from "./owner-scan.js";
-import type { RecordSinks } from "../record-sinks.js";
-import { readTables, readTablesAhead, readUsers } from "./read-tables.js";
+import { readTables, readTablesAhead, readUsers, type CollectResult, type LinuxCollectOptions } from "./read-tables.js";
 import { OVERLAP_FROM, socketCount } from "./socket-count.js";
-
-/** The sinks (RecordSinks) apply without owners only: owners are matched once all records are read. */
-export interface LinuxCollectOptions extends RecordSinks {
-  protos: readonly Proto[];
-  families: readonly Family[];
-  /** Resolve owning processes through /proc/<pid>/fd (costly on big machines). */
-  owners: boolean;
-  /** Seams for tests: where /proc and /etc live. */
-  procRoot?: string;
-  etcRoot?: string;
-  /** Directory holding tcp, tcp6, udp, udp6: default <procRoot>/net; /proc/<pid>/net reads another namespace's tables. */
-  netRoot?: string;
-  /** Pids found holding a listed socket while the worker scans (owner-scan.ts); not called on the in-thread path. */
-  onHolders?: (pids: Int32Array, stat: { ppids: Int32Array; starts: Float64Array }) => void;
-}
-
-export interface CollectResult {
-  records: SocketRecord[];
-  problems: Problem[];
-  /** One-line notices for stderr, e.g. owners that could not be read. */
-  notices: string[];
-}
 
 const notice = (denied: number) =>
   process.getuid?.() === 0

@@ -1,7 +1,8 @@
 import { exec as realExec, type ExecRunner } from "../../lib/exec.js";
 import { TcpstatError } from "../../errors.js";
 import { parseSs } from "../linux-ss/parse-ss.js";
-import { NET_SYSCTL_FILES, readNetSysctls, type NetSysctls } from "./read-counters.js";
+import type { NetSysctls } from "../../model/counters.js";
+import { NET_SYSCTL_FILES, readNetSysctls } from "./read-counters.js";
 
 /**
  * What doctor reads in the network namespace it inspects, beside its sockets: listen backlogs

@@ -4,7 +4,8 @@ import { readdirSync, readlinkSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { TcpstatError, usageError } from "../../errors.js";
 import type { Family, NetnsTag, Problem, Proto, SocketRecord } from "../../model/socket.js";
-import { attachOwners, collectLinux, type CollectResult } from "./collect.js";
+import { attachOwners, collectLinux } from "./collect.js";
+import type { CollectResult } from "./read-tables.js";
 import { append } from "../../lib/append.js";
 
 /**

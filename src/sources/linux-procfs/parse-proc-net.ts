@@ -1,5 +1,6 @@
 import { formatIpv4, formatIpv6, isUnspecified } from "../../lib/endpoint.js";
 import type { ParseResult, Problem, Proto, SocketRecord, Timer } from "../../model/socket.js";
+import { rowRecord, type ProcRow } from "../../model/socket-row.js";
 import { LINUX_TCP_STATES, type TcpState } from "../../model/state.js";
 
 /**
@@ -36,29 +37,6 @@ export interface ProcNetOptions {
    * `--json` without owners writes its bytes straight from it (src/format/json-stream.ts).
    */
   onRow?: (row: ProcRow) => void;
-}
-
-/**
- * One row as decoded: a socket record's fields without the owner, in an object that is
- * reused row after row (no allocation). `user` is filled by whoever knows the names.
- */
-export interface ProcRow {
-  proto: Proto;
-  family: "ipv4" | "ipv6";
-  localAddress: string;
-  localPort: number;
-  remoteAddress: string | null;
-  remotePort: number | null;
-  state: TcpState | null;
-  recvQ: number;
-  sendQ: number;
-  uid: number | null;
-  user: string | null;
-  inode: number | null;
-  /** No timer: null; else its kind, with expiresInMs and retransmits. */
-  timerKind: Timer["kind"] | null;
-  expiresInMs: number;
-  retransmits: number;
 }
 
 // tr column, include/net/inet_connection_sock.h: 1 retransmit (also loss probe and
@@ -177,27 +155,6 @@ function textBytes(text: string): Uint8Array {
   const bytes = Buffer.from(text, "latin1");
   if (/[^\u0000-\u00ff]/.test(text)) for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0xff) bytes[i] = 0xff;
   return bytes;
-}
-
-/** A decoded row as a record (no owner: the row has none). */
-export function rowRecord(row: ProcRow): SocketRecord {
-  return {
-    proto: row.proto,
-    family: row.family,
-    localAddress: row.localAddress,
-    localPort: row.localPort,
-    remoteAddress: row.remoteAddress,
-    remotePort: row.remotePort,
-    state: row.state,
-    recvQ: row.recvQ,
-    sendQ: row.sendQ,
-    pid: null,
-    process: null,
-    uid: row.uid,
-    user: row.user,
-    inode: row.inode,
-    timer: row.timerKind === null ? null : { kind: row.timerKind, expiresInMs: row.expiresInMs, retransmits: row.retransmits },
-  };
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { KernelCounters } from "../../model/counters.js";
 import type { Problem } from "../../model/socket.js";
 
 /**
@@ -16,9 +17,6 @@ import type { Problem } from "../../model/socket.js";
  * Names are the group and the counter joined, exactly as `nstat -az` prints them,
  * so a reader can compare the two line by line. Tcp MaxConn is -1 ("no limit"): values are signed.
  */
-
-/** Counters by nstat name, e.g. "TcpActiveOpens", "TcpExtListenOverflows". */
-export type KernelCounters = Record<string, number>;
 
 export interface CounterParse {
   counters: KernelCounters;

@@ -1,6 +1,7 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import { createRequire } from "node:module";
 import { LineChunks } from "./read-lines.js";
+import { END, FAILED, FREE, GO_ON, HERE, LINES, MISSING, OPEN_IT, READ, STARTING, TAKEN, readerSource, type ReaderData } from "./read-ahead-thread.js";
 
 /**
  * Reading /proc/net tables in a thread of their own, ahead of the parse.
@@ -24,111 +25,13 @@ import { LineChunks } from "./read-lines.js";
  * A piece is valid until the next call to next(): then its slot goes back to the reader.
  * The slots are shared memory (SharedArrayBuffer), not messages: handing over 15 MB of new
  * buffers as messages cost this thread 50 ms of garbage collection. The reader is a few
- * lines of plain JavaScript evaluated in the worker, so it runs the same from the bundle
- * and from the TypeScript sources (tests); if the thread cannot start, the tables are
- * read in this thread instead.
+ * lines evaluated in the worker from their source (read-ahead-thread.ts); if the thread
+ * cannot start, the tables are read in this thread instead.
  */
 
 /** Slots and their size: the reader runs at most 8 MiB (about 50,000 rows) ahead. */
 const SLOTS = 32;
 const SLOT = 1 << 18;
-
-// Per slot k, three Int32 in `control` at 3k: state (FREE, or what the slot holds), byte
-// length, table index. The reader fills slots 0, 1, 2, ... round and round, waiting for a
-// slot to be FREE; the reading side takes them in the same order and frees each.
-const FREE = 0;
-const LINES = 1; // whole lines of the table
-const END = 2; // the table is read
-const MISSING = 3; // ENOENT
-const FAILED = 4; // a read error, sent as a message: { table, error, code }
-
-// Who reads the first table, two Int32 after the slots': a state, and a file descriptor.
-// From STARTING, the reader TAKES it (up first) or this thread reads it (HERE); then the
-// reader, once UP, waits for one of the last three.
-const STARTING = 0;
-const TAKEN = 1; // the reader reads table 0 from its start
-const HERE = 2; // this thread is reading table 0
-const UP = 3;
-const GO_ON = 4; // read table 0 on from the descriptor (at a line's start)
-const READ = 5; // table 0 was read to its end here
-const OPEN_IT = 6; // table 0 could not be read here: open it as the others
-
-const READER = `(() => {
-const { closeSync, openSync, readSync } = require("node:fs");
-const { parentPort, workerData } = require("node:worker_threads");
-const { paths, control, bytes, slots, slot } = workerData;
-const ctl = new Int32Array(control);
-const mem = new Uint8Array(bytes);
-const H = 3 * slots; // who reads table 0
-let handed = Atomics.compareExchange(ctl, H, ${STARTING}, ${TAKEN});
-if (handed !== ${STARTING}) {
-  Atomics.compareExchange(ctl, H, ${HERE}, ${UP});
-  Atomics.notify(ctl, H);
-  for (let s; (s = Atomics.load(ctl, H)) === ${UP} || s === ${HERE}; ) Atomics.wait(ctl, H, s);
-  handed = Atomics.load(ctl, H);
-}
-let k = 0;
-const take = () => {
-  for (let s; (s = Atomics.load(ctl, 3 * k)) !== ${FREE}; ) Atomics.wait(ctl, 3 * k, s);
-  return k * slot;
-};
-const put = (state, table, length) => {
-  ctl[3 * k + 1] = length;
-  ctl[3 * k + 2] = table;
-  Atomics.store(ctl, 3 * k, state);
-  Atomics.notify(ctl, 3 * k);
-  k = (k + 1) % slots;
-};
-// A table's last slot: the end, or why there is none (a failure is also sent as a message).
-const mark = (state, table) => {
-  take();
-  put(state, table, 0);
-};
-const fail = (table, error) => {
-  parentPort.postMessage({ table, error: error.message, code: error.code });
-  mark(${FAILED}, table);
-};
-for (const [table, path] of paths.entries()) {
-  if (table === 0 && handed === ${READ}) continue;
-  let fd = table === 0 && handed === ${GO_ON} ? ctl[H + 1] : -1;
-  if (fd < 0) try {
-    fd = openSync(path, "r");
-  } catch (error) {
-    if (error.code !== "ENOENT") return fail(table, error);
-    mark(${MISSING}, table);
-    continue;
-  }
-  try {
-    let carry = Buffer.alloc(0); // the start of a line cut short by the last slot
-    for (let done = false; !done; ) {
-      const at = take();
-      mem.set(carry, at);
-      let n = carry.length;
-      while (n < slot - 8192) {
-        const got = readSync(fd, mem, at + n, slot - n, null);
-        if (got === 0) {
-          done = true;
-          break;
-        }
-        n += got;
-      }
-      let end = n;
-      if (!done) {
-        end = mem.lastIndexOf(10, at + n - 1) + 1 - at;
-        if (end <= 0) throw new Error(path + ": a line longer than " + slot + " bytes");
-      }
-      carry = Buffer.from(mem.subarray(at + end, at + n));
-      put(${LINES}, table, end);
-    }
-    mark(${END}, table);
-  } catch (error) {
-    return fail(table, error);
-  } finally {
-    closeSync(fd);
-  }
-}
-})();
-`;
 
 export interface AheadRead {
   /** The next piece of whole lines (valid until the next call), or null when the file is read or missing. A read error throws. */
@@ -173,9 +76,10 @@ function startReader(paths: readonly string[], unref: boolean): AheadRead[] {
   const ctl = new Int32Array(control);
   let worker: InstanceType<typeof Worker>;
   try {
-    worker = new Worker(READER, {
+    const workerData: ReaderData = { paths: paths.slice(0, 1), control, bytes, slots: SLOTS, slot: SLOT };
+    worker = new Worker(readerSource(), {
       eval: true,
-      workerData: { paths: paths.slice(0, 1), control, bytes, slots: SLOTS, slot: SLOT },
+      workerData,
       resourceLimits: { maxYoungGenerationSizeMb: 1, stackSizeMb: 1 },
       // It closes the descriptor handed over to it, which it did not open.
       trackUnmanagedFds: false,

@@ -1,12 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { TcpstatError } from "../../errors.js";
-import { parseSnmp, type CounterParse } from "./parse-snmp.js";
-
-export interface CounterReading extends CounterParse {
-  /** When the files were read (ms since the epoch), for rates between two readings. */
-  readAt: number;
-}
+import type { CounterReading, NetSysctls } from "../../model/counters.js";
+import { parseSnmp } from "./parse-snmp.js";
 
 function readOptional(path: string): string | null {
   try {
@@ -30,26 +26,6 @@ export function readKernelCounters(procRoot = "/proc"): CounterReading {
     throw new TcpstatError(`cannot read kernel counters: ${snmpPath} does not exist`, "kernel counters need Linux with /proc mounted");
   const netstat = readOptional(netstatPath) ?? "";
   return { ...parseSnmp(snmp, netstat, { snmp: snmpPath, netstat: netstatPath }), readAt: Date.now() };
-}
-
-/** The network settings doctor compares against, from /proc/sys/net. Missing ones are null. */
-export interface NetSysctls {
-  /** net.ipv4.ip_local_port_range: the ephemeral ports for outgoing connections. */
-  localPortRange: [number, number] | null;
-  /** net.ipv4.tcp_fin_timeout: seconds an orphaned FIN_WAIT2 socket is kept. */
-  finTimeout: number | null;
-  /** net.core.somaxconn: the cap on any listen() backlog. */
-  somaxconn: number | null;
-  /** net.ipv4.tcp_max_syn_backlog: half-open handshakes kept per listener. */
-  maxSynBacklog: number | null;
-  /** net.ipv4.tcp_synack_retries: SYN-ACK resends before a half-open handshake is dropped. */
-  synackRetries: number | null;
-  /** net.ipv4.tcp_syncookies: 0 off, 1 when the SYN queue overflows, 2 always. */
-  syncookies: number | null;
-  /** net.ipv4.tcp_max_tw_buckets: TIME_WAIT sockets kept before new ones are dropped at once. */
-  maxTwBuckets: number | null;
-  /** net.ipv4.tcp_tw_reuse: 0 off, 1 on, 2 loopback only. */
-  twReuse: number | null;
 }
 
 /**

@@ -3,7 +3,7 @@ import { endianness } from "node:os";
 import { join } from "node:path";
 import { TcpstatError } from "../../errors.js";
 import type { Family, Problem, Proto, SocketRecord } from "../../model/socket.js";
-import type { CollectResult, LinuxCollectOptions } from "./collect.js";
+import type { RecordSinks } from "../record-sinks.js";
 import { parsePasswd } from "./parse-passwd.js";
 import { ProcNetParser } from "./parse-proc-net.js";
 import { parseProcNetUnix } from "./parse-proc-net-unix.js";
@@ -14,6 +14,31 @@ import { CHUNK, readLineChunks } from "./read-lines.js";
  * The socket tables (/proc/net/{tcp,tcp6,udp,udp6}, and raw, raw6, unix when asked) and the users owning the sockets:
  * everything a listing needs but the owning processes.
  */
+
+/**
+ * The options of the Linux collectors: readTables here, collectLinux (collect.ts) with owners.
+ * The sinks (RecordSinks) apply without owners only: owners are matched once all records are read.
+ */
+export interface LinuxCollectOptions extends RecordSinks {
+  protos: readonly Proto[];
+  families: readonly Family[];
+  /** Resolve owning processes through /proc/<pid>/fd (costly on big machines). */
+  owners: boolean;
+  /** Seams for tests: where /proc and /etc live. */
+  procRoot?: string;
+  etcRoot?: string;
+  /** Directory holding tcp, tcp6, udp, udp6: default <procRoot>/net; /proc/<pid>/net reads another namespace's tables. */
+  netRoot?: string;
+  /** Pids found holding a listed socket while the worker scans (owner-scan.ts); not called on the in-thread path. */
+  onHolders?: (pids: Int32Array, stat: { ppids: Int32Array; starts: Float64Array }) => void;
+}
+
+export interface CollectResult {
+  records: SocketRecord[];
+  problems: Problem[];
+  /** One-line notices for stderr, e.g. owners that could not be read. */
+  notices: string[];
+}
 
 const TABLES: ReadonlyArray<{ proto: Proto; family: Family; file: string }> = [
   { proto: "tcp", family: "ipv4", file: "tcp" },

@@ -3,7 +3,8 @@ import { endianness } from "node:os";
 import type { SocketRecord } from "../../model/socket.js";
 import { attachOwners } from "../linux-procfs/collect.js";
 import { discoverNamespaces, type Namespace } from "../linux-procfs/netns.js";
-import { parseProcNet, rowRecord } from "../linux-procfs/parse-proc-net.js";
+import { rowRecord } from "../../model/socket-row.js";
+import { parseProcNet } from "../linux-procfs/parse-proc-net.js";
 
 /**
  * The TCP sockets open when a trace begins, in every namespace that has a process in it,

@@ -1,7 +1,7 @@
 import type { ChalkInstance } from "chalk";
 import type { StateCounts } from "../model/report.js";
 import type { TcpState } from "../model/state.js";
-import { STATE_MEANING, paint } from "../format/style.js";
+import { STATE_MEANING, paint } from "./style.js";
 
 /**
  * The TCP state machine (RFC 9293, section 3.3.2) drawn for a terminal: the three-way

@@ -1,6 +1,6 @@
-import { GAUGES, KNOWN_COUNTERS, counterGroup } from "../knowledge/counters.js";
+import { GAUGES, KNOWN_COUNTERS, counterGroup } from "./counters.js";
 import type { CounterEntry, Stats } from "../model/report.js";
-import type { CounterReading } from "../sources/linux-procfs/read-counters.js";
+import type { CounterReading } from "../model/counters.js";
 
 /**
  * Turns one or two counter readings into `tcpstat stats` output: the curated counters
