@@ -23,8 +23,8 @@ import { END, FAILED, FREE, GO_ON, HERE, LINES, MISSING, OPEN_IT, READ, STARTING
  * table from its start. Pieces read here come first.
  *
  * A piece is valid until the next call to next(): then its slot goes back to the reader.
- * The slots are shared memory (SharedArrayBuffer), not messages: handing over 15 MB of new
- * buffers as messages cost this thread 50 ms of garbage collection. The reader is a few
+ * The slots are shared memory (SharedArrayBuffer), not messages: handing over new buffers
+ * as messages cost this thread garbage collection (BENCHMARKS.md, issue 15). The reader is a few
  * lines evaluated in the worker from their source (read-ahead-thread.ts); if the thread
  * cannot start, the tables are read in this thread instead.
  */
