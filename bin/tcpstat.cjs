@@ -19,7 +19,8 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
     }
   }
 } else {
-  // The CLI bundle, compiled with a code cache (src/start.ts). On a big Linux table the kernel
-  // starts printing sockets before the CLI's modules are evaluated (src/run.ts, src/early-read.ts).
+  // The CLI bundle, compiled with a code cache (src/start.ts), which reads the command line
+  // by commander's definitions: on a big Linux table the kernel starts printing sockets before
+  // the CLI's modules are evaluated (src/early-read.ts); commander's parse decides the rest.
   require("../dist/start.cjs").start(args);
 }

@@ -92,7 +92,7 @@ function subcommandsFor(args: readonly string[]): ReadonlyArray<(typeof SUBCOMMA
 }
 
 /** Registers commands only; each command parses its options and calls library code. */
-async function buildProgram(args: readonly string[]): Promise<Command> {
+export async function buildProgram(args: readonly string[]): Promise<Command> {
   const program = rootProgram();
   const needed = subcommandsFor(args);
   const registers = await Promise.all(needed.map(([, load]) => load()));
@@ -165,10 +165,16 @@ function fail(error: unknown): void {
   process.exit(EXIT.failure);
 }
 
-const args = process.argv.slice(2);
-buildProgram(args)
-  .then(async (program) => {
+/**
+ * The CLI, for the command line src/run.ts hands over: the program it needs, built, then
+ * commander's parse of it, the one that decides the run.
+ */
+export async function main(args: readonly string[]): Promise<void> {
+  try {
+    const program = await buildProgram(args);
     // Options typed before the subcommand mean the same after it, or are refused (src/commands/placement.ts).
-    return program.parseAsync(placeOptions(program, args), { from: "user" });
-  })
-  .catch(fail);
+    await program.parseAsync(placeOptions(program, args), { from: "user" });
+  } catch (error) {
+    fail(error);
+  }
+}

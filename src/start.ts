@@ -1,7 +1,11 @@
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+import { CLI_OPTIONS } from "./cli-options.js";
+import { earlyTables } from "./early-read.js";
 import { requireCached } from "./lib/code-cache.js";
-import { tcpSocketCount } from "./sources/linux-procfs/socket-count.js";
+import { readCommandLine, type CommandLine } from "./lib/command-line.js";
+import { OVERLAP_FROM, countTcpSockets } from "./sources/linux-procfs/head-start.js";
+import type { HeadStartPlan } from "./run.js";
 
 /** From this many TCP sockets on, a run keeps V8's young generation at its first size. */
 export const KEEP_YOUNG_SMALL_FROM = 5000;
@@ -9,21 +13,26 @@ export const KEEP_YOUNG_SMALL_FROM = 5000;
 /**
  * What bin/tcpstat.cjs runs (dist/start.cjs): the run's memory policy, then the CLI bundle
  * (dist/cli.cjs, src/run.ts), compiled with a code cache kept beside it (src/lib/code-cache.ts).
+ * Both, and the early read, are decided here, from one reading of the command line by
+ * commander's definitions (src/lib/command-line.ts); the CLI's commander parse decides the rest.
  */
 export function start(args: readonly string[]): void {
-  const tcpSockets = ownSocketCount(args);
-  if (mayReadMany(args, process.platform, "/proc", tcpSockets)) keepYoungGenerationSmall();
+  const line = readCommandLine(CLI_OPTIONS, args);
+  const tcpSockets = ownSocketCount(line);
+  if (mayReadMany(args, process.platform, "/proc", line, tcpSockets)) keepYoungGenerationSmall();
+  const plan: HeadStartPlan | undefined =
+    tcpSockets === undefined ? undefined : { procRoot: "/proc", tcpSockets, tables: tcpSockets >= OVERLAP_FROM ? earlyTables(args, line) : null };
   const bundle = fileURLToPath(new URL("./cli.cjs", import.meta.url));
-  const cli = requireCached(bundle, `${bundle}.v8cache`) as { run(args: readonly string[], tcpSockets?: number): Promise<void> };
-  void cli.run(args, tcpSockets);
+  const cli = requireCached(bundle, `${bundle}.v8cache`) as { run(args: readonly string[], plan?: HeadStartPlan): Promise<void> };
+  void cli.run(args, plan);
 }
 
-/** --input FILE, --netns NS, -N NS, and -N in a cluster of short flags (-tN 1): sockets from elsewhere. */
-const readsElsewhere = (args: readonly string[]) => args.some((arg) => /^--(input|netns)(=|$)/.test(arg) || /^-[^-]*N/.test(arg));
+/** --input FILE or -N/--netns NS, for any command: sockets from elsewhere. */
+const readsElsewhere = (line: CommandLine | null) => line?.opts.input !== undefined || line?.opts.netns !== undefined;
 
 /** This Linux namespace's TCP sockets (/proc/net/sockstat), when the run reads them; else undefined. */
-function ownSocketCount(args: readonly string[], platform = process.platform, procRoot = "/proc"): number | undefined {
-  return platform === "linux" && !readsElsewhere(args) && args.find((arg) => !arg.startsWith("-")) !== "trace" ? tcpSocketCount(procRoot) : undefined;
+function ownSocketCount(line: CommandLine | null, platform = process.platform, procRoot = "/proc"): number | undefined {
+  return platform === "linux" && !readsElsewhere(line) && line?.command !== "trace" ? countTcpSockets(procRoot) : undefined;
 }
 
 /**
@@ -32,11 +41,17 @@ function ownSocketCount(args: readonly string[], platform = process.platform, pr
  * one peaked above the bound of test/hardening/big-input.test.ts on node 24 without the flag;
  * other namespaces). A wrong yes costs little (BENCHMARKS.md, issue 15).
  */
-export function mayReadMany(args: readonly string[], platform = process.platform, procRoot = "/proc", tcpSockets = ownSocketCount(args, platform, procRoot)): boolean {
+export function mayReadMany(
+  args: readonly string[],
+  platform = process.platform,
+  procRoot = "/proc",
+  line = readCommandLine(CLI_OPTIONS, args),
+  tcpSockets = ownSocketCount(line, platform, procRoot),
+): boolean {
   // `trace` holds few objects but makes many short-lived ones: a small young generation
   // had it spend a third of its time collecting (BENCHMARKS.md, "trace").
-  if (args.find((arg) => !arg.startsWith("-")) === "trace") return false;
-  return readsElsewhere(args) || (tcpSockets ?? 0) >= KEEP_YOUNG_SMALL_FROM;
+  if (line?.command === "trace") return false;
+  return readsElsewhere(line) || (tcpSockets ?? 0) >= KEEP_YOUNG_SMALL_FROM;
 }
 
 /**

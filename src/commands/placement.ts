@@ -1,6 +1,7 @@
 import type { Command, Option } from "commander";
 import { SUBCOMMAND_NAMES } from "../command-names.js";
 import { usageError } from "../errors.js";
+import { readLeadingOptions, type Typed } from "../lib/command-line.js";
 import { isFilterStart } from "../lib/ss-filter.js";
 
 /**
@@ -23,68 +24,12 @@ export function ownMeaning(option: Option): Option {
   return option;
 }
 
-interface Typed {
-  /** As typed: "-N", "--json", "--netns=lab". */
-  flag: string;
-  /** The root's option, or null for -h/--help. */
-  option: Option | null;
-  value?: string;
-}
-
-const isHelp = (flag: string) => flag === "-h" || flag === "--help";
-
 /** The root options before the first operand, with the index of that operand (the command name); null when there is no command or an option is unknown (commander then says so). */
-function leadingOptions(root: Command, args: readonly string[]): { typed: Typed[]; at: number } | null {
-  const byLong = new Map(root.options.filter((o) => o.long).map((o) => [o.long!, o]));
-  const byShort = new Map(root.options.filter((o) => o.short).map((o) => [o.short!, o]));
-  const takes = (o: Option) => o.required || o.optional;
+function leadingOptions(root: Command, args: readonly string[]): { typed: Array<Typed<Option>>; at: number } | null {
   // As commander reads an optional value (--watch [seconds]): the next word, unless it is an option or a command.
   const isCommand = (w: string) => w === "help" || (SUBCOMMAND_NAMES as readonly string[]).includes(w) || root.commands.some((c) => c.name() === w);
-  const optionalValue = (next: string | undefined) => next !== undefined && !next.startsWith("-") && !isCommand(next);
-  const typed: Typed[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === "--") return null;
-    if (isHelp(arg)) {
-      typed.push({ flag: arg, option: null });
-      continue;
-    }
-    if (arg.startsWith("--")) {
-      const eq = arg.indexOf("=");
-      const name = eq < 0 ? arg : arg.slice(0, eq);
-      const option = byLong.get(name);
-      if (!option) return null;
-      if (eq >= 0) typed.push({ flag: name, option, value: arg.slice(eq + 1) });
-      else if (option.required) typed.push({ flag: name, option, value: args[++i] });
-      // An optional value (--watch [seconds]) is taken when the next word is not an option nor a command.
-      else if (option.optional && optionalValue(args[i + 1])) typed.push({ flag: name, option, value: args[++i] });
-      else typed.push({ flag: name, option });
-      continue;
-    }
-    if (arg.startsWith("-") && arg.length > 1) {
-      for (let j = 1; j < arg.length; j++) {
-        const flag = `-${arg[j]}`;
-        if (isHelp(flag)) {
-          typed.push({ flag, option: null });
-          continue;
-        }
-        const option = byShort.get(flag);
-        if (!option) return null;
-        if (!takes(option)) {
-          typed.push({ flag, option });
-          continue;
-        }
-        const rest = arg.slice(j + 1);
-        if (rest !== "") typed.push({ flag, option, value: rest });
-        else if (option.required || optionalValue(args[i + 1])) typed.push({ flag, option, value: args[++i] });
-        else typed.push({ flag, option });
-        break;
-      }
-      continue;
-    }
-    return { typed, at: i };
-  }
-  return null;
+  const found = readLeadingOptions(root.options, args, isCommand);
+  return found && found.at < args.length ? found : null;
 }
 
 /** The command named after the leading options (`tcpstat -c stats`: stats), or undefined. */
@@ -94,7 +39,7 @@ export function leadingCommand(root: Command, args: readonly string[]): string |
   return name !== undefined && (SUBCOMMAND_NAMES as readonly string[]).includes(name) ? name : undefined;
 }
 
-const named = (t: Typed) => (t.option?.long && t.option.long !== t.flag ? `${t.flag} (${t.option.long})` : t.flag);
+const named = (t: Typed<Option>) => (t.option?.long && t.option.long !== t.flag ? `${t.flag} (${t.option.long})` : t.flag);
 
 /** The command line with the options typed before a subcommand moved behind its name; refuses those the subcommand does not take. */
 export function placeOptions(root: Command, args: readonly string[]): string[] {

@@ -119,11 +119,15 @@ describe("8000 sockets without owners (tables read ahead, records streamed)", ()
   });
 
   it("a run that started reading early and never used it ends at once (usage error, owners after all)", () => {
-    // The bin guessed `summary` would read the tables and started a reader (src/early-read.ts).
+    // An unknown option: commander refuses it, and the early reading, by its definitions, starts nothing.
     const started = Date.now();
     const bad = runTcpstat(["summary", "--bogus"], { netns: ns });
     expect([bad.status, bad.stdout]).toEqual([2, ""]);
     expect(bad.stderr).toMatch(/^tcpstat: .*--bogus/);
+    // A value only summary checks: the bin started a reader for summary (src/early-read.ts), never taken.
+    const refused = runTcpstat(["summary", "--by", "nonsense"], { netns: ns });
+    expect([refused.status, refused.stdout]).toEqual([2, ""]);
+    expect(refused.stderr).toMatch(/^tcpstat: unknown grouping 'nonsense'/);
     // `metrics` reads with owners: a guess is never taken, and the run still ends normally.
     const metrics = runTcpstat(["--no-owners", "--format", "prometheus"], { netns: ns });
     expect(metrics.status).toBe(0);

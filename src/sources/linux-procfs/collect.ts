@@ -4,7 +4,7 @@ import { setOwners } from "../../lib/owners.js";
 import { scanInodeOwners, type OwnerAnswer } from "./inode-owners.js";
 import { startOwnerScan } from "./owner-scan.js";
 import { readTables, readTablesAhead, readUsers, type CollectResult, type LinuxCollectOptions } from "./read-tables.js";
-import { OVERLAP_FROM, socketCount } from "./socket-count.js";
+import { OVERLAP_FROM, countTcpSockets } from "./head-start.js";
 
 const notice = (denied: number) =>
   process.getuid?.() === 0
@@ -58,12 +58,12 @@ export function collectLinux(options: LinuxCollectOptions): CollectResult {
 export async function collectLinuxOverlapped(options: LinuxCollectOptions): Promise<CollectResult> {
   // Without owners the reading is most of the work: on a big table, a thread reads ahead.
   // (The bin may have counted already: then /proc/net/sockstat is not read again.)
-  if (!options.owners) return socketCount(options.procRoot ?? "/proc") >= OVERLAP_FROM ? readTablesAhead(options) : readTables(options);
+  if (!options.owners) return countTcpSockets(options.procRoot ?? "/proc") >= OVERLAP_FROM ? readTablesAhead(options) : readTables(options);
   // Owners are matched to records once all are read: those are returned whole.
   options = { ...options, onRecord: undefined, onRow: undefined };
   const { procRoot = "/proc" } = options;
   // A thread is slow to start (BENCHMARKS.md, issue 15): on a small table, scanning here is sooner.
-  if (socketCount(procRoot) < OVERLAP_FROM) return collectLinux(options);
+  if (countTcpSockets(procRoot) < OVERLAP_FROM) return collectLinux(options);
   const scan = await startOwnerScan(procRoot, options.onHolders);
   const result = readTables(options);
   const sockets = result.records.filter((r) => r.inode !== null);

@@ -45,26 +45,12 @@ export interface AheadRead {
 }
 
 /**
- * A read started before the CLI has even loaded (src/early-read.ts): taken by the first
- * readAhead() for the same files, stopped by one for others. Until taken, its thread keeps
- * nobody alive: a run that never reads sockets (a usage error) ends as it would have.
+ * One reader thread for the files, in order; a read for each, to be drained in order. With
+ * `untilTaken` (a read begun before the CLI loaded, head-start.ts), the thread keeps nobody
+ * alive until keep(): a run that never reads sockets (a usage error) ends as it would have.
  */
-let early: { key: string; reads: AheadRead[] } | undefined;
-
-export function readAheadEarly(paths: readonly string[]): void {
-  early = { key: paths.join("\n"), reads: startReader(paths, true) };
-}
-
-/** One reader thread for the files, in order; a read for each, to be drained in order. */
-export async function readAhead(paths: readonly string[]): Promise<AheadRead[]> {
-  const started = early;
-  early = undefined;
-  if (started?.key === paths.join("\n")) {
-    started.reads[0]?.keep();
-    return started.reads;
-  }
-  for (const read of started?.reads ?? []) read.stop();
-  return startReader(paths, false);
+export function readAhead(paths: readonly string[], { untilTaken = false } = {}): AheadRead[] {
+  return startReader(paths, untilTaken);
 }
 
 function startReader(paths: readonly string[], unref: boolean): AheadRead[] {

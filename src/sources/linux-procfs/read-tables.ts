@@ -7,6 +7,7 @@ import type { RecordSinks } from "../record-sinks.js";
 import { parsePasswd } from "./parse-passwd.js";
 import { ProcNetParser } from "./parse-proc-net.js";
 import { parseProcNetUnix } from "./parse-proc-net-unix.js";
+import { takeEarlyReads } from "./head-start.js";
 import { readAhead } from "./read-ahead.js";
 import { CHUNK, readLineChunks } from "./read-lines.js";
 
@@ -123,7 +124,9 @@ export function readTables(options: LinuxCollectOptions): CollectResult {
  */
 export async function readTablesAhead(options: LinuxCollectOptions): Promise<CollectResult> {
   const { tables, records, unix } = plan(options);
-  const reads = await readAhead(tables.map((t) => t.path));
+  const paths = tables.map((t) => t.path);
+  // Begun before the CLI loaded (src/early-read.ts) if the run said so for sure.
+  const reads = takeEarlyReads(paths) ?? readAhead(paths);
   let found = 0;
   try {
     for (const [i, read] of reads.entries()) {
