@@ -105,7 +105,7 @@ export async function runSummary(flags: SummaryFlags): Promise<void> {
 /**
  * `summary --input FILE`: each chunk's sockets counted into one SummaryCounter (and, with
  * --by, one map of groups), then cut to the top N as summarize() does. `--by port` needs
- * every listener before it can label a connection, so it reads the capture whole.
+ * every listener before it can label a connection, so it collects every record (loadReport).
  */
 async function summarizeCapture(flags: SourceFlags, options: { by?: GroupKey; top: number }, filter: SocketFilter): Promise<Summary> {
   const [{ captureBatches, captureName }, { Remarks }, { otherHolders }, { SummaryCounter, countGroup, groupLabeler, rankGroups }] = await Promise.all([

@@ -108,33 +108,21 @@ function finishEnriched(report: SocketReport, filter: SocketFilter, onRecord?: (
   return { ...report, records };
 }
 
-/** Replays captured output through the parser its first lines name (or `inputFormat`), then filters. */
+/**
+ * Replays captured output given whole (a string or bytes) as a stream of one chunk, through
+ * the route every `--input` takes (load/read-capture.ts), then filters.
+ */
 async function replayReport(options: ListOptions, filter: SocketFilter): Promise<SocketReport> {
-  const { decodeCapture, replayCapture } = await import("../sources/replay.js");
-  let text: string;
-  if (typeof options.input === "string") text = options.input;
-  else {
-    const bytes = options.input as Uint8Array;
-    (await import("../lib/stream-input.js")).assertText(bytes, options.inputName ?? "input");
-    // A view of the bytes, not a copy: a capture may hold a million sockets.
-    text = decodeCapture(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  }
-  const byteOrder = options.byteOrder === undefined ? undefined : options.byteOrder === "be" ? "BE" : "LE";
-  const { systemServices } = await import("../lib/services-file.js");
-  const r = replayCapture(text, { source: options.inputName ?? "input", format: options.inputFormat, byteOrder, services: systemServices() });
-  const keep = makePredicate(filter);
-  let records = r.records.filter(keep);
-  if (options.exposure || filter.exposed) {
-    const { exposureOf, isListener } = await import("../lib/exposure.js");
-    // A capture says nothing about IPV6_V6ONLY but ss's `*` (dual-stack): `::` counts as all.
-    for (const rec of records) if (isListener(rec)) rec.exposure = exposureOf(rec.localAddress, undefined);
-    records = records.filter(makeEnrichedPredicate(filter));
-  }
-  if (options.onRecord) {
-    for (const record of records) options.onRecord(record);
-    records.length = 0;
-  }
-  return { source: `input:${r.format}`, records, problems: r.problems, notices: r.notices ?? [], details: [r.verbose] };
+  const { collectCapture, oneChunk } = await import("./read-capture.js");
+  const long = { count: 0, firstLine: 0 };
+  const source = options.inputName ?? "input";
+  const report = await collectCapture(
+    oneChunk(options.input as string | Uint8Array),
+    { source, format: options.inputFormat, byteOrder: options.byteOrder, long, exposure: options.exposure, onRecord: options.onRecord },
+    filter,
+  );
+  if (long.count > 0) report.notices.unshift(`skipped ${long.count} line(s) longer than 64 KiB in ${source}; first at line ${long.firstLine}`);
+  return report;
 }
 
 /** The sockets of this machine that match the options. */

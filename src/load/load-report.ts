@@ -1,11 +1,11 @@
-import { TcpstatError, usageError } from "../errors.js";
+import { usageError } from "../errors.js";
 import type { SocketFilter } from "../lib/filter.js";
 import type { Summary } from "../model/report.js";
 import type { RecordSinks } from "../sources/record-sinks.js";
 import type { ListOptions, SocketReport } from "./collect-report.js";
 import { sayRemarks } from "./remarks.js";
 import { toSocketFilter } from "./socket-filter.js";
-import { checkInputFlags, inputReadError, parseNetnsLimit, type SourceFlags } from "./source-options.js";
+import { checkInputFlags, parseNetnsLimit, type SourceFlags } from "./source-options.js";
 
 /**
  * The source flags turned into sockets for every command: a report (loadReport), counts
@@ -40,17 +40,22 @@ export async function loadReport(
   const owners = options.owners ?? flags.owners;
   if (flags.input === undefined && (flags.inputFormat !== undefined || flags.byteOrder !== undefined))
     throw usageError(`${flags.inputFormat !== undefined ? "--input-format" : "--byte-order"} applies only to replayed captures`, "add --input FILE (or - for stdin)");
-  const input = flags.input === undefined ? undefined : await readInput(flags);
-  // Loaded here, not at start-up: `tcpstat --version` and `--help` never read sockets.
-  const { collectReport } = await import("./collect-report.js");
-  const netnsLimit = parseNetnsLimit(flags);
-  // A container's sockets live in its own network namespace: --container looks in every one unless -N says where.
-  const netns = flags.netns ?? (filter.containers && input === undefined ? "all" : undefined);
-  const report = await collectReport({ ...options, owners, source: flags.source, netns, netnsLimit, ...input }, filter);
+  let report: SocketReport;
+  if (flags.input !== undefined) {
+    report = await loadCapture(flags, options, filter);
+    parseNetnsLimit(flags);
+  } else {
+    // Loaded here, not at start-up: `tcpstat --version` and `--help` never read sockets.
+    const { collectReport } = await import("./collect-report.js");
+    const netnsLimit = parseNetnsLimit(flags);
+    // A container's sockets live in its own network namespace: --container looks in every one unless -N says where.
+    const netns = flags.netns ?? (filter.containers ? "all" : undefined);
+    report = await collectReport({ ...options, owners, source: flags.source, netns, netnsLimit }, filter);
+  }
   // --verbose names each system tool run, by the absolute path it was taken from (issue 22).
   const ran = flags.verbose ? (await import("../lib/exec.js")).commandsRun().map((command) => `ran ${command}`) : [];
   const verbose = flags.verbose ? [...(report.details ?? [`source: ${report.source}`]), ...ran] : undefined;
-  const notices = input === undefined && filter.pids ? [...(await missingPids(filter.pids)), ...report.notices] : report.notices;
+  const notices = flags.input === undefined && filter.pids ? [...(await missingPids(filter.pids)), ...report.notices] : report.notices;
   sayRemarks({ verbose, notices, problems: report.problems }, flags.quiet);
   return report;
 }
@@ -75,23 +80,20 @@ async function wholeInputLimit(): Promise<number> {
   return Math.min(getHeapStatistics().heap_size_limit / 8, constants.MAX_STRING_LENGTH);
 }
 
-/** --input and its companions, checked; the capture's bytes read from the file or stdin. */
-async function readInput(flags: SourceFlags): Promise<Pick<ListOptions, "input" | "inputName" | "inputFormat" | "byteOrder">> {
+/**
+ * --input and its companions, checked; the capture read through the one route of a capture
+ * (read-capture.ts) and its records gathered, or each handed to onRecord (counts) and none kept.
+ */
+async function loadCapture(flags: SourceFlags, options: Pick<ListOptions, "exposure"> & RecordSinks, filter: SocketFilter): Promise<SocketReport> {
+  const byteOrder = checkInputFlags(flags);
+  const { collectCapture, captureName, openCapture } = await import("./read-capture.js");
   const file = flags.input as string;
-  const order = checkInputFlags(flags);
-  const { createReadStream } = await import("node:fs");
-  const { readWhole } = await import("../lib/stream-input.js");
-  let bytes: Uint8Array;
+  const source = captureName(file);
   const long = { count: 0, firstLine: 0 };
-  try {
-    // Checked for binary data as it arrives: `--input /dev/zero` must not fill the memory;
-    // lines longer than 64 KiB are dropped as they come (issue 22).
-    bytes = await readWhole(file === "-" ? process.stdin : createReadStream(file), file === "-" ? "stdin" : file, long, await wholeInputLimit());
-  } catch (error) {
-    if (error instanceof TcpstatError) throw error;
-    throw inputReadError(file, error);
-  }
-  if (long.count > 0)
-    sayRemarks({ notices: [`skipped ${long.count} line(s) longer than 64 KiB in ${file === "-" ? "stdin" : file}; first at line ${long.firstLine}`], problems: [] }, flags.quiet);
-  return { input: bytes, inputName: file === "-" ? "stdin" : file, inputFormat: flags.inputFormat, byteOrder: order };
+  // Checked for binary data as it arrives: `--input /dev/zero` must not fill the memory;
+  // lines longer than 64 KiB are dropped as they come (issue 22).
+  const maxChars = options.onRecord ? undefined : await wholeInputLimit();
+  const report = await collectCapture(await openCapture(file), { source, format: flags.inputFormat, byteOrder, long, maxChars, exposure: options.exposure, onRecord: options.onRecord }, filter);
+  if (long.count > 0) sayRemarks({ notices: [`skipped ${long.count} line(s) longer than 64 KiB in ${source}; first at line ${long.firstLine}`], problems: [] }, flags.quiet);
+  return report;
 }

@@ -204,26 +204,6 @@ export function sniff(text: string): ReplayFormat | undefined {
   return chooseFormat(rankCapture(replayFormats(), text, cleanCapture(head, head)))?.format;
 }
 
-/**
- * Capture bytes as text: a UTF-16 or UTF-8 byte order mark decides (PowerShell's `>` writes
- * UTF-16LE); otherwise UTF-8 when the bytes are valid UTF-8, else latin1 so that every byte
- * survives as one character for a format that knows its code page (Windows OEM consoles).
- */
-export function decodeCapture(bytes: Buffer): string {
-  if (bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.subarray(2).toString("utf16le");
-  if (bytes[0] === 0xfe && bytes[1] === 0xff) {
-    const swapped = Buffer.from(bytes.subarray(2));
-    swapped.swap16();
-    return swapped.toString("utf16le");
-  }
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return bytes.subarray(3).toString("utf8");
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    return bytes.toString("latin1");
-  }
-}
-
 export interface ReplayResult extends ReplayParsed {
   format: string;
   /** One line for --verbose: which format, detected or forced. */
