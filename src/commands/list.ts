@@ -1,11 +1,10 @@
 import type { Command } from "commander";
 import { usageError } from "../errors.js";
-import { LIST_FORMATS } from "../format/index.js";
+import { LIST_FORMATS, type RecordWriter, type RenderContext } from "../format/index.js";
 import type { SocketFilter } from "../lib/filter.js";
 import { nearest } from "../lib/suggest.js";
 import type { SocketRecord } from "../model/socket.js";
 import { openStream, stdoutChalk, writeChunks, type OutputStream } from "../io.js";
-import type { JsonStream } from "../format/json-stream.js";
 import { loadReport } from "../load/load-report.js";
 import { sayRemarks } from "../load/remarks.js";
 import { toSocketFilter } from "../load/socket-filter.js";
@@ -97,14 +96,30 @@ export async function runList(flags: ListFlags): Promise<void> {
   if (flags.owners === false && flags.input === undefined && !exposure && !who && !flags.container && !flags.unit) {
     // JSON and NDJSON print each record by itself (no sorting, no column widths): written as
     // the tables are read (src/format/json-stream.ts), 100k records never held (BENCHMARKS.md).
-    if (name === "json" || name === "ndjson") return runListStreamed(flags, name);
+    if (format.open) return runListStreamed(flags, name);
     // The table is gathered as the tables are read (held: numbers, not records).
     if (name === "table" && flags.netns === undefined) return runTableGathered(flags);
   }
   const report = await loadReport(flags, { exposure, who });
-  if (name === "json" || name === "ndjson") return writeRecordsStreamed(report.records, name);
-  const chalk = await stdoutChalk(flags.color);
-  await writeChunks(format.render(report.records, { chalk, timers: Boolean(flags.timers), header: flags.header !== false }));
+  await writeFormat(name, report.records, async () => ({ chalk: await stdoutChalk(flags.color), timers: Boolean(flags.timers), header: flags.header !== false }));
+}
+
+/**
+ * Records gathered, in the format named: written one by one where the format can (JSON,
+ * NDJSON), else rendered whole. `ctx` is asked for only by a format that renders (the
+ * colours are chosen then). `each` and `written`: see writeRecordsStreamed.
+ */
+async function writeFormat(
+  name: string,
+  records: readonly SocketRecord[],
+  ctx: () => Promise<RenderContext>,
+  each?: (r: SocketRecord) => SocketRecord,
+  written?: (r: SocketRecord) => void,
+): Promise<void> {
+  const format = LIST_FORMATS[name]!;
+  if (format.open) return writeRecordsStreamed(records, name, each, written);
+  if (each) for (const r of records) each(r);
+  await writeChunks(format.render!(records as SocketRecord[], await ctx()));
 }
 
 /** Records between two looks at the reader of the output. */
@@ -117,11 +132,11 @@ const BATCH = 256;
  */
 function writeRecordsStreamed(
   records: readonly SocketRecord[],
-  kind: "json" | "ndjson",
+  name: string,
   each?: (r: SocketRecord) => SocketRecord,
   written?: (r: SocketRecord) => void,
 ): Promise<void> {
-  return writeJson(kind, async (json, out) => {
+  return writeRecords(name, async (json, out) => {
     for (const [i, r] of records.entries()) {
       json.record(each ? each(r) : r);
       written?.(r);
@@ -168,20 +183,17 @@ async function runListDetailed(flags: ListFlags, name: string, enrich: { exposur
   const forget = (r: SocketRecord) => {
     if (r.tcpInfo) r.tcpInfo = undefined;
   };
-  if (name === "json" || name === "ndjson") return writeRecordsStreamed(records, name, kernel ? detail : undefined, kernel ? forget : undefined);
-  // The records are this run's own: given their details in place, not copied (100k of them).
-  if (kernel) for (const r of records) detail(r);
-  const chalk = await stdoutChalk(flags.color);
-  const options = {
-    chalk,
+  // The table needs every record's details at once: given in place, not copied (100k of them).
+  const options = async () => ({
+    chalk: await stdoutChalk(flags.color),
     timers: Boolean(flags.timers),
     info: Boolean(flags.info),
     extended: Boolean(flags.extended),
     memory: Boolean(flags.memory),
     names: Boolean(flags.resolve),
     header: flags.header !== false,
-  };
-  await writeChunks(LIST_FORMATS[name]!.render(records, options));
+  });
+  await writeFormat(name, records, options, kernel ? detail : undefined, kernel ? forget : undefined);
 }
 
 /** "-x/--unix", "-w/--raw": the flag that asked for raw or unix sockets, for the lines refusing it. */
@@ -213,9 +225,7 @@ function checkKinds(flags: ListFlags, name: string): string {
 async function runListKinds(flags: ListFlags, name: string): Promise<void> {
   checkKinds(flags, name);
   const report = await loadReport(flags);
-  if (name === "json" || name === "ndjson") return writeRecordsStreamed(report.records, name);
-  const chalk = await stdoutChalk(flags.color);
-  await writeChunks(LIST_FORMATS[name]!.render(report.records, { chalk, timers: Boolean(flags.timers), header: flags.header !== false, netid: true }));
+  await writeFormat(name, report.records, async () => ({ chalk: await stdoutChalk(flags.color), timers: Boolean(flags.timers), header: flags.header !== false, netid: true }));
 }
 
 /**
@@ -261,20 +271,19 @@ async function runTableGathered(flags: ListFlags): Promise<void> {
   await writeSocketTable(table, flags);
 }
 
-function runListStreamed(flags: ListFlags, kind: "json" | "ndjson"): Promise<void> {
-  return writeJson(kind, async (json, out) => {
+function runListStreamed(flags: ListFlags, name: string): Promise<void> {
+  return writeRecords(name, async (json, out) => {
     await loadReport(flags, { onRecord: (r) => json.record(r), onRow: (row) => json.row(row), pace: () => out.drained() });
   });
 }
 
-/** JSON or NDJSON through one JsonStream on stdout: `fill` hands it the sockets, then it is closed. */
-export async function writeJson(kind: "json" | "ndjson", fill: (json: JsonStream, out: OutputStream) => Promise<void>): Promise<void> {
-  const { JsonStream } = await import("../format/json-stream.js");
+/** A format written record by record (the registry's `open`) on stdout: `fill` hands it the sockets, then it is closed. */
+async function writeRecords(name: string, fill: (writer: RecordWriter, out: OutputStream) => Promise<void>): Promise<void> {
   const out = openStream();
-  const json = new JsonStream(kind, out);
   try {
-    await fill(json, out);
-    json.end();
+    const writer = await LIST_FORMATS[name]!.open!(out);
+    await fill(writer, out);
+    writer.end();
   } finally {
     await out.close();
   }
@@ -284,7 +293,7 @@ export async function writeJson(kind: "json" | "ndjson", fill: (json: JsonStream
 async function runCaptureNdjson(flags: ListFlags): Promise<void> {
   const [{ captureBatches, captureName }, { Remarks }] = await Promise.all([import("../load/read-capture.js"), import("../load/remarks.js")]);
   const remarks = new Remarks();
-  await writeJson("ndjson", async (json, out) => {
+  await writeRecords("ndjson", async (json, out) => {
     for await (const batch of captureBatches(flags, toSocketFilter(flags), remarks.long)) {
       remarks.add(batch);
       for (const r of batch.records) json.record(r);

@@ -4,7 +4,7 @@ import { escapeControl } from "../lib/safe-text.js";
 import type { SocketRecord } from "../model/socket.js";
 import { SS_STATE_WORDS, type TcpState } from "../model/state.js";
 import { alignColumns, widthOf, type Cell } from "./columns.js";
-import type { RenderContext } from "./index.js";
+import type { RenderContext } from "./render-context.js";
 import { STATE_MEANING, paint, paintHeader } from "./style.js";
 import { compareSockets, formatTimer } from "./table.js";
 
