@@ -12,6 +12,7 @@ export * from "./model/trace.js";
 export { TcpstatError, EXIT } from "./errors.js";
 export { parseProcNet } from "./sources/linux-procfs/parse-proc-net.js";
 export { makePredicate, parsePorts, parseStates, type SocketFilter } from "./lib/filter.js";
-export { toFilter, collectReport, listSockets, type ListOptions, type SocketReport } from "./report.js";
+export { collectReport, listSockets, type ListOptions, type SocketReport } from "./load/collect-report.js";
+export { toFilter } from "./load/socket-filter.js";
 export { startTrace, type TraceOptions, type TraceSession, type TraceCounters } from "./trace.js";
 export { closeConnections, checkCanClose, type CloseResult, type CloseTarget, type CloseOptions } from "./sources/linux-ss/close-connections.js";

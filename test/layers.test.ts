@@ -15,7 +15,7 @@ import { describe, expect, it } from "vitest";
  *   sources    src/sources/                                model, lib
  *   knowledge  src/knowledge/                              model, lib
  *   format     src/format/                                 model, lib, knowledge
- *   loader     src/report.ts, src/trace.ts, src/load*      model, lib, sources, knowledge, format
+ *   loader     src/load/, src/trace.ts                     model, lib, sources, knowledge, format
  *   commands   src/commands/, src/command-names.ts         all of the above
  *   top        src/cli.ts, run.ts, start.ts, index.ts ...  anything
  *
@@ -55,13 +55,13 @@ const FOLDER_LAYERS: Readonly<Record<string, Layer>> = {
   sources: "sources",
   knowledge: "knowledge",
   format: "format",
+  load: "loader",
   commands: "commands",
 };
 
 const FILE_LAYERS: Readonly<Record<string, Layer>> = {
   "errors.ts": "model",
   "io.ts": "lib",
-  "report.ts": "loader",
   "trace.ts": "loader",
   "command-names.ts": "commands",
 };
@@ -70,21 +70,10 @@ const FILE_LAYERS: Readonly<Record<string, Layer>> = {
 function layerOf(file: string): Layer | undefined {
   const [first, ...rest] = file.split("/");
   if (first === undefined) return undefined;
-  // The loader: a file or a folder whose name starts with "load" (src/load.ts, src/loader/ ...).
-  if (first.startsWith("load")) return "loader";
   if (rest.length > 0) return FOLDER_LAYERS[first];
   return FILE_LAYERS[first] ?? "top";
 }
 
-/**
- * Violations left for the lead to clear at the merge of issue 15: circles inside files that
- * helper A's branch (one loader) rewrites. Empty this list once that branch is merged; the
- * second test below fails while an entry here no longer happens.
- */
-const PENDING_AT_MERGE: readonly string[] = [
-  "cycle: src/commands/kill.ts, src/commands/list.ts, src/commands/metrics.ts, src/commands/streamed.ts",
-  "cycle: src/sources/replay-rank.ts, src/sources/replay.ts",
-];
 
 interface Import {
   from: string;
@@ -189,10 +178,9 @@ function cycles(): string[][] {
 
 const cycleViolations = () => cycles().map((c) => `cycle: ${c.map((f) => `src/${f}`).join(", ")}`);
 
-/** The imports inside each circle not pending, to say where to cut it. */
+/** The imports inside each circle, to say where to cut it. */
 function cycleEdges(): string[] {
-  const pending = (c: string[]) => PENDING_AT_MERGE.includes(`cycle: ${c.map((f) => `src/${f}`).join(", ")}`);
-  return cycles().filter((c) => !pending(c)).flatMap((c) =>
+  return cycles().flatMap((c) =>
     edges.filter((e) => c.includes(e.from) && c.includes(e.to)).map((e) => `  src/${e.from}:${e.line} -> src/${e.to}${e.typeOnly ? " (type)" : ""}`),
   );
 }
@@ -202,13 +190,7 @@ describe("the layers of src/", () => {
     expect(files.length).toBeGreaterThan(100);
     expect(edges.length).toBeGreaterThan(500);
     const found = [...layerViolations(), ...cycleViolations()];
-    const unexpected = found.filter((v) => !PENDING_AT_MERGE.includes(v));
-    expect(unexpected, `imports against the layers (test/layers.test.ts says why):\n${[...unexpected, ...cycleEdges()].join("\n")}`).toEqual([]);
-  });
-
-  it("allows only violations that still happen", () => {
-    const found = new Set([...layerViolations(), ...cycleViolations()]);
-    expect(PENDING_AT_MERGE.filter((v) => !found.has(v)), "fixed: remove from PENDING_AT_MERGE").toEqual([]);
+    expect(found, `imports against the layers (test/layers.test.ts says why):\n${[...found, ...cycleEdges()].join("\n")}`).toEqual([]);
   });
 
   it("reads every kind of import", () => {

@@ -6,8 +6,9 @@ import type { DoctorReport, Finding } from "../model/report.js";
 import type { NetnsTag, SocketRecord } from "../model/socket.js";
 import type { CounterReading, NetSysctls } from "../model/counters.js";
 import { THRESHOLDS, parseThresholds } from "../knowledge/thresholds.js";
-import { reportProblems, sayRemarks } from "./problems.js";
-import { addSourceOptions, loadReport, type SourceFlags } from "./list.js";
+import { loadReport } from "../load/load-report.js";
+import { reportProblems, sayRemarks } from "../load/remarks.js";
+import { addSourceOptions, type SourceFlags } from "../load/source-options.js";
 import { toJson } from "../lib/safe-text.js";
 
 interface DoctorFlags extends SourceFlags {

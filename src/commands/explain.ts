@@ -5,7 +5,8 @@ import { nearest } from "../lib/suggest.js";
 import type { LessonName, StateCounts } from "../model/report.js";
 import type { Lang } from "../knowledge/states/index.js";
 import { TCP_STATES, canonicalState, type TcpState } from "../model/state.js";
-import { addSourceOptions, countReport, type SourceFlags } from "./list.js";
+import { countReport } from "../load/load-report.js";
+import { addSourceOptions, type SourceFlags } from "../load/source-options.js";
 import { toJson } from "../lib/safe-text.js";
 
 interface ExplainFlags extends SourceFlags {

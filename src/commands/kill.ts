@@ -3,7 +3,8 @@ import { formatEndpoint } from "../lib/endpoint.js";
 import { escapeControl } from "../lib/safe-text.js";
 import type { SocketRecord } from "../model/socket.js";
 import { stdoutChalk, writeChunks, writeError } from "../io.js";
-import type { ListFlags } from "./list.js";
+import type { SourceFlags } from "../load/source-options.js";
+import type { WatchFlags } from "./watch-options.js";
 
 /**
  * -K/--kill: close the sockets the filter selects, as `ss -K` does, but never without a filter,
@@ -14,7 +15,18 @@ import type { ListFlags } from "./list.js";
  *   closed  tcp 10.0.0.2:50312 10.0.0.5:443 ESTABLISHED 812/curl
  */
 
-type KillFlags = ListFlags;
+/** The listing's flags -K reads or refuses (the listing hands over all of its own). */
+interface KillFlags extends SourceFlags, WatchFlags {
+  json?: boolean;
+  ndjson?: boolean;
+  format?: string;
+  summary?: boolean;
+  info?: boolean;
+  extended?: boolean;
+  memory?: boolean;
+  yes?: boolean;
+  color?: boolean;
+}
 
 /** Whether anything narrows the selection beyond protocol and family. */
 function hasSelection(f: KillFlags): boolean {
@@ -60,7 +72,7 @@ export async function runKill(flags: KillFlags): Promise<void> {
   const ask = !flags.yes;
   if (ask && !(process.stdin.isTTY && process.stderr.isTTY))
     throw usageError("-K asks before closing, and there is no terminal to ask on", "add --yes to close without asking");
-  const { loadReport } = await import("./list.js");
+  const { loadReport } = await import("../load/load-report.js");
   const records = (await loadReport(flags)).records;
   if (records.length === 0) return void writeError("tcpstat: no socket matches the filter; nothing closed");
   if (ask) {

@@ -1,28 +1,15 @@
 import type { Command } from "commander";
-import { TcpstatError, usageError } from "../errors.js";
-import { LIST_FORMATS } from "../format/index.js";
+import { usageError } from "../errors.js";
+import { LIST_FORMATS, type RecordWriter, type RenderContext } from "../format/index.js";
+import type { SocketFilter } from "../lib/filter.js";
 import { nearest } from "../lib/suggest.js";
-import type { Summary } from "../model/report.js";
 import type { SocketRecord } from "../model/socket.js";
-import type { ListOptions, SocketReport } from "../report.js";
-import type { RecordSinks } from "../sources/record-sinks.js";
 import { openStream, stdoutChalk, writeChunks, type OutputStream } from "../io.js";
-import type { JsonStream } from "../format/json-stream.js";
-import { sayRemarks } from "./problems.js";
-import { addFilterOptions, toSocketFilter, type FilterFlags, type FilterShape } from "./options.js";
+import { loadReport } from "../load/load-report.js";
+import { sayRemarks } from "../load/remarks.js";
+import { toSocketFilter } from "../load/socket-filter.js";
+import { addSourceOptions, type SourceFlags } from "../load/source-options.js";
 import { addWatchOptions, type WatchFlags } from "./watch-options.js";
-
-/** Flags of every command that reads sockets: selection, source and notices. */
-export interface SourceFlags extends FilterFlags {
-  source?: string;
-  netns?: string;
-  netnsLimit?: string;
-  quiet?: boolean;
-  input?: string;
-  inputFormat?: string;
-  byteOrder?: string;
-  verbose?: boolean;
-}
 
 export interface ListFlags extends SourceFlags, WatchFlags {
   json?: boolean;
@@ -43,19 +30,6 @@ export interface ListFlags extends SourceFlags, WatchFlags {
   kill?: boolean;
   yes?: boolean;
   resolve?: boolean;
-}
-
-/** Where sockets come from, and whether to speak on stderr. Shared by list, summary, doctor, ... */
-export function addSourceOptions(cmd: Command, shape: FilterShape = {}): Command {
-  return addFilterOptions(cmd, shape)
-    .option("--source <name>", "force a socket source instead of the platform's default")
-    .option("-N, --netns <ns>", "network namespace(s): a name (ip netns), a pid, a namespace file, or all")
-    .option("--netns-limit <n>", "most namespaces -N all reads; a notice names those left out (default 64)")
-    .option("-q, --quiet", "no notices on stderr")
-    .option("--input <file>", "replay captured output (netstat, ss, lsof, sockstat, /proc/net/*; - for stdin) instead of reading this machine")
-    .option("--input-format <name>", "the format of --input, instead of detecting it")
-    .option("--byte-order <order>", "byte order of a replayed /proc/net dump: le or be (default: detected)")
-    .option("-v, --verbose", "say on stderr where the sockets came from (source, detected input format)");
 }
 
 export function addListOptions(cmd: Command): Command {
@@ -92,110 +66,6 @@ function chooseFormat(flags: Pick<ListFlags, "json" | "ndjson" | "format">): str
   return name;
 }
 
-/**
- * Validates the selection flags, collects the matching sockets and reports notices and
- * unreadable lines once on stderr (unless --quiet). Every command that reads sockets calls this.
- * `owners: false` skips resolving owning processes when nothing shown needs them.
- */
-/**
- * Counts per state and protocol of the sockets the flags select, each socket counted as it
- * is read (a /proc/net row without making its record), none kept, no owners: `summary`
- * without --by, and explain's live counts.
- */
-export async function countReport(flags: SourceFlags): Promise<Summary> {
-  const { SummaryCounter } = await import("../lib/summarize.js");
-  const counter = new SummaryCounter();
-  const count = (r: Parameters<typeof counter.add>[0]) => counter.add(r);
-  const report = await loadReport(flags, { owners: false, onRecord: count, onRow: count });
-  return counter.summary({ source: report.source, problems: report.problems.length });
-}
-
-export async function loadReport(flags: SourceFlags, options: Pick<ListOptions, "owners" | "exposure" | "who"> & RecordSinks = {}): Promise<SocketReport> {
-  const filter = toSocketFilter(flags);
-  const owners = options.owners ?? flags.owners;
-  if (flags.input === undefined && (flags.inputFormat !== undefined || flags.byteOrder !== undefined))
-    throw usageError(`${flags.inputFormat !== undefined ? "--input-format" : "--byte-order"} applies only to replayed captures`, "add --input FILE (or - for stdin)");
-  const input = flags.input === undefined ? undefined : await readInput(flags);
-  // Loaded here, not at start-up: `tcpstat --version` and `--help` never read sockets.
-  const { collectReport } = await import("../report.js");
-  const netnsLimit = parseNetnsLimit(flags);
-  // A container's sockets live in its own network namespace: --container looks in every one unless -N says where.
-  const netns = flags.netns ?? (filter.containers && input === undefined ? "all" : undefined);
-  const report = await collectReport({ ...options, owners, source: flags.source, netns, netnsLimit, ...input }, filter);
-  // --verbose names each system tool run, by the absolute path it was taken from (issue 22).
-  const ran = flags.verbose ? (await import("../lib/exec.js")).commandsRun().map((command) => `ran ${command}`) : [];
-  const verbose = flags.verbose ? [...(report.details ?? [`source: ${report.source}`]), ...ran] : undefined;
-  const notices = input === undefined && filter.pids ? [...(await missingPids(filter.pids)), ...report.notices] : report.notices;
-  sayRemarks({ verbose, notices, problems: report.problems }, flags.quiet);
-  return report;
-}
-
-/** --pid values no running process has (Linux: no /proc/PID): said, so an empty listing is not taken for "no sockets". */
-async function missingPids(pids: ReadonlySet<number>): Promise<string[]> {
-  if (process.platform !== "linux") return [];
-  const { existsSync } = await import("node:fs");
-  const gone = [...pids].filter((pid) => !existsSync(`/proc/${pid}`));
-  return gone.length === 0 ? [] : [`no process ${gone.join(", ")} is running: --pid ${gone.length === 1 ? "matches" : "match"} nothing there.`];
-}
-
-/** --netns-limit N: only with -N all, a whole number from 1. */
-export function parseNetnsLimit(flags: Pick<SourceFlags, "netns" | "netnsLimit">): number | undefined {
-  if (flags.netnsLimit === undefined) return undefined;
-  if (flags.netns?.trim() !== "all") throw usageError("--netns-limit applies only to -N all", "add -N all, or drop --netns-limit");
-  const n = Number(flags.netnsLimit.trim());
-  if (!/^\d+$/.test(flags.netnsLimit.trim()) || n < 1 || n > 1_000_000) throw usageError(`bad --netns-limit '${flags.netnsLimit}'`, "give how many namespaces -N all may read, 1-1000000 (default 64)");
-  return n;
-}
-
-/**
- * The biggest capture the outputs that hold every record can take (issue 22): a replayed row
- * takes several times its text at its peak (BENCHMARKS.md, issue 15),
- * and the text must fit in one string. Past it: one line naming
- * --ndjson and summary, which stream.
- */
-async function wholeInputLimit(): Promise<number> {
-  const { getHeapStatistics } = await import("node:v8");
-  const { constants } = await import("node:buffer");
-  return Math.min(getHeapStatistics().heap_size_limit / 8, constants.MAX_STRING_LENGTH);
-}
-
-/** --input and its companions, checked; the capture's bytes read from the file or stdin. */
-async function readInput(flags: SourceFlags): Promise<Pick<ListOptions, "input" | "inputName" | "inputFormat" | "byteOrder">> {
-  const file = flags.input as string;
-  const order = checkInputFlags(flags);
-  const { createReadStream } = await import("node:fs");
-  const { readWhole } = await import("../lib/stream-input.js");
-  let bytes: Uint8Array;
-  const long = { count: 0, firstLine: 0 };
-  try {
-    // Checked for binary data as it arrives: `--input /dev/zero` must not fill the memory;
-    // lines longer than 64 KiB are dropped as they come (issue 22).
-    bytes = await readWhole(file === "-" ? process.stdin : createReadStream(file), file === "-" ? "stdin" : file, long, await wholeInputLimit());
-  } catch (error) {
-    if (error instanceof TcpstatError) throw error;
-    throw inputReadError(file, error);
-  }
-  if (long.count > 0)
-    sayRemarks({ notices: [`skipped ${long.count} line(s) longer than 64 KiB in ${file === "-" ? "stdin" : file}; first at line ${long.firstLine}`], problems: [] }, flags.quiet);
-  return { input: bytes, inputName: file === "-" ? "stdin" : file, inputFormat: flags.inputFormat, byteOrder: order };
-}
-
-/** The flags that cannot go with --input, and --byte-order's value: checked before --input is read (whole or streamed). */
-export function checkInputFlags(flags: SourceFlags): "le" | "be" | undefined {
-  if (flags.source !== undefined) throw usageError("--input and --source both choose where sockets come from", "give one of them");
-  if (flags.netns !== undefined) throw usageError("--netns reads this machine's namespaces; it cannot apply to --input", "drop --netns");
-  const order = flags.byteOrder?.toLowerCase();
-  if (order !== undefined && order !== "le" && order !== "be") throw usageError(`bad byte order '${flags.byteOrder}'`, "use --byte-order le or --byte-order be");
-  return order;
-}
-
-/** An --input file that cannot be read (missing, a directory, not allowed), said in words. */
-export function inputReadError(file: string, error: unknown): TcpstatError {
-  const code = (error as NodeJS.ErrnoException).code;
-  const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : code === "EACCES" ? "permission denied" : (error as Error).message;
-  return new TcpstatError(`cannot read --input ${file}: ${why}`, "give the path of a captured netstat, ss, lsof, sockstat or /proc/net output, or - for stdin");
-}
-
 export async function runList(flags: ListFlags): Promise<void> {
   const kind = kindFlag(flags);
   // -K closes TCP and UDP sockets (SOCK_DESTROY); -r names IP addresses: neither is built for these.
@@ -214,22 +84,42 @@ export async function runList(flags: ListFlags): Promise<void> {
   // --container and --unit imply --who: the listing shows what they matched.
   const who = Boolean(flags.who || flags.container || flags.unit);
   if (flags.info || flags.extended || flags.memory || flags.resolve) return runListDetailed(flags, name, { exposure, who });
-  if (flags.watch !== undefined || flags.count !== undefined)
-    return (await import("./watch.js")).runListWatch(flags, name, (frame) => loadReport({ ...flags, quiet: flags.quiet || frame > 0 }, { exposure, who }));
+  if (flags.watch !== undefined || flags.count !== undefined) {
+    // Built once, at the first frame (where its usage errors have always been said), for every frame.
+    let filter: SocketFilter | undefined;
+    const read = (frame: number) => loadReport({ ...flags, quiet: flags.quiet || frame > 0 }, { exposure, who }, (filter ??= toSocketFilter(flags)));
+    return (await import("./watch.js")).runListWatch(flags, name, read);
+  }
   const format = LIST_FORMATS[name]!;
   // A capture may hold a million sockets: NDJSON is written as it is read (bounded memory).
-  if (flags.input !== undefined && name === "ndjson" && !exposure && !who) return (await import("./streamed.js")).runStreamedNdjson(flags);
+  if (flags.input !== undefined && name === "ndjson" && !exposure && !who) return runCaptureNdjson(flags);
   if (flags.owners === false && flags.input === undefined && !exposure && !who && !flags.container && !flags.unit) {
     // JSON and NDJSON print each record by itself (no sorting, no column widths): written as
     // the tables are read (src/format/json-stream.ts), 100k records never held (BENCHMARKS.md).
-    if (name === "json" || name === "ndjson") return runListStreamed(flags, name);
+    if (format.open) return runListStreamed(flags, name);
     // The table is gathered as the tables are read (held: numbers, not records).
     if (name === "table" && flags.netns === undefined) return runTableGathered(flags);
   }
   const report = await loadReport(flags, { exposure, who });
-  if (name === "json" || name === "ndjson") return writeRecordsStreamed(report.records, name);
-  const chalk = await stdoutChalk(flags.color);
-  await writeChunks(format.render(report.records, { chalk, timers: Boolean(flags.timers), header: flags.header !== false }));
+  await writeFormat(name, report.records, async () => ({ chalk: await stdoutChalk(flags.color), timers: Boolean(flags.timers), header: flags.header !== false }));
+}
+
+/**
+ * Records gathered, in the format named: written one by one where the format can (JSON,
+ * NDJSON), else rendered whole. `ctx` is asked for only by a format that renders (the
+ * colours are chosen then). `each` and `written`: see writeRecordsStreamed.
+ */
+async function writeFormat(
+  name: string,
+  records: readonly SocketRecord[],
+  ctx: () => Promise<RenderContext>,
+  each?: (r: SocketRecord) => SocketRecord,
+  written?: (r: SocketRecord) => void,
+): Promise<void> {
+  const format = LIST_FORMATS[name]!;
+  if (format.open) return writeRecordsStreamed(records, name, each, written);
+  if (each) for (const r of records) each(r);
+  await writeChunks(format.render!(records as SocketRecord[], await ctx()));
 }
 
 /** Records between two looks at the reader of the output. */
@@ -242,11 +132,11 @@ const BATCH = 256;
  */
 function writeRecordsStreamed(
   records: readonly SocketRecord[],
-  kind: "json" | "ndjson",
+  name: string,
   each?: (r: SocketRecord) => SocketRecord,
   written?: (r: SocketRecord) => void,
 ): Promise<void> {
-  return writeJson(kind, async (json, out) => {
+  return writeRecords(name, async (json, out) => {
     for (const [i, r] of records.entries()) {
       json.record(each ? each(r) : r);
       written?.(r);
@@ -293,20 +183,17 @@ async function runListDetailed(flags: ListFlags, name: string, enrich: { exposur
   const forget = (r: SocketRecord) => {
     if (r.tcpInfo) r.tcpInfo = undefined;
   };
-  if (name === "json" || name === "ndjson") return writeRecordsStreamed(records, name, kernel ? detail : undefined, kernel ? forget : undefined);
-  // The records are this run's own: given their details in place, not copied (100k of them).
-  if (kernel) for (const r of records) detail(r);
-  const chalk = await stdoutChalk(flags.color);
-  const options = {
-    chalk,
+  // The table needs every record's details at once: given in place, not copied (100k of them).
+  const options = async () => ({
+    chalk: await stdoutChalk(flags.color),
     timers: Boolean(flags.timers),
     info: Boolean(flags.info),
     extended: Boolean(flags.extended),
     memory: Boolean(flags.memory),
     names: Boolean(flags.resolve),
     header: flags.header !== false,
-  };
-  await writeChunks(LIST_FORMATS[name]!.render(records, options));
+  });
+  await writeFormat(name, records, options, kernel ? detail : undefined, kernel ? forget : undefined);
 }
 
 /** "-x/--unix", "-w/--raw": the flag that asked for raw or unix sockets, for the lines refusing it. */
@@ -338,9 +225,7 @@ function checkKinds(flags: ListFlags, name: string): string {
 async function runListKinds(flags: ListFlags, name: string): Promise<void> {
   checkKinds(flags, name);
   const report = await loadReport(flags);
-  if (name === "json" || name === "ndjson") return writeRecordsStreamed(report.records, name);
-  const chalk = await stdoutChalk(flags.color);
-  await writeChunks(LIST_FORMATS[name]!.render(report.records, { chalk, timers: Boolean(flags.timers), header: flags.header !== false, netid: true }));
+  await writeFormat(name, report.records, async () => ({ chalk: await stdoutChalk(flags.color), timers: Boolean(flags.timers), header: flags.header !== false, netid: true }));
 }
 
 /**
@@ -386,21 +271,35 @@ async function runTableGathered(flags: ListFlags): Promise<void> {
   await writeSocketTable(table, flags);
 }
 
-function runListStreamed(flags: ListFlags, kind: "json" | "ndjson"): Promise<void> {
-  return writeJson(kind, async (json, out) => {
+function runListStreamed(flags: ListFlags, name: string): Promise<void> {
+  return writeRecords(name, async (json, out) => {
     await loadReport(flags, { onRecord: (r) => json.record(r), onRow: (row) => json.row(row), pace: () => out.drained() });
   });
 }
 
-/** JSON or NDJSON through one JsonStream on stdout: `fill` hands it the sockets, then it is closed. */
-export async function writeJson(kind: "json" | "ndjson", fill: (json: JsonStream, out: OutputStream) => Promise<void>): Promise<void> {
-  const { JsonStream } = await import("../format/json-stream.js");
+/** A format written record by record (the registry's `open`) on stdout: `fill` hands it the sockets, then it is closed. */
+async function writeRecords(name: string, fill: (writer: RecordWriter, out: OutputStream) => Promise<void>): Promise<void> {
   const out = openStream();
-  const json = new JsonStream(kind, out);
   try {
-    await fill(json, out);
-    json.end();
+    const writer = await LIST_FORMATS[name]!.open!(out);
+    await fill(writer, out);
+    writer.end();
   } finally {
     await out.close();
   }
+}
+
+/** `--ndjson --input FILE`: each chunk's records written as they are read, as the live streamed listing writes them. */
+async function runCaptureNdjson(flags: ListFlags): Promise<void> {
+  const [{ captureBatches, captureName }, { Remarks }] = await Promise.all([import("../load/read-capture.js"), import("../load/remarks.js")]);
+  const remarks = new Remarks();
+  await writeRecords("ndjson", async (json, out) => {
+    for await (const batch of captureBatches(flags, toSocketFilter(flags), remarks.long)) {
+      remarks.add(batch);
+      for (const r of batch.records) json.record(r);
+      // A slow reader of stdout holds the reading back: memory stays that of a chunk.
+      await out.drained();
+    }
+  });
+  remarks.say(captureName(flags.input as string), flags);
 }

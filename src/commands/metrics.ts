@@ -4,9 +4,10 @@ import { usageError } from "../errors.js";
 import { DEFAULT_TOP, renderPrometheus, type KernelCounterSet, type MetricsInput } from "../format/prometheus.js";
 import { writeChunks } from "../io.js";
 import type { NetnsTag, Problem } from "../model/socket.js";
-import { addSourceOptions, loadReport, parseNetnsLimit, type SourceFlags } from "./list.js";
-import { toSocketFilter } from "./options.js";
-import { sayRemarks } from "./problems.js";
+import { loadReport } from "../load/load-report.js";
+import { sayRemarks } from "../load/remarks.js";
+import { toSocketFilter } from "../load/socket-filter.js";
+import { addSourceOptions, parseNetnsLimit, type SourceFlags } from "../load/source-options.js";
 import { append } from "../lib/append.js";
 
 export interface MetricsFlags extends SourceFlags {
@@ -38,19 +39,21 @@ export function parseTop(value: string | undefined): number {
 /** Metrics count TCP and UDP unless -t or -u narrows them: an exporter shows the whole host. */
 const withDefaultProtos = (flags: MetricsFlags): MetricsFlags => (flags.tcp || flags.udp ? flags : { ...flags, tcp: true, udp: true });
 
+/** The sockets metrics count, as one filter: built once by a run that collects again (serve). */
+export const metricsFilter = (flags: MetricsFlags) => toSocketFilter(withDefaultProtos(flags));
+
 /**
  * One collection: sockets (through the same filter and sources as every command), kernel
  * counters of each namespace read, and the time it all took. Prints nothing.
  */
-export async function gatherMetrics(flags: MetricsFlags, top = parseTop(flags.top)): Promise<GatheredMetrics> {
+export async function gatherMetrics(flags: MetricsFlags, top = parseTop(flags.top), filter = metricsFilter(flags)): Promise<GatheredMetrics> {
   const started = performance.now();
   const chosen = withDefaultProtos(flags);
-  const filter = toSocketFilter(chosen);
   // quiet: the caller says the notices (serve only when they change). Without process labels
   // owners are not looked for, unless a filter needs them (--pid, --process).
   const who = Boolean(flags.who);
   if (who && chosen.input !== undefined) throw usageError("--who reads this machine's cgroups; it cannot apply to --input", "drop --who, or run it live");
-  const report = await loadReport({ ...chosen, quiet: true }, { owners: flags.processLabels === false ? false : chosen.owners, who: who && "cgroup" });
+  const report = await loadReport({ ...chosen, quiet: true }, { owners: flags.processLabels === false ? false : chosen.owners, who: who && "cgroup" }, filter);
   const notices = [...report.notices];
   const problems = [...report.problems];
   let kernel: Awaited<ReturnType<typeof readCounters>> = { counters: [] };

@@ -7,9 +7,9 @@ import { renderServeStats } from "../format/prometheus-serve.js";
 import { TraceMetrics } from "../format/prometheus-trace.js";
 import type { ServeStats } from "../lib/metrics-server.js";
 import { writeError } from "../io.js";
-import { gatherMetrics, addMetricsOptions, parseTop, type GatheredMetrics, type MetricsFlags } from "./metrics.js";
-import { toSocketFilter } from "./options.js";
-import { sayRemarks } from "./problems.js";
+import { sayRemarks } from "../load/remarks.js";
+import { toSocketFilter } from "../load/socket-filter.js";
+import { gatherMetrics, addMetricsOptions, metricsFilter, parseTop, type GatheredMetrics, type MetricsFlags } from "./metrics.js";
 
 interface ServeFlags extends MetricsFlags {
   listen: string;
@@ -79,21 +79,21 @@ export async function runServe(given: ServeFlags): Promise<void> {
   // Every option is checked before the port opens.
   const address = parseListen(flags.listen);
   const top = parseTop(flags.top);
-  toSocketFilter(flags);
+  const filter = metricsFilter(flags);
   const timeoutMs = parseTimeout(flags.timeout, 10) * 1000;
   const maxConnections = parseMaxConnections(flags.maxConnections, 32);
   if (flags.trace && flags.input !== undefined)
     throw usageError("--trace follows this machine's kernel as it runs: it cannot apply to a replayed --input", "drop --trace, or --input to serve this machine");
 
   // A first collection at start-up: a bad --netns or source fails now, and notices are said once.
-  let last = await gatherMetrics(flags, top);
+  let last = await gatherMetrics(flags, top, filter);
   sayRemarks(last, flags.quiet);
   const said = (g: GatheredMetrics) => [...g.notices, `${g.problems.length}`].join("\n");
 
   const traced = flags.trace ? await startTraceMetrics(flags) : null;
   let stats: (() => ServeStats) | undefined;
   const collect = async () => {
-    const gathered = await gatherMetrics(flags, top);
+    const gathered = await gatherMetrics(flags, top, filter);
     // Tell stderr only what changed since the last scrape, not the same notice every 15 s.
     if (!flags.quiet && said(gathered) !== said(last)) sayRemarks(gathered);
     last = gathered;

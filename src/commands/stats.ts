@@ -3,7 +3,7 @@ import { z } from "zod";
 import { TcpstatError, usageError } from "../errors.js";
 import { stdoutChalk, writeChunks } from "../io.js";
 import { ownMeaning } from "./placement.js";
-import { reportProblems } from "./problems.js";
+import { reportProblems } from "../load/remarks.js";
 import { toJson } from "../lib/safe-text.js";
 
 interface StatsFlags {

@@ -2,11 +2,15 @@ import { Command } from "commander";
 import { usageError } from "../errors.js";
 import { stdoutChalk, writeChunks, writeError } from "../io.js";
 import { summarize } from "../lib/summarize.js";
+import type { SocketFilter } from "../lib/filter.js";
+import { countReport, loadReport } from "../load/load-report.js";
+import { toSocketFilter } from "../load/socket-filter.js";
+import { addSourceOptions, type SourceFlags } from "../load/source-options.js";
 import { GROUP_KEYS } from "../model/group-keys.js";
-import type { GroupKey, Summary } from "../model/report.js";
+import type { GroupKey, Summary, SummaryGroup } from "../model/report.js";
 import { type Width, widthOf } from "../format/columns.js";
 import { renderSummary, renderSummaryOneline } from "../format/summary.js";
-import { addSourceOptions, countReport, loadReport, type ListFlags, type SourceFlags } from "./list.js";
+import type { ListFlags } from "./list.js";
 import { toJson } from "../lib/safe-text.js";
 // zod (for --top and the --watch flags) and the watch engine load only when those flags are given:
 // a plain `tcpstat summary` must cost little more than reading the tables.
@@ -58,17 +62,20 @@ export async function runSummary(flags: SummaryFlags): Promise<void> {
   const plan = watching ? (await import("./watch.js")).watchPlan(flags) : null;
   const chalk = await stdoutChalk(flags.color);
   let readings = 0;
+  // Built once, at the first reading (where its usage errors have always been said), for every frame.
+  let built: SocketFilter | undefined;
+  const filter = () => (built ??= toSocketFilter(flags));
   // Owners cost a scan of every process: only when the breakdown shows them (a pid or
   // process filter turns them on by itself in collectReport).
   const read = async (): Promise<Summary> => {
     // A capture is summarized as it is read (bounded memory); --by port needs it whole.
     const who = by === "container" || by === "unit";
     if (who && flags.input !== undefined) throw usageError(`--by ${by} reads this machine's cgroups; it cannot apply to --input`, "drop --input, or use --by process");
-    if (flags.input !== undefined && by !== "port") return (await import("./streamed.js")).summarizeStreamed({ ...flags, quiet: flags.quiet || readings++ > 0 }, { by, top });
+    if (flags.input !== undefined && by !== "port") return summarizeCapture({ ...flags, quiet: flags.quiet || readings++ > 0 }, { by, top }, filter());
     const quiet = flags.quiet || readings++ > 0;
     // Only counts: each socket is counted as it is read, never kept.
-    if (!by) return countReport({ ...flags, quiet });
-    const report = await loadReport({ ...flags, quiet }, { owners: (by === "process" || who) && flags.owners !== false, who: who && "cgroup" });
+    if (!by) return countReport({ ...flags, quiet }, filter());
+    const report = await loadReport({ ...flags, quiet }, { owners: (by === "process" || who) && flags.owners !== false, who: who && "cgroup" }, filter());
     return summarize(report.records, { by, top, source: report.source, problems: report.problems.length });
   };
   const render = async (summary: Summary, previous?: Summary): Promise<string[]> => {
@@ -93,6 +100,41 @@ export async function runSummary(flags: SummaryFlags): Promise<void> {
     },
     { tty, header: flags.json || flags.oneline ? undefined : (time) => `--- ${time.toISOString()} ---\n` },
   );
+}
+
+/**
+ * `summary --input FILE`: each chunk's sockets counted into one SummaryCounter (and, with
+ * --by, one map of groups), then cut to the top N as summarize() does. `--by port` needs
+ * every listener before it can label a connection, so it collects every record (loadReport).
+ */
+async function summarizeCapture(flags: SourceFlags, options: { by?: GroupKey; top: number }, filter: SocketFilter): Promise<Summary> {
+  const [{ captureBatches, captureName }, { Remarks }, { otherHolders }, { SummaryCounter, countGroup, groupLabeler, rankGroups }] = await Promise.all([
+    import("../load/read-capture.js"),
+    import("../load/remarks.js"),
+    import("../lib/owners.js"),
+    import("../lib/summarize.js"),
+  ]);
+  const remarks = new Remarks();
+  const counter = new SummaryCounter();
+  const groups = new Map<string, SummaryGroup>();
+  let shared = 0;
+  let source = "input";
+  for await (const batch of captureBatches(flags, filter, remarks.long)) {
+    remarks.add(batch);
+    source = `input:${batch.format}`;
+    const label = options.by && groupLabeler(options.by, batch.records);
+    for (const r of batch.records) {
+      counter.add(r);
+      if (label) countGroup(groups, label(r), r);
+      if (otherHolders(r) > 0) shared++;
+    }
+  }
+  remarks.say(captureName(flags.input as string), flags);
+  const summary = counter.summary({ source, problems: remarks.problems });
+  const by = options.by ? rankGroups(groups.values(), options.by, options.top) : null;
+  // A socket several processes hold counts once, under the one shown (as summarize() says).
+  if (by && options.by === "process") by.shared = shared;
+  return { ...summary, by };
 }
 
 /** Columns on screen of the groups' names: string-width (and its Unicode tables) only for a name that is not plain ASCII. */

@@ -4,7 +4,8 @@ import { stdoutChalk, writeError } from "../io.js";
 import { lostLine, renderTraceLine, renderTraceSummary, traceJsonLine, type TraceRenderOptions } from "../format/trace.js";
 import type { TraceEvent, TraceSummary } from "../model/trace.js";
 import { addExamples } from "./help.js";
-import { toSocketFilter, type FilterFlags } from "./options.js";
+import { toSocketFilter } from "../load/socket-filter.js";
+import type { FilterFlags } from "../load/source-options.js";
 
 /**
  * `tcpstat trace`: every TCP state change as it happens (sock:inet_sock_set_state, read from a

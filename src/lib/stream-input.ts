@@ -27,6 +27,11 @@ export interface ChunkOptions {
   chunkChars?: number;
   /** Lines longer than MAX_LINE_BYTES characters, skipped as they come (counted here). */
   long?: LongLines;
+  /**
+   * Most characters the reader of the chunks can hold (the outputs that gather every record):
+   * past it, one line naming --ndjson and summary, which stream.
+   */
+  maxChars?: number;
 }
 
 const SNIFF_BYTES = 64 * 1024;
@@ -50,6 +55,14 @@ function chooseDecoder(head: Uint8Array): Decoder {
   } catch {
     return { decode: (b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("latin1") };
   }
+}
+
+/**
+ * A whole capture's bytes as text, decoded as readTextChunks decodes them (the same choice
+ * on the same first block): what a capture given whole reads as.
+ */
+export function decodeCapture(bytes: Uint8Array): string {
+  return chooseDecoder(bytes.subarray(0, SNIFF_BYTES)).decode(bytes, false);
 }
 
 /**
@@ -81,98 +94,10 @@ export function assertText(bytes: Uint8Array, source: string): void {
 /** Longest line a capture may have (issue 22): longer ones are skipped, never held whole. */
 export const MAX_LINE_BYTES = 64 * 1024;
 
-/** Lines readWhole skipped for being longer than MAX_LINE_BYTES: how many, and the first one's number. */
+/** Lines skipped for being longer than MAX_LINE_BYTES: how many, and the first one's number. */
 export interface LongLines {
   count: number;
   firstLine: number;
-}
-
-/**
- * Reads a whole capture (for the outputs that need every socket at once), refusing binary data
- * as soon as its first block is in: `--input /dev/zero` ends with one line, not with memory full.
- * A line longer than MAX_LINE_BYTES is dropped as it comes (at most that much of it is ever
- * held) and counted in `long`: an endless input without a line break grew unbounded (BENCHMARKS.md).
- * A JSON document is read whole: ConvertTo-Json -Compress writes a whole capture on one line.
- */
-export async function readWhole(
-  input: AsyncIterable<Uint8Array | string>,
-  source: string,
-  long: LongLines = { count: 0, firstLine: 0 },
-  maxBytes = Infinity,
-): Promise<Buffer> {
-  const pieces: Buffer[] = [];
-  let size = 0;
-  let checked = false;
-  let lineStart = 0; // size when the current line began
-  let line = 1;
-  let skipping = false; // inside a line already found too long: its bytes are dropped
-  const keep = (bytes: Buffer) => {
-    if (bytes.length === 0) return;
-    pieces.push(bytes);
-    size += bytes.length;
-  };
-  /** Drops what is held of the current line (at most MAX_LINE_BYTES). */
-  const dropLine = () => {
-    let excess = size - lineStart;
-    while (excess > 0) {
-      const last = pieces[pieces.length - 1]!;
-      if (last.length <= excess) {
-        pieces.pop();
-        excess -= last.length;
-        size -= last.length;
-      } else {
-        pieces[pieces.length - 1] = last.subarray(0, last.length - excess);
-        size -= excess;
-        excess = 0;
-      }
-    }
-  };
-  // A JSON document (PowerShell's ConvertTo-Json -Compress) may be one long line: not bounded.
-  let json: boolean | undefined;
-  for await (const piece of input) {
-    const bytes = typeof piece === "string" ? Buffer.from(piece) : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
-    if (json === undefined) {
-      const first = bytes.toString("latin1", 0, Math.min(bytes.length, 64)).replace(/^(\xef\xbb\xbf|\xff\xfe|\xfe\xff|[\s\0])*/, "");
-      if (first !== "") json = first[0] === "[" || first[0] === "{";
-    }
-    let from = json === true ? bytes.length : 0;
-    if (json === true) keep(bytes);
-    while (from < bytes.length) {
-      const nl = bytes.indexOf(10, from);
-      const end = nl < 0 ? bytes.length : nl + 1;
-      if (!skipping) {
-        keep(bytes.subarray(from, end));
-        if (size - lineStart > MAX_LINE_BYTES + 1) {
-          dropLine();
-          skipping = true;
-          if (long.count++ === 0) long.firstLine = line;
-        }
-      }
-      if (nl >= 0) {
-        skipping = false;
-        lineStart = size;
-        line++;
-      }
-      from = end;
-    }
-    if (!checked && size >= SNIFF_BYTES) {
-      assertText(Buffer.concat(pieces), source);
-      checked = true;
-    }
-    if (size > maxBytes)
-      throw new TcpstatError(
-        `${source} is more than ${Math.floor(maxBytes / 1e6)} MB: more records than the table or --json can hold in memory`,
-        "use --ndjson or summary, which stream the capture",
-      );
-  }
-  const all = Buffer.concat(pieces);
-  if (all.length === 0 && long.count > 0)
-    throw new TcpstatError(
-      `${source} holds no line shorter than 64 KiB: skipped ${long.count} longer line(s), the first at line ${long.firstLine}`,
-      "give a captured netstat, ss, lsof, sockstat or /proc/net output",
-    );
-  if (!checked) assertText(all, source);
-  return all;
 }
 
 export async function* readTextChunks(input: AsyncIterable<Uint8Array | string>, options: ChunkOptions): AsyncGenerator<TextChunk> {
@@ -183,6 +108,9 @@ export async function* readTextChunks(input: AsyncIterable<Uint8Array | string>,
   let carry = "";
   let line = 1;
   let skipping = false;
+  let kept = 0;
+  // A JSON document (PowerShell's ConvertTo-Json -Compress) may be one long line: read whole, not bounded.
+  let json = false;
   const long = options.long ?? { count: 0, firstLine: 0 };
   /** Drops the rest of a line found too long, up to its end. */
   const skip = () => {
@@ -199,10 +127,22 @@ export async function* readTextChunks(input: AsyncIterable<Uint8Array | string>,
   const start = (bytes: Buffer) => {
     assertText(bytes, options.source);
     decoder = chooseDecoder(bytes.subarray(0, SNIFF_BYTES));
-    return decoder.decode(bytes, true);
+    const text = decoder.decode(bytes, true);
+    json = /^[\s\0\uFEFF]*[[{]/.test(text);
+    return text;
+  };
+  const take = (text: string) => {
+    carry += text;
+    // What is kept: the chunks handed over and what waits to be cut (a skipped line is not kept).
+    if (options.maxChars !== undefined && kept + carry.length > options.maxChars)
+      throw new TcpstatError(
+        `${options.source} is more than ${Math.floor(options.maxChars / 1e6)} MB: more records than the table or --json can hold in memory`,
+        "use --ndjson or summary, which stream the capture",
+      );
   };
 
   function* cut(final: boolean): Generator<TextChunk> {
+    if (json && !final) return;
     while (carry.length >= chunkChars || (final && carry !== "")) {
       let end = carry.length;
       if (!final || carry.length > chunkChars) {
@@ -213,11 +153,7 @@ export async function* readTextChunks(input: AsyncIterable<Uint8Array | string>,
           if (!final) {
             // Past the bound: the whole lines before it go out, the long one is dropped as it comes.
             const before = carry.lastIndexOf("\n");
-            if (before >= 0) {
-              const text = carry.slice(0, before + 1);
-              yield { text, firstLine: line };
-              line += countLines(text);
-            }
+            if (before >= 0) yield* emit(carry.slice(0, before + 1));
             carry = "";
             skipping = true;
             if (long.count++ === 0) long.firstLine = line;
@@ -227,8 +163,36 @@ export async function* readTextChunks(input: AsyncIterable<Uint8Array | string>,
       }
       const text = carry.slice(0, end);
       carry = carry.slice(end);
-      yield { text, firstLine: line };
-      line += countLines(text);
+      yield* emit(text);
+    }
+  }
+
+  /**
+   * A chunk of whole lines handed over, each line longer than MAX_LINE_BYTES that arrived
+   * whole taken out and counted; the lines after it keep their numbers in the capture.
+   */
+  function* emit(text: string): Generator<TextChunk> {
+    let start = 0; // where the text still to hand over begins
+    let first = line; // that text's first line number
+    for (let from = 0; ; ) {
+      const nl = text.indexOf("\n", from);
+      const end = nl < 0 ? text.length : nl + 1;
+      if (!json && end - from > MAX_LINE_BYTES + 1) {
+        if (from > start) {
+          kept += from - start;
+          yield { text: text.slice(start, from), firstLine: first };
+        }
+        if (long.count++ === 0) long.firstLine = line;
+        start = end;
+        first = line + 1;
+      }
+      if (nl < 0) break;
+      line++;
+      from = end;
+    }
+    if (start < text.length) {
+      kept += text.length - start;
+      yield { text: start === 0 ? text : text.slice(start), firstLine: first };
     }
   }
 
@@ -238,21 +202,20 @@ export async function* readTextChunks(input: AsyncIterable<Uint8Array | string>,
       head.push(bytes);
       headBytes += bytes.length;
       if (headBytes < SNIFF_BYTES) continue;
-      carry += start(Buffer.concat(head));
+      take(start(Buffer.concat(head)));
       head = [];
-    } else carry += decoder.decode(bytes, true);
+    } else take(decoder.decode(bytes, true));
     skip();
     yield* cut(false);
   }
-  if (!decoder) carry += start(Buffer.concat(head));
-  carry += decoder!.decode(new Uint8Array(0), false);
+  if (!decoder) take(start(Buffer.concat(head)));
+  take(decoder!.decode(new Uint8Array(0), false));
   skip();
   if (skipping) carry = "";
+  if (kept === 0 && carry === "" && long.count > 0)
+    throw new TcpstatError(
+      `${options.source} holds no line shorter than 64 KiB: skipped ${long.count} longer line(s), the first at line ${long.firstLine}`,
+      "give a captured netstat, ss, lsof, sockstat or /proc/net output",
+    );
   yield* cut(true);
-}
-
-function countLines(text: string): number {
-  let n = 0;
-  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) n++;
-  return n;
 }

@@ -1,4 +1,4 @@
-import type { ReplayFormat } from "./replay.js";
+import type { ReplayFormat } from "./replay-format.js";
 import { blankPasteNoise, commonIndent, dedent, unquote } from "./paste.js";
 
 /**

@@ -1,12 +1,11 @@
 import { TcpstatError } from "../errors.js";
 import { escapeControl } from "../lib/safe-text.js";
-import type { ServiceTable } from "../lib/services.js";
 import { nearest } from "../lib/suggest.js";
-import type { ParseResult, Problem } from "../model/socket.js";
+import type { Problem } from "../model/socket.js";
 import { dedent } from "./paste.js";
 import { chooseFormat, cleanCapture, closestFormats, headOf, rankCapture, rankFormats, type Ranked } from "./replay-rank.js";
+import type { ReplayFormat, ReplayOptions, ReplayParsed } from "./replay-format.js";
 import { parseSockstat } from "./freebsd/parse-sockstat.js";
-import type { ByteOrder } from "./linux-procfs/parse-proc-net.js";
 import { parseLinuxNetstat } from "./linux-netstat/parse-netstat-tuanp.js";
 import { parseSs } from "./linux-ss/parse-ss.js";
 import { parseLsofColumns } from "./lsof/parse-lsof-columns.js";
@@ -29,34 +28,7 @@ import { parsePowershellText } from "./windows-powershell/parse-powershell-text.
  *   sniff("$ ss -tan\nState  Recv-Q ...\nLISTEN 0 128 0.0.0.0:22 ...")  -> the "linux-ss" format
  */
 
-export interface ReplayOptions {
-  /** Name for problem reports: the file name, or "stdin". */
-  source: string;
-  /** /proc dumps: the writer's byte order, when --byte-order gives it. */
-  byteOrder?: ByteOrder;
-  /** Port numbers of service names (a capture made without -n); the built-in table when absent. */
-  services?: ServiceTable;
-  /** Command lines pasted with the capture (`$ ss -o state established`), which some layouts need. */
-  commands?: readonly string[];
-}
-
-export interface ReplayParsed extends ParseResult {
-  notices?: string[];
-  /** Extra words for --verbose, e.g. the byte order a /proc dump was read in. */
-  detail?: string;
-  /** /proc dumps: the byte order the capture was read in (given or detected). */
-  byteOrder?: ByteOrder;
-}
-
-export interface ReplayFormat {
-  name: string;
-  description: string;
-  /** True when the first (non-blank) lines of a capture are this format. */
-  detect(lines: readonly string[]): boolean;
-  parse(text: string, options: ReplayOptions): ReplayParsed;
-  /** Lines that look like this format even when none of them reads as a row: ranks the "closest formats". */
-  likeness?: RegExp;
-}
+export type { ReplayFormat, ReplayOptions, ReplayParsed } from "./replay-format.js";
 
 const any = (lines: readonly string[], re: RegExp) => lines.some((l) => re.test(l));
 
@@ -202,26 +174,6 @@ export function replayFormats(): ReplayFormat[] {
 export function sniff(text: string): ReplayFormat | undefined {
   const head = headOf(text);
   return chooseFormat(rankCapture(replayFormats(), text, cleanCapture(head, head)))?.format;
-}
-
-/**
- * Capture bytes as text: a UTF-16 or UTF-8 byte order mark decides (PowerShell's `>` writes
- * UTF-16LE); otherwise UTF-8 when the bytes are valid UTF-8, else latin1 so that every byte
- * survives as one character for a format that knows its code page (Windows OEM consoles).
- */
-export function decodeCapture(bytes: Buffer): string {
-  if (bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.subarray(2).toString("utf16le");
-  if (bytes[0] === 0xfe && bytes[1] === 0xff) {
-    const swapped = Buffer.from(bytes.subarray(2));
-    swapped.swap16();
-    return swapped.toString("utf16le");
-  }
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return bytes.subarray(3).toString("utf8");
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    return bytes.toString("latin1");
-  }
 }
 
 export interface ReplayResult extends ReplayParsed {

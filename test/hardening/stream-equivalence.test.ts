@@ -2,9 +2,9 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { readTextChunks } from "../../src/lib/stream-input.js";
+import { decodeCapture, readTextChunks } from "../../src/lib/stream-input.js";
 import { replayChunks } from "../../src/sources/replay-stream.js";
-import { decodeCapture, replayCapture } from "../../src/sources/replay.js";
+import { replayCapture } from "../../src/sources/replay.js";
 
 /**
  * `--ndjson --input` and `summary --input` read captures through the streaming reader; the

@@ -3,7 +3,8 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decodeCapture, replayCapture, type ReplayResult } from "../../src/sources/replay.js";
+import { decodeCapture } from "../../src/lib/stream-input.js";
+import { replayCapture, type ReplayResult } from "../../src/sources/replay.js";
 import { runs } from "./harness.js";
 
 /**

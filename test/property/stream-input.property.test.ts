@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { looksBinary, readTextChunks, type TextChunk } from "../../src/lib/stream-input.js";
+import { decodeCapture, looksBinary, readTextChunks, type TextChunk } from "../../src/lib/stream-input.js";
 import { replayChunks } from "../../src/sources/replay-stream.js";
-import { decodeCapture, replayCapture } from "../../src/sources/replay.js";
+import { replayCapture } from "../../src/sources/replay.js";
 import { mutated, runs } from "./harness.js";
 
 /**

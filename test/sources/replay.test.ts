@@ -4,7 +4,8 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { SocketRecordSchema } from "../../src/model/socket.js";
 import { detectByteOrder } from "../../src/sources/replay-proc-net.js";
-import { decodeCapture, replayCapture, sniff } from "../../src/sources/replay.js";
+import { decodeCapture } from "../../src/lib/stream-input.js";
+import { replayCapture, sniff } from "../../src/sources/replay.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 

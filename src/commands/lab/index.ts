@@ -43,7 +43,7 @@ export async function runLab(name: string | undefined, flags: LabFlags): Promise
   const chalk = await stdoutChalk(flags.color);
   const width = Math.min(process.stdout.columns || 100, 120);
   const { createLabNetns } = await import("../../lib/lab-netns.js");
-  const { collectReport } = await import("../../report.js");
+  const { collectReport } = await import("../../load/collect-report.js");
   const ns = await createLabNetns();
   // Whatever ends the run, nothing of the lab outlives it: a signal cleans up and exits with
   // 128+N, an exit of any other kind (a closed output pipe) kills what is left at once.

@@ -79,7 +79,7 @@ export class Lab {
     if (seen.length === 0) lines.push(`    ${chalk.dim("(none)")}`);
     lines.push("", `  ${chalk.dim("Sockets in the lab's namespace now:")}`);
     let table = "";
-    for await (const chunk of LIST_FORMATS.table!.render(records, { chalk, timers: true })) table += chunk;
+    for await (const chunk of LIST_FORMATS.table!.render!(records, { chalk, timers: true })) table += chunk;
     lines.push(records.length === 0 ? `    ${chalk.dim("(none)")}` : table.replace(/^/gm, "    ").trimEnd());
     await this.io.write(`${lines.join("\n")}\n`);
     return records;

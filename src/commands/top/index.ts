@@ -3,7 +3,7 @@ import { z } from "zod";
 import { usageError } from "../../errors.js";
 import { stdoutChalk } from "../../io.js";
 import { addExamples } from "../help.js";
-import { addFilterOptions, type FilterFlags } from "../options.js";
+import { addFilterOptions, type FilterFlags } from "../../load/source-options.js";
 
 /**
  * `tcpstat top`: the live, interactive view of the connections (issue 20), TCPView's for a

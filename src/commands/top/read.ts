@@ -1,8 +1,11 @@
 import { readFile } from "node:fs/promises";
 import type { Finding } from "../../model/report.js";
 import type { SocketRecord, TcpInfo } from "../../model/socket.js";
-import { loadReport, type SourceFlags } from "../list.js";
-import { sayRemarks } from "../problems.js";
+import type { SocketFilter } from "../../lib/filter.js";
+import { loadReport } from "../../load/load-report.js";
+import { toSocketFilter } from "../../load/socket-filter.js";
+import { sayRemarks } from "../../load/remarks.js";
+import type { SourceFlags } from "../../load/source-options.js";
 import type { Details, TopRow } from "./view.js";
 
 /**
@@ -18,12 +21,17 @@ export interface Reading {
   costMs: number;
 }
 
+/** The filter of a session's flags, built at its first reading only. */
+const filters = new WeakMap<SourceFlags, SocketFilter>();
+
 export async function readSockets(flags: SourceFlags, first: boolean): Promise<Reading> {
+  let filter = filters.get(flags);
+  if (!filter) filters.set(flags, (filter = toSocketFilter(flags)));
   const started = performance.now();
   const { collectTcpInfo } = await import("../../sources/linux-ss/collect-info.js");
   // Notices of the first reading are said once (on the normal screen, before the alternate one).
   const [report, info] = await Promise.all([
-    loadReport({ ...flags, quiet: flags.quiet || !first }, { owners: flags.owners !== false }),
+    loadReport({ ...flags, quiet: flags.quiet || !first }, { owners: flags.owners !== false }, filter),
     collectTcpInfo().catch((error: Error) => ({ byInode: null, notices: [`tcp_info could not be read: ${error.message}`], problems: [] })),
   ]);
   const fromSs = info.byInode !== null && info.notices.length === 0;

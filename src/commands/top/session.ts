@@ -2,7 +2,7 @@ import type { ChalkInstance } from "chalk";
 import { writeError } from "../../io.js";
 import { SocketTracker } from "../../lib/watch-diff.js";
 import type { SocketRecord } from "../../model/socket.js";
-import type { SourceFlags } from "../list.js";
+import type { SourceFlags } from "../../load/source-options.js";
 import { closeConnection, isRunning, signalProcess } from "./actions.js";
 import { availableColumns, placeColumns } from "./columns.js";
 import { decodeKeys, pressKey, type Effect, type KeyContext } from "./keys.js";

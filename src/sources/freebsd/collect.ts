@@ -1,6 +1,7 @@
 import { exec as realExec } from "../../lib/exec.js";
 import { TcpstatError } from "../../errors.js";
-import { fillOwners, netstatByProto, type CommandCollectOptions, type CommandCollectResult } from "../collect-options.js";
+import { netstatByProto, type CommandCollectOptions, type CommandCollectResult } from "../command-collect.js";
+import { fillOwners } from "../fill-owners.js";
 import { parseBsdNetstat } from "../macos-netstat/parse-netstat-anv.js";
 import { parseSockstat } from "./parse-sockstat.js";
 import { append } from "../../lib/append.js";

@@ -1,5 +1,5 @@
 import { exec as realExec } from "../../lib/exec.js";
-import { select, type CommandCollectOptions, type CommandCollectResult } from "../collect-options.js";
+import { select, type CommandCollectOptions, type CommandCollectResult } from "../command-collect.js";
 import { parseLinuxNetstat } from "./parse-netstat-tuanp.js";
 
 /** net-tools `netstat -tuanpe` (User and Inode columns, numeric). */

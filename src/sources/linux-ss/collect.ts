@@ -1,5 +1,5 @@
 import { exec as realExec } from "../../lib/exec.js";
-import { select, type CommandCollectOptions, type CommandCollectResult } from "../collect-options.js";
+import { select, type CommandCollectOptions, type CommandCollectResult } from "../command-collect.js";
 import { parseSs } from "./parse-ss.js";
 
 /** `ss -tuanpe`: both protocols always, so the Netid column is there; filtered afterwards. */

@@ -1,5 +1,5 @@
 import { exec as realExec } from "../../lib/exec.js";
-import { select, type CommandCollectOptions, type CommandCollectResult } from "../collect-options.js";
+import { select, type CommandCollectOptions, type CommandCollectResult } from "../command-collect.js";
 import { parseLsofFields } from "./parse-lsof-fields.js";
 
 /** `lsof -nP -iTCP -iUDP -F pcnPtTf`: any Unix with lsof. lsof exits 1 when it found nothing. */

@@ -1,7 +1,7 @@
 import { TcpstatError } from "../../errors.js";
 import type { Family, Problem, Proto, SocketRecord } from "../../model/socket.js";
 import { canonicalState } from "../../model/state.js";
-import { select, type CommandCollectOptions, type CommandCollectResult } from "../collect-options.js";
+import { select, type CommandCollectOptions, type CommandCollectResult } from "../command-collect.js";
 import { emptyRecord, familyOf, isWildcardHost, normalizeAddress, readPort } from "../text-endpoint.js";
 
 /**

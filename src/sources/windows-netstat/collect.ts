@@ -1,6 +1,6 @@
 import { decodeConsoleBytes, parseChcp, plausibility } from "../../lib/codepage.js";
 import { exec as systemExec, type ExecRunner } from "../../lib/exec.js";
-import { select, type CommandCollectOptions, type CommandCollectResult } from "../collect-options.js";
+import { select, type CommandCollectOptions, type CommandCollectResult } from "../command-collect.js";
 import { parseNetstatAno } from "./parse-netstat-ano.js";
 import { parseTasklist } from "./parse-tasklist.js";
 import { windowsState } from "./state-words.js";

@@ -1,5 +1,5 @@
 import { exec as systemExec } from "../../lib/exec.js";
-import { select, type CommandCollectOptions, type CommandCollectResult } from "../collect-options.js";
+import { select, type CommandCollectOptions, type CommandCollectResult } from "../command-collect.js";
 import { parsePowershell } from "./parse-powershell.js";
 
 /**

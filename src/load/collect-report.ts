@@ -3,39 +3,21 @@
  * the way. The public API (index.ts) and every command call this. It loads no schema library,
  * so a listing starts fast; index.ts adds the zod schemas for library users.
  */
-import { makeEnrichedPredicate, makePredicate, parsePorts, parseStates, filterNeedsOwners, type SocketFilter } from "./lib/filter.js";
-import type { Family, Problem, Proto, SocketRecord } from "./model/socket.js";
-import { collectSockets } from "./sources/index.js";
-import type { RecordSinks } from "./sources/record-sinks.js";
+import { makeEnrichedPredicate, makePredicate, filterNeedsOwners, type SocketFilter } from "../lib/filter.js";
+import type { Problem, SocketRecord } from "../model/socket.js";
+import { collectSockets } from "../sources/index.js";
+import type { RecordSinks } from "../sources/record-sinks.js";
+import { toFilter, type FilterOptions } from "./socket-filter.js";
 
 /** The public options; onRecord only: onRow hands over a reused row, and pace is the CLI's. */
-export interface ListOptions extends Pick<RecordSinks, "onRecord"> {
-  /** Default: ["tcp"]. */
-  protos?: Proto[];
-  /** Default: both. */
-  families?: Family[];
-  listening?: boolean;
-  /** Any spelling or ss group: "CLOSE_WAIT", "time-wait", "connected". */
-  states?: string[];
-  /** Ports on either side: 443, "80,443", "8000-8100". */
-  ports?: Array<number | string>;
-  localPorts?: Array<number | string>;
-  remotePorts?: Array<number | string>;
-  pids?: number[];
-  process?: string;
+export interface ListOptions extends FilterOptions, Pick<RecordSinks, "onRecord"> {
   /** Give listeners their `exposure` (src/lib/exposure.ts). */
   exposure?: boolean;
-  /** Listeners on all interfaces or a public address only (implies exposure). */
-  exposed?: boolean;
   /**
    * Each holder fully: command line, parent, start time, systemd unit, container (implies owners);
    * "cgroup": the unit and container only (one read a process).
    */
   who?: boolean | "cgroup";
-  /** Sockets held by a container of this name or id (prefix of at least 4 hex digits); implies who. */
-  containers?: string[];
-  /** Sockets held by a process in this systemd unit ("nginx" matches nginx.service); implies who. */
-  units?: string[];
   /** Resolve owning processes (default true). */
   owners?: boolean;
   source?: string;
@@ -61,29 +43,6 @@ export interface SocketReport {
   notices: string[];
   /** What --verbose prints: e.g. the input format that was detected. */
   details?: string[];
-}
-
-const strings = (values: Array<number | string> | undefined) => values?.map(String);
-
-/** Turns the loose API options into a checked filter (usage errors throw TcpstatError). */
-export function toFilter(options: ListOptions = {}): SocketFilter {
-  const ports = strings(options.ports);
-  const localPorts = strings(options.localPorts);
-  const remotePorts = strings(options.remotePorts);
-  return {
-    protos: options.protos ?? ["tcp"],
-    families: options.families ?? ["ipv4", "ipv6"],
-    listening: options.listening,
-    states: options.states ? parseStates(options.states) : undefined,
-    ports: ports ? parsePorts(ports) : undefined,
-    localPorts: localPorts ? parsePorts(localPorts, "--local-port") : undefined,
-    remotePorts: remotePorts ? parsePorts(remotePorts, "--remote-port") : undefined,
-    pids: options.pids ? new Set(options.pids) : undefined,
-    process: options.process,
-    exposed: options.exposed,
-    containers: options.containers,
-    units: options.units,
-  };
 }
 
 /** Collects the sockets of this machine that match the options, with problems and notices. */
@@ -126,7 +85,7 @@ async function enrichedReport(
   who: boolean,
 ): Promise<SocketReport> {
   // --who's reads start while the owner scan runs, on the holders it has found (this thread waits for it anyway).
-  const whoModule = who ? await import("./sources/who/read-who.js") : undefined;
+  const whoModule = who ? await import("../sources/who/read-who.js") : undefined;
   const reader = whoModule && new whoModule.WhoReader(options.procRoot, options.who === true ? "all" : "cgroup");
   const collected = await collectSockets({
     ...where(options, filter, owners),
@@ -134,7 +93,7 @@ async function enrichedReport(
   });
   const records = collected.records.filter(keep);
   const notices = [...collected.notices];
-  if (options.exposure || filter.exposed) await (await import("./sources/who/exposure.js")).addExposure(records, notices);
+  if (options.exposure || filter.exposed) await (await import("../sources/who/exposure.js")).addExposure(records, notices);
   if (whoModule) await whoModule.addWho(records, notices, reader);
   return finishEnriched({ ...collected, notices, records }, filter, options.onRecord);
 }
@@ -149,33 +108,21 @@ function finishEnriched(report: SocketReport, filter: SocketFilter, onRecord?: (
   return { ...report, records };
 }
 
-/** Replays captured output through the parser its first lines name (or `inputFormat`), then filters. */
+/**
+ * Replays captured output given whole (a string or bytes) as a stream of one chunk, through
+ * the route every `--input` takes (load/read-capture.ts), then filters.
+ */
 async function replayReport(options: ListOptions, filter: SocketFilter): Promise<SocketReport> {
-  const { decodeCapture, replayCapture } = await import("./sources/replay.js");
-  let text: string;
-  if (typeof options.input === "string") text = options.input;
-  else {
-    const bytes = options.input as Uint8Array;
-    (await import("./lib/stream-input.js")).assertText(bytes, options.inputName ?? "input");
-    // A view of the bytes, not a copy: a capture may hold a million sockets.
-    text = decodeCapture(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  }
-  const byteOrder = options.byteOrder === undefined ? undefined : options.byteOrder === "be" ? "BE" : "LE";
-  const { systemServices } = await import("./lib/services-file.js");
-  const r = replayCapture(text, { source: options.inputName ?? "input", format: options.inputFormat, byteOrder, services: systemServices() });
-  const keep = makePredicate(filter);
-  let records = r.records.filter(keep);
-  if (options.exposure || filter.exposed) {
-    const { exposureOf, isListener } = await import("./lib/exposure.js");
-    // A capture says nothing about IPV6_V6ONLY but ss's `*` (dual-stack): `::` counts as all.
-    for (const rec of records) if (isListener(rec)) rec.exposure = exposureOf(rec.localAddress, undefined);
-    records = records.filter(makeEnrichedPredicate(filter));
-  }
-  if (options.onRecord) {
-    for (const record of records) options.onRecord(record);
-    records.length = 0;
-  }
-  return { source: `input:${r.format}`, records, problems: r.problems, notices: r.notices ?? [], details: [r.verbose] };
+  const { collectCapture, oneChunk } = await import("./read-capture.js");
+  const long = { count: 0, firstLine: 0 };
+  const source = options.inputName ?? "input";
+  const report = await collectCapture(
+    oneChunk(options.input as string | Uint8Array),
+    { source, format: options.inputFormat, byteOrder: options.byteOrder, long, exposure: options.exposure, onRecord: options.onRecord },
+    filter,
+  );
+  if (long.count > 0) report.notices.unshift(`skipped ${long.count} line(s) longer than 64 KiB in ${source}; first at line ${long.firstLine}`);
+  return report;
 }
 
 /** The sockets of this machine that match the options. */

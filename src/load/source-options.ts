@@ -1,10 +1,12 @@
 import { Option, type Command } from "commander";
-import { usageError } from "../errors.js";
-import { parsePids, parsePorts, parseStates, type FilterSubject, type SocketFilter } from "../lib/filter.js";
-import { systemServices } from "../lib/services-file.js";
-import { parseSsFilter } from "../lib/ss-filter.js";
-import type { TcpState } from "../model/state.js";
-import type { Family, Proto } from "../model/socket.js";
+import { TcpstatError, usageError } from "../errors.js";
+
+/**
+ * The flags that choose which sockets a command reads and where from: their commander
+ * registration, their types as commander hands them over, and the checks that need no
+ * reading. Every command that reads sockets registers them here and hands them to
+ * loadReport (load-report.ts); the filters among them become one SocketFilter (socket-filter.ts).
+ */
 
 /** Options as commander hands them over. */
 export interface FilterFlags {
@@ -30,6 +32,18 @@ export interface FilterFlags {
   dst?: string[];
   /** ss's filter language typed after the options (the listing's operands). */
   filter?: string[];
+}
+
+/** Flags of every command that reads sockets: selection, source and notices. */
+export interface SourceFlags extends FilterFlags {
+  source?: string;
+  netns?: string;
+  netnsLimit?: string;
+  quiet?: boolean;
+  input?: string;
+  inputFormat?: string;
+  byteOrder?: string;
+  verbose?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -82,60 +96,41 @@ export function addFilterOptions(cmd: Command, shape: FilterShape = {}): Command
     .option("--unit <name>", "held by a process in a systemd unit (nginx = nginx.service); repeatable", collect);
 }
 
-export function toSocketFilter(flags: FilterFlags): SocketFilter {
-  const protos: Proto[] = [];
-  // TCP unless another kind is asked for, as ss -u, -w, -x list only theirs.
-  if (flags.tcp || !(flags.udp || flags.raw || flags.unix)) protos.push("tcp");
-  if (flags.udp) protos.push("udp");
-  if (flags.raw) protos.push("raw");
-  if (flags.unix) protos.push("unix");
-  const families: Family[] = [];
-  if (flags.ipv4 || !flags.ipv6) families.push("ipv4");
-  if (flags.ipv6 || !flags.ipv4) families.push("ipv6");
-  if (flags.process !== undefined && flags.process.trim() === "")
-    throw usageError("empty name for --process", "give part of a process name, e.g. --process nginx");
-  const services = systemServices();
-  const { states, expression } = expressionFilter(flags);
-  const flagStates = flags.state ? parseStates(flags.state) : undefined;
-  return {
-    protos,
-    families,
-    listening: flags.listening,
-    states: flagStates && states ? new Set([...flagStates].filter((s) => states.has(s))) : (flagStates ?? states),
-    ports: flags.port ? parsePorts(flags.port, "--port", services) : undefined,
-    localPorts: flags.localPort ? parsePorts(flags.localPort, "--local-port", services) : undefined,
-    remotePorts: flags.remotePort ? parsePorts(flags.remotePort, "--remote-port", services) : undefined,
-    expression,
-    pids: flags.pid ? parsePids(flags.pid) : undefined,
-    process: flags.process,
-    exposed: flags.exposed,
-    containers: nonEmpty(flags.container, "--container", "a container name or id, e.g. --container web"),
-    units: nonEmpty(flags.unit, "--unit", "a systemd unit, e.g. --unit nginx.service"),
-  };
+
+/** Where sockets come from, and whether to speak on stderr. Shared by list, summary, doctor, ... */
+export function addSourceOptions(cmd: Command, shape: FilterShape = {}): Command {
+  return addFilterOptions(cmd, shape)
+    .option("--source <name>", "force a socket source instead of the platform's default")
+    .option("-N, --netns <ns>", "network namespace(s): a name (ip netns), a pid, a namespace file, or all")
+    .option("--netns-limit <n>", "most namespaces -N all reads; a notice names those left out (default 64)")
+    .option("-q, --quiet", "no notices on stderr")
+    .option("--input <file>", "replay captured output (netstat, ss, lsof, sockstat, /proc/net/*; - for stdin) instead of reading this machine")
+    .option("--input-format <name>", "the format of --input, instead of detecting it")
+    .option("--byte-order <order>", "byte order of a replayed /proc/net dump: le or be (default: detected)")
+    .option("-v, --verbose", "say on stderr where the sockets came from (source, detected input format)");
 }
 
-function nonEmpty(values: string[] | undefined, flag: string, example: string): string[] | undefined {
-  if (values?.some((v) => v.trim() === "")) throw usageError(`empty value for ${flag}`, `give ${example}`);
-  return values;
+/** --netns-limit N: only with -N all, a whole number from 1. */
+export function parseNetnsLimit(flags: Pick<SourceFlags, "netns" | "netnsLimit">): number | undefined {
+  if (flags.netnsLimit === undefined) return undefined;
+  if (flags.netns?.trim() !== "all") throw usageError("--netns-limit applies only to -N all", "add -N all, or drop --netns-limit");
+  const n = Number(flags.netnsLimit.trim());
+  if (!/^\d+$/.test(flags.netnsLimit.trim()) || n < 1 || n > 1_000_000) throw usageError(`bad --netns-limit '${flags.netnsLimit}'`, "give how many namespaces -N all may read, 1-1000000 (default 64)");
+  return n;
 }
 
-/**
- * The ss filter typed after the options, --src and --dst, read once into one predicate:
- * `--src A,B --dst C` is `( src A or src B ) and ( dst C )` and the expression.
- */
-function expressionFilter(flags: FilterFlags): { states?: Set<TcpState>; expression?: (s: FilterSubject) => boolean } {
-  const services = systemServices();
-  const parts: Array<(s: FilterSubject) => boolean> = [];
-  for (const [key, values] of [["src", flags.src], ["dst", flags.dst]] as const) {
-    if (!values) continue;
-    const hosts = values.flatMap((v) => v.split(",")).map((v) => v.trim());
-    if (hosts.some((h) => h === "" || /\s/.test(h)))
-      throw usageError(`empty or spaced address for --${key}`, `give addresses or prefixes, e.g. --${key} 10.0.0.0/8,[::1]`);
-    const words = hosts.flatMap((h, i) => (i === 0 ? [key, h] : ["or", key, h]));
-    parts.push(parseSsFilter(words, services).match!);
-  }
-  const typed = flags.filter && flags.filter.length > 0 ? parseSsFilter(flags.filter, services) : undefined;
-  if (typed?.match) parts.push(typed.match);
-  const expression = parts.length === 0 ? undefined : parts.length === 1 ? parts[0] : (s: FilterSubject) => parts.every((p) => p(s));
-  return { states: typed?.states, expression };
+/** The flags that cannot go with --input, and --byte-order's value: checked before --input is read. */
+export function checkInputFlags(flags: SourceFlags): "le" | "be" | undefined {
+  if (flags.source !== undefined) throw usageError("--input and --source both choose where sockets come from", "give one of them");
+  if (flags.netns !== undefined) throw usageError("--netns reads this machine's namespaces; it cannot apply to --input", "drop --netns");
+  const order = flags.byteOrder?.toLowerCase();
+  if (order !== undefined && order !== "le" && order !== "be") throw usageError(`bad byte order '${flags.byteOrder}'`, "use --byte-order le or --byte-order be");
+  return order;
+}
+
+/** An --input file that cannot be read (missing, a directory, not allowed), said in words. */
+export function inputReadError(file: string, error: unknown): TcpstatError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : code === "EACCES" ? "permission denied" : (error as Error).message;
+  return new TcpstatError(`cannot read --input ${file}: ${why}`, "give the path of a captured netstat, ss, lsof, sockstat or /proc/net output, or - for stdin");
 }
