@@ -51,12 +51,15 @@ export async function collectReport(options: ListOptions & RecordSinks = {}, fil
   const who = Boolean(options.who || filter.containers || filter.units);
   const owners = options.owners !== false || filterNeedsOwners(filter) || who;
   const keep = makePredicate(filter);
+  // The filters that need no owner run on each /proc/net row, before its record is made.
+  const keepRow = makePredicate({ ...filter, pids: undefined, process: undefined });
   if (options.exposure || filter.exposed || who) return enrichedReport(options, filter, owners, keep, who);
   const { onRecord, onRow } = options;
   const collected = await collectSockets({
     ...where(options, filter, owners),
     onRecord: onRecord && ((r) => void (keep(r) && onRecord(r))),
     onRow: onRecord && onRow && ((row) => void (keep(row) && onRow(row))),
+    keepRow,
     pace: onRecord && options.pace,
   });
   return { ...collected, records: collected.records.filter(keep) };

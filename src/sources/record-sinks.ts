@@ -16,6 +16,12 @@ export interface RecordSinks {
    * row over this way instead, decoded but not made into a record (see ProcRow).
    */
   onRow?: (row: ProcRow) => void;
+  /**
+   * The filters that need no owner, run on each row a source decodes before it makes the
+   * row's record (Linux /proc/net): a row said no to costs no record. Sources that cannot
+   * ignore it; collectReport filters every record again.
+   */
+  keepRow?: (row: ProcRow) => boolean;
   /** With onRecord: awaited between pieces of a big table, so a slow reader of the output holds the reading back. */
   pace?: () => Promise<void> | undefined;
 }

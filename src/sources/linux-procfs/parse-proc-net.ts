@@ -37,6 +37,8 @@ export interface ProcNetOptions {
    * `--json` without owners writes its bytes straight from it (src/format/json-stream.ts).
    */
   onRow?: (row: ProcRow) => void;
+  /** A row this says no to is dropped before its record (or onRow) is made: the cheap filters. */
+  keepRow?: (row: ProcRow) => boolean;
 }
 
 // tr column, include/net/inet_connection_sock.h: 1 retransmit (also loss probe and
@@ -344,6 +346,7 @@ export class ProcNetParser implements ParseResult {
   private readonly source: string;
   private readonly onRecord: ((record: SocketRecord) => void) | undefined;
   private readonly onRow: ((row: ProcRow) => void) | undefined;
+  private readonly keepRow: ((row: ProcRow) => boolean) | undefined;
   private lineNo = 0;
 
   constructor(options: ProcNetOptions) {
@@ -352,6 +355,7 @@ export class ProcNetParser implements ParseResult {
     this.source = source;
     this.onRecord = options.onRecord;
     this.onRow = options.onRow;
+    this.keepRow = options.keepRow;
   }
 
   /**
@@ -380,6 +384,7 @@ export class ProcNetParser implements ParseResult {
         why = n < FIELDS ? `expected at least 10 fields, found ${n}` : reader.decode();
       }
       if (why !== null) this.problems.push({ source: this.source, line: this.lineNo, text: quote(lineStart, lineEnd), reason: why });
+      else if (this.keepRow !== undefined && !this.keepRow(reader.row)) continue;
       else if (this.onRow) this.onRow(reader.row);
       else if (this.onRecord) this.onRecord(reader.record());
       else this.records.push(reader.record());

@@ -85,6 +85,19 @@ describe("parseProcNet on a big-endian host's tables (written by hand)", () => {
   });
 });
 
+describe("ProcNetParser's keepRow: the cheap filters before a record is made", () => {
+  it("keeps exactly the rows the whole table would give and the filter keep, and still counts bad rows", () => {
+    const whole = parseProcNet(fixture("netns-states/tcp"), { proto: "tcp" });
+    const listening = parseProcNet(fixture("netns-states/tcp"), { proto: "tcp", keepRow: (row) => row.state === "LISTEN" });
+    expect(listening.records.length).toBeGreaterThan(0);
+    expect(listening.records.length).toBeLessThan(whole.records.length);
+    expect(listening.records).toEqual(whole.records.filter((r) => r.state === "LISTEN"));
+    const bad = parseProcNet(fixture("malformed/tcp"), { proto: "tcp", keepRow: () => false });
+    expect(bad.records).toEqual([]);
+    expect(bad.problems.map((p) => p.line)).toEqual([3, 4, 5, 7, 8, 9]);
+  });
+});
+
 describe("parseProcNet on malformed lines", () => {
   const { records, problems } = parseProcNet(fixture("malformed/tcp"), { proto: "tcp", source: "/proc/net/tcp" });
 
