@@ -160,7 +160,7 @@ async function runListDetailed(flags: ListFlags, name: string, enrich: { exposur
     throw usageError(kernel ? `${flag} reads this machine's kernel; it cannot apply to --input` : "-r/--resolve names this machine's view of addresses; it cannot apply to --input", `drop ${flag.slice(0, 2)}, or run it live`);
   if (kernel && flags.netns !== undefined) throw usageError(`${flag} reads this namespace's kernel; it cannot apply to --netns`, `run it inside the namespace: ip netns exec NAME tcpstat ${flag.slice(0, 2)}`);
   if (flags.watch !== undefined || flags.count !== undefined) throw usageError(`${flag} does not go with --watch`, `run tcpstat ${flag.slice(0, 2)} again`);
-  // -i alone, as a table: gathered into SocketTable (as the listing without owners is), no record kept.
+  // -i alone, as a table: gathered into GatheredTable (as the listing without owners is), no record kept.
   if (flags.info && !flags.extended && !flags.memory && !flags.resolve && !enrich.exposure && !enrich.who && name === "table") return runInfoTable(flags);
   const { collectTcpInfo, collectSsExtras } = await import("../sources/linux-ss/collect-info.js");
   const extras = flags.extended || flags.memory ? collectSsExtras({ memory: Boolean(flags.memory) }) : undefined;
@@ -229,18 +229,18 @@ async function runListKinds(flags: ListFlags, name: string): Promise<void> {
 }
 
 /**
- * -i as a table: the sockets go into SocketTable (as the /proc tables are read, without owners)
+ * -i as a table: the sockets go into GatheredTable (as the /proc tables are read, without owners)
  * while ss's lines go into its compact store, and the -i columns are made from the store as
  * each line is written: no record and no TcpInfo kept per socket (BENCHMARKS.md, issue 18).
  */
 async function runInfoTable(flags: ListFlags): Promise<void> {
-  const [{ collectTcpInfo }, { SocketTable }, { INFO_COLUMNS }] = await Promise.all([
+  const [{ collectTcpInfo }, { GatheredTable }, { INFO_COLUMNS }] = await Promise.all([
     import("../sources/linux-ss/collect-info.js"),
-    import("../format/table-stream.js"),
+    import("../format/table-gathered.js"),
     import("../format/table.js"),
   ]);
   let byInode: { get(inode: number): SocketRecord["tcpInfo"] | undefined } = new Map();
-  const table = new SocketTable(Boolean(flags.timers), undefined, {
+  const table = new GatheredTable(Boolean(flags.timers), undefined, {
     heads: INFO_COLUMNS.map(([head]) => head),
     cells: (inode, proto) => {
       const info = proto === "tcp" && inode > 0 ? (byInode.get(inode) ?? null) : null;
@@ -253,8 +253,8 @@ async function runInfoTable(flags: ListFlags): Promise<void> {
   await writeSocketTable(table, flags);
 }
 
-/** A gathered SocketTable to stdout, coloured as the terminal allows, with or without its header. */
-async function writeSocketTable(table: import("../format/table-stream.js").SocketTable, flags: ListFlags): Promise<void> {
+/** A gathered GatheredTable to stdout, coloured as the terminal allows, with or without its header. */
+async function writeSocketTable(table: import("../format/table-gathered.js").GatheredTable, flags: ListFlags): Promise<void> {
   const chalk = await stdoutChalk(flags.color);
   const out = openStream();
   try {
@@ -265,8 +265,8 @@ async function writeSocketTable(table: import("../format/table-stream.js").Socke
 }
 
 async function runTableGathered(flags: ListFlags): Promise<void> {
-  const { SocketTable } = await import("../format/table-stream.js");
-  const table = new SocketTable(Boolean(flags.timers));
+  const { GatheredTable } = await import("../format/table-gathered.js");
+  const table = new GatheredTable(Boolean(flags.timers));
   await loadReport(flags, { onRecord: (r) => table.record(r), onRow: (row) => table.row(row) });
   await writeSocketTable(table, flags);
 }

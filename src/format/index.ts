@@ -31,7 +31,7 @@ const jsonWriter = (kind: "json" | "ndjson") => async (out: OutputStream) => new
 /**
  * The registry behind --format and the help text: one line a format, its module loaded when
  * used. The listing without owners writes the table gathered as the tables are read
- * (table-stream.ts's SocketTable), byte-equal to this entry's renderTable (test/format).
+ * (table-gathered.ts's GatheredTable), byte-equal to this entry's renderTable (test/format).
  */
 export const LIST_FORMATS: Readonly<Record<string, ListFormat>> = {
   table: { name: "table", description: "netstat-like table, coloured on a terminal", render: async function* (r, ctx) { yield* ctx.netid ? (await import("./table-ss.js")).renderSsTable(r, ctx) : (await import("./table.js")).renderTable(r, ctx); } },

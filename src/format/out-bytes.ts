@@ -3,7 +3,7 @@ import { digits } from "../lib/endpoint.js";
 
 /**
  * Bytes written straight into an OutputStream's buffer, by formats that write a row without
- * making its text (json-stream.ts, table-stream.ts). Each asks for the room it needs, which
+ * making its text (json-stream.ts, table-gathered.ts). Each asks for the room it needs, which
  * flushes the buffer only if the writer has not asked for the whole row's room before (as
  * they do: a row goes out whole). A piece bigger than the buffer goes out as text.
  */

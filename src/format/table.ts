@@ -39,7 +39,7 @@ const MEMORY_COLUMNS: ReadonlyArray<readonly [head: string, text: (r: SocketReco
   ["Drops", (r) => (r.memory ? String(r.memory.drops) : "-")],
 ];
 
-/** -i's columns, from a socket's tcp_info (null or absent: "-"); SocketTable writes them too. */
+/** -i's columns, from a socket's tcp_info (null or absent: "-"); GatheredTable writes them too. */
 export const INFO_COLUMNS: ReadonlyArray<readonly [head: string, text: (i: TcpInfo | null | undefined) => string]> = [
   ["RTT(ms)", (i) => (i?.rttMs == null ? "-" : String(i.rttMs))],
   ["Cwnd", (i) => (i?.cwnd == null ? "-" : String(i.cwnd))],

@@ -42,7 +42,7 @@ export interface SocketReport {
   problems: Problem[];
   notices: string[];
   /** What --verbose prints: e.g. the input format that was detected. */
-  details?: string[];
+  verbose?: string[];
 }
 
 /** Collects the sockets of this machine that match the options, with problems and notices. */

@@ -54,7 +54,7 @@ export async function loadReport(
   }
   // --verbose names each system tool run, by the absolute path it was taken from (issue 22).
   const ran = flags.verbose ? (await import("../lib/exec.js")).commandsRun().map((command) => `ran ${command}`) : [];
-  const verbose = flags.verbose ? [...(report.details ?? [`source: ${report.source}`]), ...ran] : undefined;
+  const verbose = flags.verbose ? [...(report.verbose ?? [`source: ${report.source}`]), ...ran] : undefined;
   const notices = flags.input === undefined && filter.pids ? [...(await missingPids(filter.pids)), ...report.notices] : report.notices;
   sayRemarks({ verbose, notices, problems: report.problems }, flags.quiet);
   return report;

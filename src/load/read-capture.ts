@@ -60,7 +60,7 @@ export async function collectCapture(
   input: AsyncIterable<Uint8Array | string>,
   o: CaptureOptions & { onRecord?: (r: SocketRecord) => void },
   filter: SocketFilter,
-): Promise<{ source: string; records: SocketRecord[]; problems: Problem[]; notices: string[]; details: string[] }> {
+): Promise<{ source: string; records: SocketRecord[]; problems: Problem[]; notices: string[]; verbose: string[] }> {
   const records: SocketRecord[] = [];
   const problems: Problem[] = [];
   const notices: string[] = [];
@@ -74,7 +74,7 @@ export async function collectCapture(
     if (o.onRecord) for (const r of batch.records) o.onRecord(r);
     else append(records, batch.records);
   }
-  return { source: `input:${format}`, records, problems, notices, details: [verbose] };
+  return { source: `input:${format}`, records, problems, notices, verbose: [verbose] };
 }
 
 /** The capture's name in messages: the file, or "stdin" for `-`. */

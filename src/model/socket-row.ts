@@ -5,7 +5,7 @@ import type { TcpState } from "./state.js";
  * One socket row as a table parser decodes it: a socket record's fields without the owner,
  * in an object reused row after row, so that a listing of 100k sockets makes no object per
  * row. The Linux /proc/net parser (src/sources/linux-procfs/parse-proc-net.ts) fills it; the
- * streaming writers (src/format/json-stream.ts, table-stream.ts) write from it, before the
+ * streaming writers (src/format/json-stream.ts, table-gathered.ts) write from it, before the
  * next row is read. `user` is filled by whoever knows the names.
  */
 export interface ProcRow {

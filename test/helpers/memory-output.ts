@@ -2,7 +2,7 @@ import type { OutputStream } from "../../src/io.js";
 
 /**
  * An OutputStream that collects what is written to it, for the writers that put bytes
- * straight into the stream's buffer (json-stream.ts, table-stream.ts): its buffer of
+ * straight into the stream's buffer (json-stream.ts, table-gathered.ts): its buffer of
  * `size` bytes is flushed whenever room is asked for and missing, and grows for a piece
  * bigger than itself. `text()` is everything written so far.
  */

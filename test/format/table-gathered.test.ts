@@ -3,7 +3,7 @@ import { Chalk, type ChalkInstance } from "chalk";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { renderTable } from "../../src/format/table.js";
-import { SocketTable } from "../../src/format/table-stream.js";
+import { GatheredTable } from "../../src/format/table-gathered.js";
 import type { SocketRecord } from "../../src/model/socket.js";
 import { TCP_STATES } from "../../src/model/state.js";
 import { ProcNetParser } from "../../src/sources/linux-procfs/parse-proc-net.js";
@@ -12,7 +12,7 @@ import { captured, withOwners } from "./captured-sockets.js";
 import { memoryOutput } from "../helpers/memory-output.js";
 
 /**
- * A listing without owners is gathered into SocketTable as the /proc tables are read, not
+ * A listing without owners is gathered into GatheredTable as the /proc tables are read, not
  * into records: whatever it is handed (rows or records), it must print renderTable's text
  * for the same sockets to the byte, sorted, aligned and coloured alike.
  */
@@ -23,8 +23,8 @@ async function text(chunks: AsyncIterable<string>): Promise<string> {
   return out;
 }
 
-/** What SocketTable writes, through a buffer of a few lines flushed often. */
-async function written(table: SocketTable, chalk: ChalkInstance): Promise<string> {
+/** What GatheredTable writes, through a buffer of a few lines flushed often. */
+async function written(table: GatheredTable, chalk: ChalkInstance): Promise<string> {
   const out = memoryOutput(1024);
   await table.writeTo(out, { chalk });
   return out.text();
@@ -33,14 +33,14 @@ async function written(table: SocketTable, chalk: ChalkInstance): Promise<string
 const viaTable = (records: readonly SocketRecord[], timers: boolean, chalk = new Chalk({ level: 0 })) => text(renderTable(records, { chalk, timers }));
 
 async function viaRecords(records: readonly SocketRecord[], timers: boolean, chalk = new Chalk({ level: 0 }), limits?: { keyBits: number; exact: number }): Promise<string> {
-  const table = new SocketTable(timers, limits);
+  const table = new GatheredTable(timers, limits);
   for (const r of records) table.record(r);
   return written(table, chalk);
 }
 
-describe("SocketTable prints renderTable's text", () => {
+describe("GatheredTable prints renderTable's text", () => {
   it.each([false, true])("for rows of captured /proc/net tables (timers: %s)", async (timers) => {
-    const table = new SocketTable(timers);
+    const table = new GatheredTable(timers);
     const records: SocketRecord[] = [];
     for (const file of ["tcp", "tcp6", "udp", "udp6"]) {
       const bytes = readFileSync(new URL(`../../fixtures/linux-procfs/netns-states/${file}`, import.meta.url));
@@ -104,7 +104,7 @@ describe("SocketTable prints renderTable's text", () => {
   });
 });
 
-describe("SocketTable's -i columns (a tail made from each socket's inode)", () => {
+describe("GatheredTable's -i columns (a tail made from each socket's inode)", () => {
   it.each([false, true])("print renderTable's -i text (timers: %s)", async (timers) => {
     const { INFO_COLUMNS } = await import("../../src/format/table.js");
     const { emptyInfo } = await import("../../src/sources/linux-ss/parse-ss-info.js");
@@ -120,7 +120,7 @@ describe("SocketTable's -i columns (a tail made from each socket's inode)", () =
       byInode.set(r.inode, { ...emptyInfo("ss"), rttMs: k * 0.125, cwnd: 10 + k, retransmits: k % 2, totalRetrans: k, bytesSent: 10 ** (k % 9), bytesReceived: k, lastSendMs: k * 7, lastRecvMs: k * 5 });
     });
     const withInfo = records.map((r) => ({ ...r, tcpInfo: r.proto === "tcp" && r.inode !== null ? (byInode.get(r.inode) ?? null) : null }));
-    const table = new SocketTable(timers, undefined, {
+    const table = new GatheredTable(timers, undefined, {
       heads: INFO_COLUMNS.map(([head]) => head),
       cells: (inode, proto) => INFO_COLUMNS.map(([, text]) => text(proto === "tcp" && inode > 0 ? (byInode.get(inode) ?? null) : null)),
     });

@@ -14,12 +14,12 @@ import { STATE_MEANING, paint, paintHeader } from "./style.js";
 /**
  * The netstat-like table of a live listing without owners, gathered as the tables are read:
  *
- *   const table = new SocketTable(false);
+ *   const table = new GatheredTable(false);
  *   table.row(row);      // a decoded /proc/net row (reused by the parser: copied here)
  *   table.record(r);     // or a record, from a source that cannot hand rows over
  *   await table.writeTo(out, { chalk });   // out: io.ts's openStream()
  *
- * The same text renderTable makes from the records (test/format/table-stream.test.ts holds
+ * The same text renderTable makes from the records (test/format/table-gathered.test.ts holds
  * them equal), for a fraction of its cost at 100k sockets (BENCHMARKS.md). A socket is a
  * few numbers in typed arrays, its addresses an index into the distinct endpoints' bytes
  * ("127.0.0.1:", "[::1]:"), and the column widths are kept up to date as sockets come:
@@ -28,7 +28,7 @@ import { STATE_MEANING, paint, paintHeader } from "./style.js";
  * loops: one native sort of a number per socket (order()), then each line written as bytes
  * by a small function (putLine) that V8 optimizes early.
  */
-export class SocketTable {
+export class GatheredTable {
   private n = 0;
   private capacity = 1024;
   /** proto (bit 0: udp), family (bit 1: ipv6), state index + 1 in TCP_STATES (bits 2 and up; 0: none). */
