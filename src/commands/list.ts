@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { usageError } from "../errors.js";
-import { LIST_FORMATS, type RecordWriter, type RenderContext } from "../format/index.js";
+import { LIST_FORMATS, type ListFormat, type RecordWriter, type RenderContext } from "../format/index.js";
 import type { SocketFilter } from "../lib/filter.js";
 import { nearest } from "../lib/suggest.js";
 import type { SocketRecord } from "../model/socket.js";
@@ -98,7 +98,7 @@ export async function runList(flags: ListFlags): Promise<void> {
     // the tables are read (src/format/json-stream.ts), 100k records never held (BENCHMARKS.md).
     if (format.open) return runListStreamed(flags, name);
     // The table is gathered as the tables are read (held: numbers, not records).
-    if (name === "table" && flags.netns === undefined) return runTableGathered(flags);
+    if (format.gather && flags.netns === undefined) return runTableGathered(flags, format.gather);
   }
   const report = await loadReport(flags, { exposure, who });
   await writeFormat(name, report.records, async () => ({ chalk: await stdoutChalk(flags.color), timers: Boolean(flags.timers), header: flags.header !== false }));
@@ -234,13 +234,9 @@ async function runListKinds(flags: ListFlags, name: string): Promise<void> {
  * each line is written: no record and no TcpInfo kept per socket (BENCHMARKS.md, issue 18).
  */
 async function runInfoTable(flags: ListFlags): Promise<void> {
-  const [{ collectTcpInfo }, { GatheredTable }, { INFO_COLUMNS }] = await Promise.all([
-    import("../sources/linux-ss/collect-info.js"),
-    import("../format/table-gathered.js"),
-    import("../format/table.js"),
-  ]);
+  const [{ collectTcpInfo }, { INFO_COLUMNS }] = await Promise.all([import("../sources/linux-ss/collect-info.js"), import("../format/table.js")]);
   let byInode: { get(inode: number): SocketRecord["tcpInfo"] | undefined } = new Map();
-  const table = new GatheredTable(Boolean(flags.timers), undefined, {
+  const table = await LIST_FORMATS.table!.gather!(Boolean(flags.timers), undefined, {
     heads: INFO_COLUMNS.map(([head]) => head),
     cells: (inode, proto) => {
       const info = proto === "tcp" && inode > 0 ? (byInode.get(inode) ?? null) : null;
@@ -253,7 +249,7 @@ async function runInfoTable(flags: ListFlags): Promise<void> {
   await writeSocketTable(table, flags);
 }
 
-/** A gathered GatheredTable to stdout, coloured as the terminal allows, with or without its header. */
+/** A gathered table to stdout, coloured as the terminal allows, with or without its header. */
 async function writeSocketTable(table: import("../format/table-gathered.js").GatheredTable, flags: ListFlags): Promise<void> {
   const chalk = await stdoutChalk(flags.color);
   const out = openStream();
@@ -264,9 +260,8 @@ async function writeSocketTable(table: import("../format/table-gathered.js").Gat
   }
 }
 
-async function runTableGathered(flags: ListFlags): Promise<void> {
-  const { GatheredTable } = await import("../format/table-gathered.js");
-  const table = new GatheredTable(Boolean(flags.timers));
+async function runTableGathered(flags: ListFlags, gather: NonNullable<ListFormat["gather"]>): Promise<void> {
+  const table = await gather(Boolean(flags.timers));
   await loadReport(flags, { onRecord: (r) => table.record(r), onRow: (row) => table.row(row) });
   await writeSocketTable(table, flags);
 }
