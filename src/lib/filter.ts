@@ -177,6 +177,19 @@ export function makePredicate(filter: SocketFilter): (r: Filtered) => boolean {
   };
 }
 
+/**
+ * The filters a /proc/net row can be asked before its addresses are read: its TCP state, its
+ * local port and its family. Undefined when the filter has none of them (every row passes).
+ * The whole filter (makePredicate) still runs on the rows kept.
+ */
+export function makeEarlyPredicate(filter: SocketFilter): ((state: TcpState | null, localPort: number, family: Family) => boolean) | undefined {
+  const { states, localPorts, families } = filter;
+  const bothFamilies = families.includes("ipv4") && families.includes("ipv6");
+  if (states === undefined && localPorts === undefined && bothFamilies) return undefined;
+  return (state, localPort, family) =>
+    (bothFamilies || families.includes(family)) && (states === undefined || state === null || states.has(state)) && (localPorts === undefined || inRanges(localPort, localPorts));
+}
+
 /** The filters on fields read after the tables (exposure), for records that carry them. */
 export function makeEnrichedPredicate(filter: SocketFilter): (r: SocketRecord) => boolean {
   return (r) => {

@@ -3,7 +3,7 @@
  * the way. The public API (index.ts) and every command call this. It loads no schema library,
  * so a listing starts fast; index.ts adds the zod schemas for library users.
  */
-import { makeEnrichedPredicate, makePredicate, filterNeedsOwners, type SocketFilter } from "../lib/filter.js";
+import { makeEarlyPredicate, makeEnrichedPredicate, makePredicate, filterNeedsOwners, type SocketFilter } from "../lib/filter.js";
 import type { Problem, SocketRecord } from "../model/socket.js";
 import { collectSockets } from "../sources/index.js";
 import type { RecordSinks } from "../sources/record-sinks.js";
@@ -53,6 +53,7 @@ export async function collectReport(options: ListOptions & RecordSinks = {}, fil
   const keep = makePredicate(filter);
   // The filters that need no owner run on each /proc/net row, before its record is made.
   const keepRow = makePredicate({ ...filter, pids: undefined, process: undefined });
+  const keepEarly = makeEarlyPredicate(filter);
   if (options.exposure || filter.exposed || who) return enrichedReport(options, filter, owners, keep, who);
   const { onRecord, onRow } = options;
   const collected = await collectSockets({
@@ -60,6 +61,7 @@ export async function collectReport(options: ListOptions & RecordSinks = {}, fil
     onRecord: onRecord && ((r) => void (keep(r) && onRecord(r))),
     onRow: onRecord && onRow && ((row) => void (keep(row) && onRow(row))),
     keepRow,
+    keepEarly,
     pace: onRecord && options.pace,
   });
   return { ...collected, records: collected.records.filter(keep) };

@@ -1,5 +1,6 @@
 import type { SocketRecord } from "../model/socket.js";
 import type { ProcRow } from "../model/socket-row.js";
+import type { TcpState } from "../model/state.js";
 
 /**
  * Records handed over as they are read instead of returned (`records` then comes back
@@ -22,6 +23,8 @@ export interface RecordSinks {
    * ignore it; collectReport filters every record again.
    */
   keepRow?: (row: ProcRow) => boolean;
+  /** Asked before keepRow, from a row's state, local port and family alone (lib/filter.ts's makeEarlyPredicate). */
+  keepEarly?: (state: TcpState | null, localPort: number, family: "ipv4" | "ipv6") => boolean;
   /** With onRecord: awaited between pieces of a big table, so a slow reader of the output holds the reading back. */
   pace?: () => Promise<void> | undefined;
 }

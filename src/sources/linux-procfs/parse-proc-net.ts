@@ -39,7 +39,15 @@ export interface ProcNetOptions {
   onRow?: (row: ProcRow) => void;
   /** A row this says no to is dropped before its record (or onRow) is made: the cheap filters. */
   keepRow?: (row: ProcRow) => boolean;
+  /**
+   * Asked first, from the state code, the local port and the family alone: a row it says no
+   * to is dropped before its addresses are read or any other field is checked.
+   */
+  keepEarly?: EarlyKeep;
 }
+
+/** The cheapest filters: a row's state (null for UDP), local port and family. */
+export type EarlyKeep = (state: TcpState | null, localPort: number, family: "ipv4" | "ipv6") => boolean;
 
 // tr column, include/net/inet_connection_sock.h: 1 retransmit (also loss probe and
 // reordering timers), 2 keepalive (sk_timer), 3 TIME_WAIT, 4 zero-window probe.
@@ -176,10 +184,14 @@ class RowReader {
   private readonly addresses: AddressDecoder;
   private readonly msPerTick: number;
 
+  /** decode() left the row out: keepEarly said no to it. */
+  skipped = false;
+
   constructor(
     private readonly proto: Proto,
     byteOrder: ByteOrder,
     userHz: number,
+    private readonly keepEarly?: EarlyKeep,
   ) {
     this.addresses = new AddressDecoder(byteOrder);
     this.msPerTick = 1000 / userHz;
@@ -282,6 +294,15 @@ class RowReader {
     const localPort = ends[1]! - lColon === 5 ? hexValue(b, lColon + 1, ends[1]!) : -1;
     const remotePort = ends[2]! - rColon === 5 ? hexValue(b, rColon + 1, ends[2]!) : -1;
     const sameFamily = lColon >= 0 && rColon >= 0 && rColon - starts[2]! === hexLen;
+    this.skipped = false;
+    if (this.keepEarly !== undefined && sameFamily && (hexLen === 8 || hexLen === 32) && localPort >= 0) {
+      const code = hexValue(b, starts[3]!, ends[3]!);
+      const early = proto === "tcp" || proto === "raw" ? LINUX_TCP_STATES[code] : null;
+      if (code >= 0 && early !== undefined && !this.keepEarly(early, localPort, hexLen === 8 ? "ipv4" : "ipv6")) {
+        this.skipped = true;
+        return null;
+      }
+    }
     const localAddress = sameFamily && (hexLen === 8 || hexLen === 32) ? this.addresses.text(b, starts[1]!, hexLen) : null;
     const remoteAddress = localAddress === null ? null : this.addresses.text(b, starts[2]!, hexLen as 8 | 32);
     if (localAddress === null || remoteAddress === null || localPort < 0 || remotePort < 0)
@@ -351,7 +372,7 @@ export class ProcNetParser implements ParseResult {
 
   constructor(options: ProcNetOptions) {
     const { proto, byteOrder = "LE", source = `/proc/net/${proto}`, userHz = 100 } = options;
-    this.reader = new RowReader(proto, byteOrder, userHz);
+    this.reader = new RowReader(proto, byteOrder, userHz, options.keepEarly);
     this.source = source;
     this.onRecord = options.onRecord;
     this.onRow = options.onRow;
@@ -384,6 +405,7 @@ export class ProcNetParser implements ParseResult {
         why = n < FIELDS ? `expected at least 10 fields, found ${n}` : reader.decode();
       }
       if (why !== null) this.problems.push({ source: this.source, line: this.lineNo, text: quote(lineStart, lineEnd), reason: why });
+      else if (reader.skipped) continue;
       else if (this.keepRow !== undefined && !this.keepRow(reader.row)) continue;
       else if (this.onRow) this.onRow(reader.row);
       else if (this.onRecord) this.onRecord(reader.record());

@@ -71,7 +71,7 @@ function plan(options: LinuxCollectOptions) {
   const rowSink = onRecord && options.onRow && named(options.onRow);
   const tables = TABLES.filter((t) => options.protos.includes(t.proto)).map((t) => {
     const path = join(options.netRoot ?? join(procRoot, "net"), t.file);
-    return { path, parser: new ProcNetParser({ proto: t.proto, byteOrder, source: path, onRecord: sink, onRow: rowSink, keepRow: options.keepRow }) };
+    return { path, parser: new ProcNetParser({ proto: t.proto, byteOrder, source: path, onRecord: sink, onRow: rowSink, keepRow: options.keepRow, keepEarly: options.keepEarly }) };
   });
   // -x/--unix: /proc/net/unix has a layout of its own, read whole (src/sources/linux-procfs/parse-proc-net-unix.ts).
   const unix = options.protos.includes("unix") ? join(options.netRoot ?? join(procRoot, "net"), "unix") : undefined;

@@ -98,6 +98,29 @@ describe("ProcNetParser's keepRow: the cheap filters before a record is made", (
   });
 });
 
+describe("ProcNetParser's keepEarly: state, local port and family before the addresses", () => {
+  it("gives what the whole filter gives, for states, local ports and families", async () => {
+    const { makeEarlyPredicate, makePredicate, parsePorts, parseStates } = await import("../../../src/lib/filter.js");
+    const filters = [
+      { protos: ["tcp" as const], families: ["ipv4" as const, "ipv6" as const], states: parseStates(["listen"]) },
+      { protos: ["tcp" as const], families: ["ipv4" as const, "ipv6" as const], localPorts: parsePorts(["11001"], "--sport") },
+      { protos: ["tcp" as const], families: ["ipv6" as const] },
+      { protos: ["tcp" as const], families: ["ipv4" as const], states: parseStates(["time-wait", "established"]) },
+    ];
+    for (const table of ["tcp", "tcp6"]) {
+      const whole = parseProcNet(fixture(`netns-states/${table}`), { proto: "tcp" });
+      for (const filter of filters) {
+        const keepEarly = makeEarlyPredicate(filter);
+        expect(keepEarly).toBeDefined();
+        const early = parseProcNet(fixture(`netns-states/${table}`), { proto: "tcp", keepEarly });
+        expect(early.records).toEqual(whole.records.filter(makePredicate(filter)));
+      }
+    }
+    // Nothing to ask early: no predicate, the hot path unchanged.
+    expect(makeEarlyPredicate({ protos: ["tcp"], families: ["ipv4", "ipv6"] })).toBeUndefined();
+  });
+});
+
 describe("parseProcNet on malformed lines", () => {
   const { records, problems } = parseProcNet(fixture("malformed/tcp"), { proto: "tcp", source: "/proc/net/tcp" });
 
