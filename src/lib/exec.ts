@@ -95,40 +95,48 @@ export function noteRun(path: string, args: readonly string[]): void {
 const DEFAULT_TIMEOUT_MS = 15_000;
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 
+/**
+ * What both runners share: the tool found by absolute path and noted for --verbose (or the
+ * error saying why not), and the one-line errors they give, worded once.
+ */
+function prepareRun(cmd: string, args: readonly string[], timeoutMs: number, maxBytes: number) {
+  const path = systemTool(cmd);
+  noteRun(path, args);
+  const shown = `${cmd} ${args.join(" ")}`.trim();
+  return {
+    path,
+    notFound: () => new TcpstatError(`'${path}' was not found`, INSTALL_HINTS[cmd] ?? `install ${cmd} or choose another --source`),
+    notExecutable: () => new TcpstatError(`'${cmd}' is not executable by this user`, "check its permissions or choose another --source"),
+    tooMuch: () => new TcpstatError(`'${shown}' printed more than ${maxBytes} bytes`, "narrow the selection or replay a capture with --input"),
+    tooLong: () => new TcpstatError(`'${shown}' did not finish within ${timeoutMs} ms`, "the system may be overloaded; retry or choose another --source"),
+    failed: (detail: string) => new TcpstatError(`'${shown}' failed${detail}`, "run it by hand to see why, or choose another --source"),
+  };
+}
+
 export const exec: ExecRunner = (cmd, args, options = {}) => {
   const { timeoutMs = DEFAULT_TIMEOUT_MS, maxBytes = DEFAULT_MAX_BYTES, okExitCodes = [0] } = options;
   return new Promise((resolve, reject) => {
-    let path: string;
+    let run: ReturnType<typeof prepareRun>;
     try {
-      path = systemTool(cmd);
+      run = prepareRun(cmd, args, timeoutMs, maxBytes);
     } catch (error) {
       return reject(error as Error);
     }
-    noteRun(path, args);
     execFile(
-      path,
+      run.path,
       [...args],
       // SIGKILL: a command stuck with SIGTERM ignored would otherwise outlive its time limit.
       { encoding: "buffer", timeout: timeoutMs, maxBuffer: maxBytes, windowsHide: true, shell: false, killSignal: "SIGKILL" },
       (error, stdout, stderr) => {
         if (!error) return resolve(stdout);
         const e = error as NodeJS.ErrnoException & { killed?: boolean; signal?: string | null; code?: string | number };
-        const shown = `${cmd} ${args.join(" ")}`.trim();
-        if (e.code === "ENOENT")
-          return reject(new TcpstatError(`'${path}' was not found`, INSTALL_HINTS[cmd] ?? `install ${cmd} or choose another --source`));
-        if (e.code === "EACCES") return reject(new TcpstatError(`'${cmd}' is not executable by this user`, "check its permissions or choose another --source"));
-        if (e.code === "ERR_CHILD_PROCESS_STDIO_MAXBUFFER")
-          return reject(new TcpstatError(`'${shown}' printed more than ${maxBytes} bytes`, "narrow the selection or replay a capture with --input"));
-        if (e.killed || e.signal === "SIGTERM" || e.signal === "SIGKILL")
-          return reject(new TcpstatError(`'${shown}' did not finish within ${timeoutMs} ms`, "the system may be overloaded; retry or choose another --source"));
+        if (e.code === "ENOENT") return reject(run.notFound());
+        if (e.code === "EACCES") return reject(run.notExecutable());
+        if (e.code === "ERR_CHILD_PROCESS_STDIO_MAXBUFFER") return reject(run.tooMuch());
+        if (e.killed || e.signal === "SIGTERM" || e.signal === "SIGKILL") return reject(run.tooLong());
         if (typeof e.code === "number" && okExitCodes.includes(e.code)) return resolve(stdout);
         const said = Buffer.isBuffer(stderr) ? stderr.toString("utf8").trim().split("\n")[0] : "";
-        reject(
-          new TcpstatError(
-            `'${shown}' failed${typeof e.code === "number" ? ` with exit code ${e.code}` : ""}${said ? `: ${said}` : ""}`,
-            "run it by hand to see why, or choose another --source",
-          ),
-        );
+        reject(run.failed(`${typeof e.code === "number" ? ` with exit code ${e.code}` : ""}${said ? `: ${said}` : ""}`));
       },
     );
   });
@@ -145,28 +153,26 @@ export type LineRunner = (cmd: string, args: readonly string[], onLine: (line: s
 export const execLines: LineRunner = (cmd, args, onLine, options = {}) => {
   const { timeoutMs = DEFAULT_TIMEOUT_MS, maxBytes = DEFAULT_MAX_BYTES, okExitCodes = [0] } = options;
   return new Promise((resolve, reject) => {
-    let path: string;
+    let run: ReturnType<typeof prepareRun>;
     try {
-      path = systemTool(cmd);
+      run = prepareRun(cmd, args, timeoutMs, maxBytes);
     } catch (error) {
       return reject(error as Error);
     }
-    noteRun(path, args);
-    const shown = `${cmd} ${args.join(" ")}`.trim();
-    const child = spawn(path, [...args], { stdio: ["ignore", "pipe", "pipe"], windowsHide: true, shell: false });
+    const child = spawn(run.path, [...args], { stdio: ["ignore", "pipe", "pipe"], windowsHide: true, shell: false });
     let failure: TcpstatError | undefined;
     const stop = (error: TcpstatError) => {
       failure ??= error;
       child.kill("SIGKILL");
     };
-    const timer = setTimeout(() => stop(new TcpstatError(`'${shown}' did not finish within ${timeoutMs} ms`, "the system may be overloaded; retry or choose another --source")), timeoutMs);
+    const timer = setTimeout(() => stop(run.tooLong()), timeoutMs);
     let bytes = 0;
     let rest = "";
     const decoder = new StringDecoder("utf8");
     child.stdout.on("data", (chunk: Buffer) => {
       if (failure) return;
       bytes += chunk.length;
-      if (bytes > maxBytes) return stop(new TcpstatError(`'${shown}' printed more than ${maxBytes} bytes`, "narrow the selection or replay a capture with --input"));
+      if (bytes > maxBytes) return stop(run.tooMuch());
       const text = rest + decoder.write(chunk);
       let at = 0;
       for (let end = text.indexOf("\n"); end >= 0; end = text.indexOf("\n", at)) {
@@ -181,9 +187,9 @@ export const execLines: LineRunner = (cmd, args, onLine, options = {}) => {
     });
     child.on("error", (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      if (error.code === "ENOENT") return reject(new TcpstatError(`'${path}' was not found`, INSTALL_HINTS[cmd] ?? `install ${cmd} or choose another --source`));
-      if (error.code === "EACCES") return reject(new TcpstatError(`'${cmd}' is not executable by this user`, "check its permissions or choose another --source"));
-      reject(new TcpstatError(`'${shown}' failed: ${error.message}`, "run it by hand to see why, or choose another --source"));
+      if (error.code === "ENOENT") return reject(run.notFound());
+      if (error.code === "EACCES") return reject(run.notExecutable());
+      reject(run.failed(`: ${error.message}`));
     });
     child.on("close", (code) => {
       clearTimeout(timer);
@@ -192,12 +198,7 @@ export const execLines: LineRunner = (cmd, args, onLine, options = {}) => {
       if (last !== "") onLine(last);
       if (code !== null && okExitCodes.includes(code)) return resolve();
       const first = said.trim().split("\n")[0];
-      reject(
-        new TcpstatError(
-          `'${shown}' failed${code !== null ? ` with exit code ${code}` : ""}${first ? `: ${first}` : ""}`,
-          "run it by hand to see why, or choose another --source",
-        ),
-      );
+      reject(run.failed(`${code !== null ? ` with exit code ${code}` : ""}${first ? `: ${first}` : ""}`));
     });
   });
 };
