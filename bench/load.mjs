@@ -17,6 +17,23 @@ function sh(cmd, args) {
 }
 
 /**
+ * Runs the calling script again inside a network namespace of its own (`unshare -n`), waits
+ * for it and exits with its status; inside that namespace it returns at once. Root only:
+ * `refuse(message)` is called otherwise (it exits).
+ *
+ *   ownNamespace(import.meta.url, "TCPSTAT_BENCH_PAIR_INSIDE", usage); // now inside
+ */
+export function ownNamespace(scriptUrl, inside, refuse) {
+  if (process.env[inside] !== undefined) return;
+  if (process.getuid?.() !== 0) refuse("run as root: the sockets are held in a network namespace of their own (unshare -n)");
+  const inner = spawnSync("unshare", ["-n", process.execPath, fileURLToPath(scriptUrl), ...process.argv.slice(2)], {
+    stdio: "inherit",
+    env: { ...process.env, [inside]: "1" },
+  });
+  process.exit(inner.status ?? 1);
+}
+
+/**
  * Loopback up, and room for 200k sockets: the whole ephemeral port range and deep accept
  * queues. These sysctls are per network namespace, so the host is untouched.
  */

@@ -7,10 +7,8 @@
 //
 // The commands are split at spaces (no quoting). Like bench/run.mjs it runs in a fresh
 // network namespace holding --conns connections, and needs root.
-import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { holdConnections, prepareNamespace } from "./load.mjs";
+import { holdConnections, ownNamespace, prepareNamespace } from "./load.mjs";
 import { measure } from "./measure.mjs";
 
 const INSIDE = "TCPSTAT_BENCH_PAIR_INSIDE";
@@ -33,14 +31,7 @@ const conns = Number(values.conns);
 const rounds = Number(values.rounds);
 if (!Number.isInteger(conns) || conns < 1 || !Number.isInteger(rounds) || rounds < 1) usage("--conns and --rounds take whole numbers from 1");
 
-if (process.env[INSIDE] === undefined) {
-  if (process.getuid?.() !== 0) usage("run as root: the sockets are held in a network namespace of their own (unshare -n)");
-  const inner = spawnSync("unshare", ["-n", process.execPath, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
-    stdio: "inherit",
-    env: { ...process.env, [INSIDE]: "1" },
-  });
-  process.exit(inner.status ?? 1);
-}
+ownNamespace(import.meta.url, INSIDE, usage);
 
 prepareNamespace();
 const load = await holdConnections(conns);

@@ -9,12 +9,12 @@
 // then one more normal scrape. Printed: the body's size, serve's RSS (VmRSS) and peak RSS
 // (VmHWM, from /proc/PID/status) after the normal scrapes and after the non-readers, and the
 // self-metrics of the last scrape (absent in builds before them).
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import net from "node:net";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { holdConnections, prepareNamespace } from "./load.mjs";
+import { holdConnections, ownNamespace, prepareNamespace } from "./load.mjs";
 
 const INSIDE = "TCPSTAT_BENCH_SERVE_MEMORY_INSIDE";
 const PORT = 9730;
@@ -40,14 +40,7 @@ const conns = Number(values.conns);
 const clients = Number(values.clients);
 const waves = Number(values.waves);
 
-if (process.env[INSIDE] === undefined) {
-  if (process.getuid?.() !== 0) usage("run as root: the sockets are held in a network namespace of their own (unshare -n)");
-  const inner = spawnSync("unshare", ["-n", process.execPath, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
-    stdio: "inherit",
-    env: { ...process.env, [INSIDE]: "1" },
-  });
-  process.exit(inner.status ?? 1);
-}
+ownNamespace(import.meta.url, INSIDE, usage);
 
 prepareNamespace();
 // serve first: the connections take nearly every port as their clients' ephemeral ports.

@@ -13,7 +13,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { holdConnections, prepareNamespace } from "./load.mjs";
+import { holdConnections, ownNamespace, prepareNamespace } from "./load.mjs";
 
 const INSIDE = "TCPSTAT_BENCH_TOP_INSIDE";
 const BIN = fileURLToPath(new URL("../bin/tcpstat.cjs", import.meta.url));
@@ -22,14 +22,10 @@ const conns = Number(values.conns);
 const churn = Number(values.churn);
 const minutes = Number(values.minutes);
 
-if (process.env[INSIDE] === undefined) {
-  if (process.getuid?.() !== 0) {
-    process.stderr.write("bench/top: run as root (the sockets live in a network namespace of their own)\n");
-    process.exit(2);
-  }
-  const inner = spawnSync("unshare", ["-n", process.execPath, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: "inherit", env: { ...process.env, [INSIDE]: "1" } });
-  process.exit(inner.status ?? 1);
-}
+ownNamespace(import.meta.url, INSIDE, (message) => {
+  process.stderr.write(`bench/top: ${message}\n`);
+  process.exit(2);
+});
 
 const tmux = (...args) => spawnSync("tmux", args, { encoding: "utf8" });
 const session = `bench-top-${process.pid}`;
