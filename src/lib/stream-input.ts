@@ -100,6 +100,12 @@ export interface LongLines {
   firstLine: number;
 }
 
+/** The one notice for lines skipped by length, or null when there were none. */
+export function longLinesNotice(long: LongLines, source: string): string | null {
+  if (long.count === 0) return null;
+  return `skipped ${long.count} line(s) longer than ${MAX_LINE_BYTES / 1024} KiB in ${source}; first at line ${long.firstLine}`;
+}
+
 export async function* readTextChunks(input: AsyncIterable<Uint8Array | string>, options: ChunkOptions): AsyncGenerator<TextChunk> {
   const chunkChars = options.chunkChars ?? DEFAULT_CHUNK;
   let decoder: Decoder | undefined;

@@ -59,7 +59,8 @@ export async function collectReport(options: ListOptions & RecordSinks = {}, fil
   const collected = await collectSockets({
     ...where(options, filter, owners),
     onRecord: onRecord && ((r) => void (keep(r) && onRecord(r))),
-    onRow: onRecord && onRow && ((row) => void (keep(row) && onRow(row))),
+    // keepRow (below) already holds every filter a row can answer: rows come only without owners.
+    onRow: onRecord && onRow,
     keepRow,
     keepEarly,
     pace: onRecord && options.pace,
@@ -119,6 +120,7 @@ function finishEnriched(report: SocketReport, filter: SocketFilter, onRecord?: (
  */
 async function replayReport(options: ListOptions, filter: SocketFilter): Promise<SocketReport> {
   const { collectCapture, oneChunk } = await import("./read-capture.js");
+  const { longLinesNotice } = await import("../lib/stream-input.js");
   const long = { count: 0, firstLine: 0 };
   const source = options.inputName ?? "input";
   const report = await collectCapture(
@@ -126,7 +128,8 @@ async function replayReport(options: ListOptions, filter: SocketFilter): Promise
     { source, format: options.inputFormat, byteOrder: options.byteOrder, long, exposure: options.exposure, onRecord: options.onRecord },
     filter,
   );
-  if (long.count > 0) report.notices.unshift(`skipped ${long.count} line(s) longer than 64 KiB in ${source}; first at line ${long.firstLine}`);
+  const notice = longLinesNotice(long, source);
+  if (notice !== null) report.notices.unshift(notice);
   return report;
 }
 

@@ -86,6 +86,7 @@ async function wholeInputLimit(): Promise<number> {
 async function loadCapture(flags: SourceFlags, options: Pick<ListOptions, "exposure"> & RecordSinks, filter: SocketFilter): Promise<SocketReport> {
   const byteOrder = checkInputFlags(flags);
   const { collectCapture, captureName, openCapture } = await import("./read-capture.js");
+  const { longLinesNotice } = await import("../lib/stream-input.js");
   const file = flags.input as string;
   const source = captureName(file);
   const long = { count: 0, firstLine: 0 };
@@ -93,6 +94,7 @@ async function loadCapture(flags: SourceFlags, options: Pick<ListOptions, "expos
   // lines longer than 64 KiB are dropped as they come (issue 22).
   const maxChars = options.onRecord ? undefined : await wholeInputLimit();
   const report = await collectCapture(await openCapture(file), { source, format: flags.inputFormat, byteOrder, long, maxChars, exposure: options.exposure, onRecord: options.onRecord }, filter);
-  if (long.count > 0) sayRemarks({ notices: [`skipped ${long.count} line(s) longer than 64 KiB in ${source}; first at line ${long.firstLine}`], problems: [] }, flags.quiet);
+  const notice = longLinesNotice(long, source);
+  if (notice !== null) sayRemarks({ notices: [notice], problems: [] }, flags.quiet);
   return report;
 }

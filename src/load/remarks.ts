@@ -1,5 +1,5 @@
 import { escapeControl } from "../lib/safe-text.js";
-import type { LongLines } from "../lib/stream-input.js";
+import { longLinesNotice, type LongLines } from "../lib/stream-input.js";
 import type { Problem } from "../model/socket.js";
 import { writeError } from "../io.js";
 
@@ -56,7 +56,8 @@ export class Remarks {
   }
 
   say(source: string, flags: { verbose?: boolean; quiet?: boolean }): void {
-    if (this.long.count > 0) this.notices.unshift(`skipped ${this.long.count} line(s) longer than 64 KiB in ${source}; first at line ${this.long.firstLine}`);
+    const long = longLinesNotice(this.long, source);
+    if (long !== null) this.notices.unshift(long);
     const verbose = flags.verbose && this.verbose ? [this.verbose] : undefined;
     sayRemarks({ verbose, notices: this.notices, problems: this.first ? [this.first] : [], problemCount: this.count }, flags.quiet);
   }
