@@ -9,9 +9,19 @@
 #
 #   sudo bash bench/who.sh 21                 # -l --json vs -l --json --who
 #   sudo bash bench/who.sh 21 -l              # the table: -l vs -l --who
+#   sudo WHO_OWN_PIDS=1 bash bench/who.sh 21  # in a PID namespace of its own too
+#
+# The owner scan reads every process it can see: on a machine shared with other jobs (their
+# load processes hold 10k+ descriptors each) it takes most of the run and varies from run to
+# run, which drowns the cost of --who. WHO_OWN_PIDS=1 runs the whole benchmark in a PID
+# namespace (with its own /proc), where the scan sees the 1,000 holders and little else, as
+# on a quiet machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ "${1:-}" != inner ]; then exec unshare -n "$0" inner "$@"; fi
+if [ "${1:-}" != inner ]; then
+  if [ -n "${WHO_OWN_PIDS:-}" ]; then exec unshare -n -p -f --mount-proc "$0" inner "$@"; fi
+  exec unshare -n "$0" inner "$@"
+fi
 shift
 rounds=${1:-21}
 shift || true

@@ -32,7 +32,12 @@ export function recordJson(r: SocketRecord): string {
     text += `,"unix":{"type":"${u.type}","path":${str(u.path)},"abstract":${u.abstract},"peerInode":${u.peerInode},"peerPid":${u.peerPid},"peerProcess":${str(u.peerProcess)}}`;
   }
   if (r.exposure !== undefined) text += `,"exposure":"${r.exposure}"`;
-  if (r.owners !== undefined) text += `,"owners":[${r.owners.map(ownerJson).join(",")}]`;
+  if (r.owners !== undefined) {
+    const owners = r.owners;
+    text += ',"owners":[';
+    for (let i = 0; i < owners.length; i++) text += i === 0 ? ownerJson(owners[i]!) : `,${ownerJson(owners[i]!)}`;
+    text += "]";
+  }
   return `${text}}`;
 }
 
@@ -51,16 +56,48 @@ export function str(s: string | null): string {
   return s === null ? "null" : PLAIN.test(s) ? `"${s}"` : jsonEscapeControls(JSON.stringify(s));
 }
 
-/** A holder, with --who's fields where read, in the schema's key order. */
+/**
+ * A holder, with --who's fields where read, in the schema's key order. The text around its fd
+ * is made once a process: the holders of a process's sockets share its name, user and --who
+ * fields (10 sockets, 10 holders alike but for the fd). It is kept by pid and used again only
+ * while every one of those fields is the very value (===) it was made from, so a pid reused or
+ * a field changed between listings (--watch, serve) makes it anew.
+ */
 function ownerJson(o: Owner): string {
-  let text = `{"pid":${o.pid},"process":${str(o.process)},"user":${str(o.user)},"fd":${o.fd}`;
-  if (o.cmdline !== undefined) text += `,"cmdline":${str(o.cmdline)}`;
-  if (o.ppid !== undefined) text += `,"ppid":${o.ppid}`;
-  if (o.parent !== undefined) text += `,"parent":${str(o.parent)}`;
-  if (o.startedAt !== undefined) text += `,"startedAt":${str(o.startedAt)}`;
-  if (o.unit !== undefined) text += `,"unit":${str(o.unit)}`;
-  if (o.container !== undefined) text += `,"container":${o.container === null ? "null" : containerJson(o.container)}`;
-  return `${text}}`;
+  let t = ownerTexts.get(o.pid);
+  if (t === undefined || !sameProcess(t, o)) {
+    if (ownerTexts.size >= OWNER_TEXTS_MAX) ownerTexts.clear();
+    ownerTexts.set(o.pid, (t = ownerText(o)));
+  }
+  return t.head + o.fd + t.tail;
+}
+
+type ProcessFields = Pick<Owner, "process" | "user" | "cmdline" | "ppid" | "parent" | "startedAt" | "unit" | "container">;
+interface OwnerText extends ProcessFields {
+  /** `{"pid":812,"process":"sshd","user":"root","fd":` */
+  head: string;
+  /** `,"cmdline":...,"container":null}`, or `}` */
+  tail: string;
+}
+
+const ownerTexts = new Map<number, OwnerText>();
+/** Enough for every process of a big machine; past it the texts are made again. */
+const OWNER_TEXTS_MAX = 65536;
+
+const sameProcess = (t: OwnerText, o: Owner): boolean =>
+  t.process === o.process && t.user === o.user && t.cmdline === o.cmdline && t.ppid === o.ppid && t.parent === o.parent && t.startedAt === o.startedAt && t.unit === o.unit && t.container === o.container;
+
+function ownerText(o: Owner): OwnerText {
+  const { process, user, cmdline, ppid, parent, startedAt, unit, container } = o;
+  let tail = "";
+  if (cmdline !== undefined) tail += `,"cmdline":${str(cmdline)}`;
+  if (ppid !== undefined) tail += `,"ppid":${ppid}`;
+  if (parent !== undefined) tail += `,"parent":${str(parent)}`;
+  if (startedAt !== undefined) tail += `,"startedAt":${str(startedAt)}`;
+  if (unit !== undefined) tail += `,"unit":${str(unit)}`;
+  if (container !== undefined) tail += `,"container":${container === null ? "null" : containerJson(container)}`;
+  const head = `{"pid":${o.pid},"process":${str(process)},"user":${str(user)},"fd":`;
+  return { process, user, cmdline, ppid, parent, startedAt, unit, container, head, tail: `${tail}}` };
 }
 
 // A container's text, made once: the processes in it and their sockets share one object (--who).

@@ -57,6 +57,46 @@ const record: fc.Arbitrary<SocketRecord> = fc
     return r as SocketRecord;
   });
 
+// Holders drawn from a few pids, so that records share them (a process's sockets) while their
+// names and --who fields differ from one record to the next: recordJson keeps a holder's text
+// by pid (src/format/record-json.ts) and must never give one made for other fields.
+// Values from small pools, so that holders of one pid often differ in one field only.
+const few = (...values: string[]) => fc.option(fc.constantFrom(...values));
+const container = fc
+  .record({
+    runtime: fc.constantFrom("docker", "lxc"),
+    id: fc.constantFrom("4f1c", "web"),
+    name: few("web", "db"),
+    pod: fc.option(fc.record({ uid: fc.constant("9a1b"), namespace: few("default"), name: few("web-0"), container: few("web") }), { nil: undefined }),
+  })
+  .map((c) => {
+    if (c.pod === undefined) delete (c as Partial<typeof c>).pod;
+    return c;
+  });
+const whoFields = fc.record({
+  cmdline: fc.oneof(few("nginx -g daemon off;", 'sh -c "x"\tq'), text),
+  ppid: fc.option(fc.constantFrom(0, 1, 812)),
+  parent: few("systemd", "bash"),
+  startedAt: few("2026-12-07T04:50:57.260Z", "2026-12-07T04:50:57.270Z"),
+  unit: few("nginx.service", "session-3.scope"),
+  container: fc.option(container),
+});
+const owner = fc
+  .record({
+    pid: fc.integer({ min: 1, max: 4 }),
+    process: fc.option(fc.constantFrom("nginx", "a\u0085b", 'q"uote')),
+    user: fc.option(fc.constantFrom("root", "www-data")),
+    fd: fc.option(fc.nat({ max: 9 })),
+    who: fc.oneof(fc.constant(undefined), whoFields, whoFields.map(({ unit, container }) => ({ unit, container }))),
+  })
+  .map(({ who, ...o }) => ({ ...o, ...who }));
+const withOwners = fc.tuple(record, fc.array(owner, { maxLength: 4 }), fc.option(fc.constantFrom("public", "loopback"), { nil: undefined })).map(([r, owners, exposure]) => {
+  const out: SocketRecord = { ...r };
+  if (exposure !== undefined) out.exposure = exposure;
+  if (owners.length > 0) out.owners = owners;
+  return out;
+});
+
 describe("recordJson", () => {
   it("is toJson's text for every valid record, with no raw C1 control or bidi override, and parses back to it", () => {
     fc.assert(
@@ -69,6 +109,51 @@ describe("recordJson", () => {
       }),
       runs(3000),
     );
+  });
+
+  it("is toJson's text for records with holders, whichever --who fields each holder of a pid has", () => {
+    fc.assert(
+      fc.property(fc.array(withOwners, { minLength: 1, maxLength: 6 }), (records) => {
+        for (const r of records) {
+          expect(SocketRecordSchema.safeParse(r).success).toBe(true);
+          const json = recordJson(r);
+          expect(json).toBe(toJson(r));
+          expect(JSON.parse(json)).toEqual(r);
+        }
+      }),
+      runs(1000),
+    );
+  });
+
+  it("writes each holder's own fields when the same pid comes again with one of them changed", () => {
+    const base = { pid: 77, process: "nginx", user: "root", fd: 6, cmdline: "nginx -g x", ppid: 1, parent: "systemd", startedAt: "2026-12-07T04:50:57.260Z", unit: "nginx.service", container: null };
+    const changes: Array<Partial<typeof base> | Record<string, unknown>> = [
+      {},
+      { fd: 7 },
+      { process: "nginx2" },
+      { user: null },
+      { cmdline: "nginx -g y" },
+      { ppid: 2 },
+      { parent: "init" },
+      { startedAt: "2026-12-07T04:50:57.270Z" },
+      { unit: null },
+      { container: { runtime: "lxc", id: "web", name: "web" } },
+      { container: { runtime: "lxc", id: "web", name: "db" } },
+    ];
+    const r = { proto: "tcp", family: "ipv4", localAddress: "127.0.0.1", localPort: 80, remoteAddress: null, remotePort: null, state: "LISTEN", recvQ: 0, sendQ: 0, pid: 77, process: "nginx", uid: 0, user: "root", inode: 7, timer: null } as const;
+    // All fields, the unit and container only, none: each shape through every change, the
+    // unchanged holder between two, so that one text follows another that differs in one field.
+    const shapes = [
+      (o: typeof base) => o,
+      ({ cmdline: _c, ppid: _p, parent: _pa, startedAt: _s, ...o }: typeof base) => o,
+      ({ cmdline: _c, ppid: _p, parent: _pa, startedAt: _s, unit: _u, container: _co, ...o }: typeof base) => o,
+    ];
+    for (const shape of shapes)
+      for (const change of changes)
+        for (const o of [base, { ...base, ...change } as typeof base]) {
+          const record = { ...r, owners: [shape(o)] } as SocketRecord;
+          expect(recordJson(record)).toBe(toJson(record));
+        }
   });
 
   it("keeps the schema's order for a record whose keys came in another order", () => {

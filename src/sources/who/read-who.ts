@@ -73,32 +73,31 @@ export class WhoReader {
     this.btime = fields === "all" ? bootTime(procRoot) : null;
   }
 
-  /** Parent and start already read by the owner scan (its stat), by pid. */
-  private readonly stats = new Map<number, { ppid: number; startTicks: number }>();
-
-  /** Reads these pids now (those not read yet); `stat`, when the owner scan read it, spares that read. */
+  /** Reads these pids now (those not read yet); `stat`, when the owner scan read it, spares their stat read. */
   prefetch(pids: ArrayLike<number>, stat?: { ppids: ArrayLike<number>; starts: ArrayLike<number> }): void {
     for (let i = 0; i < pids.length; i++) {
       const pid = pids[i]!;
-      if (stat && stat.ppids[i]! >= 0 && !this.facts.has(pid)) this.stats.set(pid, { ppid: stat.ppids[i]!, startTicks: stat.starts[i]! });
-      this.get(pid);
+      if (this.facts.has(pid)) continue;
+      const ppid = stat ? stat.ppids[i]! : -1;
+      this.facts.set(pid, this.read(pid, ppid >= 0 ? { ppid, startTicks: stat!.starts[i]! } : null));
     }
   }
 
   get(pid: number): ProcFacts | null {
     let f = this.facts.get(pid);
-    if (f === undefined) this.facts.set(pid, (f = this.read(pid)));
+    if (f === undefined) this.facts.set(pid, (f = this.read(pid, null)));
     return f;
   }
 
-  private read(pid: number): ProcFacts | null {
+  /** `known`: the parent and start the owner scan read from the process's stat, else null. */
+  private read(pid: number, known: { ppid: number; startTicks: number } | null): ProcFacts | null {
     const { procRoot } = this;
     const cgroupText = read(`${procRoot}/${pid}/cgroup`);
     if (cgroupText === null) return null;
     let cgroup = this.parsed.get(cgroupText);
     if (cgroup === undefined) this.parsed.set(cgroupText, (cgroup = parseCgroup(cgroupText)));
     if (this.fields !== "all") return { cgroup };
-    let st = this.stats.get(pid) ?? null;
+    let st = known;
     if (st === null) {
       const stat = read(`${procRoot}/${pid}/stat`);
       st = stat === null ? null : parseStat(stat);
@@ -110,48 +109,77 @@ export class WhoReader {
   }
 }
 
+/** What every holder of one process gets (--who): the same values for all its sockets. */
+interface ProcWho {
+  cmdline: string | null;
+  ppid: number | null;
+  parent: string | null;
+  startedAt: string | null;
+  unit: string | null;
+  container: Container | null;
+  read: boolean;
+}
+
 /**
  * Gives every holder of the records its --who fields (all, or the unit and container only), each
  * process read once however many sockets it holds; the runtimes are asked once, only when a
- * container was found.
+ * container was found. The fields are worked out once a process, and each holder is remade
+ * whole with them (one object of its final shape, not six properties added to it one by one):
+ * at 10k sockets that loop was most of addWho's time (BENCHMARKS.md, issue 19).
  */
 export async function addWho(records: SocketRecord[], notices: string[], reader = new WhoReader()): Promise<void> {
   const all = reader.fields === "all";
   const { procRoot } = reader;
+  // The name of each holding process (the parent's name needs no read when it holds a socket too).
   const names = new Map<number, string | null>();
-  const owners: Owner[] = [];
-  for (const r of records)
-    for (const o of r.owners ?? []) {
-      owners.push(o);
-      if (o.process !== null) names.set(o.pid, o.process);
+  const facts = new Map<number, ProcFacts | null>();
+  for (let k = 0; k < records.length; k++) {
+    const owners = records[k]!.owners;
+    if (owners === undefined) continue;
+    for (let i = 0; i < owners.length; i++) {
+      const { pid, process } = owners[i]!;
+      if (facts.has(pid)) continue;
+      facts.set(pid, reader.get(pid));
+      if (process !== null) names.set(pid, process);
     }
+  }
   const nameOf = (pid: number) => {
     if (!names.has(pid)) names.set(pid, read(`${procRoot}/${pid}/comm`)?.replace(/\n$/, "") ?? null);
     return names.get(pid)!;
   };
-  const facts = new Map<number, ProcFacts | null>();
-  for (const o of owners) if (!facts.has(o.pid)) facts.set(o.pid, reader.get(o.pid));
 
   const found = [...facts.values()].map((f) => f?.cgroup.container).filter((c): c is NonNullable<CgroupFacts["container"]> => Boolean(c));
   const names_ = await containerNames(found, notices);
   // One container record per container found: the processes in it and their sockets share it.
   const containers = new Map<object, Container>();
+  const who = new Map<number, ProcWho>();
+  for (const [pid, f] of facts) {
+    const p = f?.process;
+    const c = f?.cgroup.container;
+    let container = c ? containers.get(c) : null;
+    if (container === undefined) containers.set(c!, (container = names_(c!)));
+    who.set(pid, {
+      cmdline: p?.cmdline ?? null,
+      ppid: p?.ppid ?? null,
+      parent: p && p.ppid > 0 ? nameOf(p.ppid) : null,
+      startedAt: p?.startedAt ?? null,
+      unit: f?.cgroup.unit ?? null,
+      container,
+      read: Boolean(f),
+    });
+  }
   let unread = 0;
-  for (const o of owners) {
-    const f = facts.get(o.pid);
-    if (!f) unread++;
-    if (all) {
-      const p = f?.process;
-      o.cmdline = p?.cmdline ?? null;
-      o.ppid = p?.ppid ?? null;
-      o.parent = p && p.ppid > 0 ? nameOf(p.ppid) : null;
-      o.startedAt = p?.startedAt ?? null;
+  for (let k = 0; k < records.length; k++) {
+    const owners = records[k]!.owners;
+    if (owners === undefined) continue;
+    for (let i = 0; i < owners.length; i++) {
+      const o = owners[i]!;
+      const w = who.get(o.pid)!;
+      if (!w.read) unread++;
+      owners[i] = all
+        ? { pid: o.pid, process: o.process, user: o.user, fd: o.fd, cmdline: w.cmdline, ppid: w.ppid, parent: w.parent, startedAt: w.startedAt, unit: w.unit, container: w.container }
+        : { pid: o.pid, process: o.process, user: o.user, fd: o.fd, unit: w.unit, container: w.container };
     }
-    o.unit = f?.cgroup.unit ?? null;
-    const found = f?.cgroup.container;
-    let c = found ? containers.get(found) : null;
-    if (c === undefined) containers.set(found!, (c = names_(found!)));
-    o.container = c;
   }
   if (unread > 0) notices.push(`${unread} holder${unread === 1 ? "" : "s"} exited before their ${all ? "details" : "cgroup"} could be read: ${all ? "their --who fields are" : "unit and container are"} null`);
 }
