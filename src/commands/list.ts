@@ -236,7 +236,12 @@ async function runListKinds(flags: ListFlags, name: string): Promise<void> {
  */
 async function runInfoTable(flags: ListFlags): Promise<void> {
   const [{ collectTcpInfo, hasSs }, { INFO_COLUMNS }] = await Promise.all([import("../sources/linux-ss/collect-info.js"), import("../format/table.js")]);
-  const cells = (info: TcpInfo | null) => INFO_COLUMNS.map(([, text]) => text(info));
+  // One array for every socket's cells: the table copies them.
+  const made: string[] = [];
+  const cells = (info: TcpInfo | null) => {
+    for (let c = 0; c < INFO_COLUMNS.length; c++) made[c] = INFO_COLUMNS[c]![1](info);
+    return made;
+  };
   const table = await LIST_FORMATS.table!.gather!(Boolean(flags.timers), undefined, { heads: INFO_COLUMNS.map(([head]) => head) });
   const filter = ssRowsApply(flags) ? toSocketFilter(flags) : undefined;
   if (filter && filter.protos.length === 1 && filter.protos[0] === "tcp" && !filterNeedsOwners(filter) && hasSs()) {

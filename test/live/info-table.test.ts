@@ -77,6 +77,14 @@ describe("-i --no-owners: read from ss alone", () => {
     }
   });
 
+  it("with owners (sockets from /proc, figures from ss joined by inode), the same -i figures", () => {
+    const info = table(["-i", "--no-owners"]);
+    const owned = table(["-i"]);
+    // RTT, Cwnd, Retrans, Sent, Recv of each socket (Idle moves between two runs); the owners' column differs.
+    const figures = (rows: string[][]) => rows.map((row) => [...row.slice(0, 6), ...row.slice(-6, -1)].join(" "));
+    expect(figures(owned.rows)).toEqual(figures(info.rows));
+  });
+
   it("reads /proc/net/tcp where ss cannot give what is asked: timers (-o), UDP (-u)", () => {
     for (const extra of [["-o"], ["-tu"]]) {
       const r = runTcpstat(["-i", "--no-owners", "--verbose", ...extra], { netns: ns });

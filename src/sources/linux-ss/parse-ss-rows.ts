@@ -73,6 +73,9 @@ const RECEIVED = bytes("bytes_received");
 const LASTSND = bytes("lastsnd");
 const LASTRCV = bytes("lastrcv");
 const INO = bytes("ino:");
+/** 1 for the first byte of a word read (rtt, cwnd, retrans, bytes_*, last*). */
+const WANTED_FIRST = new Uint8Array(256);
+for (const word of [RTT, CWND, RETRANS, SENT, RECEIVED, LASTSND, LASTRCV]) WANTED_FIRST[word[0]!] = 1;
 const UID = bytes("uid:");
 
 function same(b: Uint8Array, from: number, to: number, word: Uint8Array): boolean {
@@ -128,7 +131,7 @@ class Addresses {
     for (let i = from; i < to; i++) hash = Math.imul(hash, 31) + b[i]!;
     const known = this.known.get(hash);
     if (known !== undefined && same(b, from, to, known.raw)) return known.text;
-    const raw = b.slice(from, to);
+    const raw = Uint8Array.prototype.slice.call(b, from, to); // a copy: a Buffer's slice() would keep ss's whole piece alive
     const given = Buffer.from(raw).toString("latin1");
     let text: string | null;
     if (given === "*") text = "::";
@@ -181,7 +184,7 @@ export class SsRowReader {
     while (pos < chunk.length) {
       const lf = chunk.indexOf(LF, pos);
       if (lf < 0) {
-        this.carry = chunk.slice(pos);
+        this.carry = Uint8Array.prototype.slice.call(chunk, pos);
         return;
       }
       this.line(chunk, pos, lf);
@@ -301,13 +304,18 @@ export class SsRowReader {
     let p = from;
     while (p + 1 < to && b[p] === SPACE && b[p + 1] !== SPACE) {
       const w = p + 1;
-      let colon = -1;
       let q = w;
-      while (q < to && b[q] !== SPACE) {
-        if (colon < 0 && b[q] === COLON) colon = q;
-        q++;
+      if (WANTED_FIRST[b[w]!] === 0) {
+        // A word no column reads (most of them): skipped to its end.
+        while (q < to && b[q] !== SPACE) q++;
+      } else {
+        let colon = -1;
+        while (q < to && b[q] !== SPACE) {
+          if (colon < 0 && b[q] === COLON) colon = q;
+          q++;
+        }
+        if (colon > 0) this.word(b, w, colon, q);
       }
-      if (colon > 0) this.word(b, w, colon, q);
       p = q;
     }
     return info;
@@ -315,8 +323,6 @@ export class SsRowReader {
 
   private word(b: Uint8Array, key: number, colon: number, end: number): void {
     const info = this.info;
-    const n = (x: number) => (Number.isNaN(x) ? null : Math.round(x));
-    const x = (v: number) => (Number.isNaN(v) ? null : v);
     const at = colon + 1;
     switch (colon - key) {
       case 3:
@@ -349,6 +355,11 @@ export class SsRowReader {
   }
 }
 
+/** A count as the store keeps it: rounded; NaN (unreadable) is unknown. */
+const n = (v: number) => (Number.isNaN(v) ? null : Math.round(v));
+/** A measure (ms): as read; NaN is unknown. */
+const x = (v: number) => (Number.isNaN(v) ? null : v);
+
 function stateOf(b: Uint8Array, from: number, to: number): TcpState | undefined {
   for (const [word, state] of STATES) if (same(b, from, to, word)) return state;
   return undefined;
@@ -360,3 +371,4 @@ function port(b: Uint8Array, from: number, to: number): number {
   const p = decimal(b, from, to);
   return p > 65535 ? -1 : p;
 }
+
