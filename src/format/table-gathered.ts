@@ -47,10 +47,10 @@ export class GatheredTable {
   private readonly timers: Array<Timer | null> = [];
   /** With `tail`: each socket's inode (0: none), for fillTail. */
   private inodes = new Float64Array(0);
-  /** With `tail`: each socket's cells as bytes, one after the other in `tailBytes` from `tailAt[i]`, their lengths in `tailLengths`. */
+  /** With `tail`: each socket's cells as bytes, one after the other in `tailBytes` from `tailAt[i]` (-1: none; an Int32Array: read as integers when copied), their lengths in `tailLengths`. */
   private tailBytes = new Uint8Array(0);
   private tailUsed = 0;
-  private tailAt = new Float64Array(0);
+  private tailAt = new Int32Array(0);
   private tailLengths = new Uint8Array(0);
   /** Widest cell of each tail column so far (the headings to begin with). */
   private readonly tailWidths: number[] = [];
@@ -82,7 +82,7 @@ export class GatheredTable {
     if (withTimers) this.widths.push("Timer".length);
     if (tail) {
       this.inodes = new Float64Array(this.capacity);
-      this.tailAt = new Float64Array(this.capacity).fill(-1);
+      this.tailAt = new Int32Array(this.capacity).fill(-1);
       this.tailLengths = new Uint8Array(this.capacity * tail.heads.length);
       this.tailBytes = new Uint8Array(this.capacity * 8 * tail.heads.length);
       for (const h of tail.heads) this.tailWidths.push(h.length);
@@ -208,7 +208,7 @@ export class GatheredTable {
     this.sendQ = more(this.sendQ, Float64Array);
     if (this.tail) {
       this.inodes = more(this.inodes, Float64Array);
-      const at = new Float64Array(this.capacity).fill(-1);
+      const at = new Int32Array(this.capacity).fill(-1);
       at.set(this.tailAt);
       this.tailAt = at;
       const lengths = new Uint8Array(this.capacity * this.tailWidths.length);
@@ -414,7 +414,7 @@ interface LineParts {
   timers: ReadonlyArray<Timer | null> | null;
   timerWidth: number;
   /** The tail's cells (each after its join space, padded to its column's width but the last), or null without a tail. */
-  tail: { bytes: Uint8Array; at: Float64Array; lengths: Uint8Array; widths: readonly number[] } | null;
+  tail: { bytes: Uint8Array; at: Int32Array; lengths: Uint8Array; widths: readonly number[] } | null;
   /** Bytes to fill with spaces before a line is written: as many as any line but for an owner's name takes. */
   spaces: number;
 }
