@@ -25,6 +25,8 @@ export function earlyTables(args: readonly string[], line: CommandLine | null = 
   if (NOT_EARLY.some((name) => opts[name] !== undefined) || opts.by === "process") return null;
   // The listing reads owners unless told not to; summary reads none (but --by process).
   if (line.command === undefined && opts.owners !== false) return null;
+  // -i's table without owners (TCP, no timers) is read from ss alone (src/commands/list.ts, runInfoTable).
+  if (line.command === undefined && opts.info && !opts.timers && !opts.udp) return null;
   const files: string[] = [];
   if (opts.tcp || !opts.udp) files.push("tcp", "tcp6");
   if (opts.udp) files.push("udp", "udp6");

@@ -1,9 +1,9 @@
 import type { Command } from "commander";
 import { usageError } from "../errors.js";
 import { LIST_FORMATS, type ListFormat, type RecordWriter, type RenderContext } from "../format/index.js";
-import type { SocketFilter } from "../lib/filter.js";
+import { filterNeedsOwners, makeEarlyPredicate, makePredicate, type SocketFilter } from "../lib/filter.js";
 import { nearest } from "../lib/suggest.js";
-import type { SocketRecord } from "../model/socket.js";
+import type { SocketRecord, TcpInfo } from "../model/socket.js";
 import { openStream, stdoutChalk, writeChunks, type OutputStream } from "../io.js";
 import { loadReport } from "../load/load-report.js";
 import { sayRemarks } from "../load/remarks.js";
@@ -229,24 +229,62 @@ async function runListKinds(flags: ListFlags, name: string): Promise<void> {
 }
 
 /**
- * -i as a table: the sockets go into GatheredTable (as the /proc tables are read, without owners)
- * while ss's lines go into its compact store, and the -i columns are made from the store as
- * each line is written: no record and no TcpInfo kept per socket (BENCHMARKS.md, issue 18).
+ * -i as a table: the sockets go into GatheredTable with their -i cells, no record and no
+ * TcpInfo kept per socket (BENCHMARKS.md, issue 18). Without owners, over TCP only, both come
+ * from ss's one output as ss writes it (infoRowsFromSs); else the sockets are read as the
+ * listing reads them while ss runs beside, and the cells are joined by inode once ss is done.
  */
 async function runInfoTable(flags: ListFlags): Promise<void> {
-  const [{ collectTcpInfo }, { INFO_COLUMNS }] = await Promise.all([import("../sources/linux-ss/collect-info.js"), import("../format/table.js")]);
-  let byInode: { get(inode: number): SocketRecord["tcpInfo"] | undefined } = new Map();
-  const table = await LIST_FORMATS.table!.gather!(Boolean(flags.timers), undefined, {
-    heads: INFO_COLUMNS.map(([head]) => head),
-    cells: (inode, proto) => {
-      const info = proto === "tcp" && inode > 0 ? (byInode.get(inode) ?? null) : null;
-      return INFO_COLUMNS.map(([, text]) => text(info));
+  const [{ collectTcpInfo, hasSs }, { INFO_COLUMNS }] = await Promise.all([import("../sources/linux-ss/collect-info.js"), import("../format/table.js")]);
+  // One array for every socket's cells: the table copies them.
+  const made: string[] = [];
+  const cells = (info: TcpInfo | null) => {
+    for (let c = 0; c < INFO_COLUMNS.length; c++) made[c] = INFO_COLUMNS[c]![1](info);
+    return made;
+  };
+  const table = await LIST_FORMATS.table!.gather!(Boolean(flags.timers), undefined, { heads: INFO_COLUMNS.map(([head]) => head) });
+  const filter = ssRowsApply(flags) ? toSocketFilter(flags) : undefined;
+  if (filter && filter.protos.length === 1 && filter.protos[0] === "tcp" && !filterNeedsOwners(filter) && hasSs()) {
+    await infoRowsFromSs(flags, filter, table, cells);
+    return writeSocketTable(table, flags);
+  }
+  const [info] = await Promise.all([collectTcpInfo(), loadReport(flags, { onRecord: (r) => table.record(r), onRow: (row) => table.row(row) }, filter)]);
+  sayRemarks({ notices: info.notices, problems: info.problems }, flags.quiet);
+  table.fillTail((inode, proto) => cells(proto === "tcp" && inode > 0 ? (info.byInode.get(inode) ?? null) : null));
+  await writeSocketTable(table, flags);
+}
+
+/**
+ * Whether -i's table may come from ss alone: no owners, no timers (ss rounds them; /proc/net/tcp
+ * has them to the tick), nothing that chooses another source or place, or that only the loader checks.
+ */
+const ssRowsApply = (flags: ListFlags) =>
+  flags.owners === false && !flags.timers && flags.source === undefined && flags.netnsLimit === undefined && flags.inputFormat === undefined && flags.byteOrder === undefined;
+
+/** -i's table rows from one `ss -tainHOe` (src/sources/linux-ss/parse-ss-rows.ts), filtered as the listing filters /proc/net's rows. */
+async function infoRowsFromSs(
+  flags: ListFlags,
+  filter: SocketFilter,
+  table: import("../format/table-gathered.js").GatheredTable,
+  cells: (info: TcpInfo | null) => readonly string[],
+): Promise<void> {
+  const [{ collectSsRows }, { commandsRun }, { takeEarlyReads }] = await Promise.all([
+    import("../sources/linux-ss/collect-rows.js"),
+    import("../lib/exec.js"),
+    import("../sources/linux-procfs/head-start.js"),
+  ]);
+  // A read of /proc/net begun before the CLI loaded (src/early-read.ts) is not wanted here: stopped.
+  takeEarlyReads([]);
+  const { problems } = await collectSsRows({
+    keepEarly: makeEarlyPredicate(filter),
+    keepRow: makePredicate(filter),
+    onRow: (row, info) => {
+      table.row(row);
+      table.tailCells(cells(info));
     },
   });
-  const [info] = await Promise.all([collectTcpInfo(), loadReport(flags, { onRecord: (r) => table.record(r), onRow: (row) => table.row(row) })]);
-  sayRemarks({ notices: info.notices, problems: info.problems }, flags.quiet);
-  byInode = info.byInode;
-  await writeSocketTable(table, flags);
+  const verbose = flags.verbose ? ["source: linux-ss", ...commandsRun().map((command) => `ran ${command}`)] : undefined;
+  sayRemarks({ verbose, notices: [], problems }, flags.quiet);
 }
 
 /** A gathered table to stdout, coloured as the terminal allows, with or without its header. */

@@ -45,8 +45,15 @@ export class GatheredTable {
   /** Owners, from sources that hand records over: by socket index. */
   private readonly owners = new Map<number, { pid: number; process: string | null; more: number }>();
   private readonly timers: Array<Timer | null> = [];
-  /** With `tail`: each socket's inode (0: none), for the tail's cells. */
+  /** With `tail`: each socket's inode (0: none), for fillTail. */
   private inodes = new Float64Array(0);
+  /** With `tail`: each socket's cells as bytes, one after the other in `tailBytes` from `tailAt[i]` (-1: none; an Int32Array: read as integers when copied), their lengths in `tailLengths`. */
+  private tailBytes = new Uint8Array(0);
+  private tailUsed = 0;
+  private tailAt = new Int32Array(0);
+  private tailLengths = new Uint8Array(0);
+  /** Widest cell of each tail column so far (the headings to begin with). */
+  private readonly tailWidths: number[] = [];
 
   /** The distinct addresses, per family (null: no peer), each an index into `hosts`. */
   private readonly hostIndex = [new Map<string | null, number>(), new Map<string | null, number>()] as const;
@@ -65,15 +72,57 @@ export class GatheredTable {
     private readonly withTimers: boolean,
     private readonly limits = { keyBits: 64, exact: Number.MAX_SAFE_INTEGER },
     /**
-     * Columns after the others, made from each socket's inode when the table is written
-     * (-i's, from the tcp_info ss gave: known only once ss has finished). Their cells are made
-     * twice, for the widths and for the line, rather than kept: 600k strings at 100k sockets.
+     * Columns after the others (-i's): each socket's cells given as it is added (tailCells,
+     * when its figures come with it) or all at once from the inodes (fillTail, when they are
+     * known only later), kept as bytes, not strings: 600k strings at 100k sockets.
      */
-    private readonly tail?: { heads: readonly string[]; cells: (inode: number, proto: "tcp" | "udp") => readonly string[] },
+    private readonly tail?: { heads: readonly string[] },
   ) {
     this.widths = TABLE_HEAD.map((h) => h.length);
     if (withTimers) this.widths.push("Timer".length);
-    if (tail) this.inodes = new Float64Array(this.capacity);
+    if (tail) {
+      this.inodes = new Float64Array(this.capacity);
+      this.tailAt = new Int32Array(this.capacity).fill(-1);
+      this.tailLengths = new Uint8Array(this.capacity * tail.heads.length);
+      this.tailBytes = new Uint8Array(this.capacity * 8 * tail.heads.length);
+      for (const h of tail.heads) this.tailWidths.push(h.length);
+    }
+  }
+
+  /**
+   * The tail's cells of the socket added last (text of figures and "-": one byte a character).
+   *
+   *   table.row(row); table.tailCells(["0.024", "10", "0/0", "100", "101", "16"]);
+   */
+  tailCells(cells: readonly string[]): void {
+    this.setTail(this.n - 1, cells);
+  }
+
+  /** Every socket's tail cells, from its inode (0: none) and protocol, once all are added. */
+  fillTail(cells: (inode: number, proto: "tcp" | "udp") => readonly string[]): void {
+    for (let i = 0; i < this.n; i++) this.setTail(i, cells(this.inodes[i]!, (this.kind[i]! & 1) === 1 ? "udp" : "tcp"));
+  }
+
+  private setTail(i: number, cells: readonly string[]): void {
+    const count = this.tailWidths.length;
+    let need = this.tailUsed;
+    for (let c = 0; c < count; c++) need += Math.min(255, cells[c]!.length);
+    if (need > this.tailBytes.length) {
+      const more = new Uint8Array(Math.max(need, this.tailBytes.length * 2));
+      more.set(this.tailBytes.subarray(0, this.tailUsed));
+      this.tailBytes = more;
+    }
+    const b = this.tailBytes;
+    let at = this.tailUsed;
+    this.tailAt[i] = at;
+    for (let c = 0; c < count; c++) {
+      const text = cells[c]!;
+      const length = Math.min(255, text.length);
+      for (let k = 0; k < length; k++) b[at++] = text.charCodeAt(k);
+      this.tailLengths[i * count + c] = length;
+      if (length > this.tailWidths[c]!) this.tailWidths[c] = length;
+    }
+    this.tailUsed = at;
   }
 
   get size(): number {
@@ -157,7 +206,15 @@ export class GatheredTable {
     this.remotePort = more(this.remotePort, Int32Array);
     this.recvQ = more(this.recvQ, Float64Array);
     this.sendQ = more(this.sendQ, Float64Array);
-    if (this.tail) this.inodes = more(this.inodes, Float64Array);
+    if (this.tail) {
+      this.inodes = more(this.inodes, Float64Array);
+      const at = new Int32Array(this.capacity).fill(-1);
+      at.set(this.tailAt);
+      this.tailAt = at;
+      const lengths = new Uint8Array(this.capacity * this.tailWidths.length);
+      lengths.set(this.tailLengths);
+      this.tailLengths = lengths;
+    }
   }
 
   /**
@@ -263,23 +320,8 @@ export class GatheredTable {
     }
     for (const owner of owners.values()) owner.pad = widths[6]! - owner.width + 1; // to the column's end, and the join
 
-    // The tail's widths: its cells made once here, and again as each line is written.
     const tail = this.tail;
-    const tailWidths = tail ? tail.heads.map((h) => h.length) : [];
-    const protoOf = (i: number) => ((this.kind[i]! & 1) === 1 ? "udp" : "tcp");
-    if (tail)
-      for (let i = 0; i < n; i++) {
-        const cells = tail.cells(this.inodes[i]!, protoOf(i));
-        for (let c = 0; c < cells.length; c++) if (cells[c]!.length > tailWidths[c]!) tailWidths[c] = cells[c]!.length;
-      }
-    const lastTail = tailWidths.length - 1;
-    // " cell" and its padding for each tail column, the last not padded.
-    const tailText = (i: number) => {
-      const cells = tail!.cells(this.inodes[i]!, protoOf(i));
-      let text = "";
-      for (let c = 0; c <= lastTail; c++) text += ` ${cells[c]!}${c === lastTail ? "" : " ".repeat(tailWidths[c]! - cells[c]!.length + 1)}`;
-      return text;
-    };
+    const tailWidths = tail ? this.tailWidths : [];
 
     // Every cell is followed by its padding and one space (the join); the last by its padding.
     const cell = (c: number, text: string, shown = text) => Buffer.from(`${shown}${" ".repeat(widths[c]! - text.length + 1)} `);
@@ -308,7 +350,7 @@ export class GatheredTable {
       padOwner: this.withTimers || tail !== undefined,
       timers: this.withTimers ? this.timers : null,
       timerWidth: this.withTimers ? widths[7]! : 0,
-      tail: tail ? tailText : null,
+      tail: tail ? { bytes: this.tailBytes, at: this.tailAt, lengths: this.tailLengths, widths: tailWidths } : null,
       spaces: 0,
     };
 
@@ -371,8 +413,8 @@ interface LineParts {
   padOwner: boolean;
   timers: ReadonlyArray<Timer | null> | null;
   timerWidth: number;
-  /** The tail's text of socket i (each cell after its join space), or null without a tail. */
-  tail: ((i: number) => string) | null;
+  /** The tail's cells (each after its join space, padded to its column's width but the last), or null without a tail. */
+  tail: { bytes: Uint8Array; at: Int32Array; lengths: Uint8Array; widths: readonly number[] } | null;
   /** Bytes to fill with spaces before a line is written: as many as any line but for an owner's name takes. */
   spaces: number;
 }
@@ -425,11 +467,23 @@ function putLine(b: Uint8Array, at: number, i: number, line: LineParts): number 
     for (let c = 0; c < timer.length; c++) b[at++] = timer.charCodeAt(c);
     if (line.tail !== null) at += line.timerWidth - timer.length + 1;
   }
-  if (line.tail !== null) {
-    const tail = line.tail(i);
-    for (let c = 0; c < tail.length; c++) b[at++] = tail.charCodeAt(c);
-  }
+  if (line.tail !== null) at = putTail(b, at, i, line.tail);
   b[at++] = LF;
+  return at;
+}
+
+/** Socket i's tail cells, each after a space and padded to its column's width, the last not padded (a socket given none: "-"s). */
+function putTail(b: Uint8Array, at: number, i: number, tail: NonNullable<LineParts["tail"]>): number {
+  const count = tail.widths.length;
+  let from = tail.at[i]!;
+  for (let c = 0; c < count; c++) {
+    b[at++] = SPACE;
+    const length = from < 0 ? 1 : tail.lengths[i * count + c]!;
+    if (from < 0) b[at] = DASH;
+    else for (let k = 0; k < length; k++) b[at + k] = tail.bytes[from + k]!;
+    if (from >= 0) from += length;
+    at += c === count - 1 ? length : tail.widths[c]! + 1;
+  }
   return at;
 }
 

@@ -145,12 +145,16 @@ export const exec: ExecRunner = (cmd, args, options = {}) => {
 /** Hands a command's stdout over a line at a time (tests pass lines from a fixture). */
 export type LineRunner = (cmd: string, args: readonly string[], onLine: (line: string) => void, options?: ExecOptions) => Promise<void>;
 
+/** Hands a command's stdout over in the pieces it arrives in, as bytes (tests pass a fixture's bytes). */
+export type ChunkRunner = (cmd: string, args: readonly string[], onChunk: (chunk: Buffer) => void, options?: ExecOptions) => Promise<void>;
+
 /**
  * Runs a system command as exec does (by absolute path, fixed argv, time limit, output cap)
- * and hands its stdout over line by line as it arrives, never holding it whole: ss -tinHOe
- * prints a lot at 100k sockets, read while ss still writes (BENCHMARKS.md, issues 18 and 15).
+ * and hands its stdout over as it arrives, never holding it whole: ss -tainHOe prints a lot at
+ * 100k sockets, read while ss still writes (BENCHMARKS.md, issues 18 and 15). The bytes as
+ * they come: a parser that reads bytes skips ss's padding without making strings of it.
  */
-export const execLines: LineRunner = (cmd, args, onLine, options = {}) => {
+export const execChunks: ChunkRunner = (cmd, args, onChunk, options = {}) => {
   const { timeoutMs = DEFAULT_TIMEOUT_MS, maxBytes = DEFAULT_MAX_BYTES, okExitCodes = [0] } = options;
   return new Promise((resolve, reject) => {
     let run: ReturnType<typeof prepareRun>;
@@ -167,19 +171,16 @@ export const execLines: LineRunner = (cmd, args, onLine, options = {}) => {
     };
     const timer = setTimeout(() => stop(run.tooLong()), timeoutMs);
     let bytes = 0;
-    let rest = "";
-    const decoder = new StringDecoder("utf8");
     child.stdout.on("data", (chunk: Buffer) => {
       if (failure) return;
       bytes += chunk.length;
       if (bytes > maxBytes) return stop(run.tooMuch());
-      const text = rest + decoder.write(chunk);
-      let at = 0;
-      for (let end = text.indexOf("\n"); end >= 0; end = text.indexOf("\n", at)) {
-        onLine(text.slice(at, end));
-        at = end + 1;
+      try {
+        onChunk(chunk);
+      } catch (error) {
+        failure ??= error as TcpstatError;
+        child.kill("SIGKILL");
       }
-      rest = text.slice(at);
     });
     let said = "";
     child.stderr.on("data", (chunk: Buffer) => {
@@ -194,11 +195,31 @@ export const execLines: LineRunner = (cmd, args, onLine, options = {}) => {
     child.on("close", (code) => {
       clearTimeout(timer);
       if (failure) return reject(failure);
-      const last = rest + decoder.end();
-      if (last !== "") onLine(last);
       if (code !== null && okExitCodes.includes(code)) return resolve();
       const first = said.trim().split("\n")[0];
       reject(run.failed(`${code !== null ? ` with exit code ${code}` : ""}${first ? `: ${first}` : ""}`));
     });
   });
+};
+
+/** execChunks' output decoded as UTF-8 and handed over line by line. */
+export const execLines: LineRunner = async (cmd, args, onLine, options = {}) => {
+  let rest = "";
+  const decoder = new StringDecoder("utf8");
+  await execChunks(
+    cmd,
+    args,
+    (chunk) => {
+      const text = rest + decoder.write(chunk);
+      let at = 0;
+      for (let end = text.indexOf("\n"); end >= 0; end = text.indexOf("\n", at)) {
+        onLine(text.slice(at, end));
+        at = end + 1;
+      }
+      rest = text.slice(at);
+    },
+    options,
+  );
+  const last = rest + decoder.end();
+  if (last !== "") onLine(last);
 };

@@ -104,7 +104,7 @@ describe("GatheredTable prints renderTable's text", () => {
   });
 });
 
-describe("GatheredTable's -i columns (a tail made from each socket's inode)", () => {
+describe("GatheredTable's -i columns (a tail of cells kept as bytes)", () => {
   it.each([false, true])("print renderTable's -i text (timers: %s)", async (timers) => {
     const { INFO_COLUMNS } = await import("../../src/format/table.js");
     const { emptyInfo } = await import("../../src/sources/linux-ss/parse-ss-info.js");
@@ -120,11 +120,17 @@ describe("GatheredTable's -i columns (a tail made from each socket's inode)", ()
       byInode.set(r.inode, { ...emptyInfo("ss"), rttMs: k * 0.125, cwnd: 10 + k, retransmits: k % 2, totalRetrans: k, bytesSent: 10 ** (k % 9), bytesReceived: k, lastSendMs: k * 7, lastRecvMs: k * 5 });
     });
     const withInfo = records.map((r) => ({ ...r, tcpInfo: r.proto === "tcp" && r.inode !== null ? (byInode.get(r.inode) ?? null) : null }));
-    const table = new GatheredTable(timers, undefined, {
-      heads: INFO_COLUMNS.map(([head]) => head),
-      cells: (inode, proto) => INFO_COLUMNS.map(([, text]) => text(proto === "tcp" && inode > 0 ? (byInode.get(inode) ?? null) : null)),
-    });
+    const cells = (inode: number, proto: string) => INFO_COLUMNS.map(([, text]) => text(proto === "tcp" && inode > 0 ? (byInode.get(inode) ?? null) : null));
+    // Cells given all at once from the inodes (the route with owners) or with each socket (from ss's lines).
+    const table = new GatheredTable(timers, undefined, { heads: INFO_COLUMNS.map(([head]) => head) });
     for (const r of records) table.record(r);
+    table.fillTail(cells);
+    const each = new GatheredTable(timers, undefined, { heads: INFO_COLUMNS.map(([head]) => head) });
+    for (const r of records) {
+      each.record(r);
+      each.tailCells(cells(r.inode ?? 0, r.proto));
+    }
+    expect(await written(each, new Chalk({ level: 0 }))).toBe(await written(table, new Chalk({ level: 0 })));
     const out = await written(table, new Chalk({ level: 0 }));
     expect(out).toBe(await text(renderTable(withInfo, { chalk: new Chalk({ level: 0 }), timers, info: true })));
     expect(byInode.size).toBeGreaterThan(3);

@@ -21,7 +21,7 @@ export interface TcpInfoResult {
 }
 
 /** Whether the system has ss where exec takes it from. */
-function hasSs(): boolean {
+export function hasSs(): boolean {
   try {
     systemTool("ss");
     return true;

@@ -2,7 +2,8 @@ import type { Problem, TcpInfo } from "../../model/socket.js";
 
 /**
  * `ss -tinHOe` output (one socket a line, -O) read into tcp_info records keyed by inode
- * (sockets ss gives no tcp_info for, TIME_WAIT and SYN_RECV, have no `<->` part):
+ * (sockets ss gives no tcp_info for, TIME_WAIT and SYN_RECV, have no `<->` part; a socket
+ * shut one way or both has `-->`, `<--` or `---` there):
  *
  *   ESTAB 0 0 127.0.0.1:43428 127.0.0.1:5000 ino:1224311 sk:82d cgroup:/ <-> ts sack bbr
  *     wscale:10,10 rto:204 rtt:0.024/0.013 mss:32768 cwnd:11 bytes_sent:100 bytes_acked:101
@@ -82,7 +83,8 @@ export class SsInfoStore {
   /** One line of `ss -tinHOe` output. */
   line(line: string): void {
     this.lineNo++;
-    const sep = line.indexOf(" <-> ");
+    // `<->`, or with a way shut (ss.c: '-' for each): `-->` (CLOSE-WAIT), `<--` (FIN-WAIT-2), `---`.
+    const sep = line.search(SEPARATOR);
     if (sep < 0) {
       if (line.trim() === "") return;
       // State Recv-Q Send-Q Local Peer, then the -e words (ino:, sk:, ...).
@@ -219,3 +221,4 @@ export function parseSsInfo(text: string, source = "ss -tinHOe"): SsInfo {
 }
 
 const HEAD = /^\s*\S+\s+\d+\s+\d+\s+\S+\s+\S+/;
+const SEPARATOR = / [<-]-[>-] /;
