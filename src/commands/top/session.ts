@@ -6,14 +6,18 @@ import type { SourceFlags } from "../../load/source-options.js";
 import { closeConnection, isRunning, signalProcess } from "./actions.js";
 import { availableColumns, placeColumns } from "./columns.js";
 import { decodeKeys, pressKey, type Effect, type KeyContext } from "./keys.js";
-import { readDetails, readSockets, sayFirst, type Reading } from "./read.js";
+import { HolderCache } from "./holder-cache.js";
+import { RateBook } from "./rates.js";
+import { holderMode, infoPairs, readDetails, readInfoOf, readSockets, sayFirst, tcpInfoMissing } from "./read.js";
 import { renderScreen, tableRows } from "./render.js";
 import { RowBook, totalsOf } from "./rows.js";
 import { ShownRows, keepInSight } from "./shown.js";
 import { Terminal } from "./terminal.js";
 import { TransitionRate } from "./trace-rate.js";
 import { NameBook } from "./names.js";
+import { formatSeconds } from "./format.js";
 import { emptyView, type TopRow } from "./view.js";
+import type { PortPair } from "../../sources/linux-ss/collect-info-of.js";
 
 export interface TopOptions {
   flags: SourceFlags;
@@ -25,8 +29,14 @@ export interface TopOptions {
 /**
  * A refresh that takes more than this share of the interval slows the refresh down (to cost /
  * share), so that a big table never keeps tcpstat reading all the time: the header says so.
+ * The holder scan and the full tcp_info reading, which run beside the refreshes, are paced
+ * the same way, each by its own cost.
  */
 const BUSY_SHARE = 0.25;
+
+/** How long until a job that cost `costMs` and ended at `end` may run again. */
+const paced = (last: { end: number; costMs: number } | null, intervalMs: number): number =>
+  last === null ? 0 : last.end + Math.max(intervalMs, last.costMs / BUSY_SHARE) - performance.now();
 
 /** Runs `top` until q, Ctrl-C, a signal or a crash; resolves with the exit status. */
 export async function runTopSession(o: TopOptions): Promise<number> {
@@ -37,8 +47,15 @@ export async function runTopSession(o: TopOptions): Promise<number> {
   const rate = new TransitionRate();
   if (!o.trace) rate.note = "off";
   const names = new NameBook();
+  const holders = holderMode(o.flags) === "cached" ? new HolderCache() : null;
+  const screenRates = new RateBook();
+  const allRates = new RateBook();
+  /** The full tcp_info reading's last end and cost, whether one runs; null when ss is missing. */
+  const allInfo: { last: { end: number; costMs: number } | null; running: boolean } | null = tcpInfoMissing() === null ? { last: null, running: false } : null;
   let records: SocketRecord[] = [];
   let raw: TopRow[] = [];
+  /** The connections on screen at the last frame: their tcp_info is read each refresh. */
+  let onScreenPairs: PortPair[] = [];
   let timer: NodeJS.Timeout | null = null;
   let reading = false;
   let ended = false;
@@ -47,17 +64,39 @@ export async function runTopSession(o: TopOptions): Promise<number> {
   let finish: (code: number) => void = () => {};
   const finished = new Promise<number>((resolve) => (finish = resolve));
 
-  const apply = (r: Reading) => {
+  /** One refresh's reading: the sockets, and meanwhile the tcp_info of the rows on screen. */
+  const readOnce = async (first: boolean) => {
+    const started = performance.now();
+    const pairs = allInfo && !first ? onScreenPairs : [];
+    const [sockets, screen] = await Promise.all([readSockets(o.flags, first), pairs.length > 0 ? readInfoOf(pairs).catch(() => null) : null]);
+    if (screen) await screenRates.take(screen.store, screen.time, false);
+    return { records: sockets.records, screen: screen?.store ?? null, costMs: performance.now() - started };
+  };
+
+  const apply = (r: Awaited<ReturnType<typeof readOnce>>) => {
+    // Holders from the last scan; the sockets newer than it are marked, not shown without.
+    let pending: Set<SocketRecord> | null = null;
+    if (holders) for (const record of r.records) if (!holders.attach(record)) (pending ??= new Set()).add(record);
     const diff = tracker.update(r.records);
     records = r.records;
-    raw = book.update(diff, r.info);
+    raw = book.update(diff, { screenRates, allRates, info: r.screen, pending });
     named();
-    view.tcpInfo = r.info !== null;
-    view.totals = totalsOf(view.rows, rate.take(), rate.note);
+    view.tcpInfo = allInfo !== null;
+    totals();
     const effectiveMs = Math.max(o.intervalMs, Math.round(r.costMs / BUSY_SHARE));
     view.refresh = { costMs: r.costMs, intervalMs: o.intervalMs, effectiveMs, time: new Date() };
     const panel = view.panel;
     if (panel.kind === "details") panel.row = view.rows.find((row) => row.key === panel.key) ?? { ...panel.row, mark: "gone" };
+  };
+
+  const totals = () => {
+    view.totals = totalsOf(view.rows, rate.take(), rate.note);
+    const behind: string[] = [];
+    if (holders && (holders.last === null || raw.some((row) => row.holdersPending))) behind.push("holders: reading");
+    else if (holders?.last && holders.last.costMs / BUSY_SHARE > o.intervalMs) behind.push(`holders every ${formatSeconds(holders.last.costMs / BUSY_SHARE)}`);
+    if (allInfo && allInfo.last === null) behind.push("bytes/s: reading");
+    else if (allInfo?.last && allInfo.last.costMs / BUSY_SHARE > o.intervalMs) behind.push(`bytes/s off screen every ${formatSeconds(allInfo.last.costMs / BUSY_SHARE)}`);
+    view.behind = behind;
   };
 
   /** The rows as shown: with the names `r` found, when it is on. */
@@ -70,10 +109,50 @@ export async function runTopSession(o: TopOptions): Promise<number> {
       : raw;
   }
 
+  /** A holder scan, when its pace allows (or `now`); the rows waiting for it get their holders when it ends. */
+  const scanHolders = (now = false): Promise<void> => {
+    if (!holders || ended) return Promise.resolve();
+    if (holders.scanning) return holders.done;
+    if (!now && paced(holders.last, o.intervalMs) > 0) return Promise.resolve();
+    const inodes = new Float64Array(records.length);
+    let n = 0;
+    for (const r of records) if (r.inode) inodes[n++] = r.inode;
+    return holders.scan(inodes.subarray(0, n)).then(
+      () => {
+        if (ended) return;
+        for (const row of raw) if (row.holdersPending && holders.attach(row.record)) delete row.holdersPending;
+        if (holders.notice) view.message = holders.notice;
+        named();
+        totals();
+        draw();
+      },
+      (error: Error) => void (view.message = `reading the holders failed: ${error.message}`),
+    );
+  };
+
+  /** The tcp_info of every socket, when its pace allows: the rates of the rows off screen. */
+  const readAllInfo = () => {
+    if (!allInfo || allInfo.running || ended || paced(allInfo.last, o.intervalMs) > 0) return;
+    allInfo.running = true;
+    const started = performance.now();
+    const at = Date.now();
+    void import("../../sources/linux-ss/collect-info.js")
+      .then(({ collectTcpInfo }) => collectTcpInfo())
+      .then(async (info) => {
+        const store = info.byInode as Parameters<RateBook["take"]>[0];
+        if (typeof store.inodes === "function") await allRates.take(store, (at + Date.now()) / 2, true);
+      })
+      .catch((error: Error) => void (view.message = `tcp_info could not be read: ${error.message}`))
+      .finally(() => {
+        allInfo.running = false;
+        allInfo.last = { end: performance.now(), costMs: performance.now() - started };
+      });
+  };
+
   // The first reading before the screen is taken: its notices stay readable on the normal screen.
-  const first = await readSockets(o.flags, true);
-  sayFirst(first.notices, o.flags.quiet);
-  apply(first);
+  const firstRead = await readOnce(true);
+  sayFirst([tcpInfoMissing()].filter((n): n is string => n !== null), o.flags.quiet);
+  apply(firstRead);
 
   const end = (code: number, error?: unknown) => {
     if (ended) return;
@@ -96,6 +175,7 @@ export async function runTopSession(o: TopOptions): Promise<number> {
       lastIndex = Math.max(0, i);
       keepInSight(view, Math.max(0, i), page - 1, rows.length);
       const onScreen = rows.slice(view.top, view.top + page);
+      onScreenPairs = infoPairs(onScreen);
       columnsShown = placeColumns(availableColumns(view.rows), onScreen, terminal.columns - 2).map((p) => p.column.id);
       if (view.resolve)
         void names.fill(onScreen.map((row) => row.record)).then((found) => {
@@ -118,7 +198,7 @@ export async function runTopSession(o: TopOptions): Promise<number> {
     reading = true;
     let cost = 0;
     try {
-      const r = await readSockets(o.flags, false);
+      const r = await readOnce(false);
       cost = r.costMs;
       if (!ended) apply(r);
     } catch (error) {
@@ -128,6 +208,8 @@ export async function runTopSession(o: TopOptions): Promise<number> {
     }
     draw();
     schedule(view.refresh.effectiveMs - cost);
+    void scanHolders();
+    readAllInfo();
   };
 
   const carryOut = (effect: Effect) => {
@@ -148,9 +230,11 @@ export async function runTopSession(o: TopOptions): Promise<number> {
         view.message = view.resolve ? "names on: the rows on screen are looked up (hosts file, then DNS, as -r)" : "names off: numeric addresses and ports";
         named();
         return;
+      case "holders":
+        return awaitHolders(effect.then, 2);
       case "details": {
         const key = effect.row.key;
-        void readDetails(effect.row, records).then((details) => {
+        void readDetails(effect.row, records, allInfo !== null).then((details) => {
           if (view.panel.kind === "details" && view.panel.key === key) view.panel.details = details;
           draw();
         });
@@ -171,6 +255,26 @@ export async function runTopSession(o: TopOptions): Promise<number> {
     }
   };
 
+  /**
+   * k on a socket newer than the last holder scan: a scan now (or the one running, then one
+   * more, which asks about it), then the same key again; said when it is still not known.
+   */
+  const awaitHolders = (key: string, tries: number) => {
+    const selected = view.selected;
+    void scanHolders(true).then(() => {
+      if (ended || view.selected !== selected) return;
+      const row = view.rows.find((r) => r.key === selected);
+      if (row?.holdersPending) {
+        if (tries > 1) return awaitHolders(key, tries - 1);
+        view.message = "this socket's holders are not read yet: try again in a moment";
+      } else {
+        view.message = null;
+        carryOut(pressKey(view, key, keyContext()));
+      }
+      draw();
+    });
+  };
+
   /** After SIGTERM: if the process still runs a second later, ask whether to send SIGKILL. */
   const offerKill = (pid: number) => {
     const name = records.find((r) => r.pid === pid)?.process ?? "?";
@@ -188,16 +292,17 @@ export async function runTopSession(o: TopOptions): Promise<number> {
     setTimeout(look, 100);
   };
 
+  const keyContext = (): KeyContext => ({
+    shown: () => shown.of(view),
+    columns: columnsShown,
+    allColumns: availableColumns(view.rows).map((c) => c.id),
+    pageRows: Math.max(1, tableRows(view, terminal.rows) - 1),
+  });
+
   const onKeys = (data: string) => {
     for (const key of decodeKeys(data)) {
       if (ended) return;
-      const ctx: KeyContext = {
-        shown: () => shown.of(view),
-        columns: columnsShown,
-        allColumns: availableColumns(view.rows).map((c) => c.id),
-        pageRows: Math.max(1, tableRows(view, terminal.rows) - 1),
-      };
-      carryOut(pressKey(view, key, ctx));
+      carryOut(pressKey(view, key, keyContext()));
     }
     draw();
   };
@@ -211,6 +316,9 @@ export async function runTopSession(o: TopOptions): Promise<number> {
       if (rate.note === null) view.totals.transitionsPerSecond = 0;
       draw();
     });
-  schedule(view.refresh.effectiveMs - first.costMs);
+  schedule(view.refresh.effectiveMs - firstRead.costMs);
+  // After the first frame: the holders and every socket's tcp_info, in the background.
+  void scanHolders();
+  readAllInfo();
   return finished;
 }
