@@ -3,6 +3,7 @@ import type { Owner, SocketRecord } from "../../model/socket.js";
 import { deniedNotice } from "../../sources/linux-procfs/collect.js";
 import { startOwnerScan } from "../../sources/linux-procfs/owner-scan.js";
 import { readUsers } from "../../sources/linux-procfs/read-tables.js";
+import { turn } from "./turn.js";
 
 /**
  * The holders of the sockets, kept between refreshes: the owner scan (every process's
@@ -19,6 +20,9 @@ interface Holding {
   pid: number | null;
   process: string | null;
 }
+
+/** Sockets between two turns of the event loop while an answer is taken in. */
+const CHUNK = 4000;
 
 export class HolderCache {
   /** Inode -> its holders, null for none found, for the inodes the last scan was asked about. */
@@ -56,6 +60,7 @@ export class HolderCache {
     const held = new Map<number, Holding | null>();
     let found = 0;
     for (let i = 0, at = 0; i < inodes.length; i++) {
+      if (i % CHUNK === CHUNK - 1) await turn();
       const n = counts[i]!;
       if (n === 0) {
         held.set(inodes[i]!, null);

@@ -1,4 +1,5 @@
 import type { TcpInfo } from "../../model/socket.js";
+import { turn } from "./turn.js";
 
 /**
  * Each connection's bytes a second, from tcp_info's bytes_acked and bytes_received counters
@@ -25,7 +26,6 @@ export interface InfoReading {
 
 /** Rows between two turns of the event loop while a full reading is taken in. */
 const CHUNK = 4000;
-const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class RateBook {
   private counted = new Map<number, Counted>();

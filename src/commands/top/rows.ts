@@ -27,20 +27,22 @@ export interface RowSources {
 export class RowBook {
   private marks = new Map<string, { mark: Mark; left: number }>();
   private gone = new Map<string, { record: SocketRecord; left: number }>();
-  private previous = new Map<string, SocketRecord>();
+  /** The last reading's sockets: the tracker's own map of it (diff.current), not a copy. */
+  private previous: ReadonlyMap<string, Tracked> = new Map();
 
-  /** The rows of a reading (`diff` from SocketTracker). */
-  update(diff: FrameDiff, from: RowSources): TopRow[] {
+  /** The rows of a reading (`diff` from SocketTracker); `pause()` is awaited every few thousand rows. */
+  async update(diff: FrameDiff, from: RowSources, pause: () => Promise<void> = async () => {}): Promise<TopRow[]> {
     for (const [key, m] of this.marks) if (--m.left <= 0) this.marks.delete(key);
     for (const [key, g] of this.gone) if (--g.left <= 0 || diff.current.has(key)) this.gone.delete(key);
     const opened = new Set<Tracked>(diff.initial ? [] : diff.opened);
     const changed = new Set<Tracked>(diff.changed.map((c) => c.tracked));
     const rows: TopRow[] = [];
-    const previous = new Map<string, SocketRecord>();
+    let n = 0;
     for (const [key, t] of diff.current) {
+      if (++n % TURN === 0) await pause();
       if (opened.has(t)) this.marks.set(key, { mark: "new", left: MARK_REFRESHES });
       else if (changed.has(t)) this.marks.set(key, { mark: "changed", left: MARK_REFRESHES });
-      const record = t.record.pid === null && t.pid !== null ? { ...t.record, pid: t.pid, process: t.process } : t.record;
+      const record = shownRecord(t);
       // The screen's rate where it has one (read each refresh), else the one of every socket.
       const onScreen = from.screenRates.of(record.inode);
       const rate = onScreen && onScreen.sentBps !== null ? onScreen : from.allRates.of(record.inode);
@@ -49,16 +51,20 @@ export class RowBook {
       const ti = from.info && record.inode ? from.info.get(record.inode) : undefined;
       if (ti) row.info = ti;
       rows.push(row);
-      previous.set(key, record);
-      this.previous.delete(key);
     }
-    // Gone since the last reading: the previous reading's keys this one lacks (all that is left of it).
-    for (const [key, record] of this.previous) this.gone.set(key, { record, left: MARK_REFRESHES });
+    // Gone since the last reading: the previous reading's keys this one lacks.
+    for (const [key, t] of this.previous) if (!diff.current.has(key)) this.gone.set(key, { record: shownRecord(t), left: MARK_REFRESHES });
     for (const [key, g] of this.gone) rows.push({ key, record: g.record, mark: "gone", sentBps: null, recvBps: null, info: null });
-    this.previous = previous;
+    this.previous = diff.current;
     return rows;
   }
 }
+
+/** A socket's record with its last known holder (TIME_WAIT sockets lose theirs). */
+const shownRecord = (t: Tracked): SocketRecord => (t.record.pid === null && t.pid !== null ? { ...t.record, pid: t.pid, process: t.process } : t.record);
+
+/** Rows between two pauses of an update. */
+const TURN = 5000;
 
 /** The header's totals: sockets by state (gone rows not counted), the processes moving the most bytes. */
 export function totalsOf(rows: readonly TopRow[], transitionsPerSecond: number | null, traceNote: string | null): Totals {

@@ -14,6 +14,7 @@ import { RowBook, totalsOf } from "./rows.js";
 import { ShownRows, keepInSight } from "./shown.js";
 import { Terminal } from "./terminal.js";
 import { TransitionRate } from "./trace-rate.js";
+import { turn } from "./turn.js";
 import { NameBook } from "./names.js";
 import { formatSeconds } from "./format.js";
 import { emptyView, type TopRow } from "./view.js";
@@ -64,27 +65,29 @@ export async function runTopSession(o: TopOptions): Promise<number> {
   let finish: (code: number) => void = () => {};
   const finished = new Promise<number>((resolve) => (finish = resolve));
 
-  /** One refresh's reading: the sockets, and meanwhile the tcp_info of the rows on screen. */
-  const readOnce = async (first: boolean) => {
+  /**
+   * One refresh: the sockets read (and meanwhile the tcp_info of the rows on screen), compared
+   * with the last reading in turns (keys are answered between them), and made rows. Its cost,
+   * all of that, is what the header shows and what paces the refresh.
+   */
+  const refreshOnce = async (first: boolean) => {
     const started = performance.now();
     const pairs = allInfo && !first ? onScreenPairs : [];
     const [sockets, screen] = await Promise.all([readSockets(o.flags, first), pairs.length > 0 ? readInfoOf(pairs).catch(() => null) : null]);
     if (screen) await screenRates.take(screen.store, screen.time, false);
-    return { records: sockets.records, screen: screen?.store ?? null, costMs: performance.now() - started };
-  };
-
-  const apply = (r: Awaited<ReturnType<typeof readOnce>>) => {
+    if (ended) return;
     // Holders from the last scan; the sockets newer than it are marked, not shown without.
     let pending: Set<SocketRecord> | null = null;
-    if (holders) for (const record of r.records) if (!holders.attach(record)) (pending ??= new Set()).add(record);
-    const diff = tracker.update(r.records);
-    records = r.records;
-    raw = book.update(diff, { screenRates, allRates, info: r.screen, pending });
+    if (holders) for (const record of sockets.records) if (!holders.attach(record)) (pending ??= new Set()).add(record);
+    const diff = await tracker.updateInTurns(sockets.records, turn);
+    records = sockets.records;
+    raw = await book.update(diff, { screenRates, allRates, info: screen?.store ?? null, pending }, turn);
     named();
     view.tcpInfo = allInfo !== null;
     totals();
-    const effectiveMs = Math.max(o.intervalMs, Math.round(r.costMs / BUSY_SHARE));
-    view.refresh = { costMs: r.costMs, intervalMs: o.intervalMs, effectiveMs, time: new Date() };
+    const costMs = performance.now() - started;
+    const effectiveMs = Math.max(o.intervalMs, Math.round(costMs / BUSY_SHARE));
+    view.refresh = { costMs, intervalMs: o.intervalMs, effectiveMs, time: new Date() };
     const panel = view.panel;
     if (panel.kind === "details") panel.row = view.rows.find((row) => row.key === panel.key) ?? { ...panel.row, mark: "gone" };
   };
@@ -150,9 +153,8 @@ export async function runTopSession(o: TopOptions): Promise<number> {
   };
 
   // The first reading before the screen is taken: its notices stay readable on the normal screen.
-  const firstRead = await readOnce(true);
+  await refreshOnce(true);
   sayFirst([tcpInfoMissing()].filter((n): n is string => n !== null), o.flags.quiet);
-  apply(firstRead);
 
   const end = (code: number, error?: unknown) => {
     if (ended) return;
@@ -196,18 +198,16 @@ export async function runTopSession(o: TopOptions): Promise<number> {
   const refresh = async () => {
     if (reading || ended) return;
     reading = true;
-    let cost = 0;
+    const started = performance.now();
     try {
-      const r = await readOnce(false);
-      cost = r.costMs;
-      if (!ended) apply(r);
+      await refreshOnce(false);
     } catch (error) {
       view.message = `reading the sockets failed: ${(error as Error).message}`;
     } finally {
       reading = false;
     }
     draw();
-    schedule(view.refresh.effectiveMs - cost);
+    schedule(view.refresh.effectiveMs - (performance.now() - started));
     void scanHolders();
     readAllInfo();
   };
@@ -316,7 +316,7 @@ export async function runTopSession(o: TopOptions): Promise<number> {
       if (rate.note === null) view.totals.transitionsPerSecond = 0;
       draw();
     });
-  schedule(view.refresh.effectiveMs - firstRead.costMs);
+  schedule(view.refresh.effectiveMs - view.refresh.costMs);
   // After the first frame: the holders and every socket's tcp_info, in the background.
   void scanHolders();
   readAllInfo();
