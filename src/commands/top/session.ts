@@ -6,8 +6,8 @@ import type { SourceFlags } from "../../load/source-options.js";
 import { closeConnection, isRunning, signalProcess } from "./actions.js";
 import { availableColumns, placeColumns } from "./columns.js";
 import { decodeKeys, pressKey, type Effect, type KeyContext } from "./keys.js";
+import { BUSY_SHARE, BesideReads } from "./beside.js";
 import { HolderCache } from "./holder-cache.js";
-import { RateBook } from "./rates.js";
 import { holderMode, infoPairs, readDetails, readInfoOf, readSockets, sayFirst, tcpInfoMissing } from "./read.js";
 import { renderScreen, tableRows } from "./render.js";
 import { RowBook, totalsOf } from "./rows.js";
@@ -16,7 +16,6 @@ import { Terminal } from "./terminal.js";
 import { TransitionRate } from "./trace-rate.js";
 import { turn } from "./turn.js";
 import { NameBook } from "./names.js";
-import { formatSeconds } from "./format.js";
 import { emptyView, type TopRow } from "./view.js";
 import type { PortPair } from "../../sources/linux-ss/collect-info-of.js";
 
@@ -27,18 +26,6 @@ export interface TopOptions {
   trace: boolean;
 }
 
-/**
- * A refresh that takes more than this share of the interval slows the refresh down (to cost /
- * share), so that a big table never keeps tcpstat reading all the time: the header says so.
- * The holder scan and the full tcp_info reading, which run beside the refreshes, are paced
- * the same way, each by its own cost.
- */
-const BUSY_SHARE = 0.25;
-
-/** How long until a job that cost `costMs` and ended at `end` may run again. */
-const paced = (last: { end: number; costMs: number } | null, intervalMs: number): number =>
-  last === null ? 0 : last.end + Math.max(intervalMs, last.costMs / BUSY_SHARE) - performance.now();
-
 /** Runs `top` until q, Ctrl-C, a signal or a crash; resolves with the exit status. */
 export async function runTopSession(o: TopOptions): Promise<number> {
   const view = emptyView(o.intervalMs);
@@ -48,11 +35,9 @@ export async function runTopSession(o: TopOptions): Promise<number> {
   const rate = new TransitionRate();
   if (!o.trace) rate.note = "off";
   const names = new NameBook();
-  const holders = holderMode(o.flags) === "cached" ? new HolderCache() : null;
-  const screenRates = new RateBook();
-  const allRates = new RateBook();
-  /** The full tcp_info reading's last end and cost, whether one runs; null when ss is missing. */
-  const allInfo: { last: { end: number; costMs: number } | null; running: boolean } | null = tcpInfoMissing() === null ? { last: null, running: false } : null;
+  const ssMissing = tcpInfoMissing();
+  const beside = new BesideReads(holderMode(o.flags) === "cached" ? new HolderCache() : null, ssMissing === null, o.intervalMs);
+  const { holders, screenRates, allRates } = beside;
   let records: SocketRecord[] = [];
   let raw: TopRow[] = [];
   /** The connections on screen at the last frame: their tcp_info is read each refresh. */
@@ -72,7 +57,7 @@ export async function runTopSession(o: TopOptions): Promise<number> {
    */
   const refreshOnce = async (first: boolean) => {
     const started = performance.now();
-    const pairs = allInfo && !first ? onScreenPairs : [];
+    const pairs = beside.tcpInfo && !first ? onScreenPairs : [];
     const [sockets, screen] = await Promise.all([readSockets(o.flags, first), pairs.length > 0 ? readInfoOf(pairs).catch(() => null) : null]);
     if (screen) await screenRates.take(screen.store, screen.time, false);
     if (ended) return;
@@ -83,7 +68,7 @@ export async function runTopSession(o: TopOptions): Promise<number> {
     records = sockets.records;
     raw = await book.update(diff, { screenRates, allRates, info: screen?.store ?? null, pending }, turn);
     named();
-    view.tcpInfo = allInfo !== null;
+    view.tcpInfo = beside.tcpInfo;
     totals();
     const costMs = performance.now() - started;
     const effectiveMs = Math.max(o.intervalMs, Math.round(costMs / BUSY_SHARE));
@@ -94,12 +79,7 @@ export async function runTopSession(o: TopOptions): Promise<number> {
 
   const totals = () => {
     view.totals = totalsOf(view.rows, rate.take(), rate.note);
-    const behind: string[] = [];
-    if (holders && (holders.last === null || raw.some((row) => row.holdersPending))) behind.push("holders: reading");
-    else if (holders?.last && holders.last.costMs / BUSY_SHARE > o.intervalMs) behind.push(`holders every ${formatSeconds(holders.last.costMs / BUSY_SHARE)}`);
-    if (allInfo && allInfo.last === null) behind.push("bytes/s: reading");
-    else if (allInfo?.last && allInfo.last.costMs / BUSY_SHARE > o.intervalMs) behind.push(`bytes/s off screen every ${formatSeconds(allInfo.last.costMs / BUSY_SHARE)}`);
-    view.behind = behind;
+    view.behind = beside.behind(holders !== null && raw.some((row) => row.holdersPending));
   };
 
   /** The rows as shown: with the names `r` found, when it is on. */
@@ -112,17 +92,11 @@ export async function runTopSession(o: TopOptions): Promise<number> {
       : raw;
   }
 
-  /** A holder scan, when its pace allows (or `now`); the rows waiting for it get their holders when it ends. */
-  const scanHolders = (now = false): Promise<void> => {
-    if (!holders || ended) return Promise.resolve();
-    if (holders.scanning) return holders.done;
-    if (!now && paced(holders.last, o.intervalMs) > 0) return Promise.resolve();
-    const inodes = new Float64Array(records.length);
-    let n = 0;
-    for (const r of records) if (r.inode) inodes[n++] = r.inode;
-    return holders.scan(inodes.subarray(0, n)).then(
-      () => {
-        if (ended) return;
+  /** A holder scan when its pace allows (or `now`); the rows waiting for it get their holders when it answers. */
+  const scanHolders = (now = false): Promise<void> =>
+    beside.scanHolders(records, now).then(
+      (answered) => {
+        if (!answered || ended || !holders) return;
         for (const row of raw) if (row.holdersPending && holders.attach(row.record)) delete row.holdersPending;
         if (holders.notice) view.message = holders.notice;
         named();
@@ -131,30 +105,14 @@ export async function runTopSession(o: TopOptions): Promise<number> {
       },
       (error: Error) => void (view.message = `reading the holders failed: ${error.message}`),
     );
-  };
 
-  /** The tcp_info of every socket, when its pace allows: the rates of the rows off screen. */
   const readAllInfo = () => {
-    if (!allInfo || allInfo.running || ended || paced(allInfo.last, o.intervalMs) > 0) return;
-    allInfo.running = true;
-    const started = performance.now();
-    const at = Date.now();
-    void import("../../sources/linux-ss/collect-info.js")
-      .then(({ collectTcpInfo }) => collectTcpInfo())
-      .then(async (info) => {
-        const store = info.byInode as Parameters<RateBook["take"]>[0];
-        if (typeof store.inodes === "function") await allRates.take(store, (at + Date.now()) / 2, true);
-      })
-      .catch((error: Error) => void (view.message = `tcp_info could not be read: ${error.message}`))
-      .finally(() => {
-        allInfo.running = false;
-        allInfo.last = { end: performance.now(), costMs: performance.now() - started };
-      });
+    if (!ended) beside.readAllInfo((why) => (view.message = why));
   };
 
   // The first reading before the screen is taken: its notices stay readable on the normal screen.
   await refreshOnce(true);
-  sayFirst([tcpInfoMissing()].filter((n): n is string => n !== null), o.flags.quiet);
+  sayFirst(ssMissing === null ? [] : [ssMissing], o.flags.quiet);
 
   const end = (code: number, error?: unknown) => {
     if (ended) return;
@@ -234,7 +192,7 @@ export async function runTopSession(o: TopOptions): Promise<number> {
         return awaitHolders(effect.then, 2);
       case "details": {
         const key = effect.row.key;
-        void readDetails(effect.row, records, allInfo !== null).then((details) => {
+        void readDetails(effect.row, records, beside.tcpInfo).then((details) => {
           if (view.panel.kind === "details" && view.panel.key === key) view.panel.details = details;
           draw();
         });
