@@ -1,13 +1,16 @@
 import type { SocketRecord } from "../../model/socket.js";
 import { formatSeconds } from "./format.js";
 import { HolderCache } from "./holder-cache.js";
-import { RateBook } from "./rates.js";
+import { RateBook, type InfoReading } from "./rates.js";
 
 /**
  * What `top` reads beside its refreshes, each at a pace of its own (BUSY_SHARE of the time it
  * costs, as the refresh): the holder scan (holder-cache.ts) and tcp_info of every socket (the
  * rates of the rows off screen; those on screen are read with each refresh, session.ts).
  */
+
+/** Below this many sockets a refresh reads every socket's tcp_info (see wholeWithRefresh). */
+const WHOLE_BELOW = 5000;
 
 /** A job that costs more than this share of the interval runs less often (cost / share). */
 export const BUSY_SHARE = 0.25;
@@ -55,25 +58,39 @@ export class BesideReads {
     return true;
   }
 
-  /** The tcp_info of every socket when its pace allows; `failed` is told why it could not be read. */
-  readAllInfo(failed: (why: string) => void): void {
+  /**
+   * Whether a refresh over `sockets` reads every socket's tcp_info itself: below WHOLE_BELOW one
+   * ss costs less than the filtered ones for the rows on screen (a process each 16 rows).
+   */
+  wholeWithRefresh(sockets: number): boolean {
+    return this.allInfo !== null && sockets < WHOLE_BELOW;
+  }
+
+  /** The tcp_info of every socket when its pace allows (beside the refreshes of a big table). */
+  readAllInfo(sockets: number, failed: (why: string) => void): void {
     const allInfo = this.allInfo;
-    if (!allInfo || allInfo.running || wait(allInfo.last, this.intervalMs) > 0) return;
+    if (!allInfo || allInfo.running || this.wholeWithRefresh(sockets) || wait(allInfo.last, this.intervalMs) > 0) return;
+    void this.readAllNow().catch((error: Error) => failed(`tcp_info could not be read: ${error.message}`));
+  }
+
+  /** The tcp_info of every socket, read now and taken into allRates; resolves with the reading. */
+  async readAllNow(): Promise<InfoReading | null> {
+    const allInfo = this.allInfo;
+    if (!allInfo) return null;
     allInfo.running = true;
     const started = performance.now();
     const at = Date.now();
-    void import("../../sources/linux-ss/collect-info.js")
-      .then(({ collectTcpInfo }) => collectTcpInfo())
-      .then(async (info) => {
-        const store = info.byInode as Parameters<RateBook["take"]>[0];
-        // The middle of ss's run stands for the time of its reading.
-        if (typeof store.inodes === "function") await this.allRates.take(store, (at + Date.now()) / 2, true);
-      })
-      .catch((error: Error) => failed(`tcp_info could not be read: ${error.message}`))
-      .finally(() => {
-        allInfo.running = false;
-        allInfo.last = { end: performance.now(), costMs: performance.now() - started };
-      });
+    try {
+      const { collectTcpInfo } = await import("../../sources/linux-ss/collect-info.js");
+      const store = (await collectTcpInfo()).byInode as InfoReading;
+      if (typeof store.inodes !== "function") return null;
+      // The middle of ss's run stands for the time of its reading.
+      await this.allRates.take(store, (at + Date.now()) / 2, true);
+      return store;
+    } finally {
+      allInfo.running = false;
+      allInfo.last = { end: performance.now(), costMs: performance.now() - started };
+    }
   }
 
   /** What the header says of them: still reading, or read less often than the refresh. */

@@ -63,7 +63,7 @@ export class RateBook {
   }
 
   /** The socket's last rate: null when it has not been read twice yet. */
-  of(inode: number | null): { sentBps: number | null; recvBps: number | null } | undefined {
+  of(inode: number | null): { sentBps: number | null; recvBps: number | null; time: number } | undefined {
     return inode === null ? undefined : this.counted.get(inode);
   }
 }

@@ -43,9 +43,10 @@ export class RowBook {
       if (opened.has(t)) this.marks.set(key, { mark: "new", left: MARK_REFRESHES });
       else if (changed.has(t)) this.marks.set(key, { mark: "changed", left: MARK_REFRESHES });
       const record = shownRecord(t);
-      // The screen's rate where it has one (read each refresh), else the one of every socket.
+      // The screen's rate where it has one (read each refresh) and is the newer, else the one of every socket.
       const onScreen = from.screenRates.of(record.inode);
-      const rate = onScreen && onScreen.sentBps !== null ? onScreen : from.allRates.of(record.inode);
+      const ofAll = from.allRates.of(record.inode);
+      const rate = onScreen && onScreen.sentBps !== null && !(ofAll && ofAll.sentBps !== null && ofAll.time > onScreen.time) ? onScreen : ofAll;
       const row: TopRow = { key, record, mark: this.marks.get(key)?.mark ?? null, sentBps: rate?.sentBps ?? null, recvBps: rate?.recvBps ?? null, info: null };
       if (from.pending?.has(t.record)) row.holdersPending = true;
       const ti = from.info && record.inode ? from.info.get(record.inode) : undefined;

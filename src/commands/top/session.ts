@@ -7,6 +7,7 @@ import { closeConnection, isRunning, signalProcess } from "./actions.js";
 import { availableColumns, placeColumns } from "./columns.js";
 import { decodeKeys, pressKey, type Effect, type KeyContext } from "./keys.js";
 import { BUSY_SHARE, BesideReads } from "./beside.js";
+import type { InfoReading } from "./rates.js";
 import { HolderCache } from "./holder-cache.js";
 import { holderMode, infoPairs, readDetails, readInfoOf, readSockets, sayFirst, tcpInfoMissing } from "./read.js";
 import { renderScreen, tableRows } from "./render.js";
@@ -57,16 +58,24 @@ export async function runTopSession(o: TopOptions): Promise<number> {
    */
   const refreshOnce = async (first: boolean) => {
     const started = performance.now();
-    const pairs = beside.tcpInfo && !first ? onScreenPairs : [];
-    const [sockets, screen] = await Promise.all([readSockets(o.flags, first), pairs.length > 0 ? readInfoOf(pairs).catch(() => null) : null]);
-    if (screen) await screenRates.take(screen.store, screen.time, false);
+    // A small table's refresh reads every socket's tcp_info; a big one's only the rows on screen.
+    const whole = !first && beside.wholeWithRefresh(records.length);
+    const pairs = beside.tcpInfo && !first && !whole ? onScreenPairs : [];
+    const readInfo = async (): Promise<InfoReading | null> => {
+      if (whole) return beside.readAllNow().catch(() => null);
+      if (pairs.length === 0) return null;
+      const screen = await readInfoOf(pairs).catch(() => null);
+      if (screen) await screenRates.take(screen.store, screen.time, false);
+      return screen?.store ?? null;
+    };
+    const [sockets, info] = await Promise.all([readSockets(o.flags, first), readInfo()]);
     if (ended) return;
     // Holders from the last scan; the sockets newer than it are marked, not shown without.
     let pending: Set<SocketRecord> | null = null;
     if (holders) for (const record of sockets.records) if (!holders.attach(record)) (pending ??= new Set()).add(record);
     const diff = await tracker.updateInTurns(sockets.records, turn);
     records = sockets.records;
-    raw = await book.update(diff, { screenRates, allRates, info: screen?.store ?? null, pending }, turn);
+    raw = await book.update(diff, { screenRates, allRates, info, pending }, turn);
     named();
     view.tcpInfo = beside.tcpInfo;
     totals();
@@ -107,7 +116,7 @@ export async function runTopSession(o: TopOptions): Promise<number> {
     );
 
   const readAllInfo = () => {
-    if (!ended) beside.readAllInfo((why) => (view.message = why));
+    if (!ended) beside.readAllInfo(records.length, (why) => (view.message = why));
   };
 
   // The first reading before the screen is taken: its notices stay readable on the normal screen.
