@@ -29,7 +29,9 @@ export function renderHelp(chalk: ChalkInstance): string[] {
   lines.push(
     "",
     `Colours: ${chalk.green("+ new")} for a few refreshes, ${chalk.yellow("~ changed state")}, ${chalk.red("- gone")} (then removed).`,
-    "Sent/s and Recv/s: bytes acknowledged by the peer and received, a second, from tcp_info (ss).",
+    "Sent/s and Recv/s: bytes acknowledged by the peer and received, a second, from tcp_info (ss):",
+    "  the rows on screen each refresh, the others as often as the header says (\"-\": not read twice yet).",
+    "PID/Program (reading): a socket newer than the last holder scan; the next scan names its holders.",
   );
   return lines;
 }
