@@ -68,13 +68,17 @@ export async function runTopSession(o: TopOptions): Promise<number> {
       if (screen) await screenRates.take(screen.store, screen.time, false);
       return screen?.store ?? null;
     };
-    const [sockets, info] = await Promise.all([readSockets(o.flags, first), readInfo()]);
+    // ss starts once the tables are read: both are the kernel's work, and ss then runs on the
+    // other core while this thread compares the reading.
+    const sockets = await readSockets(o.flags, first);
+    const reading = readInfo();
     if (ended) return;
     // Holders from the last scan; the sockets newer than it are marked, not shown without.
     let pending: Set<SocketRecord> | null = null;
     if (holders) for (const record of sockets.records) if (!holders.attach(record)) (pending ??= new Set()).add(record);
     const diff = await tracker.updateInTurns(sockets.records, turn);
     records = sockets.records;
+    const info = await reading;
     raw = await book.update(diff, { screenRates, allRates, info, pending }, turn);
     named();
     view.tcpInfo = beside.tcpInfo;
