@@ -27,8 +27,10 @@ ownNamespace(import.meta.url, INSIDE, (message) => {
   process.exit(2);
 });
 
-const tmux = (...args) => spawnSync("tmux", args, { encoding: "utf8" });
+// A tmux server of this run's own (-L): a server already running (another run's, a test's)
+// would start top in the namespace it was started in, not in this one.
 const session = `bench-top-${process.pid}`;
+const tmux = (...args) => spawnSync("tmux", ["-L", session, ...args], { encoding: "utf8" });
 const screen = () => tmux("capture-pane", "-p", "-t", session).stdout;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 async function until(test, what, ms = 120_000) {
@@ -107,7 +109,7 @@ try {
   out.push(`memory: RSS ${first.rss.toFixed(0)} MB after the keys, ${last.rss.toFixed(0)} MB at the end${minutes > 0 ? ` of ${minutes} min (churn ${churn}/s), peak sampled ${peak.toFixed(0)} MB, every 10 s: ${samples.join(" ")}` : ""}; VmHWM ${last.hwm.toFixed(0)} MB`);
   tmux("send-keys", "-t", session, "q");
 } finally {
-  tmux("kill-session", "-t", session);
+  tmux("kill-server");
   churner?.kill("SIGKILL");
   load.stop();
 }

@@ -49,9 +49,19 @@ function baseKey(r: SocketRecord): string {
  * it would be a socket opened and closed again in the next reading.
  */
 export function keyRecords(records: readonly SocketRecord[]): Map<string, SocketRecord> {
+  return runSteps(keyingSteps(records));
+}
+
+/** Sockets between two pauses of an update in turns (SocketTracker.updateInTurns). */
+const TURN = 5000;
+
+/** keyRecords as steps: yields every TURN sockets, returns the keys. */
+function* keyingSteps(records: readonly SocketRecord[]): Generator<void, Map<string, SocketRecord>> {
   const sorted = [...records].sort((a, b) => (a.inode ?? 0) - (b.inode ?? 0));
   const out = new Map<string, SocketRecord>();
+  let n = 0;
   for (const r of sorted) {
+    if (++n % TURN === 0) yield;
     const base = baseKey(r);
     if (r.inode !== null && keyedWithInode(out, base, r.inode)) continue;
     // A connection accepted between two reads is read once before accept() (inode 0) and once
@@ -67,6 +77,14 @@ export function keyRecords(records: readonly SocketRecord[]): Map<string, Socket
     out.set(key, r);
   }
   return out;
+}
+
+/** Runs steps to their end at once. */
+function runSteps<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
 }
 
 /** A connected TCP socket other than TIME_WAIT: one at most per 4-tuple. */
@@ -89,11 +107,31 @@ export class SocketTracker {
   private readings = 0;
 
   update(records: readonly SocketRecord[], time = Date.now()): FrameDiff {
+    return runSteps(this.steps(records, time));
+  }
+
+  /**
+   * The same update, with `pause()` awaited every few thousand sockets: a live screen
+   * (`top`) answers keys while a big table is compared.
+   */
+  async updateInTurns(records: readonly SocketRecord[], pause: () => Promise<void>, time = Date.now()): Promise<FrameDiff> {
+    const steps = this.steps(records, time);
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+      await pause();
+    }
+  }
+
+  private *steps(records: readonly SocketRecord[], time: number): Generator<void, FrameDiff> {
     const initial = this.readings++ === 0;
     const current = new Map<string, Tracked>();
     const opened: Tracked[] = [];
     const changed: Changed[] = [];
-    for (const [key, record] of keyRecords(records)) {
+    const keyed = yield* keyingSteps(records);
+    let n = 0;
+    for (const [key, record] of keyed) {
+      if (++n % TURN === 0) yield;
       const before = this.known.get(key);
       if (!before) {
         const t: Tracked = { record, firstSeen: time, pid: record.pid, process: record.process };
@@ -110,7 +148,8 @@ export class SocketTracker {
       current.set(key, t);
       if (before.record.state !== record.state) changed.push({ tracked: t, from: before.record.state });
     }
-    const closed = [...this.known].filter(([key]) => !current.has(key)).map(([, t]) => t);
+    const closed: Tracked[] = [];
+    for (const [key, t] of this.known) if (!current.has(key)) closed.push(t);
     this.known = current;
     return { initial, time, opened, closed, changed, current };
   }

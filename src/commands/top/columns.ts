@@ -1,6 +1,6 @@
 import { compareAddressText } from "../../lib/endpoint.js";
 import { safeText } from "../../lib/safe-text.js";
-import { formatRate, holderText, localText, remoteText, stateText } from "./format.js";
+import { HOLDERS_PENDING, formatRate, holderText, localText, remoteText, stateText } from "./format.js";
 import { extraText, type ColumnId, type TopRow } from "./view.js";
 
 /**
@@ -33,6 +33,8 @@ const byEndpoint = (side: "local" | "remote") => (a: TopRow, b: TopRow) => {
   return (side === "local" ? ra.localPort - rb.localPort : (ra.remotePort ?? -1) - (rb.remotePort ?? -1));
 };
 
+const holderCell = (r: TopRow): string => (r.holdersPending ? HOLDERS_PENDING : holderText(r.record));
+
 export const COLUMNS: readonly Column[] = [
   { id: "proto", heading: "Proto", align: "left", priority: 3, max: 5, text: (r) => r.record.proto, compare: byText((r) => r.record.proto) },
   { id: "local", heading: "Local Address", align: "left", priority: 9, max: 47, text: (r) => localText(r.record), compare: byEndpoint("local") },
@@ -40,7 +42,7 @@ export const COLUMNS: readonly Column[] = [
   { id: "state", heading: "State", align: "left", priority: 10, max: 11, text: (r) => stateText(r.record), compare: byText((r) => stateText(r.record)) },
   { id: "sent", heading: "Sent/s", align: "right", priority: 7, max: 7, text: (r) => rateCell(r, r.sentBps), ...byNumber((r) => r.sentBps) },
   { id: "recv", heading: "Recv/s", align: "right", priority: 7, max: 7, text: (r) => rateCell(r, r.recvBps), ...byNumber((r) => r.recvBps) },
-  { id: "holder", heading: "PID/Program", align: "left", priority: 6, max: 28, text: (r) => holderText(r.record), compare: byText((r) => holderText(r.record)) },
+  { id: "holder", heading: "PID/Program", align: "left", priority: 6, max: 28, text: (r) => holderCell(r), compare: byText(holderCell) },
   { id: "recvQ", heading: "Recv-Q", align: "right", priority: 2, max: 8, text: (r) => String(r.record.recvQ ?? "-"), ...byNumber((r) => r.record.recvQ) },
   { id: "sendQ", heading: "Send-Q", align: "right", priority: 2, max: 8, text: (r) => String(r.record.sendQ ?? "-"), ...byNumber((r) => r.record.sendQ) },
   { id: "container", heading: "Container", align: "left", priority: 4, max: 20, text: (r) => safeText(extraText(r.record, "container") ?? "-"), compare: byText((r) => extraText(r.record, "container") ?? "") },

@@ -25,6 +25,9 @@ export function holderText(r: SocketRecord): string {
   return `${r.pid}/${safeText(ownerName(r.process ?? "?", r))}`;
 }
 
+/** What a row shows for holders not read yet (a socket newer than the last holder scan). */
+export const HOLDERS_PENDING = "(reading)";
+
 /** The name a process is counted under in the header and in groups. */
 export const processLabel = (r: SocketRecord): string => (r.pid === null ? "(no process)" : safeText(r.process ?? `pid ${r.pid}`));
 

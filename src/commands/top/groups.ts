@@ -1,4 +1,4 @@
-import { processLabel, stateText } from "./format.js";
+import { HOLDERS_PENDING, processLabel, stateText } from "./format.js";
 import { extraText, type GroupBy, type TopRow } from "./view.js";
 
 export interface Group {
@@ -13,6 +13,7 @@ function labelOf(row: TopRow, by: GroupBy): string {
   const r = row.record;
   switch (by) {
     case "process":
+      if (row.holdersPending) return HOLDERS_PENDING;
       return r.pid === null ? processLabel(r) : `${r.pid}/${processLabel(r)}`;
     case "port":
       // A listener's port, or a connection's service side: the lower of the two ports.

@@ -16,6 +16,7 @@ export type Effect =
   | { kind: "interrupt" }
   | { kind: "close"; row: TopRow }
   | { kind: "signal"; pid: number; signal: "SIGTERM" | "SIGKILL" }
+  | { kind: "holders"; then: Key }
   | { kind: "details"; row: TopRow }
   | { kind: "resolve" }
   | { kind: "pause" }
@@ -155,6 +156,8 @@ export function pressKey(view: TopView, key: Key, ctx: KeyContext): Effect {
       return null;
     case "k":
       if (!selected) return null;
+      // Newer than the last holder scan: the session scans now and asks again (the same key).
+      if (selected.holdersPending) return void (view.message = "reading this socket's holders..."), { kind: "holders", then: key };
       if (selected.record.pid === null) return void (view.message = "no process is known to hold this socket"), null;
       view.panel = { kind: "kill", pid: selected.record.pid, name: selected.record.process ?? "?", signal: "SIGTERM" };
       return null;

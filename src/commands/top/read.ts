@@ -1,41 +1,80 @@
 import { readFile } from "node:fs/promises";
 import type { Finding } from "../../model/report.js";
-import type { SocketRecord, TcpInfo } from "../../model/socket.js";
+import type { SocketRecord } from "../../model/socket.js";
 import type { SocketFilter } from "../../lib/filter.js";
+import { systemTool } from "../../lib/exec.js";
+import { filterNeedsOwners } from "../../lib/filter.js";
 import { loadReport } from "../../load/load-report.js";
 import { toSocketFilter } from "../../load/socket-filter.js";
 import { sayRemarks } from "../../load/remarks.js";
 import type { SourceFlags } from "../../load/source-options.js";
+import type { PortPair } from "../../sources/linux-ss/collect-info-of.js";
+import type { SsInfoStore } from "../../sources/linux-ss/parse-ss-info.js";
 import type { Details, TopRow } from "./view.js";
 
 /**
- * What `top` reads, apart from the drawing: the sockets (with their holders) and tcp_info
- * (one `ss -tinHOe`, joined by inode) each refresh; command lines and doctor's findings when a
- * details panel opens.
+ * What `top` reads, apart from the drawing: the sockets each refresh (their holders from the
+ * holder cache, holder-cache.ts, unless the flags need them in the reading itself); tcp_info
+ * by ss, of the rows on screen each refresh and of every socket at a slower pace (session.ts);
+ * command lines, doctor's findings and the row's tcp_info when a details panel opens.
  */
 export interface Reading {
   records: SocketRecord[];
-  info: { get(inode: number): TcpInfo | undefined } | null;
-  /** Said once (ss missing): the bytes/s columns then show "-". */
-  notices: string[];
   costMs: number;
 }
 
+/**
+ * Where holders come from: none (--no-owners), the reading itself (a --pid or --process
+ * filter, --container or --unit: the filter needs them to select), or the holder cache.
+ */
+export type HolderMode = "off" | "inline" | "cached";
+
 /** The filter of a session's flags, built at its first reading only. */
 const filters = new WeakMap<SourceFlags, SocketFilter>();
-
-export async function readSockets(flags: SourceFlags, first: boolean): Promise<Reading> {
+const filterOf = (flags: SourceFlags): SocketFilter => {
   let filter = filters.get(flags);
   if (!filter) filters.set(flags, (filter = toSocketFilter(flags)));
+  return filter;
+};
+
+export function holderMode(flags: SourceFlags): HolderMode {
+  const filter = filterOf(flags);
+  if (filterNeedsOwners(filter) || filter.containers || filter.units) return "inline";
+  return flags.owners === false ? "off" : "cached";
+}
+
+export async function readSockets(flags: SourceFlags, first: boolean): Promise<Reading> {
   const started = performance.now();
-  const { collectTcpInfo } = await import("../../sources/linux-ss/collect-info.js");
   // Notices of the first reading are said once (on the normal screen, before the alternate one).
-  const [report, info] = await Promise.all([
-    loadReport({ ...flags, quiet: flags.quiet || !first }, { owners: flags.owners !== false }, filter),
-    collectTcpInfo().catch((error: Error) => ({ byInode: null, notices: [`tcp_info could not be read: ${error.message}`], problems: [] })),
-  ]);
-  const fromSs = info.byInode !== null && info.notices.length === 0;
-  return { records: report.records, info: fromSs ? info.byInode : null, notices: info.notices, costMs: performance.now() - started };
+  const report = await loadReport({ ...flags, quiet: flags.quiet || !first }, { owners: holderMode(flags) === "inline" }, filterOf(flags));
+  return { records: report.records, costMs: performance.now() - started };
+}
+
+/** Why tcp_info cannot be read (ss missing), or null: then bytes/s show "-" all along. */
+export function tcpInfoMissing(): string | null {
+  try {
+    systemTool("ss");
+    return null;
+  } catch {
+    return "tcp_info could not be read: ss (iproute2) was not found; Sent/s and Recv/s show \"-\" (install iproute2 for them)";
+  }
+}
+
+/** The local and remote ports of the rows whose tcp_info is worth asking (connected TCP, not TIME_WAIT). */
+export function infoPairs(rows: readonly TopRow[]): PortPair[] {
+  const pairs: PortPair[] = [];
+  for (const { record: r, mark } of rows)
+    if (mark !== "gone" && r.proto === "tcp" && r.remotePort !== null && r.remotePort !== 0 && r.state !== "LISTEN" && r.state !== "TIME_WAIT" && r.inode)
+      pairs.push({ localPort: r.localPort, remotePort: r.remotePort });
+  return pairs;
+}
+
+/** tcp_info of these rows (a filtered ss), with the time it was read: the middle of the run. */
+export async function readInfoOf(pairs: readonly PortPair[]): Promise<{ store: SsInfoStore; time: number }> {
+  const { collectTcpInfoOf } = await import("../../sources/linux-ss/collect-info-of.js");
+  const started = Date.now();
+  const store = await collectTcpInfoOf(pairs);
+  return { store, time: (started + Date.now()) / 2 };
 }
 
 /** `say` once: remarks on stderr before the screen is taken. */
@@ -51,8 +90,10 @@ async function commandLine(pid: number): Promise<string | null> {
 }
 
 /** Every holder with its command line, and the doctor findings that touch this connection. */
-export async function readDetails(row: TopRow, records: readonly SocketRecord[]): Promise<Details> {
+export async function readDetails(row: TopRow, records: readonly SocketRecord[], withInfo: boolean): Promise<Details> {
   const r = row.record;
+  const pairs = withInfo && row.info === null ? infoPairs([row]) : [];
+  const info = pairs.length === 0 ? null : readInfoOf(pairs).then(({ store }) => (r.inode ? (store.get(r.inode) ?? null) : null), () => null);
   const owners = r.owners ?? (r.pid === null ? [] : [{ pid: r.pid, process: r.process, user: r.user, fd: null }]);
   const holders = await Promise.all(owners.map(async (o) => ({ pid: o.pid, process: o.process, user: o.user, fd: o.fd, commandLine: await commandLine(o.pid) })));
   let findings: string[] = [];
@@ -67,7 +108,7 @@ export async function readDetails(row: TopRow, records: readonly SocketRecord[])
   } catch (error) {
     findingsNote = `doctor could not run: ${(error as Error).message}`;
   }
-  return { holders, findings, findingsNote };
+  return { holders, findings, findingsNote, info: await info };
 }
 
 /** A finding touches a connection when it names its process, or its port and (if it names one) its state. */

@@ -29,7 +29,9 @@ export function renderHelp(chalk: ChalkInstance): string[] {
   lines.push(
     "",
     `Colours: ${chalk.green("+ new")} for a few refreshes, ${chalk.yellow("~ changed state")}, ${chalk.red("- gone")} (then removed).`,
-    "Sent/s and Recv/s: bytes acknowledged by the peer and received, a second, from tcp_info (ss).",
+    "Sent/s and Recv/s: bytes acknowledged by the peer and received, a second, from tcp_info (ss):",
+    "  the rows on screen each refresh, the others as often as the header says (\"-\": not read twice yet).",
+    "PID/Program (reading): a socket newer than the last holder scan; the next scan names its holders.",
   );
   return lines;
 }
@@ -72,6 +74,7 @@ export function renderDetails(panel: Extract<Panel, { kind: "details" }>, chalk:
   lines.push("", chalk.bold("Holders"));
   const d = panel.details;
   if (d === null) lines.push("  reading...");
+  else if (row.holdersPending) lines.push("  not read yet: the next holder scan finds them");
   else if (d.holders.length === 0) lines.push(`  ${r.pid === null ? "no process holds it (TIME_WAIT, orphaned, or owners unreadable)" : holderText(r)}`);
   else
     for (const h of d.holders) {
@@ -80,7 +83,9 @@ export function renderDetails(panel: Extract<Panel, { kind: "details" }>, chalk:
       else lines.push(...wrapped(head + safeText(h.commandLine), width, "    "));
     }
   lines.push("", chalk.bold("tcp_info"));
-  if (row.info) lines.push(...infoLines(row.info as unknown as Record<string, unknown>, width));
+  const info = row.info ?? d?.info ?? null;
+  if (info) lines.push(...infoLines(info as unknown as Record<string, unknown>, width));
+  else if (d === null && r.proto === "tcp" && r.state !== "TIME_WAIT") lines.push("  reading...");
   else lines.push(`  ${r.proto !== "tcp" ? "none: not TCP" : r.state === "TIME_WAIT" ? "none: the kernel keeps no tcp_info for TIME_WAIT" : "none read (ss missing, or the connection is gone)"}`);
   lines.push("", chalk.bold("Doctor"));
   if (d === null) lines.push("  reading...");

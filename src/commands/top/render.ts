@@ -73,7 +73,8 @@ function renderHeader(view: TopView, chalk: ChalkInstance): string[] {
   const every = r.effectiveMs > r.intervalMs ? `every ${formatSeconds(r.effectiveMs)} (slowed from ${formatSeconds(r.intervalMs)})` : `every ${formatSeconds(r.intervalMs)}`;
   const busiest = t.busiest.length === 0 ? "none moving bytes" : t.busiest.map((b) => `${b.name} ${formatRate(b.bps)}B/s`).join("  ");
   const paused = view.paused ? `  ${chalk.inverse(" PAUSED ")}` : "";
-  const second = `${trace}  refresh ${formatMs(r.costMs)} ms ${every}  busiest: ${busiest}${paused}`;
+  const behind = view.behind.length === 0 ? "" : `  ${chalk.dim(view.behind.join("  "))}`;
+  const second = `${trace}  refresh ${formatMs(r.costMs)} ms ${every}  busiest: ${busiest}${paused}${behind}`;
   return [first, second];
 }
 

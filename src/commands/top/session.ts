@@ -6,14 +6,19 @@ import type { SourceFlags } from "../../load/source-options.js";
 import { closeConnection, isRunning, signalProcess } from "./actions.js";
 import { availableColumns, placeColumns } from "./columns.js";
 import { decodeKeys, pressKey, type Effect, type KeyContext } from "./keys.js";
-import { readDetails, readSockets, sayFirst, type Reading } from "./read.js";
+import { BUSY_SHARE, BesideReads } from "./beside.js";
+import type { InfoReading } from "./rates.js";
+import { HolderCache } from "./holder-cache.js";
+import { holderMode, infoPairs, readDetails, readInfoOf, readSockets, sayFirst, tcpInfoMissing } from "./read.js";
 import { renderScreen, tableRows } from "./render.js";
 import { RowBook, totalsOf } from "./rows.js";
 import { ShownRows, keepInSight } from "./shown.js";
 import { Terminal } from "./terminal.js";
 import { TransitionRate } from "./trace-rate.js";
+import { turn } from "./turn.js";
 import { NameBook } from "./names.js";
 import { emptyView, type TopRow } from "./view.js";
+import type { PortPair } from "../../sources/linux-ss/collect-info-of.js";
 
 export interface TopOptions {
   flags: SourceFlags;
@@ -21,12 +26,6 @@ export interface TopOptions {
   chalk: ChalkInstance;
   trace: boolean;
 }
-
-/**
- * A refresh that takes more than this share of the interval slows the refresh down (to cost /
- * share), so that a big table never keeps tcpstat reading all the time: the header says so.
- */
-const BUSY_SHARE = 0.25;
 
 /** Runs `top` until q, Ctrl-C, a signal or a crash; resolves with the exit status. */
 export async function runTopSession(o: TopOptions): Promise<number> {
@@ -37,8 +36,13 @@ export async function runTopSession(o: TopOptions): Promise<number> {
   const rate = new TransitionRate();
   if (!o.trace) rate.note = "off";
   const names = new NameBook();
+  const ssMissing = tcpInfoMissing();
+  const beside = new BesideReads(holderMode(o.flags) === "cached" ? new HolderCache() : null, ssMissing === null, o.intervalMs);
+  const { holders, screenRates, allRates } = beside;
   let records: SocketRecord[] = [];
   let raw: TopRow[] = [];
+  /** The connections on screen at the last frame: their tcp_info is read each refresh. */
+  let onScreenPairs: PortPair[] = [];
   let timer: NodeJS.Timeout | null = null;
   let reading = false;
   let ended = false;
@@ -47,17 +51,48 @@ export async function runTopSession(o: TopOptions): Promise<number> {
   let finish: (code: number) => void = () => {};
   const finished = new Promise<number>((resolve) => (finish = resolve));
 
-  const apply = (r: Reading) => {
-    const diff = tracker.update(r.records);
-    records = r.records;
-    raw = book.update(diff, r.info);
+  /**
+   * One refresh: the sockets read (and meanwhile the tcp_info of the rows on screen), compared
+   * with the last reading in turns (keys are answered between them), and made rows. Its cost,
+   * all of that, is what the header shows and what paces the refresh.
+   */
+  const refreshOnce = async (first: boolean) => {
+    const started = performance.now();
+    // A small table's refresh reads every socket's tcp_info; a big one's only the rows on screen.
+    const whole = !first && beside.wholeWithRefresh(records.length);
+    const pairs = beside.tcpInfo && !first && !whole ? onScreenPairs : [];
+    const readInfo = async (): Promise<InfoReading | null> => {
+      if (whole) return beside.readAllNow().catch(() => null);
+      if (pairs.length === 0) return null;
+      const screen = await readInfoOf(pairs).catch(() => null);
+      if (screen) await screenRates.take(screen.store, screen.time, false);
+      return screen?.store ?? null;
+    };
+    // ss starts once the tables are read: both are the kernel's work, and ss then runs on the
+    // other core while this thread compares the reading.
+    const sockets = await readSockets(o.flags, first);
+    const reading = readInfo();
+    if (ended) return;
+    // Holders from the last scan; the sockets newer than it are marked, not shown without.
+    let pending: Set<SocketRecord> | null = null;
+    if (holders) for (const record of sockets.records) if (!holders.attach(record)) (pending ??= new Set()).add(record);
+    const diff = await tracker.updateInTurns(sockets.records, turn);
+    records = sockets.records;
+    const info = await reading;
+    raw = await book.update(diff, { screenRates, allRates, info, pending }, turn);
     named();
-    view.tcpInfo = r.info !== null;
-    view.totals = totalsOf(view.rows, rate.take(), rate.note);
-    const effectiveMs = Math.max(o.intervalMs, Math.round(r.costMs / BUSY_SHARE));
-    view.refresh = { costMs: r.costMs, intervalMs: o.intervalMs, effectiveMs, time: new Date() };
+    view.tcpInfo = beside.tcpInfo;
+    totals();
+    const costMs = performance.now() - started;
+    const effectiveMs = Math.max(o.intervalMs, Math.round(costMs / BUSY_SHARE));
+    view.refresh = { costMs, intervalMs: o.intervalMs, effectiveMs, time: new Date() };
     const panel = view.panel;
     if (panel.kind === "details") panel.row = view.rows.find((row) => row.key === panel.key) ?? { ...panel.row, mark: "gone" };
+  };
+
+  const totals = () => {
+    view.totals = totalsOf(view.rows, rate.take(), rate.note);
+    view.behind = beside.behind(holders !== null && raw.some((row) => row.holdersPending));
   };
 
   /** The rows as shown: with the names `r` found, when it is on. */
@@ -70,10 +105,27 @@ export async function runTopSession(o: TopOptions): Promise<number> {
       : raw;
   }
 
+  /** A holder scan when its pace allows (or `now`); the rows waiting for it get their holders when it answers. */
+  const scanHolders = (now = false): Promise<void> =>
+    beside.scanHolders(records, now).then(
+      (answered) => {
+        if (!answered || ended || !holders) return;
+        for (const row of raw) if (row.holdersPending && holders.attach(row.record)) delete row.holdersPending;
+        if (holders.notice) view.message = holders.notice;
+        named();
+        totals();
+        draw();
+      },
+      (error: Error) => void (view.message = `reading the holders failed: ${error.message}`),
+    );
+
+  const readAllInfo = () => {
+    if (!ended) beside.readAllInfo(records.length, (why) => (view.message = why));
+  };
+
   // The first reading before the screen is taken: its notices stay readable on the normal screen.
-  const first = await readSockets(o.flags, true);
-  sayFirst(first.notices, o.flags.quiet);
-  apply(first);
+  await refreshOnce(true);
+  sayFirst(ssMissing === null ? [] : [ssMissing], o.flags.quiet);
 
   const end = (code: number, error?: unknown) => {
     if (ended) return;
@@ -96,6 +148,7 @@ export async function runTopSession(o: TopOptions): Promise<number> {
       lastIndex = Math.max(0, i);
       keepInSight(view, Math.max(0, i), page - 1, rows.length);
       const onScreen = rows.slice(view.top, view.top + page);
+      onScreenPairs = infoPairs(onScreen);
       columnsShown = placeColumns(availableColumns(view.rows), onScreen, terminal.columns - 2).map((p) => p.column.id);
       if (view.resolve)
         void names.fill(onScreen.map((row) => row.record)).then((found) => {
@@ -116,18 +169,18 @@ export async function runTopSession(o: TopOptions): Promise<number> {
   const refresh = async () => {
     if (reading || ended) return;
     reading = true;
-    let cost = 0;
+    const started = performance.now();
     try {
-      const r = await readSockets(o.flags, false);
-      cost = r.costMs;
-      if (!ended) apply(r);
+      await refreshOnce(false);
     } catch (error) {
       view.message = `reading the sockets failed: ${(error as Error).message}`;
     } finally {
       reading = false;
     }
     draw();
-    schedule(view.refresh.effectiveMs - cost);
+    schedule(view.refresh.effectiveMs - (performance.now() - started));
+    void scanHolders();
+    readAllInfo();
   };
 
   const carryOut = (effect: Effect) => {
@@ -148,9 +201,11 @@ export async function runTopSession(o: TopOptions): Promise<number> {
         view.message = view.resolve ? "names on: the rows on screen are looked up (hosts file, then DNS, as -r)" : "names off: numeric addresses and ports";
         named();
         return;
+      case "holders":
+        return awaitHolders(effect.then, 2);
       case "details": {
         const key = effect.row.key;
-        void readDetails(effect.row, records).then((details) => {
+        void readDetails(effect.row, records, beside.tcpInfo).then((details) => {
           if (view.panel.kind === "details" && view.panel.key === key) view.panel.details = details;
           draw();
         });
@@ -171,6 +226,26 @@ export async function runTopSession(o: TopOptions): Promise<number> {
     }
   };
 
+  /**
+   * k on a socket newer than the last holder scan: a scan now (or the one running, then one
+   * more, which asks about it), then the same key again; said when it is still not known.
+   */
+  const awaitHolders = (key: string, tries: number) => {
+    const selected = view.selected;
+    void scanHolders(true).then(() => {
+      if (ended || view.selected !== selected) return;
+      const row = view.rows.find((r) => r.key === selected);
+      if (row?.holdersPending) {
+        if (tries > 1) return awaitHolders(key, tries - 1);
+        view.message = "this socket's holders are not read yet: try again in a moment";
+      } else {
+        view.message = null;
+        carryOut(pressKey(view, key, keyContext()));
+      }
+      draw();
+    });
+  };
+
   /** After SIGTERM: if the process still runs a second later, ask whether to send SIGKILL. */
   const offerKill = (pid: number) => {
     const name = records.find((r) => r.pid === pid)?.process ?? "?";
@@ -188,16 +263,17 @@ export async function runTopSession(o: TopOptions): Promise<number> {
     setTimeout(look, 100);
   };
 
+  const keyContext = (): KeyContext => ({
+    shown: () => shown.of(view),
+    columns: columnsShown,
+    allColumns: availableColumns(view.rows).map((c) => c.id),
+    pageRows: Math.max(1, tableRows(view, terminal.rows) - 1),
+  });
+
   const onKeys = (data: string) => {
     for (const key of decodeKeys(data)) {
       if (ended) return;
-      const ctx: KeyContext = {
-        shown: () => shown.of(view),
-        columns: columnsShown,
-        allColumns: availableColumns(view.rows).map((c) => c.id),
-        pageRows: Math.max(1, tableRows(view, terminal.rows) - 1),
-      };
-      carryOut(pressKey(view, key, ctx));
+      carryOut(pressKey(view, key, keyContext()));
     }
     draw();
   };
@@ -211,6 +287,9 @@ export async function runTopSession(o: TopOptions): Promise<number> {
       if (rate.note === null) view.totals.transitionsPerSecond = 0;
       draw();
     });
-  schedule(view.refresh.effectiveMs - first.costMs);
+  schedule(view.refresh.effectiveMs - view.refresh.costMs);
+  // After the first frame: the holders and every socket's tcp_info, in the background.
+  void scanHolders();
+  readAllInfo();
   return finished;
 }

@@ -18,8 +18,10 @@ export interface TopRow {
   /** Bytes a second acknowledged by the peer / received, over the last refresh; null when unknown. */
   sentBps: number | null;
   recvBps: number | null;
-  /** The connection's tcp_info this refresh (ss), for the details panel. */
+  /** The connection's tcp_info this refresh (ss, read for the rows on screen), for the details panel. */
   info: TcpInfo | null;
+  /** Its holders are not read yet (a socket newer than the last holder scan): shown as such, not as "none". */
+  holdersPending?: boolean;
 }
 
 export type ColumnId = "proto" | "state" | "local" | "remote" | "sent" | "recv" | "holder" | "recvQ" | "sendQ" | "container" | "unit";
@@ -41,6 +43,8 @@ export interface Details {
   /** Doctor's findings that name this socket's port, peer, process or state (one line each). */
   findings: string[];
   findingsNote: string | null;
+  /** tcp_info read when the panel opened (the row's own may not be read yet); null when none. */
+  info?: TcpInfo | null;
 }
 
 export type Panel =
@@ -76,6 +80,11 @@ export interface TopView {
   refresh: { costMs: number; intervalMs: number; effectiveMs: number; time: Date };
   /** Whether tcp_info could be read (ss): without it the bytes/s columns say "-". */
   tcpInfo: boolean;
+  /**
+   * What is still being read or read at a slower pace than the refresh, said in the header:
+   * "holders: reading", "bytes/s: reading", "holders every 6 s", "all bytes/s every 5 s".
+   */
+  behind: string[];
 }
 
 export type TcpInfoByInode = ReadonlyMap<number, TcpInfo>;
@@ -95,6 +104,7 @@ export function emptyView(intervalMs: number): TopView {
     message: null,
     refresh: { costMs: 0, intervalMs, effectiveMs: intervalMs, time: new Date() },
     tcpInfo: true,
+    behind: [],
   };
 }
 

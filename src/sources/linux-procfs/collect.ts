@@ -6,7 +6,8 @@ import { startOwnerScan } from "./owner-scan.js";
 import { readTables, readTablesAhead, readUsers, type CollectResult, type LinuxCollectOptions } from "./read-tables.js";
 import { OVERLAP_FROM, countTcpSockets } from "./head-start.js";
 
-const notice = (denied: number) =>
+/** What a run says when some processes' descriptors could not be read (also top's holder scan). */
+export const deniedNotice = (denied: number) =>
   process.getuid?.() === 0
     ? `not all processes could be identified: the /proc/PID/fd of ${denied} process(es) cannot be read, even by root (a security module or another user namespace).`
     : `not all processes could be identified: ${denied} process(es) hide their sockets from this user; run as root to see every owner.`;
@@ -39,7 +40,7 @@ export function attachOwners(records: readonly SocketRecord[], procRoot: string,
   const sockets = records.filter((r) => r.inode !== null);
   const answer = scanInodeOwners(procRoot, Float64Array.from(sockets, (r) => r.inode!));
   const found = applyOwners(sockets, answer, readUsers(etcRoot));
-  return answer.denied > 0 && found < sockets.length ? [notice(answer.denied)] : [];
+  return answer.denied > 0 && found < sockets.length ? [deniedNotice(answer.denied)] : [];
 }
 
 /** Reads the tables, then (when asked) scans for owners, all in this thread. */
@@ -69,6 +70,6 @@ export async function collectLinuxOverlapped(options: LinuxCollectOptions): Prom
   const sockets = result.records.filter((r) => r.inode !== null);
   const answer = await scan.finish(Float64Array.from(sockets, (r) => r.inode!));
   const found = applyOwners(sockets, answer, readUsers(options.etcRoot ?? "/etc"));
-  if (answer.denied > 0 && found < sockets.length) result.notices.push(notice(answer.denied));
+  if (answer.denied > 0 && found < sockets.length) result.notices.push(deniedNotice(answer.denied));
   return result;
 }

@@ -1,0 +1,99 @@
+import { setOwners } from "../../lib/owners.js";
+import type { Owner, SocketRecord } from "../../model/socket.js";
+import { deniedNotice } from "../../sources/linux-procfs/collect.js";
+import { startOwnerScan } from "../../sources/linux-procfs/owner-scan.js";
+import { readUsers } from "../../sources/linux-procfs/read-tables.js";
+import { turn } from "./turn.js";
+
+/**
+ * The holders of the sockets, kept between refreshes: the owner scan (every process's
+ * descriptors read, most of a refresh at 100k sockets) runs in its worker thread at a cadence
+ * of its own, and a refresh gives each socket the holders the last scan found for its inode.
+ * A socket newer than that scan is "not read yet" (the screen says so) until the next one.
+ * Each scan's answer replaces the last: inodes gone are dropped with it.
+ *
+ *   cache.scan(inodes)          // in the background; resolves when its answer is in
+ *   cache.attach(record)        // false: this socket's holders are not read yet
+ */
+interface Holding {
+  owners: Owner[];
+  pid: number | null;
+  process: string | null;
+}
+
+/** Sockets between two turns of the event loop while an answer is taken in. */
+const CHUNK = 4000;
+
+export class HolderCache {
+  /** Inode -> its holders, null for none found, for the inodes the last scan was asked about. */
+  private held = new Map<number, Holding | null>();
+  private running: Promise<void> | null = null;
+  /** The last scan's end (performance.now()) and its cost, null before the first. */
+  last: { end: number; costMs: number } | null = null;
+  notice: string | null = null;
+
+  constructor(
+    private readonly procRoot = "/proc",
+    private readonly etcRoot = "/etc",
+  ) {}
+
+  get scanning(): boolean {
+    return this.running !== null;
+  }
+
+  /** Resolves when the running scan's answer is in (at once when none runs). */
+  get done(): Promise<void> {
+    return this.running ?? Promise.resolve();
+  }
+
+  /** Starts a scan unless one runs; resolves when the running one's answer is in. */
+  scan(inodes: Float64Array): Promise<void> {
+    this.running ??= this.run(inodes).finally(() => (this.running = null));
+    return this.running;
+  }
+
+  private async run(inodes: Float64Array): Promise<void> {
+    const started = performance.now();
+    const answer = await (await startOwnerScan(this.procRoot)).finish(inodes);
+    const users = readUsers(this.etcRoot);
+    const { counts, flat, names, uids } = answer;
+    const held = new Map<number, Holding | null>();
+    let found = 0;
+    for (let i = 0, at = 0; i < inodes.length; i++) {
+      if (i % CHUNK === CHUNK - 1) await turn();
+      const n = counts[i]!;
+      if (n === 0) {
+        held.set(inodes[i]!, null);
+        continue;
+      }
+      const owners: Owner[] = [];
+      for (let k = 0; k < n; k++, at += 2) {
+        const pid = flat[at]!;
+        const uid = uids.get(pid) ?? -1;
+        owners.push({ pid, process: names.get(pid) ?? "", user: uid < 0 ? null : (users.get(uid) ?? String(uid)), fd: flat[at + 1]! });
+      }
+      // The holder shown chosen as every listing chooses it (lib/owners.ts).
+      const h: Pick<SocketRecord, "owners" | "pid" | "process"> = { pid: null, process: null };
+      setOwners(h as SocketRecord, owners);
+      held.set(inodes[i]!, { owners: h.owners!, pid: h.pid, process: h.process });
+      found++;
+    }
+    this.held = held;
+    this.notice = answer.denied > 0 && found < inodes.length ? deniedNotice(answer.denied) : null;
+    this.last = { end: performance.now(), costMs: performance.now() - started };
+  }
+
+  /** Gives `r` the holders found for its inode; false when no scan was asked about it yet. */
+  attach(r: SocketRecord): boolean {
+    // No inode: a TIME_WAIT or not yet accepted socket, which no process holds.
+    if (r.inode === null || r.inode === 0) return true;
+    const h = this.held.get(r.inode);
+    if (h === undefined) return false;
+    if (h !== null) {
+      r.owners = h.owners;
+      r.pid = h.pid;
+      r.process = h.process;
+    }
+    return true;
+  }
+}
