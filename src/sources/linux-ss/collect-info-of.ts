@@ -10,10 +10,11 @@ import { SsInfoStore } from "./parse-ss-info.js";
  *   -> ss -tainHOe ( sport = :43428 and dport = :5000 )
  *
  * Ports alone select: another socket on the same ports is read too, and the caller joins by
- * inode. ss 6.1 (iproute2-6.1.0) was seen to answer sockets outside a long expression: one too
- * many from 32 terms, every socket at 40; so the connections are asked in groups of GROUP, one
- * ss each. Run only where ss exists (the caller
- * knows it from collectTcpInfo's notices).
+ * inode, so a socket ss gives beyond those asked is never shown against another row. The
+ * connections are asked in groups of GROUP, one ss each, to keep each expression short (a first
+ * pass saw extra sockets from 32 terms on; a check of up to 200 terms by hand did not, so that
+ * was likely another namespace's reading). Run only where ss exists (the caller knows it from
+ * collectTcpInfo's notices).
  */
 const GROUP = 16;
 
