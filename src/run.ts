@@ -1,5 +1,3 @@
-import type { EarlyChild } from "./lib/early-child.js";
-import { handOverEarlyChild } from "./lib/exec.js";
 import { handOverHeadStart } from "./sources/linux-procfs/head-start.js";
 import { readAhead } from "./sources/linux-procfs/read-ahead.js";
 
@@ -8,8 +6,6 @@ export interface HeadStartPlan {
   procRoot: string;
   tcpSockets: number;
   tables: string[] | null;
-  /** `ss -tainHOe`, begun for -i's table without owners (src/early-read.ts, earlySs). */
-  ss?: EarlyChild;
 }
 
 /**
@@ -21,7 +17,6 @@ export interface HeadStartPlan {
 export async function run(args: readonly string[], plan?: HeadStartPlan): Promise<void> {
   if (plan) {
     const paths = plan.tables?.map((file) => `${plan.procRoot}/net/${file}`);
-    if (plan.ss) handOverEarlyChild(plan.ss);
     handOverHeadStart({ procRoot: plan.procRoot, tcpSockets: plan.tcpSockets, tables: paths && { paths, reads: readAhead(paths, { untilTaken: true }) } });
   }
   await (await import("./cli.js")).main(args);

@@ -3,7 +3,6 @@ import { accessSync, constants, statSync } from "node:fs";
 import { posix, win32 } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { TcpstatError } from "../errors.js";
-import type { ChildListeners, EarlyChild } from "./early-child.js";
 
 /**
  * Runs a system command the safe way: a fixed argument list (never a shell), a time limit
@@ -85,18 +84,6 @@ export function systemTool(cmd: string, platform: NodeJS.Platform = process.plat
   throw new TcpstatError(`'${cmd}' was not found in ${dirs.join(", ")}`, INSTALL_HINTS[cmd] ?? `install ${cmd} or choose another --source`);
 }
 
-/** A command begun before the CLI loaded (src/run.ts hands it over), until execChunks runs the same. */
-let earlyChild: EarlyChild | undefined;
-export function handOverEarlyChild(child: EarlyChild): void {
-  earlyChild = child;
-}
-function takeEarlyChild(path: string, args: readonly string[]): EarlyChild | undefined {
-  const child = earlyChild;
-  if (!child || child.path !== path || child.args.join("\0") !== args.join("\0")) return undefined;
-  earlyChild = undefined;
-  return child;
-}
-
 /** What this run ran, for --verbose: "/usr/bin/ss -tuanpe". */
 const ran: string[] = [];
 export const commandsRun = (): readonly string[] => ran;
@@ -176,54 +163,42 @@ export const execChunks: ChunkRunner = (cmd, args, onChunk, options = {}) => {
     } catch (error) {
       return reject(error as Error);
     }
+    const child = spawn(run.path, [...args], { stdio: ["ignore", "pipe", "pipe"], windowsHide: true, shell: false });
     let failure: TcpstatError | undefined;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let bytes = 0;
-    let said = "";
-    const listeners: ChildListeners = {
-      data(chunk) {
-        if (failure) return;
-        bytes += chunk.length;
-        if (bytes > maxBytes) return stop(run.tooMuch());
-        try {
-          onChunk(chunk);
-        } catch (error) {
-          failure ??= error as TcpstatError;
-          child.kill("SIGKILL");
-        }
-      },
-      said(chunk) {
-        if (said.length < 4096) said += chunk.toString("utf8");
-      },
-      error(error) {
-        clearTimeout(timer);
-        if (error.code === "ENOENT") return reject(run.notFound());
-        if (error.code === "EACCES") return reject(run.notExecutable());
-        reject(run.failed(`: ${error.message}`));
-      },
-      close(code) {
-        clearTimeout(timer);
-        if (failure) return reject(failure);
-        if (code !== null && okExitCodes.includes(code)) return resolve();
-        const first = said.trim().split("\n")[0];
-        reject(run.failed(`${code !== null ? ` with exit code ${code}` : ""}${first ? `: ${first}` : ""}`));
-      },
-    };
     const stop = (error: TcpstatError) => {
       failure ??= error;
       child.kill("SIGKILL");
     };
-    // The same command begun before the CLI loaded (src/start.ts): taken over, what it printed first handed on first.
-    const early = takeEarlyChild(run.path, args);
-    const child = early ? early.child : spawn(run.path, [...args], { stdio: ["ignore", "pipe", "pipe"], windowsHide: true, shell: false });
-    if (early) early.adopt(listeners);
-    else {
-      child.stdout!.on("data", listeners.data);
-      child.stderr!.on("data", listeners.said);
-      child.on("error", listeners.error);
-      child.on("close", listeners.close);
-    }
-    if (child.exitCode === null && child.signalCode === null) timer = setTimeout(() => stop(run.tooLong()), timeoutMs);
+    const timer = setTimeout(() => stop(run.tooLong()), timeoutMs);
+    let bytes = 0;
+    child.stdout.on("data", (chunk: Buffer) => {
+      if (failure) return;
+      bytes += chunk.length;
+      if (bytes > maxBytes) return stop(run.tooMuch());
+      try {
+        onChunk(chunk);
+      } catch (error) {
+        failure ??= error as TcpstatError;
+        child.kill("SIGKILL");
+      }
+    });
+    let said = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      if (said.length < 4096) said += chunk.toString("utf8");
+    });
+    child.on("error", (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      if (error.code === "ENOENT") return reject(run.notFound());
+      if (error.code === "EACCES") return reject(run.notExecutable());
+      reject(run.failed(`: ${error.message}`));
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      if (failure) return reject(failure);
+      if (code !== null && okExitCodes.includes(code)) return resolve();
+      const first = said.trim().split("\n")[0];
+      reject(run.failed(`${code !== null ? ` with exit code ${code}` : ""}${first ? `: ${first}` : ""}`));
+    });
   });
 };
 
