@@ -1,7 +1,7 @@
 import { isUnspecified } from "../../lib/endpoint.js";
 import type { Problem, TcpInfo } from "../../model/socket.js";
 import type { ProcRow } from "../../model/socket-row.js";
-import type { TcpState } from "../../model/state.js";
+import { SS_STATE_WORDS, type TcpState } from "../../model/state.js";
 import type { EarlyKeep } from "../linux-procfs/parse-proc-net.js";
 import { emptyInfo } from "./parse-ss-info.js";
 import { Addresses, decimal, figure, same, startsWith } from "./read-ss-bytes.js";
@@ -55,14 +55,13 @@ const CLOSE = 0x5d;
 
 const bytes = (s: string) => Buffer.from(s, "latin1");
 
-/** ss's state names (misc/ss.c, sstate_name) -> canonical states; UNCONN is a closed socket. */
+/**
+ * ss's state names (misc/ss.c, sstate_name) -> canonical states: the one table of ss's words
+ * (model/state.ts; UNCONN is a closed socket), and two more that some ss versions print.
+ */
 const STATES: ReadonlyArray<readonly [Uint8Array, TcpState]> = (
-  [
-    ["ESTAB", "ESTABLISHED"], ["LISTEN", "LISTEN"], ["TIME-WAIT", "TIME_WAIT"], ["CLOSE-WAIT", "CLOSE_WAIT"], ["FIN-WAIT-1", "FIN_WAIT1"],
-    ["FIN-WAIT-2", "FIN_WAIT2"], ["SYN-SENT", "SYN_SENT"], ["SYN-RECV", "SYN_RECV"], ["LAST-ACK", "LAST_ACK"], ["CLOSING", "CLOSING"],
-    ["UNCONN", "CLOSE"], ["CLOSED", "CLOSE"], ["NEW-SYN-RECV", "SYN_RECV"],
-  ] as const
-).map(([word, state]) => [bytes(word), state] as const);
+  [...Object.entries(SS_STATE_WORDS), ["CLOSE", "CLOSED"], ["SYN_RECV", "NEW-SYN-RECV"]] as Array<[TcpState, string]>
+).map(([state, word]) => [bytes(word), state] as const);
 
 /** The tcp_info words -i's table reads (after the colon: one number, or two with a slash). */
 const RTT = bytes("rtt");
