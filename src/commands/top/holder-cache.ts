@@ -1,6 +1,6 @@
 import { setOwners } from "../../lib/owners.js";
 import type { Owner, SocketRecord } from "../../model/socket.js";
-import { deniedNotice } from "../../sources/linux-procfs/collect.js";
+import { answerOwners, deniedNotice } from "../../sources/linux-procfs/collect.js";
 import { startOwnerScan } from "../../sources/linux-procfs/owner-scan.js";
 import { readUsers } from "../../sources/linux-procfs/read-tables.js";
 import { turn } from "./turn.js";
@@ -56,7 +56,7 @@ export class HolderCache {
     const started = performance.now();
     const answer = await (await startOwnerScan(this.procRoot)).finish(inodes);
     const users = readUsers(this.etcRoot);
-    const { counts, flat, names, uids } = answer;
+    const { counts } = answer;
     const held = new Map<number, Holding | null>();
     let found = 0;
     for (let i = 0, at = 0; i < inodes.length; i++) {
@@ -66,15 +66,10 @@ export class HolderCache {
         held.set(inodes[i]!, null);
         continue;
       }
-      const owners: Owner[] = [];
-      for (let k = 0; k < n; k++, at += 2) {
-        const pid = flat[at]!;
-        const uid = uids.get(pid) ?? -1;
-        owners.push({ pid, process: names.get(pid) ?? "", user: uid < 0 ? null : (users.get(uid) ?? String(uid)), fd: flat[at + 1]! });
-      }
       // The holder shown chosen as every listing chooses it (lib/owners.ts).
       const h: Pick<SocketRecord, "owners" | "pid" | "process"> = { pid: null, process: null };
-      setOwners(h as SocketRecord, owners);
+      setOwners(h as SocketRecord, answerOwners(answer, users, n, at));
+      at += 2 * n;
       held.set(inodes[i]!, { owners: h.owners!, pid: h.pid, process: h.process });
       found++;
     }

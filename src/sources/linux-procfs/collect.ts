@@ -13,23 +13,33 @@ export const deniedNotice = (denied: number) =>
     : `not all processes could be identified: ${denied} process(es) hide their sockets from this user; run as root to see every owner.`;
 
 /**
+ * The holders an owner scan's answer gives one inode: `n` (pid, fd) pairs from flat[at], each
+ * with its process name and user. Every user of an answer makes its holders here.
+ */
+export function answerOwners(answer: OwnerAnswer, users: ReadonlyMap<number, string>, n: number, at: number): Owner[] {
+  const { flat, names, uids } = answer;
+  const owners: Owner[] = [];
+  for (let k = 0; k < n; k++, at += 2) {
+    const pid = flat[at]!;
+    const uid = uids.get(pid) ?? -1;
+    owners.push({ pid, process: names.get(pid) ?? "", user: uid < 0 ? null : (users.get(uid) ?? String(uid)), fd: flat[at + 1]! });
+  }
+  return owners;
+}
+
+/**
  * Gives each socket its holders from an owner scan's answer (answer.counts[i] holders for
  * sockets[i]); returns how many sockets have one. Users are named from passwd once a uid.
  */
 export function applyOwners(sockets: readonly SocketRecord[], answer: OwnerAnswer, users: ReadonlyMap<number, string>): number {
-  const { counts, flat, names, uids } = answer;
+  const { counts } = answer;
   let at = 0;
   let found = 0;
   for (let i = 0; i < sockets.length; i++) {
     const n = counts[i]!;
     if (n === 0) continue;
-    const owners: Owner[] = [];
-    for (let k = 0; k < n; k++, at += 2) {
-      const pid = flat[at]!;
-      const uid = uids.get(pid) ?? -1;
-      owners.push({ pid, process: names.get(pid) ?? "", user: uid < 0 ? null : (users.get(uid) ?? String(uid)), fd: flat[at + 1]! });
-    }
-    setOwners(sockets[i]!, owners);
+    setOwners(sockets[i]!, answerOwners(answer, users, n, at));
+    at += 2 * n;
     found++;
   }
   return found;

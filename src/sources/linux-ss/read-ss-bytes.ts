@@ -1,3 +1,4 @@
+import { isIPv4 } from "node:net";
 import { formatIpv6, ipv6Bytes } from "../../lib/endpoint.js";
 
 /**
@@ -69,7 +70,7 @@ export class Addresses {
     else if (ipv6) {
       const v6 = ipv6Bytes(given);
       text = v6 === null ? null : formatIpv6(v6);
-    } else text = /^\d{1,3}(\.\d{1,3}){3}$/.test(given) && given.split(".").every((o) => Number(o) < 256) ? given : null;
+    } else text = isIPv4(given) ? given : null;
     if (known === undefined) this.known.set(hash, { raw, text });
     return text;
   }
