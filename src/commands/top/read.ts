@@ -2,12 +2,12 @@ import { readFile } from "node:fs/promises";
 import type { Finding } from "../../model/report.js";
 import type { SocketRecord } from "../../model/socket.js";
 import type { SocketFilter } from "../../lib/filter.js";
-import { systemTool } from "../../lib/exec.js";
 import { filterNeedsOwners } from "../../lib/filter.js";
 import { loadReport } from "../../load/load-report.js";
 import { toSocketFilter } from "../../load/socket-filter.js";
 import { sayRemarks } from "../../load/remarks.js";
 import type { SourceFlags } from "../../load/source-options.js";
+import { hasSs } from "../../sources/linux-ss/collect-info.js";
 import type { PortPair } from "../../sources/linux-ss/collect-info-of.js";
 import type { SsInfoStore } from "../../sources/linux-ss/parse-ss-info.js";
 import type { Details, TopRow } from "./view.js";
@@ -52,12 +52,7 @@ export async function readSockets(flags: SourceFlags, first: boolean): Promise<R
 
 /** Why tcp_info cannot be read (ss missing), or null: then bytes/s show "-" all along. */
 export function tcpInfoMissing(): string | null {
-  try {
-    systemTool("ss");
-    return null;
-  } catch {
-    return "tcp_info could not be read: ss (iproute2) was not found; Sent/s and Recv/s show \"-\" (install iproute2 for them)";
-  }
+  return hasSs() ? null : "tcp_info could not be read: ss (iproute2) was not found; Sent/s and Recv/s show \"-\" (install iproute2 for them)";
 }
 
 /** The local and remote ports of the rows whose tcp_info is worth asking (connected TCP, not TIME_WAIT). */
