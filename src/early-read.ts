@@ -32,3 +32,18 @@ export function earlyTables(args: readonly string[], line: CommandLine | null = 
   if (opts.udp) files.push("udp", "udp6");
   return files;
 }
+
+/** The listing's options that leave `-i --no-owners` on its route from ss alone (src/commands/list.ts, runInfoTable). */
+const SS_ALONE = new Set(["info", "owners", "tcp", "numeric", "all", "listening", "state", "port", "localPort", "remotePort", "src", "dst", "quiet", "header", "color"]);
+
+/**
+ * Whether the command line says for sure that the run is -i's table without owners, read from
+ * one `ss -tainHO` (src/commands/list.ts, infoRowsFromSs): then src/start.ts begins ss before
+ * the CLI loads, and the run takes it over (src/lib/spooled-child.ts). Any option outside a few
+ * that keep that route (a format, timers, UDP, owners, another source or place) begins nothing.
+ */
+export function earlySs(args: readonly string[], line: CommandLine | null = readCommandLine(CLI_OPTIONS, args)): boolean {
+  if (!line || line.command !== undefined) return false;
+  const { opts } = line;
+  return opts.info === true && opts.owners === false && Object.keys(opts).every((name) => SS_ALONE.has(name)) && opts.tcp !== false;
+}

@@ -1,3 +1,4 @@
+import { handOverEarlyChild, type SpooledChild } from "./lib/spooled-child.js";
 import { handOverHeadStart } from "./sources/linux-procfs/head-start.js";
 import { readAhead } from "./sources/linux-procfs/read-ahead.js";
 
@@ -6,6 +7,8 @@ export interface HeadStartPlan {
   procRoot: string;
   tcpSockets: number;
   tables: string[] | null;
+  /** `ss -tainHO`, begun for -i's table without owners (src/early-read.ts, earlySs). */
+  ss?: SpooledChild;
 }
 
 /**
@@ -16,6 +19,7 @@ export interface HeadStartPlan {
  */
 export async function run(args: readonly string[], plan?: HeadStartPlan): Promise<void> {
   if (plan) {
+    if (plan.ss) handOverEarlyChild(plan.ss);
     const paths = plan.tables?.map((file) => `${plan.procRoot}/net/${file}`);
     handOverHeadStart({ procRoot: plan.procRoot, tcpSockets: plan.tcpSockets, tables: paths && { paths, reads: readAhead(paths, { untilTaken: true }) } });
   }

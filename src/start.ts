@@ -1,10 +1,13 @@
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { CLI_OPTIONS } from "./cli-options.js";
-import { earlyTables } from "./early-read.js";
+import { earlySs, earlyTables } from "./early-read.js";
+import { systemTool } from "./lib/exec.js";
+import { beginChild, type SpooledChild } from "./lib/spooled-child.js";
 import { requireCached } from "./lib/code-cache.js";
 import { readCommandLine, type CommandLine } from "./lib/command-line.js";
 import { OVERLAP_FROM, countTcpSockets } from "./sources/linux-procfs/head-start.js";
+import { SS_ROW_ARGS } from "./sources/linux-ss/ss-info-args.js";
 import type { HeadStartPlan } from "./run.js";
 
 /** From this many TCP sockets on, a run keeps V8's young generation at its first size. */
@@ -21,10 +24,26 @@ export function start(args: readonly string[]): void {
   const tcpSockets = ownSocketCount(line);
   if (mayReadMany(args, process.platform, "/proc", line, tcpSockets)) keepYoungGenerationSmall();
   const plan: HeadStartPlan | undefined =
-    tcpSockets === undefined ? undefined : { procRoot: "/proc", tcpSockets, tables: tcpSockets >= OVERLAP_FROM ? earlyTables(args, line) : null };
+    tcpSockets === undefined ? undefined : { procRoot: "/proc", tcpSockets, tables: tcpSockets >= OVERLAP_FROM ? earlyTables(args, line) : null, ss: tcpSockets >= OVERLAP_FROM ? startSs(args, line) : undefined };
   const bundle = fileURLToPath(new URL("./cli.cjs", import.meta.url));
   const cli = requireCached(bundle, `${bundle}.v8cache`) as { run(args: readonly string[], plan?: HeadStartPlan): Promise<void> };
   void cli.run(args, plan);
+}
+
+/**
+ * ss for -i's table without owners, begun now when the command line says so for sure
+ * (src/early-read.ts) and ss is where exec looks for it: into a spool, it prints all it has
+ * while the CLI loads (BENCHMARKS.md, issue 18, fifth pass).
+ */
+function startSs(args: readonly string[], line: CommandLine | null): SpooledChild | undefined {
+  if (!earlySs(args, line)) return undefined;
+  let path: string;
+  try {
+    path = systemTool("ss");
+  } catch {
+    return undefined; // the run says so, in its own words
+  }
+  return beginChild(path, SS_ROW_ARGS);
 }
 
 /** --input FILE or -N/--netns NS, for any command: sockets from elsewhere. */

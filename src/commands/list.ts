@@ -261,7 +261,7 @@ async function runInfoTable(flags: ListFlags): Promise<void> {
 const ssRowsApply = (flags: ListFlags) =>
   flags.owners === false && !flags.timers && flags.source === undefined && flags.netnsLimit === undefined && flags.inputFormat === undefined && flags.byteOrder === undefined;
 
-/** -i's table rows from one `ss -tainHOe` (src/sources/linux-ss/parse-ss-rows.ts), filtered as the listing filters /proc/net's rows. */
+/** -i's table rows from one `ss -tainHO` (src/sources/linux-ss/parse-ss-rows.ts), filtered as the listing filters /proc/net's rows. */
 async function infoRowsFromSs(
   flags: ListFlags,
   filter: SocketFilter,

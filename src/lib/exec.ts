@@ -1,8 +1,9 @@
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { accessSync, constants, statSync } from "node:fs";
 import { posix, win32 } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { TcpstatError } from "../errors.js";
+import { beginChild, takeEarlyChild } from "./spooled-child.js";
 
 /**
  * Runs a system command the safe way: a fixed argument list (never a shell), a time limit
@@ -145,7 +146,10 @@ export const exec: ExecRunner = (cmd, args, options = {}) => {
 /** Hands a command's stdout over a line at a time (tests pass lines from a fixture). */
 export type LineRunner = (cmd: string, args: readonly string[], onLine: (line: string) => void, options?: ExecOptions) => Promise<void>;
 
-/** Hands a command's stdout over in the pieces it arrives in, as bytes (tests pass a fixture's bytes). */
+/**
+ * Hands a command's stdout over in the pieces it arrives in, as bytes (tests pass a fixture's
+ * bytes). A piece is the caller's only during the call: copy what is kept.
+ */
 export type ChunkRunner = (cmd: string, args: readonly string[], onChunk: (chunk: Buffer) => void, options?: ExecOptions) => Promise<void>;
 
 /**
@@ -163,41 +167,56 @@ export const execChunks: ChunkRunner = (cmd, args, onChunk, options = {}) => {
     } catch (error) {
       return reject(error as Error);
     }
-    const child = spawn(run.path, [...args], { stdio: ["ignore", "pipe", "pipe"], windowsHide: true, shell: false });
+    // The same command begun before the CLI loaded (src/start.ts) is taken over; else begun now.
+    const begun = takeEarlyChild(run.path, args) ?? beginChild(run.path, args);
+    const { child, spool } = begun;
     let failure: TcpstatError | undefined;
     const stop = (error: TcpstatError) => {
       failure ??= error;
       child.kill("SIGKILL");
     };
-    const timer = setTimeout(() => stop(run.tooLong()), timeoutMs);
     let bytes = 0;
-    child.stdout.on("data", (chunk: Buffer) => {
+    const data = (chunk: Buffer) => {
       if (failure) return;
       bytes += chunk.length;
       if (bytes > maxBytes) return stop(run.tooMuch());
       try {
         onChunk(chunk);
       } catch (error) {
-        failure ??= error as TcpstatError;
-        child.kill("SIGKILL");
+        stop(error as TcpstatError);
       }
-    });
+    };
+    // A spool is read whenever the event loop is free, and once more when the command has ended.
+    const drain = () => {
+      if (spool) for (let chunk = spool.take(); chunk.length > 0 && !failure; chunk = spool.take()) data(chunk);
+    };
+    const timer = setTimeout(() => stop(run.tooLong()), timeoutMs);
+    const poll = spool ? setInterval(drain, 1) : undefined;
+    const finish = () => {
+      clearTimeout(timer);
+      clearInterval(poll);
+      if (!failure) drain();
+      spool?.done();
+    };
     let said = "";
-    child.stderr.on("data", (chunk: Buffer) => {
-      if (said.length < 4096) said += chunk.toString("utf8");
-    });
-    child.on("error", (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      if (error.code === "ENOENT") return reject(run.notFound());
-      if (error.code === "EACCES") return reject(run.notExecutable());
-      reject(run.failed(`: ${error.message}`));
-    });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      if (failure) return reject(failure);
-      if (code !== null && okExitCodes.includes(code)) return resolve();
-      const first = said.trim().split("\n")[0];
-      reject(run.failed(`${code !== null ? ` with exit code ${code}` : ""}${first ? `: ${first}` : ""}`));
+    begun.adopt({
+      data,
+      said(chunk) {
+        if (said.length < 4096) said += chunk.toString("utf8");
+      },
+      error(error) {
+        finish();
+        if (error.code === "ENOENT") return reject(run.notFound());
+        if (error.code === "EACCES") return reject(run.notExecutable());
+        reject(run.failed(`: ${error.message}`));
+      },
+      close(code) {
+        finish();
+        if (failure) return reject(failure);
+        if (code !== null && okExitCodes.includes(code)) return resolve();
+        const first = said.trim().split("\n")[0];
+        reject(run.failed(`${code !== null ? ` with exit code ${code}` : ""}${first ? `: ${first}` : ""}`));
+      },
     });
   });
 };

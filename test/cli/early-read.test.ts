@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { earlyTables } from "../../src/early-read.js";
+import { earlySs, earlyTables } from "../../src/early-read.js";
 
 /**
  * The bin starts reading the socket tables before the CLI loads only when the command line
@@ -46,5 +46,42 @@ describe("earlyTables: the guess made before the CLI loads", () => {
     expect(earlyTables(["--process", "summary"])).toBeNull();
     // --state takes one word: commander runs summary here (--state listen moved behind it), and so reads the tables.
     expect(earlyTables(["--state", "listen", "summary"])).toEqual(["tcp", "tcp6"]);
+  });
+});
+
+describe("earlySs: ss begun before the CLI loads for -i's table without owners", () => {
+  it("begins ss for -i --no-owners as a table, with the filters that keep it on ss alone", () => {
+    for (const args of [
+      ["-i", "--no-owners"],
+      ["--no-owners", "-ti"],
+      ["-i", "--no-owners", "-a", "-H", "--state", "established"],
+      ["-i", "--no-owners", "--port", "443", "--color", "never"],
+      ["-i", "--no-owners", "state", "established", "dport", "=", ":443"],
+    ])
+      expect(earlySs(args), args.join(" ")).toBe(true);
+  });
+
+  it("begins nothing for owners, another format, timers, UDP, another source or place, or another command", () => {
+    for (const args of [
+      ["-i"],
+      ["--no-owners"],
+      ["-i", "--no-owners", "--json"],
+      ["-i", "--no-owners", "--format", "csv"],
+      ["-i", "--no-owners", "-o"],
+      ["-i", "--no-owners", "-u"],
+      ["-i", "--no-owners", "-e"],
+      ["-i", "--no-owners", "--pid", "1"],
+      ["-i", "--no-owners", "--who"],
+      ["-i", "--no-owners", "--source", "linux-ss"],
+      ["-i", "--no-owners", "-N", "all"],
+      ["-i", "--no-owners", "--input", "capture.txt"],
+      ["-i", "--no-owners", "--watch"],
+      ["-i", "--no-owners", "-v"],
+      ["-i", "--no-owners", "--help"],
+      ["summary", "-i", "--no-owners"],
+      ["top", "--no-owners"],
+      ["-i", "--no-owners", "--bogus"],
+    ])
+      expect(earlySs(args), args.join(" ")).toBe(false);
   });
 });

@@ -31,7 +31,7 @@ function table(args: readonly string[]): { head: string[]; rows: string[][]; std
 describe("-i --no-owners: read from ss alone", () => {
   it("lists the plain listing's sockets with the same fields", () => {
     const info = table(["-i", "--no-owners", "--verbose"]);
-    expect(info.stderr).toMatch(/^tcpstat: source: linux-ss\ntcpstat: ran \S+\/ss -tainHOe\n$/);
+    expect(info.stderr).toMatch(/^tcpstat: source: linux-ss\ntcpstat: ran \S+\/ss -tainHO\n$/);
     const plain = table(["--no-owners"]);
     expect(info.head.slice(-6)).toEqual(["RTT(ms)", "Cwnd", "Retrans", "Sent", "Recv", "Idle(ms)"]);
     // Proto, Recv-Q, Send-Q, Local, Foreign, State, PID/Program: each line as the plain listing's, in its order.

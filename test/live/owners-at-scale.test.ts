@@ -118,6 +118,25 @@ describe("8000 sockets without owners (tables read ahead, records streamed)", ()
     expect(table.stdout).toBe(drawn);
   });
 
+  it("-i's table, its ss begun before the CLI loads, lists the sockets the table without -i lists", () => {
+    // -t -i --no-owners begins `ss -tainHO` in src/start.ts; -v keeps the route but not the early start.
+    const early = runTcpstat(["-t", "-i", "--no-owners"], { netns: ns });
+    const late = runTcpstat(["-t", "-i", "--no-owners", "-v"], { netns: ns });
+    const plain = runTcpstat(["-t", "--no-owners"], { netns: ns });
+    expect([early.status, early.stderr, late.status, plain.status]).toEqual([0, "", 0, 0]);
+    expect(late.stderr).toMatch(/ran \S+\/ss -tainHO\n/);
+    // Local, peer and state, as the plain table has them: the -i cells move between runs.
+    const rows = (out: string) => out.trimEnd().split("\n").slice(1).map((line) => line.split(/ +/).slice(0, 6).join(" "));
+    const expected = rows(plain.stdout);
+    expect(rows(early.stdout).length).toBeGreaterThanOrEqual(8000);
+    expect(rows(early.stdout)).toEqual(expected);
+    expect(rows(late.stdout)).toEqual(expected);
+    // Begun early, not taken: a value the run refuses ends it at once.
+    const refused = runTcpstat(["-t", "-i", "--no-owners", "--state", "nonsense"], { netns: ns });
+    expect([refused.status, refused.stdout]).toEqual([2, ""]);
+    expect(refused.stderr).toMatch(/^tcpstat: .*nonsense/);
+  });
+
   it("a run that started reading early and never used it ends at once (usage error, owners after all)", () => {
     // An unknown option: commander refuses it, and the early reading, by its definitions, starts nothing.
     const started = Date.now();

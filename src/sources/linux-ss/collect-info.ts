@@ -3,6 +3,7 @@ import { execLines, exec as realExec, systemTool, type ExecRunner, type LineRunn
 import type { Problem, SkMem, TcpInfo } from "../../model/socket.js";
 import { parseProcTcpInfo } from "../linux-procfs/parse-proc-tcp-info.js";
 import { SsInfoStore } from "./parse-ss-info.js";
+import { SS_INFO_ARGS } from "./ss-info-args.js";
 
 /**
  * tcp_info for -i/--info: it comes only over netlink (INET_DIAG_INFO), which Node cannot open,
@@ -11,7 +12,7 @@ import { SsInfoStore } from "./parse-ss-info.js";
  * PATH (exec's systemTool). Without it, /proc/net/tcp's few fields stand in, and a notice says so once.
  */
 
-export const SS_INFO_ARGS = ["-tainHOe"] as const;
+export { SS_INFO_ARGS } from "./ss-info-args.js";
 
 export interface TcpInfoResult {
   /** tcp_info by inode: a Map, or ss's compact store (objects made on get). */

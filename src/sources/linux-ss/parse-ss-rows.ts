@@ -35,6 +35,12 @@ import { Addresses, decimal, figure, same, startsWith } from "./read-ss-bytes.js
 
 export interface SsRowOptions {
   source?: string;
+  /**
+   * Whether ss was run with -e (uid:, ino:, the separator before tcp_info): the default. Without
+   * it (`ss -tainHO`, what -i's table reads) tcp_info follows the peer's column, and the row's
+   * uid and inode are null, unknown: ss prints 3 % less and sooner (BENCHMARKS.md, issue 18, fifth pass).
+   */
+  extended?: boolean;
   /** Each row kept, with its tcp_info figures (null: ss gave none, as for TIME-WAIT); both reused. */
   onRow: (row: ProcRow, info: TcpInfo | null) => void;
   /** Asked first, from the state, the local port and the family: a row it says no to is dropped there. */
@@ -195,8 +201,15 @@ export class SsRowReader {
   /** -e's words (uid:, ino:) into the row, then the tcp_info after the separator, if any. */
   private details(b: Uint8Array, from: number, to: number): TcpInfo | null {
     const row = this.row;
-    row.uid = 0;
     row.inode = null;
+    if (this.options.extended === false) {
+      // tcp_info's first word after the peer column's padding; none on a TIME-WAIT's line.
+      row.uid = null;
+      let p = from;
+      while (p < to && b[p] === SPACE) p++;
+      return p < to && p > from ? this.tcpInfo(b, p - 1, to) : null;
+    }
+    row.uid = 0;
     for (let t = this.token(b, from, to); t >= 0; t = this.token(b, this.tokenEnd, to)) {
       const end = this.tokenEnd;
       if (end - t === 3 && b[t + 1] === DASH && (b[t] === 0x3c || b[t] === DASH) && (b[t + 2] === 0x3e || b[t + 2] === DASH)) return this.tcpInfo(b, end, to);

@@ -16,6 +16,8 @@ import { SsRowReader } from "../../../src/sources/linux-ss/parse-ss-rows.js";
 
 const at = (name: string) => readFileSync(new URL(`./ss-rows/${name}`, import.meta.url));
 const SS = at("ss-tainHOe.txt");
+/** The same sockets without -e, as -i's table reads them (collect-rows.ts). */
+const SS_PLAIN = at("ss-tainHO.txt");
 
 interface Read {
   record: SocketRecord;
@@ -23,9 +25,10 @@ interface Read {
 }
 
 /** The capture through SsRowReader, cut into pieces at `cuts` (byte offsets). */
-function readSs(bytes: Buffer, cuts: number[] = []): { rows: Read[]; problems: number } {
+function readSs(bytes: Buffer, cuts: number[] = [], extended = true): { rows: Read[]; problems: number } {
   const rows: Read[] = [];
   const reader = new SsRowReader({
+    extended,
     onRow: (row, info) => rows.push({ record: rowRecord(row), cells: INFO_COLUMNS.map(([, text]) => text(info)) }),
   });
   let from = 0;
@@ -91,6 +94,34 @@ describe("SsRowReader: ss -tainHOe as the listing's rows", () => {
         expect(readSs(SS, cuts).rows).toEqual(whole);
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it("without -e: the same rows but uid and inode, unknown (null), and the same -i cells", () => {
+    const withE = new Map(readSs(SS).rows.map((r) => [key(r.record), r]));
+    const { rows, problems } = readSs(SS_PLAIN, [], false);
+    expect(problems).toBe(0);
+    expect(rows).toHaveLength(withE.size);
+    for (const { record, cells } of rows) {
+      const other = withE.get(key(record))!;
+      expect(other, key(record)).toBeDefined();
+      expect(record, key(record)).toEqual({ ...other.record, uid: null, inode: null });
+      // No data flowed between the two reads of the capture: every cell equal but the idle
+      // time, later in the second read by the time between them.
+      const idle = INFO_COLUMNS.findIndex(([head]) => head.startsWith("Idle"));
+      expect(cells.filter((_, c) => c !== idle), key(record)).toEqual(other.cells.filter((_, c) => c !== idle));
+      if (other.cells[idle] !== "-") expect(Number(cells[idle]) - Number(other.cells[idle]), key(record)).toSatisfy((d: number) => d >= 0 && d < 1000);
+      else expect(cells[idle]).toBe("-");
+    }
+  });
+
+  it("without -e, reads the same whatever pieces ss's output comes in", () => {
+    const whole = readSs(SS_PLAIN, [], false).rows;
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: SS_PLAIN.length }), { maxLength: 40 }), (cuts) => {
+        expect(readSs(SS_PLAIN, cuts, false).rows).toEqual(whole);
+      }),
+      { numRuns: 100 },
     );
   });
 
