@@ -7,8 +7,8 @@ export interface HeadStartPlan {
   procRoot: string;
   tcpSockets: number;
   tables: string[] | null;
-  /** `ss -tainHO`, begun for -i's table without owners (src/early-read.ts, earlySs). */
-  ss?: SpooledChild;
+  /** `ss -tainHO`, begun for -i's table without owners (src/early-read.ts, earlySs): one or two. */
+  ss?: SpooledChild[];
 }
 
 /**
@@ -19,7 +19,7 @@ export interface HeadStartPlan {
  */
 export async function run(args: readonly string[], plan?: HeadStartPlan): Promise<void> {
   if (plan) {
-    if (plan.ss) handOverEarlyChild(plan.ss);
+    for (const begun of plan.ss ?? []) handOverEarlyChild(begun);
     const paths = plan.tables?.map((file) => `${plan.procRoot}/net/${file}`);
     handOverHeadStart({ procRoot: plan.procRoot, tcpSockets: plan.tcpSockets, tables: paths && { paths, reads: readAhead(paths, { untilTaken: true }) } });
   }

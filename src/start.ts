@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { CLI_OPTIONS } from "./cli-options.js";
 import { earlySs, earlyTables } from "./early-read.js";
@@ -7,7 +8,7 @@ import { beginChild, type SpooledChild } from "./lib/spooled-child.js";
 import { requireCached } from "./lib/code-cache.js";
 import { readCommandLine, type CommandLine } from "./lib/command-line.js";
 import { OVERLAP_FROM, countTcpSockets } from "./sources/linux-procfs/head-start.js";
-import { SS_ROW_ARGS } from "./sources/linux-ss/ss-info-args.js";
+import { ssRowCommands } from "./sources/linux-ss/ss-info-args.js";
 import type { HeadStartPlan } from "./run.js";
 
 /** From this many TCP sockets on, a run keeps V8's young generation at its first size. */
@@ -35,7 +36,7 @@ export function start(args: readonly string[]): void {
  * (src/early-read.ts) and ss is where exec looks for it: into a spool, it prints all it has
  * while the CLI loads (BENCHMARKS.md, issue 18, fifth pass).
  */
-function startSs(args: readonly string[], line: CommandLine | null): SpooledChild | undefined {
+function startSs(args: readonly string[], line: CommandLine | null): SpooledChild[] | undefined {
   if (!earlySs(args, line)) return undefined;
   let path: string;
   try {
@@ -43,7 +44,7 @@ function startSs(args: readonly string[], line: CommandLine | null): SpooledChil
   } catch {
     return undefined; // the run says so, in its own words
   }
-  return beginChild(path, SS_ROW_ARGS);
+  return ssRowCommands(availableParallelism()).map((ssArgs) => beginChild(path, ssArgs));
 }
 
 /** --input FILE or -N/--netns NS, for any command: sockets from elsewhere. */

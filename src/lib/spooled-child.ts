@@ -63,20 +63,24 @@ export function beginChild(path: string, args: readonly string[], dirs?: readonl
 }
 
 /**
- * A command begun before the CLI loaded, and the place it waits in until execChunks runs the
- * same: neither it nor its streams keep the event loop alive meanwhile.
+ * Commands begun before the CLI loaded, and the place they wait in until execChunks runs the
+ * same: neither they nor their streams keep the event loop alive meanwhile.
  */
-let early: SpooledChild | undefined;
+const early: SpooledChild[] = [];
+/** The child and its pipes, which count for the event loop (a pipe is a net.Socket). */
+type Handle = { ref(): unknown; unref(): unknown };
+const handles = (begun: SpooledChild) => [begun.child, begun.child.stdout, begun.child.stderr].filter(Boolean) as unknown as Handle[];
+
 export function handOverEarlyChild(begun: SpooledChild): void {
-  for (const handle of [begun.child, begun.child.stdout, begun.child.stderr]) (handle as { unref?(): void } | null)?.unref?.();
-  early = begun;
+  for (const handle of handles(begun)) handle.unref();
+  early.push(begun);
 }
 
-/** The early command if it is `path args`, taken once, its handles counted again. */
+/** The early command that is `path args`, if any, taken once, its handles counted again. */
 export function takeEarlyChild(path: string, args: readonly string[]): SpooledChild | undefined {
-  const begun = early;
-  if (!begun || begun.path !== path || begun.args.join("\0") !== args.join("\0")) return undefined;
-  early = undefined;
-  for (const handle of [begun.child, begun.child.stdout, begun.child.stderr]) (handle as { ref?(): void } | null)?.ref?.();
+  const k = early.findIndex((begun) => begun.path === path && begun.args.join("\0") === args.join("\0"));
+  if (k < 0) return undefined;
+  const [begun] = early.splice(k, 1);
+  for (const handle of handles(begun!)) handle.ref();
   return begun;
 }

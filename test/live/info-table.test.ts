@@ -31,7 +31,8 @@ function table(args: readonly string[]): { head: string[]; rows: string[][]; std
 describe("-i --no-owners: read from ss alone", () => {
   it("lists the plain listing's sockets with the same fields", () => {
     const info = table(["-i", "--no-owners", "--verbose"]);
-    expect(info.stderr).toMatch(/^tcpstat: source: linux-ss\ntcpstat: ran \S+\/ss -tainHO\n$/);
+    // One ss, or two on two halves of the sockets where there are two cores (ss-info-args.ts).
+    expect(info.stderr).toMatch(/^tcpstat: source: linux-ss\n(tcpstat: ran \S+\/ss -tainHO( \S.*)?\n){1,2}$/);
     const plain = table(["--no-owners"]);
     expect(info.head.slice(-6)).toEqual(["RTT(ms)", "Cwnd", "Retrans", "Sent", "Recv", "Idle(ms)"]);
     // Proto, Recv-Q, Send-Q, Local, Foreign, State, PID/Program: each line as the plain listing's, in its order.
@@ -42,6 +43,19 @@ describe("-i --no-owners: read from ss alone", () => {
     // Unread data in Recv-Q; a listener's Send-Q 0 as /proc/net/tcp has it (ss prints the backlog).
     expect(info.rows.some((row) => row[1] === "700")).toBe(true);
     expect(info.rows.filter((row) => row[5] === "LISTEN").every((row) => row[2] === "0")).toBe(true);
+  });
+
+  it("reads two halves of the sockets that together hold each socket once, whatever the cores", async () => {
+    const { ssRowCommands } = await import("../../src/sources/linux-ss/ss-info-args.js");
+    const sockets = (args: readonly string[]) => ns.run("ss", ["-tanH", ...args.slice(1)]).stdout.trim().split("\n").map((l) => l.trim().replace(/\s+/g, " "));
+    const all = sockets(["-tanH"]).sort();
+    expect(all).toHaveLength(21);
+    expect(ssRowCommands(1)).toEqual([["-tainHO"]]);
+    const halves = ssRowCommands(2).map(sockets);
+    expect(halves).toHaveLength(2);
+    // The holder's connections have ephemeral ports in both halves of the range.
+    for (const half of halves) expect(half.length).toBeGreaterThan(0);
+    expect(halves.flat().sort()).toEqual(all);
   });
 
   it.each([

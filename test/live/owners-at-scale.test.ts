@@ -124,7 +124,7 @@ describe("8000 sockets without owners (tables read ahead, records streamed)", ()
     const late = runTcpstat(["-t", "-i", "--no-owners", "-v"], { netns: ns });
     const plain = runTcpstat(["-t", "--no-owners"], { netns: ns });
     expect([early.status, early.stderr, late.status, plain.status]).toEqual([0, "", 0, 0]);
-    expect(late.stderr).toMatch(/ran \S+\/ss -tainHO\n/);
+    expect(late.stderr).toMatch(/ran \S+\/ss -tainHO/);
     // Local, peer and state, as the plain table has them: the -i cells move between runs.
     const rows = (out: string) => out.trimEnd().split("\n").slice(1).map((line) => line.split(/ +/).slice(0, 6).join(" "));
     const expected = rows(plain.stdout);

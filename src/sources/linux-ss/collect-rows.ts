@@ -1,16 +1,22 @@
+import { availableParallelism } from "node:os";
 import { execChunks, type ChunkRunner } from "../../lib/exec.js";
 import type { Problem } from "../../model/socket.js";
 import { SsRowReader, type SsRowOptions } from "./parse-ss-rows.js";
-import { SS_ROW_ARGS } from "./ss-info-args.js";
+import { ssRowCommands } from "./ss-info-args.js";
 
 /**
- * TCP sockets and their tcp_info from one `ss -tainHO`, each row handed over as ss writes it
+ * TCP sockets and their tcp_info from `ss -tainHO` (two at once on two halves of the sockets,
+ * where there are two cores: ss-info-args.ts), each row handed over as ss writes it
  * (parse-ss-rows.ts): -i's table without owners, which then needs no /proc/net/tcp read beside
  * ss (BENCHMARKS.md, issue 18, third and fifth passes). The caller makes sure ss is there (hasSs).
  */
-export async function collectSsRows(o: Omit<SsRowOptions, "source" | "extended"> & { chunks?: ChunkRunner }): Promise<{ problems: Problem[] }> {
-  const reader = new SsRowReader({ ...o, source: `ss ${SS_ROW_ARGS.join(" ")}`, extended: false });
-  await (o.chunks ?? execChunks)("ss", SS_ROW_ARGS, (chunk) => reader.push(chunk), { timeoutMs: 60_000, maxBytes: 512 * 1024 * 1024 });
-  reader.end();
-  return { problems: reader.problems };
+export async function collectSsRows(
+  o: Omit<SsRowOptions, "source" | "extended"> & { chunks?: ChunkRunner; cores?: number },
+): Promise<{ problems: Problem[] }> {
+  const commands = ssRowCommands(o.cores ?? availableParallelism());
+  const readers = commands.map((args) => new SsRowReader({ ...o, source: `ss ${args.join(" ")}`, extended: false }));
+  const run = o.chunks ?? execChunks;
+  await Promise.all(commands.map((args, k) => run("ss", args, (chunk) => readers[k]!.push(chunk), { timeoutMs: 60_000, maxBytes: 512 * 1024 * 1024 })));
+  for (const reader of readers) reader.end();
+  return { problems: readers.flatMap((reader) => reader.problems) };
 }

@@ -7,7 +7,7 @@ import { emptyInfo } from "./parse-ss-info.js";
 import { Addresses, decimal, figure, same, startsWith } from "./read-ss-bytes.js";
 
 /**
- * `ss -tainHOe` (TCP, one socket a line) read as bytes, as ss writes them, into the rows a
+ * `ss -tainHO` or `ss -tainHOe` (TCP, one socket a line) read as bytes, as ss writes them, into the rows a
  * /proc/net table gives (ProcRow) and the tcp_info figures of -i's table: the listing
  * `-i --no-owners` takes from ss's one output, with no /proc/net/tcp read beside it.
  *
@@ -15,6 +15,9 @@ import { Addresses, decimal, figure, same, startsWith } from "./read-ss-bytes.js
  *     wscale:10,10 rto:204 rtt:0.005/0.002 mss:32768 cwnd:10 segs_in:2 lastsnd:248880 lastrcv:248880 ...
  *   -> tcp ipv4 127.0.0.1:20001 127.0.0.1:24830 ESTABLISHED, queues 0 0, uid 0, inode 758410;
  *      rtt 0.005, cwnd 10, retransmits 0/0, sent 0, received 0, last sent and received 248880 ms ago
+ *
+ * Without -e the tcp_info words follow the peer's column (`... 127.0.0.1:24830 ts sack bbr ...`),
+ * and uid and inode are unknown (null).
  *
  * ss pads every line with spaces to its widest (some 500 bytes at 100k sockets, most of them
  * spaces): each line's end is found natively (indexOf), its tcp_info words end at the first
