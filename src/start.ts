@@ -8,7 +8,7 @@ import { beginChild, type SpooledChild } from "./lib/spooled-child.js";
 import { requireCached } from "./lib/code-cache.js";
 import { readCommandLine, type CommandLine } from "./lib/command-line.js";
 import { OVERLAP_FROM, countTcpSockets } from "./sources/linux-procfs/head-start.js";
-import { ssRowCommands } from "./sources/linux-ss/ss-info-args.js";
+import { SS_ROW_MAX_BYTES, ssRowCommands } from "./sources/linux-ss/ss-info-args.js";
 import type { HeadStartPlan } from "./run.js";
 
 /** From this many TCP sockets on, a run keeps V8's young generation at its first size. */
@@ -44,7 +44,7 @@ function startSs(args: readonly string[], line: CommandLine | null): SpooledChil
   } catch {
     return undefined; // the run says so, in its own words
   }
-  return ssRowCommands(availableParallelism()).map((ssArgs) => beginChild(path, ssArgs));
+  return ssRowCommands(availableParallelism()).map((ssArgs) => beginChild(path, ssArgs, SS_ROW_MAX_BYTES));
 }
 
 /** --input FILE or -N/--netns NS, for any command: sockets from elsewhere. */

@@ -109,6 +109,7 @@ function prepareRun(cmd: string, args: readonly string[], timeoutMs: number, max
     notFound: () => new TcpstatError(`'${path}' was not found`, INSTALL_HINTS[cmd] ?? `install ${cmd} or choose another --source`),
     notExecutable: () => new TcpstatError(`'${cmd}' is not executable by this user`, "check its permissions or choose another --source"),
     tooMuch: () => new TcpstatError(`'${shown}' printed more than ${maxBytes} bytes`, "narrow the selection or replay a capture with --input"),
+    spoolFull: (dir: string) => new TcpstatError(`'${shown}' wrote into ${dir} until it was full: its output may be cut short`, `free some space in ${dir} and retry`),
     tooLong: () => new TcpstatError(`'${shown}' did not finish within ${timeoutMs} ms`, "the system may be overloaded; retry or choose another --source"),
     failed: (detail: string) => new TcpstatError(`'${shown}' failed${detail}`, "run it by hand to see why, or choose another --source"),
   };
@@ -168,7 +169,7 @@ export const execChunks: ChunkRunner = (cmd, args, onChunk, options = {}) => {
       return reject(error as Error);
     }
     // The same command begun before the CLI loaded (src/start.ts) is taken over; else begun now.
-    const begun = takeEarlyChild(run.path, args) ?? beginChild(run.path, args);
+    const begun = takeEarlyChild(run.path, args) ?? beginChild(run.path, args, maxBytes);
     const { child, spool } = begun;
     let failure: TcpstatError | undefined;
     const stop = (error: TcpstatError) => {
@@ -196,6 +197,7 @@ export const execChunks: ChunkRunner = (cmd, args, onChunk, options = {}) => {
       clearTimeout(timer);
       clearInterval(poll);
       if (!failure) drain();
+      if (!failure && spool?.filled()) failure = run.spoolFull(spool.dir);
       spool?.done();
     };
     let said = "";

@@ -1,5 +1,4 @@
-import { randomBytes } from "node:crypto";
-import { closeSync, openSync, readSync, statSync, unlinkSync } from "node:fs";
+import { closeSync, openSync, readSync, statSync, statfsSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -10,6 +9,10 @@ import { join } from "node:path";
  * (BENCHMARKS.md, issue 18, fifth pass). The file is in memory where the machine has
  * /dev/shm, made new (O_EXCL, mode 0600, never following a link) and unlinked at once, so
  * nothing of it stays on any way out but the descriptor, closed by `done`.
+ *
+ * A command writing into a full file system is cut short and may not say so (ss exits 0): a
+ * spool goes only where there is room for all the output its caller accepts (`room`), and
+ * `filled` tells afterwards whether the file system ran out of space all the same.
  */
 export interface Spool {
   /** The descriptor to give the child as its stdout. */
@@ -21,6 +24,10 @@ export interface Spool {
   take(): Buffer;
   /** Bytes taken so far. */
   readonly taken: number;
+  /** Whether the spool's file system has no space left: what the command wrote may be cut short. */
+  filled(): boolean;
+  /** The directory it is in. */
+  readonly dir: string;
   /** Closes the file (its space goes with it). */
   done(): void;
 }
@@ -40,10 +47,24 @@ function spoolDirs(): string[] {
   return dirs;
 }
 
-/** A new spool, or undefined where no directory takes one (the caller then reads a pipe). */
-export function openSpool(dirs: readonly string[] = spoolDirs()): Spool | undefined {
+/** Free bytes for this user in dir's file system, 0 if it cannot be told. */
+function room(dir: string): number {
+  try {
+    const fs = statfsSync(dir);
+    return fs.bavail * fs.bsize;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * A new spool in the first of `dirs` with `needed` bytes free, or undefined where none takes one
+ * (the caller then reads a pipe). The name needs no secret: O_EXCL refuses a name planted there.
+ */
+export function openSpool(needed: number, dirs: readonly string[] = spoolDirs()): Spool | undefined {
   for (const dir of dirs) {
-    const path = join(dir, `tcpstat-${process.pid}-${randomBytes(6).toString("hex")}`);
+    if (room(dir) < needed) continue;
+    const path = join(dir, `tcpstat-${process.pid}-${Math.random().toString(36).slice(2)}`);
     let fd: number;
     try {
       fd = openSync(path, "wx+", 0o600);
@@ -56,17 +77,19 @@ export function openSpool(dirs: readonly string[] = spoolDirs()): Spool | undefi
       closeSync(fd);
       continue;
     }
-    return spoolOn(fd);
+    return spoolOn(fd, dir);
   }
   return undefined;
 }
 
-function spoolOn(fd: number): Spool {
+function spoolOn(fd: number, dir: string): Spool {
   let taken = 0;
   let open = true;
   const piece = Buffer.allocUnsafe(SPOOL_PIECE);
   return {
     fd,
+    dir,
+    filled: () => room(dir) === 0,
     get taken() {
       return taken;
     },

@@ -26,9 +26,12 @@ export interface ChildListeners {
   error(error: NodeJS.ErrnoException): void;
 }
 
-/** Spawns `path args` now (a fixed argv, no shell), its events kept until adopted; `dirs`: where a spool may go. */
-export function beginChild(path: string, args: readonly string[], dirs?: readonly string[]): SpooledChild {
-  const spool = openSpool(dirs);
+/**
+ * Spawns `path args` now (a fixed argv, no shell), its events kept until adopted. `room`: the
+ * most it may print (a spool goes where that fits); `dirs`: where a spool may go.
+ */
+export function beginChild(path: string, args: readonly string[], room: number, dirs?: readonly string[]): SpooledChild {
+  const spool = openSpool(room, dirs);
   const child = spawn(path, [...args], { stdio: ["ignore", spool?.fd ?? "pipe", "pipe"], windowsHide: true, shell: false });
   const chunks: Buffer[] = [];
   const said: Buffer[] = [];

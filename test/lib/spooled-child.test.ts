@@ -1,8 +1,9 @@
 import { once } from "node:events";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execChunks, systemTool } from "../../src/lib/exec.js";
 import { openSpool } from "../../src/lib/spool.js";
 import { beginChild, handOverEarlyChild } from "../../src/lib/spooled-child.js";
@@ -25,7 +26,7 @@ const stateOf = (pid: number) => readFileSync(`/proc/${pid}/stat`, "utf8").split
 describe("a command's stdout in a spool (src/lib/spool.ts)", () => {
   it("lets the command print all it has while nobody reads: it never waits on a full pipe", () => {
     // 1.9 MB, thirty times what a pipe holds; this thread reads nothing until seq has exited.
-    const begun = beginChild(systemTool("seq"), ["1", "300000"]);
+    const begun = beginChild(systemTool("seq"), ["1", "300000"], 1 << 20);
     expect(begun.spool).toBeDefined();
     const deadline = Date.now() + 20_000;
     while (stateOf(begun.child.pid!) !== "Z" && Date.now() < deadline);
@@ -37,11 +38,37 @@ describe("a command's stdout in a spool (src/lib/spool.ts)", () => {
   });
 
   it("leaves nothing in its directory, and tries the next directory where one refuses it", () => {
-    const spool = openSpool([join(scratch, "no-such-dir"), scratch]);
-    expect(spool).toBeDefined();
+    const spool = openSpool(1 << 20, [join(scratch, "no-such-dir"), scratch]);
+    expect(spool?.dir).toBe(scratch);
     expect(readdirSync(scratch)).toEqual([]);
     spool!.done();
-    expect(openSpool([join(scratch, "no-such-dir")])).toBeUndefined();
+    expect(openSpool(1 << 20, [join(scratch, "no-such-dir")])).toBeUndefined();
+  });
+
+  describe("in a small file system (a tmpfs of 256 KiB)", () => {
+    const small = join(scratch, "small");
+    beforeAll(() => {
+      mkdirSync(small);
+      execFileSync("mount", ["-t", "tmpfs", "-o", "size=256k", "tmpfs", small]);
+    });
+    afterAll(() => execFileSync("umount", [small]));
+
+    it("goes elsewhere where there is not room for all the command may print", () => {
+      expect(openSpool(1 << 20, [small])).toBeUndefined();
+      const spool = openSpool(1 << 20, [small, scratch]);
+      expect(spool?.dir).toBe(scratch);
+      spool!.done();
+    });
+
+    it("says so when the command filled it all the same, as a command that failed", async () => {
+      // Room was asked for 1 KiB: seq's 1.9 MB fill the file system, and seq is cut short.
+      const early = beginChild(systemTool("seq"), ["1", "300000"], 1024, [small]);
+      expect(early.spool?.dir).toBe(small);
+      handOverEarlyChild(early);
+      await expect(chunksOf("seq", ["1", "300000"])).rejects.toThrow(`'seq 1 300000' wrote into ${small} until it was full: its output may be cut short`);
+      // Its file went with it.
+      expect(readdirSync(small)).toEqual([]);
+    });
   });
 
   it("reads a long output whole through execChunks, a piece at a time", async () => {
@@ -61,7 +88,7 @@ describe("a command's stdout in a spool (src/lib/spool.ts)", () => {
  */
 describe("beginChild, begun early and taken over by execChunks", () => {
   it("hands over what a finished command printed, then its end", async () => {
-    const early = beginChild(sh, ["-c", "seq 1 20000"]);
+    const early = beginChild(sh, ["-c", "seq 1 20000"], 1 << 20);
     await once(early.child, "close");
     handOverEarlyChild(early);
     expect(await chunksOf("sh", ["-c", "seq 1 20000"])).toBe(seq(20000));
@@ -69,13 +96,13 @@ describe("beginChild, begun early and taken over by execChunks", () => {
 
   it("takes over a command still printing: what came before and after, in order", async () => {
     // stdin is closed for it: `read` fails at once, `echo never` still runs.
-    const early = beginChild(sh, ["-c", "echo first; read x; echo never"]);
+    const early = beginChild(sh, ["-c", "echo first; read x; echo never"], 1 << 20);
     handOverEarlyChild(early);
     expect(await chunksOf("sh", ["-c", "echo first; read x; echo never"])).toBe("first\nnever\n");
   });
 
   it("reads a pipe where no spool can be made", async () => {
-    const early = beginChild(sh, ["-c", "seq 1 100000; echo said >&2"], []);
+    const early = beginChild(sh, ["-c", "seq 1 100000; echo said >&2"], 1 << 20, []);
     expect(early.spool).toBeUndefined();
     await once(early.child, "close");
     handOverEarlyChild(early);
@@ -83,14 +110,14 @@ describe("beginChild, begun early and taken over by execChunks", () => {
   });
 
   it("says a failed early command as a failed command", async () => {
-    const early = beginChild(sh, ["-c", "echo bad >&2; exit 3"]);
+    const early = beginChild(sh, ["-c", "echo bad >&2; exit 3"], 1 << 20);
     await once(early.child, "close");
     handOverEarlyChild(early);
     await expect(chunksOf("sh", ["-c", "echo bad >&2; exit 3"])).rejects.toThrow("'sh -c echo bad >&2; exit 3' failed with exit code 3: bad");
   });
 
   it("leaves the early command alone when the run asks for another", async () => {
-    const early = beginChild(sh, ["-c", "echo early"]);
+    const early = beginChild(sh, ["-c", "echo early"], 1 << 20);
     handOverEarlyChild(early);
     expect(await chunksOf("sh", ["-c", "echo own"])).toBe("own\n");
     expect(await chunksOf("sh", ["-c", "echo early"])).toBe("early\n");

@@ -2,7 +2,7 @@ import { availableParallelism } from "node:os";
 import { execChunks, type ChunkRunner } from "../../lib/exec.js";
 import type { Problem } from "../../model/socket.js";
 import { SsRowReader, type SsRowOptions } from "./parse-ss-rows.js";
-import { ssRowCommands } from "./ss-info-args.js";
+import { SS_ROW_MAX_BYTES, ssRowCommands } from "./ss-info-args.js";
 
 /**
  * TCP sockets and their tcp_info from `ss -tainHO` (two at once on two halves of the sockets,
@@ -16,7 +16,7 @@ export async function collectSsRows(
   const commands = ssRowCommands(o.cores ?? availableParallelism());
   const readers = commands.map((args) => new SsRowReader({ ...o, source: `ss ${args.join(" ")}`, extended: false }));
   const run = o.chunks ?? execChunks;
-  await Promise.all(commands.map((args, k) => run("ss", args, (chunk) => readers[k]!.push(chunk), { timeoutMs: 60_000, maxBytes: 512 * 1024 * 1024 })));
+  await Promise.all(commands.map((args, k) => run("ss", args, (chunk) => readers[k]!.push(chunk), { timeoutMs: 60_000, maxBytes: SS_ROW_MAX_BYTES })));
   for (const reader of readers) reader.end();
   return { problems: readers.flatMap((reader) => reader.problems) };
 }

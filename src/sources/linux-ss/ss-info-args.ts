@@ -18,3 +18,6 @@ const LOWER_EPHEMERAL = "( sport >= :32768 and sport < :46884 ) or ( dport >= :3
 export function ssRowCommands(cores: number): string[][] {
   return cores >= 2 ? [["-tainHO", LOWER_EPHEMERAL], ["-tainHO", `not ( ${LOWER_EPHEMERAL} )`]] : [["-tainHO"]];
 }
+
+/** The most the row commands may print each (collect-rows.ts); a spool for them needs that much room. */
+export const SS_ROW_MAX_BYTES = 512 * 1024 * 1024;
