@@ -66,8 +66,6 @@ function socketInode(target: string): number {
 export class FdScanner {
   /** Socket inode -> its holders as pid, fd pairs. */
   readonly holders = new Map<number, number[]>();
-  /** Names already read (from /proc/PID/stat, see holderStat): answer() does not read their comm again. */
-  readonly knownNames = new Map<number, string>();
   denied = 0;
   private wanted: ReadonlySet<number> | null = null;
 
@@ -121,7 +119,7 @@ export class FdScanner {
         const pid = list[k]!;
         pairs.push(pid, list[k + 1]!);
         if (!names.has(pid)) {
-          names.set(pid, this.knownNames.get(pid) ?? readComm(this.procRoot, pid));
+          names.set(pid, readComm(this.procRoot, pid));
           uids.set(pid, readUid(this.procRoot, pid));
         }
       }
@@ -155,25 +153,5 @@ export function readComm(procRoot: string, pid: number): string {
   } catch {
     return "";
   }
-}
-
-/**
- * A process's name, parent and start (ticks after boot) from one read of /proc/PID/stat, for
- * --who: "812 (na)me) S 1 ... starttime ..." (the name may hold ")" and spaces); null when gone.
- */
-export function holderStat(procRoot: string, pid: number): { name: string; ppid: number; startTicks: number } | null {
-  let text: string;
-  try {
-    text = readFileSync(`${procRoot}/${pid}/stat`, "utf8");
-  } catch {
-    return null;
-  }
-  const open = text.indexOf("(");
-  const close = text.lastIndexOf(")");
-  if (open < 0 || close < open) return null;
-  const f = text.slice(close + 2).split(" ", 20);
-  const ppid = Number(f[1]);
-  const startTicks = Number(f[19]);
-  return Number.isSafeInteger(ppid) && Number.isSafeInteger(startTicks) ? { name: text.slice(open + 1, close), ppid, startTicks } : null;
 }
 

@@ -5,14 +5,13 @@
  *
  *   workerData: { procRoot, port }
  *   port <- the wanted inodes (Float64Array), whenever the main thread knows them
- *   parentPort -> { holders: Int32Array, ppids: Int32Array, starts: Float64Array } batches, when
- *                 workerData.holders: the pids holding a wanted socket, each once, as they are
- *                 found (once the wanted set is known), with parent and start from their stat
- *                 (-1 when gone), whose name then serves as the holder's name (no comm read)
+ *   parentPort -> { holders: Int32Array } batches, when workerData.holders: the pids holding a
+ *                 wanted socket, each once, as they are found (once the wanted set is known);
+ *                 the main thread, idle meanwhile, reads what it needs of them
  *   parentPort -> { counts, flat, names: [pid, comm][], uids: [pid, uid][], denied } (an OwnerAnswer)
  */
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from "node:worker_threads";
-import { FdScanner, holderStat, listPids } from "./inode-owners.js";
+import { FdScanner, listPids } from "./inode-owners.js";
 
 const { procRoot, port, holders } = workerData as { procRoot: string; port: MessagePort; holders?: boolean };
 const scanner = new FdScanner(procRoot);
@@ -21,22 +20,14 @@ let wanted: Float64Array | null = null;
 // Holders not yet sent, sent every BATCH pids: the main thread reads them while this one scans.
 const BATCH = 64;
 let batch: number[] = [];
-let parents: number[] = [];
-let starts: number[] = [];
 const flush = () => {
   if (batch.length === 0) return;
-  const message = { holders: Int32Array.from(batch), ppids: Int32Array.from(parents), starts: Float64Array.from(starts) };
-  parentPort!.postMessage(message, [message.holders.buffer, message.ppids.buffer, message.starts.buffer] as ArrayBuffer[]);
+  const message = { holders: Int32Array.from(batch) };
+  parentPort!.postMessage(message, [message.holders.buffer] as ArrayBuffer[]);
   batch = [];
-  parents = [];
-  starts = [];
 };
 const found = (pid: number) => {
-  const stat = holderStat(procRoot, pid);
-  if (stat) scanner.knownNames.set(pid, stat.name);
   batch.push(pid);
-  parents.push(stat?.ppid ?? -1);
-  starts.push(stat?.startTicks ?? -1);
   if (batch.length >= BATCH) flush();
 };
 

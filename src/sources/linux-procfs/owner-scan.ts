@@ -15,8 +15,8 @@ import { scanInodeOwners, type OwnerAnswer } from "./inode-owners.js";
  */
 export type { OwnerAnswer };
 
-/** Pids holding a listed socket, with each one's parent and start in ticks after boot (-1: gone), from its stat. */
-export type HolderSink = (pids: Int32Array, stat: { ppids: Int32Array; starts: Float64Array }) => void;
+/** Pids holding a listed socket, as the scan finds them. */
+export type HolderSink = (pids: Int32Array) => void;
 
 export interface PendingOwnerScan {
   finish(inodes: Float64Array): Promise<OwnerAnswer>;
@@ -48,9 +48,9 @@ export async function startOwnerScan(procRoot: string, onHolders?: HolderSink): 
   worker.unref(); // never keeps the process alive by itself: finish() holds it while waiting
   const reply = new Promise<{ counts: Int32Array; flat: Int32Array; names: Array<[number, string]>; uids: Array<[number, number]>; denied: number }>((resolve, reject) => {
     // Batches of holders ({ holders }) come first, in order, then the answer.
-    worker.on("message", (message: { holders?: Int32Array; ppids: Int32Array; starts: Float64Array }) => {
+    worker.on("message", (message: { holders?: Int32Array }) => {
       if (message.holders === undefined) resolve(message as never);
-      else onHolders?.(message.holders, message);
+      else onHolders?.(message.holders);
     });
     worker.once("error", reject);
     worker.once("exit", (code) => reject(new Error(`owner scan worker exited with ${code}`)));

@@ -1,5 +1,3 @@
-import { request } from "node:http";
-
 /**
  * Container names from the Docker Engine API (Podman's compatible service answers the same):
  *
@@ -41,7 +39,9 @@ export function parseContainerList(body: string): Map<string, string> {
   return names;
 }
 
-function getJson(socketPath: string, path: string, timeoutMs: number): Promise<string> {
+/** node:http is loaded here, when a container was found: --who on a host without one never pays for it. */
+async function getJson(socketPath: string, path: string, timeoutMs: number): Promise<string> {
+  const { request } = await import("node:http");
   return new Promise((resolve, reject) => {
     const req = request({ socketPath, path, method: "GET", headers: { Host: "docker" }, timeout: timeoutMs }, (res) => {
       let body = "";

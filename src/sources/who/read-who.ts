@@ -73,35 +73,29 @@ export class WhoReader {
     this.btime = fields === "all" ? bootTime(procRoot) : null;
   }
 
-  /** Reads these pids now (those not read yet); `stat`, when the owner scan read it, spares their stat read. */
-  prefetch(pids: ArrayLike<number>, stat?: { ppids: ArrayLike<number>; starts: ArrayLike<number> }): void {
+  /** Reads these pids now (those not read yet). */
+  prefetch(pids: ArrayLike<number>): void {
     for (let i = 0; i < pids.length; i++) {
       const pid = pids[i]!;
-      if (this.facts.has(pid)) continue;
-      const ppid = stat ? stat.ppids[i]! : -1;
-      this.facts.set(pid, this.read(pid, ppid >= 0 ? { ppid, startTicks: stat!.starts[i]! } : null));
+      if (!this.facts.has(pid)) this.facts.set(pid, this.read(pid));
     }
   }
 
   get(pid: number): ProcFacts | null {
     let f = this.facts.get(pid);
-    if (f === undefined) this.facts.set(pid, (f = this.read(pid, null)));
+    if (f === undefined) this.facts.set(pid, (f = this.read(pid)));
     return f;
   }
 
-  /** `known`: the parent and start the owner scan read from the process's stat, else null. */
-  private read(pid: number, known: { ppid: number; startTicks: number } | null): ProcFacts | null {
+  private read(pid: number): ProcFacts | null {
     const { procRoot } = this;
     const cgroupText = read(`${procRoot}/${pid}/cgroup`);
     if (cgroupText === null) return null;
     let cgroup = this.parsed.get(cgroupText);
     if (cgroup === undefined) this.parsed.set(cgroupText, (cgroup = parseCgroup(cgroupText)));
     if (this.fields !== "all") return { cgroup };
-    let st = known;
-    if (st === null) {
-      const stat = read(`${procRoot}/${pid}/stat`);
-      st = stat === null ? null : parseStat(stat);
-    }
+    const stat = read(`${procRoot}/${pid}/stat`);
+    const st = stat === null ? null : parseStat(stat);
     if (st === null) return null;
     const cmd = read(`${procRoot}/${pid}/cmdline`);
     const startedAt = this.btime === null ? null : new Date((this.btime + st.startTicks / TICKS_PER_SECOND) * 1000).toISOString();
