@@ -23,6 +23,14 @@ export interface ExecOptions {
   maxBytes?: number;
   /** Exit codes that still count as success (lsof exits 1 when one of several selections matched nothing). */
   okExitCodes?: readonly number[];
+  /**
+   * execChunks: stdout into a spool (src/lib/spool.ts) where one can be made, so that the
+   * command never waits for us; else a pipe, which paces it. A spool hands the output over
+   * as fast as the command prints it: for a reader that must keep up with other work at the
+   * same time (the listing with owners) that burst costs memory (BENCHMARKS.md, issue 18,
+   * fifth pass), so it is asked for only where the command's output is all the run waits for.
+   */
+  spool?: boolean;
 }
 
 export type ExecRunner = (cmd: string, args: readonly string[], options?: ExecOptions) => Promise<Buffer>;
@@ -160,7 +168,7 @@ export type ChunkRunner = (cmd: string, args: readonly string[], onChunk: (chunk
  * they come: a parser that reads bytes skips ss's padding without making strings of it.
  */
 export const execChunks: ChunkRunner = (cmd, args, onChunk, options = {}) => {
-  const { timeoutMs = DEFAULT_TIMEOUT_MS, maxBytes = DEFAULT_MAX_BYTES, okExitCodes = [0] } = options;
+  const { timeoutMs = DEFAULT_TIMEOUT_MS, maxBytes = DEFAULT_MAX_BYTES, okExitCodes = [0], spool: spooled = false } = options;
   return new Promise((resolve, reject) => {
     let run: ReturnType<typeof prepareRun>;
     try {
@@ -169,7 +177,7 @@ export const execChunks: ChunkRunner = (cmd, args, onChunk, options = {}) => {
       return reject(error as Error);
     }
     // The same command begun before the CLI loaded (src/start.ts) is taken over; else begun now.
-    const begun = takeEarlyChild(run.path, args) ?? beginChild(run.path, args, maxBytes);
+    const begun = takeEarlyChild(run.path, args) ?? beginChild(run.path, args, spooled ? maxBytes : undefined);
     const { child, spool } = begun;
     let failure: TcpstatError | undefined;
     const stop = (error: TcpstatError) => {

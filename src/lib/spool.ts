@@ -32,8 +32,11 @@ export interface Spool {
   done(): void;
 }
 
-/** Bytes read at a time: a piece still in the cache when its reader goes through it. */
-export const SPOOL_PIECE = 256 * 1024;
+/**
+ * Bytes read at a time: a piece still in the cache when its reader goes through it, and a text
+ * made of it still a young object for V8 (past 128 KiB a string goes to the large-object space).
+ */
+export const SPOOL_PIECE = 64 * 1024;
 
 /** Directories a spool may go in, memory first. */
 function spoolDirs(): string[] {

@@ -28,10 +28,11 @@ export interface ChildListeners {
 
 /**
  * Spawns `path args` now (a fixed argv, no shell), its events kept until adopted. `room`: the
- * most it may print (a spool goes where that fits); `dirs`: where a spool may go.
+ * most it may print, to be spooled (a spool goes where that fits), or undefined for a pipe;
+ * `dirs`: where a spool may go.
  */
-export function beginChild(path: string, args: readonly string[], room: number, dirs?: readonly string[]): SpooledChild {
-  const spool = openSpool(room, dirs);
+export function beginChild(path: string, args: readonly string[], room: number | undefined, dirs?: readonly string[]): SpooledChild {
+  const spool = room === undefined ? undefined : openSpool(room, dirs);
   const child = spawn(path, [...args], { stdio: ["ignore", spool?.fd ?? "pipe", "pipe"], windowsHide: true, shell: false });
   const chunks: Buffer[] = [];
   const said: Buffer[] = [];

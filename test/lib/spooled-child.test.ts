@@ -11,7 +11,7 @@ import { beginChild, handOverEarlyChild } from "../../src/lib/spooled-child.js";
 /** What execChunks hands over, joined (each piece copied: it is reused after the call). */
 async function chunksOf(cmd: string, args: readonly string[], options?: Parameters<typeof execChunks>[3]): Promise<string> {
   const got: Buffer[] = [];
-  await execChunks(cmd, args, (chunk) => got.push(Buffer.from(chunk)), options);
+  await execChunks(cmd, args, (chunk) => got.push(Buffer.from(chunk)), { spool: true, ...options });
   return Buffer.concat(got).toString();
 }
 
@@ -71,8 +71,9 @@ describe("a command's stdout in a spool (src/lib/spool.ts)", () => {
     });
   });
 
-  it("reads a long output whole through execChunks, a piece at a time", async () => {
+  it("reads a long output whole through execChunks, a piece at a time, spooled or piped", async () => {
     expect(await chunksOf("seq", ["1", "500000"])).toBe(seq(500000));
+    expect(await chunksOf("seq", ["1", "500000"], { spool: false })).toBe(seq(500000));
   });
 
   it("still caps the output and stops a command past its time limit", async () => {

@@ -16,7 +16,7 @@ export async function collectSsRows(
   const commands = ssRowCommands(o.cores ?? availableParallelism());
   const readers = commands.map((args) => new SsRowReader({ ...o, source: `ss ${args.join(" ")}`, extended: false }));
   const run = o.chunks ?? execChunks;
-  await Promise.all(commands.map((args, k) => run("ss", args, (chunk) => readers[k]!.push(chunk), { timeoutMs: 60_000, maxBytes: SS_ROW_MAX_BYTES })));
+  await Promise.all(commands.map((args, k) => run("ss", args, (chunk) => readers[k]!.push(chunk), { timeoutMs: 60_000, maxBytes: SS_ROW_MAX_BYTES, spool: true })));
   for (const reader of readers) reader.end();
   return { problems: readers.flatMap((reader) => reader.problems) };
 }
