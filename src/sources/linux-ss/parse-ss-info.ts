@@ -63,14 +63,22 @@ const value = (s: string | undefined): number => {
  * an object is made only for a socket that is shown (get).
  */
 export class SsInfoStore {
-  private values = new Float64Array(1024 * WIDTH);
-  private algo = new Uint8Array(1024);
+  private values: Float64Array;
+  private algo: Uint8Array;
   private readonly algos: string[] = [""];
   private readonly slots = new Map<number, number>();
   readonly problems: Problem[] = [];
   private lineNo = 0;
 
-  constructor(private readonly source = "ss -tinHOe") {}
+  /** `expected`: how many sockets to make room for at once (the store doubles past it). */
+  constructor(
+    private readonly source = "ss -tinHOe",
+    expected = 1024,
+  ) {
+    const slots = Math.max(16, Math.ceil(expected));
+    this.values = new Float64Array(slots * WIDTH);
+    this.algo = new Uint8Array(slots);
+  }
 
   get size(): number {
     return this.slots.size;
