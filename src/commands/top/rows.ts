@@ -37,9 +37,13 @@ export class RowBook {
     const opened = new Set<Tracked>(diff.initial ? [] : diff.opened);
     const changed = new Set<Tracked>(diff.changed.map((c) => c.tracked));
     const rows: TopRow[] = [];
-    let n = 0;
-    for (const [key, t] of diff.current) {
-      if (++n % TURN === 0) await pause();
+    // The keys and sockets as arrays: a loop over the map's entries made an array per socket.
+    const keys = [...diff.current.keys()];
+    const tracked = [...diff.current.values()];
+    for (let i = 0; i < keys.length; i++) {
+      if ((i + 1) % TURN === 0) await pause();
+      const key = keys[i]!;
+      const t = tracked[i]!;
       if (opened.has(t)) this.marks.set(key, { mark: "new", left: MARK_REFRESHES });
       else if (changed.has(t)) this.marks.set(key, { mark: "changed", left: MARK_REFRESHES });
       const record = shownRecord(t);
@@ -54,7 +58,9 @@ export class RowBook {
       rows.push(row);
     }
     // Gone since the last reading: the previous reading's keys this one lacks.
-    for (const [key, t] of this.previous) if (!diff.current.has(key)) this.gone.set(key, { record: shownRecord(t), left: MARK_REFRESHES });
+    this.previous.forEach((t, key) => {
+      if (!diff.current.has(key)) this.gone.set(key, { record: shownRecord(t), left: MARK_REFRESHES });
+    });
     for (const [key, g] of this.gone) rows.push({ key, record: g.record, mark: "gone", sentBps: null, recvBps: null, info: null });
     this.previous = diff.current;
     return rows;
