@@ -48,10 +48,14 @@ export class RowBook {
       else if (changed.has(t)) this.marks.set(key, { mark: "changed", left: MARK_REFRESHES });
       const record = shownRecord(t);
       // The screen's rate where it has one (read each refresh) and is the newer, else the one of every socket.
-      const onScreen = from.screenRates.of(record.inode);
-      const ofAll = from.allRates.of(record.inode);
-      const rate = onScreen && onScreen.sentBps !== null && !(ofAll && ofAll.sentBps !== null && ofAll.time > onScreen.time) ? onScreen : ofAll;
-      const row: TopRow = { key, record, mark: this.marks.get(key)?.mark ?? null, sentBps: rate?.sentBps ?? null, recvBps: rate?.recvBps ?? null, info: null };
+      const { screenRates: screen, allRates: all } = from;
+      const onScreen = screen.slot(record.inode);
+      const ofAll = all.slot(record.inode);
+      const screenNewer = onScreen >= 0 && screen.sentBps(onScreen) !== null && !(ofAll >= 0 && all.sentBps(ofAll) !== null && all.time(ofAll) > screen.time(onScreen));
+      const book = screenNewer ? screen : all;
+      const at = screenNewer ? onScreen : ofAll;
+      const known = at >= 0;
+      const row: TopRow = { key, record, mark: this.marks.get(key)?.mark ?? null, sentBps: known ? book.sentBps(at) : null, recvBps: known ? book.recvBps(at) : null, info: null };
       if (from.pending?.has(t.record)) row.holdersPending = true;
       const ti = from.info && record.inode ? from.info.get(record.inode) : undefined;
       if (ti) row.info = ti;

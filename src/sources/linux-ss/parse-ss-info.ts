@@ -184,6 +184,21 @@ export class SsInfoStore {
     return i < 0 ? 0 : i;
   }
 
+  /**
+   * The socket's bytes_acked and bytes_received (rounded, as get gives them) into `into`, with
+   * no object made; false when ss gave no tcp_info for it or either is unknown.
+   */
+  bytes(inode: number, into: Float64Array): boolean {
+    const slot = this.slots.get(inode);
+    if (slot === undefined) return false;
+    const acked = this.values[slot * WIDTH + AT.bytesAcked]!;
+    const received = this.values[slot * WIDTH + AT.bytesReceived]!;
+    if (Number.isNaN(acked) || Number.isNaN(received)) return false;
+    into[0] = Math.round(acked);
+    into[1] = Math.round(received);
+    return true;
+  }
+
   /** The socket's tcp_info, or undefined when ss gave none for it. */
   get(inode: number): TcpInfo | undefined {
     const slot = this.slots.get(inode);
