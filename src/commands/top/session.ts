@@ -25,8 +25,6 @@ export interface TopOptions {
   intervalMs: number;
   chalk: ChalkInstance;
   trace: boolean;
-  /** Called once the first frame is drawn. */
-  onFirstFrame?: () => void;
 }
 
 /** Runs `top` until q, Ctrl-C, a signal or a crash; resolves with the exit status. */
@@ -283,7 +281,6 @@ export async function runTopSession(o: TopOptions): Promise<number> {
   const terminal = new Terminal({ onKeys, onResize: draw, onEnd: end, cleanup: () => rate.stop() });
   await terminal.enter();
   draw();
-  o.onFirstFrame?.();
   if (o.trace)
     void rate.start().then(() => {
       view.totals.traceNote = rate.note;
