@@ -32,7 +32,9 @@ export function shownOwner(owners: readonly Owner[]): Owner | undefined {
 export function setOwners(r: SocketRecord, owners: Owner[]): void {
   if (owners.length === 0) return;
   owners.sort((a, b) => a.pid - b.pid || (a.fd ?? -1) - (b.fd ?? -1));
-  const kept = owners.filter((o, i) => i === 0 || o.pid !== owners[i - 1]!.pid || o.fd !== owners[i - 1]!.fd);
+  const twice = (o: Owner, i: number) => i > 0 && o.pid === owners[i - 1]!.pid && o.fd === owners[i - 1]!.fd;
+  // The array as given when nothing repeats: filter's would be grown for more (top holds one a socket).
+  const kept = owners.some(twice) ? owners.filter((o, i) => !twice(o, i)) : owners;
   const shown = shownOwner(kept)!;
   r.owners = kept;
   r.pid = shown.pid;

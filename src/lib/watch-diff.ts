@@ -55,14 +55,35 @@ export function keyRecords(records: readonly SocketRecord[]): Map<string, Socket
 /** Sockets between two pauses of an update in turns (SocketTracker.updateInTurns). */
 const TURN = 5000;
 
-/** keyRecords as steps: yields every TURN sockets, returns the keys. */
-function* keyingSteps(records: readonly SocketRecord[]): Generator<void, Map<string, SocketRecord>> {
+/** Whether two records have the same base key (baseKey), without making it. */
+function sameEndpoints(a: SocketRecord, b: SocketRecord): boolean {
+  if (a.inode !== b.inode || a.localPort !== b.localPort || a.remotePort !== b.remotePort || a.localAddress !== b.localAddress) return false;
+  if (a.proto !== b.proto || a.family !== b.family || (a.remoteAddress ?? "") !== (b.remoteAddress ?? "")) return false;
+  return a.netns === b.netns || (a.netns !== undefined && b.netns !== undefined && JSON.stringify(a.netns) === JSON.stringify(b.netns));
+}
+
+/**
+ * keyRecords as steps: yields every TURN sockets, returns the keys. `previous`: the last
+ * reading's keys, in the order this made them (by inode): a socket read there with the same
+ * inode and endpoints takes its base key from there, the string not made again (at 100k
+ * sockets, making them was most of what an update allocated: BENCHMARKS.md, issue 20).
+ */
+function* keyingSteps(records: readonly SocketRecord[], previous?: Keyed<Tracked>, order: string[] = []): Generator<void, Map<string, SocketRecord>> {
   const sorted = [...records].sort((a, b) => (a.inode ?? 0) - (b.inode ?? 0));
   const out = new Map<string, SocketRecord>();
+  let j = 0;
   let n = 0;
   for (const r of sorted) {
     if (++n % TURN === 0) yield;
-    const base = baseKey(r);
+    let base: string | undefined;
+    if (r.inode !== null && previous) {
+      // Both in inode order: the last reading's sockets are walked once, beside this one's.
+      const { keys, values } = previous;
+      while (j < keys.length && (values[j]!.record.inode ?? 0) < r.inode) j++;
+      // A key with "#n" is not its base: made again (rare: sockets sharing endpoints).
+      if (j < keys.length && sameEndpoints(values[j]!.record, r) && !keys[j]!.includes("#")) base = keys[j];
+    }
+    base ??= baseKey(r);
     if (r.inode !== null && keyedWithInode(out, base, r.inode)) continue;
     // A connection accepted between two reads is read once before accept() (inode 0) and once
     // after: the same 4-tuple twice. The kernel never holds two live TCP sockets of one 4-tuple
@@ -75,6 +96,7 @@ function* keyingSteps(records: readonly SocketRecord[]): Generator<void, Map<str
     let key = base;
     for (let n = 2; out.has(key); n++) key = `${base}#${n}`;
     out.set(key, r);
+    order.push(key);
   }
   return out;
 }
@@ -102,8 +124,16 @@ function keyedWithInode(out: Map<string, SocketRecord>, base: string, inode: num
   return false;
 }
 
+/** A map's keys and values as two arrays, in its order: walked without an entry made per step. */
+interface Keyed<T> {
+  keys: string[];
+  values: T[];
+}
+
 export class SocketTracker {
   private known = new Map<string, Tracked>();
+  /** known's keys and values, in its order (by inode). */
+  private knownOrder: Keyed<Tracked> = { keys: [], values: [] };
   private readings = 0;
 
   update(records: readonly SocketRecord[], time = Date.now()): FrameDiff {
@@ -128,29 +158,36 @@ export class SocketTracker {
     const current = new Map<string, Tracked>();
     const opened: Tracked[] = [];
     const changed: Changed[] = [];
-    const keyed = yield* keyingSteps(records);
-    let n = 0;
-    for (const [key, record] of keyed) {
-      if (++n % TURN === 0) yield;
+    const keys: string[] = [];
+    const keyed = yield* keyingSteps(records, this.knownOrder, keys);
+    const values: Tracked[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      if ((i + 1) % TURN === 0) yield;
+      const key = keys[i]!;
+      const record = keyed.get(key)!;
       const before = this.known.get(key);
       if (!before) {
         const t: Tracked = { record, firstSeen: time, pid: record.pid, process: record.process };
         current.set(key, t);
+        values.push(t);
         opened.push(t);
         continue;
       }
-      const t: Tracked = {
-        record,
-        firstSeen: before.firstSeen,
-        pid: record.pid ?? before.pid,
-        process: record.pid === null ? before.process : record.process,
-      };
-      current.set(key, t);
-      if (before.record.state !== record.state) changed.push({ tracked: t, from: before.record.state });
+      // The same socket: its entry carried over, updated (not made again for each reading).
+      const from = before.record.state;
+      before.process = record.pid === null ? before.process : record.process;
+      before.pid = record.pid ?? before.pid;
+      before.record = record;
+      current.set(key, before);
+      values.push(before);
+      if (from !== record.state) changed.push({ tracked: before, from });
     }
     const closed: Tracked[] = [];
-    for (const [key, t] of this.known) if (!current.has(key)) closed.push(t);
+    this.known.forEach((t, key) => {
+      if (!current.has(key)) closed.push(t);
+    });
     this.known = current;
+    this.knownOrder = { keys, values };
     return { initial, time, opened, closed, changed, current };
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseProcTcpInfo } from "../../src/sources/linux-procfs/parse-proc-tcp-info.js";
-import { emptyInfo, parseSsInfo } from "../../src/sources/linux-ss/parse-ss-info.js";
+import { SsInfoStore, emptyInfo, parseSsInfo } from "../../src/sources/linux-ss/parse-ss-info.js";
 
 // Captured from `ss -tainHOe` (iproute2 6.1) in a namespace holding a listener and one connection.
 const SS = [
@@ -24,6 +24,28 @@ describe("parseSsInfo", () => {
     expect(Object.keys(byInode.get(1224311)!)).toEqual(Object.keys(emptyInfo("ss")));
     expect(byInode.get(1224310)).toMatchObject({ congestion: "bbr", cwnd: 10, rttMs: null, bytesSent: 0 });
     expect(problems).toEqual([{ source: "ss -tinHOe", line: 4, text: "garbage", reason: "not an ss -tinHOe line" }]);
+  });
+});
+
+describe("SsInfoStore with bytesOnly (top's rates off screen)", () => {
+  it("gives the same byte counters as the whole store, 0 where ss leaves one out, and no tcp_info", () => {
+    const whole = new SsInfoStore();
+    const bytes = new SsInfoStore("ss", 1, true);
+    const lines = [...SS.split("\n"), "ESTAB 0 0 127.0.0.1:5000 127.0.0.1:43428 ino:1224312 sk:82e cgroup:/ <-> ts cubic bytes_received:7 segs_in:2"];
+    for (const line of lines) {
+      whole.line(line);
+      bytes.line(line);
+    }
+    const into = new Float64Array(2);
+    for (const inode of [1224310, 1224311, 1224312]) {
+      expect(bytes.bytes(inode, into)).toBe(true);
+      expect([...into]).toEqual([whole.get(inode)!.bytesAcked, whole.get(inode)!.bytesReceived]);
+    }
+    expect([...into]).toEqual([0, 7]);
+    expect(bytes.bytes(1224311, into) && [...into]).toEqual([101, 0]);
+    expect(bytes.size).toBe(3);
+    expect(bytes.get(1224311)).toBeUndefined();
+    expect(bytes.bytes(99, into)).toBe(false);
   });
 });
 

@@ -70,11 +70,15 @@ export class BesideReads {
   readAllInfo(sockets: number, failed: (why: string) => void): void {
     const allInfo = this.allInfo;
     if (!allInfo || allInfo.running || this.wholeWithRefresh(sockets) || wait(allInfo.last, this.intervalMs) > 0) return;
-    void this.readAllNow().catch((error: Error) => failed(`tcp_info could not be read: ${error.message}`));
+    void this.readAllNow(sockets, true).catch((error: Error) => failed(`tcp_info could not be read: ${error.message}`));
   }
 
-  /** The tcp_info of every socket, read now and taken into allRates; resolves with the reading. */
-  async readAllNow(): Promise<InfoReading | null> {
+  /**
+   * The tcp_info of every socket (about `sockets` of them), read now and taken into allRates;
+   * resolves with the reading. `bytesOnly`: for the rates alone (off screen, a big table),
+   * only the byte counters are kept, and the reading gives no tcp_info.
+   */
+  async readAllNow(sockets: number, bytesOnly = false): Promise<InfoReading | null> {
     const allInfo = this.allInfo;
     if (!allInfo) return null;
     allInfo.running = true;
@@ -82,7 +86,7 @@ export class BesideReads {
     const at = Date.now();
     try {
       const { collectTcpInfo } = await import("../../sources/linux-ss/collect-info.js");
-      const store = (await collectTcpInfo()).byInode as InfoReading;
+      const store = (await collectTcpInfo({ expected: sockets + 1024, bytesOnly })).byInode as InfoReading;
       if (typeof store.inodes !== "function") return null;
       // The middle of ss's run stands for the time of its reading.
       await this.allRates.take(store, (at + Date.now()) / 2, true);

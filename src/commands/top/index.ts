@@ -18,6 +18,8 @@ interface TopFlags extends FilterFlags {
 
 const Seconds = z.coerce.number().finite().min(0.1).max(3600);
 export const DEFAULT_TOP_SECONDS = 1;
+/** How far past the live heap V8 may grow it before the next full collection, in top. */
+const TOP_HEAP_GROWING_PERCENT = 20;
 
 export function registerTop(program: Command): void {
   const cmd = addFilterOptions(new Command("top"));
@@ -50,6 +52,23 @@ export async function runTop(flags: TopFlags): Promise<void> {
   if (process.platform !== "linux") throw usageError("tcpstat top reads Linux's socket tables live", "elsewhere use tcpstat --watch");
   const chalk = await stdoutChalk(flags.color);
   const { runTopSession } = await import("./session.js");
-  const code = await runTopSession({ flags, intervalMs, chalk, trace: flags.trace !== false });
+  const { setFlagsFromString } = await import("node:v8");
+  // Each refresh makes a new reading (a record per socket) and drops the last: with its own
+  // growing factor V8 let the heap grow to two or three times what survives a collection.
+  // A fixed factor keeps the heap near what is live and bounds nothing (a bigger table still
+  // fits); V8 reads it at each full collection (BENCHMARKS.md, issue 20, third and fourth
+  // passes: with less made each refresh, 20% no longer costs the refresh its second). Set at
+  // start: set after the first frame, the limit the first reading's last collection had set
+  // under V8's own factor stood until the heap reached it (RSS 339-365 MB in some runs).
+  setFlagsFromString(`--heap-growing-percent=${TOP_HEAP_GROWING_PERCENT}`);
+  let code: number;
+  try {
+    code = await runTopSession({ flags, intervalMs, chalk, trace: flags.trace !== false });
+  } finally {
+    // Back to V8's own before the exit: the flags are part of the code cache's key
+    // (src/lib/code-cache.ts writes it at exit), and a cache written under this one would be
+    // refused by the next run.
+    setFlagsFromString("--heap-growing-percent=0");
+  }
   process.exit(code);
 }

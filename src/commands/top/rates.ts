@@ -10,25 +10,39 @@ import { turn } from "./turn.js";
  * drops what it no longer has (see take), so a long run does not grow.
  *
  *   t=0 s bytes_acked 1000, t=2 s 5000  ->  sent 2000 B/s until the socket's next reading
+ *
+ * A book holds its numbers in one Float64Array, a row of COLUMNS a socket (NaN: no rate yet),
+ * found by inode: at 100k sockets an object a socket (and its boxed numbers) was about 10 MB,
+ * made again by each full reading while the last was still held (BENCHMARKS.md, issue 20).
  */
-interface Counted {
-  sent: number;
-  recv: number;
-  time: number;
-  sentBps: number | null;
-  recvBps: number | null;
-}
+const COLUMNS = 5;
+const SENT = 0;
+const RECV = 1;
+const TIME = 2;
+const SENT_BPS = 3;
+const RECV_BPS = 4;
 
 export interface InfoReading {
   get(inode: number): TcpInfo | undefined;
   inodes(): IterableIterator<number>;
+  /** bytes_acked and bytes_received into `into` without an object made (ss's store has it); false when unknown. */
+  bytes?(inode: number, into: Float64Array): boolean;
 }
 
 /** Rows between two turns of the event loop while a full reading is taken in. */
 const CHUNK = 4000;
 
+/** Inode -> row, and the rows. */
+interface Rows {
+  slots: Map<number, number>;
+  values: Float64Array;
+}
+
+const emptyRows = (size: number): Rows => ({ slots: new Map(), values: new Float64Array(Math.max(16, size) * COLUMNS) });
+
 export class RateBook {
-  private counted = new Map<number, Counted>();
+  private rows: Rows = emptyRows(0);
+  private readonly counters = new Float64Array(2);
   /** When the last reading was taken (Date.now()), null before the first. */
   at: number | null = null;
 
@@ -38,32 +52,111 @@ export class RateBook {
    * dropped. Yields to keys every CHUNK sockets.
    */
   async take(reading: InfoReading, time: number, all: boolean): Promise<void> {
-    const into = all ? new Map<number, Counted>() : this.counted;
+    const before = this.rows;
+    const size = (reading as { size?: number }).size ?? 0;
+    let into = emptyRows(all ? size : before.slots.size + size);
     let n = 0;
     for (const inode of reading.inodes()) {
       if (++n % CHUNK === 0) await turn();
-      const counted = this.count(reading.get(inode), time, this.counted.get(inode));
-      if (counted) into.set(inode, counted);
+      this.count(reading, inode, time, before, into);
     }
-    if (!all && this.at !== null) for (const [inode, c] of into) if (c.time < this.at) into.delete(inode);
-    this.counted = into;
+    if (!all) {
+      // A partial reading (a few rows) keeps the others too, then drops those neither it nor the one before read.
+      before.slots.forEach((slot, inode) => {
+        if (!into.slots.has(inode)) copyRow(before, slot, into, inode);
+      });
+      const since = this.at;
+      if (since !== null) {
+        const all = into;
+        into = emptyRows(all.slots.size);
+        all.slots.forEach((slot, inode) => {
+          if (all.values[slot * COLUMNS + TIME]! >= since) copyRow(all, slot, into, inode);
+        });
+      }
+    }
+    this.rows = into;
     this.at = time;
   }
 
-  private count(ti: TcpInfo | undefined, time: number, before: Counted | undefined): Counted | undefined {
-    if (!ti || ti.bytesAcked === null || ti.bytesReceived === null) return before;
-    if (before && before.time >= time) return before;
-    const now: Counted = { sent: ti.bytesAcked, recv: ti.bytesReceived, time, sentBps: null, recvBps: null };
-    if (before && now.sent >= before.sent && now.recv >= before.recv) {
-      const seconds = (now.time - before.time) / 1000;
-      now.sentBps = (now.sent - before.sent) / seconds;
-      now.recvBps = (now.recv - before.recv) / seconds;
+  /** Puts the socket's row into `into` (its rate when read twice), or the one before when this reading has none for it. */
+  private count(reading: InfoReading, inode: number, time: number, before: Rows, into: Rows): void {
+    const c = this.counters;
+    let known: boolean;
+    if (reading.bytes) known = reading.bytes(inode, c);
+    else {
+      const ti = reading.get(inode);
+      known = !!ti && ti.bytesAcked !== null && ti.bytesReceived !== null;
+      if (known) {
+        c[0] = ti!.bytesAcked!;
+        c[1] = ti!.bytesReceived!;
+      }
     }
-    return now;
+    const last = before.slots.get(inode);
+    if (!known || (last !== undefined && before.values[last * COLUMNS + TIME]! >= time)) {
+      if (last !== undefined) copyRow(before, last, into, inode);
+      return;
+    }
+    const row = addRow(into, inode);
+    const v = into.values;
+    v[row + SENT] = c[0]!;
+    v[row + RECV] = c[1]!;
+    v[row + TIME] = time;
+    v[row + SENT_BPS] = NaN;
+    v[row + RECV_BPS] = NaN;
+    if (last !== undefined) {
+      const b = before.values;
+      const at = last * COLUMNS;
+      if (c[0]! >= b[at + SENT]! && c[1]! >= b[at + RECV]!) {
+        const seconds = (time - b[at + TIME]!) / 1000;
+        v[row + SENT_BPS] = (c[0]! - b[at + SENT]!) / seconds;
+        v[row + RECV_BPS] = (c[1]! - b[at + RECV]!) / seconds;
+      }
+    }
   }
 
-  /** The socket's last rate: null when it has not been read twice yet. */
-  of(inode: number | null): { sentBps: number | null; recvBps: number | null; time: number } | undefined {
-    return inode === null ? undefined : this.counted.get(inode);
+  /** The socket's row (its first column's index), or -1 when it has none. */
+  slot(inode: number | null): number {
+    if (inode === null) return -1;
+    const slot = this.rows.slots.get(inode);
+    return slot === undefined ? -1 : slot * COLUMNS;
   }
+
+  /** A row's rates (null when not read twice yet) and the time of its last reading. */
+  sentBps(row: number): number | null {
+    const x = this.rows.values[row + SENT_BPS]!;
+    return Number.isNaN(x) ? null : x;
+  }
+
+  recvBps(row: number): number | null {
+    const x = this.rows.values[row + RECV_BPS]!;
+    return Number.isNaN(x) ? null : x;
+  }
+
+  time(row: number): number {
+    return this.rows.values[row + TIME]!;
+  }
+
+  /** The socket's last counters and rate (null when it has not been read twice yet), as an object: for tests and the odd look-up. */
+  of(inode: number | null): { sent: number; recv: number; time: number; sentBps: number | null; recvBps: number | null } | undefined {
+    const row = this.slot(inode);
+    const v = this.rows.values;
+    return row < 0 ? undefined : { sent: v[row + SENT]!, recv: v[row + RECV]!, time: this.time(row), sentBps: this.sentBps(row), recvBps: this.recvBps(row) };
+  }
+}
+
+/** A new row for `inode` in `rows` (grown when full); returns its first column's index. */
+function addRow(rows: Rows, inode: number): number {
+  const slot = rows.slots.size;
+  rows.slots.set(inode, slot);
+  if ((slot + 1) * COLUMNS > rows.values.length) {
+    const values = new Float64Array(rows.values.length * 2);
+    values.set(rows.values);
+    rows.values = values;
+  }
+  return slot * COLUMNS;
+}
+
+function copyRow(from: Rows, slot: number, into: Rows, inode: number): void {
+  const row = addRow(into, inode);
+  into.values.set(from.values.subarray(slot * COLUMNS, slot * COLUMNS + COLUMNS), row);
 }

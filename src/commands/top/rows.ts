@@ -37,24 +37,34 @@ export class RowBook {
     const opened = new Set<Tracked>(diff.initial ? [] : diff.opened);
     const changed = new Set<Tracked>(diff.changed.map((c) => c.tracked));
     const rows: TopRow[] = [];
-    let n = 0;
-    for (const [key, t] of diff.current) {
-      if (++n % TURN === 0) await pause();
+    // The keys and sockets as arrays: a loop over the map's entries made an array per socket.
+    const keys = [...diff.current.keys()];
+    const tracked = [...diff.current.values()];
+    for (let i = 0; i < keys.length; i++) {
+      if ((i + 1) % TURN === 0) await pause();
+      const key = keys[i]!;
+      const t = tracked[i]!;
       if (opened.has(t)) this.marks.set(key, { mark: "new", left: MARK_REFRESHES });
       else if (changed.has(t)) this.marks.set(key, { mark: "changed", left: MARK_REFRESHES });
       const record = shownRecord(t);
       // The screen's rate where it has one (read each refresh) and is the newer, else the one of every socket.
-      const onScreen = from.screenRates.of(record.inode);
-      const ofAll = from.allRates.of(record.inode);
-      const rate = onScreen && onScreen.sentBps !== null && !(ofAll && ofAll.sentBps !== null && ofAll.time > onScreen.time) ? onScreen : ofAll;
-      const row: TopRow = { key, record, mark: this.marks.get(key)?.mark ?? null, sentBps: rate?.sentBps ?? null, recvBps: rate?.recvBps ?? null, info: null };
+      const { screenRates: screen, allRates: all } = from;
+      const onScreen = screen.slot(record.inode);
+      const ofAll = all.slot(record.inode);
+      const screenNewer = onScreen >= 0 && screen.sentBps(onScreen) !== null && !(ofAll >= 0 && all.sentBps(ofAll) !== null && all.time(ofAll) > screen.time(onScreen));
+      const book = screenNewer ? screen : all;
+      const at = screenNewer ? onScreen : ofAll;
+      const known = at >= 0;
+      const row: TopRow = { key, record, mark: this.marks.get(key)?.mark ?? null, sentBps: known ? book.sentBps(at) : null, recvBps: known ? book.recvBps(at) : null, info: null };
       if (from.pending?.has(t.record)) row.holdersPending = true;
       const ti = from.info && record.inode ? from.info.get(record.inode) : undefined;
       if (ti) row.info = ti;
       rows.push(row);
     }
     // Gone since the last reading: the previous reading's keys this one lacks.
-    for (const [key, t] of this.previous) if (!diff.current.has(key)) this.gone.set(key, { record: shownRecord(t), left: MARK_REFRESHES });
+    this.previous.forEach((t, key) => {
+      if (!diff.current.has(key)) this.gone.set(key, { record: shownRecord(t), left: MARK_REFRESHES });
+    });
     for (const [key, g] of this.gone) rows.push({ key, record: g.record, mark: "gone", sentBps: null, recvBps: null, info: null });
     this.previous = diff.current;
     return rows;

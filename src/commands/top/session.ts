@@ -62,7 +62,7 @@ export async function runTopSession(o: TopOptions): Promise<number> {
     const whole = !first && beside.wholeWithRefresh(records.length);
     const pairs = beside.tcpInfo && !first && !whole ? onScreenPairs : [];
     const readInfo = async (): Promise<InfoReading | null> => {
-      if (whole) return beside.readAllNow().catch(() => null);
+      if (whole) return beside.readAllNow(records.length).catch(() => null);
       if (pairs.length === 0) return null;
       const screen = await readInfoOf(pairs).catch(() => null);
       if (screen) await screenRates.take(screen.store, screen.time, false);

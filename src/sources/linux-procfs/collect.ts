@@ -18,11 +18,12 @@ export const deniedNotice = (denied: number) =>
  */
 export function answerOwners(answer: OwnerAnswer, users: ReadonlyMap<number, string>, n: number, at: number): Owner[] {
   const { flat, names, uids } = answer;
-  const owners: Owner[] = [];
+  // Of its size at once: a pushed array keeps room for more, several times a holder's own size.
+  const owners = new Array<Owner>(n);
   for (let k = 0; k < n; k++, at += 2) {
     const pid = flat[at]!;
     const uid = uids.get(pid) ?? -1;
-    owners.push({ pid, process: names.get(pid) ?? "", user: uid < 0 ? null : (users.get(uid) ?? String(uid)), fd: flat[at + 1]! });
+    owners[k] = { pid, process: names.get(pid) ?? "", user: uid < 0 ? null : (users.get(uid) ?? String(uid)), fd: flat[at + 1]! };
   }
   return owners;
 }

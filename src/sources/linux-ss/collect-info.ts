@@ -31,10 +31,14 @@ export function hasSs(): boolean {
   }
 }
 
-export async function collectTcpInfo(o: { lines?: LineRunner; procRoot?: string } = {}): Promise<TcpInfoResult> {
+/**
+ * `expected`: about how many sockets ss will list, when the caller knows (the store is made that
+ * big at once). `bytesOnly`: only the byte counters are kept (SsInfoStore); ss is required then.
+ */
+export async function collectTcpInfo(o: { lines?: LineRunner; procRoot?: string; expected?: number; bytesOnly?: boolean } = {}): Promise<TcpInfoResult> {
   if (hasSs()) {
     // Read as ss writes it, each line into the compact store: ss's whole text is never held.
-    const store = new SsInfoStore(`ss ${SS_INFO_ARGS.join(" ")}`);
+    const store = new SsInfoStore(`ss ${SS_INFO_ARGS.join(" ")}`, o.expected, o.bytesOnly);
     await (o.lines ?? execLines)("ss", SS_INFO_ARGS, (line) => store.line(line), { timeoutMs: 60_000, maxBytes: 512 * 1024 * 1024 });
     return { byInode: store, notices: [], problems: store.problems };
   }

@@ -63,14 +63,32 @@ const value = (s: string | undefined): number => {
  * an object is made only for a socket that is shown (get).
  */
 export class SsInfoStore {
-  private values = new Float64Array(1024 * WIDTH);
-  private algo = new Uint8Array(1024);
+  private values: Float64Array;
+  private algo: Uint8Array;
   private readonly algos: string[] = [""];
   private readonly slots = new Map<number, number>();
   readonly problems: Problem[] = [];
   private lineNo = 0;
 
-  constructor(private readonly source = "ss -tinHOe") {}
+  /** Numbers a socket: every field, or with bytesOnly bytes_acked and bytes_received. */
+  private readonly width: number;
+
+  /**
+   * `expected`: how many sockets to make room for at once (the store doubles past it).
+   * `bytesOnly`: only bytes_acked and bytes_received are kept, read off the line without
+   * splitting it (top's rates off screen at 100k sockets: a tenth of the memory); get() then
+   * gives nothing, bytes() the counters.
+   */
+  constructor(
+    private readonly source = "ss -tinHOe",
+    expected = 1024,
+    private readonly bytesOnly = false,
+  ) {
+    const slots = Math.max(16, Math.ceil(expected));
+    this.width = bytesOnly ? 2 : WIDTH;
+    this.values = new Float64Array(slots * this.width);
+    this.algo = new Uint8Array(bytesOnly ? 0 : slots);
+  }
 
   get size(): number {
     return this.slots.size;
@@ -104,15 +122,22 @@ export class SsInfoStore {
       this.slots.set(inode, slot);
       this.grow(slot);
     }
+    if (this.bytesOnly) {
+      // Counters ss leaves out are 0.
+      this.values[slot * 2] = counterAfter(line, " bytes_acked:", sep);
+      this.values[slot * 2 + 1] = counterAfter(line, " bytes_received:", sep);
+      return;
+    }
     // ss pads each -O line with spaces to its widest: only the words are split.
     this.fill(slot, line.slice(sep + 5).trimEnd().split(" "));
   }
 
   private grow(slot: number): void {
-    if (slot < this.algo.length) return;
+    if ((slot + 1) * this.width <= this.values.length) return;
     const values = new Float64Array(this.values.length * 2);
     values.set(this.values);
     this.values = values;
+    if (this.bytesOnly) return;
     const algo = new Uint8Array(this.algo.length * 2);
     algo.set(this.algo);
     this.algo = algo;
@@ -176,10 +201,26 @@ export class SsInfoStore {
     return i < 0 ? 0 : i;
   }
 
+  /**
+   * The socket's bytes_acked and bytes_received (rounded, as get gives them) into `into`, with
+   * no object made; false when ss gave no tcp_info for it or either is unknown.
+   */
+  bytes(inode: number, into: Float64Array): boolean {
+    const slot = this.slots.get(inode);
+    if (slot === undefined) return false;
+    const base = slot * this.width;
+    const acked = this.values[this.bytesOnly ? base : base + AT.bytesAcked]!;
+    const received = this.values[this.bytesOnly ? base + 1 : base + AT.bytesReceived]!;
+    if (Number.isNaN(acked) || Number.isNaN(received)) return false;
+    into[0] = Math.round(acked);
+    into[1] = Math.round(received);
+    return true;
+  }
+
   /** The socket's tcp_info, or undefined when ss gave none for it. */
   get(inode: number): TcpInfo | undefined {
     const slot = this.slots.get(inode);
-    if (slot === undefined) return undefined;
+    if (slot === undefined || this.bytesOnly) return undefined;
     const v = this.values;
     const b = slot * WIDTH;
     // One literal in the schema's order (FIELDS' order, AT's indices): the same shape for every socket.
@@ -194,6 +235,23 @@ export class SsInfoStore {
       deliveryRateBps: n(21), pacingRateBps: n(22), sndWscale: n(23), rcvWscale: n(24), busyMs: x(25), rwndLimitedMs: x(26), sndbufLimitedMs: x(27),
     };
   }
+}
+
+/**
+ * The number after `word` (" bytes_acked:") in line[from..]: 0 when the word is not there (a
+ * counter ss leaves out), NaN when no digits follow. Read digit by digit: no string made.
+ */
+function counterAfter(line: string, word: string, from: number): number {
+  const at = line.indexOf(word, from);
+  if (at < 0) return 0;
+  let v = 0;
+  let i = at + word.length;
+  for (; i < line.length; i++) {
+    const d = line.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) break;
+    v = v * 10 + d;
+  }
+  return i === at + word.length ? NaN : v;
 }
 
 /** "26214400000bps" -> 26214400000 (ss -n prints rates as plain bits per second). */
