@@ -15,7 +15,7 @@ export interface CollectOptions extends RecordSinks {
   /** --netns-limit: most namespaces `-N all` reads. */
   netnsLimit?: number;
   /** Pids found holding a listed socket, as the owner scan finds them (--who reads them meanwhile). */
-  onHolders?: (pids: Int32Array) => void;
+  onHolders?: (pids: Int32Array) => ReadonlyArray<string | null> | void;
 }
 
 export interface Collected {

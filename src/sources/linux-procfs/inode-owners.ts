@@ -66,6 +66,8 @@ function socketInode(target: string): number {
 export class FdScanner {
   /** Socket inode -> its holders as pid, fd pairs. */
   readonly holders = new Map<number, number[]>();
+  /** Names already known (the main thread read them with the holder's stat, --who): no comm read for them. */
+  readonly knownNames = new Map<number, string>();
   denied = 0;
   private wanted: ReadonlySet<number> | null = null;
 
@@ -119,7 +121,7 @@ export class FdScanner {
         const pid = list[k]!;
         pairs.push(pid, list[k + 1]!);
         if (!names.has(pid)) {
-          names.set(pid, readComm(this.procRoot, pid));
+          names.set(pid, this.knownNames.get(pid) ?? readComm(this.procRoot, pid));
           uids.set(pid, readUid(this.procRoot, pid));
         }
       }

@@ -8,6 +8,8 @@
  *   parentPort -> { holders: Int32Array } batches, when workerData.holders: the pids holding a
  *                 wanted socket, each once, as they are found (once the wanted set is known);
  *                 the main thread, idle meanwhile, reads what it needs of them
+ *   port <- { pids, names } after the wanted inodes: those holders' names, which the main thread
+ *                 read with their stat (--who): their comm is then not read here
  *   parentPort -> { counts, flat, names: [pid, comm][], uids: [pid, uid][], denied } (an OwnerAnswer)
  */
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from "node:worker_threads";
@@ -52,8 +54,17 @@ for (const pid of listPids(procRoot)) {
   if (scanner.scanPid(pid) && holders && wanted) found(pid);
 }
 
+/** The names the main thread has sent so far (after the wanted set, in its order). */
+const takeNames = () => {
+  for (let got = receiveMessageOnPort(port); got; got = receiveMessageOnPort(port)) {
+    const { pids, names } = got.message as { pids: Int32Array; names: Array<string | null> };
+    for (let i = 0; i < pids.length; i++) if (names[i] !== null) scanner.knownNames.set(pids[i]!, names[i]!);
+  }
+};
+
 const reply = (inodes: Float64Array) => {
   flush();
+  takeNames();
   const { counts, flat, names, uids, denied } = scanner.answer(inodes);
   parentPort!.postMessage({ counts, flat, names: [...names], uids: [...uids], denied }, [counts.buffer as ArrayBuffer, flat.buffer as ArrayBuffer]);
   port.close();

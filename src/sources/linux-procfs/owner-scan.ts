@@ -15,8 +15,11 @@ import { scanInodeOwners, type OwnerAnswer } from "./inode-owners.js";
  */
 export type { OwnerAnswer };
 
-/** Pids holding a listed socket, as the scan finds them. */
-export type HolderSink = (pids: Int32Array) => void;
+/**
+ * Pids holding a listed socket, as the scan finds them. What it gives back, their names (null:
+ * unknown) as read from their stat, goes to the worker, which then does not read their comm.
+ */
+export type HolderSink = (pids: Int32Array) => ReadonlyArray<string | null> | void;
 
 export interface PendingOwnerScan {
   finish(inodes: Float64Array): Promise<OwnerAnswer>;
@@ -49,8 +52,9 @@ export async function startOwnerScan(procRoot: string, onHolders?: HolderSink): 
   const reply = new Promise<{ counts: Int32Array; flat: Int32Array; names: Array<[number, string]>; uids: Array<[number, number]>; denied: number }>((resolve, reject) => {
     // Batches of holders ({ holders }) come first, in order, then the answer.
     worker.on("message", (message: { holders?: Int32Array }) => {
-      if (message.holders === undefined) resolve(message as never);
-      else onHolders?.(message.holders);
+      if (message.holders === undefined) return resolve(message as never);
+      const names = onHolders?.(message.holders);
+      if (names) port1.postMessage({ pids: message.holders, names });
     });
     worker.once("error", reject);
     worker.once("exit", (code) => reject(new Error(`owner scan worker exited with ${code}`)));

@@ -31,7 +31,7 @@ export interface LinuxCollectOptions extends RecordSinks {
   /** Directory holding tcp, tcp6, udp, udp6: default <procRoot>/net; /proc/<pid>/net reads another namespace's tables. */
   netRoot?: string;
   /** Pids found holding a listed socket while the worker scans (owner-scan.ts); not called on the in-thread path. */
-  onHolders?: (pids: Int32Array) => void;
+  onHolders?: (pids: Int32Array) => ReadonlyArray<string | null> | void;
 }
 
 export interface CollectResult {

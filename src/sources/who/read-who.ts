@@ -18,21 +18,22 @@ export type WhoFields = "all" | "cgroup";
 
 interface ProcFacts {
   /** Absent when only the cgroup was asked for. */
-  process?: { cmdline: string | null; ppid: number; startedAt: string | null } | null;
+  process?: { name: string; cmdline: string | null; ppid: number; startedAt: string | null } | null;
   cgroup: CgroupFacts;
 }
 
 /** USER_HZ: the unit of /proc/PID/stat's times, 100 on every Linux architecture in use. */
 const TICKS_PER_SECOND = 100;
 
-/** "812 (na)me) S 1 ..." -> ppid and start time in ticks after boot; the name may hold ")" and spaces. */
-export function parseStat(text: string): { ppid: number; startTicks: number } | null {
+/** "812 (na)me) S 1 ..." -> name, ppid and start time in ticks after boot; the name may hold ")" and spaces. */
+export function parseStat(text: string): { name: string; ppid: number; startTicks: number } | null {
+  const open = text.indexOf("(");
   const close = text.lastIndexOf(")");
-  if (close < 0) return null;
+  if (open < 0 || close < open) return null;
   const f = text.slice(close + 2).split(" ", 20);
   const ppid = Number(f[1]);
   const startTicks = Number(f[19]);
-  return Number.isSafeInteger(ppid) && Number.isSafeInteger(startTicks) ? { ppid, startTicks } : null;
+  return Number.isSafeInteger(ppid) && Number.isSafeInteger(startTicks) ? { name: text.slice(open + 1, close), ppid, startTicks } : null;
 }
 
 /** The arguments of /proc/PID/cmdline joined by spaces; null when empty (a kernel thread, a zombie). */
@@ -73,12 +74,19 @@ export class WhoReader {
     this.btime = fields === "all" ? bootTime(procRoot) : null;
   }
 
-  /** Reads these pids now (those not read yet). */
-  prefetch(pids: ArrayLike<number>): void {
+  /**
+   * Reads these pids now (those not read yet), and gives back their names as their stat has
+   * them (null: not read), for the owner scan, which then need not read their comm.
+   */
+  prefetch(pids: ArrayLike<number>): Array<string | null> {
+    const names: Array<string | null> = [];
     for (let i = 0; i < pids.length; i++) {
       const pid = pids[i]!;
-      if (!this.facts.has(pid)) this.facts.set(pid, this.read(pid));
+      let f = this.facts.get(pid);
+      if (f === undefined) this.facts.set(pid, (f = this.read(pid)));
+      names.push(f?.process?.name ?? null);
     }
+    return names;
   }
 
   get(pid: number): ProcFacts | null {
@@ -99,7 +107,7 @@ export class WhoReader {
     if (st === null) return null;
     const cmd = read(`${procRoot}/${pid}/cmdline`);
     const startedAt = this.btime === null ? null : new Date((this.btime + st.startTicks / TICKS_PER_SECOND) * 1000).toISOString();
-    return { cgroup, process: { cmdline: cmd === null ? null : parseCmdline(cmd), ppid: st.ppid, startedAt } };
+    return { cgroup, process: { name: st.name, cmdline: cmd === null ? null : parseCmdline(cmd), ppid: st.ppid, startedAt } };
   }
 }
 
