@@ -77,7 +77,7 @@ export class HolderCache {
       }
       // The holder shown chosen as every listing chooses it (lib/owners.ts).
       const h: Pick<SocketRecord, "owners" | "pid" | "process"> = { pid: null, process: null };
-      setOwners(h as SocketRecord, answerOwners(answer, users, n, at));
+      setOwners(h as SocketRecord, answerOwners(answer, users, n, at, true));
       at += 2 * n;
       held.set(inodes[i]!, { owners: h.owners!, pid: h.pid, process: h.process });
       found++;

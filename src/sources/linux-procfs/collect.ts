@@ -15,15 +15,21 @@ export const deniedNotice = (denied: number) =>
 /**
  * The holders an owner scan's answer gives one inode: `n` (pid, fd) pairs from flat[at], each
  * with its process name and user. Every user of an answer makes its holders here.
+ *
+ * `exact`: the array made of its size at once (new Array(n)), for top, which keeps one a socket
+ * refresh after refresh: a pushed array keeps room for more (at 100k sockets 20 MB of holder
+ * arrays against 10). A listing, which makes them once, keeps pushing: measured the other way
+ * its peak rose by 15 MB at 100k sockets (BENCHMARKS.md, issue 18, fifth pass).
  */
-export function answerOwners(answer: OwnerAnswer, users: ReadonlyMap<number, string>, n: number, at: number): Owner[] {
+export function answerOwners(answer: OwnerAnswer, users: ReadonlyMap<number, string>, n: number, at: number, exact = false): Owner[] {
   const { flat, names, uids } = answer;
-  // Of its size at once: a pushed array keeps room for more, several times a holder's own size.
-  const owners = new Array<Owner>(n);
+  const owners: Owner[] = exact ? new Array<Owner>(n) : [];
   for (let k = 0; k < n; k++, at += 2) {
     const pid = flat[at]!;
     const uid = uids.get(pid) ?? -1;
-    owners[k] = { pid, process: names.get(pid) ?? "", user: uid < 0 ? null : (users.get(uid) ?? String(uid)), fd: flat[at + 1]! };
+    const holder = { pid, process: names.get(pid) ?? "", user: uid < 0 ? null : (users.get(uid) ?? String(uid)), fd: flat[at + 1]! };
+    if (exact) owners[k] = holder;
+    else owners.push(holder);
   }
   return owners;
 }
