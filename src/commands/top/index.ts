@@ -19,7 +19,7 @@ interface TopFlags extends FilterFlags {
 const Seconds = z.coerce.number().finite().min(0.1).max(3600);
 export const DEFAULT_TOP_SECONDS = 1;
 /** How far past the live heap V8 may grow it before the next full collection, in top. */
-const TOP_HEAP_GROWING_PERCENT = 20;
+const TOP_HEAP_GROWING_PERCENT = 15;
 
 export function registerTop(program: Command): void {
   const cmd = addFilterOptions(new Command("top"));
@@ -56,8 +56,8 @@ export async function runTop(flags: TopFlags): Promise<void> {
   // Each refresh makes a new reading (a record per socket) and drops the last: with its own
   // growing factor V8 let the heap grow to two or three times what survives a collection.
   // A fixed factor keeps the heap near what is live and bounds nothing (a bigger table still
-  // fits); V8 reads it at each full collection (BENCHMARKS.md, issue 20, third and fourth
-  // passes: with less made each refresh, 20% no longer costs the refresh its second). Set at
+  // fits); V8 reads it at each full collection (BENCHMARKS.md, issue 20, third to fifth
+  // passes: with less made each refresh, 15% no longer costs the refresh its second). Set at
   // start: set after the first frame, the limit the first reading's last collection had set
   // under V8's own factor stood until the heap reached it (RSS 339-365 MB in some runs).
   setFlagsFromString(`--heap-growing-percent=${TOP_HEAP_GROWING_PERCENT}`);
