@@ -1,5 +1,4 @@
 import { createRequire } from "node:module";
-import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { CLI_OPTIONS } from "./cli-options.js";
 import { earlySs, earlyTables } from "./early-read.js";
@@ -44,7 +43,7 @@ function startSs(args: readonly string[], line: CommandLine | null): SpooledChil
   } catch {
     return undefined; // the run says so, in its own words
   }
-  return ssRowCommands(availableParallelism()).map((ssArgs) => beginChild(path, ssArgs, SS_ROW_MAX_BYTES));
+  return ssRowCommands().map((ssArgs) => beginChild(path, ssArgs, SS_ROW_MAX_BYTES));
 }
 
 /** --input FILE or -N/--netns NS, for any command: sockets from elsewhere. */

@@ -22,8 +22,6 @@ export interface Spool {
    * of one buffer that each call fills again, valid until the next call.
    */
   take(): Buffer;
-  /** Bytes taken so far. */
-  readonly taken: number;
   /** Whether the spool's file system has no space left: what the command wrote may be cut short. */
   filled(): boolean;
   /** The directory it is in. */
@@ -37,7 +35,7 @@ export interface Spool {
  * (BENCHMARKS.md, issue 18, fifth pass). A reader that makes text of a piece makes a string
  * that V8 keeps in its large-object space (past 128 KiB): the spool is for readers of bytes.
  */
-export const SPOOL_PIECE = 256 * 1024;
+const SPOOL_PIECE = 256 * 1024;
 
 /** Directories a spool may go in, memory first. */
 function spoolDirs(): string[] {
@@ -94,9 +92,6 @@ function spoolOn(fd: number, dir: string): Spool {
     fd,
     dir,
     filled: () => room(dir) === 0,
-    get taken() {
-      return taken;
-    },
     take() {
       const n = readSync(fd, piece, 0, SPOOL_PIECE, taken);
       taken += n;

@@ -95,7 +95,7 @@ async function enrichedReport(
   const reader = whoModule && new whoModule.WhoReader(options.procRoot, options.who === true ? "all" : "cgroup");
   const collected = await collectSockets({
     ...where(options, filter, owners),
-    onHolders: reader && ((pids) => (reader.fields === "all" ? reader.prefetch(pids) : void reader.prefetch(pids))),
+    onHolders: reader && ((pids) => reader.prefetch(pids)),
   });
   const records = collected.records.filter(keep);
   const notices = [...collected.notices];

@@ -1,6 +1,6 @@
 import { setOwners } from "../../lib/owners.js";
 import type { Owner, SocketRecord } from "../../model/socket.js";
-import { answerOwners, deniedNotice } from "../../sources/linux-procfs/collect.js";
+import { answerOwners, deniedNotice, holderUser } from "../../sources/linux-procfs/collect.js";
 import { startOwnerScan, type OwnerAnswer } from "../../sources/linux-procfs/owner-scan.js";
 import { readUsers } from "../../sources/linux-procfs/read-tables.js";
 import { turn } from "./turn.js";
@@ -107,7 +107,5 @@ function sameHolder(before: Holding, answer: OwnerAnswer, users: ReadonlyMap<num
   if (before.owners.length !== 1) return false;
   const o = before.owners[0]!;
   const pid = answer.flat[at]!;
-  if (o.pid !== pid || o.fd !== answer.flat[at + 1] || o.process !== (answer.names.get(pid) ?? "")) return false;
-  const uid = answer.uids.get(pid) ?? -1;
-  return o.user === (uid < 0 ? null : (users.get(uid) ?? String(uid)));
+  return o.pid === pid && o.fd === answer.flat[at + 1] && o.process === (answer.names.get(pid) ?? "") && o.user === holderUser(answer, users, pid);
 }

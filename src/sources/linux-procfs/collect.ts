@@ -22,16 +22,21 @@ export const deniedNotice = (denied: number) =>
  * its peak rose by 15 MB at 100k sockets (BENCHMARKS.md, issue 18, fifth pass).
  */
 export function answerOwners(answer: OwnerAnswer, users: ReadonlyMap<number, string>, n: number, at: number, exact = false): Owner[] {
-  const { flat, names, uids } = answer;
+  const { flat, names } = answer;
   const owners: Owner[] = exact ? new Array<Owner>(n) : [];
   for (let k = 0; k < n; k++, at += 2) {
     const pid = flat[at]!;
-    const uid = uids.get(pid) ?? -1;
-    const holder = { pid, process: names.get(pid) ?? "", user: uid < 0 ? null : (users.get(uid) ?? String(uid)), fd: flat[at + 1]! };
+    const holder = { pid, process: names.get(pid) ?? "", user: holderUser(answer, users, pid), fd: flat[at + 1]! };
     if (exact) owners[k] = holder;
     else owners.push(holder);
   }
   return owners;
+}
+
+/** A holder's user as an answer gives it: named from passwd, else the uid as text, null when unknown. */
+export function holderUser(answer: OwnerAnswer, users: ReadonlyMap<number, string>, pid: number): string | null {
+  const uid = answer.uids.get(pid) ?? -1;
+  return uid < 0 ? null : (users.get(uid) ?? String(uid));
 }
 
 /**

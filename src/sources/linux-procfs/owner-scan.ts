@@ -53,8 +53,9 @@ export async function startOwnerScan(procRoot: string, onHolders?: HolderSink): 
     // Batches of holders ({ holders }) come first, in order, then the answer.
     worker.on("message", (message: { holders?: Int32Array }) => {
       if (message.holders === undefined) return resolve(message as never);
+      // Names read (--who with every field) go back; none (its cgroup alone) spares the message.
       const names = onHolders?.(message.holders);
-      if (names) port1.postMessage({ pids: message.holders, names });
+      if (names?.some((name) => name !== null)) port1.postMessage({ pids: message.holders, names });
     });
     worker.once("error", reject);
     worker.once("exit", (code) => reject(new Error(`owner scan worker exited with ${code}`)));

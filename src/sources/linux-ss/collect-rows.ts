@@ -1,5 +1,4 @@
-import { availableParallelism } from "node:os";
-import { execChunks, type ChunkRunner } from "../../lib/exec.js";
+import { execChunks } from "../../lib/exec.js";
 import type { Problem } from "../../model/socket.js";
 import { SsRowReader, type SsRowOptions } from "./parse-ss-rows.js";
 import { SS_ROW_MAX_BYTES, ssRowCommands } from "./ss-info-args.js";
@@ -10,13 +9,10 @@ import { SS_ROW_MAX_BYTES, ssRowCommands } from "./ss-info-args.js";
  * (parse-ss-rows.ts): -i's table without owners, which then needs no /proc/net/tcp read beside
  * ss (BENCHMARKS.md, issue 18, third and fifth passes). The caller makes sure ss is there (hasSs).
  */
-export async function collectSsRows(
-  o: Omit<SsRowOptions, "source" | "extended"> & { chunks?: ChunkRunner; cores?: number },
-): Promise<{ problems: Problem[] }> {
-  const commands = ssRowCommands(o.cores ?? availableParallelism());
+export async function collectSsRows(o: Omit<SsRowOptions, "source" | "extended">): Promise<{ problems: Problem[] }> {
+  const commands = ssRowCommands();
   const readers = commands.map((args) => new SsRowReader({ ...o, source: `ss ${args.join(" ")}`, extended: false }));
-  const run = o.chunks ?? execChunks;
-  await Promise.all(commands.map((args, k) => run("ss", args, (chunk) => readers[k]!.push(chunk), { timeoutMs: 60_000, maxBytes: SS_ROW_MAX_BYTES, spool: true })));
+  await Promise.all(commands.map((args, k) => execChunks("ss", args, (chunk) => readers[k]!.push(chunk), { timeoutMs: 60_000, maxBytes: SS_ROW_MAX_BYTES, spool: true })));
   for (const reader of readers) reader.end();
   return { problems: readers.flatMap((reader) => reader.problems) };
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 
 /** The one ss command line -i reads tcp_info from, joined to the sockets by inode (collect-info.ts). */
 export const SS_INFO_ARGS = ["-tainHOe"] as const;
@@ -29,7 +30,7 @@ export function ephemeralMiddle(procRoot = "/proc"): number {
  * sockets: whichever side the given port is on, the split follows the ephemeral one, which
  * the kernel spreads over the range. A listener (peer port 0) goes by its own port.
  */
-export function ssRowCommands(cores: number, middle = ephemeralMiddle()): string[][] {
+export function ssRowCommands(cores = availableParallelism(), middle = ephemeralMiddle()): string[][] {
   if (cores < 2) return [["-tainHO"]];
   const half = `( sport < :${middle} and dport < :${middle} ) or ( sport >= :${middle} and dport >= :${middle} )`;
   return [
