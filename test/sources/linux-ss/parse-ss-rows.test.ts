@@ -7,6 +7,7 @@ import type { SocketRecord, TcpInfo } from "../../../src/model/socket.js";
 import { ProcNetParser } from "../../../src/sources/linux-procfs/parse-proc-net.js";
 import { SsInfoStore } from "../../../src/sources/linux-ss/parse-ss-info.js";
 import { SsRowReader } from "../../../src/sources/linux-ss/parse-ss-rows.js";
+import { runs } from "../../property/harness.js";
 
 /**
  * -i's table without owners reads ss alone (parse-ss-rows.ts): its rows must be the records
@@ -93,7 +94,7 @@ describe("SsRowReader: ss -tainHOe as the listing's rows", () => {
       fc.property(fc.array(fc.integer({ min: 0, max: SS.length }), { maxLength: 40 }), (cuts) => {
         expect(readSs(SS, cuts).rows).toEqual(whole);
       }),
-      { numRuns: 200 },
+      runs(200),
     );
   });
 
@@ -121,7 +122,7 @@ describe("SsRowReader: ss -tainHOe as the listing's rows", () => {
       fc.property(fc.array(fc.integer({ min: 0, max: SS_PLAIN.length }), { maxLength: 40 }), (cuts) => {
         expect(readSs(SS_PLAIN, cuts, false).rows).toEqual(whole);
       }),
-      { numRuns: 100 },
+      runs(100),
     );
   });
 
