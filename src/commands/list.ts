@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { usageError } from "../errors.js";
 import { LIST_FORMATS, type ListFormat, type RecordWriter, type RenderContext } from "../format/index.js";
 import { filterNeedsOwners, makeEarlyPredicate, makePredicate, type SocketFilter } from "../lib/filter.js";
+import { withHeapGrowing } from "../lib/heap-growing.js";
 import { nearest } from "../lib/suggest.js";
 import type { SocketRecord, TcpInfo } from "../model/socket.js";
 import { openStream, stdoutChalk, writeChunks, type OutputStream } from "../io.js";
@@ -122,6 +123,14 @@ async function writeFormat(
   await writeChunks(format.render!(records as SocketRecord[], await ctx()));
 }
 
+/**
+ * V8's heap growing factor while -i, -e or -m gather and write their records with owners
+ * (lib/heap-growing.ts): their holders, the records or rows and ss's store are held while the
+ * table's cells or the JSON are made, and V8's own factor let that garbage take the peak past
+ * 200 MB at 100k sockets at times (BENCHMARKS.md, issue 18, sixth pass).
+ */
+const INFO_HEAP_GROWING_PERCENT = 20;
+
 /** Records between two looks at the reader of the output. */
 const BATCH = 256;
 
@@ -162,6 +171,13 @@ async function runListDetailed(flags: ListFlags, name: string, enrich: { exposur
   if (flags.watch !== undefined || flags.count !== undefined) throw usageError(`${flag} does not go with --watch`, `run tcpstat ${flag.slice(0, 2)} again`);
   // -i alone, as a table: gathered into GatheredTable (as the listing without owners is), no record kept.
   if (flags.info && !flags.extended && !flags.memory && !flags.resolve && !enrich.exposure && !enrich.who && name === "table") return runInfoTable(flags);
+  if (kernel) await withHeapGrowing(INFO_HEAP_GROWING_PERCENT, () => writeDetailed(flags, name, enrich));
+  else await writeDetailed(flags, name, enrich);
+}
+
+/** runListDetailed's records, with the details asked for, in the format named. */
+async function writeDetailed(flags: ListFlags, name: string, enrich: { exposure: boolean; who: boolean }): Promise<void> {
+  const kernel = flags.info || flags.extended || flags.memory;
   const { collectTcpInfo, collectSsExtras } = await import("../sources/linux-ss/collect-info.js");
   const extras = flags.extended || flags.memory ? collectSsExtras({ memory: Boolean(flags.memory) }) : undefined;
   const [info, more, report] = await Promise.all([flags.info ? collectTcpInfo() : undefined, extras, loadReport(flags, enrich)]);
@@ -235,7 +251,7 @@ async function runListKinds(flags: ListFlags, name: string): Promise<void> {
  * listing reads them while ss runs beside, and the cells are joined by inode once ss is done.
  */
 async function runInfoTable(flags: ListFlags): Promise<void> {
-  const [{ collectTcpInfo, hasSs }, { INFO_COLUMNS }] = await Promise.all([import("../sources/linux-ss/collect-info.js"), import("../format/table.js")]);
+  const [{ collectTcpInfo, hasSs }, { INFO_COLUMNS, INFO_COLUMN_FIELDS }] = await Promise.all([import("../sources/linux-ss/collect-info.js"), import("../format/table.js")]);
   // One array for every socket's cells: the table copies them.
   const made: string[] = [];
   const cells = (info: TcpInfo | null) => {
@@ -248,10 +264,13 @@ async function runInfoTable(flags: ListFlags): Promise<void> {
     await infoRowsFromSs(flags, filter, table, cells);
     return writeSocketTable(table, flags);
   }
-  const [info] = await Promise.all([collectTcpInfo(), loadReport(flags, { onRecord: (r) => table.record(r), onRow: (row) => table.row(row) }, filter)]);
-  sayRemarks({ notices: info.notices, problems: info.problems }, flags.quiet);
-  table.fillTail((inode, proto) => cells(proto === "tcp" && inode > 0 ? (info.byInode.get(inode) ?? null) : null));
-  await writeSocketTable(table, flags);
+  await withHeapGrowing(INFO_HEAP_GROWING_PERCENT, async () => {
+    // ss's store keeps only what the columns show (a third of its memory at 100k sockets).
+    const [info] = await Promise.all([collectTcpInfo({ fields: INFO_COLUMN_FIELDS }), loadReport(flags, { onRecord: (r) => table.record(r), onRow: (row) => table.row(row) }, filter)]);
+    sayRemarks({ notices: info.notices, problems: info.problems }, flags.quiet);
+    table.fillTail((inode, proto) => cells(proto === "tcp" && inode > 0 ? (info.byInode.get(inode) ?? null) : null));
+    await writeSocketTable(table, flags);
+  });
 }
 
 /**

@@ -49,6 +49,9 @@ export const INFO_COLUMNS: ReadonlyArray<readonly [head: string, text: (i: TcpIn
   ["Idle(ms)", (i) => idleText(i)],
 ];
 
+/** The tcp_info fields INFO_COLUMNS read: all a store behind -i's table needs to keep. */
+export const INFO_COLUMN_FIELDS = ["rttMs", "cwnd", "retransmits", "totalRetrans", "bytesSent", "bytesReceived", "lastSendMs", "lastRecvMs"] as const satisfies ReadonlyArray<keyof TcpInfo>;
+
 function idleText(i: TcpInfo | null | undefined): string {
   if (!i || i.lastSendMs === null || i.lastRecvMs === null) return "-";
   return String(Math.min(i.lastSendMs, i.lastRecvMs));

@@ -95,6 +95,18 @@ describe("the CLI's code cache", () => {
     expect(cacheState().ino).not.toBe(before.ino);
   });
 
+  it("written by a run that fixes V8's heap growing factor for its work (-i with owners), is taken by the next run", () => {
+    // lib/heap-growing.ts sets the flag back before the exit, when the cache is written.
+    for (const detailed of [["-i"], ["-i", "--json"]]) {
+      rmSync(cacheFile, { force: true });
+      const run = tcpstat(detailed);
+      expect(run.status, run.stderr).toBe(0);
+      const before = cacheState();
+      expect(tcpstat(args).stdout).toBe(expected);
+      expect(cacheState().ino, detailed.join(" ")).toBe(before.ino);
+    }
+  });
+
   it("made for another build of the bundle, is not used even when V8 would take it (it checks only the length)", () => {
     const before = cacheState();
     const bundle = join(root, "dist/cli.cjs");

@@ -1,4 +1,6 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { INFO_COLUMNS, INFO_COLUMN_FIELDS } from "../../src/format/table.js";
 import { parseProcTcpInfo } from "../../src/sources/linux-procfs/parse-proc-tcp-info.js";
 import { SsInfoStore, emptyInfo, parseSsInfo } from "../../src/sources/linux-ss/parse-ss-info.js";
 
@@ -30,7 +32,7 @@ describe("parseSsInfo", () => {
 describe("SsInfoStore with bytesOnly (top's rates off screen)", () => {
   it("gives the same byte counters as the whole store, 0 where ss leaves one out, and no tcp_info", () => {
     const whole = new SsInfoStore();
-    const bytes = new SsInfoStore("ss", 1, true);
+    const bytes = new SsInfoStore("ss", 1, "bytes");
     const lines = [...SS.split("\n"), "ESTAB 0 0 127.0.0.1:5000 127.0.0.1:43428 ino:1224312 sk:82e cgroup:/ <-> ts cubic bytes_received:7 segs_in:2"];
     for (const line of lines) {
       whole.line(line);
@@ -46,6 +48,31 @@ describe("SsInfoStore with bytesOnly (top's rates off screen)", () => {
     expect(bytes.size).toBe(3);
     expect(bytes.get(1224311)).toBeUndefined();
     expect(bytes.bytes(99, into)).toBe(false);
+  });
+});
+
+describe("SsInfoStore keeping the table's fields (-i's table with owners)", () => {
+  it("gives every -i cell the whole store gives, on a capture of real sockets, and null for the rest", () => {
+    const capture = readFileSync(new URL("./linux-ss/ss-rows/ss-tainHOe.txt", import.meta.url), "utf8");
+    const whole = new SsInfoStore();
+    const few = new SsInfoStore("ss", 1, INFO_COLUMN_FIELDS);
+    for (const line of [...SS.split("\n"), ...capture.split("\n")]) {
+      whole.line(line);
+      few.line(line);
+    }
+    expect(few.size).toBe(whole.size);
+    expect(few.size).toBeGreaterThan(10);
+    const cells = (store: SsInfoStore, inode: number) => INFO_COLUMNS.map(([, text]) => text(store.get(inode)));
+    const shown = new Set<string>();
+    for (const inode of whole.inodes()) {
+      expect(cells(few, inode), String(inode)).toEqual(cells(whole, inode));
+      for (const cell of cells(few, inode)) shown.add(cell);
+    }
+    // Not every cell "-": the capture has the figures.
+    expect(shown.size).toBeGreaterThan(10);
+    expect(few.get(1224311)).toMatchObject({ congestion: "bbr", rttMs: 0.024, retransmits: 1, totalRetrans: 3, rtoMs: null, mss: null, segsOut: null });
+    const into = new Float64Array(2);
+    expect(few.bytes(1224311, into)).toBe(false);
   });
 });
 

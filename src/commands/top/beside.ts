@@ -86,7 +86,7 @@ export class BesideReads {
     const at = Date.now();
     try {
       const { collectTcpInfo } = await import("../../sources/linux-ss/collect-info.js");
-      const store = (await collectTcpInfo({ expected: sockets + 1024, bytesOnly })).byInode as InfoReading;
+      const store = (await collectTcpInfo({ expected: sockets + 1024, fields: bytesOnly ? "bytes" : "all" })).byInode as InfoReading;
       if (typeof store.inodes !== "function") return null;
       // The middle of ss's run stands for the time of its reading.
       await this.allRates.take(store, (at + Date.now()) / 2, true);

@@ -52,23 +52,13 @@ export async function runTop(flags: TopFlags): Promise<void> {
   if (process.platform !== "linux") throw usageError("tcpstat top reads Linux's socket tables live", "elsewhere use tcpstat --watch");
   const chalk = await stdoutChalk(flags.color);
   const { runTopSession } = await import("./session.js");
-  const { setFlagsFromString } = await import("node:v8");
+  const { withHeapGrowing } = await import("../../lib/heap-growing.js");
   // Each refresh makes a new reading (a record per socket) and drops the last: with its own
-  // growing factor V8 let the heap grow to two or three times what survives a collection.
-  // A fixed factor keeps the heap near what is live and bounds nothing (a bigger table still
-  // fits); V8 reads it at each full collection (BENCHMARKS.md, issue 20, third to fifth
-  // passes: with less made each refresh, 15% no longer costs the refresh its second). Set at
-  // start: set after the first frame, the limit the first reading's last collection had set
-  // under V8's own factor stood until the heap reached it (RSS 339-365 MB in some runs).
-  setFlagsFromString(`--heap-growing-percent=${TOP_HEAP_GROWING_PERCENT}`);
-  let code: number;
-  try {
-    code = await runTopSession({ flags, intervalMs, chalk, trace: flags.trace !== false });
-  } finally {
-    // Back to V8's own before the exit: the flags are part of the code cache's key
-    // (src/lib/code-cache.ts writes it at exit), and a cache written under this one would be
-    // refused by the next run.
-    setFlagsFromString("--heap-growing-percent=0");
-  }
+  // growing factor V8 let the heap grow to two or three times what survives a collection
+  // (BENCHMARKS.md, issue 20, third to fifth passes: with less made each refresh, 15% no longer
+  // costs the refresh its second). Set at start: set after the first frame, the limit the first
+  // reading's last collection had set under V8's own factor stood until the heap reached it
+  // (RSS 339-365 MB in some runs).
+  const code = await withHeapGrowing(TOP_HEAP_GROWING_PERCENT, () => runTopSession({ flags, intervalMs, chalk, trace: flags.trace !== false }));
   process.exit(code);
 }

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { execLines, exec as realExec, systemTool, type ExecRunner, type LineRunner } from "../../lib/exec.js";
 import type { Problem, SkMem, TcpInfo } from "../../model/socket.js";
 import { parseProcTcpInfo } from "../linux-procfs/parse-proc-tcp-info.js";
-import { SsInfoStore } from "./parse-ss-info.js";
+import { SsInfoStore, type InfoFields } from "./parse-ss-info.js";
 import { SS_INFO_ARGS } from "./ss-info-args.js";
 
 /**
@@ -33,12 +33,12 @@ export function hasSs(): boolean {
 
 /**
  * `expected`: about how many sockets ss will list, when the caller knows (the store is made that
- * big at once). `bytesOnly`: only the byte counters are kept (SsInfoStore); ss is required then.
+ * big at once). `fields`: what the store keeps (InfoFields); with "bytes", ss is required.
  */
-export async function collectTcpInfo(o: { lines?: LineRunner; procRoot?: string; expected?: number; bytesOnly?: boolean } = {}): Promise<TcpInfoResult> {
+export async function collectTcpInfo(o: { lines?: LineRunner; procRoot?: string; expected?: number; fields?: InfoFields } = {}): Promise<TcpInfoResult> {
   if (hasSs()) {
     // Read as ss writes it, each line into the compact store: ss's whole text is never held.
-    const store = new SsInfoStore(`ss ${SS_INFO_ARGS.join(" ")}`, o.expected, o.bytesOnly);
+    const store = new SsInfoStore(`ss ${SS_INFO_ARGS.join(" ")}`, o.expected, o.fields);
     await (o.lines ?? execLines)("ss", SS_INFO_ARGS, (line) => store.line(line), { timeoutMs: 60_000, maxBytes: 512 * 1024 * 1024 });
     return { byInode: store, notices: [], problems: store.problems };
   }

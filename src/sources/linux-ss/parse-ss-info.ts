@@ -38,7 +38,8 @@ const FIELDS = [
   "bytesSent", "bytesAcked", "bytesReceived", "segsOut", "segsIn", "lastSendMs", "lastRecvMs", "lastAckMs", "deliveryRateBps", "pacingRateBps",
   "sndWscale", "rcvWscale", "busyMs", "rwndLimitedMs", "sndbufLimitedMs",
 ] as const satisfies ReadonlyArray<keyof TcpInfo>;
-type Field = (typeof FIELDS)[number];
+export type TcpInfoField = (typeof FIELDS)[number];
+type Field = TcpInfoField;
 const AT = Object.fromEntries(FIELDS.map((f, i) => [f, i])) as Record<Field, number>;
 const WIDTH = FIELDS.length;
 /** Counters ss leaves out when 0 (iproute2 misc/ss.c, tcp_stats_print). */
@@ -57,6 +58,13 @@ const value = (s: string | undefined): number => {
 };
 
 /**
+ * Which of tcp_info's fields a store keeps: "all"; "bytes", bytes_acked and bytes_received
+ * alone, read off the line without splitting it (top's rates off screen); or the fields named
+ * (the table's few columns with owners: a third of the memory at 100k sockets).
+ */
+export type InfoFields = "all" | "bytes" | ReadonlyArray<keyof TcpInfo>;
+
+/**
  * tcp_info of many sockets, kept compact: one row of numbers per socket in a Float64Array and
  * the congestion algorithm as an index into a short list, found by inode: a fraction of what as
  * many TcpInfo objects took (BENCHMARKS.md, issues 18 and 15);
@@ -70,24 +78,34 @@ export class SsInfoStore {
   readonly problems: Problem[] = [];
   private lineNo = 0;
 
-  /** Numbers a socket: every field, or with bytesOnly bytes_acked and bytes_received. */
+  /** Numbers a socket: one per field kept. */
   private readonly width: number;
+  private readonly bytesOnly: boolean;
+  /** Each of FIELDS' place in a socket's numbers, -1 where it is not kept. */
+  private readonly column = new Int8Array(WIDTH).fill(-1);
+  /** Where a line's fields are read before the kept ones are copied (a subset's store). */
+  private readonly row: Float64Array | undefined;
 
   /**
    * `expected`: how many sockets to make room for at once (the store doubles past it).
-   * `bytesOnly`: only bytes_acked and bytes_received are kept, read off the line without
-   * splitting it (top's rates off screen at 100k sockets: a tenth of the memory); get() then
-   * gives nothing, bytes() the counters.
+   * `fields`: what is kept (InfoFields). With "bytes", get() gives nothing and bytes() the
+   * counters; with a subset, get() gives null for every field not kept.
    */
   constructor(
     private readonly source = "ss -tinHOe",
     expected = 1024,
-    private readonly bytesOnly = false,
+    fields: InfoFields = "all",
   ) {
     const slots = Math.max(16, Math.ceil(expected));
-    this.width = bytesOnly ? 2 : WIDTH;
+    this.bytesOnly = fields === "bytes";
+    // A subset's source and congestion are kept whatever it names (they are not numbers).
+    const kept: readonly Field[] =
+      fields === "all" ? FIELDS : fields === "bytes" ? ["bytesAcked", "bytesReceived"] : FIELDS.filter((f) => fields.includes(f));
+    kept.forEach((f, i) => (this.column[AT[f]] = i));
+    this.width = kept.length;
+    this.row = fields === "all" || this.bytesOnly ? undefined : new Float64Array(WIDTH);
     this.values = new Float64Array(slots * this.width);
-    this.algo = new Uint8Array(bytesOnly ? 0 : slots);
+    this.algo = new Uint8Array(this.bytesOnly ? 0 : slots);
   }
 
   get size(): number {
@@ -144,8 +162,9 @@ export class SsInfoStore {
   }
 
   private fill(slot: number, words: readonly string[]): void {
-    const v = this.values;
-    const base = slot * WIDTH;
+    // Every field read into the socket's row, or into `row` and the kept ones copied after.
+    const v = this.row ?? this.values;
+    const base = this.row ? 0 : slot * WIDTH;
     v.fill(NaN, base, base + WIDTH);
     for (const f of COUNTERS) v[base + AT[f]] = 0;
     this.algo[slot] = 0;
@@ -193,6 +212,10 @@ export class SsInfoStore {
         default: break;
       }
     }
+    if (this.row) {
+      const at = slot * this.width;
+      for (let f = 0; f < WIDTH; f++) if (this.column[f]! >= 0) this.values[at + this.column[f]!] = this.row[f]!;
+    }
   }
 
   private algoIndex(name: string): number {
@@ -209,8 +232,10 @@ export class SsInfoStore {
     const slot = this.slots.get(inode);
     if (slot === undefined) return false;
     const base = slot * this.width;
-    const acked = this.values[this.bytesOnly ? base : base + AT.bytesAcked]!;
-    const received = this.values[this.bytesOnly ? base + 1 : base + AT.bytesReceived]!;
+    const [ackedAt, receivedAt] = [this.column[AT.bytesAcked]!, this.column[AT.bytesReceived]!];
+    if (ackedAt < 0 || receivedAt < 0) return false;
+    const acked = this.values[base + ackedAt]!;
+    const received = this.values[base + receivedAt]!;
     if (Number.isNaN(acked) || Number.isNaN(received)) return false;
     into[0] = Math.round(acked);
     into[1] = Math.round(received);
@@ -222,10 +247,11 @@ export class SsInfoStore {
     const slot = this.slots.get(inode);
     if (slot === undefined || this.bytesOnly) return undefined;
     const v = this.values;
-    const b = slot * WIDTH;
+    const b = slot * this.width;
+    const column = this.column;
     // One literal in the schema's order (FIELDS' order, AT's indices): the same shape for every socket.
-    const x = (f: number) => (Number.isNaN(v[b + f]!) ? null : v[b + f]!);
-    const n = (f: number) => (Number.isNaN(v[b + f]!) ? null : Math.round(v[b + f]!));
+    const x = (f: number) => (column[f]! < 0 || Number.isNaN(v[b + column[f]!]!) ? null : v[b + column[f]!]!);
+    const n = (f: number) => (column[f]! < 0 || Number.isNaN(v[b + column[f]!]!) ? null : Math.round(v[b + column[f]!]!));
     return {
       source: "ss",
       congestion: this.algo[slot] === 0 ? null : this.algos[this.algo[slot]!]!,
