@@ -163,6 +163,11 @@ describe.skipIf(!PROMETHEUS)(`alerts from tcpstat rules in a real Prometheus${PR
     expect(stored()).toEqual([["healthy-app", "3"]]);
     // and evaluated the rules: a recording rule has its result
     expect(prom.query("instance:tcpstat_tcp_listen_overflows:rate10s")).toHaveLength(1);
-    expect(prom.alerts()).toEqual([]);
+    // No alert on the traffic. The two on the scrape itself (TcpstatScrapeFailing, -Slow) speak
+    // of the machine: a scrape past its 1 s timeout or the slow threshold on a busy 2-core runner
+    // makes one pending for a moment, whatever the traffic.
+    const alerts = prom.alerts();
+    expect(alerts).toBeDefined();
+    expect(alerts!.filter((a) => !/^TcpstatScrape/.test(a.labels.alertname ?? ""))).toEqual([]);
   });
 });

@@ -22,7 +22,7 @@ const loadPids: number[] = [];
 beforeAll(async () => {
   ns = createNetns();
   for (const port of [21001, 21002]) {
-    const child = ns.spawn(process.execPath, [WORKER, "--port", String(port), "--conns", "2000", "--v6", "0.25", "--half", "0.1", "--ttl", "120"]);
+    const child = ns.spawn(process.execPath, [WORKER, "--port", String(port), "--conns", "2000", "--v6", "0.25", "--half", "0.1", "--ttl", "600"]);
     await lineFrom(child, "load process", /^ready (\d+)\n/m);
   }
   for (const line of ns.run("ss", ["-tlnpH"]).stdout.split("\n")) {

@@ -188,7 +188,7 @@ def time_wait(count):
 
 def syn_recv(count):
     def serve():
-        listener(7070, backlog=4096, defer=30)
+        listener(7070, backlog=4096, defer=600)
 
     server_pid = child("defer-server", serve)
 

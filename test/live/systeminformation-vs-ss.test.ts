@@ -20,7 +20,7 @@ const a = net.createServer(accept).listen(7100, "127.0.0.1", () => {
     keep.push(net.connect(7100, "127.0.0.1", one), net.connect(7200, "::1", one), net.connect(7200, "127.0.0.1", one));
   });
 });
-setTimeout(() => process.exit(0), 120000);
+setTimeout(() => process.exit(0), 600000);
 `;
 
 const linux = process.platform === "linux";
