@@ -80,7 +80,7 @@ const out = [
   "",
   ...results.flatMap((r) => [renderSize(r), ""]),
 ];
-const { text, failed } = renderTargets(results);
-out.push("### Targets (issue 5)", "", text, "");
+const { text, failed } = renderTargets(results, values.only);
+out.push("### Targets (issues 5 and 18)", "", text, "");
 process.stdout.write(`${out.join("\n")}\n`);
 if (failed > 0) process.stderr.write(`bench: ${failed} target(s) not met\n`);

@@ -8,6 +8,8 @@ const SI = fileURLToPath(new URL("./si-connections.mjs", import.meta.url));
 const FLOOR = fileURLToPath(new URL("./floor-reader.cjs", import.meta.url));
 const node = process.execPath;
 const tcpstat = (...args) => [node, BIN, ...args];
+/** An ss filter expression over the load's sockets (its server listens on 20000), as issue 18 times it. */
+export const FILTER = ["state", "established", "(", "dport", "=", ":20000", "or", "sport", "=", ":20000", ")"];
 
 const ALL = [
   { name: "tcpstat -t", argv: tcpstat("-t"), owners: true },
@@ -18,6 +20,13 @@ const ALL = [
   { name: "tcpstat summary", argv: tcpstat("summary"), owners: false, needs: "summary" },
   { name: "tcpstat summary --by process", argv: tcpstat("summary", "--by", "process"), owners: true, needs: "summary" },
   { name: "tcpstat --version", argv: tcpstat("--version"), owners: false },
+  // Issue 18: -i's tcp_info, against ss's own -i (with and without owners), and a filter expression.
+  { name: "tcpstat -i", argv: tcpstat("-i"), owners: true, needs: "ss" },
+  { name: "tcpstat -i --json", argv: tcpstat("-i", "--json"), owners: true, needs: "ss" },
+  { name: "tcpstat -i --no-owners", argv: tcpstat("-i", "--no-owners"), owners: false, needs: "ss" },
+  { name: "tcpstat -i --no-owners FILTER", argv: tcpstat("-i", "--no-owners", ...FILTER), owners: false, needs: "ss" },
+  { name: "ss -tinOH", argv: ["ss", "-tinOH"], owners: false, needs: "ss" },
+  { name: "ss -tinOHp", argv: ["ss", "-tinOHp"], owners: true, needs: "ss" },
   { name: "ss -tan", argv: ["ss", "-tan"], owners: false, needs: "ss" },
   { name: "ss -tanp", argv: ["ss", "-tanp"], owners: true, needs: "ss" },
   { name: "netstat -tan", argv: ["netstat", "-tan"], owners: false, needs: "netstat" },
