@@ -232,7 +232,8 @@ export class SsInfoStore {
     const slot = this.slots.get(inode);
     if (slot === undefined) return false;
     const base = slot * this.width;
-    const [ackedAt, receivedAt] = [this.column[AT.bytesAcked]!, this.column[AT.bytesReceived]!];
+    const ackedAt = this.column[AT.bytesAcked]!;
+    const receivedAt = this.column[AT.bytesReceived]!;
     if (ackedAt < 0 || receivedAt < 0) return false;
     const acked = this.values[base + ackedAt]!;
     const received = this.values[base + receivedAt]!;
