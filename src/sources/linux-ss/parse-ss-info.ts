@@ -38,8 +38,7 @@ const FIELDS = [
   "bytesSent", "bytesAcked", "bytesReceived", "segsOut", "segsIn", "lastSendMs", "lastRecvMs", "lastAckMs", "deliveryRateBps", "pacingRateBps",
   "sndWscale", "rcvWscale", "busyMs", "rwndLimitedMs", "sndbufLimitedMs",
 ] as const satisfies ReadonlyArray<keyof TcpInfo>;
-export type TcpInfoField = (typeof FIELDS)[number];
-type Field = TcpInfoField;
+type Field = (typeof FIELDS)[number];
 const AT = Object.fromEntries(FIELDS.map((f, i) => [f, i])) as Record<Field, number>;
 const WIDTH = FIELDS.length;
 /** Counters ss leaves out when 0 (iproute2 misc/ss.c, tcp_stats_print). */
