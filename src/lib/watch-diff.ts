@@ -67,8 +67,17 @@ function sameEndpoints(a: SocketRecord, b: SocketRecord): boolean {
  * reading's keys, in the order this made them (by inode): a socket read there with the same
  * inode and endpoints takes its base key from there, the string not made again (at 100k
  * sockets, making them was most of what an update allocated: BENCHMARKS.md, issue 20).
+ * Beside each key pushed to `order`: in `rows`, its record (the later one, where a twin took
+ * its place); in `found`, the index in `previous` of the entry that had that very key, where
+ * the walk met it, else -1 (the caller looks the key up).
  */
-function* keyingSteps(records: readonly SocketRecord[], previous?: Keyed<Tracked>, order: string[] = []): Generator<void, Map<string, SocketRecord>> {
+function* keyingSteps(
+  records: readonly SocketRecord[],
+  previous?: Keyed<Tracked>,
+  order: string[] = [],
+  found: number[] = [],
+  rows: SocketRecord[] = [],
+): Generator<void, Map<string, SocketRecord>> {
   const sorted = [...records].sort((a, b) => (a.inode ?? 0) - (b.inode ?? 0));
   const out = new Map<string, SocketRecord>();
   let j = 0;
@@ -76,14 +85,26 @@ function* keyingSteps(records: readonly SocketRecord[], previous?: Keyed<Tracked
   for (const r of sorted) {
     if (++n % TURN === 0) yield;
     let base: string | undefined;
+    let at = -1;
     if (r.inode !== null && previous) {
       // Both in inode order: the last reading's sockets are walked once, beside this one's.
       const { keys, values } = previous;
       while (j < keys.length && (values[j]!.record.inode ?? 0) < r.inode) j++;
       // A key with "#n" is not its base: made again (rare: sockets sharing endpoints).
-      if (j < keys.length && sameEndpoints(values[j]!.record, r) && !keys[j]!.includes("#")) base = keys[j];
+      if (j < keys.length && sameEndpoints(values[j]!.record, r) && !keys[j]!.includes("#")) {
+        base = keys[j];
+        at = j;
+      }
     }
     base ??= baseKey(r);
+    // Nothing keyed yet with these endpoints (nearly every socket): keyed as its base at once.
+    if (!out.has(base)) {
+      out.set(base, r);
+      order.push(base);
+      found.push(at);
+      rows.push(r);
+      continue;
+    }
     if (r.inode !== null && keyedWithInode(out, base, r.inode)) continue;
     // A connection accepted between two reads is read once before accept() (inode 0) and once
     // after: the same 4-tuple twice. The kernel never holds two live TCP sockets of one 4-tuple
@@ -91,12 +112,16 @@ function* keyingSteps(records: readonly SocketRecord[], previous?: Keyed<Tracked
     const twin = r.inode !== null && liveConnection(r) ? liveTwin(out, base) : undefined;
     if (twin !== undefined) {
       out.set(twin, r);
+      // Rare (an accept() between two reads): its place found by a walk.
+      rows[order.lastIndexOf(twin)] = r;
       continue;
     }
     let key = base;
     for (let n = 2; out.has(key); n++) key = `${base}#${n}`;
     out.set(key, r);
     order.push(key);
+    found.push(-1);
+    rows.push(r);
   }
   return out;
 }
@@ -159,13 +184,21 @@ export class SocketTracker {
     const opened: Tracked[] = [];
     const changed: Changed[] = [];
     const keys: string[] = [];
-    const keyed = yield* keyingSteps(records, this.knownOrder, keys);
+    const found: number[] = [];
+    const rows: SocketRecord[] = [];
+    const last = this.knownOrder;
+    yield* keyingSteps(records, last, keys, found, rows);
+    // The last reading's entries met again by the keying walk (nearly all of a steady table):
+    // neither looked up by key nor checked for a close.
+    const met = new Uint8Array(last.keys.length);
     const values: Tracked[] = [];
     for (let i = 0; i < keys.length; i++) {
       if ((i + 1) % TURN === 0) yield;
       const key = keys[i]!;
-      const record = keyed.get(key)!;
-      const before = this.known.get(key);
+      const record = rows[i]!;
+      const at = found[i]!;
+      if (at >= 0) met[at] = 1;
+      const before = at >= 0 ? last.values[at] : this.known.get(key);
       if (!before) {
         const t: Tracked = { record, firstSeen: time, pid: record.pid, process: record.process };
         current.set(key, t);
@@ -183,9 +216,7 @@ export class SocketTracker {
       if (from !== record.state) changed.push({ tracked: before, from });
     }
     const closed: Tracked[] = [];
-    this.known.forEach((t, key) => {
-      if (!current.has(key)) closed.push(t);
-    });
+    for (let j = 0; j < last.keys.length; j++) if (met[j] === 0 && !current.has(last.keys[j]!)) closed.push(last.values[j]!);
     this.known = current;
     this.knownOrder = { keys, values };
     return { initial, time, opened, closed, changed, current };
