@@ -171,13 +171,12 @@ async function runListDetailed(flags: ListFlags, name: string, enrich: { exposur
   if (flags.watch !== undefined || flags.count !== undefined) throw usageError(`${flag} does not go with --watch`, `run tcpstat ${flag.slice(0, 2)} again`);
   // -i alone, as a table: gathered into GatheredTable (as the listing without owners is), no record kept.
   if (flags.info && !flags.extended && !flags.memory && !flags.resolve && !enrich.exposure && !enrich.who && name === "table") return runInfoTable(flags);
-  if (kernel) await withHeapGrowing(INFO_HEAP_GROWING_PERCENT, () => writeDetailed(flags, name, enrich));
-  else await writeDetailed(flags, name, enrich);
+  if (kernel) await withHeapGrowing(INFO_HEAP_GROWING_PERCENT, () => writeDetailed(flags, name, enrich, true));
+  else await writeDetailed(flags, name, enrich, false);
 }
 
-/** runListDetailed's records, with the details asked for, in the format named. */
-async function writeDetailed(flags: ListFlags, name: string, enrich: { exposure: boolean; who: boolean }): Promise<void> {
-  const kernel = flags.info || flags.extended || flags.memory;
+/** runListDetailed's records, with the details asked for, in the format named (`kernel`: -i, -e or -m). */
+async function writeDetailed(flags: ListFlags, name: string, enrich: { exposure: boolean; who: boolean }, kernel: boolean): Promise<void> {
   const { collectTcpInfo, collectSsExtras } = await import("../sources/linux-ss/collect-info.js");
   const extras = flags.extended || flags.memory ? collectSsExtras({ memory: Boolean(flags.memory) }) : undefined;
   const [info, more, report] = await Promise.all([flags.info ? collectTcpInfo() : undefined, extras, loadReport(flags, enrich)]);
