@@ -97,6 +97,11 @@ export class HolderCache {
       r.owners = h.owners;
       r.pid = h.pid;
       r.process = h.process;
+    } else if (r.owners !== undefined) {
+      // A record of the last reading (lib/record-reuse.ts) whose holders have since let go.
+      r.owners = undefined;
+      r.pid = null;
+      r.process = null;
     }
     return true;
   }

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { Finding } from "../../model/report.js";
 import type { SocketRecord } from "../../model/socket.js";
 import type { SocketFilter } from "../../lib/filter.js";
+import type { RecordReuse } from "../../lib/record-reuse.js";
 import { filterNeedsOwners } from "../../lib/filter.js";
 import { loadReport } from "../../load/load-report.js";
 import { toSocketFilter } from "../../load/socket-filter.js";
@@ -43,11 +44,17 @@ export function holderMode(flags: SourceFlags): HolderMode {
   return flags.owners === false ? "off" : "cached";
 }
 
-export async function readSockets(flags: SourceFlags, first: boolean): Promise<Reading> {
+/**
+ * The sockets now: a row unchanged since the last reading gives its record again (`reuse`,
+ * lib/record-reuse.ts), so a steady table costs no new objects.
+ */
+export async function readSockets(flags: SourceFlags, first: boolean, reuse: RecordReuse): Promise<Reading> {
   const started = performance.now();
+  reuse.begin();
   // Notices of the first reading are said once (on the normal screen, before the alternate one).
-  const report = await loadReport({ ...flags, quiet: flags.quiet || !first }, { owners: holderMode(flags) === "inline" }, filterOf(flags));
-  return { records: report.records, costMs: performance.now() - started };
+  const options = { owners: holderMode(flags) === "inline", onRow: reuse.row, onRecord: reuse.record };
+  await loadReport({ ...flags, quiet: flags.quiet || !first }, options, filterOf(flags));
+  return { records: reuse.end(), costMs: performance.now() - started };
 }
 
 /** Why tcp_info cannot be read (ss missing), or null: then bytes/s show "-" all along. */

@@ -29,6 +29,9 @@ export class RowBook {
   private gone = new Map<string, { record: SocketRecord; left: number }>();
   /** The last reading's sockets: the tracker's own map of it (diff.current), not a copy. */
   private previous: ReadonlyMap<string, Tracked> = new Map();
+  /** The last reading's sockets and their rows, in the same order (the tracker's, by inode). */
+  private lastTracked: Tracked[] = [];
+  private lastRows: TopRow[] = [];
 
   /** The rows of a reading (`diff` from SocketTracker); `pause()` is awaited every few thousand rows. */
   async update(diff: FrameDiff, from: RowSources, pause: () => Promise<void> = async () => {}): Promise<TopRow[]> {
@@ -40,6 +43,10 @@ export class RowBook {
     // The keys and sockets as arrays: a loop over the map's entries made an array per socket.
     const keys = [...diff.current.keys()];
     const tracked = [...diff.current.values()];
+    const { lastTracked, lastRows } = this;
+    const made: TopRow[] = [];
+    // The cursor into the last reading's rows: both readings are in inode order.
+    let c = 0;
     for (let i = 0; i < keys.length; i++) {
       if ((i + 1) % TURN === 0) await pause();
       const key = keys[i]!;
@@ -55,12 +62,31 @@ export class RowBook {
       const book = screenNewer ? screen : all;
       const at = screenNewer ? onScreen : ofAll;
       const known = at >= 0;
-      const row: TopRow = { key, record, mark: this.marks.get(key)?.mark ?? null, sentBps: known ? book.sentBps(at) : null, recvBps: known ? book.recvBps(at) : null, info: null };
-      if (from.pending?.has(t.record)) row.holdersPending = true;
-      const ti = from.info && record.inode ? from.info.get(record.inode) : undefined;
-      if (ti) row.info = ti;
+      const mark = this.marks.get(key)?.mark ?? null;
+      const sentBps = known ? book.sentBps(at) : null;
+      const recvBps = known ? book.recvBps(at) : null;
+      const pending = from.pending?.has(t.record) === true;
+      const info = (from.info && record.inode ? from.info.get(record.inode) : undefined) ?? null;
+      // The last reading's row of this socket, found at the cursor or a few places on.
+      let before: TopRow | undefined;
+      for (let k = c, end = Math.min(lastTracked.length, c + LOOK_AHEAD); k < end; k++)
+        if (lastTracked[k] === t) {
+          before = lastRows[k];
+          c = k + 1;
+          break;
+        }
+      // Unchanged (most rows of a steady table): the same row again, no object made.
+      let row: TopRow;
+      if (before !== undefined && sameRow(before, key, record, mark, sentBps, recvBps, info, pending)) row = before;
+      else {
+        row = { key, record, mark, sentBps, recvBps, info };
+        if (pending) row.holdersPending = true;
+      }
       rows.push(row);
+      made.push(row);
     }
+    this.lastTracked = tracked;
+    this.lastRows = made;
     // Gone since the last reading: the previous reading's keys this one lacks.
     this.previous.forEach((t, key) => {
       if (!diff.current.has(key)) this.gone.set(key, { record: shownRecord(t), left: MARK_REFRESHES });
@@ -71,8 +97,15 @@ export class RowBook {
   }
 }
 
+/** Whether a row shows exactly these. */
+const sameRow = (row: TopRow, key: string, record: SocketRecord, mark: Mark | null, sentBps: number | null, recvBps: number | null, info: TcpInfo | null, pending: boolean) =>
+  row.key === key && row.record === record && row.mark === mark && row.sentBps === sentBps && row.recvBps === recvBps && row.info === info && (row.holdersPending === true) === pending;
+
 /** A socket's record with its last known holder (TIME_WAIT sockets lose theirs). */
 const shownRecord = (t: Tracked): SocketRecord => (t.record.pid === null && t.pid !== null ? { ...t.record, pid: t.pid, process: t.process } : t.record);
+
+/** How far past the cursor a socket's last row is looked for (sockets closed since shift it). */
+const LOOK_AHEAD = 8;
 
 /** Rows between two pauses of an update. */
 const TURN = 5000;

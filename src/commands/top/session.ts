@@ -1,5 +1,6 @@
 import type { ChalkInstance } from "chalk";
 import { writeError } from "../../io.js";
+import { RecordReuse } from "../../lib/record-reuse.js";
 import { SocketTracker } from "../../lib/watch-diff.js";
 import type { SocketRecord } from "../../model/socket.js";
 import type { SourceFlags } from "../../load/source-options.js";
@@ -31,6 +32,7 @@ export interface TopOptions {
 export async function runTopSession(o: TopOptions): Promise<number> {
   const view = emptyView(o.intervalMs);
   const tracker = new SocketTracker();
+  const reuse = new RecordReuse();
   const book = new RowBook();
   const shown = new ShownRows();
   const rate = new TransitionRate();
@@ -70,7 +72,7 @@ export async function runTopSession(o: TopOptions): Promise<number> {
     };
     // ss starts once the tables are read: both are the kernel's work, and ss then runs on the
     // other core while this thread compares the reading.
-    const sockets = await readSockets(o.flags, first);
+    const sockets = await readSockets(o.flags, first, reuse);
     const reading = readInfo();
     if (ended) return;
     // Holders from the last scan; the sockets newer than it are marked, not shown without.
