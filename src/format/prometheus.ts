@@ -1,3 +1,4 @@
+import { containerLabel, shownHolder } from "../lib/owners.js";
 import { escapeControl } from "../lib/safe-text.js";
 import type { Family, NetnsTag, Proto, SocketRecord } from "../model/socket.js";
 import { TCP_STATES, type TcpState } from "../model/state.js";
@@ -235,13 +236,10 @@ function* processFamily({ shown, rest, top }: ShownProcesses): Iterable<string> 
   );
 }
 
-/** The holder shown for a socket (pid/process), with --who's fields. */
-const shownHolder = (r: SocketRecord) => (r.pid === null ? undefined : r.owners?.find((o) => o.pid === r.pid));
-
-/** A container as its label: its name, else its id's first 12 digits (as docker ps prints it); as summary --by container. */
-const containerLabel = (r: SocketRecord): string | null => {
+/** The shown holder's container (--who) as its label; as summary --by container. */
+const containerOf = (r: SocketRecord): string | null => {
   const c = shownHolder(r)?.container;
-  return c ? (c.name ?? c.id.slice(0, 12)) : null;
+  return c ? containerLabel(c) : null;
 };
 
 /**
@@ -251,7 +249,7 @@ const containerLabel = (r: SocketRecord): string | null => {
  */
 function* whoFamilies(records: readonly SocketRecord[], top: number, recordNs: (r: SocketRecord) => string | null): Iterable<string> {
   const kinds = [
-    ["tcpstat_container_sockets", "container", containerLabel, "Sockets by container (Docker/Podman name, Kubernetes container name, LXC name; else the id's first 12 digits) of the holder shown"],
+    ["tcpstat_container_sockets", "container", containerOf, "Sockets by container (Docker/Podman name, Kubernetes container name, LXC name; else the id's first 12 digits) of the holder shown"],
     ["tcpstat_unit_sockets", "unit", (r: SocketRecord) => shownHolder(r)?.unit ?? null, "Sockets by the systemd unit (service, scope, slice) of the holder shown"],
   ] as const;
   for (const [name, label, nameOf, help] of kinds) {

@@ -1,6 +1,6 @@
 import type { ChalkInstance } from "chalk";
 import { compareAddressText, digits, endpointHost, endpointLength, formatEndpoint } from "../lib/endpoint.js";
-import { ownerName } from "../lib/owners.js";
+import { containerLabel, ownerName, shownHolder } from "../lib/owners.js";
 import { escapeControl, safeText } from "../lib/safe-text.js";
 import type { SocketRecord, TcpInfo, Timer } from "../model/socket.js";
 import { type Width, widthOf } from "./columns.js";
@@ -158,11 +158,11 @@ function columnsFor(options: {
   }
   if (options.who) {
     // --who: the shown holder's unit, container and command line (escaped like names).
-    const shown = (r: SocketRecord) => r.owners?.find((o) => o.pid === r.pid);
+    const shown = shownHolder;
     const unit = (r: SocketRecord) => name(shown(r)?.unit ?? "-");
     const container = (r: SocketRecord) => {
       const c = shown(r)?.container;
-      return c ? name(c.pod?.name ? `${c.pod.namespace ?? "?"}/${c.pod.name}/${c.name ?? c.id.slice(0, 12)}` : (c.name ?? c.id.slice(0, 12))) : "-";
+      return c ? name(c.pod?.name ? `${c.pod.namespace ?? "?"}/${c.pod.name}/${containerLabel(c)}` : containerLabel(c)) : "-";
     };
     // A command line can be pages long: cut at COMMAND_WIDTH characters (the JSON has it whole).
     const command = (r: SocketRecord) => {

@@ -1,4 +1,4 @@
-import type { Owner, SocketRecord } from "../model/socket.js";
+import type { Container, Owner, SocketRecord } from "../model/socket.js";
 
 /**
  * Every process holding a socket (after fork, dup, or socket activation), and which one a
@@ -40,6 +40,12 @@ export function setOwners(r: SocketRecord, owners: Owner[]): void {
   r.pid = shown.pid;
   r.process = shown.process;
 }
+
+/** The holder a record shows (its pid/process), with what was read about it (--who, top: unit and container). */
+export const shownHolder = (r: Pick<SocketRecord, "owners" | "pid">): Owner | undefined => (r.pid === null ? undefined : r.owners?.find((o) => o.pid === r.pid));
+
+/** A container in one word: its name, else its id's first 12 digits (as `docker ps` prints it). */
+export const containerLabel = (c: Container): string => c.name ?? c.id.slice(0, 12);
 
 /** Holders besides the one shown: the processes (not descriptors) counted once. */
 export function otherHolders(r: Pick<SocketRecord, "owners" | "pid">): number {

@@ -2,7 +2,7 @@ import type { SocketRecord } from "../model/socket.js";
 import { TCP_STATES, type TcpState } from "../model/state.js";
 import type { GroupKey, StateCounts, Summary, SummaryGroup } from "../model/report.js";
 import { formatEndpoint } from "./endpoint.js";
-import { otherHolders } from "./owners.js";
+import { containerLabel, otherHolders, shownHolder } from "./owners.js";
 
 /**
  * Counts sockets per state, like `ss -s` or `netstat -an | awk '{print $6}' | sort | uniq -c`,
@@ -50,11 +50,11 @@ export function groupLabeler(by: GroupKey, records: readonly SocketRecord[]): Gr
     // The shown holder's (records read with --who): a container's name, else its id's first 12 digits.
     case "container":
       return (r) => {
-        const c = r.owners?.find((o) => o.pid === r.pid)?.container;
-        return c ? (c.name ?? c.id.slice(0, 12)) : "-";
+        const c = shownHolder(r)?.container;
+        return c ? containerLabel(c) : "-";
       };
     case "unit":
-      return (r) => r.owners?.find((o) => o.pid === r.pid)?.unit ?? "-";
+      return (r) => shownHolder(r)?.unit ?? "-";
   }
 }
 

@@ -67,9 +67,14 @@ export function availableColumns(rows: readonly TopRow[]): Column[] {
 }
 
 function columnsOf(rows: readonly TopRow[]): Column[] {
-  const has = (f: "container" | "unit") => rows.some((r) => extraText(r.record, f) !== null);
-  const container = has("container");
-  const unit = has("unit");
+  let container = false;
+  let unit = false;
+  for (let i = 0; i < rows.length && !(container && unit); i++) {
+    const r = rows[i]!.record;
+    if (r.owners === undefined) continue;
+    container ||= extraText(r, "container") !== null;
+    unit ||= extraText(r, "unit") !== null;
+  }
   return COLUMNS.filter((c) => (c.id !== "container" || container) && (c.id !== "unit" || unit));
 }
 

@@ -21,16 +21,22 @@ interface Holding {
   process: string | null;
 }
 
+/** What a holder's cgroup says (as --who reads it): its systemd unit and its container. */
+type Where = Pick<Owner, "unit" | "container">;
+
 /** Sockets between two turns of the event loop while an answer is taken in. */
 const CHUNK = 4000;
 
 export class HolderCache {
   /** Inode -> its holders, null for none found, for the inodes the last scan was asked about. */
   private held = new Map<number, Holding | null>();
+  /** Pid -> its unit and container, for the holders of the last scan (each process read once). */
+  private where = new Map<number, Where>();
   private running: Promise<void> | null = null;
   /** The last scan's end (performance.now()) and its cost, null before the first. */
   last: { end: number; costMs: number } | null = null;
   notice: string | null = null;
+  private whereNotice: string | null = null;
 
   constructor(
     private readonly procRoot = "/proc",
@@ -56,6 +62,7 @@ export class HolderCache {
     const started = performance.now();
     const answer = await (await startOwnerScan(this.procRoot)).finish(inodes);
     const users = readUsers(this.etcRoot);
+    const where = await this.readWhere(answer);
     const { counts } = answer;
     const held = new Map<number, Holding | null>();
     let found = 0;
@@ -69,7 +76,7 @@ export class HolderCache {
       // One holder, the same as the last scan found (most sockets, most scans): its holding kept,
       // not made again while the last is still held (at 100k, about 15 MB a scan).
       const before = n === 1 ? this.held.get(inodes[i]!) : undefined;
-      if (before && sameHolder(before, answer, users, at)) {
+      if (before && sameHolder(before, answer, users, at, where)) {
         held.set(inodes[i]!, before);
         at += 2;
         found++;
@@ -77,14 +84,47 @@ export class HolderCache {
       }
       // The holder shown chosen as every listing chooses it (lib/owners.ts).
       const h: Pick<SocketRecord, "owners" | "pid" | "process"> = { pid: null, process: null };
-      setOwners(h as SocketRecord, answerOwners(answer, users, n, at, true));
+      const owners = answerOwners(answer, users, n, at, true);
+      for (let k = 0; k < n; k++) owners[k] = { ...owners[k]!, ...where.get(owners[k]!.pid) };
+      setOwners(h as SocketRecord, owners);
       at += 2 * n;
       held.set(inodes[i]!, { owners: h.owners!, pid: h.pid, process: h.process });
       found++;
     }
     this.held = held;
-    this.notice = answer.denied > 0 && found < inodes.length ? deniedNotice(answer.denied) : null;
+    this.notice = answer.denied > 0 && found < inodes.length ? deniedNotice(answer.denied) : this.whereNotice;
+    this.whereNotice = null;
     this.last = { end: performance.now(), costMs: performance.now() - started };
+  }
+
+  /**
+   * The unit and container of every holder of this answer: those of the last scan kept, the
+   * others' cgroups read (lib --who's reader, sources/who/read-who.ts), the runtimes asked their
+   * containers' names once a scan that found new ones. A process gone meanwhile has neither.
+   */
+  private async readWhere(answer: OwnerAnswer): Promise<Map<number, Where>> {
+    const where = new Map<number, Where>();
+    const fresh: SocketRecord[] = [];
+    for (let at = 0; at < answer.flat.length; at += 2) {
+      const pid = answer.flat[at]!;
+      if (where.has(pid)) continue;
+      const known = this.where.get(pid);
+      where.set(pid, known ?? { unit: null, container: null });
+      if (!known) fresh.push({ pid, owners: [{ pid, process: answer.names.get(pid) ?? null, user: null, fd: null }] } as SocketRecord);
+    }
+    if (fresh.length > 0) {
+      const { WhoReader, addWho } = await import("../../sources/who/read-who.js");
+      const notices: string[] = [];
+      await addWho(fresh, notices, new WhoReader(this.procRoot, "cgroup"));
+      for (const r of fresh) {
+        const o = r.owners![0]!;
+        where.set(o.pid, { unit: o.unit ?? null, container: o.container ?? null });
+      }
+      // Said once for the processes that brought it (the runtime not answering, say).
+      this.whereNotice = notices.find((n) => n.startsWith("container names")) ?? null;
+    }
+    this.where = where;
+    return where;
   }
 
   /** Gives `r` the holders found for its inode; false when no scan was asked about it yet. */
@@ -107,10 +147,13 @@ export class HolderCache {
   }
 }
 
-/** Whether `before` is one holder, the one an answer gives at flat[at] (pid, fd, name and user alike). */
-function sameHolder(before: Holding, answer: OwnerAnswer, users: ReadonlyMap<number, string>, at: number): boolean {
+/** Whether `before` is one holder, the one an answer gives at flat[at] (pid, fd, name, user, unit and container alike). */
+function sameHolder(before: Holding, answer: OwnerAnswer, users: ReadonlyMap<number, string>, at: number, where: ReadonlyMap<number, Where>): boolean {
   if (before.owners.length !== 1) return false;
   const o = before.owners[0]!;
   const pid = answer.flat[at]!;
-  return o.pid === pid && o.fd === answer.flat[at + 1] && o.process === (answer.names.get(pid) ?? "") && o.user === holderUser(answer, users, pid);
+  if (o.pid !== pid || o.fd !== answer.flat[at + 1] || o.process !== (answer.names.get(pid) ?? "") || o.user !== holderUser(answer, users, pid)) return false;
+  const w = where.get(pid);
+  // Kept from the last scan, the same objects: compared as they are.
+  return o.unit === w?.unit && o.container === w?.container;
 }

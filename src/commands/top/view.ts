@@ -1,3 +1,4 @@
+import { containerLabel, shownHolder } from "../../lib/owners.js";
 import type { SocketRecord, TcpInfo } from "../../model/socket.js";
 import type { TcpState } from "../../model/state.js";
 
@@ -108,10 +109,12 @@ export function emptyView(intervalMs: number): TopView {
   };
 }
 
-/** A field issue 19 adds to the record (container, unit), read when present. */
+/**
+ * The shown holder's container or systemd unit, or null: read with the holders (holder-cache.ts,
+ * or the reading itself under --container and --unit), as --who reads them.
+ */
 export function extraText(r: SocketRecord, field: "container" | "unit"): string | null {
-  const v = (r as unknown as Record<string, unknown>)[field];
-  if (typeof v === "string") return v;
-  if (v && typeof v === "object" && "name" in v && typeof (v as { name: unknown }).name === "string") return (v as { name: string }).name;
-  return null;
+  const o = shownHolder(r);
+  if (field === "unit") return o?.unit ?? null;
+  return o?.container ? containerLabel(o.container) : null;
 }

@@ -1,6 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { existsSync, mkdirSync, rmdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { lineFrom } from "../../helpers/child-output.js";
 import { BIN } from "../../helpers/cli.js";
 import { createNetns, type Netns } from "../../helpers/netns.js";
 import { nodeComm } from "../../helpers/comm.js";
@@ -16,6 +21,10 @@ const NODE = nodeComm().replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
  */
 
 const hasTmux = spawnSync("tmux", ["-V"]).status === 0;
+const LISTENERS = fileURLToPath(new URL("../../live/exposure-listeners.py", import.meta.url));
+/** Where a process can be moved into a cgroup made here: the v1 name=systemd hierarchy, else v2. */
+const CGROUP_ROOT = ["/sys/fs/cgroup/systemd", "/sys/fs/cgroup/unified", "/sys/fs/cgroup"].find((d) => existsSync(join(d, "cgroup.procs"))) ?? null;
+const cgroups: string[] = [];
 const PEER = fileURLToPath(new URL("../../helpers/top-peer.cjs", import.meta.url));
 const A = 18_971;
 const B = 18_972;
@@ -86,10 +95,16 @@ beforeAll(async () => {
   peer = inside([PEER, String(A), String(B)], said);
   await until(() => said.includes("ready"), "the peer");
 });
-afterAll(() => {
+afterAll(async () => {
   for (const s of sessions) tmux("kill-session", "-t", s);
+  const exits = others.filter((c) => c.exitCode === null && c.signalCode === null).map((c) => once(c, "exit"));
   for (const c of others) c.kill("SIGKILL");
   ns?.close();
+  // A cgroup can be removed once its processes are gone, deepest first.
+  await Promise.all(exits);
+  const dirs = new Set<string>();
+  for (const dir of cgroups) for (let d = dir; /\/i20test(\.slice)?(\/|$)/.test(d); d = d.slice(0, d.lastIndexOf("/"))) dirs.add(d);
+  for (const d of [...dirs].sort((x, y) => y.split("/").length - x.split("/").length)) rmdirSync(d);
 });
 
 describe.skipIf(!hasTmux)("tcpstat top on a terminal", () => {
@@ -293,6 +308,54 @@ describe.skipIf(!hasTmux)("tcpstat top on a terminal", () => {
       expect(screen(session)).not.toContain("? help");
     });
   }
+
+  it("shows each holder's container and unit, from its real cgroup: columns, g and details", async () => {
+    // Two listeners, each moved into a cgroup named as Docker names a container (cgroupfs
+    // driver) and as systemd names a service; removed in afterAll. Last of the file: the
+    // columns they bring would narrow the other tests' tables.
+    const root = CGROUP_ROOT;
+    if (root === null) return expect.fail("no writable cgroup hierarchy (v1 name=systemd or v2) on this machine");
+    const id = randomBytes(32).toString("hex");
+    const cases = [
+      { port: 18_981, path: `i20test/docker/${id}` },
+      { port: 18_982, path: "i20test.slice/i20-web.service" },
+    ];
+    for (const c of cases) {
+      const child = ns.spawn("python3", [LISTENERS, `127.0.0.1:${c.port}`]);
+      others.push(child);
+      await lineFrom(child, `listener ${c.port}`, /^ready\n/m);
+      const dir = join(root, c.path);
+      mkdirSync(dir, { recursive: true });
+      cgroups.push(dir);
+      writeFileSync(join(dir, "cgroup.procs"), String(child.pid));
+    }
+    const wide = `s2-20-top-wide-${process.pid}`;
+    await start(wide, "NO_COLOR=1", 220);
+    const row = (port: number) => lineWith(screen(wide), `127.0.0.1:${port} `);
+    const text = await until(() => (row(18_981)?.includes(id.slice(0, 12)) && row(18_982)?.includes("i20-web.service") ? screen(wide) : null), "the container and the unit");
+    const head = text.split("\n").find((l) => l.includes("Local Address"))!;
+    expect(head).toMatch(/Container\s+Unit/);
+    // Each in its own column: the container's row has no unit, the service's no container.
+    const cells = (port: number) => {
+      const line = lineWith(text, `127.0.0.1:${port} `)!;
+      return [line.slice(head.indexOf("Container"), head.indexOf("Unit")).trim(), line.slice(head.indexOf("Unit")).trim()];
+    };
+    expect(cells(18_981)).toEqual([id.slice(0, 12), "-"]);
+    expect(cells(18_982)).toEqual(["-", "i20-web.service"]);
+    // g four times: by container, each counted.
+    for (let k = 0; k < 4; k++) keys(wide, "g");
+    const groups = await until(() => (screen(wide).includes("By container") ? screen(wide) : null), "grouping by container");
+    expect(lineWith(groups, id.slice(0, 12))).toMatch(new RegExp(`${id.slice(0, 12)}\\s+1\\s`));
+    keys(wide, "g");
+    await until(() => screen(wide).includes("Local Address"), "the connections again");
+    // Enter on the service's row: its details name the unit.
+    keys(wide, "/");
+    typed(wide, "sport = :18982");
+    keys(wide, "Enter");
+    await until(() => screen(wide).includes("Filter: sport = :18982") && /^>[ +~-]tcp/m.test(screen(wide)), "the one row");
+    keys(wide, "Enter");
+    expect(await until(() => lineWith(screen(wide), "Container "), "the details")).toMatch(/Container -\s+Unit i20-web\.service/);
+  });
 });
 
 /** Signals the node running tcpstat in the pane (below the shell and nsenter). */
