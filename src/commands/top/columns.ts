@@ -15,6 +15,8 @@ export interface Column {
   priority: number;
   /** Widest a cell may grow (longer text is cut). */
   max: number;
+  /** Narrowest it may be cut to before a column of lower priority is dropped (none: its full width). */
+  min?: number;
   text: (row: TopRow) => string;
   /** Ascending order of two rows by this column. */
   compare: (a: TopRow, b: TopRow) => number;
@@ -42,7 +44,7 @@ export const COLUMNS: readonly Column[] = [
   { id: "state", heading: "State", align: "left", priority: 10, max: 11, text: (r) => stateText(r.record), compare: byText((r) => stateText(r.record)) },
   { id: "sent", heading: "Sent/s", align: "right", priority: 7, max: 7, text: (r) => rateCell(r, r.sentBps), ...byNumber((r) => r.sentBps) },
   { id: "recv", heading: "Recv/s", align: "right", priority: 7, max: 7, text: (r) => rateCell(r, r.recvBps), ...byNumber((r) => r.recvBps) },
-  { id: "holder", heading: "PID/Program", align: "left", priority: 6, max: 28, text: (r) => holderCell(r), compare: byText(holderCell) },
+  { id: "holder", heading: "PID/Program", align: "left", priority: 6, max: 28, min: 12, text: (r) => holderCell(r), compare: byText(holderCell) },
   { id: "recvQ", heading: "Recv-Q", align: "right", priority: 2, max: 8, text: (r) => String(r.record.recvQ ?? "-"), ...byNumber((r) => r.record.recvQ) },
   { id: "sendQ", heading: "Send-Q", align: "right", priority: 2, max: 8, text: (r) => String(r.record.sendQ ?? "-"), ...byNumber((r) => r.record.sendQ) },
   { id: "container", heading: "Container", align: "left", priority: 4, max: 20, text: (r) => safeText(extraText(r.record, "container") ?? "-"), compare: byText((r) => extraText(r.record, "container") ?? "") },
@@ -103,7 +105,10 @@ export function placeColumns(columns: readonly Column[], visible: readonly TopRo
   while (kept.length > 1 && total() > width) {
     let low = 0;
     for (let i = 1; i < kept.length; i++) if (kept[i]!.column.priority <= kept[low]!.column.priority) low = i;
-    kept.splice(low, 1);
+    // Its turn to go: one that may be cut (the holder, "2502/nginx +3" to "2502/nginx~") is cut first.
+    const p = kept[low]!;
+    if (p.column.min !== undefined && p.width > p.column.min) p.width = Math.max(p.column.min, p.width - (total() - width));
+    else kept.splice(low, 1);
   }
   return kept;
 }

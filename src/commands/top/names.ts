@@ -11,21 +11,29 @@ const MAX_KEPT = 20_000;
 export class NameBook {
   private hosts = new Map<string, string | null>();
   private services = new Map<string, string>();
+  /** Ports (port/proto) already asked, named or not: a known address with a new port is asked again. */
+  private ports = new Set<string>();
   private busy = false;
   notice: string | null = null;
 
   /** Looks up what `records` name that was never asked; resolves true when something new was found. */
   async fill(records: readonly SocketRecord[]): Promise<boolean> {
     if (this.busy) return false;
-    const fresh = records.filter((r) => !this.hosts.has(r.localAddress) || (r.remoteAddress !== null && !this.hosts.has(r.remoteAddress)));
+    const asked = (port: number | null, proto: string) => port === null || port === 0 || this.ports.has(`${port}/${proto}`);
+    const fresh = records.filter(
+      (r) => !this.hosts.has(r.localAddress) || (r.remoteAddress !== null && !this.hosts.has(r.remoteAddress)) || !asked(r.localPort, r.proto) || !asked(r.remotePort, r.proto),
+    );
     if (fresh.length === 0) return false;
     this.busy = true;
     try {
       if (this.hosts.size > MAX_KEPT) this.hosts.clear();
+      if (this.ports.size > MAX_KEPT) this.ports.clear();
       const { resolveNames } = await import("../../lib/resolve-names.js");
       const { records: named, notices } = await resolveNames(fresh);
       this.notice = notices[0] ?? null;
       for (const r of named) {
+        this.ports.add(`${r.localPort}/${r.proto}`);
+        if (r.remotePort !== null) this.ports.add(`${r.remotePort}/${r.proto}`);
         this.hosts.set(r.localAddress, r.localHost ?? null);
         if (r.remoteAddress !== null) this.hosts.set(r.remoteAddress, r.remoteHost ?? null);
         if (r.localService !== undefined) this.services.set(`${r.localPort}/${r.proto}`, r.localService);

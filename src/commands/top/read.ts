@@ -52,7 +52,9 @@ export async function readSockets(flags: SourceFlags, first: boolean, reuse: Rec
   const started = performance.now();
   reuse.begin();
   // Notices of the first reading are said once (on the normal screen, before the alternate one).
-  const options = { owners: holderMode(flags) === "inline", onRow: reuse.row, onRecord: reuse.record };
+  // Holders read with the sockets (a filter on them) come with their unit and container, as the cache's do.
+  const inline = holderMode(flags) === "inline";
+  const options = { owners: inline, who: inline ? ("cgroup" as const) : undefined, onRow: reuse.row, onRecord: reuse.record };
   await loadReport({ ...flags, quiet: flags.quiet || !first }, options, filterOf(flags));
   return { records: reuse.end(), costMs: performance.now() - started };
 }

@@ -20,7 +20,27 @@ export interface Screen {
   chalk: ChalkInstance;
 }
 
-export const FOOTER = "? help  / filter  1-9 < > sort  i reverse  g group  Enter details  c close  k kill  r resolve  p pause  q quit";
+/** The keys of the footer, in the order shown; a narrow screen leaves out the last first (? lists them all). */
+const FOOTER_KEYS: ReadonlyArray<readonly [text: string, keep: number]> = [
+  ["? help", 10], ["/ filter", 9], ["1-9 < > sort", 4], ["i reverse", 2], ["g group", 6], ["Enter details", 7], ["c close", 5], ["k kill", 5], ["r resolve", 3], ["p pause", 8], ["q quit", 10],
+];
+
+/** The one-line footer, as many keys as fit in `width` (two spaces apart, else one). */
+export function footer(width: number): string {
+  for (const gap of ["  ", " "]) {
+    const kept = [...FOOTER_KEYS];
+    for (;;) {
+      const text = kept.map(([t]) => t).join(gap);
+      if (text.length <= width) return text;
+      if (kept.length === 2) break;
+      // The key least needed goes; the rest stay in their order.
+      let low = 0;
+      for (let i = 1; i < kept.length; i++) if (kept[i]![1] < kept[low]![1]) low = i;
+      kept.splice(low, 1);
+    }
+  }
+  return "? help  q quit".slice(0, width);
+}
 
 /** Lines above the table and below it, so the session knows how many rows a page holds. */
 export function tableRows(view: TopView, height: number): number {
@@ -36,9 +56,9 @@ export function renderScreen(view: TopView, shown: readonly TopRow[], screen: Sc
   const room = tableRows(view, height) + 1;
   if (view.panel.kind === "help") lines.push(...renderHelp(chalk).slice(0, room));
   else if (view.panel.kind === "details") lines.push(...renderDetails(view.panel, chalk, width).slice(view.panel.offset, view.panel.offset + room));
-  else if (view.group !== null) lines.push(...renderGroups(view, chalk, room, width));
+  else if (view.group !== null) lines.push(...renderGroups(view, shown, chalk, room, width));
   else lines.push(...renderTable(view, shown, screen, room));
-  const bottom = bottomLines(view);
+  const bottom = bottomLines(view, width);
   lines.length = Math.min(lines.length, Math.max(0, height - bottom.length));
   while (lines.length < height - bottom.length) lines.push("");
   lines.push(...bottom.map((l) => l(chalk)));
@@ -46,7 +66,7 @@ export function renderScreen(view: TopView, shown: readonly TopRow[], screen: Sc
   return text.split("\n");
 }
 
-function bottomLines(view: TopView): Array<(chalk: ChalkInstance) => string> {
+function bottomLines(view: TopView, width: number): Array<(chalk: ChalkInstance) => string> {
   const out: Array<(chalk: ChalkInstance) => string> = [];
   const p = view.panel;
   if (p.kind === "close") {
@@ -58,7 +78,7 @@ function bottomLines(view: TopView): Array<(chalk: ChalkInstance) => string> {
     const m = view.message;
     out.push((c) => c.bold(m));
   }
-  out.push((c) => c.dim(FOOTER));
+  out.push((c) => c.dim(footer(width)));
   return out;
 }
 
@@ -72,9 +92,10 @@ function renderHeader(view: TopView, chalk: ChalkInstance): string[] {
   const r = view.refresh;
   const every = r.effectiveMs > r.intervalMs ? `every ${formatSeconds(r.effectiveMs)} (slowed from ${formatSeconds(r.intervalMs)})` : `every ${formatSeconds(r.intervalMs)}`;
   const busiest = t.busiest.length === 0 ? "none moving bytes" : t.busiest.map((b) => `${b.name} ${formatRate(b.bps)}B/s`).join("  ");
-  const paused = view.paused ? `  ${chalk.inverse(" PAUSED ")}` : "";
+  const paused = view.paused ? `${chalk.inverse(" PAUSED ")}  ` : "";
   const behind = view.behind.length === 0 ? "" : `  ${chalk.dim(view.behind.join("  "))}`;
-  const second = `${trace}  refresh ${formatMs(r.costMs)} ms ${every}  busiest: ${busiest}${paused}${behind}`;
+  // What a narrow screen must still show comes first: paused, then the refresh.
+  const second = `${paused}refresh ${formatMs(r.costMs)} ms ${every}  ${trace}  busiest: ${busiest}${behind}`;
   return [first, second];
 }
 
@@ -121,8 +142,8 @@ function renderRow(row: TopRow, placed: readonly Placed[], selected: boolean, ch
   return selected ? chalk.inverse(`${lead}${line}`) : `${lead}${line}`;
 }
 
-function renderGroups(view: TopView, chalk: ChalkInstance, room: number, width: number): string[] {
-  const groups = groupRows(view.rows, view.group!);
+function renderGroups(view: TopView, shown: readonly TopRow[], chalk: ChalkInstance, room: number, width: number): string[] {
+  const groups = groupRows(shown, view.group!, view.rows);
   const labelWidth = Math.max(10, Math.min(width - 30, Math.max(...groups.map((g) => g.label.length), 5)));
   const head = `  ${`By ${view.group}`.padEnd(labelWidth)}  ${"Count".padStart(6)}  ${"Sent/s".padStart(7)}  ${"Recv/s".padStart(7)}`;
   const lines = [chalk.bold(head)];

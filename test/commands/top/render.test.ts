@@ -55,6 +55,44 @@ describe("renderScreen", () => {
   });
 });
 
+describe("renderScreen at 80 columns, the usual terminal", () => {
+  const view = emptyView(1000);
+  const long = (port: number, remote: number): SocketRecord => ({ ...record(port, "ESTABLISHED", remote), localAddress: "10.0.0.5", remoteAddress: "10.0.0.17", pid: 123456, process: "postgres-worker", owners: [
+    { pid: 123456, process: "postgres-worker", user: "root", fd: 9 },
+    { pid: 123457, process: "postgres-worker", user: "root", fd: 9 },
+  ] });
+  view.rows = [row("a", long(5432, 51000)), row("b", long(5432, 51001))];
+  view.paused = true;
+  const lines = renderScreen(view, new ShownRows().of(view), { width: 80, height: 12, chalk: new Chalk({ level: 0 }) });
+
+  it("keeps the holder (cut), the rates, both addresses and the state; the footer keeps ? and q", () => {
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
+    const head = lines.find((l) => l.includes("Local Address"))!;
+    expect(head.trim().split(/\s{2,}/)).toEqual(["Local Address", "Remote Address", "State", "Sent/s▼", "Recv/s", "PID/Program"]);
+    expect(lines.find((l) => l.includes(":51000"))).toMatch(/10\.0\.0\.5:5432 +10\.0\.0\.17:51000 +ESTABLISHED +1\.5k +0 +123456\/postg~$/);
+    const foot = lines.at(-1)!;
+    expect(foot).toMatch(/^\? help {2}\/ filter .*p pause {2}q quit$/);
+  });
+
+  it("says PAUSED first on its second line", () => {
+    expect(lines[1]).toMatch(/^ PAUSED {3}refresh /);
+  });
+});
+
+describe("g with a filter", () => {
+  it("counts the rows the filter shows, by the port a listener serves", () => {
+    const view = emptyView(1000);
+    const client = (port: number) => ({ ...record(port, "ESTABLISHED", 50051), localPort: 40000 + port });
+    // A server on 50051 and two clients from lower ports: one group, not one a client.
+    view.rows = [row("l", record(50051, "LISTEN", null)), row("a", { ...record(50051, "ESTABLISHED", 30001) }), row("b", { ...record(50051, "ESTABLISHED", 30002) }), row("c", client(1))];
+    view.group = "port";
+    view.filter = { ...view.filter, text: "established", match: (r) => r.state === "ESTABLISHED" };
+    const lines = renderScreen(view, new ShownRows().of(view), { width: 100, height: 12, chalk: new Chalk({ level: 0 }) });
+    const groups = lines.filter((l) => /^ {2}tcp \d/.test(l)).map((l) => l.trim().split(/\s+/).slice(0, 3));
+    expect(groups).toEqual([["tcp", "50051", "3"]]);
+  });
+});
+
 describe("placeColumns", () => {
   it("keeps all columns when they fit, in the table's order", () => {
     expect(placeColumns(COLUMNS.slice(0, 7), [], 200).map((p) => p.column.id)).toEqual(["proto", "local", "remote", "state", "sent", "recv", "holder"]);

@@ -83,9 +83,9 @@ async function reset(name: string): Promise<void> {
 }
 
 /** tcpstat top in a tmux pane; the pane says EXIT=<status> when it ends. */
-async function start(name: string, env = "FORCE_COLOR=1", width = WIDTH): Promise<void> {
+async function start(name: string, env = "FORCE_COLOR=1", width = WIDTH, args = ""): Promise<void> {
   sessions.push(name);
-  const command = `nsenter -t ${ns.pid} -n env ${env} TERM=xterm ${process.execPath} ${BIN} top --interval 0.3 --no-trace; echo EXIT=$?; sleep 600`;
+  const command = `nsenter -t ${ns.pid} -n env ${env} TERM=xterm ${process.execPath} ${BIN} top --interval 0.3 --no-trace ${args}; echo EXIT=$?; sleep 600`;
   expect(tmux("new-session", "-d", "-s", name, "-x", String(width), "-y", String(HEIGHT), command).status).toBe(0);
   await until(() => screen(name).includes("? help"), "the first frame");
 }
@@ -125,7 +125,7 @@ describe.skipIf(!hasTmux)("tcpstat top on a terminal", () => {
     }, "a rate on the pumped connection");
     const lines = text.replace(/\n+$/, "").split("\n");
     expect(lines[0]).toMatch(/^tcpstat top {2}8 sockets {2}ESTABLISHED 6 {2}LISTEN 2$/);
-    expect(lines[1]).toMatch(/^transitions\/s: off {2}refresh \d+(\.\d)? ms every/);
+    expect(lines[1]).toMatch(/^refresh \d+(\.\d)? ms every .* {2}transitions\/s: off {2}busiest: /);
     expect(lines[2]).toMatch(/^ {2}Proto +Local Address +Remote Address +State +Sent\/s▼ +Recv\/s +PID\/Program/);
     expect(lines.at(-1)).toMatch(/^\? help {2}\/ filter/);
     expect(lines.length).toBe(HEIGHT);
@@ -320,8 +320,10 @@ describe.skipIf(!hasTmux)("tcpstat top on a terminal", () => {
       { port: 18_981, path: `i20test/docker/${id}` },
       { port: 18_982, path: "i20test.slice/i20-web.service" },
     ];
+    const held: number[] = [];
     for (const c of cases) {
       const child = ns.spawn("python3", [LISTENERS, `127.0.0.1:${c.port}`]);
+      held.push(child.pid!);
       others.push(child);
       await lineFrom(child, `listener ${c.port}`, /^ready\n/m);
       const dir = join(root, c.path);
@@ -355,6 +357,11 @@ describe.skipIf(!hasTmux)("tcpstat top on a terminal", () => {
     await until(() => screen(wide).includes("Filter: sport = :18982") && /^>[ +~-]tcp/m.test(screen(wide)), "the one row");
     keys(wide, "Enter");
     expect(await until(() => lineWith(screen(wide), "Container "), "the details")).toMatch(/Container -\s+Unit i20-web\.service/);
+    // --pid: the holders are read with the sockets (to select them), and come with theirs too.
+    const byPid = `s2-20-top-pid-${process.pid}`;
+    await start(byPid, "NO_COLOR=1", 220, `--pid ${held[0]}`);
+    const only = await until(() => lineWith(screen(byPid), "127.0.0.1:18981 ")?.includes(id.slice(0, 12)) && screen(byPid), "the container under --pid");
+    expect(lineWith(only, "127.0.0.1:18982 ")).toBeUndefined();
   });
 });
 
