@@ -152,6 +152,19 @@ export const exec: ExecRunner = (cmd, args, options = {}) => {
   });
 };
 
+/**
+ * The runners with each command run inside another network namespace: `nsenter --net=FILE --
+ * /abs/cmd ...`, both tools by absolute path (issue 22). For what only netlink can tell or do
+ * (ss's tcp_info, ss -K), which answers for the namespace it runs in.
+ */
+export function inNetns(file: string): { exec: ExecRunner; lines: LineRunner } {
+  const wrapped = (cmd: string, args: readonly string[]) => [`--net=${file}`, "--", systemTool(cmd), ...args];
+  return {
+    exec: (cmd, args, options) => exec("nsenter", wrapped(cmd, args), options),
+    lines: (cmd, args, onLine, options) => execLines("nsenter", wrapped(cmd, args), onLine, options),
+  };
+}
+
 /** Hands a command's stdout over a line at a time (tests pass lines from a fixture). */
 export type LineRunner = (cmd: string, args: readonly string[], onLine: (line: string) => void, options?: ExecOptions) => Promise<void>;
 

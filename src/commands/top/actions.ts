@@ -1,5 +1,6 @@
 import type { TcpstatError } from "../../errors.js";
 import { formatEndpoint } from "../../lib/endpoint.js";
+import type { Places } from "./places.js";
 import type { TopRow } from "./view.js";
 
 /**
@@ -40,10 +41,14 @@ export const describeConnection = (row: TopRow): string => {
  * Closes exactly this connection (SOCK_DESTROY through ss -K, as tcpstat -K: the peer sees a
  * reset, the holder ECONNABORTED); the message says what happened, or why it could not be.
  */
-export async function closeConnection(row: TopRow): Promise<string> {
-  const { closeConnections } = await import("../../sources/linux-ss/close-connections.js");
+export async function closeConnection(row: TopRow, places: Places): Promise<string> {
+  const { checkCanClose, closeConnections } = await import("../../sources/linux-ss/close-connections.js");
   try {
-    const [result] = await closeConnections([row.record]);
+    // In its own namespace when --container read another one: checked here (the probe listens here), closed there.
+    const runners = places.runners(row.record.netns);
+    if (runners === null) return `not closed: ${describeConnection(row)}: its network namespace is gone`;
+    if (runners) await checkCanClose();
+    const [result] = await closeConnections([row.record], runners ? { exec: runners.exec, checked: true } : {});
     return result?.closed ? `closed ${describeConnection(row)}` : `not closed: ${describeConnection(row)}: ${result?.reason ?? "ss closed nothing"}`;
   } catch (error) {
     const e = error as TcpstatError;

@@ -1,6 +1,8 @@
 import type { SocketRecord } from "../../model/socket.js";
 import { formatSeconds } from "./format.js";
 import { HolderCache } from "./holder-cache.js";
+import type { NetnsTag } from "../../model/socket.js";
+import { joinReadings, type Places } from "./places.js";
 import { RateBook, type InfoReading } from "./rates.js";
 
 /**
@@ -34,6 +36,7 @@ export class BesideReads {
     readonly holders: HolderCache | null,
     ssFound: boolean,
     private readonly intervalMs: number,
+    private readonly places: Places,
   ) {
     this.allInfo = ssFound ? { last: null, running: false } : null;
   }
@@ -66,19 +69,20 @@ export class BesideReads {
     return this.allInfo !== null && sockets < WHOLE_BELOW;
   }
 
-  /** The tcp_info of every socket when its pace allows (beside the refreshes of a big table). */
-  readAllInfo(sockets: number, failed: (why: string) => void): void {
+  /** The tcp_info of every socket when its pace allows (beside the refreshes of a big table); `others`: the namespaces besides top's own. */
+  readAllInfo(sockets: number, others: readonly NetnsTag[], failed: (why: string) => void): void {
     const allInfo = this.allInfo;
     if (!allInfo || allInfo.running || this.wholeWithRefresh(sockets) || wait(allInfo.last, this.intervalMs) > 0) return;
-    void this.readAllNow(sockets, true).catch((error: Error) => failed(`tcp_info could not be read: ${error.message}`));
+    void this.readAllNow(sockets, others, true).catch((error: Error) => failed(`tcp_info could not be read: ${error.message}`));
   }
 
   /**
-   * The tcp_info of every socket (about `sockets` of them), read now and taken into allRates;
-   * resolves with the reading. `bytesOnly`: for the rates alone (off screen, a big table),
-   * only the byte counters are kept, and the reading gives no tcp_info.
+   * The tcp_info of every socket (about `sockets` of them), here and in each of `others` (the
+   * namespaces --container read), read now and taken into allRates; resolves with the reading.
+   * `bytesOnly`: for the rates alone (off screen, a big table), only the byte counters are
+   * kept, and the reading gives no tcp_info.
    */
-  async readAllNow(sockets: number, bytesOnly = false): Promise<InfoReading | null> {
+  async readAllNow(sockets: number, others: readonly NetnsTag[] = [], bytesOnly = false): Promise<InfoReading | null> {
     const allInfo = this.allInfo;
     if (!allInfo) return null;
     allInfo.running = true;
@@ -86,8 +90,15 @@ export class BesideReads {
     const at = Date.now();
     try {
       const { collectTcpInfo } = await import("../../sources/linux-ss/collect-info.js");
-      const store = (await collectTcpInfo({ expected: sockets + 1024, fields: bytesOnly ? "bytes" : "all" })).byInode as InfoReading;
-      if (typeof store.inodes !== "function") return null;
+      const fields = bytesOnly ? ("bytes" as const) : ("all" as const);
+      const inside = others.map((tag) => this.places.runners(tag)).filter((r) => r != null);
+      const readings = await Promise.all([
+        collectTcpInfo({ expected: sockets + 1024, fields }),
+        ...inside.map((r) => collectTcpInfo({ fields, lines: r.lines })),
+      ]);
+      const stores = readings.map((r) => r.byInode as InfoReading);
+      if (stores.some((store) => typeof store.inodes !== "function")) return null;
+      const store = joinReadings(stores);
       // The middle of ss's run stands for the time of its reading.
       await this.allRates.take(store, (at + Date.now()) / 2, true);
       return store;

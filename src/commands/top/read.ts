@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { Finding } from "../../model/report.js";
-import type { SocketRecord } from "../../model/socket.js";
+import type { NetnsTag, SocketRecord } from "../../model/socket.js";
 import type { SocketFilter } from "../../lib/filter.js";
 import type { RecordReuse } from "../../lib/record-reuse.js";
 import { filterNeedsOwners } from "../../lib/filter.js";
@@ -11,6 +11,8 @@ import type { SourceFlags } from "../../load/source-options.js";
 import { hasSs } from "../../sources/linux-ss/collect-info.js";
 import type { PortPair } from "../../sources/linux-ss/collect-info-of.js";
 import type { SsInfoStore } from "../../sources/linux-ss/parse-ss-info.js";
+import { joinReadings, type Places } from "./places.js";
+import type { InfoReading } from "./rates.js";
 import type { Details, TopRow } from "./view.js";
 
 /**
@@ -64,20 +66,41 @@ export function tcpInfoMissing(): string | null {
   return hasSs() ? null : "tcp_info could not be read: ss (iproute2) was not found; Sent/s and Recv/s show \"-\" (install iproute2 for them)";
 }
 
+/** A row whose tcp_info is worth asking: its ports, and its namespace (--container reads every one). */
+export interface InfoPair extends PortPair {
+  netns?: NetnsTag;
+}
+
 /** The local and remote ports of the rows whose tcp_info is worth asking (connected TCP, not TIME_WAIT). */
-export function infoPairs(rows: readonly TopRow[]): PortPair[] {
-  const pairs: PortPair[] = [];
+export function infoPairs(rows: readonly TopRow[]): InfoPair[] {
+  const pairs: InfoPair[] = [];
   for (const { record: r, mark } of rows)
     if (mark !== "gone" && r.proto === "tcp" && r.remotePort !== null && r.remotePort !== 0 && r.state !== "LISTEN" && r.state !== "TIME_WAIT" && r.inode)
-      pairs.push({ localPort: r.localPort, remotePort: r.remotePort });
+      pairs.push(r.netns === undefined ? { localPort: r.localPort, remotePort: r.remotePort } : { localPort: r.localPort, remotePort: r.remotePort, netns: r.netns });
   return pairs;
 }
 
-/** tcp_info of these rows (a filtered ss), with the time it was read: the middle of the run. */
-export async function readInfoOf(pairs: readonly PortPair[]): Promise<{ store: SsInfoStore; time: number }> {
+/**
+ * tcp_info of these rows (a filtered ss in each namespace they are in), with the time it was
+ * read: the middle of the run. A namespace no process enters any more gives nothing.
+ */
+export async function readInfoOf(pairs: readonly InfoPair[], places: Places): Promise<{ store: InfoReading; time: number }> {
   const { collectTcpInfoOf } = await import("../../sources/linux-ss/collect-info-of.js");
   const started = Date.now();
-  const store = await collectTcpInfoOf(pairs);
+  const byNetns = new Map<number | undefined, InfoPair[]>();
+  for (const p of pairs) {
+    const key = places.here(p.netns) ? undefined : p.netns!.inode;
+    const group = byNetns.get(key);
+    if (group) group.push(p);
+    else byNetns.set(key, [p]);
+  }
+  const readings = await Promise.all(
+    [...byNetns.values()].map((group) => {
+      const runners = places.runners(group[0]!.netns);
+      return runners === null ? null : collectTcpInfoOf(group, runners && { lines: runners.lines });
+    }),
+  );
+  const store = joinReadings(readings.filter((r): r is SsInfoStore => r !== null));
   return { store, time: (started + Date.now()) / 2 };
 }
 
@@ -94,10 +117,10 @@ async function commandLine(pid: number): Promise<string | null> {
 }
 
 /** Every holder with its command line, and the doctor findings that touch this connection. */
-export async function readDetails(row: TopRow, records: readonly SocketRecord[], withInfo: boolean): Promise<Details> {
+export async function readDetails(row: TopRow, records: readonly SocketRecord[], withInfo: boolean, places: Places): Promise<Details> {
   const r = row.record;
   const pairs = withInfo && row.info === null ? infoPairs([row]) : [];
-  const info = pairs.length === 0 ? null : readInfoOf(pairs).then(({ store }) => (r.inode ? (store.get(r.inode) ?? null) : null), () => null);
+  const info = pairs.length === 0 ? null : readInfoOf(pairs, places).then(({ store }) => (r.inode ? (store.get(r.inode) ?? null) : null), () => null);
   const owners = r.owners ?? (r.pid === null ? [] : [{ pid: r.pid, process: r.process, user: r.user, fd: null }]);
   const holders = await Promise.all(owners.map(async (o) => ({ pid: o.pid, process: o.process, user: o.user, fd: o.fd, commandLine: await commandLine(o.pid) })));
   let findings: string[] = [];

@@ -18,6 +18,7 @@ import { Terminal } from "./terminal.js";
 import { TransitionRate } from "./trace-rate.js";
 import { turn } from "./turn.js";
 import { NameBook } from "./names.js";
+import { Places } from "./places.js";
 import { emptyView, type TopRow } from "./view.js";
 import type { PortPair } from "../../sources/linux-ss/collect-info-of.js";
 
@@ -39,7 +40,8 @@ export async function runTopSession(o: TopOptions): Promise<number> {
   if (!o.trace) rate.note = "off";
   const names = new NameBook();
   const ssMissing = tcpInfoMissing();
-  const beside = new BesideReads(holderMode(o.flags) === "cached" ? new HolderCache() : null, ssMissing === null, o.intervalMs);
+  const places = new Places();
+  const beside = new BesideReads(holderMode(o.flags) === "cached" ? new HolderCache() : null, ssMissing === null, o.intervalMs, places);
   const { holders, screenRates, allRates } = beside;
   let records: SocketRecord[] = [];
   let raw: TopRow[] = [];
@@ -64,9 +66,9 @@ export async function runTopSession(o: TopOptions): Promise<number> {
     const whole = !first && beside.wholeWithRefresh(records.length);
     const pairs = beside.tcpInfo && !first && !whole ? onScreenPairs : [];
     const readInfo = async (): Promise<InfoReading | null> => {
-      if (whole) return beside.readAllNow(records.length).catch(() => null);
+      if (whole) return beside.readAllNow(records.length, places.others(records)).catch(() => null);
       if (pairs.length === 0) return null;
-      const screen = await readInfoOf(pairs).catch(() => null);
+      const screen = await readInfoOf(pairs, places).catch(() => null);
       if (screen) await screenRates.take(screen.store, screen.time, false);
       return screen?.store ?? null;
     };
@@ -122,7 +124,7 @@ export async function runTopSession(o: TopOptions): Promise<number> {
     );
 
   const readAllInfo = () => {
-    if (!ended) beside.readAllInfo(records.length, (why) => (view.message = why));
+    if (!ended) beside.readAllInfo(records.length, places.others(records), (why) => (view.message = why));
   };
 
   // The first reading before the screen is taken: its notices stay readable on the normal screen.
@@ -207,14 +209,14 @@ export async function runTopSession(o: TopOptions): Promise<number> {
         return awaitHolders(effect.then, 2);
       case "details": {
         const key = effect.row.key;
-        void readDetails(effect.row, records, beside.tcpInfo).then((details) => {
+        void readDetails(effect.row, records, beside.tcpInfo, places).then((details) => {
           if (view.panel.kind === "details" && view.panel.key === key) view.panel.details = details;
           draw();
         });
         return;
       }
       case "close":
-        void closeConnection(effect.row).then((message) => {
+        void closeConnection(effect.row, places).then((message) => {
           view.message = message;
           void refresh();
         });

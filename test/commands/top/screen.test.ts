@@ -25,6 +25,7 @@ const LISTENERS = fileURLToPath(new URL("../../live/exposure-listeners.py", impo
 /** Where a process can be moved into a cgroup made here: the v1 name=systemd hierarchy, else v2. */
 const CGROUP_ROOT = ["/sys/fs/cgroup/systemd", "/sys/fs/cgroup/unified", "/sys/fs/cgroup"].find((d) => existsSync(join(d, "cgroup.procs"))) ?? null;
 const cgroups: string[] = [];
+const nets: Netns[] = [];
 const PEER = fileURLToPath(new URL("../../helpers/top-peer.cjs", import.meta.url));
 const A = 18_971;
 const B = 18_972;
@@ -37,8 +38,8 @@ const sessions: string[] = [];
 const others: ChildProcess[] = [];
 
 /** Starts a process inside the namespace whose stdout lines are collected into `into`. */
-function inside(args: string[], into: string[]): ChildProcess {
-  const child = spawn("nsenter", ["-t", String(ns.pid), "-n", process.execPath, ...args], { stdio: ["pipe", "pipe", "inherit"] });
+function inside(args: string[], into: string[], where: Netns = ns): ChildProcess {
+  const child = spawn("nsenter", ["-t", String(where.pid), "-n", process.execPath, ...args], { stdio: ["pipe", "pipe", "inherit"] });
   let buf = "";
   child.stdout!.setEncoding("utf8").on("data", (d: string) => {
     buf += d;
@@ -61,10 +62,10 @@ async function until<T>(test: () => T | undefined | false | null, what: string, 
 }
 
 /** The peer's answer to a command: the first new line matching `pattern`. */
-async function ask(command: string, pattern: RegExp): Promise<RegExpExecArray> {
-  const from = said.length;
-  peer.stdin!.write(`${command}\n`);
-  return until(() => said.slice(from).map((l) => pattern.exec(l)).find(Boolean), `the peer to answer ${command}`);
+async function ask(command: string, pattern: RegExp, to = peer, lines = said): Promise<RegExpExecArray> {
+  const from = lines.length;
+  to.stdin!.write(`${command}\n`);
+  return until(() => lines.slice(from).map((l) => pattern.exec(l)).find(Boolean), `the peer to answer ${command}`);
 }
 
 const tmux = (...args: string[]) => spawnSync("tmux", args, { encoding: "utf8" });
@@ -100,6 +101,7 @@ afterAll(async () => {
   const exits = others.filter((c) => c.exitCode === null && c.signalCode === null).map((c) => once(c, "exit"));
   for (const c of others) c.kill("SIGKILL");
   ns?.close();
+  for (const n of nets) n.close();
   // A cgroup can be removed once its processes are gone, deepest first.
   await Promise.all(exits);
   const dirs = new Set<string>();
@@ -362,6 +364,43 @@ describe.skipIf(!hasTmux)("tcpstat top on a terminal", () => {
     await start(byPid, "NO_COLOR=1", 220, `--pid ${held[0]}`);
     const only = await until(() => lineWith(screen(byPid), "127.0.0.1:18981 ")?.includes(id.slice(0, 12)) && screen(byPid), "the container under --pid");
     expect(lineWith(only, "127.0.0.1:18982 ")).toBeUndefined();
+  });
+
+  it("--container: a container's own namespace, its bytes/s read and c closing there", async () => {
+    // A container on a bridge network: its sockets in a namespace of its own, its process in a
+    // cgroup named as Docker names one. top runs in the test's namespace and reads every one.
+    const root = CGROUP_ROOT;
+    if (root === null) return expect.fail("no writable cgroup hierarchy (v1 name=systemd or v2) on this machine");
+    const box = createNetns();
+    nets.push(box);
+    const lines: string[] = [];
+    const boxPeer = inside([PEER, String(A), String(B)], lines, box);
+    await until(() => lines.includes("ready"), "the container's peer");
+    const id = randomBytes(32).toString("hex");
+    const dir = join(root, `i20test/docker/${id}`);
+    mkdirSync(dir, { recursive: true });
+    cgroups.push(dir);
+    writeFileSync(join(dir, "cgroup.procs"), String(boxPeer.pid));
+    const pumping = Number((await ask("pump", /^pumping (\d+)/, boxPeer, lines))[1]);
+    const session = `s2-20-top-box-${process.pid}`;
+    await start(session, "NO_COLOR=1", 220, `--container ${id.slice(0, 12)}`);
+    // Its bytes/s: a rate read by ss inside that namespace (top's own has no such connection).
+    const row = () => lineWith(screen(session), `127.0.0.1:${pumping} `);
+    await until(() => /ESTABLISHED\s+\d+(\.\d)?[kMG]?\s/.test(row() ?? ""), "the container's connection with its rate");
+    expect(row()).toContain(id.slice(0, 12));
+    expect(ns.run("ss", ["-tanH", "sport", "=", `:${pumping}`]).stdout.trim()).toBe("");
+    // c closes it there: both ends, in the container, see it.
+    keys(session, "/");
+    typed(session, `sport = :${pumping}`);
+    keys(session, "Enter");
+    await until(() => new RegExp(`^>[ +~-]tcp +127\\.0\\.0\\.1:${pumping} `, "m").test(screen(session)), "the row to close");
+    keys(session, "c");
+    await until(() => screen(session).includes("Close tcp"), "the question");
+    const from = lines.length;
+    keys(session, "y");
+    await until(() => screen(session).includes(`closed 127.0.0.1:${pumping} -> 127.0.0.1:${B}`), "the close said");
+    await until(() => lines.slice(from).includes(`client-error ${pumping} ECONNABORTED`), "the holder to see it");
+    await until(() => lines.slice(from).includes(`server-error ${pumping} ECONNRESET`), "the peer to see it");
   });
 });
 
