@@ -1,3 +1,4 @@
+import { protoText } from "../../format/table.js";
 import { compareAddressText } from "../../lib/endpoint.js";
 import { safeText } from "../../lib/safe-text.js";
 import { HOLDERS_PENDING, formatRate, holderText, localText, remoteText, stateText } from "./format.js";
@@ -38,7 +39,7 @@ const byEndpoint = (side: "local" | "remote") => (a: TopRow, b: TopRow) => {
 const holderCell = (r: TopRow): string => (r.holdersPending ? HOLDERS_PENDING : holderText(r.record));
 
 export const COLUMNS: readonly Column[] = [
-  { id: "proto", heading: "Proto", align: "left", priority: 3, max: 5, text: (r) => r.record.proto, compare: byText((r) => r.record.proto) },
+  { id: "proto", heading: "Proto", align: "left", priority: 3, max: 5, text: (r) => protoText(r.record), compare: byText((r) => protoText(r.record)) },
   { id: "local", heading: "Local Address", align: "left", priority: 9, max: 47, text: (r) => localText(r.record), compare: byEndpoint("local") },
   { id: "remote", heading: "Remote Address", align: "left", priority: 8, max: 47, text: (r) => remoteText(r.record), compare: byEndpoint("remote") },
   { id: "state", heading: "State", align: "left", priority: 10, max: 11, text: (r) => stateText(r.record), compare: byText((r) => stateText(r.record)) },

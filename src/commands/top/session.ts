@@ -116,6 +116,8 @@ export async function runTopSession(o: TopOptions): Promise<number> {
         if (!answered || ended || !holders) return;
         for (const row of raw) if (row.holdersPending && holders.attach(row.record)) delete row.holdersPending;
         if (holders.notice) view.message = holders.notice;
+        // A filter or a sort on the holders (process, PID/Program) is applied again to them.
+        shown.forget();
         named();
         totals();
         draw();
@@ -261,7 +263,9 @@ export async function runTopSession(o: TopOptions): Promise<number> {
         return draw();
       }
       if (Date.now() < deadline) return void setTimeout(look, 100);
-      if (view.panel.kind === "none") view.panel = { kind: "kill", pid, name, signal: "SIGKILL", note: `${pid} still runs after SIGTERM. ` };
+      // Asked even over the help or a details panel (a question of close or kill is left to its answer).
+      if (view.panel.kind !== "close" && view.panel.kind !== "kill") view.panel = { kind: "kill", pid, name, signal: "SIGKILL", note: `${pid} still runs after SIGTERM. ` };
+      else view.message = `process ${pid} still runs after SIGTERM (k on its row asks again)`;
       draw();
     };
     setTimeout(look, 100);

@@ -11,6 +11,11 @@ export class ShownRows {
   private match: TopView["filter"]["match"] = null;
   private shown: TopRow[] = [];
 
+  /** Forgets the last answer: the rows changed in place (a holder scan answered), not by a new reading. */
+  forget(): void {
+    this.rows = null;
+  }
+
   of(view: TopView): TopRow[] {
     const sort = `${view.sort.column}|${view.sort.reverse}`;
     if (view.rows === this.rows && sort === this.sort && view.filter.match === this.match) return this.shown;

@@ -79,6 +79,16 @@ describe("renderScreen at 80 columns, the usual terminal", () => {
   });
 });
 
+describe("the Proto column", () => {
+  it("says tcp6 for an IPv6 socket, as the listing and netstat do", () => {
+    const view = emptyView(1000);
+    view.rows = [row("v6", { ...record(8080, "LISTEN", null), family: "ipv6", localAddress: "::1" }), row("v4", record(8081, "LISTEN", null))];
+    const lines = renderScreen(view, new ShownRows().of(view), { width: 120, height: 10, chalk: new Chalk({ level: 0 }) });
+    expect(lines.find((l) => l.includes(":8080"))).toMatch(/^ {2}tcp6 +\[::1\]:8080 /);
+    expect(lines.find((l) => l.includes(":8081"))).toMatch(/^ {2}tcp +127\.0\.0\.1:8081 /);
+  });
+});
+
 describe("g with a filter", () => {
   it("counts the rows the filter shows, by the port a listener serves", () => {
     const view = emptyView(1000);
