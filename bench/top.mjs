@@ -69,7 +69,7 @@ try {
   // Refresh costs as top reports them, over the next refreshes.
   const costs = [];
   let header = "";
-  const head = () => /refresh \d+(\.\d)? ms every \S+( \(slowed from [^)]*\))?/.exec(screen())?.[0];
+  const head = () => /refresh \d+(\.\d)? ms every \S+ m?s( \(slowed from [^)]*\))?/.exec(screen())?.[0];
   // Five refreshes; three on a big table, whose refreshes slow down to several times their cost.
   while (costs.length < (conns >= 20_000 ? 3 : 5)) {
     const h = await until(() => head() !== header && head(), "a refresh", { every: 200 });

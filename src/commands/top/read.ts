@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import type { Finding } from "../../model/report.js";
-import type { NetnsTag, SocketRecord } from "../../model/socket.js";
+import type { NetnsTag, SocketRecord, TcpInfo } from "../../model/socket.js";
+import type { SsFields } from "../../sources/linux-ss/parse-ss-fields.js";
 import type { SocketFilter } from "../../lib/filter.js";
 import type { RecordReuse } from "../../lib/record-reuse.js";
 import { filterNeedsOwners } from "../../lib/filter.js";
@@ -119,8 +120,8 @@ async function commandLine(pid: number): Promise<string | null> {
 /** Every holder with its command line, and the doctor findings that touch this connection. */
 export async function readDetails(row: TopRow, records: readonly SocketRecord[], withInfo: boolean, places: Places): Promise<Details> {
   const r = row.record;
-  const pairs = withInfo && row.info === null ? infoPairs([row]) : [];
-  const info = pairs.length === 0 ? null : readInfoOf(pairs, places).then(({ store }) => (r.inode ? (store.get(r.inode) ?? null) : null), () => null);
+  const pairs = withInfo ? infoPairs([row]) : [];
+  const ss = pairs.length === 0 ? null : readSsLine(pairs[0]!, r.inode!, places).catch(() => null);
   const owners = r.owners ?? (r.pid === null ? [] : [{ pid: r.pid, process: r.process, user: r.user, fd: null }]);
   const holders = await Promise.all(owners.map(async (o) => ({ pid: o.pid, process: o.process, user: o.user, fd: o.fd, commandLine: await commandLine(o.pid) })));
   let findings: string[] = [];
@@ -135,7 +136,31 @@ export async function readDetails(row: TopRow, records: readonly SocketRecord[],
   } catch (error) {
     findingsNote = `doctor could not run: ${(error as Error).message}`;
   }
-  return { holders, findings, findingsNote, info: await info };
+  const line = await ss;
+  return { holders, findings, findingsNote, info: line?.info ?? null, ssFields: line?.fields ?? null };
+}
+
+/**
+ * ss's line for one connection (in its namespace), as the model reads it and every field as ss
+ * names it (parse-ss-fields.ts); null when ss gives none for this inode (gone, or no tcp_info).
+ */
+async function readSsLine(pair: InfoPair, inode: number, places: Places): Promise<{ info: TcpInfo | null; fields: SsFields["fields"] } | null> {
+  const runners = places.runners(pair.netns);
+  if (runners === null) return null;
+  const [{ execLines }, { portFilter }, { SS_INFO_ARGS }, { SsInfoStore }, { parseSsFields }] = await Promise.all([
+    import("../../lib/exec.js"),
+    import("../../sources/linux-ss/collect-info-of.js"),
+    import("../../sources/linux-ss/ss-info-args.js"),
+    import("../../sources/linux-ss/parse-ss-info.js"),
+    import("../../sources/linux-ss/parse-ss-fields.js"),
+  ]);
+  let found: string | null = null;
+  const mark = `ino:${inode} `;
+  await (runners?.lines ?? execLines)("ss", [...SS_INFO_ARGS, ...portFilter([pair])], (line) => void (line.includes(mark) && (found = line)), { timeoutMs: 10_000 });
+  if (found === null) return null;
+  const store = new SsInfoStore();
+  store.line(found);
+  return { info: store.get(inode) ?? null, fields: parseSsFields(found).fields };
 }
 
 /** A finding touches a connection when it names its process, or its port and (if it names one) its state. */

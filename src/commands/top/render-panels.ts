@@ -38,7 +38,11 @@ export function renderHelp(chalk: ChalkInstance): string[] {
 
 /** Every field of tcp_info, "name value" several to a line. */
 function infoLines(info: Record<string, unknown>, width: number): string[] {
-  const cells = Object.entries(info).map(([k, v]) => `${k} ${v === null ? "-" : String(v)}`);
+  return cellLines(Object.entries(info).map(([k, v]) => `${k} ${v === null ? "-" : String(v)}`), width);
+}
+
+/** Cells several to a line, as many as fit in `width`. */
+function cellLines(cells: readonly string[], width: number): string[] {
   const lines: string[] = [];
   let line = " ";
   for (const cell of cells) {
@@ -83,8 +87,10 @@ export function renderDetails(panel: Extract<Panel, { kind: "details" }>, chalk:
       else lines.push(...wrapped(head + safeText(h.commandLine), width, "    "));
     }
   lines.push("", chalk.bold("tcp_info"));
-  const info = row.info ?? d?.info ?? null;
-  if (info) lines.push(...infoLines(info as unknown as Record<string, unknown>, width));
+  const info = d?.info ?? row.info ?? null;
+  // Every field ss printed, as `ss -ti` names them; else the record's, when only the refresh read it.
+  if (d?.ssFields && d.ssFields.length > 0) lines.push(...cellLines(d.ssFields.map(([k, v]) => safeText(v === null ? k : `${k} ${v}`)), width));
+  else if (info) lines.push(...infoLines(info as unknown as Record<string, unknown>, width));
   else if (d === null && r.proto === "tcp" && r.state !== "TIME_WAIT") lines.push("  reading...");
   else lines.push(`  ${r.proto !== "tcp" ? "none: not TCP" : r.state === "TIME_WAIT" ? "none: the kernel keeps no tcp_info for TIME_WAIT" : "none read (ss missing, or the connection is gone)"}`);
   lines.push("", chalk.bold("Doctor"));

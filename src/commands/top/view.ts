@@ -46,6 +46,8 @@ export interface Details {
   findingsNote: string | null;
   /** tcp_info read when the panel opened (the row's own may not be read yet); null when none. */
   info?: TcpInfo | null;
+  /** Every field ss printed for it, by ss's names (ss -ti's words); null when none was read. */
+  ssFields?: Array<[string, string | null]> | null;
 }
 
 export type Panel =

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lineFrom } from "../../helpers/child-output.js";
-import { BIN } from "../../helpers/cli.js";
+import { BIN, runTcpstat } from "../../helpers/cli.js";
 import { createNetns, type Netns } from "../../helpers/netns.js";
 import { nodeComm } from "../../helpers/comm.js";
 
@@ -144,7 +144,9 @@ describe.skipIf(!hasTmux)("tcpstat top on a terminal", () => {
       screen(name, true).split("\n").some((l) => l.includes(`127.0.0.1:${port} `) && l.replace(/\x1b\[[0-9;]*m/g, "")[1] === lead && l.includes(colour));
     await until(() => marked(opened, "+", "\x1b[32m"), "the new connection in green");
     await ask(`close ${gone}`, /^closed/);
-    // The server's end goes away (the client's end stays, in TIME_WAIT: a change, yellow).
+    // The server's end goes away (red); the client's end stays, in TIME_WAIT: a change (yellow).
+    const timeWait = () => screen(name, true).split("\n").some((l) => l.includes(`127.0.0.1:${gone} `) && l.includes("TIME_WAIT") && /^.~/.test(l.replace(/\x1b\[[0-9;]*m/g, "")) && l.includes("\x1b[33m"));
+    await until(timeWait, "the client's end in TIME_WAIT, yellow");
     await until(() => marked(gone, "-", "\x1b[31m"), "the closed connection in red");
     await until(() => !screen(name).split("\n").some((l) => l.includes(`127.0.0.1:${gone} `) && /^.-/.test(l)), "the red row to go");
   });
@@ -173,6 +175,27 @@ describe.skipIf(!hasTmux)("tcpstat top on a terminal", () => {
     expect(down).toEqual([...down].sort((a, b) => b - a));
     keys(name, "i");
     await until(() => screen(name).includes("Local Address▲"), "i to reverse it back");
+    // > and < move the sort to the next column and back.
+    keys(name, ">");
+    const byRemote = await until(() => (screen(name).includes("Remote Address▲") ? screen(name) : null), "the sort on Remote Address");
+    const ports = byRemote.split("\n").filter((l) => /^[> ][ +~-]tcp/.test(l)).map((l) => l.replace(/^..\S+\s+\S+\s+/, "").split(/\s+/)[0]!);
+    // Listeners (0.0.0.0:*) first, then the peers' ports in order.
+    const peers = ports.filter((p) => p.startsWith("127.0.0.1:")).map((p) => Number(p.split(":")[1]));
+    expect(ports.slice(0, ports.length - peers.length).every((p) => p === "0.0.0.0:*")).toBe(true);
+    expect(peers).toEqual([...peers].sort((a, b) => a - b));
+    keys(name, "<");
+    await until(() => screen(name).includes("Local Address▲"), "< back to Local Address");
+    // The selection: Home, Down, End, Up.
+    const selected = () => screen(name).split("\n").filter((l) => /^[> ][ +~-]tcp/.test(l)).findIndex((l) => l.startsWith(">"));
+    const count = () => screen(name).split("\n").filter((l) => /^[> ][ +~-]tcp/.test(l)).length;
+    keys(name, "Home");
+    await until(() => selected() === 0, "Home: the first row");
+    keys(name, "Down");
+    await until(() => selected() === 1, "Down: the second row");
+    keys(name, "End");
+    await until(() => selected() === count() - 1, "End: the last row");
+    keys(name, "Up");
+    await until(() => selected() === count() - 2, "Up: the one before");
   });
 
   it("g groups by process, port, state and container, with counts and bytes/s", async () => {
@@ -200,10 +223,15 @@ describe.skipIf(!hasTmux)("tcpstat top on a terminal", () => {
     keys(name, "Enter");
     // A command line longer than the pane goes on in lines indented by 4: joined back here.
     const whole = () => screen(name).replace(/\n {4}/g, "");
-    const text = await until(() => (/Holders[\s\S]*top-peer\.cjs[\s\S]*rttMs/.test(whole()) ? whole() : null), "the details");
+    const text = await until(() => (/Holders[\s\S]*top-peer\.cjs[\s\S]*bytes_acked \d+/.test(whole()) ? whole() : null), "the details");
     expect(text).toMatch(new RegExp(`Connection {2}tcp {2}127\\.0\\.0\\.1:${kept} -> 127\\.0\\.0\\.1:${A} {2}ESTABLISHED`));
     expect(text).toMatch(new RegExp(`\\d+/${NODE} user root fd \\d+: \\S*node \\S*top-peer\\.cjs`));
-    expect(text).toMatch(/bytesAcked \d+/);
+    // tcp_info: every field ss prints for it, by ss's names, those the model keeps and the others.
+    const said = ns.run("ss", ["-tinHOe", "sport", "=", `:${kept}`]).stdout;
+    for (const name of ["rto", "rtt", "mss", "pmtu", "rcvmss", "advmss", "cwnd", "bytes_acked", "segs_out", "segs_in", "rcv_space", "snd_wnd"]) {
+      expect(said).toMatch(new RegExp(`\\b${name}:`));
+      expect(text).toMatch(new RegExp(`\\b${name} \\S+`));
+    }
     expect(text).toContain("Doctor");
     keys(name, "PageDown");
     await until(() => screen(name).includes("ESTABLISHED") && /Meaning|no finding|socket rules/.test(screen(name)), "the explanation below");
@@ -299,6 +327,7 @@ describe.skipIf(!hasTmux)("tcpstat top on a terminal", () => {
     ["q", (n: string) => keys(n, "q"), 0],
     ["Ctrl-C", (n: string) => keys(n, "C-c"), 130],
     ["SIGTERM", (n: string) => signalTop(n, "SIGTERM"), 143],
+    ["SIGHUP", (n: string) => signalTop(n, "SIGHUP"), 129],
   ] as const) {
     it(`${how} gives the terminal back (normal screen, cursor), exit ${status}`, async () => {
       const session = `s2-20-top-${how.replace(/\W/g, "")}-${process.pid}`;
@@ -358,7 +387,9 @@ describe.skipIf(!hasTmux)("tcpstat top on a terminal", () => {
     keys(wide, "Enter");
     await until(() => screen(wide).includes("Filter: sport = :18982") && /^>[ +~-]tcp/m.test(screen(wide)), "the one row");
     keys(wide, "Enter");
-    expect(await until(() => lineWith(screen(wide), "Container "), "the details")).toMatch(/Container -\s+Unit i20-web\.service/);
+    // The details' line (the table's heading has "Container" too).
+    const detail = () => screen(wide).split("\n").find((l) => /^ {2}Container \S/.test(l));
+    expect(await until(detail, "the details")).toMatch(/Container -\s+Unit i20-web\.service/);
     // --pid: the holders are read with the sockets (to select them), and come with theirs too.
     const byPid = `s2-20-top-pid-${process.pid}`;
     await start(byPid, "NO_COLOR=1", 220, `--pid ${held[0]}`);
@@ -426,3 +457,13 @@ function ancestors(pid: number): number[] {
   }
   return out;
 }
+
+describe("tcpstat top without a terminal", () => {
+  it("a pipe gets one line pointing to --watch and --ndjson, exit 2", () => {
+    const r = runTcpstat(["top"]);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/top needs a terminal.*--watch.*--ndjson/);
+  });
+});
