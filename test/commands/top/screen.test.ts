@@ -76,6 +76,21 @@ const keys = (name: string, ...k: string[]) => tmux("send-keys", "-t", name, ...
 const typed = (name: string, text: string) => tmux("send-keys", "-t", name, "-l", text);
 const lineWith = (text: string, needle: string) => text.split("\n").find((l) => l.includes(needle));
 
+/**
+ * c, then y, on the selected row (the connection from `port` to `remote`): the close is said,
+ * and both ends see it in the peer's lines (`lines`): the holder its connection aborted, the
+ * other end a reset.
+ */
+async function closeSelected(name: string, port: number, remote: number, lines: string[]): Promise<void> {
+  keys(name, "c");
+  await until(() => screen(name).includes("Close tcp"), "the question");
+  const from = lines.length;
+  keys(name, "y");
+  await until(() => screen(name).includes(`closed 127.0.0.1:${port} -> 127.0.0.1:${remote}`), "the close said");
+  await until(() => lines.slice(from).includes(`client-error ${port} ECONNABORTED`), "the holder to see it");
+  await until(() => lines.slice(from).includes(`server-error ${port} ECONNRESET`), "the peer to see it");
+}
+
 /** Back to the connections table, no filter, no panel (whatever a failed test left). */
 async function reset(name: string): Promise<void> {
   keys(name, "Escape");
@@ -267,14 +282,7 @@ describe.skipIf(!hasTmux)("tcpstat top on a terminal", () => {
     await until(() => screen(name).includes(`Close tcp 127.0.0.1:${kept} -> 127.0.0.1:${A} (ESTABLISHED,`), "the question");
     keys(name, "n");
     await until(() => screen(name).includes("not closed"), "nothing closed");
-    keys(name, "c");
-    await until(() => screen(name).includes("Close tcp"), "the question again");
-    const from = said.length;
-    keys(name, "y");
-    await until(() => screen(name).includes(`closed 127.0.0.1:${kept} -> 127.0.0.1:${A}`), "the close said");
-    // The holder sees its connection aborted, the peer a reset.
-    await until(() => said.slice(from).includes(`client-error ${kept} ECONNABORTED`), "the holder to see it");
-    await until(() => said.slice(from).includes(`server-error ${kept} ECONNRESET`), "the peer to see it");
+    await closeSelected(name, kept, A, said);
     const after = ns.run("ss", ["-tanH", "state", "established"]).stdout.trim().split("\n").map((l) => l.split(/\s+/).slice(2, 4).join(" "));
     expect(before.filter((c) => !after.includes(c)).sort()).toEqual([`127.0.0.1:${A} 127.0.0.1:${kept}`, `127.0.0.1:${kept} 127.0.0.1:${A}`].sort());
   });
@@ -425,13 +433,7 @@ describe.skipIf(!hasTmux)("tcpstat top on a terminal", () => {
     typed(session, `sport = :${pumping}`);
     keys(session, "Enter");
     await until(() => new RegExp(`^>[ +~-]tcp +127\\.0\\.0\\.1:${pumping} `, "m").test(screen(session)), "the row to close");
-    keys(session, "c");
-    await until(() => screen(session).includes("Close tcp"), "the question");
-    const from = lines.length;
-    keys(session, "y");
-    await until(() => screen(session).includes(`closed 127.0.0.1:${pumping} -> 127.0.0.1:${B}`), "the close said");
-    await until(() => lines.slice(from).includes(`client-error ${pumping} ECONNABORTED`), "the holder to see it");
-    await until(() => lines.slice(from).includes(`server-error ${pumping} ECONNRESET`), "the peer to see it");
+    await closeSelected(session, pumping, B, lines);
   });
 });
 
