@@ -158,15 +158,14 @@ function columnsFor(options: {
   }
   if (options.who) {
     // --who: the shown holder's unit, container and command line (escaped like names).
-    const shown = shownHolder;
-    const unit = (r: SocketRecord) => name(shown(r)?.unit ?? "-");
+    const unit = (r: SocketRecord) => name(shownHolder(r)?.unit ?? "-");
     const container = (r: SocketRecord) => {
-      const c = shown(r)?.container;
+      const c = shownHolder(r)?.container;
       return c ? name(c.pod?.name ? `${c.pod.namespace ?? "?"}/${c.pod.name}/${containerLabel(c)}` : containerLabel(c)) : "-";
     };
     // A command line can be pages long: cut at COMMAND_WIDTH characters (the JSON has it whole).
     const command = (r: SocketRecord) => {
-      const text = name(shown(r)?.cmdline ?? "-");
+      const text = name(shownHolder(r)?.cmdline ?? "-");
       return text.length > COMMAND_WIDTH ? `${text.slice(0, COMMAND_WIDTH - 1)}…` : text;
     };
     columns.push(

@@ -157,11 +157,14 @@ export const exec: ExecRunner = (cmd, args, options = {}) => {
  * /abs/cmd ...`, both tools by absolute path (issue 22). For what only netlink can tell or do
  * (ss's tcp_info, ss -K), which answers for the namespace it runs in.
  */
-export function inNetns(file: string): { exec: ExecRunner; lines: LineRunner } {
+export function inNetns(file: string, base: { exec?: ExecRunner; lines?: LineRunner } = {}): { exec: ExecRunner; lines: LineRunner } {
   const wrapped = (cmd: string, args: readonly string[]) => [`--net=${file}`, "--", systemTool(cmd), ...args];
+  const run = base.exec ?? exec;
+  const lines = base.lines ?? execLines;
   return {
-    exec: (cmd, args, options) => exec("nsenter", wrapped(cmd, args), options),
-    lines: (cmd, args, onLine, options) => execLines("nsenter", wrapped(cmd, args), onLine, options),
+    // A tool not found is a rejected promise, as exec gives it, not a throw.
+    exec: async (cmd, args, options) => run("nsenter", wrapped(cmd, args), options),
+    lines: async (cmd, args, onLine, options) => lines("nsenter", wrapped(cmd, args), onLine, options),
   };
 }
 

@@ -27,7 +27,7 @@ export class RecordReuse {
   private lastTop = 0;
   /** Inode -> index in `last`, made only when the cursor lost its place. */
   private byInode: Map<number, number> | null = null;
-  /** The records handed back at the last reading (for tests and the benchmark). */
+  /** The records handed back at the last reading (what the tests check). */
   reused = 0;
 
   /** Starts a reading. */

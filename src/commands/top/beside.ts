@@ -1,7 +1,6 @@
-import type { SocketRecord } from "../../model/socket.js";
+import type { NetnsTag, SocketRecord } from "../../model/socket.js";
 import { formatSeconds } from "./format.js";
 import { HolderCache } from "./holder-cache.js";
-import type { NetnsTag } from "../../model/socket.js";
 import { joinReadings, type Places } from "./places.js";
 import { RateBook, type InfoReading } from "./rates.js";
 
@@ -69,11 +68,11 @@ export class BesideReads {
     return this.allInfo !== null && sockets < WHOLE_BELOW;
   }
 
-  /** The tcp_info of every socket when its pace allows (beside the refreshes of a big table); `others`: the namespaces besides top's own. */
-  readAllInfo(sockets: number, others: readonly NetnsTag[], failed: (why: string) => void): void {
+  /** The tcp_info of every socket when its pace allows (beside the refreshes of a big table); `others`: the namespaces besides top's own, asked only then. */
+  readAllInfo(sockets: number, others: () => readonly NetnsTag[], failed: (why: string) => void): void {
     const allInfo = this.allInfo;
     if (!allInfo || allInfo.running || this.wholeWithRefresh(sockets) || wait(allInfo.last, this.intervalMs) > 0) return;
-    void this.readAllNow(sockets, others, true).catch((error: Error) => failed(`tcp_info could not be read: ${error.message}`));
+    void this.readAllNow(sockets, others(), true).catch((error: Error) => failed(`tcp_info could not be read: ${error.message}`));
   }
 
   /**

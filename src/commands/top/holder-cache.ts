@@ -36,7 +36,6 @@ export class HolderCache {
   /** The last scan's end (performance.now()) and its cost, null before the first. */
   last: { end: number; costMs: number } | null = null;
   notice: string | null = null;
-  private whereNotice: string | null = null;
 
   constructor(
     private readonly procRoot = "/proc",
@@ -62,7 +61,7 @@ export class HolderCache {
     const started = performance.now();
     const answer = await (await startOwnerScan(this.procRoot)).finish(inodes);
     const users = readUsers(this.etcRoot);
-    const where = await this.readWhere(answer);
+    const { where, notice } = await this.readWhere(answer);
     const { counts } = answer;
     const held = new Map<number, Holding | null>();
     let found = 0;
@@ -92,8 +91,7 @@ export class HolderCache {
       found++;
     }
     this.held = held;
-    this.notice = answer.denied > 0 && found < inodes.length ? deniedNotice(answer.denied) : this.whereNotice;
-    this.whereNotice = null;
+    this.notice = answer.denied > 0 && found < inodes.length ? deniedNotice(answer.denied) : notice;
     this.last = { end: performance.now(), costMs: performance.now() - started };
   }
 
@@ -102,7 +100,7 @@ export class HolderCache {
    * others' cgroups read (lib --who's reader, sources/who/read-who.ts), the runtimes asked their
    * containers' names once a scan that found new ones. A process gone meanwhile has neither.
    */
-  private async readWhere(answer: OwnerAnswer): Promise<Map<number, Where>> {
+  private async readWhere(answer: OwnerAnswer): Promise<{ where: Map<number, Where>; notice: string | null }> {
     const where = new Map<number, Where>();
     const fresh: SocketRecord[] = [];
     for (let at = 0; at < answer.flat.length; at += 2) {
@@ -112,6 +110,7 @@ export class HolderCache {
       where.set(pid, known ?? { unit: null, container: null });
       if (!known) fresh.push({ pid, owners: [{ pid, process: answer.names.get(pid) ?? null, user: null, fd: null }] } as SocketRecord);
     }
+    let notice: string | null = null;
     if (fresh.length > 0) {
       const { WhoReader, addWho } = await import("../../sources/who/read-who.js");
       const notices: string[] = [];
@@ -121,10 +120,10 @@ export class HolderCache {
         where.set(o.pid, { unit: o.unit ?? null, container: o.container ?? null });
       }
       // Said once for the processes that brought it (the runtime not answering, say).
-      this.whereNotice = notices.find((n) => n.startsWith("container names")) ?? null;
+      notice = notices.find((n) => n.startsWith("container names")) ?? null;
     }
     this.where = where;
-    return where;
+    return { where, notice };
   }
 
   /** Gives `r` the holders found for its inode; false when no scan was asked about it yet. */

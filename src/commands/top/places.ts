@@ -1,7 +1,8 @@
+import { join } from "node:path";
 import { inNetns, type ExecRunner, type LineRunner } from "../../lib/exec.js";
 import type { NetnsTag, SocketRecord, TcpInfo } from "../../model/socket.js";
-import { netnsFile, netnsOfPid } from "../../sources/linux-procfs/netns.js";
-import type { InfoReading } from "./rates.js";
+import { discoverNamespaces, netnsOfPid } from "../../sources/linux-procfs/netns.js";
+import { countersOf, type InfoReading } from "./rates.js";
 
 /**
  * Where ss must run for a connection: tcp_info and SOCK_DESTROY answer only for the network
@@ -13,8 +14,10 @@ import type { InfoReading } from "./rates.js";
  */
 export class Places {
   private readonly own: number | null;
-  /** Namespace inode -> the file entered last time (checked again before each use). */
-  private readonly files = new Map<number, string>();
+  /** Namespace inode -> a file that enters it: its bind mount, else the link of a process inside (that pid). */
+  private files = new Map<number, { file: string; pid: number | null }>();
+  /** When /proc was last walked for them (performance.now()); a namespace not found waits for the next walk. */
+  private looked = -Infinity;
 
   constructor(private readonly procRoot = "/proc") {
     this.own = netnsOfPid(procRoot, "self");
@@ -28,16 +31,25 @@ export class Places {
   /** How to run a command where this namespace's sockets are: undefined here, null when no process or file enters it any more. */
   runners(netns: NetnsTag | undefined): { exec: ExecRunner; lines: LineRunner } | undefined | null {
     if (this.here(netns)) return undefined;
-    const tag = netns!;
-    let file = this.files.get(tag.inode);
-    // A /proc/PID/ns/net link read again: its process may have ended (and its pid been reused).
-    const pid = file === undefined ? null : /^\/.*\/(\d+)\/ns\/net$/.exec(file)?.[1];
-    if (file === undefined || (pid != null && netnsOfPid(this.procRoot, Number(pid)) !== tag.inode)) {
-      const found = netnsFile(tag, this.procRoot);
-      if (found === null) return null;
-      this.files.set(tag.inode, (file = found));
+    const inode = netns!.inode;
+    let place = this.files.get(inode);
+    // A process's link is read again: the process may have ended (and its pid been reused).
+    if (place?.pid != null && netnsOfPid(this.procRoot, place.pid) !== inode) place = undefined;
+    if (place === undefined && performance.now() - this.looked > LOOK_AGAIN_MS) {
+      this.look();
+      place = this.files.get(inode);
     }
-    return inNetns(file);
+    return place === undefined ? null : inNetns(place.file);
+  }
+
+  /** One walk of /proc for every namespace's file (a bind mount is the steadier file, as doctor prefers it). */
+  private look(): void {
+    this.looked = performance.now();
+    this.files = new Map();
+    for (const ns of discoverNamespaces({ procRoot: this.procRoot })) {
+      if (ns.path !== null) this.files.set(ns.inode, { file: ns.path, pid: null });
+      else if (ns.pids.length > 0) this.files.set(ns.inode, { file: join(this.procRoot, String(ns.pids[0]), "ns", "net"), pid: ns.pids[0]! });
+    }
   }
 
   /** The namespaces other than top's own that these records are in, each once. */
@@ -47,6 +59,9 @@ export class Places {
     return [...seen.values()];
   }
 }
+
+/** At most this often /proc is walked again for a namespace it did not find. */
+const LOOK_AGAIN_MS = 1000;
 
 /** Readings of tcp_info from several namespaces as one (socket inodes are unique host-wide). */
 export function joinReadings(readings: readonly InfoReading[]): InfoReading {
@@ -62,16 +77,10 @@ export function joinReadings(readings: readonly InfoReading[]): InfoReading {
     *inodes() {
       for (const r of readings) yield* r.inodes();
     },
-    bytes: (inode: number, into: Float64Array) => readings.some((r) => (r.bytes ? r.bytes(inode, into) : bytesOf(r.get(inode), into))),
-    // RateBook sizes its rows from it.
-    size: readings.reduce((n, r) => n + ((r as { size?: number }).size ?? 0), 0),
-  } as InfoReading;
-}
-
-/** bytes_acked and bytes_received of a tcp_info into `into`; false when it has not both. */
-function bytesOf(info: TcpInfo | undefined, into: Float64Array): boolean {
-  if (!info || info.bytesAcked === null || info.bytesReceived === null) return false;
-  into[0] = info.bytesAcked;
-  into[1] = info.bytesReceived;
-  return true;
+    bytes: (inode: number, into: Float64Array) => {
+      for (const r of readings) if (countersOf(r, inode, into)) return true;
+      return false;
+    },
+    size: readings.reduce((n, r) => n + (r.size ?? 0), 0),
+  };
 }

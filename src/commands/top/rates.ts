@@ -27,6 +27,18 @@ export interface InfoReading {
   inodes(): IterableIterator<number>;
   /** bytes_acked and bytes_received into `into` without an object made (ss's store has it); false when unknown. */
   bytes?(inode: number, into: Float64Array): boolean;
+  /** How many sockets it holds, when it knows (the rates are sized from it). */
+  readonly size?: number;
+}
+
+/** A socket's bytes_acked and bytes_received into `into` (through bytes() where the reading has it); false when unknown. */
+export function countersOf(reading: InfoReading, inode: number, into: Float64Array): boolean {
+  if (reading.bytes) return reading.bytes(inode, into);
+  const ti = reading.get(inode);
+  if (!ti || ti.bytesAcked === null || ti.bytesReceived === null) return false;
+  into[0] = ti.bytesAcked;
+  into[1] = ti.bytesReceived;
+  return true;
 }
 
 /** Rows between two turns of the event loop while a full reading is taken in. */
@@ -53,7 +65,7 @@ export class RateBook {
    */
   async take(reading: InfoReading, time: number, all: boolean): Promise<void> {
     const before = this.rows;
-    const size = (reading as { size?: number }).size ?? 0;
+    const size = reading.size ?? 0;
     let into = emptyRows(all ? size : before.slots.size + size);
     let n = 0;
     for (const inode of reading.inodes()) {
@@ -81,16 +93,7 @@ export class RateBook {
   /** Puts the socket's row into `into` (its rate when read twice), or the one before when this reading has none for it. */
   private count(reading: InfoReading, inode: number, time: number, before: Rows, into: Rows): void {
     const c = this.counters;
-    let known: boolean;
-    if (reading.bytes) known = reading.bytes(inode, c);
-    else {
-      const ti = reading.get(inode);
-      known = !!ti && ti.bytesAcked !== null && ti.bytesReceived !== null;
-      if (known) {
-        c[0] = ti!.bytesAcked!;
-        c[1] = ti!.bytesReceived!;
-      }
-    }
+    const known = countersOf(reading, inode, c);
     const last = before.slots.get(inode);
     if (!known || (last !== undefined && before.values[last * COLUMNS + TIME]! >= time)) {
       if (last !== undefined) copyRow(before, last, into, inode);

@@ -147,20 +147,18 @@ export async function readDetails(row: TopRow, records: readonly SocketRecord[],
 async function readSsLine(pair: InfoPair, inode: number, places: Places): Promise<{ info: TcpInfo | null; fields: SsFields["fields"] } | null> {
   const runners = places.runners(pair.netns);
   if (runners === null) return null;
-  const [{ execLines }, { portFilter }, { SS_INFO_ARGS }, { SsInfoStore }, { parseSsFields }] = await Promise.all([
+  const [{ execLines }, { collectTcpInfoOf }, { parseSsFields }] = await Promise.all([
     import("../../lib/exec.js"),
     import("../../sources/linux-ss/collect-info-of.js"),
-    import("../../sources/linux-ss/ss-info-args.js"),
-    import("../../sources/linux-ss/parse-ss-info.js"),
     import("../../sources/linux-ss/parse-ss-fields.js"),
   ]);
-  let found: string | null = null;
+  // The filtered ss of the rows on screen, its line of this inode kept as well.
   const mark = `ino:${inode} `;
-  await (runners?.lines ?? execLines)("ss", [...SS_INFO_ARGS, ...portFilter([pair])], (line) => void (line.includes(mark) && (found = line)), { timeoutMs: 10_000 });
-  if (found === null) return null;
-  const store = new SsInfoStore();
-  store.line(found);
-  return { info: store.get(inode) ?? null, fields: parseSsFields(found).fields };
+  const found: string[] = [];
+  const run = runners?.lines ?? execLines;
+  const store = await collectTcpInfoOf([pair], { lines: (cmd, args, onLine, o) => run(cmd, args, (line) => (line.includes(mark) && found.push(line), onLine(line)), o) });
+  if (found.length === 0) return null;
+  return { info: store.get(inode) ?? null, fields: parseSsFields(found[0]!).fields };
 }
 
 /** A finding touches a connection when it names its process, or its port and (if it names one) its state. */

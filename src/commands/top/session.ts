@@ -10,7 +10,7 @@ import { decodeKeys, pressKey, type Effect, type KeyContext } from "./keys.js";
 import { BUSY_SHARE, BesideReads } from "./beside.js";
 import type { InfoReading } from "./rates.js";
 import { HolderCache } from "./holder-cache.js";
-import { holderMode, infoPairs, readDetails, readInfoOf, readSockets, sayFirst, tcpInfoMissing } from "./read.js";
+import { holderMode, infoPairs, readDetails, readInfoOf, readSockets, sayFirst, tcpInfoMissing, type InfoPair } from "./read.js";
 import { renderScreen, tableRows } from "./render.js";
 import { RowBook, totalsOf } from "./rows.js";
 import { ShownRows, keepInSight } from "./shown.js";
@@ -20,7 +20,6 @@ import { turn } from "./turn.js";
 import { NameBook } from "./names.js";
 import { Places } from "./places.js";
 import { emptyView, type TopRow } from "./view.js";
-import type { PortPair } from "../../sources/linux-ss/collect-info-of.js";
 
 export interface TopOptions {
   flags: SourceFlags;
@@ -46,7 +45,7 @@ export async function runTopSession(o: TopOptions): Promise<number> {
   let records: SocketRecord[] = [];
   let raw: TopRow[] = [];
   /** The connections on screen at the last frame: their tcp_info is read each refresh. */
-  let onScreenPairs: PortPair[] = [];
+  let onScreenPairs: InfoPair[] = [];
   let timer: NodeJS.Timeout | null = null;
   let reading = false;
   let ended = false;
@@ -126,7 +125,7 @@ export async function runTopSession(o: TopOptions): Promise<number> {
     );
 
   const readAllInfo = () => {
-    if (!ended) beside.readAllInfo(records.length, places.others(records), (why) => (view.message = why));
+    if (!ended) beside.readAllInfo(records.length, () => places.others(records), (why) => (view.message = why));
   };
 
   // The first reading before the screen is taken: its notices stay readable on the normal screen.

@@ -1,4 +1,4 @@
-import { exec as realExec, type ExecRunner } from "../../lib/exec.js";
+import { exec as realExec, inNetns, type ExecRunner } from "../../lib/exec.js";
 import { TcpstatError } from "../../errors.js";
 import { parseSs } from "../linux-ss/parse-ss.js";
 import type { NetSysctls } from "../../model/counters.js";
@@ -15,13 +15,12 @@ import { NET_SYSCTL_FILES, readNetSysctls } from "./read-counters.js";
  *   nsFile /proc/4242/ns/net    -> nsenter --net=/proc/4242/ns/net ss -tlnH; ... grep -H . /proc/sys/net/...
  */
 
-const inside = (nsFile: string | null, cmd: string, args: string[]): [string, string[]] =>
-  nsFile === null ? [cmd, args] : ["nsenter", [`--net=${nsFile}`, "--", cmd, ...args]];
+/** `run`, or the same inside the namespace of nsFile (lib/exec.ts inNetns: tools by absolute path). */
+const inside = (nsFile: string | null, run: ExecRunner): ExecRunner => (nsFile === null ? run : inNetns(nsFile, { exec: run }).exec);
 
 /** Backlogs of the listeners by "address|port" (as diagnose's backlogKey), read with ss. */
 export async function readBacklogs(nsFile: string | null, key: (address: string, port: number) => string, run: ExecRunner = realExec): Promise<Map<string, number>> {
-  const [cmd, args] = inside(nsFile, "ss", ["-tlnH"]);
-  const out = await run(cmd, args);
+  const out = await inside(nsFile, run)("ss", ["-tlnH"]);
   const map = new Map<string, number>();
   for (const r of parseSs(out.toString("utf8"), { source: "ss -tlnH" }).records)
     if (r.state === "LISTEN" && r.sendQ !== null) map.set(key(r.localAddress, r.localPort), r.sendQ);
@@ -31,9 +30,8 @@ export async function readBacklogs(nsFile: string | null, key: (address: string,
 /** The net sysctls of the namespace: read here, or by `grep -H . FILES` run inside it ("path:value" lines). */
 export async function readSysctlsIn(nsFile: string | null, run: ExecRunner = realExec): Promise<NetSysctls> {
   if (nsFile === null) return readNetSysctls();
-  const [cmd, args] = inside(nsFile, "grep", ["-H", ".", ...NET_SYSCTL_FILES]);
   // grep exits 2 when a file is missing (an older kernel): what it read still counts.
-  const out = await run(cmd, args, { okExitCodes: [0, 1, 2] });
+  const out = await inside(nsFile, run)("grep", ["-H", ".", ...NET_SYSCTL_FILES], { okExitCodes: [0, 1, 2] });
   const values = new Map<string, string>();
   for (const line of out.toString("utf8").split("\n")) {
     const at = line.indexOf(":");

@@ -146,16 +146,6 @@ export function discoverNamespaces(options: NetnsOptions = {}): Namespace[] {
 }
 
 /**
- * A file that enters the namespace of this tag (`nsenter --net=FILE`): the namespace link of
- * the first process inside, else its bind mount; null when it is gone.
- */
-export function netnsFile(tag: NetnsTag, procRoot = "/proc"): string | null {
-  const ns = discoverNamespaces({ procRoot }).find((n) => n.inode === tag.inode);
-  if (!ns) return null;
-  return ns.pids.length > 0 ? join(procRoot, String(ns.pids[0]), "ns", "net") : ns.path;
-}
-
-/**
  * `-N, --netns` argument -> the namespaces to read:
  * "all"; a pid ("1234"); a path ("/proc/1234/ns/net", "/var/run/docker/netns/abc"); else a name in /run/netns.
  */

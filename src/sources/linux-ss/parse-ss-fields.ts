@@ -1,3 +1,5 @@
+import { SEPARATOR } from "./parse-ss-info.js";
+
 /**
  * Every field `ss -tinHOe` prints for one socket, by ss's own names and in its order, beyond the
  * tcp_info record the model keeps (parse-ss-info.ts): top's details panel shows them all, as
@@ -17,15 +19,14 @@ export interface SsFields {
   fields: Array<[string, string | null]>;
 }
 
-/** The part between the socket's columns and tcp_info: `<->`, or `-->`, `<--`, `---` for a socket shut one way or both. */
-const ARROW = /\s(<->|-->|<--|---)\s/;
 /** Words ss prints with their value after a space. */
 const SPACED = new Set(["send", "pacing_rate", "delivery_rate"]);
 
 export function parseSsFields(line: string): SsFields {
   const ino = /\bino:(\d+)/.exec(line);
   const inode = ino ? Number(ino[1]) : null;
-  const arrow = ARROW.exec(line);
+  // Between the socket's columns and tcp_info: `<->`, or `-->`, `<--`, `---` for a socket shut one way or both.
+  const arrow = SEPARATOR.exec(line);
   if (!arrow) return { inode, fields: [] };
   const words = line.slice(arrow.index + arrow[0].length).trim().split(/\s+/).filter(Boolean);
   const fields: Array<[string, string | null]> = [];

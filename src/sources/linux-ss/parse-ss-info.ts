@@ -305,4 +305,4 @@ export function parseSsInfo(text: string, source = "ss -tinHOe"): SsInfo {
 }
 
 const HEAD = /^\s*\S+\s+\d+\s+\d+\s+\S+\s+\S+/;
-const SEPARATOR = / [<-]-[>-] /;
+export const SEPARATOR = / [<-]-[>-] /;

@@ -1,5 +1,5 @@
 import { readlinkSync } from "node:fs";
-import { exec as realExec, type ExecRunner } from "../../lib/exec.js";
+import { exec as realExec, inNetns, type ExecRunner } from "../../lib/exec.js";
 import { exposureOf, isListener, parseV6only } from "../../lib/exposure.js";
 import type { SocketRecord } from "../../model/socket.js";
 
@@ -18,14 +18,14 @@ export async function addExposure(records: SocketRecord[], notices: string[], ex
     const key = r.netns ? String(r.netns.inode) : "";
     if (byNs.has(key)) continue;
     const label = r.netns ? (r.netns.name ?? `net:[${r.netns.inode}]`) : null;
-    const command = r.netns ? ssInside(r, records, procRoot) : (["ss", ["-tulnHe"]] as const);
+    const command = r.netns ? ssInside(r, records, procRoot, exec) : ({ run: exec, args: ["-tulnHe"] } as const);
     if (command === null) {
       byNs.set(key, null);
       notices.push(`v6only of [::] listeners in ${label} unknown (no process of that namespace could be entered): they count as exposure "all"`);
       continue;
     }
     try {
-      byNs.set(key, parseV6only((await exec(command[0], [...command[1]], { timeoutMs: 5000 })).toString("utf8")));
+      byNs.set(key, parseV6only((await command.run("ss", [...command.args], { timeoutMs: 5000 })).toString("utf8")));
     } catch (error) {
       byNs.set(key, null);
       notices.push(`v6only of [::] listeners${label ? ` in ${label}` : ""} unknown (${(error as Error).message}): they count as exposure "all"`);
@@ -38,16 +38,16 @@ export async function addExposure(records: SocketRecord[], notices: string[], ex
   }
 }
 
-/** ss run in r's namespace: by its name, else through a holder whose /proc/PID/ns/net is that namespace. */
-function ssInside(r: SocketRecord, records: readonly SocketRecord[], procRoot: string): readonly [string, readonly string[]] | null {
+/** ss run in r's namespace: by its name, else through a holder whose /proc/PID/ns/net is that namespace (lib/exec.ts inNetns). */
+function ssInside(r: SocketRecord, records: readonly SocketRecord[], procRoot: string, exec: ExecRunner): { run: ExecRunner; args: readonly string[] } | null {
   const netns = r.netns!;
-  if (netns.name !== null) return ["ss", ["-N", netns.name, "-tulnHe"]];
+  if (netns.name !== null) return { run: exec, args: ["-N", netns.name, "-tulnHe"] };
   const link = `net:[${netns.inode}]`;
   for (const other of records) {
     if (other.netns?.inode !== netns.inode) continue;
     for (const o of other.owners ?? []) {
       try {
-        if (readlinkSync(`${procRoot}/${o.pid}/ns/net`) === link) return ["nsenter", [`--net=${procRoot}/${o.pid}/ns/net`, "--", "ss", "-tulnHe"]];
+        if (readlinkSync(`${procRoot}/${o.pid}/ns/net`) === link) return { run: inNetns(`${procRoot}/${o.pid}/ns/net`, { exec }).exec, args: ["-tulnHe"] };
       } catch {
         // gone, or not ours to read: try another holder
       }
