@@ -102,13 +102,13 @@ export class HolderCache {
    */
   private async readWhere(answer: OwnerAnswer): Promise<{ where: Map<number, Where>; notice: string | null }> {
     const where = new Map<number, Where>();
-    const fresh: SocketRecord[] = [];
+    const fresh: Array<{ owners: Owner[] }> = [];
     for (let at = 0; at < answer.flat.length; at += 2) {
       const pid = answer.flat[at]!;
       if (where.has(pid)) continue;
       const known = this.where.get(pid);
       where.set(pid, known ?? { unit: null, container: null });
-      if (!known) fresh.push({ pid, owners: [{ pid, process: answer.names.get(pid) ?? null, user: null, fd: null }] } as SocketRecord);
+      if (!known) fresh.push({ owners: [{ pid, process: answer.names.get(pid) ?? null, user: null, fd: null }] });
     }
     let notice: string | null = null;
     if (fresh.length > 0) {
@@ -116,7 +116,7 @@ export class HolderCache {
       const notices: string[] = [];
       await addWho(fresh, notices, new WhoReader(this.procRoot, "cgroup"));
       for (const r of fresh) {
-        const o = r.owners![0]!;
+        const o = r.owners[0]!;
         where.set(o.pid, { unit: o.unit ?? null, container: o.container ?? null });
       }
       // Said once for the processes that brought it (the runtime not answering, say).

@@ -45,7 +45,7 @@ export class RowBook {
     const tracked = [...diff.current.values()];
     const { lastTracked, lastRows } = this;
     const made: TopRow[] = [];
-    // The cursor into the last reading's rows: both readings are in inode order.
+    // Walked beside this reading: both are in inode order (the tracker's), as the tracker walks its last reading.
     let c = 0;
     for (let i = 0; i < keys.length; i++) {
       if ((i + 1) % TURN === 0) await pause();
@@ -67,14 +67,10 @@ export class RowBook {
       const recvBps = known ? book.recvBps(at) : null;
       const pending = from.pending?.has(t.record) === true;
       const info = (from.info && record.inode ? from.info.get(record.inode) : undefined) ?? null;
-      // The last reading's row of this socket, found at the cursor or a few places on.
-      let before: TopRow | undefined;
-      for (let k = c, end = Math.min(lastTracked.length, c + LOOK_AHEAD); k < end; k++)
-        if (lastTracked[k] === t) {
-          before = lastRows[k];
-          c = k + 1;
-          break;
-        }
+      // The last reading's row of this socket: the walk's entry when it is this socket's.
+      const inode = t.record.inode ?? 0;
+      while (c < lastRows.length && (lastRows[c]!.record.inode ?? 0) < inode) c++;
+      const before = c < lastRows.length && lastTracked[c] === t ? lastRows[c] : undefined;
       // Unchanged (most rows of a steady table): the same row again, no object made.
       let row: TopRow;
       if (before !== undefined && sameRow(before, key, record, mark, sentBps, recvBps, info, pending)) row = before;
@@ -103,9 +99,6 @@ const sameRow = (row: TopRow, key: string, record: SocketRecord, mark: Mark | nu
 
 /** A socket's record with its last known holder (TIME_WAIT sockets lose theirs). */
 const shownRecord = (t: Tracked): SocketRecord => (t.record.pid === null && t.pid !== null ? { ...t.record, pid: t.pid, process: t.process } : t.record);
-
-/** How far past the cursor a socket's last row is looked for (sockets closed since shift it). */
-const LOOK_AHEAD = 8;
 
 /** Rows between two pauses of an update. */
 const TURN = 5000;

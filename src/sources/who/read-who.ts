@@ -129,7 +129,7 @@ interface ProcWho {
  * whole with them (one object of its final shape, not six properties added to it one by one):
  * at 10k sockets that loop was most of addWho's time (BENCHMARKS.md, issue 19).
  */
-export async function addWho(records: SocketRecord[], notices: string[], reader = new WhoReader()): Promise<void> {
+export async function addWho(records: ReadonlyArray<Pick<SocketRecord, "owners">>, notices: string[], reader = new WhoReader()): Promise<void> {
   const all = reader.fields === "all";
   const { procRoot } = reader;
   // The name of each holding process (the parent's name needs no read when it holds a socket too).
