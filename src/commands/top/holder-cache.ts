@@ -1,6 +1,6 @@
 import { setOwners } from "../../lib/owners.js";
 import type { Owner, SocketRecord } from "../../model/socket.js";
-import { answerOwners, deniedNotice, holderUser } from "../../sources/linux-procfs/collect.js";
+import { answerOwners, deniedNotice, holderUser, type HolderWhere } from "../../sources/linux-procfs/collect.js";
 import { startOwnerScan, type OwnerAnswer } from "../../sources/linux-procfs/owner-scan.js";
 import { readUsers } from "../../sources/linux-procfs/read-tables.js";
 import { turn } from "./turn.js";
@@ -21,9 +21,6 @@ interface Holding {
   process: string | null;
 }
 
-/** What a holder's cgroup says (as --who reads it): its systemd unit and its container. */
-type Where = Pick<Owner, "unit" | "container">;
-
 /** Sockets between two turns of the event loop while an answer is taken in. */
 const CHUNK = 4000;
 
@@ -31,7 +28,7 @@ export class HolderCache {
   /** Inode -> its holders, null for none found, for the inodes the last scan was asked about. */
   private held = new Map<number, Holding | null>();
   /** Pid -> its unit and container, for the holders of the last scan (each process read once). */
-  private where = new Map<number, Where>();
+  private where = new Map<number, HolderWhere>();
   private running: Promise<void> | null = null;
   /** The last scan's end (performance.now()) and its cost, null before the first. */
   last: { end: number; costMs: number } | null = null;
@@ -83,9 +80,7 @@ export class HolderCache {
       }
       // The holder shown chosen as every listing chooses it (lib/owners.ts).
       const h: Pick<SocketRecord, "owners" | "pid" | "process"> = { pid: null, process: null };
-      const owners = answerOwners(answer, users, n, at, true);
-      for (let k = 0; k < n; k++) owners[k] = { ...owners[k]!, ...where.get(owners[k]!.pid) };
-      setOwners(h as SocketRecord, owners);
+      setOwners(h as SocketRecord, answerOwners(answer, users, n, at, true, where));
       at += 2 * n;
       held.set(inodes[i]!, { owners: h.owners!, pid: h.pid, process: h.process });
       found++;
@@ -100,8 +95,8 @@ export class HolderCache {
    * others' cgroups read (lib --who's reader, sources/who/read-who.ts), the runtimes asked their
    * containers' names once a scan that found new ones. A process gone meanwhile has neither.
    */
-  private async readWhere(answer: OwnerAnswer): Promise<{ where: Map<number, Where>; notice: string | null }> {
-    const where = new Map<number, Where>();
+  private async readWhere(answer: OwnerAnswer): Promise<{ where: Map<number, HolderWhere>; notice: string | null }> {
+    const where = new Map<number, HolderWhere>();
     const fresh: Array<{ owners: Owner[] }> = [];
     for (let at = 0; at < answer.flat.length; at += 2) {
       const pid = answer.flat[at]!;
@@ -147,7 +142,7 @@ export class HolderCache {
 }
 
 /** Whether `before` is one holder, the one an answer gives at flat[at] (pid, fd, name, user, unit and container alike). */
-function sameHolder(before: Holding, answer: OwnerAnswer, users: ReadonlyMap<number, string>, at: number, where: ReadonlyMap<number, Where>): boolean {
+function sameHolder(before: Holding, answer: OwnerAnswer, users: ReadonlyMap<number, string>, at: number, where: ReadonlyMap<number, HolderWhere>): boolean {
   if (before.owners.length !== 1) return false;
   const o = before.owners[0]!;
   const pid = answer.flat[at]!;

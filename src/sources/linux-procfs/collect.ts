@@ -6,6 +6,9 @@ import { startOwnerScan } from "./owner-scan.js";
 import { readTables, readTablesAhead, readUsers, type CollectResult, type LinuxCollectOptions } from "./read-tables.js";
 import { OVERLAP_FROM, countTcpSockets } from "./head-start.js";
 
+/** A holder's systemd unit and container, as --who reads them from its cgroup. */
+export type HolderWhere = Pick<Owner, "unit" | "container">;
+
 /** What a run says when some processes' descriptors could not be read (also top's holder scan). */
 export const deniedNotice = (denied: number) =>
   process.getuid?.() === 0
@@ -16,17 +19,25 @@ export const deniedNotice = (denied: number) =>
  * The holders an owner scan's answer gives one inode: `n` (pid, fd) pairs from flat[at], each
  * with its process name and user. Every user of an answer makes its holders here.
  *
+ * `where`: each holder's unit and container, by pid (top's holder cache reads them).
+ *
  * `exact`: the array made of its size at once (new Array(n)), for top, which keeps one a socket
  * refresh after refresh: a pushed array keeps room for more (at 100k sockets 20 MB of holder
  * arrays against 10). A listing, which makes them once, keeps pushing: measured the other way
  * its peak rose by 15 MB at 100k sockets (BENCHMARKS.md, issue 18, fifth pass).
  */
-export function answerOwners(answer: OwnerAnswer, users: ReadonlyMap<number, string>, n: number, at: number, exact = false): Owner[] {
+export function answerOwners(answer: OwnerAnswer, users: ReadonlyMap<number, string>, n: number, at: number, exact = false, where?: ReadonlyMap<number, HolderWhere>): Owner[] {
   const { flat, names } = answer;
   const owners: Owner[] = exact ? new Array<Owner>(n) : [];
   for (let k = 0; k < n; k++, at += 2) {
     const pid = flat[at]!;
-    const holder = { pid, process: names.get(pid) ?? "", user: holderUser(answer, users, pid), fd: flat[at + 1]! };
+    const process = names.get(pid) ?? "";
+    const user = holderUser(answer, users, pid);
+    const fd = flat[at + 1]!;
+    const w = where?.get(pid);
+    // Each written out whole: a spread of the unit and container onto a holder gave each
+    // holder a hidden class of its own (at 100k sockets 25 MB of V8's maps; BENCHMARKS.md).
+    const holder: Owner = w ? { pid, process, user, fd, unit: w.unit ?? null, container: w.container ?? null } : { pid, process, user, fd };
     if (exact) owners[k] = holder;
     else owners.push(holder);
   }
