@@ -62,21 +62,47 @@ function socketInode(target: string): number {
 /**
  * Walks the fd tables of processes one at a time, remembering every process and fd holding
  * each socket. Until `want()` is called it remembers every socket; after, only wanted ones.
+ *
+ * Once the wanted inodes are known they are kept sorted in a typed array, and each one's first
+ * holder in two more (found by binary search): a map of 100k small arrays and a set of 100k
+ * inodes made the worker's heap twice as big at 100k sockets (BENCHMARKS.md, issue 20).
  */
 export class FdScanner {
-  /** Socket inode -> its holders as pid, fd pairs. */
-  readonly holders = new Map<number, number[]>();
   /** Names already known (the main thread read them with the holder's stat, --who): no comm read for them. */
   readonly knownNames = new Map<number, string>();
   denied = 0;
-  private wanted: ReadonlySet<number> | null = null;
+  /** Before want(): every socket's holders, inode -> pid, fd pairs. */
+  private early: Map<number, number[]> | null = new Map();
+  /** After want(): the wanted inodes, sorted; each one's first holder (pid 0: none found). */
+  private wanted = new Float64Array(0);
+  private firstPid = new Int32Array(0);
+  private firstFd = new Int32Array(0);
+  /** Holders after the first (a socket shared after fork), as pid, fd pairs, by index in `wanted`. */
+  private more = new Map<number, number[]>();
 
   constructor(private readonly procRoot: string) {}
 
   /** Narrows the scan (and what it found so far) to these inodes. */
-  want(wanted: ReadonlySet<number>): void {
-    this.wanted = wanted;
-    for (const inode of this.holders.keys()) if (!wanted.has(inode)) this.holders.delete(inode);
+  want(inodes: ArrayLike<number>): void {
+    const early = this.early;
+    if (early === null) return;
+    this.early = null;
+    this.wanted = Float64Array.from(inodes).sort();
+    this.firstPid = new Int32Array(this.wanted.length);
+    this.firstFd = new Int32Array(this.wanted.length);
+    for (const [inode, list] of early) {
+      const i = this.indexOf(inode);
+      if (i >= 0) for (let k = 0; k < list.length; k += 2) this.add(i, list[k]!, list[k + 1]!);
+    }
+  }
+
+  /** The pids found so far holding a kept socket, each once. */
+  holderPids(): Set<number> {
+    const pids = new Set<number>();
+    for (const list of this.early?.values() ?? []) for (let k = 0; k < list.length; k += 2) pids.add(list[k]!);
+    for (const pid of this.firstPid) if (pid !== 0) pids.add(pid);
+    for (const list of this.more.values()) for (let k = 0; k < list.length; k += 2) pids.add(list[k]!);
+    return pids;
   }
 
   /** Remembers the sockets pid holds; true when it holds one that is kept (a wanted one, once known). */
@@ -90,6 +116,7 @@ export class FdScanner {
       if ((error as NodeJS.ErrnoException).code === "EACCES") this.denied++;
       return false;
     }
+    const early = this.early;
     for (const fd of fds) {
       let target: string;
       try {
@@ -98,10 +125,16 @@ export class FdScanner {
         continue; // fd closed or process gone
       }
       const inode = socketInode(target);
-      if (inode < 0 || (this.wanted !== null && !this.wanted.has(inode))) continue;
-      const list = this.holders.get(inode);
-      if (list) list.push(pid, Number(fd));
-      else this.holders.set(inode, [pid, Number(fd)]);
+      if (inode < 0) continue;
+      if (early === null) {
+        const i = this.indexOf(inode);
+        if (i < 0) continue;
+        this.add(i, pid, Number(fd));
+      } else {
+        const list = early.get(inode);
+        if (list) list.push(pid, Number(fd));
+        else early.set(inode, [pid, Number(fd)]);
+      }
       kept = true;
     }
     return kept;
@@ -109,24 +142,52 @@ export class FdScanner {
 
   /** The holders of each of `inodes`, with names and uids read once per process. */
   answer(inodes: ArrayLike<number>): OwnerAnswer {
+    this.want(inodes);
     const counts = new Int32Array(inodes.length);
     const pairs: number[] = [];
     const names = new Map<number, string>();
     const uids = new Map<number, number>();
+    const take = (pid: number, fd: number) => {
+      pairs.push(pid, fd);
+      if (names.has(pid)) return;
+      names.set(pid, this.knownNames.get(pid) ?? readComm(this.procRoot, pid));
+      uids.set(pid, readUid(this.procRoot, pid));
+    };
     for (let i = 0; i < inodes.length; i++) {
-      const list = this.holders.get(inodes[i]!);
-      if (!list) continue;
-      counts[i] = list.length / 2;
-      for (let k = 0; k < list.length; k += 2) {
-        const pid = list[k]!;
-        pairs.push(pid, list[k + 1]!);
-        if (!names.has(pid)) {
-          names.set(pid, this.knownNames.get(pid) ?? readComm(this.procRoot, pid));
-          uids.set(pid, readUid(this.procRoot, pid));
-        }
-      }
+      const at = this.indexOf(inodes[i]!);
+      if (at < 0 || this.firstPid[at] === 0) continue;
+      take(this.firstPid[at]!, this.firstFd[at]!);
+      const more = this.more.get(at) ?? [];
+      for (let k = 0; k < more.length; k += 2) take(more[k]!, more[k + 1]!);
+      counts[i] = 1 + more.length / 2;
     }
     return { counts, flat: Int32Array.from(pairs), names, uids, denied: this.denied };
+  }
+
+  /** Where `inode` is in the wanted inodes (binary search), -1 when it is not one. */
+  private indexOf(inode: number): number {
+    const w = this.wanted;
+    let lo = 0;
+    let hi = w.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = w[mid]!;
+      if (v < inode) lo = mid + 1;
+      else if (v > inode) hi = mid - 1;
+      else return mid;
+    }
+    return -1;
+  }
+
+  private add(i: number, pid: number, fd: number): void {
+    if (this.firstPid[i] === 0) {
+      this.firstPid[i] = pid;
+      this.firstFd[i] = fd;
+      return;
+    }
+    const list = this.more.get(i);
+    if (list) list.push(pid, fd);
+    else this.more.set(i, [pid, fd]);
   }
 }
 
@@ -134,7 +195,7 @@ export class FdScanner {
 export function scanInodeOwners(procRoot: string, inodes: ArrayLike<number>): OwnerAnswer {
   const scanner = new FdScanner(procRoot);
   if (inodes.length === 0) return scanner.answer(inodes);
-  scanner.want(new Set(Array.from(inodes)));
+  scanner.want(inodes);
   for (const pid of listPids(procRoot)) scanner.scanPid(pid);
   return scanner.answer(inodes);
 }

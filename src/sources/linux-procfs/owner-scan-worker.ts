@@ -35,13 +35,9 @@ const found = (pid: number) => {
 
 const takeWanted = (message: unknown) => {
   wanted = message as Float64Array;
-  scanner.want(new Set(wanted));
+  scanner.want(wanted);
   // The processes scanned before the wanted set came.
-  if (holders) {
-    const pids = new Set<number>();
-    for (const list of scanner.holders.values()) for (let k = 0; k < list.length; k += 2) pids.add(list[k]!);
-    for (const pid of pids) found(pid);
-  }
+  if (holders) for (const pid of scanner.holderPids()) found(pid);
 };
 
 // Every process: a socket may have holders anywhere (inode-owners.ts).
