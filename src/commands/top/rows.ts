@@ -30,7 +30,7 @@ export class RowBook {
   /** The last reading's sockets: the tracker's own map of it (diff.current), not a copy. */
   private previous: ReadonlyMap<string, Tracked> = new Map();
   /** The last reading's sockets and their rows, in the same order (the tracker's, by inode). */
-  private lastTracked: Tracked[] = [];
+  private lastTracked: readonly Tracked[] = [];
   private lastRows: TopRow[] = [];
 
   /** The rows of a reading (`diff` from SocketTracker); `pause()` is awaited every few thousand rows. */
@@ -39,12 +39,11 @@ export class RowBook {
     for (const [key, g] of this.gone) if (--g.left <= 0 || diff.current.has(key)) this.gone.delete(key);
     const opened = new Set<Tracked>(diff.initial ? [] : diff.opened);
     const changed = new Set<Tracked>(diff.changed.map((c) => c.tracked));
-    const rows: TopRow[] = [];
-    // The keys and sockets as arrays: a loop over the map's entries made an array per socket.
-    const keys = [...diff.current.keys()];
-    const tracked = [...diff.current.values()];
+    // The keys and sockets as arrays (the tracker's): a loop over the map's entries made an array per socket.
+    const { keys, tracked } = diff;
     const { lastTracked, lastRows } = this;
-    const made: TopRow[] = [];
+    // Of its size at once: pushed, a 100k-row array is made again at each growth.
+    const made = new Array<TopRow>(keys.length);
     // Walked beside this reading: both are in inode order (the tracker's), as the tracker walks its last reading.
     let c = 0;
     for (let i = 0; i < keys.length; i++) {
@@ -78,8 +77,7 @@ export class RowBook {
         row = { key, record, mark, sentBps, recvBps, info };
         if (pending) row.holdersPending = true;
       }
-      rows.push(row);
-      made.push(row);
+      made[i] = row;
     }
     this.lastTracked = tracked;
     this.lastRows = made;
@@ -87,9 +85,11 @@ export class RowBook {
     this.previous.forEach((t, key) => {
       if (!diff.current.has(key)) this.gone.set(key, { record: shownRecord(t), left: MARK_REFRESHES });
     });
-    for (const [key, g] of this.gone) rows.push({ key, record: g.record, mark: "gone", sentBps: null, recvBps: null, info: null });
     this.previous = diff.current;
-    return rows;
+    if (this.gone.size === 0) return made;
+    const gone: TopRow[] = [];
+    for (const [key, g] of this.gone) gone.push({ key, record: g.record, mark: "gone", sentBps: null, recvBps: null, info: null });
+    return made.concat(gone);
   }
 }
 
