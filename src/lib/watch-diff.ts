@@ -211,8 +211,8 @@ export class SocketTracker {
     const found: number[] = [];
     const rows: SocketRecord[] = [];
     const last = this.knownOrder;
-    // The keying's map becomes this reading's: each key's record replaced by its entry below
-    // (a second map of 100k entries each refresh was a fifth of what top's refresh allocated).
+    // The keying's map becomes this reading's: each key's record replaced by its entry below,
+    // not a second map of every socket made each reading (at 100k, a large object each growth).
     const current: Map<string, SocketRecord | Tracked> = yield* keyingSteps(records, last, keys, found, rows);
     // The last reading's entries met again by the keying walk (nearly all of a steady table):
     // neither looked up by key nor checked for a close.

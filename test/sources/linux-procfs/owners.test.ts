@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectLinux } from "../../../src/sources/linux-procfs/collect.js";
-import { scanInodeOwners } from "../../../src/sources/linux-procfs/inode-owners.js";
+import { FdScanner, scanInodeOwners } from "../../../src/sources/linux-procfs/inode-owners.js";
 import { parsePasswd } from "../../../src/sources/linux-procfs/parse-passwd.js";
 
 describe("parsePasswd", () => {
@@ -84,6 +84,23 @@ describe("scanInodeOwners on a fake /proc", () => {
       80956: [{ pid: 300, process: "", fd: 1 }],
     });
     expect(denied).toBe(0);
+  });
+
+  it("gives the same answer when the wanted set comes mid-scan, as the worker learns it", () => {
+    // The worker (owner-scan-worker.ts) scans before the tables are parsed: pid 100's sockets
+    // are kept unasked, then narrowed when the wanted set comes; pid 200 and 300 are scanned after.
+    const scanner = new FdScanner(root);
+    expect(scanner.scanPid(100)).toBe(true);
+    expect([...scanner.holderPids()]).toEqual([100]);
+    const wanted = Float64Array.from([80956, 80934, 12345]);
+    scanner.want(wanted);
+    expect(scanner.scanPid(200)).toBe(true);
+    expect(scanner.scanPid(300)).toBe(true);
+    expect([...scanner.holderPids()].sort()).toEqual([100, 200, 300]);
+    const { counts, flat } = scanner.answer(wanted);
+    expect([...counts]).toEqual([1, 2, 0]);
+    expect([...flat]).toEqual([300, 1, 100, 4, 200, 7]);
+    expect(scanInodeOwners(root, wanted)).toMatchObject({ counts, flat });
   });
 
   it("returns nothing when nothing is wanted or /proc is missing", () => {
