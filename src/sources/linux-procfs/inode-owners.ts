@@ -82,7 +82,7 @@ export class FdScanner {
 
   constructor(private readonly procRoot: string) {}
 
-  /** Narrows the scan (and what it found so far) to these inodes. */
+  /** Narrows the scan (and what it found so far) to these inodes; the first set stands (later calls keep it). */
   want(inodes: ArrayLike<number>): void {
     const early = this.early;
     if (early === null) return;
