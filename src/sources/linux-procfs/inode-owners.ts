@@ -65,7 +65,7 @@ function socketInode(target: string): number {
  *
  * Once the wanted inodes are known they are kept sorted in a typed array, and each one's first
  * holder in two more (found by binary search): a map of 100k small arrays and a set of 100k
- * inodes made the worker's heap twice as big at 100k sockets (BENCHMARKS.md, issue 20).
+ * inodes cost a scan of 100k sockets 15 MB more (BENCHMARKS.md, issue 20, eighth pass).
  */
 export class FdScanner {
   /** Names already known (the main thread read them with the holder's stat, --who): no comm read for them. */
