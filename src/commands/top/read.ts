@@ -13,6 +13,7 @@ import { hasSs } from "../../sources/linux-ss/collect-info.js";
 import type { PortPair } from "../../sources/linux-ss/collect-info-of.js";
 import type { SsInfoStore } from "../../sources/linux-ss/parse-ss-info.js";
 import { joinReadings, type Places } from "./places.js";
+import { turn } from "./turn.js";
 import type { InfoReading } from "./rates.js";
 import type { Details, TopRow } from "./view.js";
 
@@ -57,7 +58,9 @@ export async function readSockets(flags: SourceFlags, first: boolean, reuse: Rec
   // Notices of the first reading are said once (on the normal screen, before the alternate one).
   // Holders read with the sockets (a filter on them) come with their unit and container, as the cache's do.
   const inline = holderMode(flags) === "inline";
-  const options = { owners: inline, who: inline ? ("cgroup" as const) : undefined, onRow: reuse.row, onRecord: reuse.record };
+  // A turn of the event loop between pieces of a big table (about 1,700 rows each): parsed in
+  // one go, the 100k rows of /proc/net/tcp held keys for 80-150 ms (BENCHMARKS.md, issue 20).
+  const options = { owners: inline, who: inline ? ("cgroup" as const) : undefined, onRow: reuse.row, onRecord: reuse.record, pace: turn };
   await loadReport({ ...flags, quiet: flags.quiet || !first }, options, filterOf(flags));
   return { records: reuse.end(), costMs: performance.now() - started };
 }

@@ -18,7 +18,7 @@ import { END, FAILED, FREE, GO_ON, HERE, LINES, MISSING, OPEN_IT, READ, STARTING
  *
  * A thread is slow to start (same section). Meanwhile this thread reads the other tables (tcp6:
  * the kernel prints both at once, on both cores; up to 8 MiB of them, the rest when their
- * turn comes), and then the first table until the thread is up, when it hands the open
+ * turn comes; none when paced, see Pace), and then the first table until the thread is up, when it hands the open
  * file over and the thread reads on from there. A thread up before that reads the first
  * table from its start. Pieces read here come first.
  *
@@ -49,11 +49,19 @@ export interface AheadRead {
  * `untilTaken` (a read begun before the CLI loaded, head-start.ts), the thread keeps nobody
  * alive until keep(): a run that never reads sockets (a usage error) ends as it would have.
  */
-export function readAhead(paths: readonly string[], { untilTaken = false } = {}): AheadRead[] {
-  return startReader(paths, untilTaken);
+export function readAhead(paths: readonly string[], { untilTaken = false, pace }: { untilTaken?: boolean; pace?: Pace } = {}): AheadRead[] {
+  return startReader(paths, untilTaken, pace);
 }
 
-function startReader(paths: readonly string[], unref: boolean): AheadRead[] {
+/**
+ * Awaited (when it gives a promise) every HERE_TURN_MS while this thread reads the first table
+ * itself: a live screen (`top`) answers keys between them, where the reading held them for
+ * as long as the thread took to start (60-90 ms at 100k sockets; BENCHMARKS.md, issue 20).
+ */
+export type Pace = () => Promise<void> | undefined;
+const HERE_TURN_MS = 15;
+
+function startReader(paths: readonly string[], unref: boolean, pace?: Pace): AheadRead[] {
   if (paths.length === 0) return [];
   // Only big tables get here: loaded now, and at once (an import would wait for a later turn).
   const { Worker } = createRequire(import.meta.url)("node:worker_threads") as typeof import("node:worker_threads");
@@ -74,8 +82,10 @@ function startReader(paths: readonly string[], unref: boolean): AheadRead[] {
     return paths.map((path) => readHere(path));
   }
   if (unref) worker.unref();
-  const later = paths.slice(1).map((path) => readHere(path, SLOTS * SLOT));
-  const first = readUntilUp(paths[0]!, ctl, 3 * SLOTS);
+  // Paced (a live screen), the other tables are read when their turn comes, a piece between two
+  // paces: read ahead here, 20k rows of tcp6 held keys for 70-110 ms at each refresh.
+  const later = paths.slice(1).map((path) => readHere(path, pace ? 0 : SLOTS * SLOT));
+  const reading = readUntilUp(paths[0]!, ctl, 3 * SLOTS, pace);
   let readError: Error | undefined; // a read failed: its slot says FAILED
   let died: Error | undefined; // the thread itself failed
   let wake: (() => void) | undefined;
@@ -114,6 +124,7 @@ function startReader(paths: readonly string[], unref: boolean): AheadRead[] {
   let fallback: AheadRead | undefined; // the thread died before it read the file: read it here
   const next = async (): Promise<{ bytes: Buffer; length: number } | null> => {
     release();
+    const first = await reading;
     const piece = first.pieces.shift();
     if (piece) {
       pieces++;
@@ -163,7 +174,7 @@ function startReader(paths: readonly string[], unref: boolean): AheadRead[] {
  * then hands the file over (at a line's start), or says it is READ to its end, or, if it
  * cannot be read here, tells the thread to OPEN_IT (which says why, as for the others).
  */
-function readUntilUp(path: string, ctl: Int32Array, at: number): { pieces: Array<{ bytes: Buffer; length: number }>; state: number } {
+async function readUntilUp(path: string, ctl: Int32Array, at: number, pace?: Pace): Promise<{ pieces: Array<{ bytes: Buffer; length: number }>; state: number }> {
   const pieces: Array<{ bytes: Buffer; length: number }> = [];
   if (Atomics.compareExchange(ctl, at, STARTING, HERE) !== STARTING) return { pieces, state: TAKEN };
   let fd: number;
@@ -178,6 +189,7 @@ function readUntilUp(path: string, ctl: Int32Array, at: number): { pieces: Array
   try {
     let b = Buffer.allocUnsafe(SLOT);
     let n = 0;
+    let since = performance.now();
     // A read of /proc gives whole lines when it has a page to fill: each read gets more, and
     // the thread takes over only after a line's end.
     while (Atomics.load(ctl, at) === HERE || (n > 0 && b[n - 1] !== LF)) {
@@ -195,6 +207,11 @@ function readUntilUp(path: string, ctl: Int32Array, at: number): { pieces: Array
         break;
       }
       n += got;
+      if (pace && performance.now() - since >= HERE_TURN_MS) {
+        const behind = pace();
+        if (behind) await behind;
+        since = performance.now();
+      }
     }
     if (n > 0) pieces.push({ bytes: b, length: n });
   } catch {

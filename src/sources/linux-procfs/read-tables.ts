@@ -126,7 +126,7 @@ export async function readTablesAhead(options: LinuxCollectOptions): Promise<Col
   const { tables, records, unix } = plan(options);
   const paths = tables.map((t) => t.path);
   // Begun before the CLI loaded (src/early-read.ts) if the run said so for sure.
-  const reads = takeEarlyReads(paths) ?? readAhead(paths);
+  const reads = takeEarlyReads(paths) ?? readAhead(paths, { pace: options.pace });
   let found = 0;
   try {
     for (const [i, read] of reads.entries()) {

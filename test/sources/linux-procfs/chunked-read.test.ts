@@ -100,6 +100,35 @@ describe("reading the later tables ahead in a thread", () => {
     }
   });
 
+  it("paced (top), reads the later tables when their turn comes, not ahead of the first", async () => {
+    // udp is rewritten (same file, other ports) as soon as the reading has begun: read ahead,
+    // the rows read are the old ones; paced, the new ones, read between two paces.
+    const root = mkdtempSync(join(tmpdir(), "tcpstat-paced-"));
+    try {
+      mkdirSync(join(root, "net"));
+      writeFileSync(join(root, "net", "tcp"), text);
+      const other = text.replaceAll(":1F90 ", ":1F91 ");
+      const read = async (pace?: () => Promise<void>) => {
+        writeFileSync(join(root, "net", "udp"), text);
+        let paces = 0;
+        const reading = readTablesAhead({ protos: ["tcp", "udp"], families: ["ipv4"], owners: false, procRoot: root, etcRoot: root, pace: pace && (() => (paces++, pace())) });
+        writeFileSync(join(root, "net", "udp"), other);
+        const { records } = await reading;
+        return { udp: records.filter((r) => r.proto === "udp").map((r) => r.remotePort), paces };
+      };
+      const ahead = await read();
+      expect(ahead.udp).toHaveLength(6001 - 6);
+      expect(new Set(ahead.udp)).toEqual(new Set([0x1f90]));
+      const paced = await read(() => new Promise<void>((resolve) => setImmediate(resolve)));
+      expect(paced.udp).toHaveLength(6001 - 6);
+      expect(new Set(paced.udp)).toEqual(new Set([0x1f91]));
+      // A pace after each piece: tcp's 900 KiB and udp's come in 256 KiB pieces, four each.
+      expect(paced.paces).toBeGreaterThanOrEqual(8);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it("hands the first table over to the thread at a line's start while reading it", async () => {
     // The first table comes through a pipe in three parts, half a second apart: this thread
     // reads the first two (the reader thread starts meanwhile), then hands the file over,
