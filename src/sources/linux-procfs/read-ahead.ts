@@ -18,7 +18,7 @@ import { END, FAILED, FREE, GO_ON, HERE, LINES, MISSING, OPEN_IT, READ, STARTING
  *
  * A thread is slow to start (same section). Meanwhile this thread reads the other tables (tcp6:
  * the kernel prints both at once, on both cores; up to 8 MiB of them, the rest when their
- * turn comes; none when paced, see Pace), and then the first table until the thread is up, when it hands the open
+ * turn comes), and then the first table until the thread is up, when it hands the open
  * file over and the thread reads on from there. A thread up before that reads the first
  * table from its start. Pieces read here come first.
  *
@@ -54,9 +54,9 @@ export function readAhead(paths: readonly string[], { untilTaken = false, pace }
 }
 
 /**
- * Awaited (when it gives a promise) every HERE_TURN_MS while this thread reads the first table
- * itself: a live screen (`top`) answers keys between them, where the reading held them for
- * as long as the thread took to start (60-90 ms at 100k sockets; BENCHMARKS.md, issue 20).
+ * Awaited (when it gives a promise) while this thread reads ahead: after each piece of a later
+ * table, and every HERE_TURN_MS of the first. A live screen (`top`) answers keys between them;
+ * unpaced, 20k rows of tcp6 read ahead held them for 70-110 ms (BENCHMARKS.md, issue 20).
  */
 export type Pace = () => Promise<void> | undefined;
 const HERE_TURN_MS = 15;
@@ -82,9 +82,7 @@ function startReader(paths: readonly string[], unref: boolean, pace?: Pace): Ahe
     return paths.map((path) => readHere(path));
   }
   if (unref) worker.unref();
-  // Paced (a live screen), the other tables are read when their turn comes, a piece between two
-  // paces: read ahead here, 20k rows of tcp6 held keys for 70-110 ms at each refresh.
-  const later = paths.slice(1).map((path) => readHere(path, pace ? 0 : SLOTS * SLOT));
+  const later = paths.slice(1).map((path) => readHere(path, SLOTS * SLOT, pace));
   const reading = readUntilUp(paths[0]!, ctl, 3 * SLOTS, pace);
   let readError: Error | undefined; // a read failed: its slot says FAILED
   let died: Error | undefined; // the thread itself failed
@@ -237,25 +235,36 @@ interface WaitAsync {
 
 /**
  * The same interface over a read in this thread: the first `eager` bytes now (kept whole,
- * copied; an error meanwhile is thrown when its turn comes, as a read in order would), the
- * rest when asked for, a chunk at a time, so memory stays bounded however big the file.
+ * copied; an error meanwhile is thrown when its turn comes, as a read in order would; `pace`
+ * after each piece), the rest when asked for, a chunk at a time, so memory stays bounded
+ * however big the file.
  */
-function readHere(path: string, eager = 0): AheadRead {
+function readHere(path: string, eager = 0, pace?: Pace): AheadRead {
   const pieces: Array<{ bytes: Buffer; length: number }> = [];
   let chunks: LineChunks | undefined;
   let error: unknown = null;
   try {
     chunks = new LineChunks(path, { bytes: Buffer.allocUnsafe(SLOT) });
-    for (let read = 0; read < eager; ) {
-      const piece = chunks.next();
-      if (!piece) break;
-      pieces.push({ bytes: Buffer.from(piece.bytes.subarray(0, piece.length)), length: piece.length });
-      read += piece.length;
-    }
   } catch (e) {
     error = e;
   }
+  // Unpaced, or paced by a reader that is not behind, all of it before this returns.
+  const ahead = (async () => {
+    try {
+      for (let read = 0; chunks && read < eager; ) {
+        const piece = chunks.next();
+        if (!piece) break;
+        pieces.push({ bytes: Buffer.from(piece.bytes.subarray(0, piece.length)), length: piece.length });
+        read += piece.length;
+        const behind = pace?.();
+        if (behind) await behind;
+      }
+    } catch (e) {
+      error = e;
+    }
+  })();
   const next = async () => {
+    await ahead;
     const piece = pieces.shift();
     if (piece) return piece;
     if (error !== null) throw error;
