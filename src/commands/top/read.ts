@@ -58,8 +58,8 @@ export async function readSockets(flags: SourceFlags, first: boolean, reuse: Rec
   // Notices of the first reading are said once (on the normal screen, before the alternate one).
   // Holders read with the sockets (a filter on them) come with their unit and container, as the cache's do.
   const inline = holderMode(flags) === "inline";
-  // A turn of the event loop between pieces of a big table (about 1,700 rows each): parsed in
-  // one go, the 100k rows of /proc/net/tcp held keys for 80-150 ms (BENCHMARKS.md, issue 20).
+  // A turn of the event loop between pieces of a big table (about 1,700 rows each), read ahead
+  // or parsed: in one go, the tables held keys for 70-150 ms at 100k (BENCHMARKS.md, issue 20).
   const options = { owners: inline, who: inline ? ("cgroup" as const) : undefined, onRow: reuse.row, onRecord: reuse.record, pace: turn };
   await loadReport({ ...flags, quiet: flags.quiet || !first }, options, filterOf(flags));
   return { records: reuse.end(), costMs: performance.now() - started };
