@@ -78,11 +78,11 @@ export class HolderCache {
         found++;
         continue;
       }
-      // The holder shown chosen as every listing chooses it (lib/owners.ts).
-      const h: Pick<SocketRecord, "owners" | "pid" | "process"> = { pid: null, process: null };
+      // The holder shown chosen as every listing chooses it (lib/owners.ts), on the holding itself.
+      const h: Holding = { owners: [], pid: null, process: null };
       setOwners(h as SocketRecord, answerOwners(answer, users, n, at, true, where));
       at += 2 * n;
-      held.set(inodes[i]!, { owners: h.owners!, pid: h.pid, process: h.process });
+      held.set(inodes[i]!, h);
       found++;
     }
     this.held = held;
