@@ -30,6 +30,9 @@ export interface OwnerAnswer {
 
 const SOCKET_PREFIX = "socket:[";
 
+/** A socket's further holders when it has none (nearly all): not an array made per socket asked. */
+const NO_MORE: readonly number[] = [];
+
 /** The namespace link of a process, e.g. "net:[4026531840]", or null when hidden or gone. */
 export function netnsLink(procRoot: string, pid: number | "self"): string | null {
   try {
@@ -157,7 +160,7 @@ export class FdScanner {
       const at = this.indexOf(inodes[i]!);
       if (at < 0 || this.firstPid[at] === 0) continue;
       take(this.firstPid[at]!, this.firstFd[at]!);
-      const more = this.more.get(at) ?? [];
+      const more = this.more.get(at) ?? NO_MORE;
       for (let k = 0; k < more.length; k += 2) take(more[k]!, more[k + 1]!);
       counts[i] = 1 + more.length / 2;
     }
